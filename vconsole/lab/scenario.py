@@ -7,10 +7,11 @@ The same model feeds vcsim (inventory, LAG config, multipath, perf samples), the
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from vconsole import _toml as tomllib
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
