@@ -1,0 +1,188 @@
+"""A DataTable of resources keyed by id, refreshed by keyed diffs so the cursor stays put.
+
+Panes hand it the full desired set of rows on every poll; only what changed is touched
+(stale keys removed, changed cells updated, new rows added), all inside one batch_update().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from widgets.filter_bar import NO_FILTER, RowFilter
+
+Cell = Any
+"""A cell value: str, rich Text, int or float (numbers sort numerically)."""
+
+
+@dataclass(frozen=True)
+class ResourceColumn:
+    """One column: a stable key (used for updates and sort) and the header label."""
+
+    key: str
+    label: str
+    width: int | None = None
+
+
+def cell_text(value: Cell) -> str:
+    """Plain text of a cell, used by the filter."""
+    if isinstance(value, Text):
+        return value.plain
+    return "" if value is None else str(value)
+
+
+def sort_key(value: Cell) -> tuple[int, Any]:
+    """Numbers before text, numbers numerically, text case-insensitively."""
+    if isinstance(value, bool):
+        return (1, str(value).lower())
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, cell_text(value).lower())
+
+
+class ResourceTable(DataTable[Cell]):
+    """Keyed, filterable, sortable table; the shared body of every resource pane."""
+
+    DEFAULT_CSS = """
+    ResourceTable {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="table.sort",
+            tooltip="Sort by the next column (press again to move on).",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="table.reverse",
+            tooltip="Reverse the sort order.",
+        ),
+    ]
+
+    def __init__(
+        self,
+        columns: Sequence[ResourceColumn],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self.resource_columns: tuple[ResourceColumn, ...] = tuple(columns)
+        self._rows: dict[str, tuple[Cell, ...]] = {}
+        self.row_filter: RowFilter = NO_FILTER
+        self.sort_column: str | None = self.resource_columns[0].key if columns else None
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for column in self.resource_columns:
+            self.add_column(column.label, key=column.key, width=column.width)
+
+    @property
+    def all_keys(self) -> list[str]:
+        """Keys of every row handed in, filtered out or not."""
+        return list(self._rows)
+
+    @property
+    def visible_keys(self) -> list[str]:
+        """Keys of the rows on screen, in display order."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    @property
+    def cursor_key(self) -> str | None:
+        """Key of the row under the cursor, or None on an empty table."""
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return None if row_key.value is None else str(row_key.value)
+
+    def set_rows(self, rows: Mapping[str, Sequence[Cell]]) -> None:
+        """Replace the table's contents with `rows` (key -> cells), touching only what changed."""
+        width = len(self.resource_columns)
+        for key, cells in rows.items():
+            if len(cells) != width:
+                raise ValueError(f"row {key!r}: {len(cells)} cells for {width} columns")
+        self._rows = {key: tuple(cells) for key, cells in rows.items()}
+        self._apply()
+
+    def set_filter(self, row_filter: RowFilter) -> None:
+        """Show only rows passing `row_filter` (any column may match)."""
+        self.row_filter = row_filter
+        self._apply()
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        """Sort by a column key (the first column by default; None appends new rows at the end)."""
+        if column_key is not None and column_key not in {c.key for c in self.resource_columns}:
+            raise ValueError(f"sort: no column {column_key!r}")
+        self.sort_column = column_key
+        self.sort_reverse = reverse
+        self._apply(force_sort=True)
+
+    def action_cycle_sort(self) -> None:
+        keys = [c.key for c in self.resource_columns]
+        if not keys:
+            return
+        nxt = (
+            keys[0]
+            if self.sort_column is None
+            else keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        )
+        self.sort_by(nxt, self.sort_reverse)
+        self.notify(f"sorted by {self._label(nxt)}", timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort_column or self.resource_columns[0].key, not self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = str(event.column_key.value)
+        reverse = (not self.sort_reverse) if key == self.sort_column else False
+        self.sort_by(key, reverse)
+
+    def _label(self, key: str) -> str:
+        return next((c.label for c in self.resource_columns if c.key == key), key)
+
+    def _wanted(self) -> dict[str, tuple[Cell, ...]]:
+        keep = self.row_filter.keeps
+        return {k: cells for k, cells in self._rows.items() if keep([cell_text(c) for c in cells])}
+
+    def _apply(self, force_sort: bool = False) -> None:
+        """The keyed diff: remove stale, update changed cells, add new, then restore the cursor."""
+        wanted = self._wanted()
+        cursor_key = self.cursor_key
+        changed = force_sort
+        column_keys = [c.key for c in self.resource_columns]
+        with self.app.batch_update():
+            for key in [k for k in self.visible_keys if k not in wanted]:
+                self.remove_row(key)
+                changed = True
+            for key, cells in wanted.items():
+                try:
+                    current = self.get_row(key)
+                except RowDoesNotExist:
+                    self.add_row(*cells, key=key)
+                    changed = True
+                    continue
+                for column_key, old, new in zip(column_keys, current, cells, strict=True):
+                    if old != new:
+                        self.update_cell(key, column_key, new)
+                        changed = changed or column_key == self.sort_column
+            if changed and self.sort_column is not None and self.row_count:
+                self.sort(self.sort_column, key=sort_key, reverse=self.sort_reverse)
+            if cursor_key is not None and cursor_key in wanted:
+                self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
