@@ -1,0 +1,5 @@
+import sys
+
+from vconsole.cli import main
+
+sys.exit(main())

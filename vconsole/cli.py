@@ -1,0 +1,82 @@
+"""The `vconsole` command line: a thin argparse frame over per-group command modules.
+
+Command modules register their own subcommands and import heavy libraries (textual, pyVmomi,
+paramiko) inside their handlers, so `vconsole --help` and start-up stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules that are missing (a pane not built yet) are skipped, not fatal.
+COMMAND_MODULES = (
+    "vconsole.commands.ui_cmd",
+    "vconsole.commands.lab_cmd",
+    "vconsole.commands.config_cmd",
+    "vconsole.commands.capture_cmd",
+    "vconsole.commands.analyze_cmd",
+    "vconsole.commands.serve_cmd",
+    "vconsole.commands.inventory_cmd",
+    "vconsole.commands.lacp_cmd",
+    "vconsole.commands.mtu_cmd",
+    "vconsole.commands.paths_cmd",
+    "vconsole.commands.gpus_cmd",
+    "vconsole.commands.branding_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vconsole",
+        description="Keyboard-driven operations console for VMware admins.",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: platform config dir)"
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="profile to use (default: the file's default)"
+    )
+    parser.add_argument(
+        "--readonly", action="store_true", help="refuse every mutating call before any I/O"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        if args.command is None and "ui" in _subcommands(parser):
+            args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "ui"])
+            handler = args.handler
+        else:
+            parser.print_help()
+            return 2
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""`vconsole lab start|status|stop` and `vconsole demo`: the embedded lab from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+START_TIMEOUT_S = 180.0  # covers the one-time vcsim build (about 20 s here) with room to spare
+
+
+def register(subparsers: Any) -> None:
+    lab = subparsers.add_parser("lab", help="run the embedded lab in the background")
+    lab_sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    start = lab_sub.add_parser("start", help="start the lab and write DIR/lab.toml")
+    _common(start)
+    start.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
+    start.add_argument("--real-network", action="store_true",
+                       help="vmkping over real network namespaces (Linux, root)")
+    start.set_defaults(handler=cmd_start)
+    status = lab_sub.add_parser("status", help="show each lab service and its address")
+    _common(status)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_status)
+    stop = lab_sub.add_parser("stop", help="stop everything the lab started")
+    _common(stop)
+    stop.set_defaults(handler=cmd_stop)
+
+    demo = subparsers.add_parser("demo", help="start the lab, open the console on it, stop on exit")
+    demo.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
+    demo.add_argument("--state-dir", type=Path, metavar="DIR", help="lab state dir")
+    demo.add_argument("--real-network", action="store_true",
+                      help="vmkping over real network namespaces (Linux, root)")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state-dir", type=Path, metavar="DIR", help="lab state dir")
+
+
+def default_state_dir() -> Path:
+    from vconsole.paths import state_dir
+
+    return Path(state_dir()) / "lab"
+
+
+def _dir(args: argparse.Namespace) -> Path:
+    return (args.state_dir or default_state_dir()).resolve()
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dict[str, Any]:
+    """Spawn the lab daemon in its own session and wait until it reports running or failed."""
+    from vconsole.lab.labfiles import read_status
+
+    current = read_status(state_dir)
+    if current and current.get("status") in ("running", "starting") and _pid_alive(current.get("pid")):
+        raise RuntimeError(f"a lab is already running in {state_dir} (pid {current['pid']}); "
+                           f"`vconsole lab stop --state-dir {state_dir}` first")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "lab.json").unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "vconsole.lab.daemon", "--state-dir", str(state_dir)]
+    if scenario:
+        cmd += ["--scenario", str(scenario.resolve())]
+    if real_network:
+        cmd.append("--real-network")
+    log = open(state_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                            start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status = read_status(state_dir)
+        if status and status.get("status") == "running":
+            return status
+        if status and status.get("status") == "failed":
+            raise RuntimeError(f"lab failed to start: {status.get('error')} "
+                               f"(log: {state_dir / 'lab.log'})")
+        if proc.poll() is not None:
+            raise RuntimeError(f"lab process exited with {proc.returncode} "
+                               f"(log: {state_dir / 'lab.log'})")
+        time.sleep(0.2)
+    stop_lab(state_dir)
+    raise RuntimeError(f"lab did not start within {START_TIMEOUT_S:.0f} s (log: {state_dir / 'lab.log'})")
+
+
+def stop_lab(state_dir: Path, timeout_s: float = 20.0) -> bool:
+    """Stop the daemon of this state dir (its process group) and nothing else."""
+    from vconsole.lab.labfiles import read_status
+
+    status = read_status(state_dir) or {}
+    pid = status.get("pid")
+    if not _pid_alive(pid):
+        return False
+    assert isinstance(pid, int)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # stragglers of the lab's own process group only
+    except (ProcessLookupError, PermissionError):
+        pass
+    return True
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    state_dir = _dir(args)
+    try:
+        start_lab(state_dir, args.scenario, args.real_network)
+    except (RuntimeError, OSError) as exc:
+        print(f"vconsole lab: {exc}", file=sys.stderr)
+        return 1
+    print(state_dir)
+    return 0
+
+
+def _reachable(svc: dict[str, Any]) -> bool:
+    if "url" in svc:
+        rest = svc["url"].split("://", 1)[-1].split("/", 1)[0]
+        host, _, port = rest.rpartition(":")
+    else:
+        host, port = svc["host"], svc["port"]
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from vconsole.lab.labfiles import read_status
+
+    state_dir = _dir(args)
+    status = read_status(state_dir)
+    running = bool(status) and status.get("status") == "running" and _pid_alive(status.get("pid"))
+    services = status.get("services", []) if (status and running) else []
+    if args.json:
+        out = {"state_dir": str(state_dir), "running": running,
+               "services": [dict(s, up=_reachable(s)) for s in services]}
+        print(json.dumps(out, indent=2))
+        return 0 if running else 1
+    if not running:
+        print(f"no lab running in {state_dir}")
+        return 1
+    print(f"lab running in {state_dir} (pid {status['pid']}, scenario {status.get('scenario')})")
+    print(f"config: {status.get('config')}")
+    for s in services:
+        where = s.get("url") or f"{s['host']}:{s['port']}"
+        state = "up" if _reachable(s) else "DOWN"
+        print(f"  {s['kind']:<10} {s['name']:<16} {where:<32} {state}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    state_dir = _dir(args)
+    if stop_lab(state_dir):
+        print(f"lab in {state_dir} stopped")
+        return 0
+    print(f"no lab running in {state_dir}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    state_dir = (args.state_dir or default_state_dir()).resolve()
+    print("starting the lab (the first start builds vcsim, about 20 s)...", file=sys.stderr)
+    try:
+        status = start_lab(state_dir, args.scenario, args.real_network)
+    except (RuntimeError, OSError) as exc:
+        print(f"vconsole demo: {exc}", file=sys.stderr)
+        return 1
+    try:
+        from vconsole.commands.ui_cmd import run_console
+
+        return int(run_console(config=Path(status["config"]), profile="lab",
+                               readonly=bool(getattr(args, "readonly", False))) or 0)
+    finally:
+        stop_lab(state_dir)

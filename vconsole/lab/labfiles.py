@@ -1,0 +1,72 @@
+"""What a running lab leaves in its state dir: `lab.json` for `lab status`, `lab.toml` for the console."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from vconsole.lab.runtime import LabService
+
+LAB_PROFILE = "lab"
+
+
+def write_status(state_dir: Path, data: dict[str, Any]) -> None:
+    path = state_dir / "lab.json"
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2)
+    os.replace(tmp, path)
+
+
+def read_status(state_dir: Path) -> dict[str, Any] | None:
+    path = state_dir / "lab.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+    except (OSError, ValueError):
+        return None
+
+
+def write_lab_files(state_dir: Path, services: Sequence[LabService], *, scenario_name: str,
+                    pid: int, real_network: bool) -> None:
+    write_status(state_dir, {
+        "status": "running",
+        "pid": pid,
+        "scenario": scenario_name,
+        "real_network": real_network,
+        "config": str(state_dir / "lab.toml"),
+        "services": [s.as_json() for s in services],
+    })
+    (state_dir / "lab.toml").write_text(tomli_w.dumps(lab_config(state_dir, services)))
+
+
+def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any]:
+    """A config file with one `lab` profile; passwords stay out of it (see `lab_credentials`)."""
+    targets = []
+    for s in services:
+        t: dict[str, Any] = {"kind": s.kind, "name": s.name, "user": s.user}
+        if s.url:
+            scheme, _, rest = s.url.partition("://")
+            hostport = rest.split("/", 1)[0]
+            host, _, port = hostport.rpartition(":")
+            t["address"] = host
+            t["port"] = int(port)
+            if s.kind == "vcenter":
+                t["protocol"] = scheme
+        else:
+            t["address"] = s.host
+            t["port"] = s.port
+        if s.thumbprint:
+            t["thumbprint"] = s.thumbprint
+        if s.kind == "vcd":
+            t["org"] = "System"
+        t["lab_credentials"] = str(state_dir / "lab.json")
+        targets.append(t)
+    return {"default_profile": LAB_PROFILE,
+            "profiles": {LAB_PROFILE: {"targets": targets}}}
