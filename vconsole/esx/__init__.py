@@ -1,0 +1,1 @@
+"""ESXi shell output parsers and command builders; pure functions, no I/O."""
