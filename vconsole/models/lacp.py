@@ -1,0 +1,236 @@
+"""What the LACP pane shows: one row per host x LAG x vmnic, a health line per host x LAG.
+
+The same objects back the screen and `vconsole lacp --json` (`as_json()`), so both say the same.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Verdict(str, enum.Enum):
+    """How bad a row is; `error` means the console could not tell (host or output failed)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Verdict.OK: 0, Verdict.WARNING: 1, Verdict.CRITICAL: 2, Verdict.ERROR: 3}
+
+
+def worst(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
+    return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
+
+
+@dataclass(frozen=True)
+class LacpProblem:
+    """One finding: a short code for scripts, a sentence for the admin, and what it rests on."""
+
+    code: str
+    severity: Verdict
+    text: str
+    evidence: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "text": self.text,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class DvsLag:
+    """A LAG as vCenter configures it (`VMwareDvsLacpGroupConfig`), with the switch's hosts."""
+
+    dvs: str
+    key: str
+    name: str
+    mode: str = ""
+    uplink_count: int | None = None
+    load_balancing: str = ""
+    timeout_mode: str = ""  # "fast"/"slow" from vSphere API 7.0.2; "" when the API lacks it
+    uplink_names: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    dvs_version: str = ""
+
+    @property
+    def timeout_in_vcenter(self) -> bool:
+        """DVS 7.0.2+ sets the timeout centrally; older switches only per host (KB 376191)."""
+        return bool(self.timeout_mode) or _version(self.dvs_version) >= (7, 0, 2)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class LagPortRow:
+    """One vmnic of one LAG on one host, with its verdict. A failed host has one row, no vmnic."""
+
+    host: str
+    dvs: str = ""
+    lag: str = ""
+    lag_id: str = ""
+    vmnic: str = ""
+    state: str = ""
+    mode: str = ""
+    local_flags: str = ""
+    partner_flags: str = ""
+    port_state: tuple[str, ...] = ()
+    partner_port_state: tuple[str, ...] = ()
+    partner_device_id: str = ""
+    partner_oper_key: int | None = None
+    partner_port_number: int | None = None
+    local_oper_key: int | None = None
+    local_port_number: int | None = None
+    partner_age: str = ""
+    rx_lacpdus: int | None = None
+    tx_lacpdus: int | None = None
+    rx_errors: int | None = None
+    tx_errors: int | None = None
+    rx_delta: int | None = None
+    tx_delta: int | None = None
+    verdict: Verdict = Verdict.OK
+    summary: str = ""
+    problems: tuple[LacpProblem, ...] = ()
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        """Stable table key across refreshes."""
+        return "|".join((self.host, self.dvs, self.lag_id, self.vmnic))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "dvs": self.dvs,
+            "lag": self.lag,
+            "lag_id": self.lag_id,
+            "vmnic": self.vmnic,
+            "state": self.state,
+            "mode": self.mode,
+            "local_flags": self.local_flags,
+            "partner_flags": self.partner_flags,
+            "port_state": list(self.port_state),
+            "partner_port_state": list(self.partner_port_state),
+            "partner_device_id": self.partner_device_id,
+            "partner_oper_key": self.partner_oper_key,
+            "partner_port_number": self.partner_port_number,
+            "local_oper_key": self.local_oper_key,
+            "local_port_number": self.local_port_number,
+            "partner_age": self.partner_age,
+            "rx_lacpdus": self.rx_lacpdus,
+            "tx_lacpdus": self.tx_lacpdus,
+            "rx_errors": self.rx_errors,
+            "tx_errors": self.tx_errors,
+            "rx_delta": self.rx_delta,
+            "tx_delta": self.tx_delta,
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "problems": [p.as_json() for p in self.problems],
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class LagHealth:
+    """One LAG on one host: how many links are bundled against how many are configured."""
+
+    host: str
+    dvs: str
+    lag: str
+    lag_id: str
+    mode: str
+    configured_links: int
+    bundled_links: int
+    verdict: Verdict
+    summary: str
+    problems: tuple[LacpProblem, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "dvs": self.dvs,
+            "lag": self.lag,
+            "lag_id": self.lag_id,
+            "mode": self.mode,
+            "configured_links": self.configured_links,
+            "bundled_links": self.bundled_links,
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class RawOutput:
+    """A command as the host answered it, kept for the detail view and support cases."""
+
+    line: str
+    stdout: str = ""
+    stderr: str = ""
+    exit: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    host: str
+    ok: bool
+    error: str = ""
+    duration_s: float = 0.0
+    outputs: tuple[RawOutput, ...] = ()
+
+    def transcript(self) -> str:
+        """The host's raw output as a pasteable shell transcript."""
+        parts = [f"# {self.host}"]
+        if self.error:
+            parts.append(f"# error: {self.error}")
+        for out in self.outputs:
+            parts.append(f"[root@{self.host}:~] {out.line}")
+            if out.error:
+                parts.append(f"# not run: {out.error}")
+                continue
+            if out.stdout:
+                parts.append(out.stdout.rstrip("\n"))
+            if out.stderr:
+                parts.append(out.stderr.rstrip("\n"))
+            if out.exit:
+                parts.append(f"# exit status {out.exit}")
+        return "\n".join(parts) + "\n"
+
+
+@dataclass(frozen=True)
+class LacpReport:
+    """One refresh of the whole estate."""
+
+    rows: tuple[LagPortRow, ...]
+    lags: tuple[LagHealth, ...] = ()
+    hosts: tuple[HostOutcome, ...] = ()
+    vcenter_lags: tuple[DvsLag, ...] = ()
+    vcenter_error: str = ""
+    taken_at: float = 0.0
+    duration_s: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    def host(self, name: str) -> HostOutcome | None:
+        return next((h for h in self.hosts if h.host == name), None)
+
+    @property
+    def verdict(self) -> Verdict:
+        return worst([r.verdict for r in self.rows])

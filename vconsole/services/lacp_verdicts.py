@@ -1,0 +1,467 @@
+"""Verdicts on parsed LACP output: pure functions from what a host said to rows with findings.
+
+Rules follow the reference's health rule of thumb: every vmnic Bundled, partner heard and the
+same switch system and key on every NIC of a LAG, Port State with SYN,COL,DIST, and matching
+S/F timeout letters on both sides (KB 376191). Partner silence is read from the all-zero
+partner fields (KB 439174), from Rx LACPDUs staying at 0 while Tx counts, from Rx standing
+still while Tx rises across refreshes, and from a partner Age past three PDU periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from vconsole.esx.lacp import (
+    ConfigOutput,
+    HostLagConfig,
+    LagNicCounters,
+    LagNicStatus,
+    LagStatus,
+    OutputKind,
+    StatsOutput,
+    StatusOutput,
+)
+from vconsole.models.lacp import DvsLag, LacpProblem, LagHealth, LagPortRow, Verdict, worst
+
+SLOW_PERIOD_S = 30
+FAST_PERIOD_S = 1
+SILENCE_WINDOW_S = 3 * SLOW_PERIOD_S
+"""Rx standing still this long while Tx rises means the switch stopped talking (LACP's long timeout)."""
+
+REQUIRED_BITS = ("SYN", "COL", "DIST")
+
+
+@dataclass(frozen=True)
+class CounterSample:
+    """Counters of one LAG port at one refresh, kept to compute deltas at the next."""
+
+    rx: int | None
+    tx: int | None
+    at: float
+    rx_changed_at: float
+
+
+def host_error_row(host: str, code: str, text: str, evidence: str = "") -> LagPortRow:
+    problem = LacpProblem(code, Verdict.ERROR, text, evidence)
+    return LagPortRow(
+        host=host, verdict=Verdict.ERROR, summary=text, problems=(problem,), error=text
+    )
+
+
+@dataclass(frozen=True)
+class HostJudgement:
+    rows: tuple[LagPortRow, ...]
+    lags: tuple[LagHealth, ...]
+    counters: dict[str, CounterSample]
+
+
+def judge_host(
+    host: str,
+    status: StatusOutput,
+    stats: StatsOutput | None = None,
+    config: ConfigOutput | None = None,
+    vcenter: tuple[DvsLag, ...] | None = None,
+    previous: Mapping[str, CounterSample] | None = None,
+    now: float = 0.0,
+) -> HostJudgement:
+    """Rows and per-LAG health for one host from its three outputs and vCenter's LAG config."""
+    previous = previous or {}
+    expected = _expected_lags(host, vcenter)
+    if status.kind in (OutputKind.NO_LAG, OutputKind.DISABLED, OutputKind.EMPTY):
+        return _no_lag(host, status, expected)
+    if status.kind != OutputKind.OK:
+        code = "output-unrecognised" if status.kind == OutputKind.UNRECOGNISED else "command-failed"
+        text = f"lacp status get: {status.message or status.kind.value}"
+        return HostJudgement((host_error_row(host, code, text),), (), {})
+    rows: list[LagPortRow] = []
+    lags: list[LagHealth] = []
+    counters: dict[str, CounterSample] = {}
+    host_configs = config.lags if config and config.kind == OutputKind.OK else ()
+    for lag in status.lags:
+        host_cfg = _find_host_config(lag, host_configs)
+        vc = _find_vcenter_lag(lag, host_cfg, vcenter or ())
+        name = (host_cfg.lag_name if host_cfg else "") or (vc.name if vc else "")
+        lag_rows = []
+        for nic in lag.nics:
+            c = _find_counters(lag, nic.nic, stats)
+            row, sample = _judge_port(host, lag, name, nic, c, previous, now)
+            if sample is not None:
+                counters[row.key] = sample
+            lag_rows.append(row)
+        lag_rows = _cross_nic_checks(lag_rows)
+        health, lag_rows = _lag_health(host, lag, name, lag_rows, host_cfg, vc)
+        rows.extend(lag_rows)
+        lags.append(health)
+    rows.extend(_missing_lag_rows(host, status, expected))
+    return HostJudgement(tuple(rows), tuple(lags), counters)
+
+
+def _expected_lags(host: str, vcenter: tuple[DvsLag, ...] | None) -> tuple[DvsLag, ...]:
+    """vCenter LAGs on switches this host is a member of (empty when membership is unknown)."""
+    if not vcenter:
+        return ()
+    return tuple(lag for lag in vcenter if any(_same_host(host, h) for h in lag.hosts))
+
+
+def _same_host(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a == b or a.split(".")[0] == b.split(".")[0]
+
+
+def _no_lag(host: str, status: StatusOutput, expected: tuple[DvsLag, ...]) -> HostJudgement:
+    said = status.message or "no output"
+    if expected:
+        rows = tuple(_missing_row(host, lag, f"the host says: {said}") for lag in expected)
+        return HostJudgement(rows, (), {})
+    row = LagPortRow(host=host, state="no LAG", summary=said)
+    return HostJudgement((row,), (), {})
+
+
+def _missing_row(host: str, lag: DvsLag, evidence: str) -> LagPortRow:
+    text = (
+        f"vCenter configures {lag.name} on {lag.dvs} for this host, but the host runs no such LAG"
+    )
+    problem = LacpProblem("config-drift", Verdict.CRITICAL, text, evidence)
+    return LagPortRow(
+        host=host,
+        dvs=lag.dvs,
+        lag=lag.name,
+        lag_id=lag.key,
+        state="missing",
+        verdict=Verdict.CRITICAL,
+        summary=text,
+        problems=(problem,),
+    )
+
+
+def _missing_lag_rows(
+    host: str, status: StatusOutput, expected: tuple[DvsLag, ...]
+) -> list[LagPortRow]:
+    running = {(lag.dvs, lag.lag_id) for lag in status.lags}
+    return [
+        _missing_row(host, lag, f"lacp status get lists LAG ids {sorted(i for _, i in running)}")
+        for lag in expected
+        if (lag.dvs, lag.key) not in running
+    ]
+
+
+def _find_host_config(lag: LagStatus, configs: tuple[HostLagConfig, ...]) -> HostLagConfig | None:
+    for cfg in configs:
+        if cfg.lag_id == lag.lag_id and (not cfg.dvs or not lag.dvs or cfg.dvs == lag.dvs):
+            return cfg
+    same_dvs = [c for c in configs if c.dvs == lag.dvs]
+    return same_dvs[0] if len(same_dvs) == 1 and len(configs) == 1 else None
+
+
+def _find_vcenter_lag(
+    lag: LagStatus, cfg: HostLagConfig | None, vcenter: tuple[DvsLag, ...]
+) -> DvsLag | None:
+    on_dvs = [v for v in vcenter if v.dvs == lag.dvs]
+    for v in on_dvs:
+        if v.key == lag.lag_id:
+            return v
+    if cfg and cfg.lag_name:
+        return next((v for v in on_dvs if v.name == cfg.lag_name), None)
+    return None
+
+
+def _find_counters(lag: LagStatus, nic: str, stats: StatsOutput | None) -> LagNicCounters | None:
+    if stats is None or stats.kind != OutputKind.OK:
+        return None
+    exact = [c for c in stats.counters if c.nic == nic and c.lag_id == lag.lag_id]
+    exact = [c for c in exact if not c.dvs or not lag.dvs or c.dvs == lag.dvs] or exact
+    if exact:
+        return exact[0]
+    by_nic = [c for c in stats.counters if c.nic == nic and (not c.dvs or c.dvs == lag.dvs)]
+    return by_nic[0] if len(by_nic) == 1 else None
+
+
+def _judge_port(
+    host: str,
+    lag: LagStatus,
+    name: str,
+    nic: LagNicStatus,
+    counters: LagNicCounters | None,
+    previous: Mapping[str, CounterSample],
+    now: float,
+) -> tuple[LagPortRow, CounterSample | None]:
+    row = LagPortRow(
+        host=host,
+        dvs=lag.dvs,
+        lag=name,
+        lag_id=lag.lag_id,
+        vmnic=nic.nic,
+        state=nic.state,
+        mode=lag.mode,
+        local_flags=nic.local.flags,
+        partner_flags=nic.partner.flags,
+        port_state=nic.local.port_state,
+        partner_port_state=nic.partner.port_state,
+        partner_device_id=nic.partner.device_id,
+        partner_oper_key=nic.partner.oper_key,
+        partner_port_number=nic.partner.port_number,
+        local_oper_key=nic.local.oper_key,
+        local_port_number=nic.local.port_number,
+        partner_age=nic.partner.age,
+        rx_lacpdus=counters.rx_lacpdus if counters else None,
+        tx_lacpdus=counters.tx_lacpdus if counters else None,
+        rx_errors=counters.rx_errors if counters else None,
+        tx_errors=counters.tx_errors if counters else None,
+    )
+    prev = previous.get(row.key)
+    sample = None
+    if counters is not None:
+        rx_delta = _delta(counters.rx_lacpdus, prev.rx if prev else None)
+        tx_delta = _delta(counters.tx_lacpdus, prev.tx if prev else None)
+        changed = prev is None or rx_delta is None or rx_delta != 0
+        sample = CounterSample(
+            counters.rx_lacpdus,
+            counters.tx_lacpdus,
+            now,
+            now if changed or prev is None else prev.rx_changed_at,
+        )
+        row = replace(row, rx_delta=rx_delta, tx_delta=tx_delta)
+    problems = _port_problems(nic, row, prev, sample, now)
+    return _with_problems(row, problems), sample
+
+
+def _delta(current: int | None, before: int | None) -> int | None:
+    if current is None or before is None or current < before:
+        return None
+    return current - before
+
+
+def _port_problems(
+    nic: LagNicStatus,
+    row: LagPortRow,
+    prev: CounterSample | None,
+    sample: CounterSample | None,
+    now: float,
+) -> list[LacpProblem]:
+    out: list[LacpProblem] = []
+    state = nic.state.strip()
+    if state.lower() != "bundled":
+        severity = Verdict.WARNING if state.lower() == "hot-standby" else Verdict.CRITICAL
+        meaning = {
+            "stand-alone": "no LACP partner, the NIC is used on its own",
+            "independent": "not aggregated with the other NICs",
+            "hot-standby": "standing by, not carrying traffic",
+        }.get(state.lower(), "not carrying LAG traffic")
+        shown = state or "(no State line)"
+        out.append(
+            LacpProblem(
+                "not-bundled",
+                severity,
+                f"{nic.nic} is {shown}: {meaning}",
+                f"State: {shown}",
+            )
+        )
+    silent = _silence(nic, row, prev, sample, now)
+    if silent:
+        out.append(silent)
+    if nic.partner.heard:
+        local_t, partner_t = nic.local.timeout_letter, nic.partner.timeout_letter
+        if local_t and partner_t and local_t != partner_t:
+            out.append(
+                LacpProblem(
+                    "timeout-mismatch",
+                    Verdict.WARNING,
+                    f"Timeout mismatch: the host sends {_speed(local_t)} LACPDUs, the switch "
+                    f"{_speed(partner_t)} (KB 376191); the bundle can flap",
+                    f"local Flags: {nic.local.flags}, partner Flags: {nic.partner.flags}",
+                )
+            )
+        if nic.local.activity_letter == "P" and nic.partner.activity_letter == "P":
+            out.append(
+                LacpProblem(
+                    "both-passive",
+                    Verdict.CRITICAL,
+                    "Both sides are passive: neither starts LACP",
+                    f"local Flags: {nic.local.flags}, partner Flags: {nic.partner.flags}",
+                )
+            )
+    for side, info in (("host", nic.local), ("switch", nic.partner)):
+        if side == "switch" and not nic.partner.heard:
+            continue
+        missing = [bit for bit in REQUIRED_BITS if bit not in {b.upper() for b in info.port_state}]
+        if missing:
+            out.append(
+                LacpProblem(
+                    "port-not-syn-col-dist",
+                    Verdict.CRITICAL,
+                    f"The {side} side of {nic.nic} is not {'/'.join(missing)}: the port does "
+                    "not forward LAG traffic",
+                    f"{'local' if side == 'host' else 'partner'} Port State: "
+                    f"{','.join(info.port_state) or '(empty)'}",
+                )
+            )
+    errors = [(n, v) for n, v in (("Rx", row.rx_errors), ("Tx", row.tx_errors)) if v]
+    if errors:
+        out.append(
+            LacpProblem(
+                "lacpdu-errors",
+                Verdict.WARNING,
+                f"{nic.nic} counts LACPDU errors",
+                ", ".join(f"{n} Errors: {v}" for n, v in errors),
+            )
+        )
+    return out
+
+
+def _speed(letter: str) -> str:
+    return "fast (every 1 s)" if letter == "F" else "slow (every 30 s)"
+
+
+def _silence(
+    nic: LagNicStatus,
+    row: LagPortRow,
+    prev: CounterSample | None,
+    sample: CounterSample | None,
+    now: float,
+) -> LacpProblem | None:
+    text = f"The switch sends no LACPDUs on {nic.nic}: check the port-channel on its switch port"
+    evidence: list[str] = []
+    if not nic.partner.heard:
+        p = nic.partner
+        evidence.append(
+            f"partner Device ID {p.device_id or '(empty)'}, Oper Key {p.oper_key or 0}, "
+            f"Port Number {p.port_number or 0}"
+        )
+    if row.rx_lacpdus == 0 and (row.tx_lacpdus or 0) > 0:
+        evidence.append(f"Rx LACPDUs 0 while Tx LACPDUs {row.tx_lacpdus}")
+    elif (
+        prev is not None
+        and sample is not None
+        and row.rx_delta == 0
+        and (row.tx_delta or 0) > 0
+        and now - sample.rx_changed_at >= SILENCE_WINDOW_S
+    ):
+        evidence.append(
+            f"Rx LACPDUs stuck at {row.rx_lacpdus} for {now - sample.rx_changed_at:.0f} s "
+            f"while Tx rose by {row.tx_delta}"
+        )
+    age = nic.partner.age_seconds
+    if nic.partner.heard and age is not None:
+        period = FAST_PERIOD_S if nic.partner.timeout_letter == "F" else SLOW_PERIOD_S
+        if age > 3 * period:
+            evidence.append(f"last LACPDU from the switch {nic.partner.age} ago (Age)")
+    if not evidence:
+        return None
+    return LacpProblem("partner-silent", Verdict.CRITICAL, text, "; ".join(evidence))
+
+
+def _with_problems(row: LagPortRow, problems: list[LacpProblem]) -> LagPortRow:
+    if not problems and row.verdict == Verdict.OK:
+        summary = f"Bundled with {row.partner_device_id or 'partner'}"
+        if row.partner_oper_key is not None:
+            summary += f" key {row.partner_oper_key}"
+        return replace(row, summary=summary)
+    merged = (*row.problems, *problems)
+    top = max(merged, key=lambda p: p.severity.rank)
+    return replace(
+        row, problems=merged, verdict=worst([p.severity for p in merged]), summary=top.text
+    )
+
+
+def _cross_nic_checks(rows: list[LagPortRow]) -> list[LagPortRow]:
+    """NICs of one LAG must see one partner system and one partner key."""
+    heard = [r for r in rows if r.partner_device_id and not _zero(r.partner_device_id)]
+    out = rows
+    for attr, code, what in (
+        ("partner_device_id", "partner-mismatch", "different switch systems"),
+        ("partner_oper_key", "key-mismatch", "different partner keys (port-channels)"),
+    ):
+        values = {getattr(r, attr) for r in heard}
+        if len(values) < 2:
+            continue
+        evidence = ", ".join(f"{r.vmnic}: {getattr(r, attr)}" for r in heard)
+        problem = LacpProblem(
+            code,
+            Verdict.CRITICAL,
+            f"NICs of this LAG see {what}: they are not in one port-channel",
+            evidence,
+        )
+        out = [_with_problems(r, [problem]) if r in heard else r for r in out]
+        heard = [r for r in out if r.partner_device_id and not _zero(r.partner_device_id)]
+    return out
+
+
+def _zero(device_id: str) -> bool:
+    return set(device_id) <= {"0", ":", "-", "."}
+
+
+def _lag_health(
+    host: str,
+    lag: LagStatus,
+    name: str,
+    rows: list[LagPortRow],
+    cfg: HostLagConfig | None,
+    vc: DvsLag | None,
+) -> tuple[LagHealth, list[LagPortRow]]:
+    label = name or f"LAG {lag.lag_id}"
+    bundled = sum(1 for r in rows if r.state.lower() == "bundled")
+    configured = max(len(rows), len(cfg.nics) if cfg else 0, (cfg.nic_count or 0) if cfg else 0)
+    problems: list[LacpProblem] = []
+    if bundled < configured:
+        down = bundled == 0
+        problems.append(
+            LacpProblem(
+                "lag-down" if down else "lag-degraded",
+                Verdict.CRITICAL if down else Verdict.WARNING,
+                f"{label} has {bundled} of {configured} links bundled",
+                ", ".join(f"{r.vmnic}: {r.state or '?'}" for r in rows) or "no NIC listed",
+            )
+        )
+    drift = _drift(lag, rows, cfg, vc)
+    problems.extend(drift)
+    if drift:
+        rows = [_with_problems(r, drift) for r in rows]
+    port_problems = [p for r in rows for p in r.problems]
+    verdict = worst([p.severity for p in problems + port_problems])
+    if problems:
+        summary = max(problems, key=lambda p: p.severity.rank).text
+    elif port_problems:
+        summary = f"{label}: {max(port_problems, key=lambda p: p.severity.rank).text}"
+    else:
+        summary = f"{label}: {bundled} of {configured} links bundled"
+    health = LagHealth(
+        host, lag.dvs, name, lag.lag_id, lag.mode, configured, bundled, verdict, summary,
+        tuple(problems),
+    )  # fmt: skip
+    return health, rows
+
+
+def _drift(
+    lag: LagStatus, rows: list[LagPortRow], cfg: HostLagConfig | None, vc: DvsLag | None
+) -> list[LacpProblem]:
+    if vc is None:
+        return []
+    out: list[LacpProblem] = []
+
+    def differ(what: str, vc_value: str, host_value: str) -> None:
+        out.append(
+            LacpProblem(
+                "config-drift",
+                Verdict.WARNING,
+                f"{what} differs between vCenter ({vc_value}) and the host ({host_value})",
+                f"vCenter {vc.name} key {vc.key}; host LAGID {lag.lag_id}",
+            )
+        )
+
+    if vc.mode and lag.mode and vc.mode.lower() != lag.mode.lower():
+        differ("LACP mode", vc.mode, lag.mode)
+    if vc.timeout_mode:
+        host_modes = sorted(
+            {"fast" if "F" in r.local_flags.upper() else "slow" for r in rows if r.local_flags}
+        )
+        if host_modes and host_modes != [vc.timeout_mode.lower()]:
+            differ("LACP timeout", vc.timeout_mode, "/".join(host_modes))
+    if cfg and cfg.lag_name and vc.name and cfg.lag_name != vc.name:
+        differ("LAG name", vc.name, cfg.lag_name)
+    if cfg and cfg.load_balance and vc.load_balancing and cfg.load_balance != vc.load_balancing:
+        differ("Load balancing", vc.load_balancing, cfg.load_balance)
+    nic_count = max(len(rows), len(cfg.nics) if cfg else 0)
+    if vc.uplink_count is not None and nic_count != vc.uplink_count:
+        differ("Number of LAG ports", f"{vc.uplink_count} ports", f"{nic_count} NICs in the LAG")
+    return out
