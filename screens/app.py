@@ -1,0 +1,233 @@
+"""The console App: pane navigation (k9s grammar), header state, palette, clean exit.
+
+The App holds the one session manager of the run and the active profile; panes receive them in
+a PaneContext. Nothing here talks to a server directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+
+from screens.commands import PaneJumpProvider, ScreenCommandsProvider
+from screens.panes import PaneContext, PaneSpec, find_pane
+from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
+
+
+class VconsoleApp(App[int]):
+    """Keyboard-driven VMware operations console."""
+
+    TITLE = "vconsole"
+    CSS_PATH = "vconsole.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar[set[Any]] = {PaneJumpProvider, ScreenCommandsProvider}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "colon",
+            "command_line",
+            "Jump",
+            key_display=":",
+            id="app.command_line",
+            tooltip="Open the command line: type a pane alias (vm, lag, mtu, path, gpu, brand).",
+        ),
+        Binding(
+            "question_mark",
+            "help",
+            "Keys",
+            key_display="?",
+            id="app.help",
+            tooltip="List the keys of this screen and of the app.",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="app.back",
+            tooltip="Go back to the previous pane.",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            priority=True,
+            tooltip="Close every connection and leave the console.",
+        ),
+        *[
+            Binding(
+                str(n),
+                f"jump_key('{n}')",
+                f"Pane {n}",
+                show=False,
+                id=f"app.pane_{n}",
+                tooltip="Open the pane with this number (0 = connections).",
+            )
+            for n in range(7)
+        ],
+    ]
+
+    class TargetStatesChanged(Message):
+        """The session manager reported a health change; refresh every header line."""
+
+    def __init__(
+        self,
+        manager: Any,
+        profile: Any,
+        *,
+        read_only: bool = False,
+        start_pane: str = "conn",
+        keymap: Mapping[str, str] | None = None,
+        colour: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.manager = manager
+        self.profile = profile
+        self.read_only = bool(read_only or getattr(profile, "read_only", False))
+        self.colour = colour if colour is not None else getattr(profile, "colour", None)
+        self.start_pane = start_pane
+        self.header_info = self._build_header_info()
+        self._unsubscribe: Any = None
+        if keymap:
+            self.set_keymap(dict(keymap))
+
+    def get_default_screen(self) -> Screen[Any]:
+        spec = find_pane(self.start_pane) or find_pane("conn")
+        assert spec is not None
+        return self.build_pane(spec, self.start_pane)
+
+    def build_pane(self, spec: PaneSpec, alias: str) -> Screen[Any]:
+        """Construct a pane screen (no I/O happens here; panes start their own workers)."""
+        context = PaneContext(self.manager, self.profile, self.read_only, alias.lstrip(":"))
+        screen = spec.factory(context)
+        screen.pane_alias = spec.alias  # type: ignore[attr-defined]
+        return screen
+
+    def on_mount(self) -> None:
+        subscribe = getattr(self.manager, "subscribe", None)
+        if callable(subscribe):
+            self._unsubscribe = subscribe(self._on_manager_event)
+        if not self.is_headless:
+            try:
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)
+            except (NotImplementedError, RuntimeError, AttributeError):
+                pass
+
+    async def on_unmount(self) -> None:
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+        close = getattr(self.manager, "close", None)
+        if close is not None:
+            await close()
+
+    def _tty_lost(self) -> None:
+        """SIGHUP: the terminal went away (SSH dropped); leave without touching it again."""
+        self.exit(return_code=129)
+
+    def _on_manager_event(self, *_: Any) -> None:
+        self.post_message(self.TargetStatesChanged())
+
+    def _build_header_info(self) -> HeaderInfo:
+        states_fn = getattr(self.manager, "states", None)
+        states: Mapping[str, Any] = states_fn() if callable(states_fn) else {}
+        return HeaderInfo(
+            profile=str(getattr(self.profile, "name", "") or ""),
+            read_only=self.read_only,
+            colour=self.colour,
+            targets=health_from_states(states),
+        )
+
+    def on_vconsole_app_target_states_changed(self, _: TargetStatesChanged) -> None:
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        """Re-read target states and hand them to every header on the screen stack."""
+        self.header_info = self._build_header_info()
+        for screen in self.screen_stack:
+            for header in screen.query(ConsoleHeader):
+                header.info = self.header_info
+            hook = getattr(screen, "target_states_changed", None)
+            if callable(hook):
+                hook()
+
+    async def confirm_trust(self, prompt: Any) -> bool:
+        """The manager's trust question (unknown host key / certificate) as a modal; True pins it."""
+        from screens.trust_dialog import TrustDialog
+
+        what = "SSH host key" if prompt.kind == "ssh-host-key" else "TLS certificate"
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def decided(accepted: bool | None) -> None:
+            if not answer.done():
+                answer.set_result(bool(accepted))
+
+        self.push_screen(
+            TrustDialog(prompt.target, what, prompt.address, prompt.fingerprint, prompt.key_type),
+            decided,
+        )
+        return await answer
+
+    def ask_password(self, question: str) -> str:
+        """Password prompt for the secret store; runs on an executor thread, blocks until answered."""
+        ask: Any = self._ask_password
+        answer: str | None = self.call_from_thread(ask, question)
+        return answer or ""
+
+    async def _ask_password(self, question: str) -> str | None:
+        from screens.trust_dialog import PasswordDialog
+
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        dialog = PasswordDialog(question.rstrip(": "), None, keep="for this run only")
+
+        def entered(value: str | None) -> None:
+            if not answer.done():
+                answer.set_result(value)
+
+        self.push_screen(dialog, entered)
+        return await answer
+
+    def jump(self, alias: str) -> bool:
+        """Open the pane for `alias`; False (and a message) when no pane has that alias."""
+        spec = find_pane(alias)
+        if spec is None:
+            self.notify(f"unknown alias :{alias.lstrip(':')}", severity="warning", markup=False)
+            return False
+        current = self.screen
+        if getattr(current, "pane_alias", None) == spec.alias and spec.alias != "help":
+            return True
+        self.push_screen(self.build_pane(spec, alias))
+        return True
+
+    def action_command_line(self) -> None:
+        from screens.command_line import CommandLine
+
+        def chosen(alias: str | None) -> None:
+            if alias == "quit":
+                self.exit(0)
+            elif alias:
+                self.call_later(self.jump, alias)
+
+        self.push_screen(CommandLine(), chosen)
+
+    def action_help(self) -> None:
+        self.jump("help")
+
+    def action_jump_key(self, key: str) -> None:
+        from screens.panes import all_panes
+
+        for spec in all_panes():
+            if spec.key == key:
+                self.jump(spec.alias)
+                return
+
+    async def action_back(self) -> None:
+        """Esc: back to the previous pane; the first pane stays (nothing under it)."""
+        if len(self.screen_stack) > 1:
+            await self.pop_screen()

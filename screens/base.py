@@ -1,0 +1,130 @@
+"""Base screens every pane builds on: header line, footer, worker-failure reporting, filter line.
+
+A pane subclasses `ConsoleScreen` (free layout) or `TablePane` (a ResourceTable with `/`
+filtering) and implements `compose_body()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from widgets.console_header import ConsoleHeader, HeaderInfo
+from widgets.filter_bar import FilterBar
+from widgets.resource_table import ResourceColumn, ResourceTable
+
+__all__ = [
+    "ConsoleHeader",
+    "ConsoleScreen",
+    "Footer",
+    "PaletteCommand",
+    "Static",
+    "TablePane",
+    "report_worker_failure",
+]
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    """An entry the command palette offers while this screen is active."""
+
+    title: str
+    help: str
+    action: str
+    """An action string run on the screen, e.g. `"test_target"` or `"app.jump('mtu')"`."""
+
+
+def error_title(error: BaseException) -> str:
+    """The dialog title of a typed console error, or the exception's class name."""
+    return str(getattr(error, "title", "") or type(error).__name__)
+
+
+def report_worker_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
+    """The one place a failed background call becomes an error notification.
+
+    Server text may contain square brackets, so it is never parsed as markup.
+    """
+    if event.state != WorkerState.ERROR:
+        return
+    error = event.worker.error
+    if error is None:
+        return
+    screen.notify(str(error), title=error_title(error), severity="error", markup=False, timeout=8)
+
+
+class ConsoleScreen(Screen[None]):
+    """Header + body + footer; failures of this screen's workers turn into notifications."""
+
+    pane_alias: str = ""
+    """Canonical alias of the pane this screen shows; the app sets it when it opens the pane."""
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(self._header_info())
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def _header_info(self) -> HeaderInfo:
+        info = getattr(self.app, "header_info", None)
+        return info if isinstance(info, HeaderInfo) else HeaderInfo()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        """Commands that make sense on this screen; panes override to offer their actions."""
+        return ()
+
+    def target_states_changed(self) -> None:
+        """Called by the app when a target's health changed (the header is already updated)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_failure(self, event)
+
+
+class TablePane(ConsoleScreen):
+    """A pane whose body is one ResourceTable with the `/` filter line under it."""
+
+    BINDINGS = [
+        Binding(
+            "slash",
+            "open_filter",
+            "Filter",
+            key_display="/",
+            id="pane.filter",
+            tooltip="Filter rows by regex across all columns; a leading ! excludes matches.",
+        ),
+    ]
+
+    columns: ClassVar[tuple[ResourceColumn, ...]] = ()
+
+    def compose_body(self) -> ComposeResult:
+        yield ResourceTable(self.columns, id="resources")
+        yield FilterBar(id="filter")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one("#resources", ResourceTable)
+
+    def action_open_filter(self) -> None:
+        self.query_one("#filter", FilterBar).open()
+
+    @on(FilterBar.FilterChanged)
+    def _filter_changed(self, event: FilterBar.FilterChanged) -> None:
+        self.table.set_filter(event.row_filter)
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.table.focus()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        yield PaletteCommand(
+            "Filter rows", "regex over all columns, !regex excludes", "open_filter"
+        )

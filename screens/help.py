@@ -1,0 +1,71 @@
+"""`?` / `:help`: every key of the screen it was opened from (and of the app), plus pane aliases.
+
+The keys are read from the live bindings of that screen, so a user keymap shows its own keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+from textual.widget import Widget
+
+from screens.base import TablePane
+from screens.panes import PaneContext, all_panes
+from widgets.resource_table import ResourceColumn
+
+
+def key_rows(origin: Screen[Any], app: App[Any]) -> dict[str, tuple[str, str, str, str]]:
+    """Rows (key, where, what, why) for every binding active on `origin`, system keys left out."""
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for key, active in origin.active_bindings.items():
+        binding = active.binding
+        if binding.system:
+            continue
+        node = active.node
+        if isinstance(node, App):
+            where = "app"
+        elif isinstance(node, Screen):
+            where = "screen"
+        else:
+            where = type(node).__name__ if isinstance(node, Widget) else "?"
+        shown = app.get_key_display(binding)
+        what = binding.description or binding.action
+        rows[f"key:{key}"] = (shown, where, what, binding.tooltip)
+    return rows
+
+
+def alias_rows() -> dict[str, tuple[str, str, str, str]]:
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for spec in all_panes():
+        names = " ".join(f":{a}" for a in spec.aliases)
+        key_hint = f" (key {spec.key})" if spec.key else ""
+        rows[f"pane:{spec.alias}"] = (names, "pane", f"Go to {spec.title}{key_hint}", spec.summary)
+    return rows
+
+
+class HelpScreen(TablePane):
+    """Filterable list of keys and pane aliases."""
+
+    columns = (
+        ResourceColumn("key", "Key"),
+        ResourceColumn("where", "Where"),
+        ResourceColumn("what", "Action"),
+        ResourceColumn("why", "Description"),
+    )
+
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def on_mount(self) -> None:
+        stack = self.app.screen_stack
+        origin = stack[-2] if len(stack) > 1 and stack[-1] is self else stack[-1]
+        rows = key_rows(origin, self.app) if origin is not self else {}
+        rows.update(key_rows(self, self.app) if not rows else {})
+        rows.update(alias_rows())
+        table = self.table
+        table.sort_by(None)
+        table.set_rows(rows)
+        table.focus()

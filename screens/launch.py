@@ -1,0 +1,53 @@
+"""Wire a session manager to the console App: trust questions and password prompts go to modals.
+
+Used by `vconsole ui`, `vconsole serve` (through `ui`), the tests and the start-up benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from screens.app import VconsoleApp
+
+
+def build_console(
+    profile: Any,
+    *,
+    read_only: bool = False,
+    start_pane: str = "conn",
+    keymap: Mapping[str, str] | None = None,
+    known_hosts_path: Path | None = None,
+    use_keyring: bool = True,
+) -> VconsoleApp:
+    """A ready App with its own SessionManager; nothing connects until a pane asks."""
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions.manager import SessionManager
+
+    holder: list[VconsoleApp] = []
+
+    async def confirm(prompt: Any) -> bool:
+        return await holder[0].confirm_trust(prompt)
+
+    def prompt_password(question: str) -> str:
+        return holder[0].ask_password(question)
+
+    def notify(text: str) -> None:
+        app = holder[0]
+        try:
+            app.call_from_thread(app.notify, text, markup=False, timeout=10)
+        except RuntimeError:  # already on the app's own thread
+            app.notify(text, markup=False, timeout=10)
+
+    secrets = SecretStore(profile.name, prompt_password, use_keyring=use_keyring, notify=notify)
+    manager = SessionManager(
+        profile,
+        read_only,
+        secrets=secrets,
+        confirm=confirm,
+        known_hosts_path=known_hosts_path,
+    )
+    app = VconsoleApp(manager, profile, read_only=read_only, start_pane=start_pane, keymap=keymap)
+    holder.append(app)
+    return app
