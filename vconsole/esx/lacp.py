@@ -15,7 +15,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from vconsole.esx.lacp_tables import Table, read_table
+from vconsole.esx.lacp_tables import read_table
 from vconsole.tokens import Command, dvs_name, lag_id, vmnic_name
 
 BASE = ("esxcli", "network", "vswitch", "dvs", "vmware", "lacp")

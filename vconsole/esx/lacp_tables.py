@@ -61,7 +61,7 @@ def _read_padded(header: str, dashes: str, body: list[str]) -> Table:
         if cells is None:
             skipped.append(line)
             continue
-        rows.append(dict(zip(keys, cells)))
+        rows.append(dict(zip(keys, cells, strict=True)))
     return Table(keys, tuple(rows), tuple(skipped))
 
 
@@ -92,11 +92,11 @@ def _read_csv(lines: list[str]) -> Table | None:
         return None
     rows: list[dict[str, str]] = []
     skipped: list[str] = []
-    for raw, cells in zip(content[1:], parsed[1:]):
+    for cells in parsed[1:]:
         if cells and cells[-1] == "" and len(cells) == len(keys) + 1:
             cells = cells[:-1]
         if len(cells) != len(keys):
-            skipped.append(raw)
+            skipped.append(",".join(cells))
             continue
-        rows.append(dict(zip(keys, (c.strip() for c in cells))))
+        rows.append(dict(zip(keys, (c.strip() for c in cells), strict=True)))
     return Table(keys, tuple(rows), tuple(skipped))

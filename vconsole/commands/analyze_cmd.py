@@ -1,0 +1,71 @@
+"""`vconsole analyze CAPTURE... [--json] [--pane P]`: every pane's verdicts on captured hosts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "analyze", help="run the panes' parsing and verdicts offline on capture files"
+    )
+    p.add_argument("captures", nargs="+", type=Path, metavar="CAPTURE", help="capture JSON file(s)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--pane",
+        action="append",
+        metavar="P",
+        help="only this pane (repeatable); with one pane, --json prints just its result",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from vconsole.services.analyze import ANALYZERS, CaptureError, analyze_captures
+
+    panes = args.pane or None
+    for pane in panes or ():
+        if pane not in ANALYZERS:
+            known = ", ".join(sorted(ANALYZERS))
+            print(f"vconsole analyze: --pane: no pane {pane!r}; known: {known}", file=sys.stderr)
+            return 2
+    try:
+        result = asyncio.run(analyze_captures(args.captures, panes))
+    except CaptureError as exc:
+        print(f"vconsole analyze: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        body = result[panes[0]] if panes and len(panes) == 1 else result
+        print(json.dumps(body, indent=2))
+        return 0
+    for capture in result["captures"]:
+        print(
+            f"{capture['file']}: host {capture['host'] or '?'}, captured {capture['captured_at'] or '?'}"
+        )
+    for pane in panes or sorted(ANALYZERS):
+        print(f"\n== {pane}")
+        print(_text(pane, result.get(pane)))
+    return 0
+
+
+def _text(pane: str, value: Any) -> str:
+    if isinstance(value, dict) and "error" in value:
+        return f"error: {value['error']}"
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if not isinstance(item, dict):
+                lines.append(str(item))
+                continue
+            where = " ".join(
+                str(item.get(k) or "") for k in ("host", "lag", "vmnic") if item.get(k)
+            )
+            verdict = item.get("verdict", "")
+            lines.append(f"{str(verdict).upper():8} {where}: {item.get('summary', '')}")
+        return "\n".join(lines) or "(nothing)"
+    return json.dumps(value, indent=2)

@@ -1,0 +1,185 @@
+"""`vconsole lacp`: LAG state of every ESXi host of the profile, with verdicts, as text or JSON.
+
+`--set-timeout` runs `lacp timeout set` on one host (the only fix on DVS <= 7.0.0); it asks
+for confirmation unless `--yes`, and `--readonly` refuses it before anything is sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "lacp", help="LAG bundle state, partners, timeouts and LACPDU counters of every host"
+    )
+    p.add_argument(
+        "--host", action="append", metavar="H", help="only this esxi target (repeatable)"
+    )
+    p.add_argument(
+        "--vcenter", metavar="NAME", help="vCenter target for LAG config (default: first)"
+    )
+    p.add_argument("--no-vcenter", action="store_true", help="do not read LAG config from vCenter")
+    p.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    p.add_argument("--concurrency", type=int, metavar="N", help="hosts asked at once (default 64)")
+    fix = p.add_argument_group("fix a timeout mismatch (one host)")
+    fix.add_argument("--set-timeout", choices=("fast", "slow"), help="run lacp timeout set")
+    fix.add_argument("--dvs", metavar="NAME", help="distributed switch of the LAG")
+    fix.add_argument("--lag-id", metavar="ID", help="LAG id (LAGID in lacp status get)")
+    fix.add_argument("--nic", metavar="vmnicN", help="only this NIC (default: all NICs of the LAG)")
+    fix.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(handler=handle)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"vconsole lacp: {message}", file=sys.stderr)
+    return code
+
+
+def handle(args: argparse.Namespace) -> int:
+    from vconsole.sessions.errors import VconsoleError
+
+    try:
+        profile = _profile(args)
+    except VconsoleError as exc:
+        return _fail(f"{exc.title}: {exc}")
+    esxi = profile.names("esxi", "replay")
+    hosts = args.host or esxi
+    unknown = [h for h in hosts if h not in esxi]
+    if unknown:
+        return _fail(
+            f"--host: no esxi target {', '.join(unknown)}; known: {', '.join(esxi) or '(none)'}"
+        )
+    if args.concurrency is not None and args.concurrency < 1:
+        return _fail("--concurrency: expected a whole number of 1 or more")
+    if args.set_timeout:
+        return _set_timeout(args, profile, hosts)
+    vcenters = profile.names("vcenter")
+    vcenter = None if args.no_vcenter else (args.vcenter or (vcenters[0] if vcenters else None))
+    if vcenter is not None and vcenter not in vcenters:
+        return _fail(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
+    report = asyncio.run(_refresh(profile, args, hosts, vcenter))
+    if args.json:
+        from vconsole.services.lacp import report_json
+
+        print(json.dumps(report_json(report), indent=2))
+    else:
+        print(render_text(report))
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> Any:
+    from vconsole.commands.ui_cmd import resolve_profile
+
+    return resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+
+
+def _manager(profile: Any, args: argparse.Namespace) -> Any:
+    from vconsole.sessions import SessionManager
+
+    read_only = bool(getattr(args, "readonly", False) or profile.read_only)
+    return SessionManager(profile, read_only=read_only)
+
+
+async def _refresh(
+    profile: Any, args: argparse.Namespace, hosts: list[str], vcenter: str | None
+) -> Any:
+    from vconsole.services.lacp import LacpService
+
+    manager = _manager(profile, args)
+    try:
+        service = LacpService(manager, hosts, vcenter, concurrency=args.concurrency)
+        return await service.refresh()
+    finally:
+        await manager.close()
+
+
+def render_text(report: Any) -> str:
+    """A plain table an admin can read in a terminal, then the findings with their evidence."""
+    header = (
+        "HOST",
+        "DVS",
+        "LAG",
+        "VMNIC",
+        "STATE",
+        "FLAGS L/P",
+        "PARTNER",
+        "KEY",
+        "RX",
+        "TX",
+        "VERDICT",
+    )
+    lines = [header]
+    for r in report.rows:
+        lines.append(
+            (
+                r.host,
+                r.dvs,
+                r.lag or r.lag_id,
+                r.vmnic,
+                r.state,
+                f"{r.local_flags}/{r.partner_flags}" if r.local_flags or r.partner_flags else "",
+                r.partner_device_id,
+                "" if r.partner_oper_key is None else str(r.partner_oper_key),
+                "" if r.rx_lacpdus is None else str(r.rx_lacpdus),
+                "" if r.tx_lacpdus is None else str(r.tx_lacpdus),
+                r.verdict.value,
+            )
+        )
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines]
+    findings = [(r, p) for r in report.rows for p in r.problems]
+    if findings:
+        out.append("")
+        for row, problem in findings:
+            where = " ".join(x for x in (row.host, row.lag or row.lag_id, row.vmnic) if x)
+            out.append(f"{problem.severity.value.upper():8} {where}: {problem.text}")
+            if problem.evidence:
+                out.append(f"         evidence: {problem.evidence}")
+    if report.vcenter_error:
+        out.append(f"\nvCenter LAG config not read: {report.vcenter_error}")
+    return "\n".join(out)
+
+
+def _set_timeout(args: argparse.Namespace, profile: Any, hosts: list[str]) -> int:
+    from vconsole.esx.lacp import timeout_set_command
+    from vconsole.sessions.errors import VconsoleError
+
+    if len(hosts) != 1 or not args.host:
+        return _fail("--set-timeout: name exactly one --host")
+    if not args.dvs or not args.lag_id:
+        return _fail("--set-timeout needs --dvs NAME and --lag-id ID (see `vconsole lacp`)")
+    try:
+        command = timeout_set_command(args.dvs, args.lag_id, args.set_timeout, args.nic)
+    except VconsoleError as exc:
+        return _fail(str(exc))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _fail("--set-timeout: confirm on a terminal or pass --yes")
+        answer = input(f"Run on {hosts[0]}:\n  {command.line}\nProceed? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+
+    async def run() -> Any:
+        from vconsole.services.lacp import LacpService
+
+        manager = _manager(profile, args)
+        try:
+            service = LacpService(manager, hosts)
+            return await service.set_timeout(
+                hosts[0], args.dvs, args.lag_id, args.set_timeout, args.nic
+            )
+        finally:
+            await manager.close()
+
+    try:
+        asyncio.run(run())
+    except VconsoleError as exc:
+        return _fail(f"{exc.title}: {exc}", 1)
+    print(f"{hosts[0]}: {command.line}: done")
+    return 0

@@ -1,0 +1,113 @@
+"""Offline analysis of captures: every pane's parsing and verdicts, run on `replay` targets.
+
+Each pane registers one entry, `async (manager, targets) -> JSON-able`, by module path so
+that analysing one pane never imports another pane's code. A pane whose commands a capture
+lacks reports the error for that pane only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Analyzer = Callable[[Any, Sequence[str]], Awaitable[Any]]
+
+ANALYZERS: dict[str, str] = {
+    "lacp": "vconsole.services.lacp:analyze_targets",
+}
+"""Pane alias -> `module:function`. Panes add their own line here."""
+
+
+class CaptureError(ValueError):
+    """A capture file that cannot be analysed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class CaptureInfo:
+    target: str
+    host: str
+    captured_at: str
+    path: Path
+
+
+def register_analyzer(pane: str, entry: str) -> None:
+    """Add or replace a pane's analyzer (`module:function`)."""
+    if ":" not in entry:
+        raise ValueError(f"analyzer for {pane!r}: expected 'module:function', got {entry!r}")
+    ANALYZERS[pane] = entry
+
+
+def load_analyzer(pane: str) -> Analyzer:
+    entry = ANALYZERS.get(pane)
+    if entry is None:
+        raise CaptureError(
+            f"--pane: no analyzer for {pane!r}; known: {', '.join(sorted(ANALYZERS))}"
+        )
+    module_name, _, func = entry.partition(":")
+    analyzer: Analyzer = getattr(importlib.import_module(module_name), func)
+    return analyzer
+
+
+def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
+    """Check a capture's shape (`host`, `captured_at`, `commands`) and pick a target name."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CaptureError(f"{path}: cannot read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CaptureError(f"{path}: not a capture (JSON expected): {exc}") from None
+    if not isinstance(data, dict):
+        raise CaptureError(f"{path}: a capture is a JSON object with host, captured_at, commands")
+    if not isinstance(data.get("commands"), dict):
+        raise CaptureError(
+            f"{path}: 'commands' must be an object of command line -> {{stdout, stderr, exit}}"
+        )
+    host = data.get("host")
+    if host is not None and not isinstance(host, str):
+        raise CaptureError(f"{path}: 'host' must be a string (the captured host's name)")
+    name = host or path.stem
+    taken = taken if taken is not None else set()
+    target, n = name, 2
+    while target in taken:
+        target, n = f"{name}#{n}", n + 1
+    taken.add(target)
+    return CaptureInfo(target, host or "", str(data.get("captured_at", "")), path)
+
+
+async def analyze_captures(
+    paths: Sequence[Path | str], panes: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Run the chosen panes (default: all registered) over replay targets of the captures."""
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.sessions import SessionManager
+
+    taken: set[str] = set()
+    infos = [read_capture_info(Path(p), taken) for p in paths]
+    chosen = list(panes) if panes else sorted(ANALYZERS)
+    analyzers = {pane: load_analyzer(pane) for pane in chosen}
+    profile = Profile(
+        "analyze",
+        tuple(TargetConfig(name=i.target, kind="replay", file=str(i.path)) for i in infos),
+        read_only=True,
+    )
+    out: dict[str, Any] = {
+        "captures": [
+            {"target": i.target, "host": i.host, "captured_at": i.captured_at, "file": str(i.path)}
+            for i in infos
+        ],
+    }
+    manager = SessionManager(profile, read_only=True)
+    try:
+        targets = [i.target for i in infos]
+        for pane, analyzer in analyzers.items():
+            try:
+                out[pane] = await analyzer(manager, targets)
+            except Exception as exc:
+                out[pane] = {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        await manager.close()
+    return out

@@ -1,0 +1,194 @@
+"""The LACP pane's service: LAG config from vCenter, runtime from every host, verdicts.
+
+Hosts are asked in parallel through the session manager's fan-out (bounded), each host's three
+commands in parallel on its one SSH connection; a failing host becomes error rows and never
+holds up the rest. Counters are kept between refreshes for deltas. The same object backs
+`vconsole lacp`, `vconsole analyze` (on replay targets) and the LACP screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vconsole.esx.lacp import (
+    ConfigOutput,
+    StatsOutput,
+    StatusOutput,
+    config_command,
+    parse_config,
+    parse_stats,
+    parse_status,
+    stats_command,
+    status_command,
+    timeout_set_command,
+)
+from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, LagPortRow, RawOutput
+from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge_host
+from vconsole.sessions.errors import VconsoleError
+from vconsole.tokens import Command
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _HostFetch:
+    status: StatusOutput
+    stats: StatsOutput | None
+    config: ConfigOutput | None
+    outputs: tuple[RawOutput, ...]
+
+
+class LacpService:
+    """Refreshes LACP state of `hosts` (esxi or replay targets), optionally with vCenter config."""
+
+    def __init__(
+        self,
+        manager: Any,
+        hosts: Sequence[str],
+        vcenter: str | None = None,
+        *,
+        concurrency: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.manager = manager
+        self.hosts = list(hosts)
+        self.vcenter = vcenter
+        self.concurrency = concurrency
+        self.clock = clock
+        self.last: LacpReport | None = None
+        self._counters: dict[str, CounterSample] = {}
+
+    async def refresh(self, on_progress: Progress | None = None) -> LacpReport:
+        """Ask every host (and vCenter) now; never raises for a single host's failure."""
+        started = self.clock()
+        vc_task = asyncio.ensure_future(self._vcenter_lags()) if self.vcenter else None
+
+        def progress(done: int, total: int, _result: Any) -> None:
+            if on_progress is not None:
+                on_progress(done, total)
+
+        results = await self.manager.fan_out(
+            self._fetch_host, self.hosts, limit=self.concurrency, on_progress=progress
+        )
+        vc_lags: tuple[DvsLag, ...] | None = None
+        vc_error = ""
+        if vc_task is not None:
+            try:
+                vc_lags = await vc_task
+            except VconsoleError as exc:
+                vc_error = exc.message
+            except Exception as exc:
+                vc_error = f"{type(exc).__name__}: {exc}"
+        now = self.clock()
+        rows: list[LagPortRow] = []
+        lags: list[LagHealth] = []
+        outcomes: list[HostOutcome] = []
+        counters: dict[str, CounterSample] = {}
+        for result in results:
+            host = result.target
+            if result.error is not None:
+                text = _error_text(result.error)
+                rows.append(host_error_row(host, "host-unreachable", text))
+                outcomes.append(HostOutcome(host, False, text, result.duration_s))
+                continue
+            fetch: _HostFetch = result.value
+            judged = judge_host(
+                host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
+            )
+            rows.extend(judged.rows)
+            lags.extend(judged.lags)
+            counters.update(judged.counters)
+            outcomes.append(HostOutcome(host, True, "", result.duration_s, fetch.outputs))
+        self._counters = counters
+        report = LacpReport(
+            rows=tuple(sorted(rows, key=lambda r: (r.host, r.dvs, r.lag_id, r.vmnic))),
+            lags=tuple(lags),
+            hosts=tuple(outcomes),
+            vcenter_lags=vc_lags or (),
+            vcenter_error=vc_error,
+            taken_at=time.time(),
+            duration_s=self.clock() - started,
+        )
+        self.last = report
+        return report
+
+    async def _fetch_host(self, host: str) -> _HostFetch:
+        commands = (status_command(), stats_command(), config_command())
+        answers = await asyncio.gather(
+            *(self.manager.run(host, c) for c in commands), return_exceptions=True
+        )
+        status_answer = answers[0]
+        if isinstance(status_answer, BaseException):
+            raise status_answer
+        outputs = tuple(_raw(c, a) for c, a in zip(commands, answers, strict=True))
+        status = parse_status(_text(status_answer))
+        stats = None if isinstance(answers[1], BaseException) else parse_stats(_text(answers[1]))
+        config = None if isinstance(answers[2], BaseException) else parse_config(_text(answers[2]))
+        return _HostFetch(status, stats, config, outputs)
+
+    async def _vcenter_lags(self) -> tuple[DvsLag, ...]:
+        from vconsole.services.lacp_vcenter import read_dvs_lags
+
+        assert self.vcenter is not None
+        vim = await self.manager.vim(self.vcenter)
+        lags: tuple[DvsLag, ...] = await vim.call(read_dvs_lags, vim.content)
+        return lags
+
+    def transcript(self, host: str) -> str:
+        """The last raw output of one host, ready to paste into a support case."""
+        outcome = self.last.host(host) if self.last else None
+        if outcome is None:
+            return f"# {host}: not refreshed yet\n"
+        return outcome.transcript()
+
+    def timeout_command(self, dvs: str, lag: str, timeout: str, nic: str | None = None) -> Command:
+        """The exact command `set_timeout` would run (shown in the confirmation)."""
+        return timeout_set_command(dvs, lag, timeout, nic)
+
+    async def set_timeout(
+        self, host: str, dvs: str, lag: str, timeout: str, nic: str | None = None
+    ) -> RawOutput:
+        """`lacp timeout set` on one host; the manager refuses it in read-only mode and audits it."""
+        command = timeout_set_command(dvs, lag, timeout, nic)
+        result = await self.manager.run(host, command)
+        if result.exit != 0:
+            detail = (result.stderr or result.stdout).strip() or f"exit status {result.exit}"
+            raise VconsoleError(f"{host}: {command.line} failed: {detail}", target=host)
+        return RawOutput(command.line, result.stdout, result.stderr, result.exit)
+
+
+def _text(answer: Any) -> str:
+    stdout = str(getattr(answer, "stdout", ""))
+    stderr = str(getattr(answer, "stderr", ""))
+    if getattr(answer, "exit", 0) and not stdout.strip():
+        return stderr or f"Error: exit status {answer.exit}"
+    return stdout
+
+
+def _raw(command: Command, answer: Any) -> RawOutput:
+    if isinstance(answer, BaseException):
+        return RawOutput(command.line, error=_error_text(answer))
+    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, VconsoleError):
+        return error.message
+    if isinstance(error, asyncio.TimeoutError):
+        return "no answer in time"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def report_json(report: LacpReport) -> list[dict[str, Any]]:
+    """`vconsole lacp --json`: the list of rows."""
+    return [row.as_json() for row in report.rows]
+
+
+async def analyze_targets(manager: Any, targets: Sequence[str]) -> list[dict[str, Any]]:
+    """The `analyze` entry for this pane: the same rows from captured (replay) hosts."""
+    report = await LacpService(manager, targets).refresh()
+    return report_json(report)
