@@ -43,6 +43,7 @@ class TargetConfig:
     file: str | None = None
     timeout: float = 30.0
     key_file: str | None = None
+    lab_credentials: str | None = None  # the embedded lab's status file (throwaway passwords)
 
     @property
     def effective_port(self) -> int:

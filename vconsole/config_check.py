@@ -137,6 +137,7 @@ def _check_target(
         ("file", str, lambda v: bool(v), "a path to a capture JSON file"),
         ("timeout", (int, float), lambda v: 0 < v <= 3600, "seconds, more than 0 and at most 3600"),
         ("key_file", str, lambda v: bool(v), "a path to an SSH private key"),
+        ("lab_credentials", str, lambda v: bool(v), "the path of a running lab's lab.json"),
     ]
     for key, typ, ok, accepted in checks:
         if key in raw and not (_type_ok(raw[key], typ) and ok(raw[key])):
@@ -247,8 +248,10 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
         targets = []
         for index, traw in enumerate(raw_targets):
             where = f"{table}.targets[{index}]"
-            found, target = _check_target(traw, where, lines, f"{table}.targets", index, path, seen)
-            problems.extend(found)
+            issues, target = _check_target(
+                traw, where, lines, f"{table}.targets", index, path, seen
+            )
+            problems.extend(issues)
             if target:
                 targets.append(target)
         profiles.append(Profile(pname, tuple(targets), read_only, path))

@@ -31,6 +31,22 @@ def keyring_username(profile: str, target: str) -> str:
     return f"{profile}/{target}"
 
 
+def lab_password(status_file: str, target: str) -> str | None:
+    """The throwaway password the embedded lab generated for `target` (its `lab.json`)."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(status_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for service in data.get("services", []) if isinstance(data, dict) else []:
+        if isinstance(service, dict) and service.get("name") == target:
+            password = service.get("password")
+            return password if isinstance(password, str) and password else None
+    return None
+
+
 class SecretStore:
     """Finds the password for a target; one per session manager."""
 
@@ -75,11 +91,18 @@ class SecretStore:
                 self._notify(NO_KEYRING_NOTE)
         self._use_keyring = False
 
-    def get_password(self, target: str, user: str | None = None) -> str:
+    def get_password(
+        self, target: str, user: str | None = None, *, lab_credentials: str | None = None
+    ) -> str:
         """The password for `target`, prompting (once per run) if nothing stores it."""
         from_env = self._environ.get(env_var_name(target))
         if from_env:
             return from_env
+        if lab_credentials:
+            from_lab = lab_password(lab_credentials, target)
+            if from_lab:
+                self.remember(target, from_lab)
+                return from_lab
         with self._lock:
             if target in self._memory:
                 return self._memory[target]

@@ -1,0 +1,328 @@
+"""The session manager: one per app or CLI run, owning every connection and its executor.
+
+Connections open lazily on first use and are reused; a failed one is dropped and re-opened on
+the next call (with backoff after repeated failures). pyVmomi and paramiko calls run in the
+manager's thread pool, httpx natively on the loop. Read-only is enforced here before any I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from vconsole.audit import AuditLog
+from vconsole.config import SSH_KINDS, Profile, TargetConfig, pin_thumbprint
+from vconsole.secrets import SecretStore
+from vconsole.sessions import fanout
+from vconsole.sessions.errors import (
+    AuthFailed,
+    CommandTimeout,
+    TargetUnreachable,
+    VconsoleError,
+    WrongTargetKind,
+)
+from vconsole.sessions.results import CommandResult, FanOutResult, Health, TargetState, TrustPrompt
+from vconsole.sessions.slot import TargetSlot
+from vconsole.tokens import Command
+
+T = TypeVar("T")
+ConfirmTrust = Callable[[TrustPrompt], bool | Awaitable[bool]]
+StateListener = Callable[[TargetState], None]
+
+
+class SessionManager:
+    """Connects to a profile's targets on demand and runs commands and API calls on them.
+
+    `confirm` decides trust prompts (unknown SSH host key, unpinned certificate): a coroutine
+    function is awaited on the loop (TUI modal); a plain function runs in the executor, so a
+    blocking `input()` is fine. Without it, unknown keys and certificates are refused.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        read_only: bool = False,
+        *,
+        secrets: SecretStore | None = None,
+        confirm: ConfirmTrust | None = None,
+        audit: AuditLog | None = None,
+        known_hosts_path: Path | None = None,
+        on_pin: Callable[[Profile, str, str], None] | None = None,
+        max_workers: int = 64,
+        per_host_limit: int = 8,
+        fan_out_limit: int = 64,
+        output_cap: int | None = None,
+    ) -> None:
+        from vconsole.sessions.ssh import OUTPUT_CAP
+        from vconsole.sessions.trust import KnownHosts
+
+        self.profile = profile
+        self.read_only = read_only
+        self.secrets = secrets or SecretStore(profile.name)
+        self.audit = audit or AuditLog(redact=self.secrets.redact)
+        self.known_hosts = KnownHosts(known_hosts_path)
+        self.executor = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="vconsole-io"
+        )
+        self.per_host_limit = per_host_limit
+        self.fan_out_limit = fan_out_limit
+        self.output_cap = output_cap or OUTPUT_CAP
+        self.ssh_connects = 0  # TCP connections opened to SSH hosts (reuse shows in benchmarks)
+        self._confirm_cb = confirm
+        self._on_pin = on_pin
+        self._listeners: list[StateListener] = []
+        self._slots: dict[str, TargetSlot] = {}
+        self._password_lock = threading.Lock()
+        self._closed = False
+
+    # -- targets and health -------------------------------------------------------------
+    def _slot(self, name: str) -> TargetSlot:
+        slot = self._slots.get(name)
+        if slot is None:
+            slot = self._slots[name] = TargetSlot(self, self.profile.target(name))
+        return slot
+
+    def target(self, name: str) -> TargetConfig:
+        return self._slot(name).target
+
+    def states(self) -> dict[str, TargetState]:
+        out = {t.name: TargetState(t.name, t.kind, Health.IDLE) for t in self.profile.targets}
+        out.update({name: slot.state for name, slot in self._slots.items()})
+        return out
+
+    def subscribe(self, listener: StateListener) -> Callable[[], None]:
+        """Call `listener` on every health change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _publish(self, state: TargetState) -> None:
+        for listener in list(self._listeners):
+            listener(state)
+
+    # -- secrets and trust --------------------------------------------------------------
+    def _get_password(self, target: TargetConfig) -> str:
+        with self._password_lock:  # one prompt at a time even during a fan-out
+            return self.secrets.get_password(
+                target.name, target.user, lab_credentials=target.lab_credentials
+            )
+
+    async def _confirm(self, prompt: TrustPrompt) -> bool:
+        callback = self._confirm_cb
+        if callback is None:
+            return False
+        if inspect.iscoroutinefunction(callback):
+            return bool(await callback(prompt))
+        answer = await asyncio.get_running_loop().run_in_executor(self.executor, callback, prompt)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        return bool(answer)
+
+    def _pin(self, target: TargetConfig, thumbprint: str) -> None:
+        if self._on_pin is not None:
+            self._on_pin(self.profile, target.name, thumbprint)
+        elif self.profile.source is not None:
+            pin_thumbprint(self.profile, target.name, thumbprint)
+
+    # -- SSH and replay -----------------------------------------------------------------
+    async def _ssh(self, slot: TargetSlot) -> Any:
+        from vconsole.sessions.ssh import SshHost
+
+        async with slot.lock:
+            if slot.conn is not None and slot.conn.alive:
+                return slot.conn
+            slot.check_backoff()
+            slot.set_health(Health.CONNECTING)
+            t = slot.target
+            host = SshHost(t, self.known_hosts, self.output_cap)
+            try:
+                key = await slot.in_executor(host.handshake)
+                self.ssh_connects += 1
+                if not self.known_hosts.check(t.name, t.address, t.effective_port, key):
+                    unknown = self.known_hosts.unknown(t.name, t.address, t.effective_port, key)
+                    prompt = TrustPrompt(
+                        t.name, "ssh-host-key", unknown.host, unknown.fingerprint, unknown.key_type
+                    )
+                    if t.host_key_policy == "strict" or not await self._confirm(prompt):
+                        raise unknown
+                    self.known_hosts.add(t.address, t.effective_port, key)
+                password = None if t.key_file else await slot.password()
+                await slot.in_executor(host.authenticate, password)
+            except AuthFailed as exc:
+                slot.forget_password()
+                host.close()
+                slot.mark_down(exc.message)
+                raise
+            except VconsoleError as exc:
+                host.close()
+                slot.mark_down(exc.message)
+                raise
+            except BaseException:
+                host.close()
+                raise
+            slot.conn = host
+            slot.mark_ok()
+            return host
+
+    async def run(
+        self, target: str, command: Command, *, timeout: float | None = None
+    ) -> CommandResult:
+        """Run a validated command on an ESXi/Bitfusion host or answer it from a replay capture."""
+        slot = self._slot(target)
+        t = slot.target
+        line = command.line
+        if t.kind == "replay":
+            slot.guard("replay", line, command.mutating)
+            from vconsole.sessions.replay import ReplayHost
+
+            if slot.conn is None:
+                slot.conn = ReplayHost(t.name, t.file or "")
+            result = slot.conn.run(line)
+            slot.mark_ok()
+            return result
+        if t.kind not in SSH_KINDS:
+            raise WrongTargetKind(t.name, t.kind, "an SSH (esxi/bitfusion) or replay target")
+        slot.guard("ssh", line, command.mutating)
+        async with slot.semaphore:
+            started = time.monotonic()
+            try:
+                host = await self._ssh(slot)
+            except VconsoleError as exc:
+                slot.audit(
+                    "ssh", line, command.mutating, f"error: {exc.title}", time.monotonic() - started
+                )
+                raise
+            cancel = threading.Event()
+            try:
+                result = await slot.in_executor(host.run, line, timeout or t.timeout, cancel)
+            except asyncio.CancelledError:
+                cancel.set()
+                slot.audit("ssh", line, command.mutating, "cancelled", time.monotonic() - started)
+                raise
+            except CommandTimeout as exc:
+                slot.mark_degraded(exc.message)
+                slot.audit(
+                    "ssh", line, command.mutating, "error: timeout", time.monotonic() - started
+                )
+                raise
+            except TargetUnreachable as exc:
+                host.close()
+                slot.conn = None
+                slot.mark_down(exc.reason)
+                slot.audit(
+                    "ssh",
+                    line,
+                    command.mutating,
+                    "error: connection lost",
+                    time.monotonic() - started,
+                )
+                raise
+            outcome = "ok" if result.exit == 0 else f"exit {result.exit}"
+            if result.truncated:
+                outcome += " (output truncated)"
+            slot.audit("ssh", line, command.mutating, outcome, result.duration_s)
+            slot.mark_ok()
+            return result
+
+    # -- vCenter and Cloud Director -----------------------------------------------------
+    async def vim(self, target: str) -> Any:
+        """The pyVmomi connection (`VimConnection`) for a vCenter target, connecting if needed."""
+        from vconsole.sessions.vcenter import VimConnection
+
+        slot = self._slot(target)
+        if slot.target.kind != "vcenter":
+            raise WrongTargetKind(target, slot.target.kind, "a vcenter target")
+        async with slot.lock:
+            if slot.conn is None:
+                slot.conn = VimConnection(slot)
+            if slot.conn.si is None:
+                slot.check_backoff()
+                slot.set_health(Health.CONNECTING)
+                await self._connect(slot, slot.conn.connect)
+        return slot.conn
+
+    async def vcd(self, target: str) -> Any:
+        """The Cloud Director client (`VcdClient`), logged in with the negotiated API version."""
+        from vconsole.sessions.vcd import VcdClient
+
+        slot = self._slot(target)
+        if slot.target.kind != "vcd":
+            raise WrongTargetKind(target, slot.target.kind, "a vcd target")
+        async with slot.lock:
+            if slot.conn is None or slot.conn._client is None:
+                slot.check_backoff()
+                slot.set_health(Health.CONNECTING)
+                client = VcdClient(slot)
+                await self._connect(slot, client.connect)
+                slot.conn = client
+        return slot.conn
+
+    async def _connect(self, slot: TargetSlot, connect: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await connect()
+        except VconsoleError as exc:
+            slot.mark_down(exc.message)
+            raise
+        except (OSError, asyncio.TimeoutError) as exc:
+            slot.mark_down(str(exc) or type(exc).__name__)
+            raise TargetUnreachable(slot.name, str(exc) or type(exc).__name__) from None
+        slot.mark_ok()
+
+    # -- fan-out --------------------------------------------------------------------------
+    def fan_out_iter(
+        self,
+        op: Callable[[str], Awaitable[T]],
+        targets: Iterable[str],
+        *,
+        limit: int | None = None,
+        on_progress: Callable[[int, int, FanOutResult[T]], None] | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[FanOutResult[T]]:
+        """Results as they complete; at most `limit` targets in flight at once."""
+        return fanout.fan_out_iter(
+            op, list(targets), limit or self.fan_out_limit, on_progress, timeout
+        )
+
+    async def fan_out(
+        self,
+        op: Callable[[str], Awaitable[T]],
+        targets: Iterable[str],
+        *,
+        limit: int | None = None,
+        on_progress: Callable[[int, int, FanOutResult[T]], None] | None = None,
+        timeout: float | None = None,
+    ) -> list[FanOutResult[T]]:
+        """Every target's result or error, in the order given; never raises for one target."""
+        names = list(targets)
+        return await fanout.fan_out(op, names, limit or self.fan_out_limit, on_progress, timeout)
+
+    # -- shutdown -------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Log out and close every connection, then stop the executor."""
+        if self._closed:
+            return
+        self._closed = True
+        for slot in self._slots.values():
+            conn, slot.conn = slot.conn, None
+            try:
+                if conn is None:
+                    pass
+                elif hasattr(conn, "aclose"):
+                    await conn.aclose()
+                elif hasattr(conn, "close"):
+                    await slot.in_executor(conn.close)
+            except Exception:
+                pass
+            slot.set_health(Health.CLOSED)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __aenter__(self) -> SessionManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,153 @@
+"""Per-target bookkeeping shared by every connection kind: health, backoff, guards, trust.
+
+A `TargetSlot` is what the manager keeps for each configured target. Connection classes
+(SSH, vCenter, Cloud Director) use it to report health, ask for the password, enforce read-only
+before any I/O, write the audit log and make TLS trust decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from vconsole.config import TargetConfig
+from vconsole.sessions.errors import (
+    CertificateMismatch,
+    ReadOnlyRefused,
+    TargetUnreachable,
+    UnknownCertificate,
+)
+from vconsole.sessions.results import Health, TargetState, TrustPrompt
+
+if TYPE_CHECKING:
+    from vconsole.sessions.manager import SessionManager
+
+T = TypeVar("T")
+BACKOFF_MAX_S = 30.0
+
+
+def backoff_delay(failures: int) -> float:
+    """No wait before the first retry (a restarted server comes back at once), then 1, 2, 4.. s."""
+    if failures < 2:
+        return 0.0
+    return min(BACKOFF_MAX_S, 2.0 ** (failures - 2))
+
+
+class TargetSlot:
+    def __init__(self, manager: SessionManager, target: TargetConfig) -> None:
+        self.manager = manager
+        self.target = target
+        self.lock = asyncio.Lock()
+        self.semaphore = asyncio.Semaphore(target.concurrency or manager.per_host_limit)
+        self.conn: Any = None
+        self.failures = 0
+        self.next_try = 0.0
+        self.state = TargetState(target.name, target.kind, Health.IDLE)
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    def set_health(self, health: Health, reason: str = "") -> None:
+        if self.state.health == health and self.state.reason == reason:
+            return
+        self.state = TargetState(
+            self.name, self.target.kind, health, reason, time.time(), self.failures
+        )
+        self.manager._publish(self.state)
+
+    def mark_ok(self) -> None:
+        self.failures = 0
+        self.next_try = 0.0
+        self.set_health(Health.OK)
+
+    def mark_down(self, reason: str) -> None:
+        self.failures += 1
+        self.next_try = time.monotonic() + backoff_delay(self.failures)
+        self.set_health(Health.DOWN, reason)
+
+    def mark_degraded(self, reason: str) -> None:
+        self.set_health(Health.DEGRADED, reason)
+
+    def check_backoff(self) -> None:
+        """Refuse quickly while a recently failed target is backing off (fan-outs stay fast)."""
+        wait = self.next_try - time.monotonic()
+        if wait > 0:
+            raise TargetUnreachable(self.name, f"{self.state.reason}; next retry in {wait:.0f} s")
+
+    def guard(self, action: str, what: str, mutating: bool) -> None:
+        """Read-only enforcement: refuse (and audit the refusal) before any I/O."""
+        if not mutating:
+            return
+        why = None
+        if self.manager.read_only:
+            why = "this session"
+        elif self.manager.profile.read_only:
+            why = f"profile {self.manager.profile.name!r}"
+        elif self.target.read_only:
+            why = f"target {self.name!r}"
+        if why:
+            self.audit(action, what, True, f"refused: {why} is read-only")
+            raise ReadOnlyRefused(self.name, what, why)
+
+    def audit(
+        self, action: str, what: str, mutating: bool, outcome: str, duration_s: float = 0.0
+    ) -> None:
+        self.manager.audit.record(
+            target=self.name,
+            user=self.target.user,
+            action=action,
+            what=what,
+            mutating=mutating,
+            outcome=outcome,
+            duration_s=duration_s,
+        )
+
+    async def in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.manager.executor, fn, *args)
+
+    async def password(self) -> str:
+        """Runs the lookup in the executor: a keyring call or a getpass prompt may block."""
+        return await self.in_executor(self.manager._get_password, self.target)
+
+    def forget_password(self) -> None:
+        self.manager.secrets.forget(self.name)
+
+    async def tls_decision(self) -> tuple[bool, str | None]:
+        """(verify, thumbprint) for an https target: normal verification, or a pinned thumbprint.
+
+        The certificate is fetched once here; a self-signed one is used only when its SHA-256
+        matches the pin, or the admin confirms it now (it is then pinned in the config).
+        """
+        from vconsole.sessions.trust import fetch_certificate, tls_thumbprint
+
+        t = self.target
+        port = t.effective_port
+        try:
+            der, verified = await self.in_executor(
+                fetch_certificate, t.address, port, min(t.timeout, 30.0)
+            )
+        except OSError as exc:
+            raise TargetUnreachable(
+                self.name, f"cannot reach {t.address}:{port}: {exc.strerror or exc}"
+            ) from None
+        presented = tls_thumbprint(der)
+        if t.thumbprint:
+            if presented != t.thumbprint:
+                raise CertificateMismatch(self.name, f"{t.address}:{port}", t.thumbprint, presented)
+            return False, presented
+        if verified:
+            return True, None
+        prompt = TrustPrompt(self.name, "tls-certificate", f"{t.address}:{port}", presented)
+        if not await self.manager._confirm(prompt):
+            raise UnknownCertificate(self.name, f"{t.address}:{port}", presented)
+        self.pin(presented)
+        return False, presented
+
+    def pin(self, thumbprint: str) -> None:
+        self.target = replace(self.target, thumbprint=thumbprint)
+        self.manager._pin(self.target, thumbprint)

@@ -1,0 +1,152 @@
+"""vCenter over pyVmomi. pyVmomi is synchronous, so every call runs in the manager's executor.
+
+`VimConnection` is a stable handle: when vCenter restarts, the session is re-established by a
+new login on the same SOAP stub, so managed objects obtained earlier keep working and a call
+that failed with `NotAuthenticated` is retried once after the login.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from vconsole.sessions.errors import AuthFailed, CertificateMismatch, TargetUnreachable
+from vconsole.sessions.results import Health
+
+if TYPE_CHECKING:
+    from vconsole.sessions.slot import TargetSlot
+
+T = TypeVar("T")
+_CONNECTION_ERRORS = (OSError, http.client.HTTPException, socket.timeout, ssl.SSLError)
+
+
+class VimConnection:
+    """A live pyVmomi session for one vCenter target."""
+
+    def __init__(self, slot: TargetSlot) -> None:
+        self._slot = slot
+        self.si: Any = None
+        self._verify = True
+        self._thumbprint: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self._slot.name
+
+    @property
+    def content(self) -> Any:
+        """The vCenter ServiceContent (`vim.ServiceInstanceContent`)."""
+        if self.si is None:
+            raise TargetUnreachable(self.target, "not connected")
+        return self.si.content
+
+    async def connect(self) -> None:
+        """First connection: trust decision, then SmartConnect in the executor."""
+        t = self._slot.target
+        if t.protocol == "https":
+            self._verify, self._thumbprint = await self._slot.tls_decision()
+        password = await self._slot.password()
+        self.si = await self._slot.in_executor(self._smart_connect, password)
+
+    def _smart_connect(self, password: str) -> Any:
+        from pyVim.connect import SmartConnect
+        from pyVmomi import vim
+
+        t = self._slot.target
+        kwargs: dict[str, Any] = {
+            "protocol": t.protocol,
+            "host": t.address,
+            "port": t.effective_port,
+            "user": t.user or "",
+            "pwd": password,
+            "httpConnectionTimeout": int(t.timeout),
+            "connectionPoolTimeout": -1,
+        }
+        if t.protocol == "https" and self._thumbprint:
+            kwargs["thumbprint"] = self._thumbprint  # pyVmomi re-checks it on every new connection
+        try:
+            return SmartConnect(**kwargs)
+        except vim.fault.InvalidLogin:
+            raise AuthFailed(t.name, t.user) from None
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: Exception) -> Exception:
+        name = type(exc).__name__
+        if name in ("ThumbprintMismatchException", "CertificateMismatchException"):
+            return CertificateMismatch(
+                self.target,
+                self._slot.target.address,
+                self._thumbprint or "",
+                "a different certificate",
+            )
+        if isinstance(exc, _CONNECTION_ERRORS):
+            return TargetUnreachable(self.target, f"{name}: {exc}" if str(exc) else name)
+        return exc
+
+    def _relogin(self) -> None:
+        from pyVmomi import vim
+
+        t = self._slot.target
+        password = self._slot.manager._get_password(t)
+        try:
+            self.si.content.sessionManager.Login(t.user or "", password)
+        except vim.fault.InvalidLogin:
+            raise AuthFailed(t.name, t.user) from None
+
+    def _invoke(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """Run `fn` once; on a lost session (vCenter restarted) log in again and retry once."""
+        from pyVmomi import vim
+
+        try:
+            return fn(*args)
+        except vim.fault.NotAuthenticated:
+            self._relogin()
+            return fn(*args)
+
+    async def call(
+        self, fn: Callable[..., T], *args: Any, mutating: bool = False, what: str = ""
+    ) -> T:
+        """Run a pyVmomi call in the executor; read-only and audit apply when `mutating`."""
+        slot = self._slot
+        label = what or getattr(fn, "__name__", "call")
+        slot.guard("vim", label, mutating)
+        slot.check_backoff()
+        started = time.monotonic()
+        if self.si is None:
+            async with slot.lock:
+                if self.si is None:
+                    await self.connect()
+        try:
+            result = await slot.in_executor(self._invoke, fn, args)
+        except Exception as exc:
+            error = self._translate(exc)
+            if isinstance(error, TargetUnreachable):
+                slot.mark_down(error.reason)
+            elif slot.state.health == Health.OK:
+                slot.mark_degraded(str(error)[:200])
+            if mutating:
+                slot.audit(
+                    "vim", label, True, f"error: {type(error).__name__}", time.monotonic() - started
+                )
+            if error is exc:
+                raise
+            raise error from None
+        slot.mark_ok()
+        if mutating:
+            slot.audit("vim", label, True, "ok", time.monotonic() - started)
+        return result
+
+    def close(self) -> None:
+        if self.si is not None:
+            from pyVim.connect import Disconnect
+
+            try:
+                Disconnect(self.si)
+            except Exception:
+                pass
+            self.si = None
