@@ -1,0 +1,182 @@
+"""Saved MTU test sets, named target addresses and last results: JSON under the state dir.
+
+Sets are per site ("AKL: vmk0 -> vcsa01, vmk1 -> peer"); results are kept by pair with their
+timestamp so the next run can say what changed. Files are written atomically; a damaged file
+is reported, never silently replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vconsole import paths
+from vconsole.models.mtu import MtuResult, MtuTest, TestSet
+from vconsole.sessions.errors import VconsoleError
+
+if TYPE_CHECKING:
+    from vconsole.lab.scenario import Scenario
+
+SETS_FILE = "mtu-sets.json"
+RESULTS_FILE = "mtu-results.json"
+
+
+class MtuStoreError(VconsoleError):
+    title = "MTU store problem"
+
+
+class MtuStore:
+    """Test sets, the address book (name -> IP) and last results, in `state_dir`."""
+
+    def __init__(self, state_dir: Path | None = None) -> None:
+        self.dir = Path(state_dir) if state_dir else paths.state_dir()
+
+    # -- sets and addresses ------------------------------------------------------------
+    def _read(self, name: str) -> dict[str, Any]:
+        file = self.dir / name
+        if not file.exists():
+            return {}
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise MtuStoreError(f"{file}: cannot read ({exc}); fix or remove the file") from exc
+        if not isinstance(data, dict):
+            raise MtuStoreError(f"{file}: expected a JSON object")
+        return data
+
+    def _write(self, name: str, data: dict[str, Any]) -> None:
+        paths.ensure_dir(self.dir)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=2, sort_keys=True)
+            os.replace(tmp, self.dir / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def sets(self) -> list[TestSet]:
+        raw = self._read(SETS_FILE).get("sets", [])
+        out = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                out.append(_set_from_json(item))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise MtuStoreError(
+                    f"{self.dir / SETS_FILE}: bad test set {item!r}: {exc}"
+                ) from exc
+        return out
+
+    def get_set(self, name: str) -> TestSet:
+        for s in self.sets():
+            if s.name.lower() == name.lower():
+                return s
+        known = ", ".join(s.name for s in self.sets()) or "(none saved)"
+        raise MtuStoreError(f"set: no saved MTU test set {name!r}; saved sets: {known}")
+
+    def save_set(self, test_set: TestSet) -> None:
+        data = self._read(SETS_FILE)
+        sets = [
+            s for s in data.get("sets", []) if s.get("name", "").lower() != test_set.name.lower()
+        ]
+        sets.append(_set_to_json(test_set))
+        data["sets"] = sorted(sets, key=lambda s: s["name"].lower())
+        self._write(SETS_FILE, data)
+
+    def delete_set(self, name: str) -> bool:
+        data = self._read(SETS_FILE)
+        before = data.get("sets", [])
+        data["sets"] = [s for s in before if s.get("name", "").lower() != name.lower()]
+        self._write(SETS_FILE, data)
+        return len(data["sets"]) != len(before)
+
+    def addresses(self) -> dict[str, str]:
+        raw = self._read(SETS_FILE).get("addresses", {})
+        return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+    def save_address(self, name: str, address: str) -> None:
+        data = self._read(SETS_FILE)
+        data.setdefault("addresses", {})[name] = address
+        self._write(SETS_FILE, data)
+
+    # -- results --------------------------------------------------------------------------
+    def last_results(self) -> dict[str, dict[str, Any]]:
+        raw = self._read(RESULTS_FILE).get("results", {})
+        return raw if isinstance(raw, dict) else {}
+
+    def save_results(self, results: list[MtuResult]) -> None:
+        data = self._read(RESULTS_FILE)
+        kept = data.get("results", {})
+        for r in results:
+            kept[r.key] = r.to_json()
+        data["results"] = kept
+        self._write(RESULTS_FILE, data)
+
+
+def _set_to_json(s: TestSet) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "description": s.description,
+        "hosts": list(s.hosts),
+        "tests": [{k: v for k, v in asdict(t).items() if v not in ("", None)} for t in s.tests],
+    }
+
+
+def _set_from_json(item: dict[str, Any]) -> TestSet:
+    tests = tuple(
+        MtuTest(
+            host=str(t.get("host", "*")),
+            target=str(t["target"]),
+            vmk=str(t.get("vmk", "")),
+            netstack=str(t.get("netstack", "")),
+            family=int(t.get("family", 4)),
+            label=str(t.get("label", "")),
+            required_mtu=int(t["required_mtu"]) if t.get("required_mtu") else None,
+        )
+        for t in item.get("tests", [])
+    )
+    return TestSet(
+        name=str(item["name"]),
+        tests=tests,
+        hosts=tuple(str(h) for h in item.get("hosts", [])),
+        description=str(item.get("description", "")),
+    )
+
+
+def sets_from_scenario(scenario: Scenario) -> tuple[list[TestSet], dict[str, str]]:
+    """One set per site from the lab scenario, plus the address book of its extra targets.
+
+    Each host tests management (vmk0) to every extra target (vCenter, witness) and every other
+    vmk to the same vmk on the site's other hosts ("peer"), on that vmk's netstack.
+    """
+    book = {t.name: t.ip for t in scenario.targets}
+    out = []
+    for site in scenario.sites:
+        hosts = [h for h in scenario.hosts if h.site == site.name]
+        if not hosts:
+            continue
+        tests: list[MtuTest] = []
+        first = hosts[0]
+        for vmk in first.vmks:
+            if vmk.name == "vmk0" or "management" in vmk.services:
+                tests += [
+                    MtuTest(host="*", vmk=vmk.name, target=t.name, label=t.name)
+                    for t in scenario.targets
+                ]
+            elif len(hosts) > 1:
+                tests.append(
+                    MtuTest(host="*", vmk=vmk.name, target="peer", label=f"peer {vmk.name}")
+                )
+        out.append(
+            TestSet(
+                name=site.name,
+                tests=tuple(tests),
+                hosts=tuple(h.name for h in hosts),
+                description=f"site {site.name}: management to vCenter and witness, peers per vmk",
+            )
+        )
+    return out, book
