@@ -1,9 +1,9 @@
 """Tolerant reader for esxcli's default table layout (header row, dashes row, padded rows).
 
 The dashes row gives each column's start, so empty cells and values with spaces survive
-(the 5.1-era `lacp config get` sample has an empty NICs cell). Text pasted from a web page
-often loses its padding; then a row is split on runs of spaces when it has one word per
-column. `--formatter=csv` output (header of internal names, trailing comma) is read too.
+(the 5.1-era `lacp config get` sample has an empty NICs cell). esxcli separates columns by two
+spaces; text pasted from a web page often keeps one, and then a row is split into words and
+kept only when it has one word per column. `--formatter=csv` output (header of internal names, trailing comma) is read too.
 """
 
 from __future__ import annotations
@@ -40,21 +40,25 @@ def read_table(text: str) -> Table | None:
 
 
 def _read_padded(header: str, dashes: str, body: list[str]) -> Table:
-    starts = [m.start() for m in re.finditer(r"-+", dashes)]
-    labels = _slice(header, starts)
-    if labels is None or any(not label for label in labels):
-        labels = header.split()
-    if len(labels) != len(starts):
+    runs = list(re.finditer(r"-+", dashes))
+    starts = [m.start() for m in runs]
+    gaps_kept = all(b.start() - a.end() >= 2 for a, b in zip(runs, runs[1:], strict=False))
+    aligned = gaps_kept and all(
+        start < len(header) and header[start] != " " and (start == 0 or header[start - 1] == " ")
+        for start in starts
+    )
+    labels = _slice(header, starts) if aligned else None
+    if labels is None:
         labels = re.split(r"\s{2,}", header.strip())
+        if len(labels) != len(starts):
+            labels = _join_label_words(header.split(), len(starts))
     keys = tuple(header_key(label) for label in labels)
     rows: list[dict[str, str]] = []
     skipped: list[str] = []
     for line in body:
-        if not line.strip():
+        if not line.strip() or _DASHES.match(line):
             continue
-        if _DASHES.match(line):
-            continue
-        cells = _slice(line, starts)
+        cells = _slice(line, starts) if aligned else None
         if cells is None or len(cells) != len(keys):
             words = line.split()
             cells = words if len(words) == len(keys) else None
@@ -63,6 +67,21 @@ def _read_padded(header: str, dashes: str, body: list[str]) -> Table:
             continue
         rows.append(dict(zip(keys, cells, strict=True)))
     return Table(keys, tuple(rows), tuple(skipped))
+
+
+_FIRST_WORDS = {"rx", "tx", "dvs", "lag", "nic", "load", "port", "admin", "oper", "mac", "pci"}
+"""First words of two-word column labels (`Rx LACPDUs`, `LAG ID`), to re-join squeezed headers."""
+
+
+def _join_label_words(words: list[str], columns: int) -> list[str]:
+    """Rebuild labels from a header whose padding was lost: join `Rx` + `LACPDUs` and the like."""
+    labels = list(words)
+    index = 0
+    while len(labels) > columns and index < len(labels) - 1:
+        if labels[index].lower() in _FIRST_WORDS:
+            labels[index : index + 2] = [f"{labels[index]} {labels[index + 1]}"]
+        index += 1
+    return labels
 
 
 def _slice(line: str, starts: list[int]) -> list[str] | None:
