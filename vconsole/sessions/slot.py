@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from vconsole.config import TargetConfig
+from vconsole.config import TargetConfig, normalise_thumbprint
 from vconsole.sessions.errors import (
     CertificateMismatch,
     ReadOnlyRefused,
@@ -137,8 +137,9 @@ class TargetSlot:
             ) from None
         presented = tls_thumbprint(der)
         if t.thumbprint:
-            if presented != t.thumbprint:
-                raise CertificateMismatch(self.name, f"{t.address}:{port}", t.thumbprint, presented)
+            pinned = normalise_thumbprint(t.thumbprint) or t.thumbprint
+            if presented != pinned:
+                raise CertificateMismatch(self.name, f"{t.address}:{port}", pinned, presented)
             return False, presented
         if verified:
             return True, None

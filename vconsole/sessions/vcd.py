@@ -170,7 +170,7 @@ class VcdClient:
         if ssl_object is None:
             return
         presented = tls_thumbprint(ssl_object.getpeercert(binary_form=True) or b"")
-        if presented != self._thumbprint:
+        if presented != (self._thumbprint or "").upper():
             raise CertificateMismatch(self.target, self.base_url, self._thumbprint or "", presented)
 
     async def _login(self) -> None:
