@@ -127,9 +127,9 @@ def test_status_51_verbatim_sample_is_read_field_by_field():
 
 def test_status_51_with_indentation_stripped_and_legend_unwrapped_reads_the_same():
     flat = "\n".join(line.strip() for line in STATUS_51_V.splitlines())
-    one_line_legend = STATUS_51_V.replace(
-        "Slow LACPDUs,\n         F", "Slow LACPDUs, F"
-    ).replace("fast LACPDUs,\n         A", "fast LACPDUs, A")
+    one_line_legend = STATUS_51_V.replace("Slow LACPDUs,\n         F", "Slow LACPDUs, F").replace(
+        "fast LACPDUs,\n         A", "fast LACPDUs, A"
+    )
     assert parse_status(flat).lags == parse_status(STATUS_51_V).lags
     assert parse_status(one_line_legend).lags == parse_status(STATUS_51_V).lags
 
@@ -196,7 +196,11 @@ def test_config_55_columns_are_found_by_name():
     (cfg,) = parse_config(text).lags
     assert cfg.lag_name == "lag1" and cfg.lag_id == "1052487777"
     assert cfg.nics == ("vmnic1", "vmnic2") and cfg.nic_count == 2
-    assert (cfg.timeout, cfg.mode, cfg.load_balance) == ("Slow", "Active", "srcDestIpTcpUdpPortVlan")
+    assert (cfg.timeout, cfg.mode, cfg.load_balance) == (
+        "Slow",
+        "Active",
+        "srcDestIpTcpUdpPortVlan",
+    )
 
 
 def test_config_disabled_message():
@@ -223,7 +227,13 @@ def test_stats_pasted_without_padding_is_split_on_spaces():
 def test_stats_csv_formatter_is_read():
     text = "DVSwitch,LAGID,NIC,RxErrors,RxLACPDUs,TxErrors,TxLACPDUs,\nDSwitch-01,7,vmnic1,0,12,0,30,\n"
     (c,) = parse_stats(text).counters
-    assert (c.dvs, c.lag_id, c.nic, c.rx_lacpdus, c.tx_lacpdus) == ("DSwitch-01", "7", "vmnic1", 12, 30)
+    assert (c.dvs, c.lag_id, c.nic, c.rx_lacpdus, c.tx_lacpdus) == (
+        "DSwitch-01",
+        "7",
+        "vmnic1",
+        12,
+        30,
+    )
 
 
 def test_stats_without_counter_columns_is_unrecognised():
