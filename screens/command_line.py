@@ -102,7 +102,8 @@ class CommandLine(ModalScreen[str | None]):
         spec = find_pane(word) or unique_prefix_pane(word)
         if spec is None:
             hint = self.query_one("#command-hint", Label)
-            hint.update(f"unknown alias :{word}; known: {' '.join(all_aliases())}")
+            known = " ".join(f":{spec.alias}" for spec in all_panes())
+            hint.update(f"unknown alias :{word}; try {known}")
             hint.add_class("-error")
             return
         self.dismiss(word if find_pane(word) else spec.alias)

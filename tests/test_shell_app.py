@@ -1,0 +1,175 @@
+"""The console frame at 80x24: `:` jumps, unknown aliases, `?`, esc, read-only badge, palette."""
+
+from __future__ import annotations
+
+import pytest
+from shell_helpers import console, isolate_dirs, replay_profile
+from textual.widgets import Label
+
+from screens.command_line import CommandLine
+from screens.connections import ConnectionsScreen
+from screens.help import HelpScreen
+from screens.panes import PaneUnavailable, find_pane
+from widgets.console_header import ConsoleHeader
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _dirs(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    isolate_dirs(monkeypatch, tmp_path)
+
+
+def header_text(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(ConsoleHeader).render())
+
+
+async def test_starts_on_connections_with_profile_and_target_states(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path, with_missing=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        text = header_text(app)
+        assert "lab" in text and "esx01 idle" in text and "ghost idle" in text
+        assert " RO " not in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "alias", "title"),
+    [("lag", "lag", "LACP"), ("vm", "vm", "Inventory"), ("mtu", "mtu", "MTU"), ("gp", "gpu", "Bitfusion")],
+)
+async def test_colon_alias_jumps_to_the_pane(tmp_path, typed: str, alias: str, title: str) -> None:
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        assert isinstance(app.screen, CommandLine)
+        await pilot.press(*typed, "enter")
+        await pilot.pause()
+        spec = find_pane(alias)
+        assert spec is not None
+        assert app.screen.pane_alias == spec.alias  # type: ignore[attr-defined]
+        if isinstance(app.screen, PaneUnavailable):
+            body = str(app.screen.query_one("#pane-unavailable").render())
+            assert title in body and "not available in this build" in body
+
+
+async def test_unknown_alias_shows_inline_message_and_stays_open(tmp_path) -> None:
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"bogus", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandLine)
+        hint = str(app.screen.query_one("#command-hint", Label).render())
+        assert hint.startswith("unknown alias :bogus")
+        assert ":lag" in hint
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+
+
+async def test_tab_completes_alias(tmp_path) -> None:
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"bra", "tab")
+        assert app.screen.query_one("#command-input").value == "brand"  # type: ignore[attr-defined]
+
+
+async def test_escape_goes_back_to_the_previous_pane(tmp_path) -> None:
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"lag", "enter")
+        await pilot.pause()
+        await pilot.press("colon", *"mtu", "enter")
+        await pilot.pause()
+        assert app.screen.pane_alias == "mtu"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.pane_alias == "lag"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        await pilot.press("escape")  # nothing under the first pane: stays
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+
+
+async def test_question_mark_lists_keys_of_screen_and_app(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = {r[0]: tuple(r) for r in (app.screen.table.get_row(k) for k in app.screen.table.all_keys)}
+        assert rows["t"][1:3] == ("screen", "Test")  # from the connections screen
+        assert rows[":"][1:3] == ("app", "Jump")
+        assert rows["?"][1] == "app"
+        assert rows["esc"][2] == "Back"
+        assert rows["s"][1] == "ResourceTable"
+        assert any(key.startswith(":vm :host") for key in rows)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+
+
+async def test_user_keymap_overrides_binding_by_id(tmp_path) -> None:
+    app = console(tmp_path, keymap={"app.help": "f1"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_readonly_badge(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path), read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert " RO " in header_text(app)
+        await pilot.press("colon", *"lag", "enter")
+        await pilot.pause()
+        assert " RO " in header_text(app)  # on every pane, not only the first
+        assert app.manager.read_only is True
+
+
+async def test_readonly_profile_also_shows_badge(tmp_path) -> None:
+    from dataclasses import replace
+
+    app = console(tmp_path, replace(replay_profile(tmp_path), read_only=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert " RO " in header_text(app)
+
+
+async def test_palette_offers_other_panes_and_screen_commands(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Go to LACP")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.pane_alias == "lag"  # type: ignore[attr-defined]
+
+    from screens.commands import PaneJumpProvider
+
+    app = console(tmp_path, replay_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        provider = PaneJumpProvider(app.screen)
+        offered = [title for title, _, _ in provider._entries()]
+        assert "Go to LACP" in offered and "Go to Connections" not in offered
+        commands = [c.title for c in app.screen.palette_commands()]  # type: ignore[attr-defined]
+        assert "Test target" in commands and "Filter rows" in commands
+
+
+async def test_digit_keys_open_panes(tmp_path) -> None:
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.screen.pane_alias == "path"  # type: ignore[attr-defined]
+        await pilot.press("0")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
