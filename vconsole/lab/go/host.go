@@ -1,0 +1,41 @@
+package main
+
+// Per-host shaping after the inventory exists: switch membership, connection state.
+
+import (
+	"context"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+func (l *Lab) shapeHost(ctx context.Context, dc Datacenter, spec HostSpec) error {
+	if err := l.joinSwitches(ctx, dc, spec); err != nil {
+		return err
+	}
+	host := simulator.Map.Get(l.hosts[spec.Name].Reference()).(*simulator.HostSystem)
+	if spec.Version != "" {
+		about := host.Config.Product
+		about.Version = spec.Version
+		about.Build = spec.Build
+		about.FullName = "VMware ESXi " + spec.Version + " build-" + spec.Build
+		host.Config.Product = about
+		host.Summary.Config.Product = &about
+	}
+	if spec.Down {
+		markDown(host)
+	}
+	return nil
+}
+
+// markDown shows the host as vCenter sees a host that stopped answering, VMs included.
+func markDown(host *simulator.HostSystem) {
+	host.Runtime.ConnectionState = types.HostSystemConnectionStateNotResponding
+	host.Summary.OverallStatus = types.ManagedEntityStatusGray
+	host.OverallStatus = types.ManagedEntityStatusGray
+	for _, ref := range host.Vm {
+		vm := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+		vm.Runtime.ConnectionState = types.VirtualMachineConnectionStateDisconnected
+		vm.Summary.Runtime.ConnectionState = types.VirtualMachineConnectionStateDisconnected
+	}
+}

@@ -1,0 +1,84 @@
+// Command vconsole-vcsim serves a vCenter simulator shaped from a vconsole lab scenario.
+//
+// It builds govmomi's simulator model from the JSON topology given with -scenario, listens on
+// loopback and prints one JSON line {"url", "user", "password"} once the SDK answers.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+)
+
+func main() {
+	scenario := flag.String("scenario", "", "path of the JSON topology")
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
+	dir := flag.String("dir", "", "directory for datastore files (default: a temporary directory)")
+	user := flag.String("username", "user", "login user name")
+	password := flag.String("password", "pass", "login password")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("vconsole-vcsim: ")
+	if *scenario == "" {
+		log.Fatal("-scenario is required")
+	}
+	topo, err := loadTopology(*scenario)
+	if err != nil {
+		log.Fatal(err)
+	}
+	stateDir := *dir
+	if stateDir == "" {
+		if stateDir, err = os.MkdirTemp("", "vconsole-vcsim-"); err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(stateDir)
+	}
+
+	started := time.Now()
+	model := simulator.VPX()
+	model.Datacenter, model.Host, model.Cluster, model.ClusterHost = 0, 0, 0, 0
+	model.Datastore, model.Machine, model.Portgroup = 0, 0, 0
+	if err := model.Create(); err != nil {
+		log.Fatal(err)
+	}
+	defer model.Remove()
+
+	ctx := context.Background()
+	client, err := vim25.NewClient(ctx, model.Service)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lab := newLab(client, stateDir)
+	if err := lab.build(ctx, topo); err != nil {
+		log.Fatalf("building the inventory: %v", err)
+	}
+	built := time.Since(started)
+
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *password)}
+	server := model.Service.NewServer()
+	defer server.Close()
+
+	u := *server.URL
+	u.User = nil
+	line, _ := json.Marshal(map[string]interface{}{
+		"url":      u.String(),
+		"user":     *user,
+		"password": *password,
+		"build_s":  built.Seconds(),
+	})
+	fmt.Println(string(line))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+}

@@ -1,0 +1,272 @@
+"""The lab's vCenter: govmomi's simulator shaped from the scenario by the project's own Go program.
+
+The Go sources ship as package data (`vconsole/lab/go/*.go`) and are built on first use with the
+system Go toolchain and Debian's govmomi sources in GOPATH mode, then cached per source hash and
+Go version. A `vcsim` already on PATH is never used: the stock simulator has no `-scenario` flag,
+so it would show a generic inventory that disagrees with the lab's SSH hosts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from vconsole.lab.scenario import Scenario
+from vconsole.lab.vcsim_topology import LabVm, lab_vms, path_uid, scenario_to_vcsim_json
+
+__all__ = [
+    "LabVm",
+    "VcsimError",
+    "VcsimLab",
+    "ensure_vcsim",
+    "go_toolchain_missing",
+    "lab_vms",
+    "path_uid",
+    "scenario_to_vcsim_json",
+]
+
+GO_DIR = Path(__file__).parent / "go"
+GOVMOMI_GOPATH = Path("/usr/share/gocode")
+GOVMOMI_SIMULATOR = GOVMOMI_GOPATH / "src/github.com/vmware/govmomi/simulator"
+BINARY_NAME = "vcsim"
+
+
+class VcsimError(RuntimeError):
+    """The simulator could not be built or did not come up; the message says what to do."""
+
+
+def go_toolchain_missing() -> str | None:
+    """Why the simulator cannot be built here, or None when it can (for test skips)."""
+    if shutil.which("go") is None:
+        return "the Go toolchain is not installed (apt-get install golang-go)"
+    if not GOVMOMI_SIMULATOR.is_dir():
+        return (
+            f"govmomi sources are missing at {GOVMOMI_SIMULATOR} "
+            "(apt-get install golang-github-vmware-govmomi-dev)"
+        )
+    return None
+
+
+def _cache_root() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("vconsole")) / "vcsim"
+
+
+def _source_key(go: str) -> str:
+    version = subprocess.run(
+        [go, "env", "GOVERSION"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    digest = hashlib.sha256(version.encode())
+    for src in sorted(GO_DIR.glob("*.go")):
+        digest.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def ensure_vcsim(cache_dir: Path | None = None) -> Path:
+    """Return the lab simulator binary, building it once (about 20 s cold) if needed.
+
+    The build is cached under the platform cache dir by source hash and Go version; a file lock
+    keeps parallel test processes from building twice. A `vcsim` on PATH is not used (it is not
+    ours: it does not understand `-scenario`).
+    """
+    reason = go_toolchain_missing()
+    if reason:
+        raise VcsimError(f"cannot build the lab vCenter: {reason}")
+    go = shutil.which("go") or "go"
+    root = cache_dir or _cache_root()
+    key = _source_key(go)
+    binary = root / key / BINARY_NAME
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not binary.is_file():
+            _build(go, root, binary)
+    return binary
+
+
+def _build(go: str, root: Path, binary: Path) -> None:
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vconsole-gopath-") as tmp:
+        pkg = Path(tmp) / "src" / "vconsolevcsim"
+        pkg.mkdir(parents=True)
+        for src in GO_DIR.glob("*.go"):
+            shutil.copy2(src, pkg / src.name)
+        env = dict(os.environ)
+        env.update(
+            GOPATH=f"{tmp}{os.pathsep}{GOVMOMI_GOPATH}",
+            GO111MODULE="off",
+            GOFLAGS="",
+            GOCACHE=str(root / "go-build"),
+            CGO_ENABLED="0",
+        )
+        out = binary.with_name(f".{BINARY_NAME}.{os.getpid()}")
+        proc = subprocess.run(
+            [go, "build", "-o", str(out), "."], cwd=pkg, env=env, capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            raise VcsimError(f"building the lab vCenter failed:\n{proc.stderr.strip()[-4000:]}")
+        os.replace(out, binary)
+
+
+class VcsimLab:
+    """A running lab vCenter for one scenario; `start()` and `stop()` are synchronous.
+
+    Plain HTTP on 127.0.0.1; the credentials are throwaway lab ones. With pyVmomi:
+    `SmartConnect(host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http")`.
+    """
+
+    def __init__(self, scenario: Scenario, state_dir: Path, port: int = 0) -> None:
+        self.scenario = scenario
+        self.state_dir = Path(state_dir)
+        self.port = port
+        self.host = "127.0.0.1"
+        self.url = ""
+        self.user = ""
+        self.password = ""
+        self.build_s = 0.0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self, timeout: float = 180.0) -> VcsimLab:
+        """Build if needed, spawn the simulator in its own process group, wait for the SDK."""
+        if self.running:
+            return self
+        binary = ensure_vcsim()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        topology = self.state_dir / "vcsim-topology.json"
+        topology.write_text(json.dumps(scenario_to_vcsim_json(self.scenario)))
+        log = open(self.state_dir / "vcsim.log", "wb")
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    str(binary),
+                    "-scenario",
+                    str(topology),
+                    "-listen",
+                    f"{self.host}:{self.port}",
+                    "-dir",
+                    str(self.state_dir / "vcsim-datastores"),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        try:
+            self._await_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _await_ready(self, timeout: float) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        line = _read_line(self._proc, deadline)
+        self._proc.stdout.close()
+        if not line:
+            raise VcsimError(
+                f"the lab vCenter exited before serving (exit {self._proc.poll()}); "
+                f"see {self.state_dir / 'vcsim.log'}: {self._log_tail()}"
+            )
+        info = json.loads(line)
+        self.url, self.user, self.password = info["url"], info["user"], info["password"]
+        self.build_s = float(info.get("build_s", 0.0))
+        self.port = int(self.url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        about = f"http://{self.host}:{self.port}/about"
+        while True:
+            try:
+                with urllib.request.urlopen(about, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise VcsimError(f"the lab vCenter at {self.url} did not answer in {timeout:.0f} s")
+            time.sleep(0.05)
+
+    def _log_tail(self) -> str:
+        try:
+            return (self.state_dir / "vcsim.log").read_text(errors="replace")[-2000:].strip()
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the simulator's whole process group; nothing is left running."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if proc.stdout and not proc.stdout.closed:
+            proc.stdout.close()
+        shutil.rmtree(self.state_dir / "vcsim-datastores", ignore_errors=True)
+
+    def vms(self) -> list[LabVm]:
+        """The VMs this lab serves, as the scenario predicts them."""
+        return lab_vms(self.scenario)
+
+    def __enter__(self) -> VcsimLab:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> str:
+    """The first stdout line of the simulator, or "" if it exits or the deadline passes."""
+    import selectors
+
+    assert proc.stdout is not None
+    buf = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while b"\n" not in buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise VcsimError("the lab vCenter did not report its URL in time")
+            if not sel.select(min(remaining, 0.5)):
+                if proc.poll() is not None:
+                    return ""
+                continue
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                return ""
+            buf += chunk
+    return buf.split(b"\n", 1)[0].decode()

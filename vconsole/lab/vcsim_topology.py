@@ -1,0 +1,232 @@
+"""The JSON topology the lab's vCenter simulator is shaped from, derived from the scenario.
+
+Shapes that are reconstructed rather than verbatim (see the API reference notes): path UIDs of
+iSCSI paths (`iqn.1998-01.com.vmware:<host>-<hex>-00023d00000N,<target>,t,1-<naa>`), which also
+name the `storagePath` perf instances; LAG keys (the scenario `lag_id` as a string).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from vconsole.lab.scenario import Host, Lun, LunPath, Scenario
+
+MANAGEMENT_PORTGROUP = "Management Network"
+
+
+@dataclass(frozen=True)
+class LabVm:
+    """One VM the lab creates; tests and panes can predict the inventory from these."""
+
+    name: str
+    host: str
+    cluster: str
+    powered_on: bool
+    guest_id: str
+    guest_name: str
+    cpu: int
+    memory_mb: int
+    ip: str
+
+
+_GUESTS = (
+    ("rhel9_64Guest", "Red Hat Enterprise Linux 9 (64-bit)"),
+    ("windows2019srv_64Guest", "Microsoft Windows Server 2019 (64-bit)"),
+    ("ubuntu64Guest", "Ubuntu Linux (64-bit)"),
+    ("windows2022srvNext_64Guest", "Microsoft Windows Server 2022 (64-bit)"),
+    ("sles15_64Guest", "SUSE Linux Enterprise 15 (64-bit)"),
+)
+_SIZES = ((2, 4096), (4, 8192), (2, 8192), (8, 16384), (4, 16384))
+
+
+def lab_vms(scenario: Scenario) -> list[LabVm]:
+    """VMs named `<cluster>-vm-NNNN`, numbered per cluster; every fifth one is powered off."""
+    out: list[LabVm] = []
+    per_cluster: Counter[str] = Counter()
+    for h_index, host in enumerate(scenario.hosts):
+        for _ in range(host.vms):
+            per_cluster[host.cluster] += 1
+            n = per_cluster[host.cluster]
+            guest_id, guest_name = _GUESTS[n % len(_GUESTS)]
+            cpu, mem = _SIZES[n % len(_SIZES)]
+            out.append(
+                LabVm(
+                    name=f"{host.cluster}-vm-{n:04d}",
+                    host=host.name,
+                    cluster=host.cluster,
+                    powered_on=n % 5 != 0,
+                    guest_id=guest_id,
+                    guest_name=guest_name,
+                    cpu=cpu,
+                    memory_mb=mem,
+                    ip=f"10.{200 + h_index // 250}.{h_index % 250}.{10 + n % 240}",
+                )
+            )
+    return out
+
+
+def path_uid(host: Host, lun: Lun, path: LunPath) -> str:
+    """The path UID esxcli prints as `UID:` and the API uses as path name and perf instance."""
+    tag = hashlib.sha1(host.name.encode()).hexdigest()[:8]
+    channel = path.name.split(":")[1][1:] if path.name.count(":") >= 3 else "0"
+    isid = f"00023d{int(channel) + 1:06d}" if channel.isdigit() else "00023d000001"
+    initiator = f"iqn.1998-01.com.vmware:{host.name}-{tag}-{isid}"
+    target = path.target or f"iqn.1992-08.com.example:{path.adapter or 'target'}"
+    return f"{initiator},{target},t,1-{lun.id}"
+
+
+def local_datastore(host: Host) -> str:
+    """The datastore a host without LUNs keeps its VMs on."""
+    return f"datastore1 ({host.name})"
+
+
+def host_switch(host: Host) -> str:
+    """The distributed switch a host's LAGs and non-management vmks live on."""
+    for lag in host.lags:
+        return lag.dvs
+    return f"DSwitch-{host.site}"
+
+
+def _lag_specs(hosts: list[Host], dvs: str) -> list[dict[str, Any]]:
+    """One DVS-level LAG per name; mode and timeout are what most member hosts run (ties: default)."""
+    by_name: dict[str, list[Any]] = {}
+    for h in hosts:
+        for lag in h.lags:
+            if lag.dvs == dvs:
+                by_name.setdefault(lag.name, []).append(lag)
+    specs = []
+    for name, lags in by_name.items():
+        specs.append(
+            {
+                "key": str(lags[0].lag_id),
+                "name": name,
+                "mode": _majority([g.mode for g in lags], "active"),
+                "uplink_num": max(len(g.nics) for g in lags) or 2,
+                "load_balancing": lags[0].load_balancing,
+                "timeout": _majority([g.timeout for g in lags], "slow"),
+            }
+        )
+    return specs
+
+
+def _majority(values: list[str], default: str) -> str:
+    counts = Counter(values).most_common()
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        return default if default in values else counts[0][0]
+    return counts[0][0]
+
+
+def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
+    """The topology the Go program shapes the simulator from (one datacenter per site)."""
+    vms_by_host: dict[str, list[LabVm]] = {}
+    for vm in lab_vms(scenario):
+        vms_by_host.setdefault(vm.host, []).append(vm)
+    datacenters = []
+    for site in scenario.sites:
+        hosts = [h for h in scenario.hosts if h.site == site.name]
+        if not hosts:
+            continue
+        switches: dict[str, dict[str, Any]] = {}
+        datastores: dict[str, int] = {}
+        clusters: dict[str, list[dict[str, Any]]] = {}
+        for h in hosts:
+            sw_name = host_switch(h)
+            sw = switches.setdefault(
+                sw_name, {"name": sw_name, "mtu": h.dvs_mtu, "lags": [], "portgroups": []}
+            )
+            for v in h.vmks:
+                pg = v.portgroup or f"{v.name}-pg"
+                if pg != MANAGEMENT_PORTGROUP and pg not in sw["portgroups"]:
+                    sw["portgroups"].append(pg)
+            for lag in h.lags:
+                switches.setdefault(
+                    lag.dvs, {"name": lag.dvs, "mtu": h.dvs_mtu, "lags": [], "portgroups": []}
+                )
+            for lun in h.luns:
+                if lun.datastore:
+                    datastores.setdefault(lun.datastore, lun.capacity_gb)
+            if not any(lun.datastore for lun in h.luns):
+                datastores.setdefault(local_datastore(h), 500)
+            clusters.setdefault(h.cluster, []).append(_host_json(h, vms_by_host.get(h.name, [])))
+        for sw in switches.values():
+            sw["lags"] = _lag_specs(hosts, sw["name"])
+        datacenters.append(
+            {
+                "name": site.datacenter,
+                "site": site.name,
+                "switches": list(switches.values()),
+                "datastores": [{"name": n, "capacity_gb": c} for n, c in datastores.items()],
+                "clusters": [{"name": n, "hosts": hs} for n, hs in clusters.items()],
+            }
+        )
+    return {"vcenter": scenario.vcenter_name, "datacenters": datacenters}
+
+
+def _host_json(h: Host, vms: list[LabVm]) -> dict[str, Any]:
+    sw = host_switch(h)
+    lun_stores = [lun.datastore for lun in h.luns if lun.datastore]
+    return {
+        "name": h.name,
+        "down": h.down,
+        "version": h.version,
+        "build": h.build,
+        "datastores": list(dict.fromkeys(lun_stores)) or [local_datastore(h)],
+        "vms": [
+            {
+                "name": vm.name,
+                "powered_on": vm.powered_on,
+                "guest_id": vm.guest_id,
+                "guest_name": vm.guest_name,
+                "cpu": vm.cpu,
+                "memory_mb": vm.memory_mb,
+                "ip": vm.ip,
+            }
+            for vm in vms
+        ],
+        "vmks": [
+            {
+                "name": v.name,
+                "ip": v.ip,
+                "netmask": v.netmask,
+                "mtu": v.mtu,
+                "netstack": v.netstack,
+                "portgroup": v.portgroup or f"{v.name}-pg",
+                "switch": "" if (v.portgroup or "") == MANAGEMENT_PORTGROUP else sw,
+                "services": list(v.services),
+            }
+            for v in h.vmks
+        ],
+        "nics": [
+            {"name": n.name, "speed_mbps": n.speed_mbps, "link_up": n.link_up} for n in h.nics
+        ],
+        "lags": [
+            {"switch": g.dvs, "name": g.name, "key": str(g.lag_id), "nics": list(g.nics)}
+            for g in h.lags
+        ],
+        "luns": [
+            {
+                "id": lun.id,
+                "display_name": lun.display_name,
+                "datastore": lun.datastore,
+                "capacity_gb": lun.capacity_gb,
+                "psp": lun.psp,
+                "satp": lun.satp,
+                "paths": [
+                    {
+                        "name": p.name,
+                        "uid": path_uid(h, lun, p),
+                        "state": p.state,
+                        "read_ms": p.read_ms,
+                        "write_ms": p.write_ms,
+                        "adapter": p.adapter,
+                        "target": p.target,
+                    }
+                    for p in lun.paths
+                ],
+            }
+            for lun in h.luns
+        ],
+    }
