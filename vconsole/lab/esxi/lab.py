@@ -1,0 +1,204 @@
+"""`EsxiLab`: every scenario host as an SSH server on its own loopback port.
+
+One selector thread accepts on all listening sockets, so 200+ hosts start in milliseconds;
+each connection then runs on its own paramiko Transport thread. A host that is down keeps its
+reserved port but does not listen, so clients get "connection refused".
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import selectors
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import paramiko
+
+from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
+from vconsole.lab.esxi.server import EsxiSshServer
+from vconsole.lab.esxi.state import HostState, LabClock
+from vconsole.lab.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+LAB_USER = "root"
+
+
+class EsxiLab:
+    """The scenario's ESXi hosts over SSH. Synchronous API; threads inside."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        state_dir: Path,
+        bind: str = "127.0.0.1",
+        real_network: Any = None,
+        time_scale: float = 1.0,
+        user: str = LAB_USER,
+        password: str | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.state_dir = Path(state_dir)
+        self.bind = bind
+        self.user = user
+        self.password = password or secrets.token_urlsafe(16)
+        self.clock = LabClock(time_scale)
+        self.hosts: dict[str, HostState] = {
+            h.name: HostState(scenario, h, self.clock, real_network) for h in scenario.hosts
+        }
+        self._key: paramiko.PKey | None = None
+        self._ports: dict[str, int] = {}
+        self._listeners: dict[str, socket.socket] = {}
+        self._transports: dict[str, list[paramiko.Transport]] = {}
+        self._down: set[str] = {h.name for h in scenario.hosts if h.down}
+        self._lock = threading.Lock()
+        self._selector: selectors.BaseSelector | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def endpoints(self) -> dict[str, tuple[str, int]]:
+        """Address of every host, down ones included (their port refuses connections)."""
+        return {name: (self.bind, port) for name, port in self._ports.items()}
+
+    @property
+    def host_key(self) -> paramiko.PKey:
+        if self._key is None:
+            self._key = load_or_create_host_key(self.state_dir)
+        return self._key
+
+    @property
+    def host_key_fingerprint(self) -> str:
+        return sha256_fingerprint(self.host_key)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the ESXi lab is already started")
+        _ = self.host_key
+        self._stopping = False
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        try:
+            for name in self.hosts:
+                sock = self._listen(0)
+                self._ports[name] = sock.getsockname()[1]
+                if name in self._down:
+                    sock.close()
+                else:
+                    self._add_listener(name, sock)
+        except OSError:
+            self.stop()
+            raise
+        self._thread = threading.Thread(
+            target=self._accept_loop, name="esxi-lab-accept", daemon=True
+        )
+        self._thread.start()
+
+    def set_down(self, host: str, down: bool) -> None:
+        """Run-time fault: stop (dropping its sessions) or restart one host's listener."""
+        if host not in self.hosts:
+            raise KeyError(f"unknown lab host {host!r}; hosts: {', '.join(sorted(self.hosts))}")
+        with self._lock:
+            if down:
+                self._down.add(host)
+                sock = self._listeners.pop(host, None)
+                if sock is not None and self._selector is not None:
+                    self._selector.unregister(sock)
+                    sock.close()
+                for t in self._transports.pop(host, []):
+                    t.close()
+                return
+            self._down.discard(host)
+            if self._selector is None or host in self._listeners:
+                return
+            self._add_listener(host, self._listen(self._ports[host]), locked=True)
+
+    def is_down(self, host: str) -> bool:
+        return host in self._down
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"x")
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        with self._lock:
+            for sock in self._listeners.values():
+                sock.close()
+            self._listeners.clear()
+            for ts in self._transports.values():
+                for t in ts:
+                    t.close()
+            self._transports.clear()
+            if self._selector is not None:
+                self._selector.close()
+                self._selector = None
+            for s in (self._wake_r, self._wake_w):
+                if s is not None:
+                    s.close()
+            self._wake_r = self._wake_w = None
+
+    def __enter__(self) -> EsxiLab:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _listen(self, port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.bind else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.bind, port))
+        sock.listen(64)
+        sock.setblocking(False)
+        return sock
+
+    def _add_listener(self, host: str, sock: socket.socket, locked: bool = False) -> None:
+        assert self._selector is not None
+        self._listeners[host] = sock
+        self._selector.register(sock, selectors.EVENT_READ, host)
+
+    def _accept_loop(self) -> None:
+        while not self._stopping:
+            selector = self._selector
+            if selector is None:
+                return
+            try:
+                events = selector.select(timeout=1.0)
+            except (OSError, ValueError):
+                return
+            for key, _ in events:
+                if key.data is None:
+                    return
+                try:
+                    conn, _addr = key.fileobj.accept()  # type: ignore[union-attr]
+                except (BlockingIOError, OSError):
+                    continue
+                self._serve(key.data, conn)
+
+    def _serve(self, host: str, conn: socket.socket) -> None:
+        conn.setblocking(True)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            transport = paramiko.Transport(conn)
+            transport.add_server_key(self.host_key)
+            server = EsxiSshServer(self.hosts[host], self.user, self.password)
+            transport.start_server(event=threading.Event(), server=server)
+        except (OSError, paramiko.SSHException) as exc:
+            log.debug("lab host %s: connection failed: %s", host, exc)
+            conn.close()
+            return
+        with self._lock:
+            live = [t for t in self._transports.get(host, []) if t.is_active()]
+            live.append(transport)
+            self._transports[host] = live

@@ -1,0 +1,128 @@
+"""SSH plumbing of one lab ESXi host: password auth, exec requests and a minimal shell.
+
+Each exec'd line is answered by `shell.run_line` from the host's state; a host with
+`slow_ms` waits that long (on the lab clock) before every answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+
+import paramiko
+from paramiko.common import (
+    AUTH_FAILED,
+    AUTH_SUCCESSFUL,
+    OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+    OPEN_SUCCEEDED,
+)
+
+from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.shell import run_line
+from vconsole.lab.esxi.state import HostState
+
+log = logging.getLogger(__name__)
+
+CLOSE_GRACE_S = 2.0
+
+
+class EsxiSshServer(paramiko.ServerInterface):
+    """Policy for one SSH connection to one lab host."""
+
+    def __init__(self, state: HostState, user: str, password: str) -> None:
+        self.state = state
+        self._user = user
+        self._password = password
+        self._pty: set[int] = set()
+
+    def get_allowed_auths(self, username: str) -> str:
+        return "password"
+
+    def check_auth_password(self, username: str, password: str) -> int:
+        ok = hmac.compare_digest(username.encode(), self._user.encode()) & hmac.compare_digest(
+            password.encode(), self._password.encode()
+        )
+        return AUTH_SUCCESSFUL if ok else AUTH_FAILED
+
+    def check_channel_request(self, kind: str, chanid: int) -> int:
+        if kind == "session":
+            return OPEN_SUCCEEDED
+        return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
+        line = command.decode("utf-8", "replace")
+        threading.Thread(
+            target=self._exec,
+            args=(channel, line),
+            name=f"esxi-exec-{self.state.name}",
+            daemon=True,
+        ).start()
+        return True
+
+    def check_channel_pty_request(
+        self, channel, term, width, height, pixelwidth, pixelheight, modes
+    ):  # type: ignore[no-untyped-def]
+        self._pty.add(channel.get_id())
+        return True
+
+    def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
+        threading.Thread(
+            target=self._shell, args=(channel,), name=f"esxi-shell-{self.state.name}", daemon=True
+        ).start()
+        return True
+
+    def _answer(self, line: str) -> Reply:
+        if self.state.host.slow_ms:
+            self.state.clock.sleep(self.state.host.slow_ms / 1000.0)
+        try:
+            return run_line(self.state, line)
+        except Exception:  # a lab bug must not hang the client
+            log.exception("lab host %s failed on %r", self.state.name, line)
+            return Reply(stderr="sh: internal error\n", exit=255)
+
+    def _exec(self, channel: paramiko.Channel, line: str) -> None:
+        try:
+            reply = self._answer(line)
+            if reply.stdout:
+                channel.sendall(reply.stdout.encode())
+            if reply.stderr:
+                channel.sendall_stderr(reply.stderr.encode())
+            channel.send_exit_status(reply.exit)
+            channel.shutdown_write()
+            # The exec request's success reply is sent after check_channel_exec_request returns;
+            # closing first would make a paramiko client see "Channel closed", so the client
+            # closes first (it does once it has the exit status) or the grace time runs out.
+            channel.status_event.wait(CLOSE_GRACE_S)
+        except (OSError, EOFError, paramiko.SSHException):
+            pass
+        finally:
+            channel.close()
+
+    def _shell(self, channel: paramiko.Channel) -> None:
+        """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
+        newline = "\r\n" if channel.get_id() in self._pty else "\n"
+        prompt = f"[root@{self.state.name}:~] "
+        buf = b""
+        try:
+            channel.sendall(prompt.encode())
+            while True:
+                data = channel.recv(1024)
+                if not data:
+                    break
+                if newline == "\r\n":
+                    channel.sendall(data.replace(b"\r", b"\r\n"))
+                buf += data
+                while b"\r" in buf or b"\n" in buf:
+                    cut = min(i for i in (buf.find(b"\r"), buf.find(b"\n")) if i >= 0)
+                    line, buf = buf[:cut].decode("utf-8", "replace"), buf[cut + 1 :].lstrip(b"\n")
+                    if line.strip() in ("exit", "logout"):
+                        channel.send_exit_status(0)
+                        return
+                    reply = self._answer(line)
+                    text = (reply.stdout + reply.stderr).replace("\n", newline)
+                    channel.sendall((text + prompt).encode())
+        except (OSError, EOFError, paramiko.SSHException):
+            pass
+        finally:
+            channel.close()

@@ -1,0 +1,134 @@
+"""Run-time state of one lab ESXi host: what admins can change, plus a clock for counters.
+
+The scenario is frozen; settings an admin changes over SSH (LACP timeout, Round Robin
+sub-policy, advanced options) live here so later commands show them. Identifiers that esxcli
+prints but the scenario does not hold (MACs, port ids, VDS UUIDs) are derived from names, so
+they are stable across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from vconsole.lab.scenario import Host, Lag, Lun, Scenario
+
+DEFAULT_NETSTACK = "defaultTcpipStack"
+PSP_LATENCY_OPTION = "/Misc/EnablePSPLatencyPolicy"
+BOOTED_BEFORE_START_S = 3 * 86400
+
+
+class LabClock:
+    """Lab time: real sleeps multiplied by `time_scale`, so lab time runs 1/scale as fast."""
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        if time_scale < 0:
+            raise ValueError(f"time_scale must be >= 0, got {time_scale}")
+        self.time_scale = time_scale
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        """Seconds of lab time since the lab started."""
+        elapsed = time.monotonic() - self._start
+        return elapsed / self.time_scale if self.time_scale > 0 else elapsed
+
+    def sleep(self, lab_seconds: float) -> None:
+        if lab_seconds > 0 and self.time_scale > 0:
+            time.sleep(lab_seconds * self.time_scale)
+
+
+@dataclass(frozen=True)
+class RoundRobinConfig:
+    """`esxcli storage nmp psp roundrobin deviceconfig` settings of one device."""
+
+    limit_type: str = "Default"  # Default | Iops | Bytes | Latency
+    iops: int = 1000
+    bytes: int = 10485760
+    use_ano: bool = False
+    latency_eval_ms: int = 180000
+    sampling_ios: int = 16
+
+
+def stable_int(*parts: Any) -> int:
+    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def mac_for(*parts: Any) -> str:
+    n = stable_int(*parts)
+    tail = [(n >> s) & 0xFF for s in (16, 8, 0)]
+    return "00:50:56:" + ":".join(f"{b:02x}" for b in tail)
+
+
+def vds_uuid(dvs: str) -> str:
+    raw = hashlib.sha256(dvs.encode()).digest()[:16]
+    b = ["50", *(f"{x:02x}" for x in raw[1:])]
+    return " ".join(b[:8]) + "-" + " ".join(b[8:])
+
+
+class HostState:
+    """One host's mutable settings and identity, shared by all its SSH sessions."""
+
+    def __init__(
+        self, scenario: Scenario, host: Host, clock: LabClock, real_network: Any = None
+    ) -> None:
+        self.scenario = scenario
+        self.host = host
+        self.clock = clock
+        self.real_network = real_network
+        self.lock = threading.Lock()
+        self.boot_offset = BOOTED_BEFORE_START_S + stable_int(host.name, "boot") % 86400
+        self.lacp_timeout: dict[tuple[int, str], str] = {
+            (lag.lag_id, nic): lag.timeout for lag in host.lags for nic in lag.nics
+        }
+        self.lacp_changed_at: dict[tuple[int, str], float] = {}
+        self.round_robin: dict[str, RoundRobinConfig] = {
+            lun.id: _initial_rr(lun) for lun in host.luns
+        }
+        self.advanced: dict[str, int] = {PSP_LATENCY_OPTION: 1, **dict(host.advanced)}
+
+    @property
+    def name(self) -> str:
+        return self.host.name
+
+    def uptime(self) -> float:
+        """Seconds since this host booted (it booted a few days before the lab started)."""
+        return self.boot_offset + self.clock.now()
+
+    def dvs_name(self) -> str:
+        """The host's distributed switch: its LAGs' switch, else one per site."""
+        if self.host.lags:
+            return self.host.lags[0].dvs
+        return f"DSwitch-{self.host.site}"
+
+    def netstacks(self) -> list[str]:
+        names = [DEFAULT_NETSTACK]
+        for v in self.host.vmks:
+            if v.netstack not in names:
+                names.append(v.netstack)
+        return names
+
+    def lag(self, lag_id: int) -> Lag | None:
+        return next((g for g in self.host.lags if g.lag_id == lag_id), None)
+
+    def set_lacp_timeout(self, lag: Lag, nic: str, timeout: str) -> None:
+        with self.lock:
+            key = (lag.lag_id, nic)
+            if self.lacp_timeout.get(key) != timeout:
+                self.lacp_changed_at[key] = self.uptime()
+            self.lacp_timeout[key] = timeout
+
+    def lun(self, device: str) -> Lun | None:
+        return next((u for u in self.host.luns if u.id == device), None)
+
+    def set_round_robin(self, device: str, **changes: Any) -> None:
+        with self.lock:
+            self.round_robin[device] = replace(self.round_robin[device], **changes)
+
+
+def _initial_rr(lun: Lun) -> RoundRobinConfig:
+    kind = {"latency": "Latency", "iops": "Iops", "bytes": "Bytes"}.get(lun.rr_type, "Default")
+    return RoundRobinConfig(limit_type=kind, iops=lun.iops_limit)
