@@ -29,7 +29,9 @@ def write_capture(path: Path, host: str) -> Path:
 
 def replay_profile(tmp: Path, *, with_missing: bool = False) -> Profile:
     """Profile `lab` with replay target esx01 (and `ghost`, whose capture file does not exist)."""
-    targets = [TargetConfig("esx01", "replay", file=str(write_capture(tmp / "esx01.json", "esx01")))]
+    targets = [
+        TargetConfig("esx01", "replay", file=str(write_capture(tmp / "esx01.json", "esx01")))
+    ]
     if with_missing:
         targets.append(TargetConfig("ghost", "replay", file=str(tmp / "missing.json")))
     return Profile("lab", tuple(targets), source=tmp / "config.toml")

@@ -36,7 +36,12 @@ async def test_starts_on_connections_with_profile_and_target_states(tmp_path) ->
 
 @pytest.mark.parametrize(
     ("typed", "alias", "title"),
-    [("lag", "lag", "LACP"), ("vm", "vm", "Inventory"), ("mtu", "mtu", "MTU"), ("gp", "gpu", "Bitfusion")],
+    [
+        ("lag", "lag", "LACP"),
+        ("vm", "vm", "Inventory"),
+        ("mtu", "mtu", "MTU"),
+        ("gp", "gpu", "Bitfusion"),
+    ],
 )
 async def test_colon_alias_jumps_to_the_pane(tmp_path, typed: str, alias: str, title: str) -> None:
     app = console(tmp_path)
@@ -99,7 +104,9 @@ async def test_question_mark_lists_keys_of_screen_and_app(tmp_path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        rows = {r[0]: tuple(r) for r in (app.screen.table.get_row(k) for k in app.screen.table.all_keys)}
+        rows = {
+            r[0]: tuple(r) for r in (app.screen.table.get_row(k) for k in app.screen.table.all_keys)
+        }
         assert rows["t"][1:3] == ("screen", "Test")  # from the connections screen
         assert rows[":"][1:3] == ("app", "Jump")
         assert rows["?"][1] == "app"
