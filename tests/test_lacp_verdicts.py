@@ -2,61 +2,11 @@
 
 from __future__ import annotations
 
+from lacp_helpers import port, stats, status
+
 from vconsole.esx.lacp import parse_config, parse_stats, parse_status
 from vconsole.models.lacp import DvsLag, Verdict
 from vconsole.services.lacp_verdicts import judge_host
-
-
-def port(
-    nic: str,
-    *,
-    partner: str = "00:23:04:ee:be:64",
-    key: int = 32769,
-    state: str = "Bundled",
-    local_flags: str = "SA",
-    partner_flags: str = "SA",
-    local_bits: str = "ACT,AGG,SYN,COL,DIST,",
-    partner_number: int = 282,
-    age: str = "00:00:04",
-) -> str:
-    return f"""\
-         Local Information:
-         Admin Key: 13
-         Flags: {local_flags}
-         Oper Key: 13
-         Port Number: 32768
-         Port Priority: 255
-         Port State: {local_bits}
-         Nic: {nic}
-         Partner Information:
-         Age: {age}
-         Device ID: {partner}
-         Flags: {partner_flags}
-         Oper Key: {key}
-         Port Number: {partner_number}
-         Port Priority: 32768
-         Port State: ACT,AGG,SYN,COL,DIST,
-         State: {state}
-"""
-
-
-def status(*ports: str, dvs: str = "DSwitch-AKL", lag_id: str = "1", mode: str = "Active") -> str:
-    return (
-        f"{dvs}\n   DVSwitch: {dvs}\n"
-        "   Flags: S - Device is sending Slow LACPDUs, F - Device is sending fast LACPDUs, "
-        "A - Device is in active mode, P - Device is in passive mode\n"
-        f"   LAGID: {lag_id}\n   Mode: {mode}\n   Nic List:\n" + "\n".join(ports)
-    )
-
-
-def stats(rows: list[tuple[str, int, int]], dvs: str = "DSwitch-AKL", lag_id: str = "1") -> str:
-    lines = [
-        "DVSwitch     LAGID  NIC     Rx Errors  Rx LACPDUs  Tx Errors  Tx LACPDUs",
-        "-----------  -----  ------  ---------  ----------  ---------  ----------",
-    ]
-    for nic, rx, tx in rows:
-        lines.append(f"{dvs:<11}  {lag_id:>5}  {nic:<6}  {0:>9}  {rx:>10}  {0:>9}  {tx:>10}")
-    return "\n".join(lines) + "\n"
 
 
 def judge(text: str, stats_text: str | None = None, vcenter=None, config_text=None, **kw):

@@ -1,0 +1,283 @@
+"""`:lag` - LACP state of every host x LAG x vmnic, with verdicts and the evidence behind them.
+
+Poll, render, reschedule: a refresh runs in a worker, the table takes a keyed diff, and the
+next refresh is scheduled only after this one ended; polling pauses while a dialog is open or
+the admin paused it. `enter` shows one host's raw output for a support case; `t` offers
+`lacp timeout set` behind a confirmation (refused in read-only mode).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from screens.base import PaletteCommand, TablePane
+from screens.lacp_dialogs import RawOutputScreen, TimeoutConfirm
+from screens.panes import PaneContext
+from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
+from widgets.resource_table import ResourceColumn
+
+VERDICT_STYLES = {
+    Verdict.OK: "green",
+    Verdict.WARNING: "yellow",
+    Verdict.CRITICAL: "bold red",
+    Verdict.ERROR: "magenta",
+}
+DEFAULT_INTERVAL_S = 30.0
+
+
+class LacpScreen(TablePane):
+    """The estate's LAGs in one table; the line under it explains the selected row."""
+
+    CSS_PATH = "lacp.tcss"
+
+    columns: ClassVar[tuple[ResourceColumn, ...]] = (
+        ResourceColumn("host", "Host"),
+        ResourceColumn("lag", "LAG"),
+        ResourceColumn("vmnic", "NIC"),
+        ResourceColumn("verdict", "Verdict"),
+        ResourceColumn("state", "State"),
+        ResourceColumn("flags", "L/P"),
+        ResourceColumn("partner", "Partner"),
+        ResourceColumn("key", "Key"),
+        ResourceColumn("rx", "Rx"),
+        ResourceColumn("tx", "Tx"),
+        ResourceColumn("why", "Why"),
+    )
+
+    BINDINGS = [
+        Binding("r", "refresh_now", "Refresh", id="lacp.refresh", tooltip="Ask every host now."),
+        Binding(
+            "p",
+            "toggle_pause",
+            "Pause",
+            id="lacp.pause",
+            tooltip="Pause or resume the automatic refresh.",
+        ),
+        Binding(
+            "enter",
+            "raw_output",
+            "Raw output",
+            id="lacp.raw",
+            tooltip="The selected host's esxcli output, for pasting into a support case.",
+        ),
+        Binding(
+            "t",
+            "set_timeout",
+            "Timeout",
+            id="lacp.timeout",
+            tooltip="lacp timeout set on the selected LAG (asks first; refused in read-only).",
+        ),
+    ]
+
+    def __init__(self, context: PaneContext, interval_s: float = DEFAULT_INTERVAL_S) -> None:
+        super().__init__()
+        self.context = context
+        self.interval_s = interval_s
+        self.paused = False
+        self.service = _build_service(context)
+        self.report: LacpReport | None = None
+        self._rows: dict[str, LagPortRow] = {}
+        self._timer: Timer | None = None
+        self._busy = False
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        yield Static("", id="lacp-detail", markup=False)
+        yield Static("", id="lacp-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        if not self.service.hosts:
+            self._status("No ESXi or replay targets in this profile: add one with :conn.")
+            return
+        self._status(f"Asking {len(self.service.hosts)} host(s)...")
+        self.refresh_lacp()
+
+    # -- refresh --------------------------------------------------------------------------
+    @work(exclusive=True, group="lacp-refresh", exit_on_error=False)
+    async def refresh_lacp(self) -> None:
+        self._busy = True
+        total = len(self.service.hosts)
+
+        def progress(done: int, _total: int) -> None:
+            if done % 10 == 0 or done == total:
+                self._status(f"Asking hosts: {done}/{total}")
+
+        try:
+            report = await self.service.refresh(progress)
+        finally:
+            self._busy = False
+            self._schedule()
+        self.show_report(report)
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.interval_s, self._poll)
+
+    def _poll(self) -> None:
+        if self.paused or self._busy or self.app.screen is not self:
+            self._schedule()
+            return
+        self.refresh_lacp()
+
+    def show_report(self, report: LacpReport) -> None:
+        self.report = report
+        self._rows = {row.key: row for row in report.rows}
+        self.table.set_rows({row.key: _cells(row) for row in report.rows})
+        self._show_detail()
+        counts = {v: sum(1 for r in report.rows if r.verdict == v) for v in Verdict}
+        parts = [f"{len(report.hosts)} hosts", f"{len(report.rows)} rows"]
+        parts += [f"{n} {v.value}" for v, n in counts.items() if n and v != Verdict.OK]
+        when = time.strftime("%H:%M:%S", time.localtime(report.taken_at))
+        auto = "paused" if self.paused else f"every {self.interval_s:g} s"
+        line = f"{when} in {report.duration_s:.1f} s - " + ", ".join(parts) + f" - refresh {auto}"
+        if report.vcenter_error:
+            line += f" - vCenter: {report.vcenter_error}"
+        self._status(line)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#lacp-status", Static).update(text)
+
+    # -- selection and detail ----------------------------------------------------------------
+    def selected_row(self) -> LagPortRow | None:
+        key = self.table.cursor_key
+        return self._rows.get(key) if key else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        row = self.selected_row()
+        detail = self.query_one("#lacp-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        lines = [_row_title(row)]
+        for problem in row.problems:
+            lines.append(f"{problem.severity.value.upper()}: {problem.text}")
+            if problem.evidence:
+                lines.append(f"  evidence: {problem.evidence}")
+        if not row.problems:
+            lines.append(row.summary)
+        detail.update("\n".join(lines))
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_refresh_now(self) -> None:
+        self._status("Refreshing...")
+        self.refresh_lacp()
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.notify("Automatic refresh paused" if self.paused else "Automatic refresh resumed")
+        if self.report is not None:
+            self.show_report(self.report)
+
+    def action_raw_output(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self.app.push_screen(RawOutputScreen(row.host, self.service.transcript(row.host)))
+
+    def action_set_timeout(self) -> None:
+        row = self.selected_row()
+        if row is None or not row.vmnic or not row.lag_id:
+            self.notify("Select a LAG port row first.", severity="warning")
+            return
+        if self.context.read_only or getattr(self.app, "read_only", False):
+            self.notify(
+                "Read-only mode: lacp timeout set is refused.", title="Read-only", severity="error"
+            )
+            return
+        suggested = "fast" if row.partner_flags.upper().startswith("F") else "slow"
+        vc_lag = next(
+            (
+                v
+                for v in (self.report.vcenter_lags if self.report else ())
+                if v.dvs == row.dvs and v.key == row.lag_id
+            ),
+            None,
+        )
+        commands = {
+            t: self.service.timeout_command(row.dvs, row.lag_id, t).line for t in ("slow", "fast")
+        }
+
+        def chosen(timeout: str | None) -> None:
+            if timeout:
+                self.apply_timeout(row, timeout)
+
+        self.app.push_screen(
+            TimeoutConfirm(
+                row.host,
+                row.lag or row.lag_id,
+                commands,
+                suggested,
+                vcenter_owns_timeout=bool(vc_lag and vc_lag.timeout_in_vcenter),
+            ),
+            chosen,
+        )
+
+    @work(exclusive=True, group="lacp-timeout", exit_on_error=False)
+    async def apply_timeout(self, row: LagPortRow, timeout: str) -> None:
+        await self.service.set_timeout(row.host, row.dvs, row.lag_id, timeout)
+        self.notify(f"{row.host}: LACP timeout of {row.lag or row.lag_id} set to {timeout}")
+        self.refresh_lacp()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        yield from super().palette_commands()
+        yield PaletteCommand("Refresh LACP", "ask every host now", "refresh_now")
+        yield PaletteCommand("Raw output", "the selected host's esxcli output", "raw_output")
+        if not self.context.read_only:
+            yield PaletteCommand("Set LACP timeout", "lacp timeout set (asks first)", "set_timeout")
+
+
+def _build_service(context: PaneContext) -> Any:
+    from vconsole.services.lacp import LacpService
+
+    profile = context.profile
+    names = getattr(profile, "names", None)
+    hosts = names("esxi", "replay") if callable(names) else []
+    vcenters = names("vcenter") if callable(names) else []
+    return LacpService(context.manager, hosts, vcenters[0] if vcenters else None)
+
+
+def _row_title(row: LagPortRow) -> str:
+    where = " / ".join(x for x in (row.host, row.dvs, row.lag or row.lag_id, row.vmnic) if x)
+    bits = ",".join(row.port_state)
+    extra = f"  port state {bits}" if bits else ""
+    if row.partner_age:
+        extra += f"  partner age {row.partner_age}"
+    return f"{where}{extra}"
+
+
+def _count(value: int | None, delta: int | None) -> Any:
+    if value is None:
+        return ""
+    return f"{value} +{delta}" if delta else value
+
+
+def _cells(row: LagPortRow) -> tuple[Any, ...]:
+    flags = f"{row.local_flags}/{row.partner_flags}" if row.local_flags or row.partner_flags else ""
+    return (
+        row.host,
+        row.lag or row.lag_id,
+        row.vmnic,
+        Text(row.verdict.value, style=VERDICT_STYLES[row.verdict]),
+        row.state,
+        flags,
+        row.partner_device_id,
+        "" if row.partner_oper_key is None else row.partner_oper_key,
+        _count(row.rx_lacpdus, row.rx_delta),
+        _count(row.tx_lacpdus, row.tx_delta),
+        row.summary,
+    )
