@@ -57,9 +57,11 @@ def parse_blocks(text: str) -> list[tuple[str, Block]]:
             base_indent = indent
         name, val = key.strip(), value.strip()
         if indent > base_indent and nested_key:
+            if not isinstance(current.get(nested_key), list):
+                current[nested_key] = []
             if nested_item is None:
                 nested_item = {}
-                items = current.setdefault(nested_key, [])
+                items = current[nested_key]
                 if isinstance(items, list):
                     items.append(nested_item)
             if name in nested_item:  # dedented captures may lack the separator line

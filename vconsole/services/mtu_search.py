@@ -54,11 +54,14 @@ class _State:
         self.lost_packets: dict[int, int] = {}
         self.noise: list[int] = []  # sizes that lost packets yet passed (at or below floor)
         self.reach_tries = 0
+        self.partial_loss = 0  # replies that lost some of their packets
         self.mtu_hints: list[int] = []
 
     def record(self, out: ProbeOutcome, head: int) -> None:
         size = out.payload
         if out.kind is ProbeKind.REPLY:
+            if out.sent > out.received:
+                self.partial_loss += 1
             if self.floor is None or size > self.floor:
                 self.floor = size
             self.noise += [s for s in self.lost_packets if s <= size]
@@ -85,8 +88,14 @@ class _State:
         return min(fails, default=self.cap + 1)
 
     def edge_confirmed(self, confirm: int) -> bool:
+        """The ceiling is a real failure: local, ICMP-signalled, or enough silent losses.
+
+        Once the path has shown ordinary loss (a size that lost packets yet passed), twice
+        as many lost packets are wanted before a silence counts as "too big".
+        """
         c = self.ceiling
-        return c > self.cap or c in self.definite or self.lost_packets.get(c, 0) >= confirm
+        wanted = confirm * (2 if self.noise or self.partial_loss else 1)
+        return c > self.cap or c in self.definite or self.lost_packets.get(c, 0) >= wanted
 
     def bracketed(self) -> bool:
         return self.floor is not None and self.ceiling == self.floor + 1
@@ -122,8 +131,11 @@ def _plan_round(state: _State, s: SearchSettings, head: int, first: bool) -> lis
         sizes.append(state.reach)
     lo = state.floor if state.floor is not None else state.reach
     hi = state.ceiling
+    unconfirmed = hi <= state.cap and not state.edge_confirmed(s.confirm_lost)
     if state.bracketed():
-        return sizes + [hi]  # only the edge's confirmation is missing
+        # Only the edge's confirmation is missing: ask it several times at once, so one
+        # more round settles it and any reply exposes the earlier silence as plain loss.
+        return sizes + [hi] * max(1, min(3, k - len(sizes)))
     if first:
         anchors = [state.cap]
         pairs = 0
@@ -139,10 +151,10 @@ def _plan_round(state: _State, s: SearchSettings, head: int, first: bool) -> lis
         if lo < hint < hi:
             picks += [hint] + ([hint + 1] if hint + 1 < hi else [])
     state.mtu_hints.clear()
+    if unconfirmed and k - len(sizes) - len(picks) > 1:
+        picks.append(hi)  # a silent ceiling is re-asked alongside the split, never trusted blind
     room = k - len(sizes) - len(picks)
     interior = _spread(lo, hi, room) if room > 0 else []
-    if hi <= state.cap and not state.edge_confirmed(s.confirm_lost) and len(interior) < room:
-        interior.append(hi)  # spare channel: re-probe the unconfirmed edge in the same round
     return sizes + sorted(set(picks + interior))
 
 
@@ -275,6 +287,8 @@ def _finish(
     else:
         conf = Confidence.LOW
         notes.append("the edge rests on one lost packet; it may be ordinary loss")
+    if state.partial_loss:
+        notes.append(f"{state.partial_loss} probe(s) lost some packets yet replied")
     if state.noise:
         if conf is Confidence.HIGH:
             conf = Confidence.MEDIUM
