@@ -157,6 +157,11 @@ class LacpScreen(TablePane):
     def _highlighted(self) -> None:
         self._show_detail()
 
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_raw_output()
+
     def _show_detail(self) -> None:
         row = self.selected_row()
         detail = self.query_one("#lacp-detail", Static)

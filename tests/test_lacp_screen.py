@@ -1,0 +1,118 @@
+"""The LACP pane at 80x24, driven with Pilot on a real session manager over replay targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lacp_helpers import port, stats, status, write_lacp_capture
+from shell_helpers import console, isolate_dirs
+from textual.widgets import Static, TextArea
+
+from vconsole.config import Profile, TargetConfig
+
+
+def lacp_profile(tmp: Path) -> Profile:
+    healthy = write_lacp_capture(
+        tmp / "akl.json",
+        "esx-akl-01",
+        status(port("vmnic2"), port("vmnic3")),
+        stats([("vmnic2", 40, 41), ("vmnic3", 40, 41)]),
+    )
+    silent = port(
+        "vmnic3",
+        partner="00:00:00:00:00:00",
+        key=0,
+        partner_number=0,
+        state="Stand-alone",
+        partner_flags="",
+    )
+    broken = write_lacp_capture(
+        tmp / "wlg.json",
+        "esx-wlg-02",
+        status(port("vmnic2"), silent, dvs="DSwitch-WLG"),
+        stats([("vmnic2", 40, 41), ("vmnic3", 0, 41)], dvs="DSwitch-WLG"),
+    )
+    return Profile(
+        "lab",
+        (
+            TargetConfig("esx-akl-01", "replay", file=str(healthy)),
+            TargetConfig("esx-wlg-02", "replay", file=str(broken)),
+            TargetConfig("esx-gone", "replay", file=str(tmp / "missing.json")),
+        ),
+        source=tmp / "config.toml",
+    )
+
+
+async def wait_for_rows(pilot, screen, count: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if screen.report is not None and screen.table.row_count >= count:
+            return
+    raise AssertionError("the LACP table never filled")
+
+
+async def test_lacp_pane_shows_verdicts_evidence_and_failed_host(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for_rows(pilot, screen, 5)
+        verdicts = {key: row.verdict.value for key, row in screen._rows.items()}
+        assert verdicts["esx-akl-01|DSwitch-AKL|1|vmnic2"] == "ok"
+        assert verdicts["esx-wlg-02|DSwitch-WLG|1|vmnic3"] == "critical"
+        assert verdicts["esx-gone|||"] == "error"
+        status_line = str(screen.query_one("#lacp-status", Static).render())
+        assert "3 hosts" in status_line and "1 critical" in status_line
+
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-wlg-02|DSwitch-WLG|1|vmnic3"))
+        await pilot.pause()
+        detail = str(screen.query_one("#lacp-detail", Static).render())
+        assert "Stand-alone" in detail
+        assert "Rx LACPDUs 0 while Tx LACPDUs 41" in detail
+
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-gone|||"))
+        await pilot.pause()
+        assert "missing.json" in str(screen.query_one("#lacp-detail", Static).render())
+
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-wlg-02|DSwitch-WLG|1|vmnic2"))
+        await pilot.press("enter")
+        await pilot.pause()
+        raw = app.screen.query_one(TextArea).text
+        assert "esxcli network vswitch dvs vmware lacp status get" in raw
+        assert "Device ID: 00:00:00:00:00:00" in raw
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_timeout_set_is_refused_in_read_only_mode(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag", read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for_rows(pilot, screen, 5)
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("Read-only" in str(n.message) for n in app._notifications)
+
+
+async def test_timeout_set_asks_first_with_the_exact_command(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_for_rows(pilot, screen, 5)
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
+        await pilot.press("t")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog is not screen
+        texts = " ".join(str(label.render()) for label in dialog.query("Label"))
+        assert (
+            "esxcli network vswitch dvs vmware lacp timeout set -l 1 -t 0 -s DSwitch-AKL" in texts
+        )
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
