@@ -1,3 +1,138 @@
-"""Placeholder."""
+"""`esxcli network diag ping`: the structured ping (vmkping.md §5).
 
-COMMANDS: dict = {}
+The default (human) layout is the reference's [R] reconstruction: a `Trace:` list with one item
+per reply (times in microseconds, "us") and a `Summary:` structure keeping ESXi's genuine
+`Recieved` spelling; nested items are split by esxcli's 6-space line ([V] DVPort convention).
+When every probe fails locally with DF set, the command fails with the per-packet
+`sendto() failed (Message too long)` text as its error ([P], from the SOAP fault sample).
+Loss is not an error: the summary reports it and the exit status is 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from vconsole.lab.esxi.options import EsxcliError, Opt, int_option, parse_options
+from vconsole.lab.esxi.output import Cell, Reply, field_lines, nested_list
+from vconsole.lab.esxi.probes import (
+    DEFAULT_COUNT,
+    DEFAULT_INTERVAL_S,
+    DEFAULT_SIZE,
+    DEFAULT_WAIT_S,
+    PingRequest,
+    ProbeError,
+    ProbeResult,
+    run_probes,
+    source_vmk,
+)
+from vconsole.lab.esxi.state import HostState
+
+_REPLY = re.compile(r"^\d+ bytes from [^ ]+: icmp_seq=(\d+) (?:ttl|hlim)=(\d+) time=([\d.]+) ms")
+
+_OPTS = (
+    Opt("host", "H", required=True),
+    Opt("interface", "I"),
+    Opt("netstack"),
+    Opt("count", "c"),
+    Opt("size", "s"),
+    Opt("df", "d", flag=True),
+    Opt("interval", "i"),
+    Opt("wait", "W"),
+    Opt("ttl", "t"),
+    Opt("ipv4", "4", flag=True),
+    Opt("ipv6", "6", flag=True),
+    Opt("nexthop", "N"),
+    Opt("debug", "D", flag=True),
+)
+
+
+def _seconds(value: str, opt: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise EsxcliError(f"Invalid value '{value}' for option {opt}: expected seconds") from None
+
+
+def _request(args: Sequence[str]) -> PingRequest:
+    o = parse_options(args, _OPTS)
+    target = o["host"]
+    return PingRequest(
+        target=target,
+        count=int_option(o.get("count", str(DEFAULT_COUNT)), "-c|--count"),
+        size=int_option(o.get("size", str(DEFAULT_SIZE)), "-s|--size"),
+        df=o.get("df") == "true",
+        interval_s=_seconds(o.get("interval", str(DEFAULT_INTERVAL_S)), "-i|--interval"),
+        wait_s=_seconds(o.get("wait", str(DEFAULT_WAIT_S)), "-W|--wait"),
+        interface=o.get("interface", ""),
+        netstack=o.get("netstack", ""),
+        nexthop=o.get("nexthop", ""),
+        ttl=int_option(o.get("ttl", "64"), "-t|--ttl"),
+        family=6 if o.get("ipv6") == "true" or ":" in target else 4,
+    )
+
+
+def parse_vmkping_text(text: str, count: int) -> list[ProbeResult]:
+    """Probe results from vmkping's text (what a real-network ping returns)."""
+    replies: dict[int, ProbeResult] = {}
+    too_long = 0
+    for line in text.splitlines():
+        m = _REPLY.match(line)
+        if m:
+            seq = int(m.group(1))
+            replies[seq] = ProbeResult(seq, "reply", float(m.group(3)), int(m.group(2)))
+        elif line.startswith("sendto() failed (Message too long)"):
+            too_long += 1
+    out = []
+    for seq in range(count):
+        lost = "too_long" if too_long else "lost"
+        out.append(replies.get(seq, ProbeResult(seq, lost)))
+    return out
+
+
+def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
+    req = _request(args)
+    try:
+        vmk = source_vmk(state, req)
+    except ProbeError as exc:
+        raise EsxcliError(str(exc)) from None
+    if state.real_network is not None:
+        out, _err, _code = state.real_network.ping(
+            state.name, vmk.name, req.target, req.size, req.df, req.count, req.wait_s, req.family
+        )
+        results = parse_vmkping_text(out + _err, req.count)
+    else:
+        results = run_probes(state, req, vmk)
+    replies = [r for r in results if r.outcome == "reply"]
+    if not replies and any(r.outcome == "too_long" for r in results):
+        raise EsxcliError("sendto() failed (Message too long)")
+    trace: list[list[tuple[str, Cell]]] = [
+        [
+            ("Received Bytes", req.size + 8),
+            ("Host", req.target),
+            ("ICMP Seq", r.seq),
+            ("TTL", r.ttl),
+            ("Round-trip Time", f"{round(r.rtt_ms * 1000)} us"),
+            ("Dup", False),
+            ("Detail", ""),
+        ]
+        for r in replies
+    ]
+    us = [round(r.rtt_ms * 1000) for r in replies] or [0]
+    sent = len(results)
+    summary: list[tuple[str, Cell]] = [
+        ("Host Addr", req.target),
+        ("Transmitted", sent),
+        ("Recieved", len(replies)),
+        ("Duplicated", 0),
+        ("Packet Lost", (sent - len(replies)) * 100 // sent if sent else 0),
+        ("Round-trip Min", f"{min(us)} us"),
+        ("Round-trip Avg", f"{sum(us) // len(us)} us"),
+        ("Round-trip Max", f"{max(us)} us"),
+    ]
+    lines = [*field_lines([("Trace", "")]), *nested_list(trace)]
+    lines += [*field_lines([("Summary", "")]), *field_lines(summary, " " * 9)]
+    return Reply("\n".join(lines) + "\n")
+
+
+COMMANDS = {("network", "diag", "ping"): diag_ping}

@@ -9,10 +9,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Sequence
 
+from vconsole.lab.esxi.advanced import esxcfg_advcfg
 from vconsole.lab.esxi.esxcli import esxcli
 from vconsole.lab.esxi.output import Reply
 from vconsole.lab.esxi.state import HostState
-from vconsole.lab.esxi.storage import esxcfg_advcfg
 from vconsole.lab.esxi.vmkping import vmkping
 
 Command = Callable[[HostState, Sequence[str]], Reply]

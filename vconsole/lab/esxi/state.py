@@ -52,6 +52,11 @@ class RoundRobinConfig:
     sampling_ios: int = 16
 
 
+def lacp_interval(timeout: str) -> float:
+    """Seconds between LACPDUs: fast (short timeout) every second, slow every 30 s."""
+    return 1.0 if timeout == "fast" else 30.0
+
+
 def stable_int(*parts: Any) -> int:
     digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
@@ -84,7 +89,10 @@ class HostState:
         self.lacp_timeout: dict[tuple[int, str], str] = {
             (lag.lag_id, nic): lag.timeout for lag in host.lags for nic in lag.nics
         }
-        self.lacp_changed_at: dict[tuple[int, str], float] = {}
+        # (lab uptime, Tx LACPDUs) when each port's timeout last changed: Tx counts from there.
+        self.lacp_tx_anchor: dict[tuple[int, str], tuple[float, int]] = {
+            key: (0.0, 0) for key in self.lacp_timeout
+        }
         self.round_robin: dict[str, RoundRobinConfig] = {
             lun.id: _initial_rr(lun) for lun in host.luns
         }
@@ -118,8 +126,16 @@ class HostState:
         with self.lock:
             key = (lag.lag_id, nic)
             if self.lacp_timeout.get(key) != timeout:
-                self.lacp_changed_at[key] = self.uptime()
+                now = self.uptime()
+                self.lacp_tx_anchor[key] = (now, self.lacp_tx(lag, nic, now))
             self.lacp_timeout[key] = timeout
+
+    def lacp_tx(self, lag: Lag, nic: str, now: float | None = None) -> int:
+        """LACPDUs this port has sent: one per 30 s when slow, one per second when fast."""
+        now = self.uptime() if now is None else now
+        key = (lag.lag_id, nic)
+        since, count = self.lacp_tx_anchor.get(key, (0.0, 0))
+        return count + int((now - since) // lacp_interval(self.lacp_timeout.get(key, lag.timeout)))
 
     def lun(self, device: str) -> Lun | None:
         return next((u for u in self.host.luns if u.id == device), None)
