@@ -53,3 +53,43 @@ def login(lab: VcdLab, principal: str = SYSTEM_ADMIN) -> dict[str, str]:
         "Authorization": "Bearer " + r.headers["X-VMWARE-VCLOUD-ACCESS-TOKEN"],
         "Accept": f"application/json;version={version}",
     }
+
+
+def vcd_target(lab: VcdLab, name: str = "vcd01", principal: str = SYSTEM_ADMIN, **options: object):  # type: ignore[no-untyped-def]
+    """A profile target for the lab's Cloud Director, its certificate pinned."""
+    from vconsole.config import TargetConfig
+
+    user, _, org = principal.rpartition("@")
+    values: dict[str, object] = {
+        "name": name,
+        "kind": "vcd",
+        "address": "127.0.0.1",
+        "port": lab.port,
+        "user": user,
+        "org": org,
+        "thumbprint": lab.thumbprint,
+        "timeout": 10.0,
+    }
+    values.update(options)
+    return TargetConfig(**values)  # type: ignore[arg-type]
+
+
+def write_config(tmp: Path, lab: VcdLab, principal: str = SYSTEM_ADMIN) -> Path:
+    """A config file with profile `t` holding target vcd01 (the password comes from the env)."""
+    import tomli_w
+
+    user, _, org = principal.rpartition("@")
+    target = {
+        "name": "vcd01",
+        "kind": "vcd",
+        "address": "127.0.0.1",
+        "port": lab.port,
+        "user": user,
+        "org": org,
+        "thumbprint": lab.thumbprint,
+    }
+    path = tmp / "config.toml"
+    path.write_text(
+        tomli_w.dumps({"default_profile": "t", "profiles": {"t": {"targets": [target]}}})
+    )
+    return path

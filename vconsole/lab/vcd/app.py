@@ -37,6 +37,7 @@ class LabContext:
     state_file: Path | None = None
     require_auth_for_branding: bool = True
     faults: list[Fault] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # "METHOD /path", for tests
     fault_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -106,6 +107,7 @@ def add_route(
         return
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
+        ctx.requests.append(f"{request.method} {request.path}")
         version = negotiate(request, ctx, legacy)
         if isinstance(version, web.Response):
             return version

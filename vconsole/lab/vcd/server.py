@@ -133,6 +133,11 @@ class VcdLab:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def requests(self) -> list[str]:
+        """Every API call served so far as "METHOD /path", oldest first (transfers excluded)."""
+        return list(self.ctx.requests)
+
     def expire_tokens(self) -> int:
         """End every session now (as an idle timeout would); returns how many ended."""
         return self.ctx.sessions.expire_all()

@@ -21,6 +21,7 @@ def _base_url(request: web.Request) -> str:
 
 def register(app: web.Application, ctx: LabContext) -> None:
     async def api_versions(request: web.Request) -> web.Response:
+        ctx.requests.append(f"GET {request.path}")
         body = versions.versions_xml(ctx.max_version, _base_url(request))
         headers = replies.common_headers(replies.request_id())
         headers["Content-Type"] = "application/*+xml;version=" + ctx.max_version
@@ -39,6 +40,7 @@ def register(app: web.Application, ctx: LabContext) -> None:
     add_route(app, ctx, "DELETE", "/cloudapi/1.0.0/sessions/current", logout_current, 36.0)
     add_route(app, ctx, "GET", "/cloudapi/1.0.0/sessions/{sid}", get_session, 33.0)
     add_route(app, ctx, "DELETE", "/cloudapi/1.0.0/sessions/{sid}", logout_session, 33.0)
+    add_route(app, ctx, "GET", "/api/org", org_list, 0.0, legacy=True)
 
 
 def _session_xml(request: web.Request, s: LabSession, version: str) -> str:
@@ -169,3 +171,25 @@ async def logout_session(request: web.Request, ctx: LabContext, call: Call) -> w
         return replies.forbidden()
     ctx.sessions.close(target)
     return web.Response(status=204, headers=replies.common_headers(replies.request_id()))
+
+
+async def org_list(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+    """`OrgList` of the orgs the caller can see (the reference is silent; legacy API shape)."""
+    assert call.session is not None
+    base = _base_url(request)
+    names = ["System", *ctx.orgs.values()] if call.session.is_provider else [call.session.org]
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+        '<OrgList xmlns="http://www.vmware.com/vcloud/v1.5" '
+        f'href="{base}/api/org/" type="application/vnd.vmware.vcloud.orgList+xml">',
+    ]
+    for name in names:
+        href = f"{base}/api/org/{org_urn(name).rsplit(':', 1)[1]}"
+        lines.append(
+            f"    <Org href={quoteattr(href)} name={quoteattr(name)} "
+            'type="application/vnd.vmware.vcloud.org+xml"/>'
+        )
+    lines.append("</OrgList>")
+    headers = replies.common_headers(replies.request_id())
+    headers["Content-Type"] = f"application/vnd.vmware.vcloud.orgList+xml;version={call.version}"
+    return web.Response(body=("\n".join(lines) + "\n").encode(), headers=headers)
