@@ -156,6 +156,7 @@ class SearchOutcome:
     blackhole: bool = False
     local_limit: bool = False  # the edge was the vmk's own MTU (sendto failed locally)
     error: str = ""
+    cancelled: int = 0  # probes stopped once the answer no longer depended on them
 
     @property
     def probes(self) -> int:
@@ -191,6 +192,7 @@ class MtuResult:
     previous_path_mtu: int | None = None
     previous_checked_at: str | None = None
     changed: bool = False
+    cancelled: int = 0
 
     @property
     def key(self) -> str:
@@ -226,6 +228,7 @@ class MtuResult:
             "confidence": self.confidence.value,
             "confidence_note": self.confidence_note,
             "probes": self.probes,
+            "probes_cancelled": self.cancelled,
             "rounds": self.rounds,
             "duration_s": round(self.duration_s, 3),
             "checked_at": self.checked_at,

@@ -77,11 +77,20 @@ ResultCallback = Callable[[MtuResult], Any]
 
 
 def expand_set(test_set: TestSet) -> list[MtuTest]:
-    """A saved set's tests with `host="*"` fanned out over the set's hosts."""
+    """A saved set's tests with `host="*"` fanned out over the set's hosts, `peer` over the others."""
     out = []
     for t in test_set.tests:
         hosts = test_set.hosts if t.host == "*" else (t.host,)
-        out += [replace(t, host=h) for h in hosts]
+        for h in hosts:
+            if t.target == "peer" or t.target.startswith("peer:"):
+                vmk = t.target.partition(":")[2] or t.vmk
+                out += [
+                    replace(t, host=h, target=f"{other}:{vmk}", label=t.label or f"peer {vmk}")
+                    for other in test_set.hosts
+                    if other != h
+                ]
+            else:
+                out.append(replace(t, host=h))
     return out
 
 
@@ -471,6 +480,7 @@ def build_result(
         checked_at=_now(),
         error=search.error,
         required_mtu=t.required_mtu,
+        cancelled=search.cancelled,
     )
     before = previous.get(result.key)
     if before:

@@ -37,7 +37,7 @@ class SearchSettings:
     max_mtu: int = 9000  # upper bound when the vmk MTU is not known
     min_mtu: int = 68
     confirm_lost: int = 2  # lost packets needed at the edge before a silent loss counts
-    reach_attempts: int = 3  # reachability probes before "unreachable"
+    reach_attempts: int = 2  # reachability probes before "unreachable"
     common_pairs: int = 2  # common MTUs tried as (pass, fail) pairs in round 1
     max_rounds: int = 16
 
@@ -55,6 +55,7 @@ class _State:
         self.noise: list[int] = []  # sizes that lost packets yet passed (at or below floor)
         self.reach_tries = 0
         self.partial_loss = 0  # replies that lost some of their packets
+        self.cancelled = 0  # probes stopped because the answer no longer depended on them
         self.mtu_hints: list[int] = []
 
     def record(self, out: ProbeOutcome, head: int) -> None:
@@ -214,6 +215,7 @@ async def _run_round(
         for task in tasks:
             if not task.done():
                 task.cancel()
+                state.cancelled += 1
         await asyncio.gather(*tasks, return_exceptions=True)
     return None
 
@@ -248,7 +250,17 @@ def _finish(
     ev = tuple(evidence)
     if state.floor is None:
         if error:
-            return SearchOutcome(False, None, None, Confidence.LOW, error, ev, rounds, error=error)
+            return SearchOutcome(
+                False,
+                None,
+                None,
+                Confidence.LOW,
+                error,
+                ev,
+                rounds,
+                error=error,
+                cancelled=state.cancelled,
+            )
         tries = sum(1 for p in ev if p.payload == state.reach)
         too_long = any(p.kind is ProbeKind.TOO_LONG for p in ev)
         note = (
@@ -257,7 +269,7 @@ def _finish(
             else "even the smallest probe failed locally"
         )
         conf = Confidence.HIGH if tries >= 2 else Confidence.MEDIUM
-        return SearchOutcome(False, None, None, conf, note, ev, rounds)
+        return SearchOutcome(False, None, None, conf, note, ev, rounds, cancelled=state.cancelled)
     floor = state.floor
     ceiling = state.ceiling
     edge = [p for p in ev if p.payload == ceiling]
@@ -306,4 +318,5 @@ def _finish(
         blackhole=blackhole and not local_limit,
         local_limit=local_limit,
         error=error,
+        cancelled=state.cancelled,
     )

@@ -180,3 +180,15 @@ def sets_from_scenario(scenario: Scenario) -> tuple[list[TestSet], dict[str, str
             )
         )
     return out, book
+
+
+def seed_from_scenario(store: MtuStore, scenario: Scenario, *, overwrite: bool = False) -> int:
+    """Save the scenario's per-site sets and target names unless sets exist; returns sets saved."""
+    if store.sets() and not overwrite:
+        return 0
+    sets, book = sets_from_scenario(scenario)
+    for name, ip in book.items():
+        store.save_address(name, ip)
+    for s in sets:
+        store.save_set(s)
+    return len(sets)
