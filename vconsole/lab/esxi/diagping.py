@@ -98,7 +98,15 @@ def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
         raise EsxcliError(str(exc)) from None
     if state.real_network is not None:
         out, _err, _code = state.real_network.ping(
-            state.name, vmk.name, req.target, req.size, req.df, req.count, req.wait_s, req.family
+            state.name,
+            vmk.name,
+            req.target,
+            req.size,
+            df=req.df,
+            count=req.count,
+            wait_s=req.wait_s,
+            interval_s=req.interval_s,
+            family=req.family,
         )
         results = parse_vmkping_text(out + _err, req.count)
     else:

@@ -147,7 +147,15 @@ def vmkping(state: HostState, argv: Sequence[str]) -> Reply:
         return Reply(stderr=f"{exc}\n", exit=1)
     if state.real_network is not None:
         out, err, code = state.real_network.ping(
-            state.name, vmk.name, req.target, req.size, req.df, req.count, req.wait_s, req.family
+            state.name,
+            vmk.name,
+            req.target,
+            req.size,
+            df=req.df,
+            count=req.count,
+            wait_s=req.wait_s,
+            interval_s=req.interval_s,
+            family=req.family,
         )
         return Reply(out, err, code)
     results = run_probes(state, req, vmk)
