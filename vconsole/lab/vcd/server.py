@@ -138,6 +138,9 @@ class VcdLab:
         """Every API call served so far as "METHOD /path", oldest first (transfers excluded)."""
         return list(self.ctx.requests)
 
+    def clear_request_log(self) -> None:
+        self.ctx.requests.clear()
+
     def expire_tokens(self) -> int:
         """End every session now (as an idle timeout would); returns how many ended."""
         return self.ctx.sessions.expire_all()
