@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from vconsole.lab.netns_plan import NetnsError, NetnsPlan, check_prefix
 
 CMD_TIMEOUT_S = 60.0
+_PARALLEL = 16  # namespaces configured at once
 ENV = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "LC_ALL": "C"}
 
 # Every namespace: no IPv6 chatter, no reverse-path filter (each vmk has its own default route,
@@ -52,9 +53,16 @@ def batch(argv: list[str], lines: Iterable[str]) -> None:
         run([*argv, "-batch", "-"], stdin=text)
 
 
+NETNS_DIR = "/run/netns"  # where `ip netns add` pins named namespaces (what `ip netns list` reads)
+
+
 def list_namespaces() -> list[str]:
-    out = run(["ip", "netns", "list"])
-    return [line.split()[0] for line in out.splitlines() if line.strip()]
+    """Named namespaces; read from the directory, since `ip netns list` prints errors (and may
+    fail) while the kernel is still tearing a deleted namespace down."""
+    try:
+        return sorted(os.listdir(NETNS_DIR))
+    except FileNotFoundError:
+        return []
 
 
 def delete_namespaces(names: Iterable[str]) -> None:
@@ -99,25 +107,29 @@ def build(plan: NetnsPlan) -> None:
 def _sysctls(plan: NetnsPlan) -> None:
     """Before any link exists, so `default` values reach every interface made afterwards."""
     routers = set(plan.router_ns.values()) | {plan.core_ns}
-    procs = []
-    for ns in plan.namespaces:
-        writes = [*_SYSCTLS, f"net/ipv4/ip_forward={1 if ns in routers else 0}"]
-        script = "; ".join(f"echo {w.split('=')[1]} > /proc/sys/{w.split('=')[0]}" for w in writes)
-        proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "sh", "-ec", script], env=ENV,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        procs.append((ns, proc))
-    failed = []
-    for ns, proc in procs:
-        try:
-            _, err = proc.communicate(timeout=CMD_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            err = "timed out"
-        if proc.returncode != 0:
-            failed.append(f"{ns}: {err.strip()}")
+    failed: list[str] = []
+    names = list(plan.namespaces)
+    for start in range(0, len(names), _PARALLEL):
+        procs = []
+        for ns in names[start : start + _PARALLEL]:
+            writes = [*_SYSCTLS, f"net/ipv4/ip_forward={1 if ns in routers else 0}"]
+            script = "; ".join(
+                f"echo {w.split('=')[1]} > /proc/sys/{w.split('=')[0]}" for w in writes
+            )
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", ns, "sh", "-ec", script], env=ENV,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            procs.append((ns, proc))
+        for ns, proc in procs:
+            try:
+                _, err = proc.communicate(timeout=CMD_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                err = "timed out"
+            if proc.returncode != 0:
+                failed.append(f"{ns}: {err.strip()}")
     if failed:
         raise NetnsError(f"sysctl failed in {'; '.join(failed)}")
 
