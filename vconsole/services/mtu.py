@@ -154,16 +154,20 @@ class MtuService:
     async def prepare(self, requests: Sequence[MtuTest]) -> MtuPlan:
         """Validate and resolve every pair; raise MtuInputError naming each problem."""
         problems: list[str] = []
+        bad: set[int] = set()
         for i, t in enumerate(requests):
-            problems += self._check_fields(t, f"pair {i + 1} ({t.host} -> {t.target})")
-        if problems:
-            raise MtuInputError(problems)
-        hosts = {t.host for t in requests}
-        hosts |= {t.target.split(":")[0] for t in requests if _is_vmk_ref(t.target)}
+            found = self._check_fields(t, f"pair {i + 1} ({t.host} -> {t.target})")
+            problems += found
+            if found:
+                bad.add(i)
+        good = [t for i, t in enumerate(requests) if i not in bad]
+        known = set(self.manager.profile.names("esxi", "replay"))
+        hosts = {t.host for t in good}
+        hosts |= {t.target.split(":")[0] for t in good if _is_vmk_ref(t.target)} & known
         hosts |= {
             h
-            for t in requests
-            for h in self._peer_hosts(t, requests)
+            for t in good
+            for h in self._peer_hosts(t, good)
             if t.target == "peer" or t.target.startswith("peer:")
         }
         names = sorted(hosts)
@@ -174,13 +178,15 @@ class MtuService:
         resolved: list[MtuTest] = []
         host_errors = {h: n.error for h, n in networks.items() if n.error}
         for i, t in enumerate(requests):
+            if i in bad:
+                continue
             where = f"pair {i + 1} ({t.host} -> {t.target})"
             net = networks[t.host]
             if net.error:
                 resolved.append(t)
                 continue
             try:
-                resolved += await self._resolve(t, net, networks, book, requests)
+                resolved += await self._resolve(t, net, networks, book, good)
             except InvalidToken as exc:
                 problems.append(f"{where}: {exc}")
         if problems:
