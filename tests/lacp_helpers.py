@@ -79,3 +79,54 @@ def write_lacp_capture(
         encoding="utf-8",
     )
     return path
+
+
+def lab_profile(esxi_lab, vcsim=None, hosts=None):  # type: ignore[no-untyped-def]
+    """Profile `lab` with an esxi target per lab host (and the lab vCenter when given)."""
+    from vconsole.config import Profile, TargetConfig
+
+    targets = [
+        TargetConfig(name, "esxi", address=addr, port=port, user=esxi_lab.user, timeout=20.0)
+        for name, (addr, port) in sorted(esxi_lab.endpoints.items())
+        if hosts is None or name in hosts
+    ]
+    if vcsim is not None:
+        targets.append(
+            TargetConfig(
+                "vcsa01",
+                "vcenter",
+                address=vcsim.host,
+                port=vcsim.port,
+                user=vcsim.user,
+                protocol="http",
+            )  # fmt: skip
+        )
+    return Profile("lab", tuple(targets))
+
+
+def trust_lab_hosts(esxi_lab, known_hosts_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Pin the lab's host key for every lab endpoint, as an admin who checked it would."""
+    from vconsole.sessions.trust import KnownHosts
+
+    known = KnownHosts(known_hosts_path)
+    for addr, port in esxi_lab.endpoints.values():
+        known.add(addr, port, esxi_lab.host_key)
+
+
+def lab_manager(esxi_lab, tmp: Path, vcsim=None, hosts=None, **kwargs):  # type: ignore[no-untyped-def]
+    """A real SessionManager on the lab: host keys pinned, lab passwords in memory only."""
+    from vconsole.audit import AuditLog
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions import SessionManager
+
+    profile = lab_profile(esxi_lab, vcsim, hosts)
+    known_hosts = tmp / "known_hosts"
+    trust_lab_hosts(esxi_lab, known_hosts)
+    secrets = SecretStore(profile.name, use_keyring=False)
+    for target in profile.targets:
+        password = vcsim.password if target.kind == "vcenter" else esxi_lab.password
+        secrets.remember(target.name, password)
+    audit = AuditLog(tmp / "audit.jsonl", redact=secrets.redact)
+    return SessionManager(
+        profile, secrets=secrets, known_hosts_path=known_hosts, audit=audit, **kwargs
+    )

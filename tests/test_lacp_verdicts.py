@@ -137,3 +137,13 @@ def test_stale_partner_age_is_silence():
     j = judge(status(port("vmnic2", age="00:05:00")))
     assert "partner-silent" in codes(j.rows[0])
     assert "00:05:00 ago" in j.rows[0].problems[-1].evidence
+
+
+def test_vmnics_vcenter_assigns_differently_are_drift():
+    vc = (DvsLag("DSwitch-AKL", "1", "lag1", uplink_count=2, hosts=("esx-akl-01",),
+                 host_nics=(("esx-akl-01", ("vmnic2", "vmnic4")),)),)  # fmt: skip
+    j = judge(status(port("vmnic2"), port("vmnic3")), vcenter=vc)
+    drift = [p.text for p in j.rows[0].problems if p.code == "config-drift"]
+    assert drift == [
+        "LAG membership differs between vCenter (vmnic2,vmnic4) and the host (vmnic2,vmnic3)"
+    ]

@@ -62,6 +62,16 @@ class DvsLag:
     uplink_names: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     dvs_version: str = ""
+    host_nics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(host, vmnics) that vCenter puts in this LAG's ports, per member host."""
+
+    def nics_of(self, host: str) -> tuple[str, ...] | None:
+        """The vmnics vCenter assigns to this LAG on `host`, or None when it does not say."""
+        wanted = host.lower().split(".")[0]
+        for name, nics in self.host_nics:
+            if name.lower() == host.lower() or name.lower().split(".")[0] == wanted:
+                return nics
+        return None
 
     @property
     def timeout_in_vcenter(self) -> bool:

@@ -1,7 +1,9 @@
 """LAG configuration from vCenter: every distributed switch's `lacpGroupConfig` and its hosts.
 
-One PropertyCollector call reads `name` and `config` of every DVS and `name` of every host,
-instead of a property read per switch and per member. The API holds configuration only;
+One PropertyCollector call reads every DVS's `name`, `config` and `summary.hostMember` and
+every host's `name` and proxy switches (`hostLag` + `pnicSpec` say which vmnic is in which
+LAG port), instead of a property read per switch and per host. Members come from
+`summary.hostMember`: govmomi's simulator repeats one host in `config.host`. The API holds configuration only;
 bundle state comes from the hosts. `timeoutMode` exists from vSphere API 7.0.2 and is read
 when present.
 """
@@ -27,9 +29,12 @@ def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
             objectSet=[_view_object_spec(dvs_view, vim), _view_object_spec(host_view, vim)],
             propSet=[
                 vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.DistributedVirtualSwitch, pathSet=["name", "config"]
+                    type=vim.DistributedVirtualSwitch,
+                    pathSet=["name", "config", "summary.hostMember"],
                 ),
-                vmodl.query.PropertyCollector.PropertySpec(type=vim.HostSystem, pathSet=["name"]),
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.HostSystem, pathSet=["name", "config.network.proxySwitch"]
+                ),
             ],
         )
         objects = _retrieve_all(content.propertyCollector, spec, vmodl)
@@ -37,17 +42,44 @@ def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
         dvs_view.DestroyView()
         host_view.DestroyView()
     host_names: dict[str, str] = {}
-    switches: list[tuple[str, Any]] = []
+    host_switches: list[tuple[str, Any]] = []
+    switches: list[tuple[str, Any, Any]] = []
     for obj in objects:
         props = {p.name: p.val for p in obj.propSet or []}
         if isinstance(obj.obj, vim.HostSystem):
-            host_names[obj.obj._moId] = str(props.get("name", obj.obj._moId))
+            name = str(props.get("name", obj.obj._moId))
+            host_names[obj.obj._moId] = name
+            host_switches.append((name, props.get("config.network.proxySwitch")))
         else:
-            switches.append((str(props.get("name", "")), props.get("config")))
+            switches.append(
+                (str(props.get("name", "")), props.get("config"), props.get("summary.hostMember"))
+            )
+    nics = lag_nics_by_host(host_switches)
     lags: list[DvsLag] = []
-    for name, config in sorted(switches, key=lambda s: s[0]):
-        lags.extend(lags_from_config(name, config, host_names))
+    for name, config, members in sorted(switches, key=lambda s: s[0]):
+        member_names = [host_names.get(m._moId, m._moId) for m in members or []]
+        lags.extend(lags_from_config(name, config, member_names, nics))
     return tuple(lags)
+
+
+def lag_nics_by_host(
+    host_switches: list[tuple[str, Any]],
+) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
+    """(dvs, lag key) -> host -> vmnics, joining `hostLag[].uplinkPort` with `pnicSpec`."""
+    out: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    for host, proxy_switches in host_switches:
+        for proxy in proxy_switches or []:
+            backing = getattr(getattr(proxy, "spec", None), "backing", None)
+            port_nic = {
+                str(getattr(spec, "uplinkPortKey", "")): str(getattr(spec, "pnicDevice", ""))
+                for spec in getattr(backing, "pnicSpec", None) or []
+            }
+            for lag in getattr(proxy, "hostLag", None) or []:
+                ports = [str(kv.key) for kv in getattr(lag, "uplinkPort", None) or []]
+                vmnics = tuple(sorted(port_nic[p] for p in ports if port_nic.get(p)))
+                key = (str(getattr(proxy, "dvsName", "")), str(getattr(lag, "lagKey", "")))
+                out.setdefault(key, {})[host] = vmnics
+    return out
 
 
 def _view_object_spec(view: Any, vim: Any) -> Any:
@@ -69,15 +101,15 @@ def _retrieve_all(collector: Any, spec: Any, vmodl: Any) -> list[Any]:
     return objects
 
 
-def lags_from_config(dvs: str, config: Any, host_names: dict[str, str]) -> list[DvsLag]:
+def lags_from_config(
+    dvs: str,
+    config: Any,
+    members: list[str],
+    nics: dict[tuple[str, str], dict[str, tuple[str, ...]]] | None = None,
+) -> list[DvsLag]:
     """The LAGs of one switch's config object (any DVS; a non-VMware DVS has none)."""
     groups = getattr(config, "lacpGroupConfig", None) or []
-    members = []
-    for member in getattr(config, "host", None) or []:
-        ref = getattr(getattr(member, "config", None), "host", None)
-        moid = getattr(ref, "_moId", None)
-        if moid:
-            members.append(host_names.get(moid, moid))
+    nics = nics or {}
     product = getattr(config, "productInfo", None)
     out = []
     for group in groups:
@@ -91,7 +123,10 @@ def lags_from_config(dvs: str, config: Any, host_names: dict[str, str]) -> list[
                 load_balancing=str(getattr(group, "loadbalanceAlgorithm", "") or ""),
                 timeout_mode=str(getattr(group, "timeoutMode", "") or ""),
                 uplink_names=tuple(str(u) for u in getattr(group, "uplinkName", None) or ()),
-                hosts=tuple(sorted(members)),
+                hosts=tuple(sorted(set(members))),
+                host_nics=tuple(
+                    sorted(nics.get((dvs, str(getattr(group, "key", ""))), {}).items())
+                ),
                 dvs_version=str(getattr(product, "version", "") or ""),
             )
         )

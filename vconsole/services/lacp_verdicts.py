@@ -413,7 +413,7 @@ def _lag_health(
                 ", ".join(f"{r.vmnic}: {r.state or '?'}" for r in rows) or "no NIC listed",
             )
         )
-    drift = _drift(lag, rows, cfg, vc)
+    drift = _drift(host, lag, rows, cfg, vc)
     problems.extend(drift)
     if drift:
         rows = [_with_problems(r, drift) for r in rows]
@@ -433,7 +433,11 @@ def _lag_health(
 
 
 def _drift(
-    lag: LagStatus, rows: list[LagPortRow], cfg: HostLagConfig | None, vc: DvsLag | None
+    host: str,
+    lag: LagStatus,
+    rows: list[LagPortRow],
+    cfg: HostLagConfig | None,
+    vc: DvsLag | None,
 ) -> list[LacpProblem]:
     if vc is None:
         return []
@@ -461,6 +465,10 @@ def _drift(
         differ("LAG name", vc.name, cfg.lag_name)
     if cfg and cfg.load_balance and vc.load_balancing and cfg.load_balance != vc.load_balancing:
         differ("Load balancing", vc.load_balancing, cfg.load_balance)
+    vc_nics = vc.nics_of(host)
+    host_nics = tuple(sorted({r.vmnic for r in rows if r.vmnic} | set(cfg.nics if cfg else ())))
+    if vc_nics is not None and tuple(sorted(vc_nics)) != host_nics:
+        differ("LAG membership", ",".join(sorted(vc_nics)) or "none", ",".join(host_nics) or "none")
     nic_count = max(len(rows), len(cfg.nics) if cfg else 0)
     if vc.uplink_count is not None and nic_count != vc.uplink_count:
         differ("Number of LAG ports", f"{vc.uplink_count} ports", f"{nic_count} NICs in the LAG")
