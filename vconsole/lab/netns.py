@@ -257,8 +257,8 @@ class RealNetwork:
             raise NetnsError(f"count {count} is outside 1..100")
         if not 0.01 <= wait_s <= 60:
             raise NetnsError(f"wait_s {wait_s} is outside 0.01..60 seconds")
-        if interval_s is not None and not 0.01 <= interval_s <= 60:
-            raise NetnsError(f"interval_s {interval_s} is outside 0.01..60 seconds")
+        if interval_s is not None and not 0 <= interval_s <= 60:
+            raise NetnsError(f"interval_s {interval_s} is outside 0..60 seconds")
         argv = ["ip", "netns", "exec", ns, "ping", "-n", "-M", "do" if df else "dont"]
         argv += ["-s", str(payload), "-c", str(count), "-W", _seconds(wait_s)]
         if interval_s is not None:
