@@ -60,3 +60,25 @@ def lab_manager(lab: EsxiLab, tmp: Path, *, concurrency: int | None = None, **kw
         known_hosts_path=known,
         **kwargs,
     )
+
+
+def write_known_hosts(lab: EsxiLab, path: Path) -> Path:
+    """Pin the lab's host key for every host, as an admin who confirmed it once would have."""
+    key = lab.host_key
+    path.write_text(
+        "".join(
+            f"[{addr}]:{port} {key.get_name()} {key.get_base64()}\n"
+            for addr, port in lab.endpoints.values()
+        )
+    )
+    return path
+
+
+def lab_profile(lab: EsxiLab, monkeypatch: Any, tmp: Path) -> Profile:
+    """Profile `lab` on every lab host; passwords through the documented environment override."""
+    from vconsole.secrets import env_var_name
+
+    targets = lab_targets(lab)
+    for t in targets:
+        monkeypatch.setenv(env_var_name(t.name), lab.password)
+    return Profile("lab", tuple(targets), source=tmp / "config.toml")

@@ -1,0 +1,122 @@
+"""The MTU matrix at 80x24, driven with Pilot on a real session manager over the lab's SSH hosts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mtu_helpers import lab_profile, running_lab, write_known_hosts
+from shell_helpers import console, isolate_dirs
+from textual.widgets import Input, Static
+
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import default_scenario
+from vconsole.services.mtu_store import MtuStore, seed_from_scenario
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with running_lab(default_scenario(), tmp_path_factory.mktemp("mtu-screen-lab"), 0.25) as lab:
+        yield lab
+
+
+def text_of(screen, widget_id: str) -> str:  # type: ignore[no-untyped-def]
+    return str(screen.query_one(widget_id, Static).render())
+
+
+async def wait_until(pilot, check, what: str, tries: int = 200) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if check():
+            return
+    raise AssertionError(f"never happened: {what}")
+
+
+def cell(screen, host: str, column: str) -> str:  # type: ignore[no-untyped-def]
+    return screen.matrix.get_cell(host, column).plain
+
+
+async def test_matrix_runs_a_site_and_explains_a_cell(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    seed_from_scenario(MtuStore(), default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert "set AKL" in text_of(screen, "#mtu-scope")
+        assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "·"
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "run finished"
+        )
+        assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1400"
+        assert cell(screen, "esx-akl-02", "vmk1 -> peer vmk1") == "9000"
+        assert screen.matrix.get_cell("esx-akl-01", "vmk0 -> vcsa01").style == "bold red"
+        status = text_of(screen, "#mtu-status")
+        assert "set AKL: 8 pairs" in status and "with findings" in status
+
+        screen.matrix.move_cursor(row=0, column=1)
+        await pilot.pause()
+        detail = text_of(screen, "#mtu-detail")
+        assert "path MTU 1400 < vmk MTU 1500" in detail
+        assert "1372:reply" in detail and "1373:lost" in detail
+
+        await pilot.press("right_square_bracket")  # next set: HQ
+        await pilot.pause()
+        assert "set HQ" in text_of(screen, "#mtu-scope")
+
+
+async def test_last_results_are_shown_and_changes_marked(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    store = MtuStore()
+    seed_from_scenario(store, default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.matrix.move_cursor(row=0, column=1)
+        await pilot.press("enter")  # one pair only
+        await wait_until(pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "pair ran")
+        assert "1 pairs" in text_of(screen, "#mtu-status")
+        assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1400"
+    results = store.last_results()
+    (key,) = [k for k in results if k.startswith("esx-akl-01|vmk0|")]
+    results[key]["path_mtu"] = 1500
+    store._write("mtu-results.json", {"results": results})
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1500"  # last known, before any run
+        screen.matrix.move_cursor(row=0, column=1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "pair ran")
+        assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1400 *"
+        assert "CHANGED: was 1500" in text_of(screen, "#mtu-detail")
+
+
+async def test_add_pair_with_an_unknown_vmk_says_nothing_was_sent(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert "No saved test sets" in text_of(screen, "#mtu-status")
+        await pilot.press("a")
+        box = screen.query_one("#mtu-add", Input)
+        assert box.display
+        box.value = "esx-akl-01 vmk7 10.0.10.5"
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: "Nothing was sent" in text_of(screen, "#mtu-status"), "refusal"
+        )
+        assert "vmk: 'vmk7'" in text_of(screen, "#mtu-status")
