@@ -74,6 +74,15 @@ def test_overlapping_subnets_across_sites_are_refused() -> None:
         plan_network(dataclasses.replace(sc, targets=(*sc.targets, clash)), "vc1")
 
 
+def test_vmk_names_that_cannot_name_an_interface_are_refused() -> None:
+    sc = default_scenario()
+    host = sc.hosts[0]
+    bad = dataclasses.replace(host.vmks[0], name="vmk0; reboot")
+    broken = dataclasses.replace(host, vmks=(bad, *host.vmks[1:]))
+    with pytest.raises(NetnsError, match="cannot name an interface"):
+        plan_network(dataclasses.replace(sc, hosts=(broken, *sc.hosts[1:])), "vc1")
+
+
 # Verbatim iputils 20221126 output from two namespaces (stdout, then stderr; a first ping
 # while ARP was still resolving, hence the slow replies).
 LINUX_OK = """PING 10.9.2.5 (10.9.2.5) from 10.9.1.11 vmk0: 1372(1400) bytes of data.

@@ -27,6 +27,7 @@ from vconsole.lab.scenario import Scenario
 TRANSIT = ipaddress.ip_network("198.18.0.0/15")  # benchmark range, used only between our routers
 PREFIX_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 
 
 class NetnsError(RuntimeError):
@@ -132,8 +133,11 @@ def plan_network(scenario: Scenario, prefix: str) -> NetnsPlan:
             iface = _interface(v.ip, v.netmask, f"host {h.name} {v.name}")
             seg = by_net[(h.site, iface.network)]
             gw = ipaddress.IPv4Address(v.gateway) if v.gateway else seg.gateways[0]
-            if len(v.name) > 15:
-                raise NetnsError(f"host {h.name}: vmk name {v.name!r} is longer than 15 characters")
+            if not _IFNAME.match(v.name):
+                raise NetnsError(
+                    f"host {h.name}: vmk name {v.name!r} cannot name an interface "
+                    "(1-15 letters, digits, '_', '.', '-')"
+                )
             ports.append(
                 Port(
                     ns=host_ns[h.name],
@@ -142,7 +146,7 @@ def plan_network(scenario: Scenario, prefix: str) -> NetnsPlan:
                     mtu=v.mtu,
                     gateway=gw,
                     router_ns=router_ns[h.site],
-                    router_ifname=f"h{hi}-{v.name}"[:15],
+                    router_ifname=f"h{hi}v{vi}",
                     switch_mtu=h.dvs_mtu,
                     bridge=seg.bridge,
                     metric=100 + vi,
