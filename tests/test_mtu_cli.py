@@ -1,0 +1,102 @@
+"""`vconsole mtu` end to end: config file, lab hosts over SSH, JSON out, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tomli_w
+from mtu_helpers import lab_targets, running_lab, write_known_hosts
+
+from vconsole.cli import main
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import default_scenario
+from vconsole.secrets import env_var_name
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with running_lab(default_scenario(), tmp_path_factory.mktemp("mtu-cli-lab"), 0.25) as lab:
+        yield lab
+
+
+@pytest.fixture
+def config(lab: EsxiLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    state = tmp_path / "state"
+    state.mkdir()
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(state))
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
+    write_known_hosts(lab, state / "known_hosts")
+    targets = []
+    for t in lab_targets(lab):
+        monkeypatch.setenv(env_var_name(t.name), lab.password)
+        targets.append(
+            {"name": t.name, "kind": "esxi", "address": t.address, "port": t.port, "user": t.user}
+        )
+    path = tmp_path / "config.toml"
+    path.write_text(
+        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
+    )
+    return path
+
+
+def run(config: Path, *args: str) -> int:
+    return main(["--config", str(config), "mtu", *args])
+
+
+def test_json_for_two_targets(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(config, "--host", "esx-akl-01", "--vmk", "vmk0", "--target", "10.0.10.5",
+               "--target", "10.0.30.50", "--json")  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 1  # findings: the WAN is smaller than the vmk MTU
+    assert [(r["target"], r["path_mtu"], r["max_payload"]) for r in rows] == [
+        ("10.0.10.5", 1400, 1372),
+        ("10.0.30.50", 1400, 1372),
+    ]
+    first = rows[0]
+    assert (first["host"], first["vmk"], first["netstack"], first["family"]) == (
+        "esx-akl-01", "vmk0", "defaultTcpipStack", "ipv4",
+    )  # fmt: skip
+    assert first["vmk_mtu"] == 1500 and first["verdict"] == "path_below_vmk"
+    assert first["probes"] == len(first["evidence"]) and first["duration_s"] > 0
+    assert {"size": 1373, "mtu": 1401, "outcome": "lost"}.items() <= next(
+        e for e in first["evidence"] if e["size"] == 1373
+    ).items()
+
+
+def test_clean_pair_exits_zero_and_text_table(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(config, "--host", "esx-akl-01", "--vmk", "vmk2", "--target", "esx-akl-02:vmk2")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "vmotion" in out and "9000" in out and "path carries the full vmk MTU 9000" in out
+
+
+def test_bad_input_exits_two_and_sends_nothing(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(config, "--host", "esx-akl-01", "--vmk", "vmk9", "--target", "10.0.10.5")
+    err = capsys.readouterr().err
+    assert code == 2 and "nothing was sent" in err and "vmk: 'vmk9'" in err
+    audit = (Path(str(config)).parent / "state" / "audit.jsonl").read_text()
+    assert "vmkping" not in audit
+    assert run(config, "--host", "esx-akl-01", "--target", "a;b") == 2
+    assert "target: 'a;b'" in capsys.readouterr().err
+    assert run(config, "--host", "esx-akl-01", "--target", "10.0.10.5", "--max-mtu", "20") == 2
+    assert "--max-mtu: 20" in capsys.readouterr().err
+
+
+def test_saved_set_then_all(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "--address", "vc=10.0.10.5", "--list-sets") == 0
+    assert "vc=10.0.10.5" in capsys.readouterr().out
+    code = run(config, "--host", "esx-wlg-01", "--host", "esx-wlg-02", "--vmk", "vmk0",
+               "--target", "vc", "--save-set", "WLG", "--json")  # fmt: skip
+    first = json.loads(capsys.readouterr().out)
+    assert code == 1 and [r["path_mtu"] for r in first] == [1280, 1280]
+    assert run(config, "--all", "--json") == 1
+    again = json.loads(capsys.readouterr().out)
+    assert [r["previous_path_mtu"] for r in again] == [1280, 1280]
+    assert not any(r["changed"] for r in again)
