@@ -11,11 +11,23 @@ from typing import Any
 import pytest
 
 from vconsole.lab.scenario import Scenario, default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing, lab_vms, scenario_to_vcsim_json
+from vconsole.lab.vcsim import (
+    VcsimLab,
+    go_toolchain_missing,
+    lab_vms,
+    path_uid,
+    scenario_to_vcsim_json,
+)
 
 _MISSING = go_toolchain_missing()
 needs_go = pytest.mark.skipif(_MISSING is not None, reason=f"lab vCenter unavailable: {_MISSING}")
-pytestmark = [pytest.mark.lab, needs_go, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
+
+
+def lab_test(fn: Any) -> Any:
+    """A test that needs the built simulator (Go toolchain and govmomi sources)."""
+    return pytest.mark.lab(needs_go(fn))
+
 
 DOWN_HOST = "esx-wlg-02"
 
@@ -60,12 +72,14 @@ def _host(content: Any, name: str) -> Any:
     return next(h for h in _objects(content, vim.HostSystem) if h.name == name)
 
 
+@lab_test
 def test_url_and_credentials_point_at_loopback(lab: VcsimLab) -> None:
     assert lab.url == f"http://127.0.0.1:{lab.port}/sdk"
     assert lab.user and lab.password
     assert lab.pid and lab.running
 
 
+@lab_test
 def test_datacenters_clusters_and_hosts_follow_the_scenario(content: Any) -> None:
     scenario = lab_scenario()
     seen: dict[str, dict[str, list[str]]] = {}
@@ -80,6 +94,7 @@ def test_datacenters_clusters_and_hosts_follow_the_scenario(content: Any) -> Non
     assert seen == {dc: {cl: sorted(hs) for cl, hs in cls.items()} for dc, cls in expected.items()}
 
 
+@lab_test
 def test_vm_counts_names_and_power_states_per_host(content: Any) -> None:
     from pyVmomi import vim
 
@@ -101,16 +116,49 @@ def test_vm_counts_names_and_power_states_per_host(content: Any) -> None:
     assert vm.guest.ipAddress == sample.ip
 
 
+@lab_test
 def test_down_host_is_not_responding(content: Any) -> None:
     assert _host(content, DOWN_HOST).runtime.connectionState == "notResponding"
     assert _host(content, "esx-wlg-01").runtime.connectionState == "connected"
 
 
-def test_topology_json_has_one_datacenter_per_site_with_hosts() -> None:
+def test_topology_json_has_one_datacenter_per_site_and_one_lag_per_switch() -> None:
     topo = scenario_to_vcsim_json(default_scenario())
     assert [dc["name"] for dc in topo["datacenters"]] == ["DC-HQ", "DC-AKL", "DC-WLG"]
+    wlg = next(dc for dc in topo["datacenters"] if dc["name"] == "DC-WLG")
+    (switch,) = [sw for sw in wlg["switches"] if sw["lags"]]
+    assert switch["name"] == "DSwitch-WLG"
+    # esx-wlg-01 runs fast, esx-wlg-02 slow: the switch keeps the default, the host deviates
+    assert switch["lags"] == [
+        {
+            "key": "1",
+            "name": "lag1",
+            "mode": "active",
+            "uplink_num": 2,
+            "load_balancing": "srcDestIpTcpUdpPortVlan",
+            "timeout": "slow",
+        }
+    ]
 
 
+def test_vm_plan_names_vms_per_cluster_and_powers_some_off() -> None:
+    vms = lab_vms(default_scenario())
+    assert len(vms) == sum(h.vms for h in default_scenario().hosts)
+    mgmt = [vm.name for vm in vms if vm.cluster == "MGMT"]
+    assert mgmt[0] == "MGMT-vm-0001" and mgmt[-1] == "MGMT-vm-0072"
+    assert 0 < sum(not vm.powered_on for vm in vms) < len(vms)
+
+
+def test_path_uid_joins_initiator_target_and_device() -> None:
+    host = default_scenario().host("esx-hq-01")
+    lun = host.luns[0]
+    uid = path_uid(host, lun, lun.paths[2])
+    assert uid.startswith("iqn.1998-01.com.vmware:esx-hq-01-")
+    assert "-00023d000003,iqn.1992-08.com.netapp:sn.4082367740:vs.5,t,1-" in uid
+    assert uid.endswith(lun.id)
+
+
+@lab_test
 def test_stop_leaves_no_process(tmp_path: Path) -> None:
     lab = VcsimLab(default_scenario(), tmp_path)
     lab.start()
@@ -120,3 +168,126 @@ def test_stop_leaves_no_process(tmp_path: Path) -> None:
     assert not lab.running
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
+
+
+@lab_test
+def test_switches_are_vmware_dvs_with_the_scenario_lags(content: Any) -> None:
+    from pyVmomi import vim
+
+    switches = {d.name: d for d in _objects(content, vim.dvs.VmwareDistributedVirtualSwitch)}
+    assert set(switches) == {"DSwitch-HQ", "DSwitch-AKL", "DSwitch-WLG"}
+    akl = switches["DSwitch-AKL"].config
+    assert akl.lacpApiVersion == "multipleLag"
+    (lag,) = akl.lacpGroupConfig
+    assert (lag.name, lag.mode, lag.uplinkNum) == ("lag1", "active", 2)
+    assert lag.loadbalanceAlgorithm == "srcDestIpTcpUdpPortVlan"
+    assert list(lag.uplinkName) == ["lag1-0", "lag1-1"]
+    assert lag.timeoutMode == "slow"
+    assert sorted(m.config.host.name for m in akl.host) == ["esx-akl-01", "esx-akl-02"]
+    assert not switches["DSwitch-HQ"].config.lacpGroupConfig
+
+
+@lab_test
+def test_host_lag_ports_are_backed_by_the_scenario_nics(content: Any) -> None:
+    (proxy,) = _host(content, "esx-akl-01").config.network.proxySwitch
+    assert proxy.dvsName == "DSwitch-AKL"
+    (host_lag,) = proxy.hostLag
+    ports = {kv.key: kv.value for kv in host_lag.uplinkPort}
+    backing = {s.pnicDevice: ports.get(s.uplinkPortKey) for s in proxy.spec.backing.pnicSpec}
+    assert backing["vmnic2"] == "lag1-0" and backing["vmnic3"] == "lag1-1"
+
+
+@lab_test
+def test_vmk_mtu_ip_and_netstack_match_the_scenario(content: Any) -> None:
+    scenario = lab_scenario()
+    for name in ("esx-hq-01", "esx-akl-02", "esx-witness-01"):
+        vnics = {v.device: v for v in _host(content, name).config.network.vnic}
+        for vmk in scenario.host(name).vmks:
+            got = vnics[vmk.name]
+            assert got.spec.mtu == vmk.mtu, (name, vmk.name)
+            assert got.spec.ip.ipAddress == vmk.ip
+            assert got.spec.netStackInstanceKey == vmk.netstack
+
+
+@lab_test
+def test_physical_nics_report_their_link_speed(content: Any) -> None:
+    pnics = {p.device: p for p in _host(content, "esx-hq-02").config.network.pnic}
+    assert pnics["vmnic0"].linkSpeed.speedMb == 10000
+    assert pnics["vmnic3"].linkSpeed.speedMb == 25000
+
+
+@lab_test
+def test_multipath_has_four_paths_per_lun_and_the_dead_path_is_dead(content: Any) -> None:
+    scenario = lab_scenario()
+    host = scenario.host("esx-hq-02")
+    storage = _host(content, "esx-hq-02").config.storageDevice
+    names = {s.key: s.canonicalName for s in storage.scsiLun}
+    units = {names[u.lun]: u for u in storage.multipathInfo.lun}
+    assert set(units) == {lun.id for lun in host.luns}
+    for lun in host.luns:
+        unit = units[lun.id]
+        assert len(unit.path) == 4
+        assert unit.policy.policy == lun.psp
+        states = {p.name: p.state for p in unit.path}
+        assert states == {path_uid(host, lun, p): p.state for p in lun.paths}
+    dead = [p for u in units.values() for p in u.path if p.state == "dead"]
+    assert len(dead) == 1 and dead[0].name.endswith("naa.600a098038304437415d4b6a59684a52")
+    assert not dead[0].isWorkingPath
+
+
+def _query_latency(content: Any, host_name: str, counters: list[str], samples: int) -> Any:
+    from pyVmomi import vim
+
+    pm = content.perfManager
+    ids = {f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c.key for c in pm.perfCounter}
+    spec = vim.PerformanceManager.QuerySpec(
+        entity=_host(content, host_name),
+        intervalId=20,
+        maxSample=samples,
+        metricId=[
+            vim.PerformanceManager.MetricId(counterId=ids[c], instance="*") for c in counters
+        ],
+    )
+    (result,) = pm.QueryPerf([spec])
+    names = {v: k for k, v in ids.items()}
+    return result, names
+
+
+@lab_test
+def test_storage_path_latency_follows_the_scenario_per_path(content: Any) -> None:
+    scenario = lab_scenario()
+    host = scenario.host("esx-hq-01")
+    result, names = _query_latency(
+        content,
+        "esx-hq-01",
+        ["storagePath.totalReadLatency.average", "storagePath.totalWriteLatency.average"],
+        6,
+    )
+    assert len(result.sampleInfo) == 6
+    assert all(s.interval == 20 for s in result.sampleInfo)
+    stamps = [s.timestamp for s in result.sampleInfo]
+    assert stamps == sorted(stamps)
+    series = {(names[v.id.counterId], v.id.instance): list(v.value) for v in result.value}
+    slow = host.luns[1].paths[2]
+    values = series[("storagePath.totalReadLatency.average", path_uid(host, host.luns[1], slow))]
+    assert all(abs(v - slow.read_ms) <= slow.read_ms * 0.1 + 1 for v in values)
+    fast = host.luns[0].paths[0]
+    values = series[("storagePath.totalWriteLatency.average", path_uid(host, host.luns[0], fast))]
+    assert all(1 <= v <= 2 for v in values)
+
+
+@lab_test
+def test_dead_path_carries_no_io_and_device_latency_is_served(content: Any) -> None:
+    scenario = lab_scenario()
+    host = scenario.host("esx-hq-02")
+    result, names = _query_latency(
+        content,
+        "esx-hq-02",
+        ["storagePath.totalReadLatency.average", "disk.deviceLatency.average"],
+        3,
+    )
+    series = {(names[v.id.counterId], v.id.instance): list(v.value) for v in result.value}
+    lun = host.luns[0]
+    dead = path_uid(host, lun, lun.paths[3])
+    assert series[("storagePath.totalReadLatency.average", dead)] == [0, 0, 0]
+    assert all(v >= 1 for v in series[("disk.deviceLatency.average", lun.id)])

@@ -9,11 +9,14 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-func (l *Lab) shapeHost(ctx context.Context, dc Datacenter, spec HostSpec) error {
+func (l *Lab) shapeHost(ctx context.Context, dc Datacenter, spec HostSpec, switches map[string]*switchInfo,
+	ports *portAllocator, lagPorts map[string][]string) error {
 	if err := l.joinSwitches(ctx, dc, spec); err != nil {
 		return err
 	}
 	host := simulator.Map.Get(l.hosts[spec.Name].Reference()).(*simulator.HostSystem)
+	shapeNetwork(host, spec, switches, ports, lagPorts)
+	shapeStorage(host, spec)
 	if spec.Version != "" {
 		about := host.Config.Product
 		about.Version = spec.Version

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,14 +77,28 @@ func (l *Lab) build(ctx context.Context, topo *Topology) error {
 	}
 	sizeDatastores(topo)
 	for _, dcSpec := range topo.Datacenters {
+		switches := l.switchInfos(dcSpec)
+		ports := &portAllocator{}
+		lagPorts := map[string][]string{}
 		for _, clSpec := range dcSpec.Clusters {
 			for _, hSpec := range clSpec.Hosts {
-				if err := l.shapeHost(ctx, dcSpec, hSpec); err != nil {
+				if err := l.shapeHost(ctx, dcSpec, hSpec, switches, ports, lagPorts); err != nil {
 					return fmt.Errorf("host %s: %w", hSpec.Name, err)
 				}
 			}
 		}
+		l.shapeSwitches(dcSpec, lagPorts)
 	}
+	dedupeNetworks()
+	perf := map[types.ManagedObjectReference]*hostPerf{}
+	for _, dcSpec := range topo.Datacenters {
+		for _, clSpec := range dcSpec.Clusters {
+			for _, hSpec := range clSpec.Hosts {
+				perf[l.hosts[hSpec.Name].Reference()] = hostPerfOf(hSpec)
+			}
+		}
+	}
+	installPerformanceManager(*l.client.ServiceContent.PerfManager, perf)
 	return nil
 }
 
@@ -217,9 +233,19 @@ const gib = int64(1) << 30
 // sizeDatastores gives each datastore its scenario capacity and the host list of every mount.
 func sizeDatastores(topo *Topology) {
 	capacity := map[string]int64{}
+	device := map[string]string{}
 	for _, dc := range topo.Datacenters {
 		for _, ds := range dc.Datastores {
 			capacity[ds.Name] = ds.CapacityGb * gib
+		}
+		for _, cl := range dc.Clusters {
+			for _, h := range cl.Hosts {
+				for _, lun := range h.Luns {
+					if lun.Datastore != "" {
+						device[lun.Datastore] = lun.Id
+					}
+				}
+			}
 		}
 	}
 	for _, obj := range simulator.Map.All("Datastore") {
@@ -246,6 +272,31 @@ func sizeDatastores(topo *Topology) {
 		ds.Summary.Type = "VMFS"
 		ds.Summary.Capacity = c
 		ds.Summary.FreeSpace = c * 3 / 5
-		ds.Info.GetDatastoreInfo().FreeSpace = ds.Summary.FreeSpace
+		base := *ds.Info.GetDatastoreInfo()
+		base.FreeSpace = ds.Summary.FreeSpace
+		base.MaxFileSize = 62 * 1 << 40
+		if naa, ok := device[ds.Name]; ok {
+			ds.Info = &types.VmfsDatastoreInfo{
+				DatastoreInfo:          base,
+				MaxPhysicalRDMFileSize: 62 * 1 << 40,
+				MaxVirtualRDMFileSize:  62 * 1 << 40,
+				Vmfs: &types.HostVmfsVolume{
+					HostFileSystemVolume: types.HostFileSystemVolume{Type: "VMFS", Name: ds.Name, Capacity: c},
+					BlockSizeMb:          1, MaxBlocks: 63963136, MajorVersion: 6, Version: "6.82",
+					Uuid:   newDatastoreUuid(ds.Name),
+					Extent: []types.HostScsiDiskPartition{{DiskName: naa, Partition: 1}},
+					Local:  types.NewBool(false),
+				},
+			}
+		} else {
+			ds.Info = &types.LocalDatastoreInfo{DatastoreInfo: base, Path: base.Url}
+		}
 	}
+}
+
+// newDatastoreUuid is a stable VMFS-style uuid (8-8-4-12 hex) for a datastore name.
+func newDatastoreUuid(name string) string {
+	h := sha1.Sum([]byte(name))
+	x := hex.EncodeToString(h[:])
+	return x[0:8] + "-" + x[8:16] + "-" + x[16:20] + "-" + x[20:32]
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -26,21 +27,37 @@ func (l *Lab) buildSwitches(ctx context.Context, folders *object.DatacenterFolde
 		}
 		dvs := object.NewDistributedVirtualSwitch(l.client, info.Result.(types.ManagedObjectReference))
 		l.switches[dc.Name+"/"+sw.Name] = dvs
-		var pgs []types.DVPortgroupConfigSpec
 		for _, name := range sw.Portgroups {
-			pgs = append(pgs, types.DVPortgroupConfigSpec{Name: name, NumPorts: 128, Type: "earlyBinding"})
-		}
-		if len(pgs) > 0 {
-			task, err := dvs.AddPortgroup(ctx, pgs)
+			// One call per port group: several specs in one call leave duplicate network refs.
+			pg := types.DVPortgroupConfigSpec{Name: name, NumPorts: 128, Type: "earlyBinding"}
+			task, err := dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{pg})
 			if err != nil {
 				return err
 			}
 			if err := task.Wait(ctx); err != nil {
-				return fmt.Errorf("switch %s port groups: %w", sw.Name, err)
+				return fmt.Errorf("switch %s port group %s: %w", sw.Name, name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// retypeSwitch gives the switch the managed object type vCenter uses for a VMware DVS, so
+// container views for VmwareDistributedVirtualSwitch find it (the simulator files it under the
+// base type). Done last: the simulator's own switch methods expect the base type.
+func retypeSwitch(ref types.ManagedObjectReference) types.ManagedObjectReference {
+	obj := simulator.Map.Get(ref).(*simulator.DistributedVirtualSwitch)
+	simulator.Map.Remove(ref)
+	obj.Self.Type = "VmwareDistributedVirtualSwitch"
+	simulator.Map.Put(obj)
+	if folder, ok := simulator.Map.Get(*obj.Parent).(*simulator.Folder); ok {
+		for i, child := range folder.ChildEntity {
+			if child == ref {
+				folder.ChildEntity[i] = obj.Self
+			}
+		}
+	}
+	return obj.Self
 }
 
 // joinSwitches makes the host a member of every switch it has a LAG or a vmk on.
@@ -82,4 +99,123 @@ func hostSwitches(spec HostSpec) []string {
 		add(vmk.Switch)
 	}
 	return out
+}
+
+// VMwareDvsLacpGroupConfig adds timeoutMode (vSphere API 7.0.2) to the type this govmomi
+// release knows; the XML type name stays the vSphere one.
+type VMwareDvsLacpGroupConfig struct {
+	types.VMwareDvsLacpGroupConfig
+	TimeoutMode string `xml:"timeoutMode,omitempty"`
+}
+
+// VMwareDVSConfigInfo is the switch config with the LAG list above; it shadows the stock field.
+type VMwareDVSConfigInfo struct {
+	types.VMwareDVSConfigInfo
+	LacpGroupConfig []VMwareDvsLacpGroupConfig `xml:"lacpGroupConfig,omitempty"`
+}
+
+// switchInfos indexes the datacenter's switches (created by buildSwitches) by name.
+func (l *Lab) switchInfos(dc Datacenter) map[string]*switchInfo {
+	out := map[string]*switchInfo{}
+	for _, sw := range dc.Switches {
+		obj, ok := l.switches[dc.Name+"/"+sw.Name]
+		if !ok {
+			continue
+		}
+		dvs := simulator.Map.Get(obj.Reference()).(*simulator.DistributedVirtualSwitch)
+		info := &switchInfo{uuid: dvs.Uuid, name: sw.Name, mtu: sw.Mtu, portgroups: map[string]string{}}
+		for _, ref := range dvs.Portgroup {
+			if pg, ok := simulator.Map.Get(ref).(*simulator.DistributedVirtualPortgroup); ok {
+				info.portgroups[pg.Name] = pg.Key
+			}
+		}
+		out[sw.Name] = info
+	}
+	return out
+}
+
+// shapeSwitches gives each switch the enhanced-LACP config with the scenario's LAGs and the
+// member hosts with their pnic backing, once every host has its proxy switch.
+func (l *Lab) shapeSwitches(dc Datacenter, lagPorts map[string][]string) {
+	for _, sw := range dc.Switches {
+		obj, ok := l.switches[dc.Name+"/"+sw.Name]
+		if !ok {
+			continue
+		}
+		dvs := simulator.Map.Get(obj.Reference()).(*simulator.DistributedVirtualSwitch)
+		stock, _ := dvs.Config.(*types.VMwareDVSConfigInfo)
+		if stock == nil {
+			stock = &types.VMwareDVSConfigInfo{DVSConfigInfo: *dvs.Config.GetDVSConfigInfo()}
+		}
+		cfg := &VMwareDVSConfigInfo{VMwareDVSConfigInfo: *stock}
+		cfg.LacpApiVersion = string(types.VMwareDvsLacpApiVersionMultipleLag)
+		cfg.MaxMtu = sw.Mtu
+		uplinks := []string{"uplink1", "uplink2", "uplink3", "uplink4"}
+		cfg.UplinkPortPolicy = &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: uplinks}
+		for _, lag := range sw.Lags {
+			g := VMwareDvsLacpGroupConfig{TimeoutMode: lag.Timeout}
+			g.Key, g.Name, g.Mode = lag.Key, lag.Name, lag.Mode
+			g.UplinkNum = lag.UplinkNum
+			g.LoadbalanceAlgorithm = lag.LoadBalancing
+			g.Vlan = &types.VMwareDvsLagVlanConfig{VlanId: []types.NumericRange{{Start: 0, End: 4094}}}
+			g.Ipfix = &types.VMwareDvsLagIpfixConfig{IpfixEnabled: types.NewBool(false)}
+			for i := int32(0); i < lag.UplinkNum; i++ {
+				g.UplinkName = append(g.UplinkName, fmt.Sprintf("%s-%d", lag.Name, i))
+			}
+			g.UplinkPortKey = lagPorts[sw.Name+"/"+lag.Name]
+			cfg.LacpGroupConfig = append(cfg.LacpGroupConfig, g)
+		}
+		cfg.Host = nil
+		for _, member := range dvs.Summary.HostMember {
+			ref := member
+			host := simulator.Map.Get(ref).(*simulator.HostSystem)
+			hm := types.DistributedVirtualSwitchHostMember{
+				Config: types.DistributedVirtualSwitchHostMemberConfigInfo{
+					Host:                &ref,
+					MaxProxySwitchPorts: 512,
+				},
+				ProductInfo: dvs.Summary.ProductInfo,
+				Status:      "up",
+			}
+			for _, ps := range host.Config.Network.ProxySwitch {
+				if ps.DvsUuid == dvs.Uuid {
+					hm.Config.Backing = ps.Spec.Backing
+				}
+			}
+			if host.Runtime.ConnectionState != types.HostSystemConnectionStateConnected {
+				hm.Status = "down"
+			}
+			cfg.Host = append(cfg.Host, hm)
+		}
+		dvs.Config = cfg
+		retypeSwitch(dvs.Self)
+	}
+}
+
+// dedupeNetworks drops repeated network refs the simulator's slice sharing leaves on
+// datacenters, clusters and hosts when port groups and members are added in turn.
+func dedupeNetworks() {
+	uniq := func(refs []types.ManagedObjectReference) []types.ManagedObjectReference {
+		seen := map[types.ManagedObjectReference]bool{}
+		out := make([]types.ManagedObjectReference, 0, len(refs))
+		for _, r := range refs {
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, obj := range simulator.Map.All("Datacenter") {
+		dc := obj.(*simulator.Datacenter)
+		dc.Network = uniq(dc.Network)
+	}
+	for _, obj := range simulator.Map.All("ClusterComputeResource") {
+		cl := obj.(*simulator.ClusterComputeResource)
+		cl.Network = uniq(cl.Network)
+	}
+	for _, obj := range simulator.Map.All("HostSystem") {
+		h := obj.(*simulator.HostSystem)
+		h.Network = uniq(h.Network)
+	}
 }
