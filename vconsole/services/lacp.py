@@ -1,8 +1,10 @@
 """The LACP pane's service: LAG config from vCenter, runtime from every host, verdicts.
 
-Hosts are asked in parallel through the session manager's fan-out (bounded), each host's three
+Hosts are asked in parallel through the session manager's fan-out (bounded), each host's
 commands in parallel on its one SSH connection; a failing host becomes error rows and never
-holds up the rest. Counters are kept between refreshes for deltas. The same object backs
+holds up the rest. Counters are kept between refreshes for deltas. `config get` is
+configuration: it is asked on the first refresh, on a full refresh, and again only when a host's
+running LAGs no longer match what it said, which saves a third of the round trips per poll. The same object backs
 `vconsole lacp`, `vconsole analyze` (on replay targets) and the LACP screen.
 """
 
@@ -61,10 +63,18 @@ class LacpService:
         self.clock = clock
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
+        self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
+        self._full = True
 
-    async def refresh(self, on_progress: Progress | None = None) -> LacpReport:
-        """Ask every host (and vCenter) now; never raises for a single host's failure."""
+    async def refresh(
+        self, on_progress: Progress | None = None, *, full: bool = False
+    ) -> LacpReport:
+        """Ask every host (and vCenter) now; never raises for a single host's failure.
+
+        `full` also re-reads every host's `config get` (otherwise cached until its LAGs change).
+        """
         started = self.clock()
+        self._full = full
         vc_task = asyncio.ensure_future(self._vcenter_lags()) if self.vcenter else None
 
         def progress(done: int, total: int, _result: Any) -> None:
@@ -117,18 +127,35 @@ class LacpService:
         return report
 
     async def _fetch_host(self, host: str) -> _HostFetch:
-        commands = (status_command(), stats_command(), config_command())
-        answers = await asyncio.gather(
-            *(self.manager.run(host, c) for c in commands), return_exceptions=True
+        cached = None if self._full else self._configs.get(host)
+        commands = [status_command(), stats_command()]
+        if cached is None:
+            commands.append(config_command())
+        answers = list(
+            await asyncio.gather(
+                *(self.manager.run(host, c) for c in commands), return_exceptions=True
+            )
         )
         status_answer = answers[0]
         if isinstance(status_answer, BaseException):
             raise status_answer
-        outputs = tuple(_raw(c, a) for c, a in zip(commands, answers, strict=True))
         status = parse_status(_text(status_answer))
+        if cached is not None and not _config_covers(cached[0], status):
+            commands.append(config_command())
+            answers.append(await _answer(self.manager.run(host, config_command())))
+            cached = None
+        outputs = [_raw(c, a) for c, a in zip(commands, answers, strict=True)]
         stats = None if isinstance(answers[1], BaseException) else parse_stats(_text(answers[1]))
-        config = None if isinstance(answers[2], BaseException) else parse_config(_text(answers[2]))
-        return _HostFetch(status, stats, config, outputs)
+        if cached is not None:
+            config: ConfigOutput | None = cached[0]
+            outputs.append(cached[1])
+        elif isinstance(answers[2], BaseException):
+            config = None
+            self._configs.pop(host, None)
+        else:
+            config = parse_config(_text(answers[2]))
+            self._configs[host] = (config, outputs[2])
+        return _HostFetch(status, stats, config, tuple(outputs))
 
     async def _vcenter_lags(self) -> tuple[DvsLag, ...]:
         from vconsole.services.lacp_vcenter import read_dvs_lags
@@ -159,6 +186,21 @@ class LacpService:
             detail = (result.stderr or result.stdout).strip() or f"exit status {result.exit}"
             raise VconsoleError(f"{host}: {command.line} failed: {detail}", target=host)
         return RawOutput(command.line, result.stdout, result.stderr, result.exit)
+
+
+async def _answer(pending: Any) -> Any:
+    try:
+        return await pending
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return exc
+
+
+def _config_covers(config: ConfigOutput, status: StatusOutput) -> bool:
+    """True when every LAG the host runs now was in its last `config get`."""
+    known = {(c.dvs, c.lag_id) for c in config.lags}
+    return all((lag.dvs, lag.lag_id) in known for lag in status.lags)
 
 
 def _text(answer: Any) -> str:

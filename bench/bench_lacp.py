@@ -1,0 +1,80 @@
+"""LACP refresh of 200 lab hosts answering every command after 100 ms: fan-out vs a plain loop.
+
+Both ways use the same session manager and the same warm SSH connections; the loop asks host
+after host, command after command, as a script that SSHes into hosts one by one would. The
+first (cold) fan-out includes 200 SSH handshakes and is shown separately.
+
+    .venv/bin/python bench/bench_lacp.py [--hosts 200] [--slow-ms 100] [--skip-sequential]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-lacp-"))
+    os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
+    os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from lacp_helpers import lab_manager
+
+    from vconsole.esx.lacp import READ_COMMANDS, parse_config, parse_stats, parse_status
+    from vconsole.lab.esxi import EsxiLab
+    from vconsole.lab.scenario import generate_scenario
+    from vconsole.services.lacp import LacpService
+
+    scenario = generate_scenario(hosts=args.hosts, vms=args.hosts, slow_ms=args.slow_ms)
+    with EsxiLab(scenario, tmp / "lab") as lab:
+        hosts = sorted(lab.endpoints)
+        manager = lab_manager(lab, tmp, max_workers=args.workers, fan_out_limit=args.limit)
+        try:
+            service = LacpService(manager, hosts)
+            started = time.perf_counter()
+            cold = await service.refresh()
+            cold_s = time.perf_counter() - started
+            warm_runs = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                warm = await service.refresh()
+                warm_runs.append(time.perf_counter() - started)
+            errors = sum(1 for h in warm.hosts if not h.ok)
+            print(f"hosts: {len(hosts)}, command latency: {args.slow_ms} ms, "
+                  f"3 commands per host, fan-out limit {args.limit}, {args.workers} I/O threads")
+            print(f"fan-out, cold (incl. {manager.ssh_connects} SSH logins): {cold_s:6.2f} s "
+                  f"({len(cold.rows)} rows)")
+            print(f"fan-out, warm refresh: best {min(warm_runs):6.2f} s, "
+                  f"worst {max(warm_runs):6.2f} s over {len(warm_runs)} runs, "
+                  f"{len(warm.rows)} rows, {errors} failed hosts")
+            if args.skip_sequential:
+                return
+            started = time.perf_counter()
+            for host in hosts:
+                outs = [await manager.run(host, command) for command in READ_COMMANDS]
+                parse_status(outs[0].stdout)
+                parse_stats(outs[1].stdout)
+                parse_config(outs[2].stdout)
+            sequential_s = time.perf_counter() - started
+            print(f"sequential loop, warm:  {sequential_s:6.2f} s "
+                  f"(x{sequential_s / min(warm_runs):.0f} the fan-out)")  # fmt: skip
+        finally:
+            await manager.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--slow-ms", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=64, help="hosts in flight at once")
+    parser.add_argument("--workers", type=int, default=64, help="the manager's I/O threads")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-sequential", action="store_true")
+    asyncio.run(main(parser.parse_args()))
