@@ -22,8 +22,11 @@ def register(subparsers: Any) -> None:
     start = lab_sub.add_parser("start", help="start the lab and write DIR/lab.toml")
     _common(start)
     start.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
-    start.add_argument("--real-network", action="store_true",
-                       help="vmkping over real network namespaces (Linux, root)")
+    start.add_argument(
+        "--real-network",
+        action="store_true",
+        help="vmkping over real network namespaces (Linux, root)",
+    )
     start.set_defaults(handler=cmd_start)
     status = lab_sub.add_parser("status", help="show each lab service and its address")
     _common(status)
@@ -36,8 +39,11 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser("demo", help="start the lab, open the console on it, stop on exit")
     demo.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
     demo.add_argument("--state-dir", type=Path, metavar="DIR", help="lab state dir")
-    demo.add_argument("--real-network", action="store_true",
-                      help="vmkping over real network namespaces (Linux, root)")
+    demo.add_argument(
+        "--real-network",
+        action="store_true",
+        help="vmkping over real network namespaces (Linux, root)",
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -72,9 +78,15 @@ def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dic
     from vconsole.lab.labfiles import read_status
 
     current = read_status(state_dir)
-    if current and current.get("status") in ("running", "starting") and _pid_alive(current.get("pid")):
-        raise RuntimeError(f"a lab is already running in {state_dir} (pid {current['pid']}); "
-                           f"`vconsole lab stop --state-dir {state_dir}` first")
+    if (
+        current
+        and current.get("status") in ("running", "starting")
+        and _pid_alive(current.get("pid"))
+    ):
+        raise RuntimeError(
+            f"a lab is already running in {state_dir} (pid {current['pid']}); "
+            f"`vconsole lab stop --state-dir {state_dir}` first"
+        )
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "lab.json").unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "vconsole.lab.daemon", "--state-dir", str(state_dir)]
@@ -83,8 +95,9 @@ def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dic
     if real_network:
         cmd.append("--real-network")
     log = open(state_dir / "lab.log", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+    )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -92,14 +105,18 @@ def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dic
         if status and status.get("status") == "running":
             return status
         if status and status.get("status") == "failed":
-            raise RuntimeError(f"lab failed to start: {status.get('error')} "
-                               f"(log: {state_dir / 'lab.log'})")
+            raise RuntimeError(
+                f"lab failed to start: {status.get('error')} (log: {state_dir / 'lab.log'})"
+            )
         if proc.poll() is not None:
-            raise RuntimeError(f"lab process exited with {proc.returncode} "
-                               f"(log: {state_dir / 'lab.log'})")
+            raise RuntimeError(
+                f"lab process exited with {proc.returncode} (log: {state_dir / 'lab.log'})"
+            )
         time.sleep(0.2)
     stop_lab(state_dir)
-    raise RuntimeError(f"lab did not start within {START_TIMEOUT_S:.0f} s (log: {state_dir / 'lab.log'})")
+    raise RuntimeError(
+        f"lab did not start within {START_TIMEOUT_S:.0f} s (log: {state_dir / 'lab.log'})"
+    )
 
 
 def stop_lab(state_dir: Path, timeout_s: float = 20.0) -> bool:
@@ -150,12 +167,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from vconsole.lab.labfiles import read_status
 
     state_dir = _dir(args)
-    status = read_status(state_dir)
-    running = bool(status) and status.get("status") == "running" and _pid_alive(status.get("pid"))
-    services = status.get("services", []) if (status and running) else []
+    status = read_status(state_dir) or {}
+    running = status.get("status") == "running" and _pid_alive(status.get("pid"))
+    services = status.get("services", []) if running else []
     if args.json:
-        out = {"state_dir": str(state_dir), "running": running,
-               "services": [dict(s, up=_reachable(s)) for s in services]}
+        out = {
+            "state_dir": str(state_dir),
+            "running": running,
+            "services": [dict(s, up=_reachable(s)) for s in services],
+        }
         print(json.dumps(out, indent=2))
         return 0 if running else 1
     if not running:
@@ -190,7 +210,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from vconsole.commands.ui_cmd import run_console
 
-        return int(run_console(config=Path(status["config"]), profile="lab",
-                               readonly=bool(getattr(args, "readonly", False))) or 0)
+        return int(
+            run_console(
+                config=Path(status["config"]),
+                profile="lab",
+                readonly=bool(getattr(args, "readonly", False)),
+            )
+            or 0
+        )
     finally:
         stop_lab(state_dir)

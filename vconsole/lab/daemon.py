@@ -37,14 +37,21 @@ def main(argv: list[str] | None = None) -> int:
         runtime = LabRuntime(scenario, state_dir, real_network=args.real_network)
         write_status(state_dir, {"status": "starting", "pid": os.getpid()})
         services = runtime.start()
-        write_lab_files(state_dir, services, scenario_name=scenario.name, pid=os.getpid(),
-                        real_network=args.real_network)
+        write_lab_files(
+            state_dir,
+            services,
+            scenario_name=scenario.name,
+            pid=os.getpid(),
+            real_network=args.real_network,
+        )
         while not stop.wait(0.5):
             pass
         return 0
     except Exception as exc:
-        write_status(state_dir, {"status": "failed", "pid": os.getpid(),
-                                 "error": f"{type(exc).__name__}: {exc}"})
+        write_status(
+            state_dir,
+            {"status": "failed", "pid": os.getpid(), "error": f"{type(exc).__name__}: {exc}"},
+        )
         traceback.print_exc(file=sys.stderr)
         return 1
     finally:

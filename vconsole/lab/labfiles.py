@@ -33,16 +33,25 @@ def read_status(state_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def write_lab_files(state_dir: Path, services: Sequence[LabService], *, scenario_name: str,
-                    pid: int, real_network: bool) -> None:
-    write_status(state_dir, {
-        "status": "running",
-        "pid": pid,
-        "scenario": scenario_name,
-        "real_network": real_network,
-        "config": str(state_dir / "lab.toml"),
-        "services": [s.as_json() for s in services],
-    })
+def write_lab_files(
+    state_dir: Path,
+    services: Sequence[LabService],
+    *,
+    scenario_name: str,
+    pid: int,
+    real_network: bool,
+) -> None:
+    write_status(
+        state_dir,
+        {
+            "status": "running",
+            "pid": pid,
+            "scenario": scenario_name,
+            "real_network": real_network,
+            "config": str(state_dir / "lab.toml"),
+            "services": [s.as_json() for s in services],
+        },
+    )
     (state_dir / "lab.toml").write_text(tomli_w.dumps(lab_config(state_dir, services)))
 
 
@@ -68,5 +77,4 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
             t["org"] = "System"
         t["lab_credentials"] = str(state_dir / "lab.json")
         targets.append(t)
-    return {"default_profile": LAB_PROFILE,
-            "profiles": {LAB_PROFILE: {"targets": targets}}}
+    return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: {"targets": targets}}}

@@ -7,6 +7,7 @@ server on loopback. A part that fails to start stops the ones already running.
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,16 @@ class LabService:
 
 
 class LabRuntime:
-    def __init__(self, scenario: Scenario, state_dir: Path, *, real_network: bool = False,
-                 with_vcsim: bool = True, with_vcd: bool = True, with_bitfusion: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario,
+        state_dir: Path,
+        *,
+        real_network: bool = False,
+        with_vcsim: bool = True,
+        with_vcd: bool = True,
+        with_bitfusion: bool = True,
+    ):
         self.scenario = scenario
         self.state_dir = Path(state_dir)
         self.real_network = real_network
@@ -77,7 +86,9 @@ class LabRuntime:
             ok, why = RealNetwork.available()
             if not ok:
                 raise RuntimeError(f"--real-network needs network namespaces: {why}")
-            self.network = RealNetwork(self.scenario, prefix=f"vc{abs(hash(self.state_dir)) % 10**6}")
+            self.network = RealNetwork(
+                self.scenario, prefix=f"vc{zlib.crc32(str(self.state_dir).encode()) % 10**6}"
+            )
             self.network.setup()
         if self.with_vcsim:
             from vconsole.lab.vcsim import VcsimLab
@@ -85,17 +96,32 @@ class LabRuntime:
             vc = VcsimLab(self.scenario, self.state_dir)
             vc.start()
             self.parts["vcsim"] = vc
-            self.services.append(LabService(kind="vcenter", name=self.scenario.vcenter_name,
-                                            url=vc.url, user=vc.user, password=vc.password))
+            self.services.append(
+                LabService(
+                    kind="vcenter",
+                    name=self.scenario.vcenter_name,
+                    url=vc.url,
+                    user=vc.user,
+                    password=vc.password,
+                )
+            )
         from vconsole.lab.esxi import EsxiLab
 
         esxi = EsxiLab(self.scenario, self.state_dir, real_network=self.network)
         esxi.start()
         self.parts["esxi"] = esxi
         for name, (host, port) in sorted(esxi.endpoints.items()):
-            self.services.append(LabService(kind="esxi", name=name, host=host, port=port,
-                                            user=esxi.user, password=esxi.password,
-                                            host_key=esxi.host_key_fingerprint))
+            self.services.append(
+                LabService(
+                    kind="esxi",
+                    name=name,
+                    host=host,
+                    port=port,
+                    user=esxi.user,
+                    password=esxi.password,
+                    host_key=esxi.host_key_fingerprint,
+                )
+            )
         if self.with_bitfusion and self.scenario.bitfusion.servers:
             try:
                 from vconsole.lab.bitfusion_vm import BitfusionLab
@@ -106,11 +132,17 @@ class LabRuntime:
                 bf.start()
                 self.parts["bitfusion"] = bf
                 host, port = bf.endpoint
-                self.services.append(LabService(kind="bitfusion",
-                                                name=self.scenario.bitfusion.client_vm,
-                                                host=host, port=port, user=bf.user,
-                                                password=bf.password,
-                                                host_key=bf.host_key_fingerprint))
+                self.services.append(
+                    LabService(
+                        kind="bitfusion",
+                        name=self.scenario.bitfusion.client_vm,
+                        host=host,
+                        port=port,
+                        user=bf.user,
+                        password=bf.password,
+                        host_key=bf.host_key_fingerprint,
+                    )
+                )
         if self.with_vcd and self.scenario.vcd.orgs:
             from vconsole.lab.vcd_server import VcdLab
 
@@ -118,8 +150,16 @@ class LabRuntime:
             vcd.start()
             self.parts["vcd"] = vcd
             user, password = _system_admin(vcd.users)
-            self.services.append(LabService(kind="vcd", name="vcd01", url=vcd.url, user=user,
-                                            password=password, thumbprint=vcd.thumbprint))
+            self.services.append(
+                LabService(
+                    kind="vcd",
+                    name="vcd01",
+                    url=vcd.url,
+                    user=user,
+                    password=password,
+                    thumbprint=vcd.thumbprint or "",
+                )
+            )
 
     def stop(self) -> None:
         for name in ("vcd", "bitfusion", "esxi", "vcsim"):

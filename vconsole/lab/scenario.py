@@ -7,7 +7,7 @@ The same model feeds vcsim (inventory, LAG config, multipath, perf samples), the
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -312,7 +312,7 @@ def default_scenario() -> Scenario:
 
 
 def _take(table: dict[str, Any], cls: type, where: str, **extra: Any) -> Any:
-    known = set(cls.__dataclass_fields__)
+    known = {f.name for f in fields(cls)}
     unknown = set(table) - known - set(extra)
     if unknown:
         raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}; accepted: {sorted(known)}")
