@@ -165,8 +165,8 @@ def test_vmkping_wait_is_honoured(sh: LabShell) -> None:
     _ping(sh, "esx-akl-01", "-I vmk0 -c 1 -W 1.5 10.9.9.9")
     long_s = time.monotonic() - start
     assert short.exit == 1 and "100% packet loss" in short.stdout
-    assert 0.2 <= short_s < 1.4
-    assert long_s >= 1.5 and long_s - short_s >= 1.0
+    assert short_s >= 0.2 and long_s >= 1.5
+    assert short_s < long_s - 0.5  # the shorter -W really ends sooner
 
 
 def test_vmkping_netstack_rule(sh: LabShell) -> None:
@@ -183,6 +183,12 @@ def test_vmkping_unknown_interface(sh: LabShell) -> None:
     ans = _ping(sh, "esx-akl-01", "-I vmk9 10.1.10.12")
     assert ans.exit != 0 and ans.stderr == "Unknown interface 'vmk9': Invalid argument\n"
     assert ans.stdout == ""
+
+
+def test_version_lines(sh: LabShell) -> None:
+    assert sh.run("esx-hq-01", "vmware -v").stdout == "VMware ESXi 8.0.3 build-24022510\n"
+    ver = sh.run("esx-hq-01", "esxcli system version get")
+    assert "   Build: Releasebuild-24022510" in ver.lines
 
 
 def test_unknown_command_and_namespace(sh: LabShell) -> None:

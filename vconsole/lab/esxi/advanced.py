@@ -1,8 +1,10 @@
-"""Advanced host options: `esxcli system settings advanced list|set` and `esxcfg-advcfg -g|-s`.
+"""`esxcli system settings advanced list|set`, `esxcfg-advcfg -g|-s`, `esxcli system version get`.
 
 `esxcfg-advcfg -g` prints `Value of <Name> is <n>` ([V] format from a test library); the
 `advanced list` block follows the reference's [R] field order, with `Host Specific` and
 `Impact` on 7.0+ hosts ([R]). Option names not held by the host give an [R] error.
+`system version get` prints Product/Version/Build/Update/Patch ([R] layout; the `Build` value
+form `Releasebuild-N` is [V] from esxcli-formatters.md).
 """
 
 from __future__ import annotations
@@ -99,7 +101,23 @@ def esxcfg_advcfg(state: HostState, argv: Sequence[str]) -> Reply:
     return Reply(f"Value of {name.rsplit('/', 1)[-1]} is {state.advanced[name]}\n")
 
 
+def version_get(state: HostState, args: Sequence[str]) -> Reply:
+    parse_options(args, ())
+    version = state.host.version
+    parts = version.split(".")
+    update = parts[2] if len(parts) > 2 else "0"
+    fields: list[tuple[str, Cell]] = [
+        ("Product", "VMware ESXi"),
+        ("Version", version),
+        ("Build", f"Releasebuild-{state.host.build}"),
+        ("Update", update),
+        ("Patch", 0),
+    ]
+    return Reply("\n".join(field_lines(fields)) + "\n")
+
+
 COMMANDS = {
+    ("system", "version", "get"): version_get,
     ("system", "settings", "advanced", "list"): advanced_list,
     ("system", "settings", "advanced", "set"): advanced_set,
 }

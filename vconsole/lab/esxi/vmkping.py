@@ -139,7 +139,7 @@ def vmkping(state: HostState, argv: Sequence[str]) -> Reply:
         )
     if req.debug:
         return _debug(state, req)
-    if not _is_address(req.target):
+    if not _is_address(req.target) or (req.family == 6) != (":" in req.target):
         return Reply(stderr=f"ping: cannot resolve {req.target}: Unknown host\n", exit=68)
     try:
         vmk = source_vmk(state, req)
