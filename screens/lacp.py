@@ -95,12 +95,23 @@ class LacpScreen(TablePane):
         yield Static("", id="lacp-status", markup=False)
 
     def on_mount(self) -> None:
+        self._ensure_css()
         self.table.focus()
         if not self.service.hosts:
             self._status("No ESXi or replay targets in this profile: add one with :conn.")
             return
         self._status(f"Asking {len(self.service.hosts)} host(s)...")
         self.refresh_lacp()
+
+    def _ensure_css(self) -> None:
+        """Textual reads a screen's CSS_PATH when the screen is pushed, not for the App's
+        default screen (`vconsole ui --pane lag`), so read it here when it is missing."""
+        stylesheet = self.app.stylesheet
+        missing = [p for p in self.css_path if not stylesheet.has_source(str(p), "")]
+        for path in missing:
+            stylesheet.read(path)
+        if missing:
+            self.app.refresh_css()
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="lacp-refresh", exit_on_error=False)
@@ -224,7 +235,7 @@ class LacpScreen(TablePane):
         self.app.push_screen(
             TimeoutConfirm(
                 row.host,
-                row.lag or row.lag_id,
+                row.lag or f"LAG {row.lag_id}",
                 commands,
                 suggested,
                 vcenter_owns_timeout=bool(vc_lag and vc_lag.timeout_in_vcenter),
