@@ -1,0 +1,117 @@
+"""`vconsole lacp` against the lab's SSH hosts, and `vconsole analyze` on capture files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import tomli_w
+from lacp_helpers import port, stats, status, trust_lab_hosts, write_lacp_capture
+from test_lacp_parsers import STATS_51_V, STATUS_51_V
+
+from vconsole import paths
+from vconsole.cli import main
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import default_scenario
+from vconsole.secrets import env_var_name
+
+HOSTS = ("esx-akl-01", "esx-wlg-01", "esx-wlg-02")
+
+
+@pytest.fixture(scope="module")
+def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with EsxiLab(default_scenario(), tmp_path_factory.mktemp("lacp-cli-esxi")) as lab:
+        yield lab
+
+
+@pytest.fixture
+def lab_config(esxi, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A config file with the lab hosts; passwords in the environment, host keys pinned."""
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    targets = []
+    for name in HOSTS:
+        addr, port_number = esxi.endpoints[name]
+        targets.append(
+            {"name": name, "kind": "esxi", "address": addr, "port": port_number, "user": "root"}
+        )
+        monkeypatch.setenv(env_var_name(name), esxi.password)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
+    )
+    trust_lab_hosts(esxi, paths.known_hosts_path())
+    return config
+
+
+def test_lacp_json_lists_rows_with_verdicts(lab_config, capsys):
+    assert main(["--config", str(lab_config), "lacp", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by = {(r["host"], r["vmnic"]): r for r in rows}
+    assert by[("esx-akl-01", "vmnic2")]["verdict"] == "ok"
+    silent = by[("esx-wlg-02", "vmnic3")]
+    assert silent["verdict"] == "critical"
+    assert silent["state"] == "Stand-alone"
+    assert "partner-silent" in [p["code"] for p in silent["problems"]]
+    assert by[("esx-wlg-01", "vmnic2")]["problems"][0]["code"] == "timeout-mismatch"
+
+
+def test_lacp_host_filter_and_text_output(lab_config, capsys):
+    assert main(["--config", str(lab_config), "lacp", "--host", "esx-wlg-02"]) == 0
+    out = capsys.readouterr().out
+    assert "esx-akl-01" not in out
+    assert "CRITICAL" in out and "evidence: " in out and "Rx LACPDUs 0 while Tx" in out
+
+
+def test_lacp_unknown_host_names_the_flag_and_choices(lab_config, capsys):
+    assert main(["--config", str(lab_config), "lacp", "--host", "esx99"]) == 2
+    err = capsys.readouterr().err
+    assert "--host" in err and "esx99" in err and "esx-akl-01" in err
+
+
+def test_set_timeout_refused_in_read_only_mode(lab_config, capsys):
+    argv = ["--config", str(lab_config), "--readonly", "lacp", "--host", "esx-wlg-01",
+            "--set-timeout", "slow", "--dvs", "DSwitch-WLG", "--lag-id", "1", "--yes"]  # fmt: skip
+    assert main(argv) == 1
+    assert "read-only" in capsys.readouterr().err.lower()
+
+
+def test_analyze_capture_gives_the_same_rows(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    capture = write_lacp_capture(
+        tmp_path / "esx01.json",
+        "esx01",
+        status(port("vmnic2"), port("vmnic3", local_flags="FA")),
+        stats([("vmnic2", 40, 41), ("vmnic3", 40, 41)]),
+    )
+    assert main(["analyze", str(capture), "--json", "--pane", "lacp"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["host"], r["vmnic"], r["verdict"]) for r in rows] == [
+        ("esx01", "vmnic2", "ok"),
+        ("esx01", "vmnic3", "warning"),
+    ]
+    assert rows[1]["problems"][0]["code"] == "timeout-mismatch"
+
+
+def test_analyze_plain_51_capture_without_config_get(tmp_path, monkeypatch, capsys):
+    """A capture pasted from a 5.1-era terminal: status and stats only, no config get."""
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    capture = write_lacp_capture(tmp_path / "old.json", "old-host", STATUS_51_V, STATS_51_V)
+    assert main(["analyze", str(capture), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["captures"][0]["host"] == "old-host"
+    (row,) = result["lacp"]
+    assert (row["lag_id"], row["vmnic"], row["partner_device_id"]) == (
+        "55555",
+        "vmnic3",
+        "00:04:96:34:c8:4f",
+    )
+
+
+def test_analyze_rejects_a_file_that_is_not_a_capture(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"host": "x", "commands": ["not", "an", "object"]}))
+    assert main(["analyze", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "'commands'" in err
