@@ -18,11 +18,15 @@ from typing import Any
 import paramiko
 
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
-from vconsole.lab.esxi.server import EsxiSshServer
+from vconsole.lab.esxi.server import EsxiSshServer, LabTransport
 from vconsole.lab.esxi.state import HostState, LabClock
 from vconsole.lab.scenario import Scenario
 
 log = logging.getLogger(__name__)
+# paramiko logs a client hanging up as an error; keep that out of a bare stderr (an app that
+# configures logging still sees it through propagation).
+TRANSPORT_LOG = f"{__name__}.ssh"
+logging.getLogger(TRANSPORT_LOG).addHandler(logging.NullHandler())
 
 LAB_USER = "root"
 
@@ -190,7 +194,8 @@ class EsxiLab:
         conn.setblocking(True)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            transport = paramiko.Transport(conn)
+            transport = LabTransport(conn)
+            transport.set_log_channel(TRANSPORT_LOG)
             transport.add_server_key(self.host_key)
             server = EsxiSshServer(self.hosts[host], self.user, self.password)
             transport.start_server(event=threading.Event(), server=server)

@@ -1,7 +1,9 @@
 """SSH plumbing of one lab ESXi host: password auth, exec requests and a minimal shell.
 
 Each exec'd line is answered by `shell.run_line` from the host's state; a host with
-`slow_ms` waits that long (on the lab clock) before every answer.
+`slow_ms` waits that long (on the lab clock) before every answer. A command starts only
+after paramiko has sent the exec request's success reply (`LabTransport`): a fast answer
+that closed the channel before that reply would make clients report "Channel closed".
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+from typing import Any
 
 import paramiko
 from paramiko.common import (
     AUTH_FAILED,
     AUTH_SUCCESSFUL,
+    MSG_CHANNEL_REQUEST,
     OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
     OPEN_SUCCEEDED,
 )
@@ -24,7 +28,22 @@ from vconsole.lab.esxi.state import HostState
 
 log = logging.getLogger(__name__)
 
-CLOSE_GRACE_S = 2.0
+
+def _request_then_start(channel: paramiko.Channel, message: paramiko.Message) -> None:
+    """Handle a channel request as paramiko does, then start the command it accepted."""
+    paramiko.Channel._handle_request(channel, message)  # type: ignore[attr-defined]
+    server = channel.get_transport().server_object
+    if isinstance(server, EsxiSshServer):
+        server.start_pending(channel)
+
+
+class LabTransport(paramiko.Transport):
+    """A server Transport that starts accepted commands once their reply is on the wire."""
+
+    _channel_handler_table = {
+        **paramiko.Transport._channel_handler_table,  # type: ignore[attr-defined]
+        MSG_CHANNEL_REQUEST: _request_then_start,
+    }
 
 
 class EsxiSshServer(paramiko.ServerInterface):
@@ -35,6 +54,8 @@ class EsxiSshServer(paramiko.ServerInterface):
         self._user = user
         self._password = password
         self._pty: set[int] = set()
+        self._pending: dict[int, threading.Thread] = {}
+        self._pending_lock = threading.Lock()
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
@@ -52,13 +73,22 @@ class EsxiSshServer(paramiko.ServerInterface):
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
         line = command.decode("utf-8", "replace")
-        threading.Thread(
-            target=self._exec,
-            args=(channel, line),
-            name=f"esxi-exec-{self.state.name}",
-            daemon=True,
-        ).start()
+        self._queue(channel, self._exec, (channel, line), "exec")
         return True
+
+    def _queue(self, channel: paramiko.Channel, target: Any, args: tuple, kind: str) -> None:
+        worker = threading.Thread(
+            target=target, args=args, name=f"esxi-{kind}-{self.state.name}", daemon=True
+        )
+        with self._pending_lock:
+            self._pending[channel.get_id()] = worker
+
+    def start_pending(self, channel: paramiko.Channel) -> None:
+        """Called on the transport thread right after a request's reply was sent."""
+        with self._pending_lock:
+            worker = self._pending.pop(channel.get_id(), None)
+        if worker is not None:
+            worker.start()
 
     def check_channel_pty_request(
         self, channel, term, width, height, pixelwidth, pixelheight, modes
@@ -67,9 +97,7 @@ class EsxiSshServer(paramiko.ServerInterface):
         return True
 
     def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
-        threading.Thread(
-            target=self._shell, args=(channel,), name=f"esxi-shell-{self.state.name}", daemon=True
-        ).start()
+        self._queue(channel, self._shell, (channel,), "shell")
         return True
 
     def _answer(self, line: str) -> Reply:
@@ -89,11 +117,6 @@ class EsxiSshServer(paramiko.ServerInterface):
             if reply.stderr:
                 channel.sendall_stderr(reply.stderr.encode())
             channel.send_exit_status(reply.exit)
-            channel.shutdown_write()
-            # The exec request's success reply is sent after check_channel_exec_request returns;
-            # closing first would make a paramiko client see "Channel closed", so the client
-            # closes first (it does once it has the exit status) or the grace time runs out.
-            channel.status_event.wait(CLOSE_GRACE_S)
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
