@@ -116,3 +116,39 @@ async def test_timeout_set_asks_first_with_the_exact_command(tmp_path, monkeypat
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, monkeypatch):
+    """Against a real lab SSH host sending fast LACPDUs: the second poll shows Tx rising."""
+    from lacp_helpers import lab_profile, trust_lab_hosts
+
+    from screens.lacp import LacpScreen
+    from screens.panes import PaneContext
+    from vconsole.lab.esxi import EsxiLab
+    from vconsole.lab.scenario import default_scenario
+    from vconsole.secrets import env_var_name
+
+    isolate_dirs(monkeypatch, tmp_path)
+    with EsxiLab(default_scenario(), tmp_path / "lab") as lab:
+        profile = lab_profile(lab, hosts={"esx-wlg-01"})
+        monkeypatch.setenv(env_var_name("esx-wlg-01"), lab.password)
+        trust_lab_hosts(lab, tmp_path / "known_hosts")
+        app = console(tmp_path, profile)
+        async with app.run_test(size=(80, 24)) as pilot:
+            context = PaneContext(app.manager, profile, False, "lag")
+            screen = LacpScreen(context, interval_s=1.5)
+            await app.push_screen(screen)
+            first = None
+            for _ in range(120):
+                await pilot.pause(0.05)
+                if screen.report is not None and first is None:
+                    first = screen.report
+                if first is not None and screen.report is not first:
+                    break
+            assert first is not None and screen.report is not first, "no second refresh"
+            row = screen._rows["esx-wlg-01|DSwitch-WLG|1|vmnic2"]
+            assert row.tx_delta and row.tx_delta > 0
+            cell = screen.table.get_row("esx-wlg-01|DSwitch-WLG|1|vmnic2")[9]
+            assert f"+{row.tx_delta}" in str(cell)
+            await pilot.press("p")
+            assert screen.paused
