@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -151,3 +153,31 @@ def test_vmkping_through_real_network(tmp_path: Path) -> None:
     assert jumbo.exit == 0 and "8980 bytes from 192.168.101.12" in jumbo.stdout
     assert wan.exit != 0 and "100% packet loss" in wan.stdout
     assert "Unknown interface 'vmk9'" in unknown.stderr
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client (ssh) is not installed")
+def test_openssh_client_runs_a_command(tmp_path: Path) -> None:
+    with EsxiLab(default_scenario(), tmp_path / "state") as lab:
+        addr, port = lab.endpoints["esx-akl-01"]
+        askpass = tmp_path / "askpass.sh"
+        askpass.write_text(f"#!/bin/sh\necho '{lab.password}'\n")
+        askpass.chmod(0o700)
+        known = tmp_path / "known_hosts"
+        key = lab.host_key
+        known.write_text(f"[{addr}]:{port} {key.get_name()} {key.get_base64()}\n")
+        env = dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+        ssh = [
+            "ssh", "-p", str(port), "-o", f"UserKnownHostsFile={known}",
+            "-o", "StrictHostKeyChecking=yes", "-o", "PubkeyAuthentication=no",
+            "-o", "ConnectTimeout=10", f"{lab.user}@{addr}",
+        ]  # fmt: skip
+        ok = subprocess.run(
+            [*ssh, "esxcli network ip netstack list"], env=env, capture_output=True, text=True,
+            timeout=30, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        missing = subprocess.run(
+            [*ssh, "nosuch"], env=env, capture_output=True, text=True, timeout=30,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    assert ok.returncode == 0 and ok.stdout.startswith("defaultTcpipStack\n   Key: ")
+    assert missing.returncode == 127 and missing.stderr.endswith("sh: nosuch: not found\n")

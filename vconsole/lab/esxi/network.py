@@ -1,9 +1,10 @@
 """`esxcli network ip interface list|ipv4 get`, `ip netstack list`, `nic list`, `dvs vmware list`.
 
-Layouts follow the [V] samples in esxcli-network-inventory.md. [R] choices: a vmk other than
-vmk0 sits on the host's VDS and prints `Portset: DvsPortset-0`, `Portgroup: N/A` and the VDS
-name/UUID/port (the reference's reconstruction); `URPF` is printed on 9.x hosts only (seen on
-9.0, absent on 6.x); multiple uplinks join with ", "; a filter naming nothing prints nothing.
+Layouts follow the [V] samples in esxcli-network-inventory.md. [R] choices: a vmk outside
+the "Management Network" portgroup sits on the host's VDS (as the lab vCenter places it) and
+prints `Portset: DvsPortset-0`, `Portgroup: N/A` and the VDS name/UUID/port (the reference's
+reconstruction); `URPF` is printed on 9.x hosts only (seen on 9.0, absent on 6.x); multiple
+uplinks join with ", "; a filter naming nothing prints nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ _NIC_MODELS = {
 }
 
 
+MANAGEMENT_PORTGROUP = "Management Network"
+
+
 def on_dvs(vmk: Vmk) -> bool:
-    """vmk0 (management) stays on the standard vSwitch0; other vmks sit on the host's VDS."""
-    return vmk.name != "vmk0"
+    """Management-portgroup vmks stay on vSwitch0; the rest sit on the host's VDS (as in vcsim)."""
+    return vmk.portgroup != MANAGEMENT_PORTGROUP
 
 
 def dvs_uplinks(state: HostState) -> list[str]:
@@ -72,7 +76,7 @@ def interface_list(state: HostState, args: Sequence[str]) -> Reply:
             ("MAC Address", mac_for(host.name, v.name)),
             ("Enabled", True),
             ("Portset", "DvsPortset-0" if dvs else "vSwitch0"),
-            ("Portgroup", "N/A" if dvs else (v.portgroup or "Management Network")),
+            ("Portgroup", "N/A" if dvs else v.portgroup),
             ("Netstack Instance", v.netstack),
             ("VDS Name", state.dvs_name() if dvs else "N/A"),
             ("VDS UUID", vds_uuid(state.dvs_name()) if dvs else "N/A"),
