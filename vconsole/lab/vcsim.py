@@ -140,6 +140,7 @@ class VcsimLab:
         self.password = ""
         self.build_s = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
+        self._datastores: Path | None = None
 
     @property
     def pid(self) -> int | None:
@@ -157,6 +158,7 @@ class VcsimLab:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         topology = self.state_dir / "vcsim-topology.json"
         topology.write_text(json.dumps(scenario_to_vcsim_json(self.scenario)))
+        self._datastores = _datastore_dir(self.state_dir)
         log = open(self.state_dir / "vcsim.log", "wb")
         try:
             self._proc = subprocess.Popen(
@@ -167,7 +169,7 @@ class VcsimLab:
                     "-listen",
                     f"{self.host}:{self.port}",
                     "-dir",
-                    str(self.state_dir / "vcsim-datastores"),
+                    str(self._datastores),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -231,7 +233,9 @@ class VcsimLab:
                 proc.wait()
         if proc.stdout and not proc.stdout.closed:
             proc.stdout.close()
-        shutil.rmtree(self.state_dir / "vcsim-datastores", ignore_errors=True)
+        if self._datastores is not None:
+            shutil.rmtree(self._datastores, ignore_errors=True)
+            self._datastores = None
 
     def vms(self) -> list[LabVm]:
         """The VMs this lab serves, as the scenario predicts them."""
@@ -247,6 +251,15 @@ class VcsimLab:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _datastore_dir(state_dir: Path) -> Path:
+    """Where the simulator keeps VM files: RAM-backed when possible (a 5,000-VM lab writes
+    5,000 small files at start and builds three times faster on tmpfs), else the state dir."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="vconsole-vcsim-", dir=shm))
+    return state_dir / "vcsim-datastores"
 
 
 def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> str:

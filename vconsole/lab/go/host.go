@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -41,4 +43,24 @@ func markDown(host *simulator.HostSystem) {
 		vm.Runtime.ConnectionState = types.VirtualMachineConnectionStateDisconnected
 		vm.Summary.Runtime.ConnectionState = types.VirtualMachineConnectionStateDisconnected
 	}
+}
+
+// finished reads the outcome of a task the in-process client started. The simulator runs tasks
+// synchronously inside the call, so the result is already there; polling through a property
+// collector per task is what made large inventories slow to build.
+func finished(task *object.Task, err error) (types.AnyType, error) {
+	if err != nil {
+		return nil, err
+	}
+	t, ok := simulator.Map.Get(task.Reference()).(*simulator.Task)
+	if !ok {
+		return nil, fmt.Errorf("task %s not found", task.Reference())
+	}
+	if t.Info.Error != nil {
+		return nil, fmt.Errorf("%s: %s", t.Info.Name, t.Info.Error.LocalizedMessage)
+	}
+	if t.Info.State != types.TaskInfoStateSuccess {
+		return nil, fmt.Errorf("%s ended %s", t.Info.Name, t.Info.State)
+	}
+	return t.Info.Result, nil
 }

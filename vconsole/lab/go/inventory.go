@@ -103,15 +103,11 @@ func (l *Lab) build(ctx context.Context, topo *Topology) error {
 }
 
 func (l *Lab) addHost(ctx context.Context, cluster *object.ClusterComputeResource, spec HostSpec) (*object.HostSystem, error) {
-	task, err := cluster.AddHost(ctx, types.HostConnectSpec{HostName: spec.Name}, true, nil, nil)
+	res, err := finished(cluster.AddHost(ctx, types.HostConnectSpec{HostName: spec.Name}, true, nil, nil))
 	if err != nil {
 		return nil, err
 	}
-	info, err := task.WaitForResult(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	host := object.NewHostSystem(l.client, info.Result.(types.ManagedObjectReference))
+	host := object.NewHostSystem(l.client, res.(types.ManagedObjectReference))
 	l.hosts[spec.Name] = host
 	return host, nil
 }
@@ -177,18 +173,14 @@ func (l *Lab) addVms(ctx context.Context, folders *object.DatacenterFolders, poo
 			MemoryMB: int64(vm.MemoryMb),
 			Files:    &types.VirtualMachineFileInfo{VmPathName: "[" + datastore + "]"},
 		}
-		task, err := folders.VmFolder.CreateVM(ctx, config, pool, host)
-		if err != nil {
-			return err
-		}
-		info, err := task.WaitForResult(ctx, nil)
+		res, err := finished(folders.VmFolder.CreateVM(ctx, config, pool, host))
 		if err != nil {
 			return fmt.Errorf("%s: %w", vm.Name, err)
 		}
-		ref := info.Result.(types.ManagedObjectReference)
+		ref := res.(types.ManagedObjectReference)
 		if vm.PoweredOn {
-			if _, err := object.NewVirtualMachine(l.client, ref).PowerOn(ctx); err != nil {
-				return err
+			if _, err := finished(object.NewVirtualMachine(l.client, ref).PowerOn(ctx)); err != nil {
+				return fmt.Errorf("%s: %w", vm.Name, err)
 			}
 		}
 		shapeVm(ref, vm)

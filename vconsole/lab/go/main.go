@@ -23,7 +23,7 @@ import (
 func main() {
 	scenario := flag.String("scenario", "", "path of the JSON topology")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
-	dir := flag.String("dir", "", "directory for datastore files (default: a temporary directory)")
+	dir := flag.String("dir", "", "directory for datastore files, removed on exit (default: a temporary one)")
 	user := flag.String("username", "user", "login user name")
 	password := flag.String("password", "pass", "login password")
 	flag.Parse()
@@ -41,8 +41,10 @@ func main() {
 		if stateDir, err = os.MkdirTemp("", "vconsole-vcsim-"); err != nil {
 			log.Fatal(err)
 		}
-		defer os.RemoveAll(stateDir)
+	} else if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		log.Fatal(err)
 	}
+	defer os.RemoveAll(stateDir)
 
 	started := time.Now()
 	model := simulator.VPX()

@@ -17,24 +17,16 @@ func (l *Lab) buildSwitches(ctx context.Context, folders *object.DatacenterFolde
 			DVSConfigSpec: types.DVSConfigSpec{Name: sw.Name},
 			MaxMtu:        sw.Mtu,
 		}}
-		task, err := folders.NetworkFolder.CreateDVS(ctx, spec)
+		res, err := finished(folders.NetworkFolder.CreateDVS(ctx, spec))
 		if err != nil {
 			return fmt.Errorf("switch %s: %w", sw.Name, err)
 		}
-		info, err := task.WaitForResult(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("switch %s: %w", sw.Name, err)
-		}
-		dvs := object.NewDistributedVirtualSwitch(l.client, info.Result.(types.ManagedObjectReference))
+		dvs := object.NewDistributedVirtualSwitch(l.client, res.(types.ManagedObjectReference))
 		l.switches[dc.Name+"/"+sw.Name] = dvs
 		for _, name := range sw.Portgroups {
 			// One call per port group: several specs in one call leave duplicate network refs.
 			pg := types.DVPortgroupConfigSpec{Name: name, NumPorts: 128, Type: "earlyBinding"}
-			task, err := dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{pg})
-			if err != nil {
-				return err
-			}
-			if err := task.Wait(ctx); err != nil {
+			if _, err := finished(dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{pg})); err != nil {
 				return fmt.Errorf("switch %s port group %s: %w", sw.Name, name, err)
 			}
 		}
@@ -72,11 +64,7 @@ func (l *Lab) joinSwitches(ctx context.Context, dc Datacenter, spec HostSpec) er
 			Operation: string(types.ConfigSpecOperationAdd),
 			Host:      host.Reference(),
 		}}}
-		task, err := dvs.Reconfigure(ctx, config)
-		if err != nil {
-			return err
-		}
-		if err := task.Wait(ctx); err != nil {
+		if _, err := finished(dvs.Reconfigure(ctx, config)); err != nil {
 			return fmt.Errorf("joining %s: %w", name, err)
 		}
 	}
