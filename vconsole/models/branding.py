@@ -144,8 +144,9 @@ class ImageInfo:
     sha256: str = ""
 
     def label(self) -> str:
-        dims = f"{self.width}x{self.height} " if self.width and self.height else ""
-        return f"{self.content_type} {dims}{self.size} bytes"
+        dims = f" {self.width}x{self.height}" if self.width and self.height else ""
+        size = f"{self.size} B" if self.size < 10240 else f"{self.size // 1024} KB"
+        return f"{self.content_type.rsplit('/', 1)[-1]}{dims} {size}"
 
 
 @dataclass(frozen=True)
