@@ -191,9 +191,9 @@ class EsxiLab:
                 self._serve(key.data, conn)
 
     def _serve(self, host: str, conn: socket.socket) -> None:
-        conn.setblocking(True)
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
+            conn.setblocking(True)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             transport = LabTransport(conn)
             transport.set_log_channel(TRANSPORT_LOG)
             transport.add_server_key(self.host_key)

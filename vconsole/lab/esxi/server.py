@@ -37,6 +37,14 @@ def _request_then_start(channel: paramiko.Channel, message: paramiko.Message) ->
         server.start_pending(channel)
 
 
+def _close_quietly(channel: paramiko.Channel) -> None:
+    """Close a channel whose client may already have hung up."""
+    try:
+        channel.close()
+    except (OSError, EOFError, paramiko.SSHException):
+        pass
+
+
 class LabTransport(paramiko.Transport):
     """A server Transport that starts accepted commands once their reply is on the wire."""
 
@@ -120,7 +128,7 @@ class EsxiSshServer(paramiko.ServerInterface):
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
-            channel.close()
+            _close_quietly(channel)
 
     def _shell(self, channel: paramiko.Channel) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
@@ -148,4 +156,4 @@ class EsxiSshServer(paramiko.ServerInterface):
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
-            channel.close()
+            _close_quietly(channel)
