@@ -204,6 +204,9 @@ class EsxiLab:
             conn.close()
             return
         with self._lock:
+            if host in self._down or self._stopping:  # went down while this one was accepted
+                transport.close()
+                return
             live = [t for t in self._transports.get(host, []) if t.is_active()]
             live.append(transport)
             self._transports[host] = live
