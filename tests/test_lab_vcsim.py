@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +16,16 @@ import pytest
 
 from vconsole.lab.scenario import Scenario, default_scenario
 from vconsole.lab.vcsim import (
+    CONTRACT,
     VcsimLab,
-    go_toolchain_missing,
+    ensure_vcsim,
     lab_vms,
     path_uid,
     scenario_to_vcsim_json,
+    vcsim_unavailable,
 )
 
-_MISSING = go_toolchain_missing()
+_MISSING = vcsim_unavailable()
 needs_go = pytest.mark.skipif(_MISSING is not None, reason=f"lab vCenter unavailable: {_MISSING}")
 pytestmark = pytest.mark.timeout(300)
 
@@ -291,3 +297,48 @@ def test_dead_path_carries_no_io_and_device_latency_is_served(content: Any) -> N
     dead = path_uid(host, lun, lun.paths[3])
     assert series[("storagePath.totalReadLatency.average", dead)] == [0, 0, 0]
     assert all(v >= 1 for v in series[("disk.deviceLatency.average", lun.id)])
+
+
+@lab_test
+def test_down_host_has_no_fresh_latency_samples(content: Any) -> None:
+    result, _ = _query_latency(content, DOWN_HOST, ["storagePath.totalReadLatency.average"], 3)
+    assert not result.value
+
+
+@lab_test
+def test_binary_names_the_topology_contract_it_reads() -> None:
+    usage = subprocess.run([str(ensure_vcsim()), "-h"], capture_output=True, text=True)
+    assert CONTRACT in usage.stderr + usage.stdout
+
+
+def _alive(pid: int) -> bool:
+    """Running and not a zombie waiting for a reaper (PID 1 in a container may never reap)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@lab_test
+def test_simulator_exits_when_the_process_that_started_it_dies(tmp_path: Path) -> None:
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from vconsole.lab.scenario import default_scenario\n"
+        "from vconsole.lab.vcsim import VcsimLab\n"
+        "lab = VcsimLab(default_scenario(), Path(sys.argv[1])).start()\n"
+        "print(lab.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.2)
+    os.killpg(pid, signal.SIGKILL)
+    pytest.fail("the simulator kept running after its parent died")

@@ -2,8 +2,9 @@
 
 The Go sources ship as package data (`vconsole/lab/go/*.go`) and are built on first use with the
 system Go toolchain and Debian's govmomi sources in GOPATH mode, then cached per source hash and
-Go version. A `vcsim` already on PATH is never used: the stock simulator has no `-scenario` flag,
-so it would show a generic inventory that disagrees with the lab's SSH hosts.
+Go version. A `vcsim` on PATH is used only when it is ours (its `-scenario` flag names our
+topology contract) and no toolchain is there to build; the stock simulator is never used, as
+its generic inventory would disagree with the lab's SSH hosts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "VcsimLab",
     "ensure_vcsim",
     "go_toolchain_missing",
+    "vcsim_unavailable",
     "lab_vms",
     "path_uid",
     "scenario_to_vcsim_json",
@@ -41,6 +43,7 @@ GO_DIR = Path(__file__).parent / "go"
 GOVMOMI_GOPATH = Path("/usr/share/gocode")
 GOVMOMI_SIMULATOR = GOVMOMI_GOPATH / "src/github.com/vmware/govmomi/simulator"
 BINARY_NAME = "vcsim"
+CONTRACT = "vconsole-lab-topology/1"
 
 
 class VcsimError(RuntimeError):
@@ -56,6 +59,26 @@ def go_toolchain_missing() -> str | None:
             f"govmomi sources are missing at {GOVMOMI_SIMULATOR} "
             "(apt-get install golang-github-vmware-govmomi-dev)"
         )
+    return None
+
+
+def _path_binary() -> Path | None:
+    """A `vcsim` on PATH that is ours: its usage text names our topology contract."""
+    found = shutil.which(BINARY_NAME)
+    if not found:
+        return None
+    try:
+        usage = subprocess.run([found, "-h"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(found) if CONTRACT in usage.stdout + usage.stderr else None
+
+
+def vcsim_unavailable() -> str | None:
+    """Why the lab vCenter cannot run here, or None when it can (for test skips)."""
+    reason = go_toolchain_missing()
+    if reason and _path_binary() is None:
+        return reason
     return None
 
 
@@ -79,11 +102,15 @@ def ensure_vcsim(cache_dir: Path | None = None) -> Path:
     """Return the lab simulator binary, building it once (about 20 s cold) if needed.
 
     The build is cached under the platform cache dir by source hash and Go version; a file lock
-    keeps parallel test processes from building twice. A `vcsim` on PATH is not used (it is not
-    ours: it does not understand `-scenario`).
+    keeps parallel test processes from building twice. A `vcsim` on PATH is used only when it is
+    ours (it understands `-scenario` with our topology contract) and Go or govmomi is missing;
+    the stock vcsim is never used.
     """
     reason = go_toolchain_missing()
     if reason:
+        ours = _path_binary()
+        if ours is not None:
+            return ours
         raise VcsimError(f"cannot build the lab vCenter: {reason}")
     go = shutil.which("go") or "go"
     root = cache_dir or _cache_root()

@@ -21,11 +21,12 @@ import (
 )
 
 func main() {
-	scenario := flag.String("scenario", "", "path of the JSON topology")
+	scenario := flag.String("scenario", "", "path of the JSON topology ("+contract+")")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	dir := flag.String("dir", "", "directory for datastore files, removed on exit (default: a temporary one)")
 	user := flag.String("username", "user", "login user name")
 	password := flag.String("password", "pass", "login password")
+	orphan := flag.Bool("outlive-parent", false, "keep serving when the process that started it exits")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("vconsole-vcsim: ")
@@ -82,5 +83,23 @@ func main() {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	if !*orphan {
+		go exitWithParent(sig)
+	}
 	<-sig
+}
+
+// contract names the topology format; the Python side checks for it before using a binary.
+const contract = "vconsole-lab-topology/1"
+
+// exitWithParent stops the simulator when the process that started it is gone, so a crashed
+// lab daemon or test run leaves nothing listening.
+func exitWithParent(sig chan<- os.Signal) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			sig <- syscall.SIGTERM
+			return
+		}
+	}
 }

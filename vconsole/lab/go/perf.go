@@ -26,6 +26,7 @@ type devicePerf struct {
 }
 
 type hostPerf struct {
+	down    bool
 	paths   []pathPerf
 	devices []devicePerf
 }
@@ -50,7 +51,7 @@ type LabPerformanceManager struct {
 // hostPerfOf derives per-path and per-device latency: only working paths carry I/O, a device
 // sees the mean of its working paths.
 func hostPerfOf(spec HostSpec) *hostPerf {
-	h := &hostPerf{}
+	h := &hostPerf{down: spec.Down}
 	for _, lun := range spec.Luns {
 		working := workingPaths(lun)
 		var r, w float64
@@ -242,9 +243,14 @@ func sample(base float64, instance string, counterId int32, t time.Time) int64 {
 	return int64(math.Max(1, v))
 }
 
+// hostMetrics answers one query spec for a host; a host that is not responding has no
+// realtime samples to give, so its answer is empty.
 func (m *LabPerformanceManager) hostMetrics(ctx *simulator.Context, this types.ManagedObjectReference, qs types.PerfQuerySpec, h *hostPerf) *types.PerfEntityMetric {
-	ts, interval := window(qs)
 	out := &types.PerfEntityMetric{PerfEntityMetricBase: types.PerfEntityMetricBase{Entity: qs.Entity}}
+	if h.down {
+		return out
+	}
+	ts, interval := window(qs)
 	for _, t := range ts {
 		out.SampleInfo = append(out.SampleInfo, types.PerfSampleInfo{Timestamp: t, Interval: interval})
 	}
