@@ -97,6 +97,7 @@ class BrandingScreen(BrandingWrites):
         _b("g", "upload('logo')", "Logo", "Upload a logo (PNG, JPEG, SVG; 512 KB).", False),
         _b("k", "upload('icon')", "Icon", "Upload an icon (PNG, ICO; 512 KB).", False),
         _b("r", "reload", "Reload", "Read everything from the server again.", False),
+        _b("b", "restore", "Restore", "Put a backup of this target back (diff first).", False),
     ]
 
     # -- layout -------------------------------------------------------------------------

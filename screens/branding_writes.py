@@ -91,14 +91,18 @@ class BrandingWrites(BrandingPaneBase):
 
     @work(exclusive=True, group="brand-write", exit_on_error=False)
     async def plan_write(self, scope: str | None) -> None:
+        from vconsole.services.branding import ConcurrentChange
         from vconsole.services.branding_input import BrandingInputError
 
         draft = self.draft(scope)
         assert draft is not None
         try:
-            plan = await self.service.plan(scope, draft)
+            plan = await self.service.plan(scope, draft, self.views.get(scope))
         except BrandingInputError as exc:
             self.app.push_screen(TextView("Not written: fix these first", str(exc)))
+            return
+        except ConcurrentChange as exc:
+            self.app.push_screen(TextView("Not written: changed on the server", str(exc)))
             return
         if not plan.diff.changes:
             self.notify("Nothing to write: the server already has these values.")
@@ -231,3 +235,70 @@ class BrandingWrites(BrandingPaneBase):
         self.images[(scope, kind)] = info
         self.render_side("system" if scope is None else "tenant")
         self.notify(f"{kind.capitalize()} uploaded. Backup: {result.backup}", markup=False)
+
+    def action_restore(self) -> None:
+        """Pick a backup of this target (newest first) and put it back after a diff."""
+        if not self._writable():
+            return
+        from screens.branding_dialogs import ChoiceDialog
+        from vconsole.services.branding_backup import list_backups
+
+        files = list_backups(self.service.backup_dir, self.service.target)[:50]
+        if not files:
+            self.notify(f"No backups of {self.service.target} in {self.service.backup_dir}.")
+            return
+        names = [f.name for f in files]
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.plan_restore(files[names.index(name)])
+
+        self.app.push_screen(ChoiceDialog("Restore which backup?", names), chosen)
+
+    @work(exclusive=True, group="brand-write", exit_on_error=False)
+    async def plan_restore(self, path: Path) -> None:
+        from vconsole.services.branding_backup import load_backup
+        from vconsole.services.branding_diff import branding_diff
+        from vconsole.services.branding_input import BrandingInputError
+
+        try:
+            backup = load_backup(path)
+        except BrandingInputError as exc:
+            self.app.push_screen(TextView("Not restored", str(exc)))
+            return
+        if backup.kind != "branding" or backup.branding is None:
+            text = f"{backup.kind} of {backup.tenant or 'system'} from {backup.taken_at}"
+        else:
+            current = await self.service.read(backup.tenant)
+            target = backup.branding
+            if backup.tenant is not None and not backup.own:
+                target = (await self.service.read(None)).branding
+            text = branding_diff(current.scope, current.branding, target).text()
+            if backup.tenant is not None and not backup.own:
+                text = (
+                    "The tenant had no branding of its own: restoring reverts it (DELETE).\n\n"
+                    + text
+                )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send_restore(path)
+
+        self.app.push_screen(DiffConfirm(f"Restore {path.name}?", text, "Restore"), confirmed)
+
+    @work(exclusive=True, group="brand-write", exit_on_error=False)
+    async def send_restore(self, path: Path) -> None:
+        from vconsole.services.branding import BrandingApiError
+
+        try:
+            result = await self.service.restore(path)
+        except BrandingApiError as exc:
+            self.notify(
+                exc.server_message,
+                title=f"HTTP {exc.status} {exc.minor}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Restored {result.scope}. Backup: {result.backup}", markup=False, timeout=10)
+        await self.run_action("reload")

@@ -219,3 +219,41 @@ async def test_revert_tenant_asks_then_deletes(tmp_path: Path, lab: VcdLab) -> N
         await settle(pilot)
         assert "acme  inherited from system" in screen_text(app)
     assert server_branding(lab, "acme")["portalName"] == "VMware Cloud Director"
+
+
+async def test_change_on_the_server_after_load_is_refused_at_w(tmp_path: Path, lab: VcdLab) -> None:
+    app = app_for(tmp_path, lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        with httpx.Client(base_url=lab.url, verify=False) as http:
+            theirs = dict(ACME_OWN, portalColor="#00FF00")
+            http.put(
+                "/cloudapi/branding/tenant/acme", headers=login(lab), json=theirs
+            ).raise_for_status()
+        await pilot.press("tab", "n", "end", "ctrl+u", *"Mine", "enter", "w")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TextView"
+        assert "portalColor: #AA0000 -> #00FF00" in app.screen.text
+        await pilot.press("escape")
+        assert app.screen.draft("acme").portal_name == "Mine"
+    assert server_branding(lab, "acme")["portalColor"] == "#00FF00"
+
+
+async def test_restore_a_backup_from_the_pane(tmp_path: Path, lab: VcdLab) -> None:
+    app = app_for(tmp_path, lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "n", "end", "ctrl+u", *"Changed", "enter", "w")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert server_branding(lab, "acme")["portalName"] == "Changed"
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DiffConfirm"
+        assert '"Changed" -> "ACME Cloud"' in app.screen.text
+        await pilot.press("y")
+        await settle(pilot)
+    assert server_branding(lab, "acme")["portalName"] == "ACME Cloud"

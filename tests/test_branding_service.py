@@ -108,6 +108,10 @@ async def test_write_saves_a_backup_of_the_previous_state(
     assert backup.tenant == "acme" and backup.own and backup.branding is not None
     assert backup.branding.portal_name == "ACME Cloud" and backup.api_version == "37.2"
     assert oct(result.backup.stat().st_mode & 0o777) == "0o600"
+    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    puts = [r for r in audit if r["what"] == "PUT /cloudapi/branding/tenant/acme"]
+    assert len(puts) == 1 and puts[0]["mutating"] and puts[0]["outcome"] == "HTTP 200"
+    assert all(r["mutating"] for r in audit)  # reads are not audited, writes are
 
 
 async def test_a_concurrent_change_is_refused_and_both_are_shown(
@@ -264,3 +268,18 @@ async def test_version_32_server_works_over_legacy_login_and_hides_imprint(tmp_p
         await manager.close()
         lab.stop()
     assert "POST /api/sessions" in lab.requests
+
+
+async def test_an_edit_based_on_an_older_read_is_refused_at_plan(
+    service: BrandingService, lab: VcdLab
+) -> None:
+    base = await service.read("acme")
+    with httpx.Client(base_url=lab.url, verify=False) as http:
+        theirs = dict(ACME_OWN, portalColor="#00FF00")
+        http.put(
+            "/cloudapi/branding/tenant/acme", headers=login(lab), json=theirs
+        ).raise_for_status()
+    draft = Branding("Mine", base.branding.portal_color, base.branding.theme, base.branding.links)
+    with pytest.raises(ConcurrentChange) as info:
+        await service.plan("acme", draft, base)
+    assert "portalColor: #AA0000 -> #00FF00" in str(info.value)

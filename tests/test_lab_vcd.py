@@ -454,3 +454,20 @@ def test_plain_http_mode_for_tests_that_do_not_need_tls(tmp_path: Path) -> None:
         assert httpx.get(lab.url + "/api/versions").status_code == 200
     finally:
         lab.stop()
+
+
+def test_org_list_shows_every_org_to_the_provider_and_only_its_own_to_a_tenant(
+    lab: VcdLab, http: httpx.Client, admin: dict[str, str]
+) -> None:
+    xml = {"Accept": "application/*+xml;version=37.2"}
+    provider = http.get("/api/org", headers={**admin, **xml})
+    names = [
+        o.get("name")
+        for o in ET.fromstring(provider.text).iter("{http://www.vmware.com/vcloud/v1.5}Org")
+    ]
+    assert names == ["System", "acme", "globex"]
+    tenant = http.get("/api/org", headers={**login(lab, "orgadmin@acme"), **xml})
+    assert [
+        o.get("name")
+        for o in ET.fromstring(tenant.text).iter("{http://www.vmware.com/vcloud/v1.5}Org")
+    ] == ["acme"]

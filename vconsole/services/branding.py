@@ -190,9 +190,20 @@ class BrandingService:
         return describe(kind, sniff(data) or ctype, data), data
 
     # -- planning -------------------------------------------------------------------------
-    async def plan(self, tenant: str | None, change: Branding | BrandingPatch) -> WritePlan:
-        """Read the scope, merge the change into *its* values, check, and diff. Sends nothing."""
+    async def plan(
+        self,
+        tenant: str | None,
+        change: Branding | BrandingPatch,
+        base: BrandingView | None = None,
+    ) -> WritePlan:
+        """Read the scope, merge the change into *its* values, check, and diff. Sends nothing.
+
+        `base` is the state an editor started from: if the server moved since, the edit would
+        silently undo someone else's change, so it is refused (both states are in the error).
+        """
         before = await self.read(tenant)
+        if base is not None and (base.branding != before.branding or base.own != before.own):
+            raise ConcurrentChange(scope_name(tenant), base, before)
         after = change.apply_to(before.branding) if isinstance(change, BrandingPatch) else change
         caps = await self.capabilities()
         errors, warnings = check_branding(after, caps)
