@@ -179,6 +179,29 @@ def test_vmkping_netstack_rule(sh: LabShell) -> None:
     assert plus.exit == 0
 
 
+def test_vmkping_other_options(sh: LabShell) -> None:
+    v4 = _ping(sh, "esx-akl-01", "-4 -v -c 1 -i 0.1 10.1.10.12")
+    assert v4.exit == 0 and "64 bytes from 10.1.10.12: icmp_seq=0 ttl=64 " in v4.stdout
+    # crossing two routed site hops: TTL 2 dies on the way, TTL 3 arrives with ttl=62
+    short_ttl = _ping(sh, "esx-akl-01", "-c 1 -t 2 -W 0.1 10.0.10.5")
+    assert short_ttl.exit == 1 and "100% packet loss" in short_ttl.stdout
+    assert "ttl=62" in _ping(sh, "esx-akl-01", "-c 1 -t 3 10.0.10.5").stdout
+    nexthop = _ping(sh, "esx-akl-01", "-c 1 -N 10.1.10.1 10.0.10.5")
+    assert nexthop.exit == 1 and "-N requires -I" in nexthop.stderr
+    via = _ping(sh, "esx-akl-01", "-c 1 -I vmk0 -N 10.1.10.1 10.0.10.5")
+    assert via.exit == 0
+    debug = _ping(sh, "esx-akl-01", "-D -c 1")
+    assert debug.exit == 0
+    assert "PING 10.1.10.11 (10.1.10.11)" in debug.stdout
+    assert "192.168.111.11" not in debug.stdout  # vmk2 is on the vmotion stack
+    usage = _ping(sh, "esx-akl-01", "-z 10.1.10.12")
+    assert usage.exit == 1 and usage.stderr.startswith(
+        "ping: illegal option -- z\nping [args] [host]\n"
+    )
+    name = _ping(sh, "esx-akl-01", "-c 1 esx-akl-02")
+    assert name.exit != 0 and "Unknown host" in name.stderr
+
+
 def test_vmkping_unknown_interface(sh: LabShell) -> None:
     ans = _ping(sh, "esx-akl-01", "-I vmk9 10.1.10.12")
     assert ans.exit != 0 and ans.stderr == "Unknown interface 'vmk9': Invalid argument\n"
