@@ -1,7 +1,7 @@
 """SSH plumbing of one lab ESXi host: password auth, exec requests and a minimal shell.
 
 Each exec'd line is answered by `shell.run_line` from the host's state; a host with
-`slow_ms` waits that long (on the lab clock) before every answer. A command starts only
+`slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies). A command starts only
 after paramiko has sent the exec request's success reply (`LabTransport`): a fast answer
 that closed the channel before that reply would make clients report "Channel closed".
 """

@@ -4,8 +4,13 @@
 time=X ms`, `sendto() failed (Message too long)` once per probe, the statistics block and the
 blank line after it. [R] choices: `Unknown interface 'vmkN': Invalid argument` (reference 3e);
 IPv6 replies print `hlim=` (3f); `sendto()` lines go to stdout so they stay in order with the
-rest; exit 1 when nothing came back; usage errors print the help text to stderr.
-With a `real_network`, probes go through it (a real `ping -M do` in namespaces) instead.
+rest; exit 1 when nothing came back; usage errors print the help text to stderr after a
+BSD-style line (`ping: illegal option -- z`, `ping: -N requires -I for IPv4`); a host name
+gives `ping: cannot resolve NAME: Unknown host` (exit 68, BSD's EX_NOHOST); `-X` and `-v`
+are accepted and change nothing; `-t` below the two routed hops between sites loses the probe
+(replies from another site show ttl=62); `-N` must lie in the source vmk's subnet.
+With a `real_network`, probes go through it (a real `ping -M do` in namespaces) instead; `-D`
+always answers from the model.
 """
 
 from __future__ import annotations
