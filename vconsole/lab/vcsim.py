@@ -157,8 +157,11 @@ class VcsimLab:
     `SmartConnect(host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http")`.
     """
 
-    def __init__(self, scenario: Scenario, state_dir: Path, port: int = 0) -> None:
+    def __init__(
+        self, scenario: Scenario, state_dir: Path, port: int = 0, ram_datastores: bool = True
+    ) -> None:
         self.scenario = scenario
+        self.ram_datastores = ram_datastores
         self.state_dir = Path(state_dir)
         self.port = port
         self.host = "127.0.0.1"
@@ -185,7 +188,7 @@ class VcsimLab:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         topology = self.state_dir / "vcsim-topology.json"
         topology.write_text(json.dumps(scenario_to_vcsim_json(self.scenario)))
-        self._datastores = _datastore_dir(self.state_dir)
+        self._datastores = _datastore_dir(self.state_dir, self.ram_datastores)
         log = open(self.state_dir / "vcsim.log", "wb")
         try:
             self._proc = subprocess.Popen(
@@ -280,11 +283,11 @@ class VcsimLab:
         self.stop()
 
 
-def _datastore_dir(state_dir: Path) -> Path:
+def _datastore_dir(state_dir: Path, ram: bool = True) -> Path:
     """Where the simulator keeps VM files: RAM-backed when possible (a 5,000-VM lab writes
-    5,000 small files at start and builds three times faster on tmpfs), else the state dir."""
+    5,000 small files at start and builds faster on tmpfs), else the state dir."""
     shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
+    if ram and shm.is_dir() and os.access(shm, os.W_OK):
         return Path(tempfile.mkdtemp(prefix="vconsole-vcsim-", dir=shm))
     return state_dir / "vcsim-datastores"
 
