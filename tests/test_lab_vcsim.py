@@ -342,3 +342,40 @@ def test_simulator_exits_when_the_process_that_started_it_dies(tmp_path: Path) -
         time.sleep(0.2)
     os.killpg(pid, signal.SIGKILL)
     pytest.fail("the simulator kept running after its parent died")
+
+
+@lab_test
+def test_property_collector_serves_nested_lag_paths(content: Any) -> None:
+    from pyVmomi import vim, vmodl
+
+    pc = vmodl.query.PropertyCollector
+    view = content.viewManager.CreateContainerView(
+        content.rootFolder, [vim.dvs.VmwareDistributedVirtualSwitch], True
+    )
+    spec = pc.FilterSpec(
+        objectSet=[
+            pc.ObjectSpec(
+                obj=view,
+                skip=True,
+                selectSet=[
+                    pc.TraversalSpec(name="v", path="view", skip=False, type=vim.view.ContainerView)
+                ],
+            )
+        ],
+        propSet=[
+            pc.PropertySpec(
+                type=vim.dvs.VmwareDistributedVirtualSwitch,
+                pathSet=["name", "config.lacpGroupConfig"],
+            )
+        ],
+    )
+    result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
+    view.Destroy()
+    lags = {}
+    for obj in result.objects:
+        props = {p.name: p.val for p in obj.propSet}
+        lags[props["name"]] = [
+            (g.name, g.timeoutMode) for g in props.get("config.lacpGroupConfig") or []
+        ]
+    assert lags["DSwitch-WLG"] == [("lag1", "slow")]
+    assert lags["DSwitch-HQ"] == []

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -94,6 +95,16 @@ func hostSwitches(spec HostSpec) []string {
 type VMwareDvsLacpGroupConfig struct {
 	types.VMwareDvsLacpGroupConfig
 	TimeoutMode string `xml:"timeoutMode,omitempty"`
+}
+
+// ArrayOfVMwareDvsLacpGroupConfig replaces the stock wrapper the property collector uses for a
+// nested path like "config.lacpGroupConfig", so that path carries timeoutMode too.
+type ArrayOfVMwareDvsLacpGroupConfig struct {
+	VMwareDvsLacpGroupConfig []VMwareDvsLacpGroupConfig `xml:"VMwareDvsLacpGroupConfig,omitempty"`
+}
+
+func init() {
+	types.Add("ArrayOfVMwareDvsLacpGroupConfig", reflect.TypeOf((*ArrayOfVMwareDvsLacpGroupConfig)(nil)).Elem())
 }
 
 // VMwareDVSConfigInfo is the switch config with the LAG list above; it shadows the stock field.
