@@ -1,5 +1,8 @@
 """SSH plumbing of one lab ESXi host: password auth, exec requests and a minimal shell.
 
+`LabSshServer` is the host-independent part; a subclass answers command lines (`answer`), so
+other lab machines (the Bitfusion client VM) reuse the same transport and channel handling.
+
 Each exec'd line is answered by `shell.run_line` from the host's state; a host with
 `slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies). A command starts only
 after paramiko has sent the exec request's success reply (`LabTransport`): a fast answer
@@ -33,7 +36,7 @@ def _request_then_start(channel: paramiko.Channel, message: paramiko.Message) ->
     """Handle a channel request as paramiko does, then start the command it accepted."""
     paramiko.Channel._handle_request(channel, message)  # type: ignore[attr-defined]
     server = channel.get_transport().server_object
-    if isinstance(server, EsxiSshServer):
+    if isinstance(server, LabSshServer):
         server.start_pending(channel)
 
 
@@ -54,11 +57,11 @@ class LabTransport(paramiko.Transport):
     }
 
 
-class EsxiSshServer(paramiko.ServerInterface):
-    """Policy for one SSH connection to one lab host."""
+class LabSshServer(paramiko.ServerInterface):
+    """Policy for one SSH connection to one lab machine; `answer` says what a line prints."""
 
-    def __init__(self, state: HostState, user: str, password: str) -> None:
-        self.state = state
+    def __init__(self, name: str, user: str, password: str) -> None:
+        self.name = name
         self._user = user
         self._password = password
         self._pty: set[int] = set()
@@ -86,7 +89,7 @@ class EsxiSshServer(paramiko.ServerInterface):
 
     def _queue(self, channel: paramiko.Channel, target: Any, args: tuple, kind: str) -> None:
         worker = threading.Thread(
-            target=target, args=args, name=f"esxi-{kind}-{self.state.name}", daemon=True
+            target=target, args=args, name=f"lab-{kind}-{self.name}", daemon=True
         )
         with self._pending_lock:
             self._pending[channel.get_id()] = worker
@@ -108,13 +111,17 @@ class EsxiSshServer(paramiko.ServerInterface):
         self._queue(channel, self._shell, (channel,), "shell")
         return True
 
+    def answer(self, line: str) -> Reply:
+        raise NotImplementedError
+
+    def prompt(self) -> str:
+        return f"[root@{self.name}:~] "
+
     def _answer(self, line: str) -> Reply:
-        if self.state.host.slow_ms:
-            self.state.clock.sleep(self.state.host.slow_ms / 1000.0)
         try:
-            return run_line(self.state, line)
+            return self.answer(line)
         except Exception:  # a lab bug must not hang the client
-            log.exception("lab host %s failed on %r", self.state.name, line)
+            log.exception("lab machine %s failed on %r", self.name, line)
             return Reply(stderr="sh: internal error\n", exit=255)
 
     def _exec(self, channel: paramiko.Channel, line: str) -> None:
@@ -133,7 +140,7 @@ class EsxiSshServer(paramiko.ServerInterface):
     def _shell(self, channel: paramiko.Channel) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
         newline = "\r\n" if channel.get_id() in self._pty else "\n"
-        prompt = f"[root@{self.state.name}:~] "
+        prompt = self.prompt()
         buf = b""
         try:
             channel.sendall(prompt.encode())
@@ -157,3 +164,16 @@ class EsxiSshServer(paramiko.ServerInterface):
             pass
         finally:
             _close_quietly(channel)
+
+
+class EsxiSshServer(LabSshServer):
+    """One connection to one lab ESXi host: lines are answered from the host's state."""
+
+    def __init__(self, state: HostState, user: str, password: str) -> None:
+        super().__init__(state.name, user, password)
+        self.state = state
+
+    def answer(self, line: str) -> Reply:
+        if self.state.host.slow_ms:
+            self.state.clock.sleep(self.state.host.slow_ms / 1000.0)
+        return run_line(self.state, line)
