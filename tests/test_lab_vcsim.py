@@ -379,3 +379,28 @@ def test_property_collector_serves_nested_lag_paths(content: Any) -> None:
         ]
     assert lags["DSwitch-WLG"] == [("lag1", "slow")]
     assert lags["DSwitch-HQ"] == []
+
+
+@lab_test
+def test_hosts_report_version_and_advanced_settings(content: Any) -> None:
+    host = _host(content, "esx-hq-03")
+    assert host.config.product.version == "8.0.3"
+    (option,) = host.configManager.advancedOption.QueryOptions("Misc.EnablePSPLatencyPolicy")
+    assert option.value == 0
+    (option,) = _host(content, "esx-hq-01").configManager.advancedOption.QueryOptions(
+        "Misc.EnablePSPLatencyPolicy"
+    )
+    assert option.value == 1
+
+
+@lab_test
+def test_datastores_carry_scenario_capacity_and_backing_device(content: Any) -> None:
+    from pyVmomi import vim
+
+    stores = {d.name: d for d in _objects(content, vim.Datastore)}
+    prod = stores["PROD-DS02"]
+    assert prod.summary.capacity == 3072 * 2**30
+    assert prod.summary.type == "VMFS"
+    assert [e.diskName for e in prod.info.vmfs.extent] == ["naa.600a098038304437415d4b6a59684a53"]
+    assert sorted(m.key.name for m in prod.host) == ["esx-hq-01", "esx-hq-02", "esx-hq-03"]
+    assert stores["vsanDatastore"].summary.type == "vsan"

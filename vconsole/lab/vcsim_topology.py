@@ -78,9 +78,22 @@ def path_uid(host: Host, lun: Lun, path: LunPath) -> str:
     return f"{initiator},{target},t,1-{lun.id}"
 
 
-def local_datastore(host: Host) -> str:
-    """The datastore a host without LUNs keeps its VMs on."""
-    return f"datastore1 ({host.name})"
+def host_datastores(scenario: Scenario, host: Host) -> list[str]:
+    """Datastores a host mounts: its LUNs' VMFS datastores; without LUNs, the cluster's vSAN
+    datastore when it runs VMs and has a vSAN vmk, else a local `datastore1 (<host>)`."""
+    stores = list(dict.fromkeys(lun.datastore for lun in host.luns if lun.datastore))
+    if stores:
+        return stores
+    if host.vms and any("vsan" in v.services for v in host.vmks):
+        vsan_clusters = {
+            h.cluster
+            for h in scenario.hosts
+            if h.site == host.site and not any(lun.datastore for lun in h.luns) and h.vms
+        }
+        if len(vsan_clusters) == 1:
+            return ["vsanDatastore"]
+        return [f"vsanDatastore ({host.cluster})"]
+    return [f"datastore1 ({host.name})"]
 
 
 def host_switch(host: Host) -> str:
@@ -148,9 +161,15 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
             for lun in h.luns:
                 if lun.datastore:
                     datastores.setdefault(lun.datastore, lun.capacity_gb)
-            if not any(lun.datastore for lun in h.luns):
-                datastores.setdefault(local_datastore(h), 500)
-            clusters.setdefault(h.cluster, []).append(_host_json(h, vms_by_host.get(h.name, [])))
+            stores = host_datastores(scenario, h)
+            for name in stores:
+                if name not in datastores:
+                    datastores[name] = 500
+                elif name.startswith("vsanDatastore"):
+                    datastores[name] += 500
+            clusters.setdefault(h.cluster, []).append(
+                _host_json(h, vms_by_host.get(h.name, []), stores)
+            )
         for sw in switches.values():
             sw["lags"] = _lag_specs(hosts, sw["name"])
         datacenters.append(
@@ -165,15 +184,15 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
     return {"vcenter": scenario.vcenter_name, "datacenters": datacenters}
 
 
-def _host_json(h: Host, vms: list[LabVm]) -> dict[str, Any]:
+def _host_json(h: Host, vms: list[LabVm], stores: list[str]) -> dict[str, Any]:
     sw = host_switch(h)
-    lun_stores = [lun.datastore for lun in h.luns if lun.datastore]
     return {
         "name": h.name,
         "down": h.down,
         "version": h.version,
         "build": h.build,
-        "datastores": list(dict.fromkeys(lun_stores)) or [local_datastore(h)],
+        "datastores": stores,
+        "advanced": dict(h.advanced),
         "vms": [
             {
                 "name": vm.name,

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -27,10 +29,39 @@ func (l *Lab) shapeHost(ctx context.Context, dc Datacenter, spec HostSpec, switc
 		host.Config.Product = about
 		host.Summary.Config.Product = &about
 	}
+	setAdvanced(host, spec.Advanced)
 	if spec.Down {
 		markDown(host)
 	}
 	return nil
+}
+
+// setAdvanced adds the scenario's advanced settings ("/Misc/X" as the API key "Misc.X") to the
+// host's own option manager, on a copy of the shared template list.
+func setAdvanced(host *simulator.HostSystem, advanced map[string]int64) {
+	if len(advanced) == 0 {
+		return
+	}
+	om, ok := simulator.Map.Get(*host.ConfigManager.AdvancedOption).(*simulator.OptionManager)
+	if !ok {
+		return
+	}
+	settings := make([]types.BaseOptionValue, 0, len(om.Setting)+len(advanced))
+	for _, s := range om.Setting {
+		if _, ours := advanced["/"+strings.ReplaceAll(s.GetOptionValue().Key, ".", "/")]; !ours {
+			settings = append(settings, s)
+		}
+	}
+	keys := make([]string, 0, len(advanced))
+	for k := range advanced {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		key := strings.ReplaceAll(strings.TrimPrefix(k, "/"), "/", ".")
+		settings = append(settings, &types.OptionValue{Key: key, Value: advanced[k]})
+	}
+	om.Setting = settings
 }
 
 // markDown shows the host as vCenter sees a host that stopped answering, VMs included.

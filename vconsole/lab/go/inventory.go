@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -262,6 +263,9 @@ func sizeDatastores(topo *Topology) {
 		}
 		ds.Host = mounts
 		ds.Summary.Type = "VMFS"
+		if strings.HasPrefix(ds.Name, "vsanDatastore") {
+			ds.Summary.Type = "vsan"
+		}
 		ds.Summary.Capacity = c
 		ds.Summary.FreeSpace = c * 3 / 5
 		base := *ds.Info.GetDatastoreInfo()

@@ -48,16 +48,17 @@ type ClusterSpec struct {
 }
 
 type HostSpec struct {
-	Name       string    `json:"name"`
-	Down       bool      `json:"down"`
-	Version    string    `json:"version"`
-	Build      string    `json:"build"`
-	Vms        []VmSpec  `json:"vms"`
-	Datastores []string  `json:"datastores"`
-	Vmks       []VmkSpec `json:"vmks"`
-	Nics       []NicSpec `json:"nics"`
-	Lags       []HostLag `json:"lags"`
-	Luns       []LunSpec `json:"luns"`
+	Name       string           `json:"name"`
+	Down       bool             `json:"down"`
+	Version    string           `json:"version"`
+	Build      string           `json:"build"`
+	Vms        []VmSpec         `json:"vms"`
+	Datastores []string         `json:"datastores"`
+	Vmks       []VmkSpec        `json:"vmks"`
+	Nics       []NicSpec        `json:"nics"`
+	Lags       []HostLag        `json:"lags"`
+	Luns       []LunSpec        `json:"luns"`
+	Advanced   map[string]int64 `json:"advanced"`
 }
 
 type VmSpec struct {
