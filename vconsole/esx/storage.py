@@ -1,0 +1,445 @@
+"""`esxcli storage nmp|core` multipathing commands and `/Misc/EnablePSPLatencyPolicy`: lines and parsers.
+
+Formats follow esxcli-storage-multipath.md. `nmp device list`, `core path list`, `nmp path list`
+and `deviceconfig get` in iops mode are verbatim samples ([V]); their 3-space indented blocks
+under a header line are read exactly, and also with the indentation flattened (a scraped [V]
+sample shows that form). `deviceconfig get` in latency mode and the `advanced list` values are
+reconstructed ([R]): they are read as plain `Key: value` lines, field order and capitalisation
+free. Every parser returns a result with a `kind`; text it cannot read gives `unrecognised`
+with the first line as the message, never an exception.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from vconsole.tokens import Command, device_id
+
+NMP = ("esxcli", "storage", "nmp")
+PSP_LATENCY_OPTION = "/Misc/EnablePSPLatencyPolicy"
+RR_SET_TYPES = ("latency", "iops")
+
+
+def nmp_device_list_command() -> Command:
+    """Every NMP device: SATP, PSP, the PSP's device config (RR sub-policy) and working paths."""
+    return Command.of(*NMP, "device", "list")
+
+
+def core_path_list_command() -> Command:
+    """Every path: UID, runtime name, device, adapter, target, LUN, state, transport."""
+    return Command.of("esxcli", "storage", "core", "path", "list")
+
+
+def nmp_path_list_command() -> Command:
+    """Every NMP path with its ALUA group state (active / active unoptimized / standby / dead)."""
+    return Command.of(*NMP, "path", "list")
+
+
+def psp_latency_policy_command() -> Command:
+    """The host-wide switch of the Round Robin latency sub-policy (6.7+)."""
+    return Command.of("esxcfg-advcfg", "-g", PSP_LATENCY_OPTION)
+
+
+def rr_get_command(device: str) -> Command:
+    """One device's Round Robin settings (fails on a device not on VMW_PSP_RR)."""
+    return Command.of(*NMP, "psp", "roundrobin", "deviceconfig", "get", "-d", device_id(device))
+
+
+def rr_set_command(
+    device: str,
+    rr_type: str,
+    *,
+    iops: int | None = None,
+    latency_eval_ms: int | None = None,
+    sampling_ios: int | None = None,
+) -> Command:
+    """`deviceconfig set --type=latency|iops`; per host and device, not persistent for new LUNs."""
+    from vconsole.sessions.errors import InvalidToken
+
+    if rr_type not in RR_SET_TYPES:
+        raise InvalidToken("type", rr_type, "latency or iops")
+    words = [*NMP, "psp", "roundrobin", "deviceconfig", "set", f"--type={rr_type}"]
+    if rr_type == "iops" and iops is not None:
+        words.append(f"--iops={_bounded(iops, 'iops', 1, 10000)}")
+    if rr_type == "latency":
+        if latency_eval_ms is not None:
+            ms = _bounded(latency_eval_ms, "latency eval time", 10000, 300000)
+            words.append(f"--latency-eval-time={ms}")
+        if sampling_ios is not None:
+            words.append(
+                f"--num-sampling-cycles={_bounded(sampling_ios, 'sampling I/Os', 16, 160)}"
+            )
+    words.append(f"--device={device_id(device)}")
+    return Command.of(*words, mutating=True)
+
+
+def _bounded(value: int, field: str, low: int, high: int) -> int:
+    from vconsole.sessions.errors import InvalidToken
+
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidToken(field, value, f"a whole number from {low} to {high}")
+    return value
+
+
+READ_COMMANDS = (
+    nmp_device_list_command(),
+    core_path_list_command(),
+    nmp_path_list_command(),
+    psp_latency_policy_command(),
+)
+"""The read-only command lines the multipathing pane runs on every host (also captured)."""
+
+
+class OutputKind(str, enum.Enum):
+    """What a command's output turned out to be."""
+
+    OK = "ok"
+    EMPTY = "empty"  # nothing printed: e.g. a host without NMP devices
+    ERROR = "error"  # esxcli printed an error instead of data
+    UNRECOGNISED = "unrecognised"
+
+
+_FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 /()_.\-]{0,80}?):(?:[ \t](.*))?$")
+_ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
+_PROMPT = re.compile(r"^\s*\[[^\]]*@[^\]]*\]\s")
+_RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One item of an esxcli structure list: the header line and its `Key: value` fields."""
+
+    header: str
+    fields: dict[str, str]
+
+    def get(self, key: str) -> str:
+        return self.fields.get(key, "").strip()
+
+
+def read_blocks(text: str) -> list[Block]:
+    """Split esxcli list output into blocks; a line that is not `Key: value` starts a block.
+
+    Indentation is not relied on (scraped samples lose it); a key seen twice without a header
+    between also starts a block. Pasted prompt lines (`[root@host:~] esxcli ...`) are skipped.
+    """
+    blocks: list[Block] = []
+    header = ""
+    fields: dict[str, str] = {}
+    started = False
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or _PROMPT.match(line):
+            continue
+        match = _FIELD.match(line)
+        if match:
+            key = " ".join(match.group(1).split())
+            if key in fields:
+                blocks.append(Block(header, fields))
+                header, fields = "", {}
+            fields[key] = (match.group(2) or "").strip()
+            started = True
+            continue
+        if started:
+            blocks.append(Block(header, fields))
+        header, fields, started = line.strip().rstrip(":"), {}, True
+    if started:
+        blocks.append(Block(header, fields))
+    return blocks
+
+
+def _classify(text: str) -> tuple[OutputKind, str] | None:
+    stripped = text.strip()
+    if not stripped:
+        return OutputKind.EMPTY, ""
+    first = stripped.splitlines()[0].strip()
+    if _ERROR.match(first) or first.lower().startswith(("unknown ", "unable to ", "invalid ")):
+        return OutputKind.ERROR, first[:200]
+    return None
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0].strip()[:200] if stripped else ""
+
+
+def _int(value: str) -> int | None:
+    match = re.fullmatch(r"\s*(-?\d{1,12})(?:\s+\w+)?\s*", value)
+    return int(match.group(1)) if match else None
+
+
+def _bool(value: str) -> bool | None:
+    low = value.strip().lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
+# ---------------------------------------------------------------- nmp device list
+
+
+@dataclass(frozen=True)
+class RoundRobinSettings:
+    """A device's Round Robin sub-policy: `latency`, `iops`, `bytes` or `rr` (esxcli's names)."""
+
+    policy: str = ""
+    iops: int | None = None
+    bytes: int | None = None
+    latency_eval_ms: int | None = None
+    sampling_ios: int | None = None
+    use_ano: bool | None = None
+
+
+@dataclass(frozen=True)
+class NmpDevice:
+    device: str
+    display_name: str = ""
+    satp: str = ""
+    satp_config: str = ""
+    psp: str = ""
+    psp_config: str = ""
+    round_robin: RoundRobinSettings | None = None
+    working_paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NmpDeviceList:
+    kind: OutputKind
+    devices: tuple[NmpDevice, ...] = ()
+    message: str = ""
+
+
+def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
+    """`{policy=iops,iops=8,bytes=10485760,useANO=0; lastPathIndex=1: ...}` -> settings.
+
+    Only the part before the first `;` is configuration; the rest is run-time state.
+    """
+    inner = text.strip()
+    if not inner.startswith("{"):
+        return None
+    inner = inner[1:].rstrip("}").split(";", 1)[0]
+    values: dict[str, str] = {}
+    for part in inner.split(","):
+        key, eq, value = part.partition("=")
+        if eq:
+            values[key.strip()] = value.strip()
+    if "policy" not in values:
+        return None
+    ano = values.get("useANO")
+    return RoundRobinSettings(
+        policy=values["policy"].lower(),
+        iops=_int(values.get("iops", "")),
+        bytes=_int(values.get("bytes", "")),
+        latency_eval_ms=_int(values.get("latencyEvalTime", "")),
+        sampling_ios=_int(values.get("samplingCycles", "")),
+        use_ano=None if ano is None else _bool(ano),
+    )
+
+
+def parse_nmp_device_list(text: str) -> NmpDeviceList:
+    message = _classify(text)
+    if message is not None:
+        return NmpDeviceList(message[0], message=message[1])
+    devices = []
+    for block in read_blocks(text):
+        header = block.header
+        if not header or "Path Selection Policy" not in block.fields:
+            continue
+        psp_config = block.get("Path Selection Policy Device Config")
+        working = block.get("Working Paths")
+        psp = block.get("Path Selection Policy")
+        devices.append(
+            NmpDevice(
+                device=header.split()[0],
+                display_name=block.get("Device Display Name"),
+                satp=block.get("Storage Array Type"),
+                satp_config=block.get("Storage Array Type Device Config"),
+                psp=psp,
+                psp_config=psp_config,
+                round_robin=parse_psp_device_config(psp_config) if "RR" in psp.upper() else None,
+                working_paths=tuple(p.strip() for p in working.split(",") if p.strip()),
+            )
+        )
+    if not devices:
+        return NmpDeviceList(OutputKind.UNRECOGNISED, message=_first_line(text))
+    return NmpDeviceList(OutputKind.OK, tuple(devices))
+
+
+# ---------------------------------------------------------------- core path list
+
+
+@dataclass(frozen=True)
+class CorePath:
+    uid: str
+    runtime_name: str = ""
+    device: str = ""
+    adapter: str = ""
+    target: str = ""
+    lun: int | None = None
+    state: str = ""
+    transport: str = ""
+    target_identifier: str = ""
+
+
+@dataclass(frozen=True)
+class CorePathList:
+    kind: OutputKind
+    paths: tuple[CorePath, ...] = ()
+    message: str = ""
+
+
+def runtime_parts(name: str) -> tuple[str, str, str] | None:
+    """`vmhba64:C1:T0:L2` -> (adapter, target, lun) as esxcli prints them, or None."""
+    match = _RUNTIME.match(name.strip())
+    if match is None:
+        return None
+    return match.group(1), match.group(3), match.group(4)
+
+
+def parse_core_path_list(text: str) -> CorePathList:
+    message = _classify(text)
+    if message is not None:
+        return CorePathList(message[0], message=message[1])
+    paths = []
+    for block in read_blocks(text):
+        uid = block.get("UID") or block.header
+        if not uid or not (block.get("Device") or block.get("Runtime Name")):
+            continue
+        runtime = block.get("Runtime Name")
+        parts = runtime_parts(runtime)
+        paths.append(
+            CorePath(
+                uid=uid,
+                runtime_name=runtime,
+                device=block.get("Device"),
+                adapter=block.get("Adapter") or (parts[0] if parts else ""),
+                target=block.get("Target") or (parts[1] if parts else ""),
+                lun=_int(block.get("LUN") or (parts[2] if parts else "")),
+                state=block.get("State").lower(),
+                transport=block.get("Transport"),
+                target_identifier=block.get("Target Identifier"),
+            )
+        )
+    if not paths:
+        return CorePathList(OutputKind.UNRECOGNISED, message=_first_line(text))
+    return CorePathList(OutputKind.OK, tuple(paths))
+
+
+# ---------------------------------------------------------------- nmp path list
+
+
+@dataclass(frozen=True)
+class NmpPath:
+    uid: str
+    runtime_name: str = ""
+    device: str = ""
+    group_state: str = ""
+    tpg_state: str = ""
+    """ALUA target port group state (AO, ANO, STBY, UNAV) when the SATP reports one."""
+
+
+@dataclass(frozen=True)
+class NmpPathList:
+    kind: OutputKind
+    paths: tuple[NmpPath, ...] = ()
+    message: str = ""
+
+
+def parse_nmp_path_list(text: str) -> NmpPathList:
+    message = _classify(text)
+    if message is not None:
+        return NmpPathList(message[0], message=message[1])
+    paths = []
+    for block in read_blocks(text):
+        if not block.header or "Group State" not in block.fields:
+            continue
+        tpg = re.search(r"TPG_state=([A-Za-z]+)", block.get("Storage Array Type Path Config"))
+        paths.append(
+            NmpPath(
+                uid=block.header,
+                runtime_name=block.get("Runtime Name"),
+                device=block.get("Device"),
+                group_state=" ".join(block.get("Group State").lower().split()),
+                tpg_state=tpg.group(1).upper() if tpg else "",
+            )
+        )
+    if not paths:
+        return NmpPathList(OutputKind.UNRECOGNISED, message=_first_line(text))
+    return NmpPathList(OutputKind.OK, tuple(paths))
+
+
+# ---------------------------------------------------------------- deviceconfig get
+
+
+@dataclass(frozen=True)
+class RoundRobinDeviceConfig:
+    """`deviceconfig get`: Limit Type is Default, Iops, Bytes or Latency."""
+
+    kind: OutputKind
+    device: str = ""
+    limit_type: str = ""
+    iops: int | None = None
+    bytes: int | None = None
+    latency_eval_ms: int | None = None
+    sampling_ios: int | None = None
+    use_ano: bool | None = None
+    message: str = ""
+
+    @property
+    def policy(self) -> str:
+        """The sub-policy in `nmp device list` words (`latency`, `iops`, `bytes`, `rr`)."""
+        low = self.limit_type.lower()
+        return "rr" if low == "default" else low
+
+
+def parse_rr_device_config(text: str) -> RoundRobinDeviceConfig:
+    message = _classify(text)
+    if message is not None:
+        return RoundRobinDeviceConfig(message[0], message=message[1])
+    fields: dict[str, str] = {}
+    for block in read_blocks(text):
+        fields.update(block.fields)
+    if "Limit Type" not in fields:
+        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=_first_line(text))
+    ano = fields.get("Use Active Unoptimized Paths")
+    return RoundRobinDeviceConfig(
+        OutputKind.OK,
+        device=fields.get("Device", "").strip(),
+        limit_type=fields["Limit Type"].strip(),
+        iops=_int(fields.get("IOOperation Limit", "")),
+        bytes=_int(fields.get("Byte Limit", "")),
+        latency_eval_ms=_int(fields.get("Latency Evaluation Interval", "")),
+        sampling_ios=_int(fields.get("Number Of Sampling IOs Per Path", "")),
+        use_ano=None if ano is None else _bool(ano),
+    )
+
+
+# ---------------------------------------------------------------- EnablePSPLatencyPolicy
+
+
+@dataclass(frozen=True)
+class AdvancedValue:
+    kind: OutputKind
+    value: int | None = None
+    message: str = ""
+
+
+_ADVCFG = re.compile(r"Value of (\S+) is (-?\d+)")
+
+
+def parse_advanced_value(text: str) -> AdvancedValue:
+    """`esxcfg-advcfg -g` (`Value of X is N`) or `advanced list -o` (`Int Value: N`)."""
+    match = _ADVCFG.search(text)
+    if match:
+        return AdvancedValue(OutputKind.OK, int(match.group(2)))
+    message = _classify(text)
+    if message is not None:
+        return AdvancedValue(message[0], message=message[1])
+    for block in read_blocks(text):
+        value = _int(block.get("Int Value"))
+        if value is not None:
+            return AdvancedValue(OutputKind.OK, value)
+    return AdvancedValue(OutputKind.UNRECOGNISED, message=_first_line(text))

@@ -1,0 +1,350 @@
+"""What the multipathing pane shows: one row per host x device x path, a device line per host.
+
+The same objects back the screen and `vconsole paths --json` (`as_json()`), so both agree.
+Latency is a window of realtime samples (20 s each), summarised as p50/p95/max: one slow
+command moves an average but not a median.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Verdict(str, enum.Enum):
+    """How bad a row is; `error` means the console could not tell (host or output failed)."""
+
+    OK = "ok"
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {v: i for i, v in enumerate(Verdict)}
+
+
+def worst(verdicts: Sequence[Verdict]) -> Verdict:
+    return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits the verdicts use; every one can be changed from the CLI or the pane's caller."""
+
+    davg_ms: float = 20.0
+    """Device latency (esxtop DAVG/cmd) p95 above this is a warning."""
+    kavg_ms: float = 1.0
+    """Kernel latency (esxtop KAVG/cmd) p95 above this is a warning (queuing in the host)."""
+    slow_path_ratio: float = 3.0
+    """A path whose p50 is this many times its siblings' median..."""
+    slow_path_min_ms: float = 5.0
+    """...and at least this many ms above it, is an outlier."""
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "davg_ms": self.davg_ms,
+            "kavg_ms": self.kavg_ms,
+            "slow_path_ratio": self.slow_path_ratio,
+            "slow_path_min_ms": self.slow_path_min_ms,
+        }
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (p50 of 15 samples is the 8th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass(frozen=True)
+class LatencyWindow:
+    """Millisecond samples over the query window, oldest first; missing samples left out."""
+
+    samples: tuple[float, ...]
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> LatencyWindow | None:
+        kept = tuple(float(v) for v in values if v is not None and v >= 0)
+        return cls(kept) if kept else None
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.samples, 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95)
+
+    @property
+    def max(self) -> float:
+        return max(self.samples)
+
+    @property
+    def last(self) -> float:
+        return self.samples[-1]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "p50": self.p50,
+            "p95": self.p95,
+            "max": self.max,
+            "last": self.last,
+            "samples": list(self.samples),
+        }
+
+
+def _window_json(window: LatencyWindow | None) -> dict[str, Any] | None:
+    return None if window is None else window.as_json()
+
+
+@dataclass(frozen=True)
+class PathProblem:
+    """One finding: a code for scripts, a sentence for the admin, its scope and its evidence."""
+
+    code: str
+    severity: Verdict
+    text: str
+    scope: str = "path"  # path | device | host
+    evidence: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "scope": self.scope,
+            "text": self.text,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class RoundRobin:
+    """The Round Robin sub-policy of one device on one host (from `nmp device list`)."""
+
+    type: str = ""  # latency | iops | bytes | rr | "" (unknown: SSH not read)
+    iops: int | None = None
+    bytes: int | None = None
+    latency_eval_ms: int | None = None
+    sampling_ios: int | None = None
+    use_ano: bool | None = None
+
+    def describe(self) -> str:
+        if self.type == "iops":
+            return f"iops={self.iops}" if self.iops is not None else "iops"
+        if self.type == "latency":
+            bits = []
+            if self.latency_eval_ms is not None:
+                bits.append(f"eval {self.latency_eval_ms / 1000:g} s")
+            if self.sampling_ios is not None:
+                bits.append(f"{self.sampling_ios} I/Os")
+            return "latency" + (f" ({', '.join(bits)})" if bits else "")
+        if self.type == "bytes":
+            return f"bytes={self.bytes}" if self.bytes is not None else "bytes"
+        return self.type
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One device as one host sees it: identity, policies and the device-level latency."""
+
+    host: str
+    device: str
+    display_name: str = ""
+    datastore: str = ""
+    satp: str = ""
+    psp: str = ""
+    rr: RoundRobin | None = None
+    paths: int = 0
+    dead_paths: int = 0
+    working_paths: tuple[str, ...] = ()
+    device_latency: LatencyWindow | None = None  # disk.deviceLatency (DAVG)
+    kernel_latency: LatencyWindow | None = None  # disk.kernelLatency (KAVG)
+    verdict: Verdict = Verdict.OK
+    problems: tuple[PathProblem, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.host}|{self.device}"
+
+    @property
+    def rr_type(self) -> str:
+        return self.rr.type if self.rr else ""
+
+
+@dataclass(frozen=True)
+class PathRow:
+    """One path of one device on one host, with its verdict. A failed host has one row, no path."""
+
+    host: str
+    device: str = ""
+    display_name: str = ""
+    datastore: str = ""
+    satp: str = ""
+    psp: str = ""
+    rr: RoundRobin | None = None
+    path: str = ""  # runtime name, vmhbaN:C:T:L
+    uid: str = ""
+    state: str = ""  # active | standby | disabled | dead | unknown
+    group_state: str = ""  # ALUA: active | active unoptimized | standby | unavailable | dead
+    working: bool | None = None
+    adapter: str = ""
+    target: str = ""
+    lun: int | None = None
+    read: LatencyWindow | None = None
+    write: LatencyWindow | None = None
+    device_latency: LatencyWindow | None = None
+    kernel_latency: LatencyWindow | None = None
+    psp_latency_policy_enabled: bool | None = None
+    verdict: Verdict = Verdict.OK
+    problems: tuple[PathProblem, ...] = ()
+    error: str = ""
+    sources: tuple[str, ...] = ()  # "ssh", "vcenter", "perf"
+
+    @property
+    def key(self) -> str:
+        """Stable table key across refreshes."""
+        return "|".join((self.host, self.device, self.path or self.uid))
+
+    @property
+    def rr_type(self) -> str:
+        return self.rr.type if self.rr else ""
+
+    @property
+    def read_ms(self) -> float | None:
+        return None if self.read is None else self.read.p50
+
+    @property
+    def write_ms(self) -> float | None:
+        return None if self.write is None else self.write.p50
+
+    @property
+    def summary(self) -> str:
+        if self.error:
+            return self.error
+        shown = [p for p in self.problems if p.severity != Verdict.OK]
+        return shown[0].text if shown else "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        rr = self.rr or RoundRobin()
+        return {
+            "host": self.host,
+            "device": self.device,
+            "display_name": self.display_name,
+            "datastore": self.datastore,
+            "satp": self.satp,
+            "psp": self.psp,
+            "rr_type": rr.type or None,
+            "rr_iops": rr.iops,
+            "rr_latency_eval_ms": rr.latency_eval_ms,
+            "rr_sampling_ios": rr.sampling_ios,
+            "path": self.path,
+            "uid": self.uid,
+            "state": self.state,
+            "group_state": self.group_state,
+            "working": self.working,
+            "adapter": self.adapter,
+            "target": self.target,
+            "lun": self.lun,
+            "read_ms": self.read_ms,
+            "write_ms": self.write_ms,
+            "read": _window_json(self.read),
+            "write": _window_json(self.write),
+            "device_latency": _window_json(self.device_latency),
+            "kernel_latency": _window_json(self.kernel_latency),
+            "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
+            "verdict": self.verdict.value,
+            "problems": [p.as_json() for p in self.problems],
+            "error": self.error,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class RawOutput:
+    """A command as the host answered it, kept for the detail view and support cases."""
+
+    line: str
+    stdout: str = ""
+    stderr: str = ""
+    exit: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """One host's outcome: reachable or why not, its latency switch, and where data came from."""
+
+    host: str
+    ok: bool
+    error: str = ""
+    psp_latency_policy_enabled: bool | None = None
+    connection_state: str = ""  # from vCenter, when it knows the host
+    perf_note: str = ""  # why latency is missing, when it is
+    duration_s: float = 0.0
+    outputs: tuple[RawOutput, ...] = ()
+
+    def transcript(self) -> str:
+        """The host's raw output as a pasteable shell transcript."""
+        parts = [f"# {self.host}"]
+        if self.error:
+            parts.append(f"# error: {self.error}")
+        if self.perf_note:
+            parts.append(f"# latency: {self.perf_note}")
+        for out in self.outputs:
+            parts.append(f"[root@{self.host}:~] {out.line}")
+            if out.error:
+                parts.append(f"# not run: {out.error}")
+                continue
+            if out.stdout:
+                parts.append(out.stdout.rstrip("\n"))
+            if out.stderr:
+                parts.append(out.stderr.rstrip("\n"))
+            if out.exit:
+                parts.append(f"# exit status {out.exit}")
+        return "\n".join(parts) + "\n"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "ok": self.ok,
+            "error": self.error,
+            "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
+            "connection_state": self.connection_state,
+            "perf_note": self.perf_note,
+        }
+
+
+@dataclass(frozen=True)
+class PathsReport:
+    """One refresh of the whole estate."""
+
+    rows: tuple[PathRow, ...]
+    devices: tuple[DeviceInfo, ...] = ()
+    hosts: tuple[HostPaths, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    vcenter_error: str = ""
+    notes: tuple[str, ...] = ()
+    taken_at: float = 0.0
+    duration_s: float = 0.0
+
+    def host(self, name: str) -> HostPaths | None:
+        return next((h for h in self.hosts if h.host == name), None)
+
+    def device_rows(self, device: str) -> list[PathRow]:
+        """Every path of `device` on every host that sees it (the cross-host drill-down)."""
+        return [r for r in self.rows if r.device == device]
+
+    def host_devices(self, host: str) -> list[DeviceInfo]:
+        return [d for d in self.devices if d.host == host]
+
+    @property
+    def verdict(self) -> Verdict:
+        return worst([r.verdict for r in self.rows])

@@ -1,0 +1,330 @@
+"""Joins one host's SSH output, vCenter multipath info and perf samples into path rows.
+
+Paths are matched by UID first, then by runtime name (`vmhba64:C0:T0:L1`): vCenter keys its
+paths by a UID that need not spell the initiator like `core path list` does, while the
+runtime name is the same everywhere. Perf instances are tried by vCenter path name, SSH UID
+and runtime name, as sources disagree on which one names a `storagePath` instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from vconsole.esx.storage import (
+    AdvancedValue,
+    CorePath,
+    CorePathList,
+    NmpDeviceList,
+    NmpPath,
+    NmpPathList,
+    OutputKind,
+)
+from vconsole.models.paths import (
+    DeviceInfo,
+    HostPaths,
+    LatencyWindow,
+    PathProblem,
+    PathRow,
+    RawOutput,
+    RoundRobin,
+    Verdict,
+)
+from vconsole.services.paths_vcenter import (
+    DEVICE_LATENCY,
+    KERNEL_LATENCY,
+    PATH_READ,
+    PATH_WRITE,
+    HostLatency,
+    VcDevice,
+    VcHost,
+    VcPath,
+)
+
+
+@dataclass(frozen=True)
+class SshHostData:
+    """What the host said over SSH, parsed, with the raw outputs for the transcript."""
+
+    devices: NmpDeviceList
+    paths: CorePathList
+    nmp_paths: NmpPathList | None = None
+    psp_latency: AdvancedValue | None = None
+    outputs: tuple[RawOutput, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostInputs:
+    host: str
+    ssh: SshHostData | None = None
+    ssh_error: str = ""
+    vcenter: VcHost | None = None
+    latency: HostLatency | None = None
+    perf_note: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class JoinedHost:
+    outcome: HostPaths
+    rows: tuple[PathRow, ...]
+    devices: tuple[DeviceInfo, ...]
+
+
+def _window(latency: HostLatency | None, counter: str, *names: str) -> LatencyWindow | None:
+    if latency is None:
+        return None
+    for name in names:
+        if name:
+            values = latency.get(counter, name)
+            if values is not None:
+                return LatencyWindow.of(values)
+    return None
+
+
+def _psp_enabled(value: AdvancedValue | None) -> bool | None:
+    if value is None or value.kind != OutputKind.OK or value.value is None:
+        return None
+    return value.value != 0
+
+
+def _ssh_problems(ssh: SshHostData | None, ssh_error: str) -> list[PathProblem]:
+    if ssh is None:
+        if not ssh_error:
+            return []
+        return [
+            PathProblem(
+                "ssh-unavailable",
+                Verdict.ERROR,
+                "SSH to the host failed: Round Robin sub-policy and the latency switch unknown",
+                "host",
+                ssh_error,
+            )
+        ]
+    out = []
+    for what, parsed in (
+        ("esxcli storage nmp device list", ssh.devices),
+        ("esxcli storage core path list", ssh.paths),
+    ):
+        if parsed.kind in (OutputKind.ERROR, OutputKind.UNRECOGNISED):
+            label = "unrecognised output" if parsed.kind == OutputKind.UNRECOGNISED else "error"
+            out.append(
+                PathProblem(
+                    "unrecognised-output"
+                    if parsed.kind == OutputKind.UNRECOGNISED
+                    else "ssh-error",
+                    Verdict.ERROR,
+                    f"{what}: {label}",
+                    "host",
+                    parsed.message,
+                )
+            )
+    return out
+
+
+def join_host(inputs: HostInputs) -> JoinedHost:
+    """Rows for one host from whatever sources answered; a host nobody could read gets one row."""
+    host, ssh, vc = inputs.host, inputs.ssh, inputs.vcenter
+    psp_enabled = _psp_enabled(ssh.psp_latency if ssh else None)
+    host_problems = _ssh_problems(ssh, inputs.ssh_error)
+    unreachable = vc is not None and vc.connection_state not in ("", "connected")
+    outcome = HostPaths(
+        host=host,
+        ok=ssh is not None and not host_problems,
+        error=inputs.ssh_error or "; ".join(p.evidence or p.text for p in host_problems),
+        psp_latency_policy_enabled=psp_enabled,
+        connection_state=vc.connection_state if vc else "",
+        perf_note=inputs.perf_note,
+        duration_s=inputs.duration_s,
+        outputs=ssh.outputs if ssh else (),
+    )
+    ssh_devices = {d.device: d for d in ssh.devices.devices} if ssh else {}
+    vc_devices = {d.device: d for d in vc.devices} if vc else {}
+    if (not ssh_devices and not vc_devices) and (inputs.ssh_error or unreachable):
+        reason = inputs.ssh_error or f"vCenter reports the host {vc.connection_state if vc else ''}"
+        if unreachable and inputs.ssh_error:
+            reason = f"{inputs.ssh_error} (vCenter: {vc.connection_state if vc else ''})"
+        row = PathRow(
+            host=host,
+            verdict=Verdict.ERROR,
+            error=reason,
+            problems=(PathProblem("host-unreachable", Verdict.ERROR, reason, "host"),),
+            psp_latency_policy_enabled=psp_enabled,
+        )
+        return JoinedHost(replace(outcome, ok=False, error=reason), (row,), ())
+    core_paths = ssh.paths.paths if ssh else ()
+    nmp_paths = ssh.nmp_paths.paths if ssh and ssh.nmp_paths else ()
+    rows: list[PathRow] = []
+    devices: list[DeviceInfo] = []
+    for device in list(dict.fromkeys([*ssh_devices, *vc_devices])):
+        sd, vd = ssh_devices.get(device), vc_devices.get(device)
+        rr = None
+        if sd is not None and sd.round_robin is not None:
+            s = sd.round_robin
+            rr = RoundRobin(s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
+        davg = _window(inputs.latency, DEVICE_LATENCY, device)
+        kavg = _window(inputs.latency, KERNEL_LATENCY, device)
+        base = PathRow(
+            host=host,
+            device=device,
+            display_name=(sd.display_name if sd else "") or (vd.display_name if vd else ""),
+            datastore=vd.datastore if vd else "",
+            satp=(sd.satp if sd else "") or (vd.satp if vd else ""),
+            psp=(sd.psp if sd else "") or (vd.psp if vd else ""),
+            rr=rr,
+            device_latency=davg,
+            kernel_latency=kavg,
+            psp_latency_policy_enabled=psp_enabled,
+            problems=tuple(host_problems),
+        )
+        working = set(sd.working_paths) if sd else set()
+        device_rows = _device_paths(
+            base,
+            [p for p in core_paths if p.device == device],
+            [p for p in nmp_paths if p.device == device],
+            vd,
+            working if sd else None,
+            inputs.latency,
+        )
+        rows.extend(device_rows)
+        devices.append(
+            DeviceInfo(
+                host=host,
+                device=device,
+                display_name=base.display_name,
+                datastore=base.datastore,
+                satp=base.satp,
+                psp=base.psp,
+                rr=rr,
+                paths=len(device_rows),
+                dead_paths=sum(1 for r in device_rows if r.state == "dead"),
+                working_paths=tuple(sorted(working)),
+                device_latency=davg,
+                kernel_latency=kavg,
+            )
+        )
+    return JoinedHost(outcome, tuple(rows), tuple(devices))
+
+
+def _device_paths(
+    base: PathRow,
+    core: list[CorePath],
+    nmp: list[NmpPath],
+    vd: VcDevice | None,
+    working: set[str] | None,
+    latency: HostLatency | None,
+) -> list[PathRow]:
+    vc_paths = list(vd.paths) if vd else []
+    nmp_by = {p.uid: p for p in nmp} | {p.runtime_name: p for p in nmp if p.runtime_name}
+    rows = []
+    used: set[int] = set()
+    for cp in core:
+        vp = _match_vc(cp, vc_paths, used)
+        np_ = nmp_by.get(cp.uid) or nmp_by.get(cp.runtime_name)
+        sources = ("ssh", "vcenter") if vp else ("ssh",)
+        rows.append(
+            _path_row(
+                base,
+                runtime=cp.runtime_name,
+                uid=cp.uid,
+                state=cp.state or (vp.state if vp else ""),
+                group_state=np_.group_state if np_ else "",
+                is_working=(cp.runtime_name in working)
+                if working is not None
+                else (vp.working if vp else None),
+                adapter=cp.adapter or (vp.adapter if vp else ""),
+                target=_target_of(cp) or (vp.target if vp else ""),
+                lun=cp.lun,
+                latency=latency,
+                names=(vp.name if vp else "", cp.uid, cp.runtime_name),
+                sources=sources,
+            )
+        )
+    for i, vp in enumerate(vc_paths):
+        if i in used:
+            continue
+        rows.append(
+            _path_row(
+                base,
+                runtime=vp.runtime_name,
+                uid=vp.name,
+                state=vp.state,
+                group_state="",
+                is_working=vp.working,
+                adapter=vp.adapter,
+                target=vp.target,
+                lun=_lun_of(vp.runtime_name),
+                latency=latency,
+                names=(vp.name, vp.runtime_name),
+                sources=("vcenter",),
+            )
+        )
+    return rows
+
+
+def _path_row(
+    base: PathRow,
+    *,
+    runtime: str,
+    uid: str,
+    state: str,
+    group_state: str,
+    is_working: bool | None,
+    adapter: str,
+    target: str,
+    lun: int | None,
+    latency: HostLatency | None,
+    names: tuple[str, ...],
+    sources: tuple[str, ...],
+) -> PathRow:
+    read = _window(latency, PATH_READ, *names)
+    write = _window(latency, PATH_WRITE, *names)
+    if read is not None or write is not None:
+        sources = (*sources, "perf")
+    return replace(
+        base,
+        path=runtime,
+        uid=uid,
+        state=state.lower(),
+        group_state=group_state,
+        working=is_working,
+        adapter=adapter,
+        target=target,
+        lun=lun,
+        read=read,
+        write=write,
+        sources=sources,
+    )
+
+
+def _match_vc(cp: CorePath, vc_paths: list[VcPath], used: set[int]) -> VcPath | None:
+    for key in ("uid", "runtime"):
+        for i, vp in enumerate(vc_paths):
+            if i in used:
+                continue
+            hit = (
+                vp.name == cp.uid
+                if key == "uid"
+                else (bool(cp.runtime_name) and cp.runtime_name in (vp.runtime_name, vp.name))
+            )
+            if hit:
+                used.add(i)
+                return vp
+    return None
+
+
+def _target_of(cp: CorePath) -> str:
+    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`."""
+    ident = cp.target_identifier
+    if "," in ident:
+        parts = ident.split(",")
+        iqn = next((p for p in parts if p.startswith(("iqn.", "eui.", "naa."))), "")
+        if iqn:
+            return iqn
+    if ident:
+        return ident
+    return f"T{cp.target}" if cp.target else ""
+
+
+def _lun_of(runtime: str) -> int | None:
+    tail = runtime.rsplit(":L", 1)
+    return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else None

@@ -1,0 +1,241 @@
+"""Multipath state and storage latency from vCenter: one PropertyCollector call, one QueryPerf per host.
+
+`config.storageDevice` of every host (multipath LUNs, SCSI disks, HBAs) and every datastore's
+VMFS extents come back in one `RetrievePropertiesEx`. Latency comes from realtime counters
+(20 s samples): `storagePath.totalReadLatency/totalWriteLatency` per path (instance = path
+name, the UID) and `disk.deviceLatency/kernelLatency` per device (instance = canonical name),
+all asked in one `QueryPerf` per host with instance `*`. Counter ids differ between vCenters,
+so they are looked up by name once per connection. The NMP Round Robin sub-policy is not in
+the API (only the PSP name is), so it comes from the hosts over SSH.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+PATH_READ = "storagePath.totalReadLatency.average"
+PATH_WRITE = "storagePath.totalWriteLatency.average"
+DEVICE_LATENCY = "disk.deviceLatency.average"
+KERNEL_LATENCY = "disk.kernelLatency.average"
+COUNTERS = (PATH_READ, PATH_WRITE, DEVICE_LATENCY, KERNEL_LATENCY)
+REALTIME_INTERVAL_S = 20
+
+_KEY_RUNTIME = re.compile(r"(vmhba\d+:C\d+:T\d+:L\d+)$")
+
+
+@dataclass(frozen=True)
+class VcPath:
+    name: str  # HostMultipathInfoPath.name: the path UID in practice (perf instance)
+    runtime_name: str = ""  # from the key when it ends in vmhbaN:C:T:L ([R] key form)
+    state: str = ""
+    working: bool | None = None
+    adapter: str = ""
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class VcDevice:
+    device: str
+    display_name: str = ""
+    psp: str = ""
+    satp: str = ""
+    datastore: str = ""
+    paths: tuple[VcPath, ...] = ()
+
+
+@dataclass(frozen=True)
+class VcHost:
+    name: str
+    connection_state: str = ""
+    devices: tuple[VcDevice, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostLatency:
+    """Samples (ms, oldest first; -1 = no sample) per perf instance, per counter name."""
+
+    series: dict[str, dict[str, tuple[float, ...]]]
+    sample_count: int = 0
+
+    def get(self, counter: str, instance: str) -> tuple[float, ...] | None:
+        return self.series.get(counter, {}).get(instance)
+
+
+def read_multipath(content: Any) -> tuple[tuple[VcHost, ...], dict[str, Any]]:
+    """Blocking (run via `vim.call`): every host's multipath LUNs, and host name -> HostSystem."""
+    from pyVmomi import vim, vmodl
+
+    views = [
+        content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
+        for kind in (vim.HostSystem, vim.Datastore)
+    ]
+    try:
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[_view_object_spec(v, vim, vmodl) for v in views],
+            propSet=[
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.HostSystem,
+                    pathSet=["name", "runtime.connectionState", "config.storageDevice"],
+                ),
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.Datastore, pathSet=["name", "info"]
+                ),
+            ],
+        )
+        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
+    finally:
+        for v in views:
+            v.DestroyView()
+    datastores: dict[str, str] = {}
+    hosts: list[tuple[str, str, Any]] = []
+    refs: dict[str, Any] = {}
+    for obj in objects:
+        props = {p.name: p.val for p in obj.propSet or []}
+        if isinstance(obj.obj, vim.HostSystem):
+            name = str(props.get("name", obj.obj._moId))
+            refs[name] = obj.obj
+            hosts.append(
+                (
+                    name,
+                    str(props.get("runtime.connectionState", "")),
+                    props.get("config.storageDevice"),
+                )
+            )
+            continue
+        vmfs = getattr(props.get("info"), "vmfs", None)
+        for extent in getattr(vmfs, "extent", None) or []:
+            disk = str(getattr(extent, "diskName", "") or "")
+            if disk:
+                datastores.setdefault(disk, str(props.get("name", "")))
+    out = tuple(
+        VcHost(name, state, devices_from_storage(storage, datastores))
+        for name, state, storage in sorted(hosts)
+    )
+    return out, refs
+
+
+def devices_from_storage(storage: Any, datastores: dict[str, str]) -> tuple[VcDevice, ...]:
+    """The NMP devices of one `HostStorageDeviceInfo` (HPP devices are not in multipathInfo)."""
+    if storage is None:
+        return ()
+    luns = {str(getattr(lun, "key", "")): lun for lun in getattr(storage, "scsiLun", None) or []}
+    hbas = {
+        str(getattr(h, "key", "")): str(getattr(h, "device", ""))
+        for h in getattr(storage, "hostBusAdapter", None) or []
+    }
+    multipath = getattr(storage, "multipathInfo", None)
+    devices = []
+    for unit in getattr(multipath, "lun", None) or []:
+        scsi = luns.get(str(getattr(unit, "lun", "")))
+        canonical = str(getattr(scsi, "canonicalName", "") or getattr(unit, "id", ""))
+        paths = []
+        for p in getattr(unit, "path", None) or []:
+            key_match = _KEY_RUNTIME.search(str(getattr(p, "key", "") or ""))
+            name = str(getattr(p, "name", "") or "")
+            runtime = key_match.group(1) if key_match else ""
+            if not runtime and _KEY_RUNTIME.fullmatch(name):
+                runtime = name
+            paths.append(
+                VcPath(
+                    name=name,
+                    runtime_name=runtime,
+                    state=str(getattr(p, "state", "") or getattr(p, "pathState", "") or ""),
+                    working=getattr(p, "isWorkingPath", None),
+                    adapter=hbas.get(str(getattr(p, "adapter", "")), ""),
+                    target=_transport_target(getattr(p, "transport", None)),
+                )
+            )
+        devices.append(
+            VcDevice(
+                device=canonical,
+                display_name=str(getattr(scsi, "displayName", "") or ""),
+                psp=str(getattr(getattr(unit, "policy", None), "policy", "") or ""),
+                satp=str(
+                    getattr(getattr(unit, "storageArrayTypePolicy", None), "policy", "") or ""
+                ),
+                datastore=datastores.get(canonical, ""),
+                paths=tuple(paths),
+            )
+        )
+    return tuple(devices)
+
+
+def _transport_target(transport: Any) -> str:
+    for attr in ("iScsiName", "portWorldWideName"):
+        value = getattr(transport, attr, None)
+        if value:
+            return f"{value:x}" if isinstance(value, int) else str(value)
+    return ""
+
+
+def counter_ids(content: Any) -> dict[str, int]:
+    """Blocking: `group.name.rollup` -> counter id for the counters this pane reads."""
+    wanted = set(COUNTERS)
+    out: dict[str, int] = {}
+    for c in content.perfManager.perfCounter or []:
+        name = f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}"
+        if name in wanted:
+            out[name] = int(c.key)
+    return out
+
+
+def query_host_latency(content: Any, host: Any, ids: dict[str, int], samples: int) -> HostLatency:
+    """Blocking: every path's and device's latency counters of one host in one QueryPerf."""
+    from pyVmomi import vim
+
+    metric_ids = [vim.PerformanceManager.MetricId(counterId=i, instance="*") for i in ids.values()]
+    spec = vim.PerformanceManager.QuerySpec(
+        entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
+    )
+    return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+
+
+def query_path_latency(
+    content: Any, host: Any, ids: dict[str, int], instance: str, samples: int
+) -> HostLatency:
+    """Blocking: one path's read and write latency alone (the per-path way, for comparison)."""
+    from pyVmomi import vim
+
+    metric_ids = [
+        vim.PerformanceManager.MetricId(counterId=ids[name], instance=instance)
+        for name in (PATH_READ, PATH_WRITE)
+        if name in ids
+    ]
+    spec = vim.PerformanceManager.QuerySpec(
+        entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
+    )
+    return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+
+
+def _latency_of(metrics: list[Any], ids: dict[str, int]) -> HostLatency:
+    names = {v: k for k, v in ids.items()}
+    series: dict[str, dict[str, tuple[float, ...]]] = {}
+    count = 0
+    for em in metrics:
+        count = max(count, len(getattr(em, "sampleInfo", None) or []))
+        for s in getattr(em, "value", None) or []:
+            name = names.get(int(s.id.counterId))
+            if name is None:
+                continue
+            values = tuple(float(v) for v in (getattr(s, "value", None) or []))
+            series.setdefault(name, {})[str(s.id.instance or "")] = values
+    return HostLatency(series, count)
+
+
+def _view_object_spec(view: Any, vim: Any, vmodl: Any) -> Any:
+    traverse = vmodl.query.PropertyCollector.TraversalSpec(
+        name="view", path="view", skip=False, type=vim.view.ContainerView
+    )
+    return vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traverse])
+
+
+def _retrieve_all(collector: Any, spec: Any, vmodl: Any) -> list[Any]:
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1000)
+    result = collector.RetrievePropertiesEx([spec], options)
+    objects = list(result.objects) if result else []
+    while result and result.token:
+        result = collector.ContinueRetrievePropertiesEx(result.token)
+        objects.extend(result.objects or [])
+    return objects

@@ -1,0 +1,261 @@
+"""Verdicts on joined path rows: what is broken on its own, and what differs from its siblings.
+
+Siblings are the other paths of the same device on the same host (latency outliers) and the
+same device on other hosts (path count, PSP, Round Robin sub-policy); the latency switch
+`/Misc/EnablePSPLatencyPolicy` is compared between hosts. Latency verdicts use p50 of the
+window for path outliers and p95 for device thresholds, so one slow command cannot trip them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from statistics import median
+
+from vconsole.models.paths import (
+    DeviceInfo,
+    HostPaths,
+    LatencyWindow,
+    PathProblem,
+    PathRow,
+    Thresholds,
+    Verdict,
+    worst,
+)
+
+RR = "VMW_PSP_RR"
+
+
+def _fmt(ms: float) -> str:
+    return f"{ms:.1f}".rstrip("0").rstrip(".") + " ms"
+
+
+def judge(
+    rows: Sequence[PathRow],
+    devices: Sequence[DeviceInfo],
+    hosts: Sequence[HostPaths],
+    thresholds: Thresholds,
+) -> tuple[tuple[PathRow, ...], tuple[DeviceInfo, ...]]:
+    """Rows and devices with problems and verdicts filled in."""
+    device_problems = _device_problems(devices, hosts, thresholds)
+    host_problems = _host_problems(hosts)
+    by_device: dict[tuple[str, str], list[PathRow]] = {}
+    for row in rows:
+        if row.device:
+            by_device.setdefault((row.host, row.device), []).append(row)
+    judged: list[PathRow] = []
+    for row in rows:
+        problems = list(row.problems)
+        if row.device:
+            problems += _path_problems(row, by_device[(row.host, row.device)], thresholds)
+            problems += device_problems.get((row.host, row.device), [])
+            problems += host_problems.get(row.host, [])
+        verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
+        if row.error:
+            verdict = Verdict.ERROR
+        judged.append(replace(row, problems=tuple(problems), verdict=verdict))
+    out_devices = []
+    for d in devices:
+        mine = [r for r in judged if r.host == d.host and r.device == d.device]
+        problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
+        out_devices.append(
+            replace(
+                d,
+                problems=tuple(problems),
+                verdict=worst([r.verdict for r in mine]) if mine else Verdict.OK,
+            )
+        )
+    return tuple(judged), tuple(out_devices)
+
+
+def _path_problems(
+    row: PathRow, siblings: list[PathRow], thresholds: Thresholds
+) -> list[PathProblem]:
+    out = []
+    if row.state == "dead" or row.group_state == "dead":
+        out.append(
+            PathProblem("path-dead", Verdict.CRITICAL, f"path {row.path or row.uid} is dead")
+        )
+    elif row.state == "disabled":
+        out.append(PathProblem("path-disabled", Verdict.INFO, "path disabled by an administrator"))
+    elif row.state in ("unknown", "unavailable") or row.group_state == "unavailable":
+        out.append(
+            PathProblem(
+                "path-unknown", Verdict.WARNING, f"path state {row.state or row.group_state}"
+            )
+        )
+    slow = _slow_path(row, siblings, thresholds)
+    if slow is not None:
+        out.append(slow)
+    return out
+
+
+def _slow_path(row: PathRow, siblings: list[PathRow], t: Thresholds) -> PathProblem | None:
+    worst_finding: tuple[float, str, str] | None = None
+    for kind in ("read", "write"):
+        mine: LatencyWindow | None = getattr(row, kind)
+        others = [
+            getattr(s, kind).p50
+            for s in siblings
+            if s is not row
+            and getattr(s, kind) is not None
+            and s.state == "active"
+            and s.working is not False
+        ]
+        if mine is None or not others:
+            continue
+        base = median(others)
+        if mine.p50 >= t.slow_path_ratio * max(base, 0.5) and mine.p50 - base >= t.slow_path_min_ms:
+            excess = mine.p50 - base
+            if worst_finding is None or excess > worst_finding[0]:
+                text = (
+                    f"{kind} latency p50 {_fmt(mine.p50)} vs {_fmt(base)} on "
+                    f"{len(others)} sibling path(s)"
+                )
+                evidence = f"{kind} p50/p95/max {_fmt(mine.p50)}/{_fmt(mine.p95)}/{_fmt(mine.max)}"
+                worst_finding = (excess, text, evidence)
+    if worst_finding is None:
+        return None
+    return PathProblem("path-slow", Verdict.WARNING, worst_finding[1], "path", worst_finding[2])
+
+
+def _majority(values: list[str]) -> tuple[str, int] | None:
+    counted = Counter(v for v in values if v).most_common()
+    if not counted or (len(counted) > 1 and counted[0][1] == counted[1][1]):
+        return None
+    return counted[0]
+
+
+def _device_problems(
+    devices: Sequence[DeviceInfo], hosts: Sequence[HostPaths], t: Thresholds
+) -> dict[tuple[str, str], list[PathProblem]]:
+    by_device: dict[str, list[DeviceInfo]] = {}
+    for d in devices:
+        by_device.setdefault(d.device, []).append(d)
+    by_satp: dict[str, list[DeviceInfo]] = {}
+    for d in devices:
+        by_satp.setdefault(d.satp, []).append(d)
+    enabled = {h.host: h.psp_latency_policy_enabled for h in hosts}
+    out: dict[tuple[str, str], list[PathProblem]] = {}
+    for d in devices:
+        problems: list[PathProblem] = []
+        peers = [p for p in by_device[d.device] if p.host != d.host]
+        most = max((p.paths for p in peers), default=0)
+        if peers and d.paths < most:
+            where = next(p.host for p in peers if p.paths == most)
+            problems.append(
+                PathProblem(
+                    "paths-missing",
+                    Verdict.WARNING,
+                    f"{d.paths} path(s) here, {most} on {where}",
+                    "device",
+                )
+            )
+        psp_peers = peers or [p for p in by_satp.get(d.satp, []) if p is not d]
+        majority = _majority([p.psp for p in psp_peers])
+        if d.psp and majority and majority[0] == RR and d.psp != RR:
+            problems.append(
+                PathProblem(
+                    "psp-not-rr",
+                    Verdict.WARNING,
+                    f"{d.psp} here while {majority[1]} "
+                    f"{'host(s)' if peers else 'other device(s) of ' + d.satp} use {RR}",
+                    "device",
+                )
+            )
+        if d.rr is not None and d.rr.type == "iops" and d.rr.iops == 1000:
+            problems.append(
+                PathProblem(
+                    "rr-iops-1000",
+                    Verdict.WARNING,
+                    "Round Robin switches paths every 1000 I/Os (the default): "
+                    "arrays usually recommend iops=1 or the latency sub-policy",
+                    "device",
+                    "policy=iops,iops=1000",
+                )
+            )
+        rr_problem = _rr_type_problem(d, by_device[d.device])
+        if rr_problem is not None:
+            problems.append(rr_problem)
+        if d.rr_type == "latency" and enabled.get(d.host) is False:
+            problems.append(
+                PathProblem(
+                    "latency-policy-off",
+                    Verdict.WARNING,
+                    "set to the latency sub-policy but the host has "
+                    "/Misc/EnablePSPLatencyPolicy = 0",
+                    "device",
+                )
+            )
+        problems += _threshold_problems(d, t)
+        if problems:
+            out[(d.host, d.device)] = problems
+    return out
+
+
+def _rr_type_problem(d: DeviceInfo, same_device: list[DeviceInfo]) -> PathProblem | None:
+    """The sub-policy of this device differs from the other hosts' (the majority, or any on a tie)."""
+    if d.psp != RR or not d.rr_type:
+        return None
+    types = [p.rr_type for p in same_device if p.psp == RR and p.rr_type]
+    counted = Counter(types).most_common()
+    if len(counted) < 2:
+        return None
+    tie = counted[0][1] == counted[1][1]
+    if not tie and counted[0][0] == d.rr_type:
+        return None
+    others = Counter(
+        p.rr_type for p in same_device if p.host != d.host and p.psp == RR and p.rr_type
+    )
+    elsewhere = ", ".join(
+        f"by {t} on {n} other host(s)" for t, n in others.items() if t != d.rr_type
+    )
+    return PathProblem(
+        "rr-type-differs",
+        Verdict.WARNING,
+        f"Round Robin by {d.rr_type} here, {elsewhere}",
+        "device",
+    )
+
+
+def _threshold_problems(d: DeviceInfo, t: Thresholds) -> list[PathProblem]:
+    out = []
+    for code, window, limit, label in (
+        ("davg-high", d.device_latency, t.davg_ms, "device latency (DAVG)"),
+        ("kavg-high", d.kernel_latency, t.kavg_ms, "kernel latency (KAVG)"),
+    ):
+        if window is not None and window.p95 > limit:
+            out.append(
+                PathProblem(
+                    code,
+                    Verdict.WARNING,
+                    f"{label} p95 {_fmt(window.p95)} over {_fmt(limit)}",
+                    "device",
+                    f"p50/p95/max {_fmt(window.p50)}/{_fmt(window.p95)}/{_fmt(window.max)}",
+                )
+            )
+    return out
+
+
+def _host_problems(hosts: Sequence[HostPaths]) -> dict[str, list[PathProblem]]:
+    out: dict[str, list[PathProblem]] = {}
+    on = [h.host for h in hosts if h.psp_latency_policy_enabled is True]
+    for h in hosts:
+        problems = []
+        if h.psp_latency_policy_enabled is False and on:
+            problems.append(
+                PathProblem(
+                    "latency-policy-disabled",
+                    Verdict.WARNING,
+                    f"/Misc/EnablePSPLatencyPolicy = 0 here, 1 on {len(on)} other host(s)",
+                    "host",
+                )
+            )
+        if h.perf_note:
+            problems.append(
+                PathProblem("no-latency", Verdict.INFO, f"no latency: {h.perf_note}", "host")
+            )
+        if problems:
+            out[h.host] = problems
+    return out
