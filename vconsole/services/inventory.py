@@ -1,0 +1,268 @@
+"""The inventory service: every vCenter of the profile merged into one set of typed rows.
+
+Pure (no textual): `vconsole inventory` calls `load()`; the pane calls `run()`, which loads
+through the update stream and then stays live. Answers are parsed as they arrive, so the first
+rows are usable long before the last page. A vCenter that drops keeps its rows, marked stale,
+and is retried with backoff; the resync after a reconnect removes what disappeared meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from vconsole.models.inventory import (
+    InventoryRow,
+    LoadState,
+    ObjectDetails,
+    ObjectKind,
+    VcenterStatus,
+)
+from vconsole.services.inventory_specs import (
+    ALL_SPECS,
+    ALL_TYPES,
+    STRUCTURE_SPECS,
+    STRUCTURE_TYPES,
+    VM_SPECS,
+    VM_TYPES,
+)
+from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.vim.soap import PropertySpec
+
+RECONNECT_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+_NEEDS_VMS = {ObjectKind.VM, ObjectKind.HOST, ObjectKind.CLUSTER}
+
+
+@dataclass(frozen=True)
+class InventoryUpdate:
+    """What changed: rows to add or replace, keys of rows to drop, and a vCenter's new status."""
+
+    upserts: tuple[InventoryRow, ...] = ()
+    removed: tuple[str, ...] = ()
+    status: VcenterStatus | None = None
+
+
+UpdateListener = Callable[[InventoryUpdate], None]
+
+
+class _Arrivals:
+    """Applies streamed changes as they arrive and notes when the first ones came."""
+
+    def __init__(
+        self,
+        store: VcenterInventory,
+        emit: UpdateListener,
+        forward: Callable[[RowDelta, UpdateListener | None], None],
+    ) -> None:
+        self.store = store
+        self.emit = emit
+        self.forward = forward
+        self.started = time.monotonic()
+        self.first_s: float | None = None
+
+    def __call__(self, changes: list[Any]) -> None:
+        if self.first_s is None:
+            self.first_s = time.monotonic() - self.started
+        self.forward(self.store.apply(changes), self.emit)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", "") or exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+class InventoryService:
+    """Loads and watches the inventory of `vcenters` (default: every vcenter target)."""
+
+    def __init__(
+        self,
+        manager: Any,
+        vcenters: Sequence[str] | None = None,
+        *,
+        page_size: int = 1000,
+        watch_wait_s: int = 20,
+        reconnect_delays_s: Sequence[float] = RECONNECT_DELAYS_S,
+    ) -> None:
+        self.manager = manager
+        names = list(vcenters) if vcenters is not None else manager.profile.names("vcenter")
+        self.vcenters: list[str] = names
+        self.page_size = page_size
+        self.watch_wait_s = watch_wait_s
+        self.reconnect_delays_s = tuple(reconnect_delays_s) or (1.0,)
+        self.stores = {name: VcenterInventory(name) for name in names}
+        self.statuses = {name: VcenterStatus(name, LoadState.CONNECTING) for name in names}
+
+    # -- reading what is known ----------------------------------------------------------------
+    def rows(self, kind: ObjectKind | None = None) -> list[InventoryRow]:
+        """Every known row (of one kind), vCenters in profile order."""
+        out: list[InventoryRow] = []
+        for name in self.vcenters:
+            rows = self.stores[name].rows.values()
+            out.extend(r for r in rows if kind is None or r.kind == kind)
+        return out
+
+    def row(self, key: str) -> InventoryRow | None:
+        vcenter, _, moid = key.partition("/")
+        store = self.stores.get(vcenter)
+        return store.rows.get(moid) if store else None
+
+    def object_type(self, key: str) -> str:
+        """The vim type of a row's object (VirtualMachine, HostSystem, ...)."""
+        vcenter, _, moid = key.partition("/")
+        store = self.stores.get(vcenter)
+        obj = store.objects.get(moid) if store else None
+        return obj.type if obj else ""
+
+    def stale(self) -> set[str]:
+        return {name for name, status in self.statuses.items() if status.stale}
+
+    def _set_status(
+        self, name: str, state: LoadState, emit: UpdateListener | None, **changes: Any
+    ) -> VcenterStatus:
+        old = self.statuses[name]
+        keep_error = state not in (LoadState.LIVE, LoadState.LOADING)
+        status = replace(
+            old,
+            state=state,
+            objects=len(self.stores[name].objects),
+            error=old.error if keep_error else "",
+        )
+        status = replace(status, **changes)
+        self.statuses[name] = status
+        if emit is not None:
+            emit(InventoryUpdate(status=status))
+        return status
+
+    @staticmethod
+    def _emit(delta: RowDelta, emit: UpdateListener | None) -> None:
+        if emit is not None and delta:
+            emit(InventoryUpdate(tuple(delta.upserts.values()), tuple(delta.removed)))
+
+    # -- one-shot load (CLI) ------------------------------------------------------------------
+    async def load(
+        self,
+        kinds: Iterable[ObjectKind] | None = None,
+        on_update: UpdateListener | None = None,
+    ) -> list[VcenterStatus]:
+        """Read every vCenter once, concurrently; a failing vCenter keeps what arrived (stale)."""
+        wanted = set(kinds) if kinds is not None else set(ObjectKind)
+        with_vms = bool(wanted & _NEEDS_VMS)
+        await asyncio.gather(*(self._load_one(n, with_vms, on_update) for n in self.vcenters))
+        return [self.statuses[n] for n in self.vcenters]
+
+    async def _load_one(
+        self, name: str, with_vms: bool, emit: UpdateListener | None, reraise: bool = False
+    ) -> None:
+        from vconsole.vim.collector import PropertyReader
+
+        store = self.stores[name]
+        started = time.monotonic()
+        first: float | None = None
+        self._set_status(name, LoadState.CONNECTING, emit)
+        try:
+            conn = await self.manager.vim(name)
+            self._set_status(name, LoadState.LOADING, emit)
+            reader = PropertyReader(conn)
+            passes: list[tuple[Sequence[str], Sequence[PropertySpec]]] = [
+                (STRUCTURE_TYPES, STRUCTURE_SPECS)
+            ]
+            if with_vms:
+                passes.append((VM_TYPES, VM_SPECS))
+            for types, specs in passes:
+                async for batch in reader.stream(types, specs, self.page_size):
+                    if first is None:
+                        first = time.monotonic() - started
+                    self._emit(store.add(batch), emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            state = LoadState.STALE if store.objects else LoadState.FAILED
+            self._set_status(name, state, emit, error=_error_text(exc), first_rows_s=first)
+            if reraise:
+                raise
+            return
+        self._set_status(
+            name,
+            LoadState.LIVE,
+            emit,
+            load_s=time.monotonic() - started,
+            first_rows_s=first,
+        )
+
+    # -- live (the pane) ----------------------------------------------------------------------
+    async def run(self, on_update: UpdateListener) -> None:
+        """Load every vCenter through its update stream and apply changes until cancelled."""
+        tasks = [asyncio.ensure_future(self._watch_one(n, on_update)) for n in self.vcenters]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _watch_one(self, name: str, emit: UpdateListener) -> None:
+        from vconsole.vim.collector import PropertyReader, UpdateStream
+
+        store = self.stores[name]
+        failures = 0
+        while True:
+            stream: UpdateStream | None = None
+            started = time.monotonic()
+            arrived = _Arrivals(store, emit, self._emit)
+            try:
+                if not store.objects:
+                    # first rows through the paged read: sooner than the stream's full state
+                    await self._load_one(name, True, emit, reraise=True)
+                conn = await self.manager.vim(name)
+                stream = UpdateStream(PropertyReader(conn), self.watch_wait_s)
+                await stream.start(ALL_TYPES, ALL_SPECS)
+                if self.statuses[name].state != LoadState.LIVE:
+                    self._set_status(name, LoadState.LOADING, emit)
+                store.begin_resync()
+                while (await stream.next(arrived)).truncated:
+                    pass
+                self._emit(store.end_resync(), emit)
+                if self.statuses[name].state != LoadState.LIVE:
+                    self._set_status(
+                        name,
+                        LoadState.LIVE,
+                        emit,
+                        load_s=time.monotonic() - started,
+                        first_rows_s=arrived.first_s,
+                        error="",
+                    )
+                failures = 0
+                while True:
+                    batch = await stream.next()
+                    self._emit(store.apply(batch.changes), emit)
+            except asyncio.CancelledError:
+                if stream is not None:
+                    await asyncio.shield(stream.close())
+                raise
+            except Exception as exc:
+                state = LoadState.STALE if store.objects else LoadState.FAILED
+                self._set_status(name, state, emit, error=_error_text(exc))
+                if stream is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(stream.close(), 2)
+                delay = self.reconnect_delays_s[min(failures, len(self.reconnect_delays_s) - 1)]
+                failures += 1
+                await asyncio.sleep(delay)
+
+    # -- details (low volume, pyVmomi) --------------------------------------------------------
+    async def details(self, key: str, max_events: int = 15) -> ObjectDetails:
+        """Key properties, recent events and tasks of one object."""
+        from vconsole.services.inventory_details import fetch_details
+
+        row = self.row(key)
+        if row is None:
+            raise KeyError(f"no inventory object {key!r}")
+        conn = await self.manager.vim(row.vcenter)
+        vim_type = self.object_type(key)
+        return await conn.call(fetch_details, conn, row, vim_type, max_events, what="details")

@@ -1,0 +1,146 @@
+"""The details view of one object: a few more properties, recent events and recent tasks.
+
+Low volume, so plain pyVmomi; runs in the session manager's executor. Each part may fail on
+its own (no permission to read events, a task list the server does not keep); the failure is
+listed in `errors` and the rest still shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
+
+EXTRA_PATHS = {
+    "VirtualMachine": (
+        "config.uuid",
+        "config.instanceUuid",
+        "config.version",
+        "summary.config.vmPathName",
+        "guest.hostName",
+        "guest.guestState",
+        "runtime.bootTime",
+        "summary.overallStatus",
+    ),
+    "HostSystem": (
+        "summary.config.product.fullName",
+        "summary.hardware.vendor",
+        "summary.hardware.model",
+        "summary.hardware.cpuModel",
+        "runtime.bootTime",
+        "summary.overallStatus",
+    ),
+    "ClusterComputeResource": ("summary.overallStatus",),
+    "Datastore": ("summary.url", "summary.maintenanceMode", "overallStatus"),
+    "DistributedVirtualPortgroup": ("key", "config.numPorts", "overallStatus"),
+    "Network": ("overallStatus",),
+}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "_moId"):
+        return str(getattr(value, "name", value._moId))
+    return str(value)
+
+
+def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, str]:
+    from pyVmomi import vmodl
+
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=mo, skip=False)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(mo), pathSet=list(paths))],
+    )
+    result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+    out: dict[str, str] = {}
+    for content in getattr(result, "objects", None) or []:
+        for prop in content.propSet or []:
+            out[prop.name] = str(prop.val)
+        for missing in content.missingSet or []:
+            out[missing.path] = f"({type(missing.fault).__name__})"
+    return out
+
+
+def _events(content: Any, mo: Any, limit: int) -> list[EventLine]:
+    from pyVmomi import vim
+
+    spec = vim.event.EventFilterSpec(
+        entity=vim.event.EventFilterSpec.ByEntity(entity=mo, recursion="self"),
+        maxCount=limit,
+    )
+    events = content.eventManager.QueryEvents(spec) or []
+    lines = [
+        EventLine(
+            time=e.createdTime.isoformat(timespec="seconds") if e.createdTime else "",
+            kind=type(e).__name__.rpartition(".")[2],
+            text=str(e.fullFormattedMessage or ""),
+            user=str(e.userName or ""),
+        )
+        for e in events
+    ]
+    lines.sort(key=lambda line: line.time, reverse=True)
+    return lines[:limit]
+
+
+def _tasks(content: Any, mo: Any, limit: int) -> list[EventLine]:
+    from pyVmomi import vmodl
+
+    recent = list(content.taskManager.recentTask or [])
+    if not recent:
+        return []
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=t, skip=False) for t in recent],
+        propSet=[
+            vmodl.query.PropertyCollector.PropertySpec(type=type(recent[0]), pathSet=["info"])
+        ],
+    )
+    result = content.propertyCollector.RetrievePropertiesEx(
+        [spec], vmodl.query.PropertyCollector.RetrieveOptions()
+    )
+    lines = []
+    for item in getattr(result, "objects", None) or []:
+        info = next((p.val for p in item.propSet or [] if p.name == "info"), None)
+        if info is None or info.entity is None or info.entity._moId != mo._moId:
+            continue
+        user = getattr(info.reason, "userName", "") if info.reason else ""
+        lines.append(
+            EventLine(
+                time=info.queueTime.isoformat(timespec="seconds") if info.queueTime else "",
+                kind="task",
+                text=str(info.descriptionId or info.name or ""),
+                user=str(user or ""),
+                state=str(info.state or ""),
+            )
+        )
+    lines.sort(key=lambda line: line.time, reverse=True)
+    return lines[:limit]
+
+
+def fetch_details(conn: Any, row: InventoryRow, vim_type: str, limit: int) -> ObjectDetails:
+    """Runs in the executor (through `VimConnection.call`)."""
+    from pyVmomi import vim
+
+    stub = conn.si._stub
+    content = conn.content
+    mo_class = getattr(vim, vim_type, None) or vim.ManagedEntity
+    mo = mo_class(row.moid, stub)
+    properties = [(k, "" if v is None else str(v)) for k, v in row.as_json().items()]
+    errors: list[str] = []
+    paths = EXTRA_PATHS.get(vim_type, ())
+    if paths:
+        try:
+            properties.extend(sorted(_properties(mo, paths, content.propertyCollector).items()))
+        except Exception as exc:
+            errors.append(f"properties: {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
+    events: list[EventLine] = []
+    tasks: list[EventLine] = []
+    try:
+        events = _events(content, mo, limit)
+    except Exception as exc:
+        errors.append(f"events: {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
+    try:
+        tasks = _tasks(content, mo, limit)
+    except Exception as exc:
+        errors.append(f"tasks: {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
+    return ObjectDetails(row, tuple(properties), tuple(events), tuple(tasks), tuple(errors))

@@ -1,0 +1,403 @@
+"""One vCenter's inventory as the console knows it: raw properties in, typed rows out.
+
+Objects arrive as property maps (first load, then updates); rows are derived from them and
+from their neighbours (a VM's host and cluster names, a host's VM count), and only the rows a
+change touches are derived again. A full resync (after a reconnect) removes what did not come
+back. Properties the account may not read (NoPermission) are kept as `denied` on the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vconsole.models.inventory import (
+    ClusterRow,
+    DatastoreRow,
+    HostRow,
+    InventoryRow,
+    NetworkRow,
+    VmRow,
+)
+from vconsole.vim.parser import MissingProperty, ObjectChange, ObjectProperties
+from vconsole.vim.soap import MoRef
+
+DENIED_FAULTS = frozenset(("NoPermission", "NotAuthenticated", "NoPermissionFault"))
+NETWORK_TYPES = {
+    "Network": "standard portgroup",
+    "DistributedVirtualPortgroup": "distributed portgroup",
+    "OpaqueNetwork": "opaque network",
+}
+GIB = 1024**3
+
+
+@dataclass
+class RawObject:
+    type: str
+    props: dict[str, Any]
+    denied: tuple[str, ...] = ()
+
+
+@dataclass
+class RowDelta:
+    """Rows to add or replace, and keys of rows to drop, after one batch."""
+
+    upserts: dict[str, InventoryRow] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.upserts or self.removed)
+
+    def merge(self, other: RowDelta) -> None:
+        for key in other.upserts:
+            self.removed.discard(key)
+        self.upserts.update(other.upserts)
+        for key in other.removed:
+            self.upserts.pop(key, None)
+        self.removed |= other.removed
+
+
+def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
+    return tuple(m.path for m in missing if m.fault in DENIED_FAULTS)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _pct(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100.0 * part / whole, 1)
+
+
+def vlan_text(port_config: Any) -> str:
+    """VLAN of a distributed portgroup from its default port config (id, trunk ranges, PVLAN)."""
+    if not isinstance(port_config, dict):
+        return ""
+    vlan = port_config.get("vlan")
+    if not isinstance(vlan, dict):
+        return ""
+    if "pvlanId" in vlan:
+        return f"pvlan {vlan['pvlanId']}"
+    ids = vlan.get("vlanId")
+    if isinstance(ids, (str, int)):
+        return str(ids)
+    ranges = ids if isinstance(ids, list) else [ids] if isinstance(ids, dict) else []
+    parts = []
+    for r in ranges:
+        if isinstance(r, dict):
+            start, end = r.get("start"), r.get("end")
+            parts.append(str(start) if start == end else f"{start}-{end}")
+    return "trunk " + ",".join(parts) if parts else ""
+
+
+class VcenterInventory:
+    """The objects and rows of one vCenter."""
+
+    def __init__(self, vcenter: str) -> None:
+        self.vcenter = vcenter
+        self.objects: dict[str, RawObject] = {}
+        self.rows: dict[str, InventoryRow] = {}
+        self._vms_by_host: dict[str, set[str]] = {}
+        self._vm_host: dict[str, str] = {}
+        self._dc_cache: dict[str, tuple[str, str]] = {}
+        self._hosts: set[str] = set()
+        self._resync_unseen: set[str] | None = None
+
+    # -- lookups ----------------------------------------------------------------------------
+    def _name(self, moid: str) -> str:
+        obj = self.objects.get(moid)
+        if obj is None:
+            return ""
+        return str(obj.props.get("name") or moid)
+
+    def _parent(self, moid: str) -> str:
+        obj = self.objects.get(moid)
+        parent = obj.props.get("parent") if obj is not None else None
+        return parent.value if isinstance(parent, MoRef) else ""
+
+    def datacenter_of(self, moid: str) -> tuple[str, str]:
+        """(datacenter moid, name) above an object, walking parents; cached."""
+        cached = self._dc_cache.get(moid)
+        if cached is not None:
+            return cached
+        seen: set[str] = set()
+        current = moid
+        found = ("", "")
+        while current and current not in seen:
+            seen.add(current)
+            obj = self.objects.get(current)
+            if obj is None:
+                break
+            if obj.type == "Datacenter":
+                found = (current, self._name(current))
+                break
+            current = self._parent(current)
+        self._dc_cache[moid] = found
+        return found
+
+    def _cluster_of_host(self, host_moid: str) -> tuple[str, str]:
+        parent = self._parent(host_moid)
+        obj = self.objects.get(parent)
+        if obj is not None and obj.type == "ClusterComputeResource":
+            return parent, self._name(parent)
+        return parent, ""
+
+    # -- applying what arrived -------------------------------------------------------------
+    def add(self, objects: Iterable[ObjectProperties]) -> RowDelta:
+        """Objects from a retrieval (each replaces what was known of it)."""
+        delta = RowDelta()
+        touched: list[str] = []
+        for item in objects:
+            moid = item.ref.value
+            if self._resync_unseen is not None:
+                self._resync_unseen.discard(moid)
+            self.objects[moid] = RawObject(item.ref.type, dict(item.props), _denied(item.missing))
+            touched.append(moid)
+            if item.ref.type == "HostSystem":
+                self._hosts.add(moid)
+        self._derive(touched, delta, renamed=True)
+        return delta
+
+    def apply(self, changes: Iterable[ObjectChange]) -> RowDelta:
+        """Updates from the update stream: enter, modify (partial), leave."""
+        delta = RowDelta()
+        touched: list[str] = []
+        renamed = False
+        for change in changes:
+            moid = change.ref.value
+            if self._resync_unseen is not None:
+                self._resync_unseen.discard(moid)
+            if change.kind == "leave":
+                self._forget(moid, delta)
+                continue
+            obj = self.objects.get(moid)
+            if obj is None or change.kind == "enter":
+                obj = self.objects[moid] = RawObject(change.ref.type, {})
+            obj.props.update(change.props)
+            for path in change.removed:
+                obj.props.pop(path, None)
+            if change.missing:
+                obj.denied = _denied(change.missing)
+            touched.append(moid)
+            if obj.type == "HostSystem":
+                self._hosts.add(moid)
+            if obj.type != "VirtualMachine" and (
+                change.kind == "enter" or "name" in change.props or "parent" in change.props
+            ):
+                renamed = True
+        self._derive(touched, delta, renamed)
+        return delta
+
+    def begin_resync(self) -> None:
+        """A full state is about to arrive; whatever it does not mention is gone."""
+        self._resync_unseen = set(self.objects)
+
+    def end_resync(self) -> RowDelta:
+        unseen, self._resync_unseen = self._resync_unseen or set(), None
+        delta = RowDelta()
+        for moid in unseen:
+            self._forget(moid, delta)
+        return delta
+
+    def _forget(self, moid: str, delta: RowDelta) -> None:
+        obj = self.objects.pop(moid, None)
+        self._hosts.discard(moid)
+        if moid in self.rows:
+            delta.removed.add(self.rows.pop(moid).key)
+        if obj is not None and obj.type == "VirtualMachine":
+            host = self._vm_host.pop(moid, "")
+            self._vms_by_host.get(host, set()).discard(moid)
+            self._derive([host], delta)
+        elif obj is not None:
+            self._structure_changed(delta)
+
+    # -- deriving rows -----------------------------------------------------------------------
+    def _derive(self, moids: list[str], delta: RowDelta, renamed: bool = False) -> None:
+        counts_changed: set[str] = set()
+        structure = False
+        for moid in moids:
+            obj = self.objects.get(moid)
+            if obj is None:
+                continue
+            if obj.type == "VirtualMachine":
+                host = obj.props.get("runtime.host")
+                host_moid = host.value if isinstance(host, MoRef) else ""
+                old = self._vm_host.get(moid)
+                if old != host_moid:
+                    if old is not None:
+                        self._vms_by_host.get(old, set()).discard(moid)
+                        counts_changed.add(old)
+                    self._vm_host[moid] = host_moid
+                    self._vms_by_host.setdefault(host_moid, set()).add(moid)
+                    counts_changed.add(host_moid)
+                self._put(self._vm_row(moid, obj), delta)
+            else:
+                structure = True
+        if structure:
+            self._structure_changed(delta, full=renamed)
+        elif counts_changed:
+            for host in counts_changed:
+                self._derive_structure(host, delta)
+                cluster, _ = self._cluster_of_host(host)
+                self._derive_structure(cluster, delta)
+
+    def _structure_changed(self, delta: RowDelta, full: bool = True) -> None:
+        """Names or parents of non-VM objects changed: derive them all (few), and VMs if asked."""
+        self._dc_cache.clear()
+        for moid in list(self.objects):
+            obj = self.objects[moid]
+            if obj.type == "VirtualMachine":
+                if full:
+                    self._put(self._vm_row(moid, obj), delta)
+            else:
+                self._derive_structure(moid, delta)
+
+    def _derive_structure(self, moid: str, delta: RowDelta) -> None:
+        obj = self.objects.get(moid)
+        if obj is None:
+            return
+        row: InventoryRow | None = None
+        if obj.type == "HostSystem":
+            row = self._host_row(moid, obj)
+        elif obj.type == "ClusterComputeResource":
+            row = self._cluster_row(moid, obj)
+        elif obj.type == "Datastore":
+            row = self._datastore_row(moid, obj)
+        elif obj.type in NETWORK_TYPES:
+            row = self._network_row(moid, obj)
+        if row is not None:
+            self._put(row, delta)
+
+    def _put(self, row: InventoryRow, delta: RowDelta) -> None:
+        if self.rows.get(row.moid) != row:
+            self.rows[row.moid] = row
+            delta.upserts[row.key] = row
+            delta.removed.discard(row.key)
+
+    def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
+        p = obj.props
+        host = self._vm_host.get(moid, "")
+        cluster_moid, cluster = self._cluster_of_host(host) if host else ("", "")
+        _, dc = self.datacenter_of(host) if host else ("", "")
+        return VmRow(
+            self.vcenter,
+            moid,
+            str(p.get("name") or moid),
+            self._name(host),
+            host,
+            dc,
+            obj.denied,
+            str(p.get("runtime.powerState") or ""),
+            self._name(host),
+            cluster,
+            _int(p.get("summary.config.numCpu")),
+            _int(p.get("summary.config.memorySizeMB")),
+            str(p.get("summary.config.guestFullName") or ""),
+            str(p.get("guest.ipAddress") or ""),
+            str(p.get("guest.toolsRunningStatus") or ""),
+            str(p.get("runtime.connectionState") or ""),
+            bool(p.get("summary.config.template") or False),
+        )
+
+    def _host_row(self, moid: str, obj: RawObject) -> HostRow:
+        p = obj.props
+        parent, cluster = self._cluster_of_host(moid)
+        _, dc = self.datacenter_of(moid)
+        cpu_used = _int(p.get("summary.quickStats.overallCpuUsage"))
+        mhz, cores = (
+            _int(p.get("summary.hardware.cpuMhz")),
+            _int(p.get("summary.hardware.numCpuCores")),
+        )
+        mem_used = _int(p.get("summary.quickStats.overallMemoryUsage"))
+        mem_total = _int(p.get("summary.hardware.memorySize"))
+        return HostRow(
+            self.vcenter,
+            moid,
+            str(p.get("name") or moid),
+            cluster or self._name(parent),
+            parent,
+            dc,
+            obj.denied,
+            cluster,
+            str(p.get("runtime.connectionState") or ""),
+            str(p.get("runtime.powerState") or ""),
+            bool(p.get("runtime.inMaintenanceMode") or False),
+            str(p.get("summary.config.product.version") or ""),
+            str(p.get("summary.config.product.build") or ""),
+            cpu_used,
+            _pct(cpu_used, mhz * cores if mhz and cores else None),
+            mem_used,
+            _pct(mem_used, mem_total / 2**20 if mem_total else None),
+            len(self._vms_by_host.get(moid, ())),
+        )
+
+    def _cluster_row(self, moid: str, obj: RawObject) -> ClusterRow:
+        p = obj.props
+        dc_moid, dc = self.datacenter_of(moid)
+        hosts = [h for h in self._hosts if self._parent(h) == moid]
+        memory = _int(p.get("summary.totalMemory"))
+        return ClusterRow(
+            self.vcenter,
+            moid,
+            str(p.get("name") or moid),
+            dc,
+            dc_moid,
+            dc,
+            obj.denied,
+            _int(p.get("summary.numHosts")) or len(hosts),
+            _int(p.get("summary.numEffectiveHosts")),
+            sum(len(self._vms_by_host.get(h, ())) for h in hosts),
+            _int(p.get("summary.totalCpu")),
+            memory // 2**20 if memory is not None else None,
+        )
+
+    def _datastore_row(self, moid: str, obj: RawObject) -> DatastoreRow:
+        p = obj.props
+        dc_moid, dc = self.datacenter_of(moid)
+        capacity = _int(p.get("summary.capacity"))
+        free = _int(p.get("summary.freeSpace"))
+        mounts = p.get("host")
+        accessible = p.get("summary.accessible")
+        return DatastoreRow(
+            self.vcenter,
+            moid,
+            str(p.get("name") or moid),
+            dc,
+            dc_moid,
+            dc,
+            obj.denied,
+            str(p.get("summary.type") or ""),
+            round(capacity / GIB, 1) if capacity is not None else None,
+            round(free / GIB, 1) if free is not None else None,
+            _pct(capacity - free, capacity) if capacity and free is not None else None,
+            len(mounts) if isinstance(mounts, list) else (1 if isinstance(mounts, dict) else 0),
+            accessible if isinstance(accessible, bool) else None,
+        )
+
+    def _network_row(self, moid: str, obj: RawObject) -> NetworkRow:
+        p = obj.props
+        dc_moid, dc = self.datacenter_of(moid)
+        kind = NETWORK_TYPES.get(obj.type, obj.type)
+        if p.get("config.uplink") is True:
+            kind = "dvs uplinks"
+        dvs = p.get("config.distributedVirtualSwitch")
+        hosts = p.get("host")
+        return NetworkRow(
+            self.vcenter,
+            moid,
+            str(p.get("name") or moid),
+            dc,
+            dc_moid,
+            dc,
+            obj.denied,
+            kind,
+            vlan_text(p.get("config.defaultPortConfig")),
+            self._name(dvs.value) if isinstance(dvs, MoRef) else "",
+            len(hosts) if isinstance(hosts, list) else (1 if isinstance(hosts, MoRef) else 0),
+        )

@@ -1,0 +1,209 @@
+"""Async PropertyCollector reads and update streams for one vCenter session.
+
+Requests go over the session's own HTTP connections (see `transport`), run in the session
+manager's executor through `VimConnection.call`, and hand parsed objects to the event loop in
+batches while the answer is still arriving. Paging follows the server: `maxObjects` on the
+first call, then ContinueRetrievePropertiesEx while a token comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vconsole.vim import soap, transport
+from vconsole.vim.parser import ObjectChange, ObjectProperties
+from vconsole.vim.soap import MoRef, PropertySpec
+
+Batch = list[ObjectProperties | ObjectChange]
+_DONE = object()
+
+
+def _ref(mo: Any) -> MoRef:
+    """The wire reference of a pyVmomi managed object (no I/O)."""
+    return MoRef(mo._wsdlName, mo._moId)
+
+
+@dataclass(frozen=True)
+class UpdateBatch:
+    """One WaitForUpdatesEx answer: the changes, the version to ask from next, truncation."""
+
+    version: str
+    changes: tuple[ObjectChange, ...]
+    truncated: bool
+
+
+class PropertyReader:
+    """Fast reads for one `VimConnection` (what `await manager.vim(name)` returns)."""
+
+    def __init__(self, conn: Any, batch_size: int = 2000) -> None:
+        self.conn = conn
+        self.batch_size = batch_size
+
+    @property
+    def _stub(self) -> Any:
+        return self.conn.si._stub
+
+    def _service(self) -> tuple[MoRef, MoRef, MoRef]:
+        content = self.conn.content
+        return _ref(content.propertyCollector), _ref(content.viewManager), _ref(content.rootFolder)
+
+    async def _call(self, what: str, body: bytes) -> Any:
+        def run() -> Any:
+            return transport.post(self._stub, body)
+
+        return await self.conn.call(run, what=what)
+
+    async def create_view(self, types: Sequence[str]) -> MoRef:
+        """A ContainerView of `types` over the whole inventory (rootFolder, recursive)."""
+        _, view_manager, root = self._service()
+        tail = await self._call(
+            "CreateContainerView", soap.create_container_view(view_manager, root, types)
+        )
+        if tail.returned is None:
+            raise transport.SoapFault("InvalidResponse", "CreateContainerView returned nothing")
+        view: MoRef = tail.returned
+        return view
+
+    async def destroy_view(self, view: MoRef) -> None:
+        with contextlib.suppress(Exception):
+            await self._call("DestroyView", soap.destroy_view(view))
+
+    async def stream(
+        self, types: Sequence[str], specs: Sequence[PropertySpec], page_size: int = 1000
+    ) -> AsyncIterator[list[ObjectProperties]]:
+        """Objects of `types` with the properties in `specs`, in batches as they arrive.
+
+        A connection lost half-way raises (TargetUnreachable) after the batches already read.
+        """
+        view = await self.create_view(types)
+        collector, _, _ = self._service()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def push(batch: Batch) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, batch)
+
+        def run() -> None:
+            sink = transport.BatchSink(push, self.batch_size)
+            body = soap.retrieve_properties_ex(collector, view, specs, page_size)
+            try:
+                tail = transport.post(self._stub, body, sink.add, cancel)
+                while tail.token:
+                    sink.flush()
+                    body = soap.continue_retrieve_properties_ex(collector, tail.token)
+                    tail = transport.post(self._stub, body, sink.add, cancel)
+            finally:
+                sink.flush()
+
+        task = asyncio.ensure_future(self.conn.call(run, what="RetrievePropertiesEx"))
+        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                yield item
+            await task
+        finally:
+            cancel.set()
+            if not task.done():
+                task.cancel()
+            await self.destroy_view(view)
+
+    async def retrieve(
+        self, types: Sequence[str], specs: Sequence[PropertySpec], page_size: int = 1000
+    ) -> list[ObjectProperties]:
+        """Every object at once (the CLI and the benchmark)."""
+        out: list[ObjectProperties] = []
+        async for batch in self.stream(types, specs, page_size):
+            out.extend(batch)
+        return out
+
+
+class UpdateStream:
+    """A PropertyCollector of the console's own with one filter over a ContainerView.
+
+    The first `next()` returns the full current state (every object as `enter`); later ones
+    block until something changes (or `max_wait_s` passes) and return only the changes.
+    """
+
+    def __init__(self, reader: PropertyReader, max_wait_s: int = 20) -> None:
+        self.reader = reader
+        self.max_wait_s = max_wait_s
+        self.collector: MoRef | None = None
+        self.view: MoRef | None = None
+        self.version = ""
+
+    async def start(self, types: Sequence[str], specs: Sequence[PropertySpec]) -> None:
+        reader = self.reader
+        self.view = await reader.create_view(types)
+        root_collector, _, _ = reader._service()
+        tail = await reader._call(
+            "CreatePropertyCollector", soap.create_property_collector(root_collector)
+        )
+        self.collector = tail.returned
+        assert self.collector is not None
+        await reader._call("CreateFilter", soap.create_filter(self.collector, self.view, specs))
+        self.version = ""
+
+    async def next(
+        self, on_batch: Callable[[list[ObjectChange]], None] | None = None
+    ) -> UpdateBatch:
+        """Wait for the next set of changes.
+
+        With `on_batch`, changes go there (on the loop) while the answer arrives, and the
+        returned batch carries only the version; without it, they come back in the batch.
+        """
+        assert self.collector is not None, "start() first"
+        collector = self.collector
+        stub = self.reader._stub
+        loop = asyncio.get_running_loop()
+        body = soap.wait_for_updates_ex(collector, self.version, self.max_wait_s, None)
+        received: list[ObjectChange] = []
+
+        def push(batch: Batch) -> None:
+            changes = [c for c in batch if isinstance(c, ObjectChange)]
+            if on_batch is None:
+                received.extend(changes)
+            else:
+                loop.call_soon_threadsafe(on_batch, changes)
+
+        def run() -> Any:
+            sink = transport.BatchSink(push, self.reader.batch_size)
+            try:
+                return transport.post(stub, body, sink.add)
+            finally:
+                sink.flush()
+
+        tail = await self.reader.conn.call(run, what="WaitForUpdatesEx")
+        if tail.version is not None:
+            self.version = tail.version
+        return UpdateBatch(self.version, tuple(received), tail.truncated)
+
+    async def close(self) -> None:
+        """Stop a pending wait, then drop the collector (its filter goes with it) and the view."""
+        reader = self.reader
+        collector, self.collector = self.collector, None
+        if collector is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    reader._call("CancelWaitForUpdates", soap.cancel_wait_for_updates(collector)),
+                    5,
+                )
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    reader._call(
+                        "DestroyPropertyCollector", soap.destroy_property_collector(collector)
+                    ),
+                    5,
+                )
+        view, self.view = self.view, None
+        if view is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(reader.destroy_view(view), 5)

@@ -1,0 +1,131 @@
+"""SOAP request bodies for the PropertyCollector calls the console sends itself.
+
+Only the few high-volume calls (RetrievePropertiesEx, ContinueRetrievePropertiesEx,
+WaitForUpdatesEx, CancelWaitForUpdates) are written here; the element order follows the vim25
+WSDL (PropertyFilterSpec: propSet, objectSet; ObjectSpec: obj, skip, selectSet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+_ENVELOPE_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
+    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<soapenv:Body>"
+)
+_ENVELOPE_TAIL = "</soapenv:Body></soapenv:Envelope>"
+
+
+@dataclass(frozen=True)
+class MoRef:
+    """A managed object reference as it travels on the wire: type and value (the moid)."""
+
+    type: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """Which properties to read for one managed object type (and its subtypes)."""
+
+    type: str
+    paths: tuple[str, ...]
+
+
+def _moref(tag: str, ref: MoRef) -> str:
+    return f'<{tag} type="{escape(ref.type)}">{escape(ref.value)}</{tag}>'
+
+
+def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
+    """A PropertyFilterSpec reading `specs` from every object of a ContainerView."""
+    parts = ["<specSet>"]
+    for spec in specs:
+        parts.append(f"<propSet><type>{escape(spec.type)}</type><all>false</all>")
+        parts.extend(f"<pathSet>{escape(p)}</pathSet>" for p in spec.paths)
+        parts.append("</propSet>")
+    parts.append("<objectSet>")
+    parts.append(_moref("obj", view))
+    parts.append(
+        "<skip>true</skip>"
+        '<selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type>'
+        "<path>view</path><skip>false</skip></selectSet>"
+        "</objectSet></specSet>"
+    )
+    return "".join(parts)
+
+
+def _call(method: str, this: MoRef, inner: str) -> bytes:
+    body = f'<{method} xmlns="urn:vim25">{_moref("_this", this)}{inner}</{method}>'
+    return (_ENVELOPE_HEAD + body + _ENVELOPE_TAIL).encode("utf-8")
+
+
+def retrieve_properties_ex(
+    collector: MoRef, view: MoRef, specs: Sequence[PropertySpec], max_objects: int | None
+) -> bytes:
+    """RetrievePropertiesEx over a ContainerView; `max_objects` pages the answer."""
+    options = "<options>"
+    if max_objects:
+        options += f"<maxObjects>{int(max_objects)}</maxObjects>"
+    options += "</options>"
+    return _call("RetrievePropertiesEx", collector, filter_spec(view, specs) + options)
+
+
+def continue_retrieve_properties_ex(collector: MoRef, token: str) -> bytes:
+    return _call("ContinueRetrievePropertiesEx", collector, f"<token>{escape(token)}</token>")
+
+
+def cancel_retrieve_properties_ex(collector: MoRef, token: str) -> bytes:
+    return _call("CancelRetrievePropertiesEx", collector, f"<token>{escape(token)}</token>")
+
+
+def create_filter(collector: MoRef, view: MoRef, specs: Sequence[PropertySpec]) -> bytes:
+    """CreateFilter for the update stream (partialUpdates: only changed properties come back)."""
+    spec = filter_spec(view, specs).replace("<specSet>", "<spec>").replace("</specSet>", "</spec>")
+    return _call("CreateFilter", collector, spec + "<partialUpdates>true</partialUpdates>")
+
+
+def wait_for_updates_ex(
+    collector: MoRef, version: str, max_wait_s: int | None, max_object_updates: int | None
+) -> bytes:
+    """WaitForUpdatesEx; an empty `version` asks for the full current state first."""
+    inner = f"<version>{escape(version)}</version><options>"
+    if max_wait_s is not None:
+        inner += f"<maxWaitSeconds>{int(max_wait_s)}</maxWaitSeconds>"
+    if max_object_updates:
+        inner += f"<maxObjectUpdates>{int(max_object_updates)}</maxObjectUpdates>"
+    inner += "</options>"
+    return _call("WaitForUpdatesEx", collector, inner)
+
+
+def cancel_wait_for_updates(collector: MoRef) -> bytes:
+    return _call("CancelWaitForUpdates", collector, "")
+
+
+def destroy_property_collector(collector: MoRef) -> bytes:
+    return _call("DestroyPropertyCollector", collector, "")
+
+
+def create_property_collector(collector: MoRef) -> bytes:
+    return _call("CreatePropertyCollector", collector, "")
+
+
+def create_container_view(
+    view_manager: MoRef, container: MoRef, types: Sequence[str], recursive: bool = True
+) -> bytes:
+    inner = _moref("container", container)
+    inner += "".join(f"<type>{escape(t)}</type>" for t in types)
+    inner += f"<recursive>{'true' if recursive else 'false'}</recursive>"
+    return _call("CreateContainerView", view_manager, inner)
+
+
+def destroy_view(view: MoRef) -> bytes:
+    return _call("DestroyView", view, "")

@@ -1,0 +1,141 @@
+"""Posting SOAP bodies over the pyVmomi stub's own HTTP connections, parsing as bytes arrive.
+
+The stub keeps the session cookie (`vmware_soap_session`), the TLS context and the pinned
+thumbprint check, so a request sent here is trusted and authenticated exactly like pyVmomi's
+own; only the (slow) deserializer is replaced. Everything here is synchronous: it runs in the
+session manager's executor, through `VimConnection.call`, so a lost session is re-established by
+the usual re-login and a dropped connection marks the target down.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from http.client import HTTPException
+from http.cookies import SimpleCookie
+from typing import Any
+
+from vconsole.vim.parser import AnswerTail, ObjectChange, ObjectProperties
+from vconsole.vim.scanner import FastAnswerParser
+
+SESSION_COOKIE = "vmware_soap_session"
+READ_SIZE = 256 * 1024
+Batch = list[ObjectProperties | ObjectChange]
+
+
+class SoapFault(Exception):
+    """The server answered with a SOAP fault; `kind` is the vim fault type."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}" if message else kind)
+        self.kind = kind
+        self.message = message
+
+
+class Cancelled(Exception):
+    """The caller asked the transfer to stop (the pane closed, the service stopped)."""
+
+
+def session_cookie(stub: Any) -> str:
+    """The Cookie header pyVmomi's session uses, reduced to the session cookie itself."""
+    raw = getattr(stub, "cookie", "") or ""
+    try:
+        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
+    except Exception:
+        morsel = None
+    if morsel is None:
+        return str(raw)
+    return f'{SESSION_COOKIE}="{morsel.value}"'
+
+
+class BatchSink:
+    """Coalesces parsed objects into batches: the first at once, then every `interval_s` or `size`."""
+
+    def __init__(self, emit: Callable[[Batch], None], size: int = 2000, interval_s: float = 0.05):
+        self.emit = emit
+        self.size = size
+        self.interval_s = interval_s
+        self.pending: Batch = []
+        self.count = 0
+        self._last = 0.0
+
+    def add(self, objects: Batch) -> None:
+        if not objects:
+            return
+        self.pending.extend(objects)
+        self.count += len(objects)
+        now = time.monotonic()
+        if not self._last or len(self.pending) >= self.size or now - self._last >= self.interval_s:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self._last = now or time.monotonic()
+            self.emit(batch)
+
+
+def post(
+    stub: Any,
+    body: bytes,
+    on_objects: Callable[[Batch], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> AnswerTail:
+    """POST one SOAP request; parsed objects go to `on_objects` while the answer streams in.
+
+    Raises `vim.fault.NotAuthenticated` for an expired session (the connection wrapper logs in
+    again and retries), `SoapFault` for any other fault, OSError/HTTPException when the
+    connection breaks (objects delivered before the break stay delivered).
+    """
+    headers = {
+        "Cookie": session_cookie(stub),
+        "SOAPAction": getattr(stub, "versionId", "") or "",
+        "Content-Type": 'text/xml; charset="utf-8"',
+        "Accept-Encoding": "gzip, deflate",
+        "User-Agent": "vconsole",
+    }
+    conn = stub.GetConnection()
+    reusable = False
+    try:
+        conn.request("POST", stub.path, body, headers)
+        resp = conn.getresponse()
+        if resp.status not in (200, 500):
+            raise HTTPException(f"{resp.status} {resp.reason}")
+        encoding = (resp.getheader("Content-Encoding") or "identity").lower()
+        inflate = None
+        if encoding == "gzip":
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            inflate = zlib.decompressobj()
+        parser = FastAnswerParser()
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            chunk = resp.read1(READ_SIZE)
+            if not chunk:
+                break
+            if inflate is not None:
+                chunk = inflate.decompress(chunk)
+            objects = parser.feed(chunk)
+            if objects and on_objects is not None:
+                on_objects(objects)
+        resp.read()  # completes the response so the connection can be reused
+        objects = parser.close()
+        if objects and on_objects is not None:
+            on_objects(objects)
+        reusable = not resp.will_close
+    finally:
+        if reusable:
+            stub.ReturnConnection(conn)
+        else:
+            conn.close()
+    tail = parser.tail
+    if tail.fault is not None:
+        if tail.fault.kind == "NotAuthenticated":
+            from pyVmomi import vim
+
+            raise vim.fault.NotAuthenticated(msg=tail.fault.message)
+        raise SoapFault(tail.fault.kind, tail.fault.message)
+    return tail
