@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.panes import PaneContext, PaneSpec, find_pane
@@ -35,6 +36,7 @@ class VconsoleApp(App[int]):
             "command_line",
             "Jump",
             key_display=":",
+            priority=True,  # letters typed right after ":" must land in the command line
             id="app.command_line",
             tooltip="Open the command line: type a pane alias (vm, lag, mtu, path, gpu, brand).",
         ),
@@ -97,6 +99,12 @@ class VconsoleApp(App[int]):
         self._unsubscribe: Any = None
         if keymap:
             self.set_keymap(dict(keymap))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`:` is a priority key, so it must stay a plain character while typing in a field."""
+        if action == "command_line" and isinstance(self.focused, (Input, TextArea)):
+            return False
+        return True
 
     def get_default_screen(self) -> Screen[Any]:
         spec = find_pane(self.start_pane) or find_pane("conn")

@@ -5,7 +5,7 @@ An unknown alias is reported inline and the line stays open so the admin can cor
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -60,9 +60,29 @@ class CommandLine(ModalScreen[str | None]):
     def input(self) -> Input:
         return self.query_one("#command-input", Input)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed_early: list[str] = []
+
     def on_mount(self) -> None:
         self.input.focus()
-        self._show_matches("")
+        if self._typed_early:
+            self.input.insert_text_at_cursor("".join(self._typed_early))
+            self._typed_early.clear()
+        self._show_matches(self.input.value)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after `:` can arrive before the Input has focus; keep them."""
+        if self.is_mounted and self.input.has_focus:
+            return
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            if self.is_mounted:
+                self.input.focus()
+                self.input.insert_text_at_cursor(event.character)
+            else:
+                self._typed_early.append(event.character)
 
     def _show_matches(self, typed: str) -> None:
         word = typed.strip().lstrip(":").lower()

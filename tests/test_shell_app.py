@@ -180,3 +180,37 @@ async def test_digit_keys_open_panes(tmp_path) -> None:
         await pilot.press("0")
         await pilot.pause()
         assert isinstance(app.screen, ConnectionsScreen)
+
+
+async def test_letters_typed_fast_after_colon_reach_the_command_line(tmp_path) -> None:
+    from textual import events
+
+    app = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # one burst, as a terminal delivers ":help" pasted or typed quickly
+        for key, char in [("colon", ":"), ("h", "h"), ("e", "e"), ("l", "l"), ("p", "p")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandLine)
+        assert app.screen.query_one("#command-input").value == "help"  # type: ignore[attr-defined]
+
+
+async def test_colon_is_a_plain_character_inside_the_filter_line(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"a:b")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        assert app.screen.query_one("#filter-input").value == "a:b"  # type: ignore[attr-defined]
+
+
+async def test_filter_line_on_a_pane_filters_its_table(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path, with_missing=True))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ConnectionsScreen)
+        await pilot.press("slash", *"!ghost", "enter")
+        await pilot.pause()
+        assert screen.table.visible_keys == ["esx01"]
+        assert screen.table.has_focus
