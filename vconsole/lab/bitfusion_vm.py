@@ -1,0 +1,209 @@
+"""`BitfusionLab`: the scenario's Bitfusion client VM as an SSH server on loopback.
+
+    lab = BitfusionLab(scenario, state_dir); lab.start()
+    lab.endpoint -> ("127.0.0.1", port); lab.user, lab.password, lab.host_key_fingerprint
+    lab.set_server_down("bf-srv02", True)   # its claim fails with the reference's i/o timeout
+    lab.set_installed(False)                # bash: bitfusion: command not found
+    lab.set_token("missing" | "read-only")  # Failed to parse .../servers.conf, claim error
+    lab.leak("bf-srv01", 2, 4096)           # memory allocated on a GPU that nobody holds
+    lab.set_down(True)                      # the VM itself: connections refused
+    lab.stop()
+
+The SSH side is the ESXi lab's (`LabSshServer`, `LabTransport`, the lab host key); this
+module only answers lines from the pool (`bitfusion_pool`) through `bitfusion_cli`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import paramiko
+
+from vconsole.lab.bitfusion_cli import TOKEN_STATES, BitfusionShell, ClientVmState
+from vconsole.lab.bitfusion_pool import GpuPool
+from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
+from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.server import LabSshServer, LabTransport
+from vconsole.lab.scenario import Scenario
+
+log = logging.getLogger(__name__)
+TRANSPORT_LOG = f"{__name__}.ssh"
+logging.getLogger(TRANSPORT_LOG).addHandler(logging.NullHandler())
+
+LAB_USER = "root"
+
+
+class BitfusionSshServer(LabSshServer):
+    """One SSH connection to the client VM; a Linux-style prompt for hand use."""
+
+    def __init__(self, shell: BitfusionShell, user: str, password: str) -> None:
+        super().__init__(shell.vm.name, user, password)
+        self.shell = shell
+
+    def answer(self, line: str) -> Reply:
+        return self.shell.run_line(line)
+
+    def prompt(self) -> str:
+        return f"root@{self.name}:~# "
+
+
+class BitfusionLab:
+    """The client VM and the pool behind it. Synchronous API; threads inside."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        state_dir: Path,
+        bind: str = "127.0.0.1",
+        *,
+        user: str = LAB_USER,
+        password: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        seed: int | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.state_dir = Path(state_dir)
+        self.bind = bind
+        self.user = user
+        self.password = password or secrets.token_urlsafe(16)
+        self.pool = GpuPool(scenario, clock=clock, wall=wall, seed=seed)
+        self.vm = ClientVmState(scenario.bitfusion.client_vm)
+        self.shell = BitfusionShell(self.pool, self.vm, wall)
+        self._key: paramiko.PKey | None = None
+        self._port = 0
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._transports: list[paramiko.Transport] = []
+        self._lock = threading.Lock()
+        self._down = False
+
+    @property
+    def name(self) -> str:
+        return self.vm.name
+
+    @property
+    def endpoint(self) -> tuple[str, int]:
+        return (self.bind, self._port)
+
+    @property
+    def host_key(self) -> paramiko.PKey:
+        if self._key is None:
+            self._key = load_or_create_host_key(self.state_dir)
+        return self._key
+
+    @property
+    def host_key_fingerprint(self) -> str:
+        return sha256_fingerprint(self.host_key)
+
+    # -- faults ---------------------------------------------------------------------------
+    def set_server_down(self, server: str, down: bool) -> None:
+        self.pool.set_down(server, down)
+
+    def set_installed(self, installed: bool) -> None:
+        self.vm.installed = installed
+
+    def set_token(self, state: str) -> None:
+        if state not in TOKEN_STATES:
+            raise ValueError(f"token state {state!r}; accepted: {', '.join(TOKEN_STATES)}")
+        self.vm.token = state
+
+    def leak(self, server: str, gpu: int, memory_mb: int) -> None:
+        self.pool.leak(server, gpu, memory_mb)
+
+    def set_down(self, down: bool) -> None:
+        """The client VM powered off (refused) or back (listening on the same port)."""
+        with self._lock:
+            self._down = down
+            if down:
+                if self._sock is not None:
+                    self._sock.close()
+                    self._sock = None
+                for t in self._transports:
+                    t.close()
+                self._transports.clear()
+            elif self._thread is not None and self._sock is None:
+                self._sock = self._listen(self._port)
+                self._spawn_accept(self._sock)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the Bitfusion lab is already started")
+        _ = self.host_key
+        self._sock = self._listen(0)
+        self._port = self._sock.getsockname()[1]
+        self._spawn_accept(self._sock)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._down = True
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+            for t in self._transports:
+                t.close()
+            self._transports.clear()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> BitfusionLab:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _listen(self, port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.bind else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.bind, port))
+        sock.listen(16)
+        sock.settimeout(0.5)
+        return sock
+
+    def _spawn_accept(self, sock: socket.socket) -> None:
+        self._down = False
+        self._thread = threading.Thread(
+            target=self._accept_loop, args=(sock,), name="bitfusion-lab-accept", daemon=True
+        )
+        self._thread.start()
+
+    def _accept_loop(self, sock: socket.socket) -> None:
+        while True:
+            with self._lock:
+                if self._down or self._sock is not sock:
+                    return
+            try:
+                conn, _addr = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._serve(conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(None)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            transport = LabTransport(conn)
+            transport.set_log_channel(TRANSPORT_LOG)
+            transport.add_server_key(self.host_key)
+            server = BitfusionSshServer(self.shell, self.user, self.password)
+            transport.start_server(event=threading.Event(), server=server)
+        except (OSError, paramiko.SSHException) as exc:
+            log.debug("bitfusion client VM: connection failed: %s", exc)
+            conn.close()
+            return
+        with self._lock:
+            if self._down:
+                transport.close()
+                return
+            self._transports = [t for t in self._transports if t.is_active()] + [transport]
