@@ -54,7 +54,13 @@ class LacpScreen(TablePane):
     )
 
     BINDINGS = [
-        Binding("r", "refresh_now", "Refresh", id="lacp.refresh", tooltip="Ask every host now."),
+        Binding(
+            "r",
+            "refresh_now",
+            "Refresh",
+            id="lacp.refresh",
+            tooltip="Ask every host now, re-reading each host's LAG config too.",
+        ),
         Binding(
             "p",
             "toggle_pause",
@@ -115,7 +121,7 @@ class LacpScreen(TablePane):
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="lacp-refresh", exit_on_error=False)
-    async def refresh_lacp(self) -> None:
+    async def refresh_lacp(self, full: bool = False) -> None:
         self._busy = True
         total = len(self.service.hosts)
 
@@ -124,7 +130,7 @@ class LacpScreen(TablePane):
                 self._status(f"Asking hosts: {done}/{total}")
 
         try:
-            report = await self.service.refresh(progress)
+            report = await self.service.refresh(progress, full=full)
         finally:
             self._busy = False
             self._schedule()
@@ -191,7 +197,7 @@ class LacpScreen(TablePane):
     # -- actions ------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:
         self._status("Refreshing...")
-        self.refresh_lacp()
+        self.refresh_lacp(full=True)
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from typing import Any
 
 
@@ -82,7 +83,26 @@ def _manager(profile: Any, args: argparse.Namespace) -> Any:
     from vconsole.sessions import SessionManager
 
     read_only = bool(getattr(args, "readonly", False) or profile.read_only)
-    return SessionManager(profile, read_only=read_only)
+    confirm = _ask_on_terminal if sys.stdin.isatty() and not args.json else None
+    return SessionManager(profile, read_only=read_only, confirm=confirm)
+
+
+_PROMPT_LOCK = threading.Lock()
+
+
+def _ask_on_terminal(prompt: Any) -> bool:
+    """Trust question on a terminal, one at a time even while hosts are asked in parallel.
+
+    Without a terminal (or with --json) nothing is trusted silently: the host's row says why.
+    """
+    with _PROMPT_LOCK:
+        what = "SSH host key" if prompt.kind == "ssh-host-key" else "TLS certificate"
+        kind = f"{prompt.key_type} " if prompt.key_type else ""
+        answer = input(
+            f"{prompt.target}: {prompt.address} presented an unknown {what}\n"
+            f"  {kind}{prompt.fingerprint}\nTrust it? [y/N] "
+        )
+    return answer.strip().lower() in ("y", "yes")
 
 
 async def _refresh(
