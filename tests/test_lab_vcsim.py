@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -14,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from vconsole.lab.scenario import Scenario, default_scenario
+from tests.vcsim_helpers import (
+    DOWN_HOST,
+    alive,
+    host_named,
+    lab_scenario,
+    lab_test,
+    objects,
+    query_latency,
+)
+from vconsole.lab.scenario import default_scenario
 from vconsole.lab.vcsim import (
     CONTRACT,
     VcsimLab,
@@ -22,27 +30,9 @@ from vconsole.lab.vcsim import (
     lab_vms,
     path_uid,
     scenario_to_vcsim_json,
-    vcsim_unavailable,
 )
 
-_MISSING = vcsim_unavailable()
-needs_go = pytest.mark.skipif(_MISSING is not None, reason=f"lab vCenter unavailable: {_MISSING}")
 pytestmark = pytest.mark.timeout(300)
-
-
-def lab_test(fn: Any) -> Any:
-    """A test that needs the built simulator (Go toolchain and govmomi sources)."""
-    return pytest.mark.lab(needs_go(fn))
-
-
-DOWN_HOST = "esx-wlg-02"
-
-
-def lab_scenario() -> Scenario:
-    """The default scenario with one branch host down, so the fault shows in vCenter too."""
-    base = default_scenario()
-    hosts = tuple(dataclasses.replace(h, down=h.name == DOWN_HOST) for h in base.hosts)
-    return dataclasses.replace(base, hosts=hosts)
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +52,6 @@ def content(lab: VcsimLab) -> Iterator[Any]:
     )
     yield si.RetrieveContent()
     Disconnect(si)
-
-
-def _objects(content: Any, kind: Any) -> list[Any]:
-    view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
-    try:
-        return list(view.view)
-    finally:
-        view.Destroy()
-
-
-def _host(content: Any, name: str) -> Any:
-    from pyVmomi import vim
-
-    return next(h for h in _objects(content, vim.HostSystem) if h.name == name)
 
 
 @lab_test
@@ -101,22 +77,20 @@ def test_datacenters_clusters_and_hosts_follow_the_scenario(content: Any) -> Non
 
 
 @lab_test
-def test_vm_counts_names_and_power_states_per_host(content: Any) -> None:
+def test_vm_counts_names_and_power_states_perhost_named(content: Any) -> None:
     from pyVmomi import vim
 
     scenario = lab_scenario()
     by_host: dict[str, list[Any]] = {}
-    for vm in _objects(content, vim.VirtualMachine):
+    for vm in objects(content, vim.VirtualMachine):
         by_host.setdefault(vm.runtime.host.name, []).append(vm)
     for h in scenario.hosts:
         assert len(by_host.get(h.name, [])) == h.vms, h.name
     planned = {vm.name: vm for vm in lab_vms(scenario)}
-    on = [
-        vm for vm in _objects(content, vim.VirtualMachine) if vm.runtime.powerState == "poweredOn"
-    ]
+    on = [vm for vm in objects(content, vim.VirtualMachine) if vm.runtime.powerState == "poweredOn"]
     assert len(on) == sum(vm.powered_on for vm in planned.values())
     sample = planned["MGMT-vm-0001"]
-    vm = next(v for v in _objects(content, vim.VirtualMachine) if v.name == "MGMT-vm-0001")
+    vm = next(v for v in objects(content, vim.VirtualMachine) if v.name == "MGMT-vm-0001")
     assert vm.summary.config.numCpu == sample.cpu
     assert vm.summary.config.memorySizeMB == sample.memory_mb
     assert vm.guest.ipAddress == sample.ip
@@ -124,8 +98,8 @@ def test_vm_counts_names_and_power_states_per_host(content: Any) -> None:
 
 @lab_test
 def test_down_host_is_not_responding(content: Any) -> None:
-    assert _host(content, DOWN_HOST).runtime.connectionState == "notResponding"
-    assert _host(content, "esx-wlg-01").runtime.connectionState == "connected"
+    assert host_named(content, DOWN_HOST).runtime.connectionState == "notResponding"
+    assert host_named(content, "esx-wlg-01").runtime.connectionState == "connected"
 
 
 def test_topology_json_has_one_datacenter_per_site_and_one_lag_per_switch() -> None:
@@ -180,7 +154,7 @@ def test_stop_leaves_no_process(tmp_path: Path) -> None:
 def test_switches_are_vmware_dvs_with_the_scenario_lags(content: Any) -> None:
     from pyVmomi import vim
 
-    switches = {d.name: d for d in _objects(content, vim.dvs.VmwareDistributedVirtualSwitch)}
+    switches = {d.name: d for d in objects(content, vim.dvs.VmwareDistributedVirtualSwitch)}
     assert set(switches) == {"DSwitch-HQ", "DSwitch-AKL", "DSwitch-WLG"}
     akl = switches["DSwitch-AKL"].config
     assert akl.lacpApiVersion == "multipleLag"
@@ -195,7 +169,7 @@ def test_switches_are_vmware_dvs_with_the_scenario_lags(content: Any) -> None:
 
 @lab_test
 def test_host_lag_ports_are_backed_by_the_scenario_nics(content: Any) -> None:
-    (proxy,) = _host(content, "esx-akl-01").config.network.proxySwitch
+    (proxy,) = host_named(content, "esx-akl-01").config.network.proxySwitch
     assert proxy.dvsName == "DSwitch-AKL"
     (host_lag,) = proxy.hostLag
     ports = {kv.key: kv.value for kv in host_lag.uplinkPort}
@@ -207,7 +181,7 @@ def test_host_lag_ports_are_backed_by_the_scenario_nics(content: Any) -> None:
 def test_vmk_mtu_ip_and_netstack_match_the_scenario(content: Any) -> None:
     scenario = lab_scenario()
     for name in ("esx-hq-01", "esx-akl-02", "esx-witness-01"):
-        vnics = {v.device: v for v in _host(content, name).config.network.vnic}
+        vnics = {v.device: v for v in host_named(content, name).config.network.vnic}
         for vmk in scenario.host(name).vmks:
             got = vnics[vmk.name]
             assert got.spec.mtu == vmk.mtu, (name, vmk.name)
@@ -217,7 +191,7 @@ def test_vmk_mtu_ip_and_netstack_match_the_scenario(content: Any) -> None:
 
 @lab_test
 def test_physical_nics_report_their_link_speed(content: Any) -> None:
-    pnics = {p.device: p for p in _host(content, "esx-hq-02").config.network.pnic}
+    pnics = {p.device: p for p in host_named(content, "esx-hq-02").config.network.pnic}
     assert pnics["vmnic0"].linkSpeed.speedMb == 10000
     assert pnics["vmnic3"].linkSpeed.speedMb == 25000
 
@@ -226,7 +200,7 @@ def test_physical_nics_report_their_link_speed(content: Any) -> None:
 def test_multipath_has_four_paths_per_lun_and_the_dead_path_is_dead(content: Any) -> None:
     scenario = lab_scenario()
     host = scenario.host("esx-hq-02")
-    storage = _host(content, "esx-hq-02").config.storageDevice
+    storage = host_named(content, "esx-hq-02").config.storageDevice
     names = {s.key: s.canonicalName for s in storage.scsiLun}
     units = {names[u.lun]: u for u in storage.multipathInfo.lun}
     assert set(units) == {lun.id for lun in host.luns}
@@ -241,29 +215,11 @@ def test_multipath_has_four_paths_per_lun_and_the_dead_path_is_dead(content: Any
     assert not dead[0].isWorkingPath
 
 
-def _query_latency(content: Any, host_name: str, counters: list[str], samples: int) -> Any:
-    from pyVmomi import vim
-
-    pm = content.perfManager
-    ids = {f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c.key for c in pm.perfCounter}
-    spec = vim.PerformanceManager.QuerySpec(
-        entity=_host(content, host_name),
-        intervalId=20,
-        maxSample=samples,
-        metricId=[
-            vim.PerformanceManager.MetricId(counterId=ids[c], instance="*") for c in counters
-        ],
-    )
-    (result,) = pm.QueryPerf([spec])
-    names = {v: k for k, v in ids.items()}
-    return result, names
-
-
 @lab_test
 def test_storage_path_latency_follows_the_scenario_per_path(content: Any) -> None:
     scenario = lab_scenario()
     host = scenario.host("esx-hq-01")
-    result, names = _query_latency(
+    result, names = query_latency(
         content,
         "esx-hq-01",
         ["storagePath.totalReadLatency.average", "storagePath.totalWriteLatency.average"],
@@ -286,7 +242,7 @@ def test_storage_path_latency_follows_the_scenario_per_path(content: Any) -> Non
 def test_dead_path_carries_no_io_and_device_latency_is_served(content: Any) -> None:
     scenario = lab_scenario()
     host = scenario.host("esx-hq-02")
-    result, names = _query_latency(
+    result, names = query_latency(
         content,
         "esx-hq-02",
         ["storagePath.totalReadLatency.average", "disk.deviceLatency.average"],
@@ -301,7 +257,7 @@ def test_dead_path_carries_no_io_and_device_latency_is_served(content: Any) -> N
 
 @lab_test
 def test_down_host_has_no_fresh_latency_samples(content: Any) -> None:
-    result, _ = _query_latency(content, DOWN_HOST, ["storagePath.totalReadLatency.average"], 3)
+    result, _ = query_latency(content, DOWN_HOST, ["storagePath.totalReadLatency.average"], 3)
     assert not result.value
 
 
@@ -309,15 +265,6 @@ def test_down_host_has_no_fresh_latency_samples(content: Any) -> None:
 def test_binary_names_the_topology_contract_it_reads() -> None:
     usage = subprocess.run([str(ensure_vcsim()), "-h"], capture_output=True, text=True)
     assert CONTRACT in usage.stderr + usage.stdout
-
-
-def _alive(pid: int) -> bool:
-    """Running and not a zombie waiting for a reaper (PID 1 in a container may never reap)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @lab_test
@@ -337,7 +284,7 @@ def test_simulator_exits_when_the_process_that_started_it_dies(tmp_path: Path) -
     pid = int(out.stdout.strip())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not alive(pid):
             return
         time.sleep(0.2)
     os.killpg(pid, signal.SIGKILL)
@@ -383,11 +330,11 @@ def test_property_collector_serves_nested_lag_paths(content: Any) -> None:
 
 @lab_test
 def test_hosts_report_version_and_advanced_settings(content: Any) -> None:
-    host = _host(content, "esx-hq-03")
+    host = host_named(content, "esx-hq-03")
     assert host.config.product.version == "8.0.3"
     (option,) = host.configManager.advancedOption.QueryOptions("Misc.EnablePSPLatencyPolicy")
     assert option.value == 0
-    (option,) = _host(content, "esx-hq-01").configManager.advancedOption.QueryOptions(
+    (option,) = host_named(content, "esx-hq-01").configManager.advancedOption.QueryOptions(
         "Misc.EnablePSPLatencyPolicy"
     )
     assert option.value == 1
@@ -397,10 +344,46 @@ def test_hosts_report_version_and_advanced_settings(content: Any) -> None:
 def test_datastores_carry_scenario_capacity_and_backing_device(content: Any) -> None:
     from pyVmomi import vim
 
-    stores = {d.name: d for d in _objects(content, vim.Datastore)}
+    stores = {d.name: d for d in objects(content, vim.Datastore)}
     prod = stores["PROD-DS02"]
     assert prod.summary.capacity == 3072 * 2**30
     assert prod.summary.type == "VMFS"
     assert [e.diskName for e in prod.info.vmfs.extent] == ["naa.600a098038304437415d4b6a59684a53"]
     assert sorted(m.key.name for m in prod.host) == ["esx-hq-01", "esx-hq-02", "esx-hq-03"]
     assert stores["vsanDatastore"].summary.type == "vsan"
+
+
+@lab_test
+def test_tls_lab_serves_https_with_a_stable_thumbprint(tmp_path: Path) -> None:
+    import ssl
+
+    from pyVim.connect import Disconnect, SmartConnect
+
+    with VcsimLab(default_scenario(), tmp_path, tls=True) as lab:
+        assert lab.url.startswith("https://127.0.0.1:")
+        assert len(lab.thumbprint.split(":")) == 32
+        context = ssl.create_default_context()
+        with pytest.raises(ssl.SSLError):
+            SmartConnect(
+                host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, sslContext=context
+            )
+        si = SmartConnect(
+            host=lab.host,
+            port=lab.port,
+            user=lab.user,
+            pwd=lab.password,
+            disableSslCertValidation=True,
+        )
+        assert si.RetrieveContent().about.apiType == "VirtualCenter"
+        Disconnect(si)
+
+
+@lab_test
+def test_wrong_password_is_refused(lab: VcsimLab) -> None:
+    from pyVim.connect import SmartConnect
+    from pyVmomi import vim
+
+    with pytest.raises(vim.fault.InvalidLogin):
+        SmartConnect(
+            host=lab.host, port=lab.port, user=lab.user, pwd="not-the-password", protocol="http"
+        )

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -153,21 +154,35 @@ def _build(go: str, root: Path, binary: Path) -> None:
 class VcsimLab:
     """A running lab vCenter for one scenario; `start()` and `stop()` are synchronous.
 
-    Plain HTTP on 127.0.0.1; the credentials are throwaway lab ones. With pyVmomi:
+    Plain HTTP on 127.0.0.1 by default; the credentials are throwaway lab ones. With pyVmomi:
     `SmartConnect(host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http")`.
+    `tls=True` serves HTTPS with a self-signed certificate (`thumbprint` is its SHA-256), for
+    trust-on-first-use tests. The simulator exits when the process that started it exits, unless
+    `outlive_parent=True` (a lab daemon that hands over and quits).
     """
 
     def __init__(
-        self, scenario: Scenario, state_dir: Path, port: int = 0, ram_datastores: bool = True
+        self,
+        scenario: Scenario,
+        state_dir: Path,
+        port: int = 0,
+        ram_datastores: bool = True,
+        tls: bool = False,
+        outlive_parent: bool = False,
+        user: str = "user",
+        password: str = "pass",
     ) -> None:
         self.scenario = scenario
         self.ram_datastores = ram_datastores
+        self.tls = tls
+        self.outlive_parent = outlive_parent
+        self.thumbprint = ""
         self.state_dir = Path(state_dir)
         self.port = port
         self.host = "127.0.0.1"
         self.url = ""
-        self.user = ""
-        self.password = ""
+        self.user = user
+        self.password = password
         self.build_s = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
         self._datastores: Path | None = None
@@ -200,10 +215,15 @@ class VcsimLab:
                     f"{self.host}:{self.port}",
                     "-dir",
                     str(self._datastores),
+                    "-username",
+                    self.user,
+                    *(["-tls"] if self.tls else []),
+                    *(["-outlive-parent"] if self.outlive_parent else []),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, "VCONSOLE_VCSIM_PASSWORD": self.password},
                 start_new_session=True,
             )
         finally:
@@ -229,11 +249,15 @@ class VcsimLab:
         self.url, self.user, self.password = info["url"], info["user"], info["password"]
         self.build_s = float(info.get("build_s", 0.0))
         self.port = int(self.url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
-        about = f"http://{self.host}:{self.port}/about"
+        scheme = "https" if self.tls else "http"
+        about = f"{scheme}://{self.host}:{self.port}/about"
+        context = ssl._create_unverified_context() if self.tls else None
         while True:
             try:
-                with urllib.request.urlopen(about, timeout=2) as resp:
+                with urllib.request.urlopen(about, timeout=2, context=context) as resp:
                     if resp.status == 200:
+                        if self.tls:
+                            self.thumbprint = _thumbprint(self.host, self.port)
                         return
             except (urllib.error.URLError, OSError):
                 pass
@@ -281,6 +305,13 @@ class VcsimLab:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _thumbprint(host: str, port: int) -> str:
+    """SHA-256 of the server certificate as vSphere shows it: `AB:CD:...`."""
+    pem = ssl.get_server_certificate((host, port))
+    digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def _datastore_dir(state_dir: Path, ram: bool = True) -> Path:

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,11 +26,15 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	dir := flag.String("dir", "", "directory for datastore files, removed on exit (default: a temporary one)")
 	user := flag.String("username", "user", "login user name")
-	password := flag.String("password", "pass", "login password")
+	password := flag.String("password", "pass", "login password (VCONSOLE_VCSIM_PASSWORD wins, keeping it off the command line)")
+	useTLS := flag.Bool("tls", false, "serve HTTPS with a self-signed certificate")
 	orphan := flag.Bool("outlive-parent", false, "keep serving when the process that started it exits")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("vconsole-vcsim: ")
+	if env := os.Getenv("VCONSOLE_VCSIM_PASSWORD"); env != "" {
+		*password = env
+	}
 	if *scenario == "" {
 		log.Fatal("-scenario is required")
 	}
@@ -68,6 +73,9 @@ func main() {
 	built := time.Since(started)
 
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *password)}
+	if *useTLS {
+		model.Service.TLS = new(tls.Config)
+	}
 	server := model.Service.NewServer()
 	defer server.Close()
 
