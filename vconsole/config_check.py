@@ -105,7 +105,7 @@ def _check_target(
     if kind == "replay":
         if not isinstance(raw.get("file"), str) or not raw.get("file"):
             bad("file", "a replay target needs the capture file", "a path to a capture JSON file")
-    elif kind in KINDS:
+    else:
         try:
             tokens.target_address(address, "address")
         except Exception:

@@ -58,6 +58,8 @@ def ipv4_address(value: object, field: str = "address") -> str:
 def ipv6_address(value: object, field: str = "address") -> str:
     accepted = "an IPv6 address like 2001:db8::10 (no zone id)"
     text = _base(field, value, accepted)
+    if "%" in text:
+        raise InvalidToken(field, value, accepted)
     try:
         return str(ipaddress.IPv6Address(text))
     except ValueError:
@@ -65,8 +67,10 @@ def ipv6_address(value: object, field: str = "address") -> str:
 
 
 def ip_address(value: object, field: str = "address") -> str:
-    accepted = "an IPv4 or IPv6 address"
+    accepted = "an IPv4 or IPv6 address (no zone id)"
     text = _base(field, value, accepted)
+    if "%" in text:
+        raise InvalidToken(field, value, accepted)
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
@@ -89,6 +93,8 @@ def target_address(value: object, field: str = "target") -> str:
     """An IP address or a host name, e.g. the destination of a vmkping."""
     accepted = "an IPv4/IPv6 address or an RFC 1123 host name"
     text = _base(field, value, accepted)
+    if "%" in text:
+        raise InvalidToken(field, value, accepted)
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
