@@ -185,14 +185,48 @@ class LacpScreen(TablePane):
         if row is None:
             detail.update("")
             return
-        lines = [_row_title(row)]
+        lines = [" - ".join(x for x in (_row_title(row), self._lag_line(row)) if x)]
         for problem in row.problems:
             lines.append(f"{problem.severity.value.upper()}: {problem.text}")
             if problem.evidence:
                 lines.append(f"  evidence: {problem.evidence}")
         if not row.problems:
             lines.append(row.summary)
+        if row.port_state or row.partner_age:
+            lines.append(
+                f"port state {','.join(row.port_state) or '-'}; partner port state "
+                f"{','.join(row.partner_port_state) or '-'}; partner age {row.partner_age or '-'}"
+            )
         detail.update("\n".join(lines))
+
+    def _lag_line(self, row: LagPortRow) -> str:
+        """This LAG on this host (links bundled) and what vCenter configures for it."""
+        if self.report is None or not row.lag_id:
+            return ""
+        parts = []
+        health = next(
+            (
+                h
+                for h in self.report.lags
+                if (h.host, h.dvs, h.lag_id) == (row.host, row.dvs, row.lag_id)
+            ),
+            None,
+        )
+        if health is not None:
+            parts.append(f"{health.bundled_links} of {health.configured_links} links bundled")
+        vc = next(
+            (v for v in self.report.vcenter_lags if (v.dvs, v.key) == (row.dvs, row.lag_id)), None
+        )
+        if vc is not None:
+            bits = [
+                vc.mode,
+                f"{vc.uplink_count} ports" if vc.uplink_count else "",
+                vc.load_balancing,
+            ]
+            if vc.timeout_mode:
+                bits.append(f"timeout {vc.timeout_mode}")
+            parts.append("vCenter: " + ", ".join(b for b in bits if b))
+        return "; ".join(parts)
 
     # -- actions ------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:
@@ -274,12 +308,7 @@ def _build_service(context: PaneContext) -> Any:
 
 
 def _row_title(row: LagPortRow) -> str:
-    where = " / ".join(x for x in (row.host, row.dvs, row.lag or row.lag_id, row.vmnic) if x)
-    bits = ",".join(row.port_state)
-    extra = f"  port state {bits}" if bits else ""
-    if row.partner_age:
-        extra += f"  partner age {row.partner_age}"
-    return f"{where}{extra}"
+    return "/".join(x for x in (row.host, row.dvs, row.lag or row.lag_id, row.vmnic) if x)
 
 
 def _count(value: int | None, delta: int | None) -> Any:

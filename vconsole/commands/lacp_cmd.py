@@ -26,6 +26,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--no-vcenter", action="store_true", help="do not read LAG config from vCenter")
     p.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    p.add_argument(
+        "--lags", action="store_true", help="with --json: one entry per host x LAG instead"
+    )
     p.add_argument("--concurrency", type=int, metavar="N", help="hosts asked at once (default 64)")
     fix = p.add_argument_group("fix a timeout mismatch (one host)")
     fix.add_argument("--set-timeout", choices=("fast", "slow"), help="run lacp timeout set")
@@ -67,7 +70,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         from vconsole.services.lacp import report_json
 
-        print(json.dumps(report_json(report), indent=2))
+        body = [lag.as_json() for lag in report.lags] if args.lags else report_json(report)
+        print(json.dumps(body, indent=2))
     else:
         print(render_text(report))
     return 0
@@ -152,6 +156,13 @@ def render_text(report: Any) -> str:
         )
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines]
+    degraded = [lag for lag in report.lags if lag.problems]
+    if degraded:
+        out.append("")
+        for lag in degraded:
+            out.append(
+                f"{lag.verdict.value.upper():8} {lag.host} {lag.lag or lag.lag_id}: {lag.summary}"
+            )
     findings = [(r, p) for r in report.rows for p in r.problems]
     if findings:
         out.append("")
