@@ -1,0 +1,391 @@
+"""The Bitfusion pane's service: the GPU pool as one client VM sees it, placed on vCenter hosts.
+
+Each refresh runs `bitfusion list_gpus` (servers, free memory: the accounting) and `bitfusion
+smi` (models and the clients holding memory) on the client VM, concurrently on its one SSH
+connection. Servers are remembered between refreshes: one the client reports it cannot reach
+is shown unreachable, one that is no longer mentioned at all is shown gone, never dropped.
+Allocation times are when this console first saw them (the CLI prints none). Server VMs and
+their hosts' NIC speeds come from vCenter (cached for `placement_ttl_s`), or from an explicit
+`server_hosts` map (address or name -> ESXi host) where vCenter does not know the VMs.
+The same object backs `vconsole gpus` and the Bitfusion screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from vconsole.esx.bitfusion import (
+    ClientLog,
+    ListedServer,
+    SmiServer,
+    list_gpus_command,
+    parse_list_gpus,
+    parse_log,
+    parse_smi,
+    parse_version,
+    server_key,
+    smi_command,
+    version_command,
+)
+from vconsole.models.gpus import (
+    Allocation,
+    ClientFailure,
+    Gpu,
+    GpuProblem,
+    PoolReport,
+    PoolServer,
+    PoolTotals,
+    RawOutput,
+    ServerState,
+    Severity,
+    UsageSample,
+)
+from vconsole.services.gpus_checks import DEFAULT_FREE_THRESHOLD_PCT, judge_pool
+from vconsole.services.gpus_vcenter import Placement
+from vconsole.sessions.errors import VconsoleError
+from vconsole.tokens import Command
+
+TOKEN_HINT = (
+    "the client has no usable Bitfusion token: download one from the vCenter Bitfusion "
+    "plug-in (Tokens tab) and install ca.crt, client.yaml and servers.conf"
+)
+
+
+class GpuPoolService:
+    def __init__(
+        self,
+        manager: Any,
+        client: str | None,
+        vcenter: str | None = None,
+        *,
+        server_hosts: Mapping[str, str] | None = None,
+        free_threshold_pct: float = DEFAULT_FREE_THRESHOLD_PCT,
+        history_size: int = 120,
+        placement_ttl_s: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.manager = manager
+        self.client = client
+        self.vcenter = vcenter
+        self.server_hosts = {k.lower(): v for k, v in (server_hosts or {}).items()}
+        self.free_threshold_pct = free_threshold_pct
+        self.placement_ttl_s = placement_ttl_s
+        self.clock = clock
+        self.last: PoolReport | None = None
+        self.history: deque[UsageSample] = deque(maxlen=history_size)
+        self._known: dict[str, PoolServer] = {}
+        self._first_seen: dict[str, float] = {}
+        self._at_start: set[str] = set()
+        self._refreshed = False
+        self._version = ""
+        self._placement: tuple[float, Placement] | None = None
+
+    async def refresh(self) -> PoolReport:
+        """Ask the client VM (and vCenter) now; never raises for a target's failure."""
+        started = time.monotonic()
+        now = self.clock()
+        if not self.client:
+            return self._failed(
+                now, ClientFailure.UNREACHABLE, "no bitfusion target in this profile", (), started
+            )
+        placement_task = asyncio.ensure_future(self._read_placement(now))
+        commands = [list_gpus_command(), smi_command()]
+        if not self._version:
+            commands.append(version_command())
+        answers = await asyncio.gather(
+            *(self.manager.run(self.client, c) for c in commands), return_exceptions=True
+        )
+        outputs = tuple(_raw(c, a) for c, a in zip(commands, answers, strict=True))
+        listing = answers[0]
+        if isinstance(listing, BaseException):
+            placement_task.cancel()
+            return self._failed(
+                now, ClientFailure.UNREACHABLE, _error_text(listing), outputs, started
+            )
+        log = parse_log(listing.stdout + "\n" + listing.stderr)
+        listed = parse_list_gpus(listing.stdout)
+        failure = _client_failure(log, listed, listing.exit, listing.stderr)
+        if failure is not None:
+            placement_task.cancel()
+            return self._failed(now, failure[0], failure[1], outputs, started)
+        smi_answer = answers[1]
+        smi = () if isinstance(smi_answer, BaseException) else parse_smi(smi_answer.stdout)
+        if len(answers) > 2 and not isinstance(answers[2], BaseException):
+            self._version = parse_version(answers[2].stdout)
+        placement, vcenter_error = await placement_task
+        servers = self._merge(listed, smi, log, placement, now)
+        allocations = self._allocations(servers, now)
+        up = [s for s in servers if s.reachable]
+        totals = PoolTotals(
+            gpus=sum(len(s.gpus) for s in up),
+            memory_mb=sum(s.memory_mb for s in up),
+            allocated_mb=sum(s.allocated_mb for s in up),
+        )
+        if totals.memory_mb:
+            self.history.append(UsageSample(now, totals.used_pct))
+        problems = judge_pool(
+            servers,
+            totals,
+            free_threshold_pct=self.free_threshold_pct,
+            placement_known=self.vcenter is not None or bool(self.server_hosts),
+        )
+        if vcenter_error:
+            problems += (
+                GpuProblem(
+                    "vcenter-unreadable",
+                    Severity.INFO,
+                    self.vcenter or "vcenter",
+                    f"server hosts not read from vCenter: {vcenter_error}",
+                ),
+            )
+        self._refreshed = True
+        report = PoolReport(
+            client=self.client,
+            taken_at=now,
+            servers=servers,
+            totals=totals,
+            allocations=allocations,
+            problems=problems,
+            client_version=self._version,
+            history=tuple(self.history),
+            outputs=outputs,
+            duration_s=time.monotonic() - started,
+            vcenter_error=vcenter_error,
+        )
+        self.last = report
+        return report
+
+    def _failed(
+        self,
+        now: float,
+        failure: ClientFailure,
+        text: str,
+        outputs: tuple[RawOutput, ...],
+        started: float,
+    ) -> PoolReport:
+        problem = GpuProblem(failure.value, Severity.ERROR, self.client or "client", text)
+        report = PoolReport(
+            client=self.client or "",
+            taken_at=now,
+            problems=(problem,),
+            failure=failure,
+            failure_text=text,
+            client_version=self._version,
+            history=tuple(self.history),
+            outputs=outputs,
+            duration_s=time.monotonic() - started,
+        )
+        self.last = report
+        return report
+
+    # -- vCenter ----------------------------------------------------------------------------
+    async def _read_placement(self, now: float) -> tuple[Placement | None, str]:
+        if self.vcenter is None:
+            return None, ""
+        if self._placement is not None and now - self._placement[0] < self.placement_ttl_s:
+            return self._placement[1], ""
+        from vconsole.services.gpus_vcenter import read_placement
+
+        try:
+            vim = await self.manager.vim(self.vcenter)
+            placement: Placement = await vim.call(read_placement, vim.content)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return (self._placement[1] if self._placement else None), _error_text(exc)
+        self._placement = (now, placement)
+        return placement, ""
+
+    def _host_of(self, address: str, name: str, placement: Placement | None) -> str:
+        vm = placement.find_vm(server_key(address), [name]) if placement else None
+        if vm is not None and vm.host:
+            return vm.host
+        for key in (address, server_key(address), name):
+            host = self.server_hosts.get(key.lower())
+            if host:
+                return host
+        return ""
+
+    # -- merge ------------------------------------------------------------------------------
+    def _merge(
+        self,
+        listed: tuple[ListedServer, ...],
+        smi: tuple[SmiServer, ...],
+        log: ClientLog,
+        placement: Placement | None,
+        now: float,
+    ) -> tuple[PoolServer, ...]:
+        smi_by_key = {server_key(s.address): s for s in smi}
+        seen: dict[str, PoolServer] = {}
+        for entry in listed:
+            key = server_key(entry.address)
+            info = smi_by_key.get(key)
+            previous = self._known.get(key)
+            name = (info.name if info else "") or (previous.name if previous else "") or key
+            host = self._host_of(entry.address, name, placement)
+            nics = placement.host_nics(host) if placement and host else None
+            seen[key] = PoolServer(
+                name=name,
+                address=entry.address,
+                state=ServerState.UP,
+                gpus=_gpus(entry, info),
+                version=(info.version if info else "") or (previous.version if previous else ""),
+                tasks=entry.tasks,
+                host=host,
+                host_nic_gbps=nics.fastest_gbps if nics else None,
+                last_seen=now,
+            )
+        for failure in log.claim_failures:
+            key = server_key(failure.address)
+            if key in seen:
+                continue
+            previous = self._known.get(key)
+            seen[key] = PoolServer(
+                name=previous.name if previous else key,
+                address=failure.address,
+                state=ServerState.UNREACHABLE,
+                gpus=previous.gpus if previous else (),
+                version=previous.version if previous else "",
+                host=previous.host if previous else self._host_of(failure.address, key, placement),
+                host_nic_gbps=previous.host_nic_gbps if previous else None,
+                reason=failure.reason,
+                last_seen=previous.last_seen if previous else None,
+            )
+        for key, previous in self._known.items():
+            if key not in seen:
+                seen[key] = PoolServer(
+                    name=previous.name,
+                    address=previous.address,
+                    state=ServerState.GONE,
+                    gpus=previous.gpus,
+                    version=previous.version,
+                    host=previous.host,
+                    host_nic_gbps=previous.host_nic_gbps,
+                    reason="no longer listed by the client",
+                    last_seen=previous.last_seen,
+                )
+        self._known = dict(seen)
+        return tuple(sorted(seen.values(), key=lambda s: (s.name, s.address)))
+
+    def _allocations(self, servers: tuple[PoolServer, ...], now: float) -> tuple[Allocation, ...]:
+        out: list[Allocation] = []
+        current: set[str] = set()
+        for server in servers:
+            if not server.reachable:
+                continue
+            for gpu in server.gpus:
+                for client, memory in _holders(gpu):
+                    key = f"{client}|{gpu.id}"
+                    current.add(key)
+                    if key not in self._first_seen:
+                        self._first_seen[key] = now
+                        if not self._refreshed:
+                            self._at_start.add(key)
+                    out.append(
+                        Allocation(
+                            client=client,
+                            server=server.name,
+                            gpu_id=gpu.id,
+                            gpu_index=gpu.index,
+                            memory_mb=memory,
+                            fraction=memory / gpu.memory_mb if gpu.memory_mb else 0.0,
+                            since=self._first_seen[key],
+                            seen_at_start=key in self._at_start,
+                        )
+                    )
+        for key in set(self._first_seen) - current:
+            del self._first_seen[key]
+            self._at_start.discard(key)
+        return tuple(sorted(out, key=lambda a: (a.client, a.server, a.gpu_index)))
+
+    def transcript(self) -> str:
+        return self.last.transcript() if self.last else f"# {self.client}: not refreshed yet\n"
+
+
+def _gpus(entry: ListedServer, info: SmiServer | None) -> tuple[Gpu, ...]:
+    models = {g.index: g for g in info.gpus} if info else {}
+    holders: dict[int, list[tuple[str, int]]] = {}
+    for c in info.clients if info else ():
+        holders.setdefault(c.gpu, []).append((c.client, c.memory_mb))
+    out = []
+    for g in entry.gpus:
+        smi_gpu = models.get(g.index)
+        out.append(
+            Gpu(
+                id=f"{entry.address}/gpu{g.index}",
+                index=g.index,
+                model=smi_gpu.model if smi_gpu else "",
+                memory_mb=g.total_mb,
+                allocated_mb=max(0, g.total_mb - g.free_mb),
+                clients=tuple(dict.fromkeys(c for c, _ in holders.get(g.index, []))),
+                clients_known=bool(info and info.clients_listed),
+                utilisation_pct=smi_gpu.utilisation_pct if smi_gpu else None,
+                client_memory=tuple(holders.get(g.index, [])),
+            )
+        )
+    return tuple(out)
+
+
+def _holders(gpu: Gpu) -> list[tuple[str, int]]:
+    merged: dict[str, int] = {}
+    for client, memory in gpu.client_memory:
+        merged[client] = merged.get(client, 0) + memory
+    return list(merged.items())
+
+
+def _client_failure(
+    log: ClientLog, listed: tuple[ListedServer, ...], exit_code: int, stderr: str
+) -> tuple[ClientFailure, str] | None:
+    """Why the client gave no pool, or None when it did (even with every server unreachable)."""
+    if log.not_installed or exit_code == 127:
+        line = log.not_installed or stderr.strip() or "exit status 127"
+        return ClientFailure.NOT_INSTALLED, f"bitfusion is not installed on the client ({line})"
+    if log.config_error:
+        return ClientFailure.NOT_AUTHORISED, f"{TOKEN_HINT} (Failed to parse {log.config_error})"
+    if listed or log.claim_failures:
+        return None
+    if log.error:
+        return ClientFailure.UNREADABLE, f"the client failed: {log.error}"
+    if exit_code != 0:
+        detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {exit_code}"
+        return ClientFailure.UNREADABLE, f"bitfusion list_gpus failed: {detail}"
+    return None
+
+
+def _raw(command: Command, answer: Any) -> RawOutput:
+    if isinstance(answer, BaseException):
+        return RawOutput(command.line, error=_error_text(answer))
+    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, VconsoleError):
+        return error.message
+    if isinstance(error, asyncio.TimeoutError):
+        return "no answer in time"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def report_json(report: PoolReport) -> dict[str, Any]:
+    """`vconsole gpus --json`."""
+    return report.as_json()
+
+
+async def analyze_targets(manager: Any, targets: list[str] | tuple[str, ...]) -> list[Any]:
+    """The `analyze` entry: the pool of every capture that holds `bitfusion list_gpus`."""
+    from vconsole.sessions.errors import CommandNotCaptured
+
+    out = []
+    for target in targets:
+        try:
+            await manager.run(target, list_gpus_command())
+        except CommandNotCaptured:
+            continue  # an ESXi host's capture: not a Bitfusion client
+        except VconsoleError:
+            pass  # the refresh below reports it
+        out.append((await GpuPoolService(manager, target).refresh()).as_json())
+    return out

@@ -1,0 +1,124 @@
+"""Where the Bitfusion servers run: server VMs and their hosts' physical NIC speeds from vCenter.
+
+One PropertyCollector call reads every VM's name, guest addresses and host, and every host's
+name and `config.network.pnic` (link speed), instead of a read per VM and per host. A server
+is matched to its VM by address (what the client lists), else by name (what smi prints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from vconsole.services.lacp_vcenter import _retrieve_all, _view_object_spec
+
+
+@dataclass(frozen=True)
+class HostNics:
+    """An ESXi host's physical NICs that have link: (vmnic, Mb/s)."""
+
+    host: str
+    nics: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def fastest_gbps(self) -> float | None:
+        """The fastest link a server VM's vNIC can use: with the default teaming (route by
+        originating port) one vNIC is pinned to one uplink, so links do not add up."""
+        speeds = [mb for _, mb in self.nics if mb > 0]
+        return max(speeds) / 1000.0 if speeds else None
+
+
+@dataclass(frozen=True)
+class ServerVm:
+    name: str
+    addresses: tuple[str, ...]
+    host: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What vCenter says about the estate the servers run on."""
+
+    vms: tuple[ServerVm, ...] = ()
+    hosts: tuple[HostNics, ...] = ()
+
+    def host_nics(self, host: str) -> HostNics | None:
+        wanted = host.lower()
+        for h in self.hosts:
+            if h.host.lower() == wanted or h.host.lower().split(".")[0] == wanted.split(".")[0]:
+                return h
+        return None
+
+    def find_vm(self, address: str, names: Iterable[str] = ()) -> ServerVm | None:
+        for vm in self.vms:
+            if address and address in vm.addresses:
+                return vm
+        wanted = {n.lower() for n in names if n}
+        for vm in self.vms:
+            if vm.name.lower() in wanted:
+                return vm
+        return None
+
+
+def read_placement(content: Any) -> Placement:
+    """Blocking: run through the session manager's executor (`vim.call`)."""
+    from pyVmomi import vim, vmodl
+
+    view_manager = content.viewManager
+    vm_view = view_manager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    host_view = view_manager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+    try:
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[_view_object_spec(vm_view, vim), _view_object_spec(host_view, vim)],
+            propSet=[
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.VirtualMachine,
+                    pathSet=["name", "guest.ipAddress", "guest.net", "runtime.host"],
+                ),
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.HostSystem, pathSet=["name", "config.network.pnic"]
+                ),
+            ],
+        )
+        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
+    finally:
+        vm_view.DestroyView()
+        host_view.DestroyView()
+    host_names: dict[str, str] = {}
+    hosts: list[HostNics] = []
+    raw_vms: list[tuple[str, tuple[str, ...], str]] = []
+    for obj in objects:
+        props = {p.name: p.val for p in obj.propSet or []}
+        if isinstance(obj.obj, vim.HostSystem):
+            name = str(props.get("name", obj.obj._moId))
+            host_names[obj.obj._moId] = name
+            hosts.append(HostNics(name, pnic_speeds(props.get("config.network.pnic"))))
+        else:
+            host = props.get("runtime.host")
+            raw_vms.append(
+                (
+                    str(props.get("name", "")),
+                    guest_addresses(props.get("guest.ipAddress"), props.get("guest.net")),
+                    getattr(host, "_moId", "") if host is not None else "",
+                )
+            )
+    vms = tuple(ServerVm(n, a, host_names.get(h, h)) for n, a, h in raw_vms)
+    return Placement(vms, tuple(hosts))
+
+
+def pnic_speeds(pnics: Any) -> tuple[tuple[str, int], ...]:
+    """(vmnic, Mb/s) of NICs with link; a NIC without `linkSpeed` is down."""
+    out = []
+    for nic in pnics or []:
+        speed = getattr(getattr(nic, "linkSpeed", None), "speedMb", None)
+        if isinstance(speed, int) and speed > 0:
+            out.append((str(getattr(nic, "device", "")), speed))
+    return tuple(sorted(out))
+
+
+def guest_addresses(primary: Any, nets: Any) -> tuple[str, ...]:
+    found = [str(primary)] if primary else []
+    for net in nets or []:
+        found.extend(str(a) for a in getattr(net, "ipAddress", None) or [])
+    return tuple(dict.fromkeys(found))
