@@ -44,7 +44,8 @@ def validate_target(
     for problem in problems:
         field = problem.field.removeprefix("target").lstrip(".") or "name"
         accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
-        errors.setdefault(field, f"{field}: {problem.message}{accepted}")
+        message = "required" if raw.get(field) in (None, "") else problem.message
+        errors.setdefault(field, f"{field}: {message}{accepted}")
     return errors, (None if errors else target)
 
 
@@ -72,6 +73,7 @@ class TargetForm(ModalScreen[TargetConfig | None]):
                     [(k, k) for k in KINDS],
                     value=current.kind if current else "esxi",
                     allow_blank=False,
+                    compact=True,
                     id="field-kind",
                 )
                 yield Label("", id="error-kind", classes="field-error", markup=False)
@@ -81,6 +83,7 @@ class TargetForm(ModalScreen[TargetConfig | None]):
                     yield Input(
                         "" if value is None else str(value),
                         placeholder=placeholder,
+                        compact=True,
                         id=f"field-{key}",
                     )
                     yield Label("", id=f"error-{key}", classes="field-error", markup=False)
@@ -89,6 +92,7 @@ class TargetForm(ModalScreen[TargetConfig | None]):
                     [(p, p) for p in PROTOCOLS],
                     value=current.protocol if current else "https",
                     allow_blank=False,
+                    compact=True,
                     id="field-protocol",
                 )
                 yield Label("", id="error-protocol", classes="field-error", markup=False)
@@ -131,7 +135,10 @@ class TargetForm(ModalScreen[TargetConfig | None]):
             if widget:
                 widget.first().focus()
             self.notify(
-                "; ".join(errors.values()), title="Target not saved", severity="error", markup=False
+                f"check: {', '.join(errors)}",
+                title="Target not saved",
+                severity="error",
+                markup=False,
             )
             return
         self.dismiss(target)

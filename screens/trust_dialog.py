@@ -105,7 +105,7 @@ class PasswordDialog(ModalScreen[str | None]):
         title = who if who.lower().startswith("password") else f"Password for {who}"
         with Vertical():
             yield Label(title, classes="dialog-title", markup=False)
-            yield Input(password=True, placeholder=self.keep, id="password")
+            yield Input(password=True, placeholder=self.keep, compact=True, id="password")
             yield Label("", id="password-error", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")

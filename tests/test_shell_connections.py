@@ -83,7 +83,7 @@ async def test_add_target_validation_names_the_field_then_saves(tmp_path) -> Non
             str(lbl.id): str(lbl.render()) for lbl in form.query(".field-error").results(Label)
         }
         assert errors["error-name"].startswith("name: duplicate target name 'esx01'")
-        assert errors["error-address"].startswith("address: missing or invalid address")
+        assert errors["error-address"].startswith("address: required")
         assert "accepted: an IP address or host name" in errors["error-address"]
         assert errors["error-port"].startswith("port: 'abc' is not a number")
         form.query_one("#field-name", Input).value = "esx02"
