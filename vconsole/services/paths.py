@@ -65,8 +65,8 @@ class VcenterView:
 class PathsService:
     """Refreshes multipathing of `hosts` (esxi or replay targets), optionally with vCenter.
 
-    `only_hosts` limits vCenter's hosts too (by name; vCenter and SSH use the same names);
-    without it every host vCenter knows is shown, with or without an SSH target.
+    `only_hosts` limits both sides (by name; vCenter and SSH use the same names); without it
+    every host vCenter knows is shown too, with or without an SSH target.
     """
 
     def __init__(
@@ -83,9 +83,9 @@ class PathsService:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.manager = manager
-        self.hosts = list(hosts)
-        self.vcenter = vcenter
         self.only_hosts = set(only_hosts) if only_hosts is not None else None
+        self.hosts = [h for h in hosts if self._wanted(h)]
+        self.vcenter = vcenter
         self.thresholds = thresholds or Thresholds()
         self.samples = samples
         self.concurrency = concurrency

@@ -1,0 +1,172 @@
+"""The multipathing service against the lab: real SSH hosts answering esxcli, and the lab vCenter.
+
+The default scenario's HQ hosts share three LUNs: esx-hq-01 has one slow path, esx-hq-02 a
+dead path and its third LUN on MRU, esx-hq-03 runs Round Robin by iops=1000 with
+EnablePSPLatencyPolicy = 0. Here esx-hq-04 (a copy of esx-hq-01) and esx-wlg-02 are down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+
+import pytest
+from lacp_helpers import lab_manager
+
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+from vconsole.models.paths import Verdict
+from vconsole.services import paths as paths_service
+from vconsole.services.paths import PathsService, report_json
+from vconsole.services.paths_vcenter import HostLatency
+from vconsole.sessions.errors import ReadOnlyRefused
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
+
+DS01 = "naa.600a098038304437415d4b6a59684a52"
+DS02 = "naa.600a098038304437415d4b6a59684a53"
+DS03 = "naa.600a098038304437415d4b6a59684a54"
+LUN_HOSTS = {"esx-hq-01", "esx-hq-02", "esx-hq-03", "esx-hq-04", "esx-wlg-02"}
+
+
+def lab_scenario() -> Scenario:
+    base = default_scenario()
+    copy = dataclasses.replace(base.host("esx-hq-01"), name="esx-hq-04", down=True)
+    hosts = tuple(dataclasses.replace(h, down=h.name == "esx-wlg-02") for h in base.hosts)
+    return dataclasses.replace(base, hosts=(*hosts, copy))
+
+
+@pytest.fixture(scope="module")
+def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with EsxiLab(lab_scenario(), tmp_path_factory.mktemp("paths-esxi")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
+    missing = go_toolchain_missing()
+    if missing:
+        pytest.skip(f"lab vCenter unavailable: {missing}")
+    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("paths-vcsim"))
+    lab.start()
+    yield lab
+    lab.stop()
+
+
+async def refresh(esxi, tmp, vcsim=None, **kwargs):  # type: ignore[no-untyped-def]
+    manager = lab_manager(esxi, tmp, vcsim=vcsim, hosts=LUN_HOSTS)
+    try:
+        service = PathsService(manager, sorted(LUN_HOSTS), "vcsa01" if vcsim else None, **kwargs)
+        return service, await service.refresh()
+    finally:
+        await manager.close()
+
+
+def rows_of(report, host: str, device: str):  # type: ignore[no-untyped-def]
+    return {r.path: r for r in report.rows if r.host == host and r.device == device}
+
+
+def codes(rows) -> set[str]:  # type: ignore[no-untyped-def]
+    return {p.code for r in rows for p in r.problems}
+
+
+async def test_estate_policies_states_latency_and_outliers(esxi, vcsim, tmp_path):
+    service, report = await refresh(esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS))
+    assert report.vcenter_error == ""
+    hq01 = rows_of(report, "esx-hq-01", DS02)
+    slow = hq01["vmhba64:C2:T0:L1"]
+    assert slow.read_ms is not None and 34 <= slow.read_ms <= 42
+    assert slow.write_ms is not None and 40 <= slow.write_ms <= 50
+    assert {p.code for p in slow.problems} == {"path-slow"}
+    assert hq01["vmhba64:C0:T0:L1"].verdict == Verdict.OK
+    assert len(slow.read.samples) == 15  # one realtime window of 20 s samples
+    assert (slow.datastore, slow.rr_type, slow.group_state) == ("PROD-DS02", "latency", "active")
+    assert slow.rr is not None and slow.rr.latency_eval_ms == 180000
+    assert slow.sources == ("ssh", "vcenter", "perf")
+
+    dead = rows_of(report, "esx-hq-02", DS01)["vmhba64:C3:T0:L0"]
+    assert (dead.state, dead.verdict) == ("dead", Verdict.CRITICAL)
+    assert "psp-not-rr" in codes(rows_of(report, "esx-hq-02", DS03).values())
+
+    hq03 = rows_of(report, "esx-hq-03", DS01).values()
+    assert {r.rr_type for r in hq03} == {"iops"}
+    assert {"rr-iops-1000", "rr-type-differs", "latency-policy-disabled"} <= codes(hq03)
+    assert {r.psp_latency_policy_enabled for r in hq03} == {False}
+    assert report.host("esx-hq-01").psp_latency_policy_enabled is True
+
+
+async def test_down_hosts_say_why(esxi, vcsim, tmp_path):
+    _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS))
+    (gone,) = [r for r in report.rows if r.host == "esx-wlg-02"]
+    assert gone.verdict == Verdict.ERROR and gone.path == ""
+    assert "notResponding" in gone.error
+    # vCenter still describes esx-hq-04's LUNs; the rows say SSH failed and latency is missing
+    hq04 = [r for r in report.rows if r.host == "esx-hq-04"]
+    assert len(hq04) == 12
+    assert all(r.verdict == Verdict.ERROR and r.rr_type == "" for r in hq04)
+    texts = " ".join(p.text + p.evidence for p in hq04[0].problems)
+    assert "SSH to the host failed" in texts and "host is notResponding in vCenter" in texts
+
+
+async def test_json_rows_have_the_documented_fields(esxi, vcsim, tmp_path):
+    _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=["esx-hq-01"])
+    rows = report_json(report)
+    json.dumps(rows)
+    assert {r["host"] for r in rows} == {"esx-hq-01"}
+    sample = rows[0]
+    for field in ("host", "device", "psp", "rr_type", "path", "state", "read_ms", "write_ms",
+                  "verdict", "problems", "psp_latency_policy_enabled", "datastore"):  # fmt: skip
+        assert field in sample
+    assert sample["read"]["p95"] >= sample["read"]["p50"]
+
+
+async def test_without_perf_samples_ssh_answers_and_the_rows_say_so(
+    esxi, vcsim, tmp_path, monkeypatch
+):
+    """vCenter at statistics level 1 answers QueryPerf with no storagePath series; the lab
+    vCenter always keeps them, so the empty answer is substituted (the only stand-in here)."""
+    monkeypatch.setattr(
+        paths_service, "query_host_latency", lambda *a: HostLatency({}, 0), raising=True
+    )
+    _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=["esx-hq-01"])
+    rows = list(rows_of(report, "esx-hq-01", DS02).values())
+    assert len(rows) == 4 and all(r.read_ms is None for r in rows)
+    assert {r.rr_type for r in rows} == {"latency"}
+    assert all("no storagePath samples" in r.summary for r in rows)
+    assert "path-slow" not in codes(rows)
+
+
+async def test_ssh_only_without_vcenter(esxi, tmp_path):
+    _, report = await refresh(esxi, tmp_path)
+    assert report.notes and "no vCenter target" in report.notes[0]
+    rows = rows_of(report, "esx-hq-02", DS01)
+    assert rows["vmhba64:C3:T0:L0"].state == "dead"
+    assert rows["vmhba64:C0:T0:L0"].datastore == ""  # only vCenter knows the datastore
+    assert rows["vmhba64:C0:T0:L0"].sources == ("ssh",)
+
+
+async def test_set_rr_type_changes_the_host_and_is_audited(esxi, tmp_path):
+    manager = lab_manager(esxi, tmp_path, hosts={"esx-hq-03"})
+    try:
+        service = PathsService(manager, ["esx-hq-03"])
+        _, config = await service.set_rr_type("esx-hq-03", DS03, "latency")
+        assert config.limit_type == "Latency" and config.latency_eval_ms == 180000
+        report = await service.refresh()
+        assert {r.rr_type for r in rows_of(report, "esx-hq-03", DS03).values()} == {"latency"}
+        await service.set_rr_type("esx-hq-03", DS03, "iops", iops=1000)
+    finally:
+        await manager.close()
+    audit = (tmp_path / "audit.jsonl").read_text()
+    assert f"deviceconfig set --type=latency --device={DS03}" in audit
+
+
+async def test_set_rr_type_is_refused_read_only_before_any_io(esxi, tmp_path):
+    manager = lab_manager(esxi, tmp_path, hosts={"esx-hq-03"}, read_only=True)
+    try:
+        with pytest.raises(ReadOnlyRefused):
+            await PathsService(manager, ["esx-hq-03"]).set_rr_type("esx-hq-03", DS01, "latency")
+        assert manager.ssh_connects == 0
+    finally:
+        await manager.close()
