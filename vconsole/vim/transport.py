@@ -98,6 +98,7 @@ def post(
     }
     conn = stub.GetConnection()
     reusable = False
+    broken = True
     try:
         conn.request("POST", stub.path, body, headers)
         resp = conn.getresponse()
@@ -122,15 +123,22 @@ def post(
             if objects and on_objects is not None:
                 on_objects(objects)
         resp.read()  # completes the response so the connection can be reused
-        objects = parser.close()
+        objects = parser.feed(inflate.flush()) if inflate is not None else []
+        objects += parser.close()
         if objects and on_objects is not None:
             on_objects(objects)
         reusable = not resp.will_close
+        broken = False
+    except Cancelled:
+        broken = False
+        raise
     finally:
         if reusable:
             stub.ReturnConnection(conn)
         else:
             conn.close()
+            if broken:
+                stub.DropConnections()  # the server is likely gone: pooled ones are dead too
     tail = parser.tail
     if tail.fault is not None:
         if tail.fault.kind == "NotAuthenticated":

@@ -1,0 +1,183 @@
+"""Shared parts for the inventory tests: lab vCenters started once per run, managers, a proxy.
+
+`shared_lab()` keeps one simulator per scenario name for the whole pytest process (there is no
+conftest to hold a session fixture), so every inventory test file reuses the same vCenter.
+`DroppingProxy` is a real TCP forwarder that can cut the connection after N response bytes:
+the network fault "vCenter drops mid-load", made deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import dataclasses
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+
+DOWN_HOST = "esx-wlg-02"
+_MISSING = go_toolchain_missing()
+needs_vcsim = pytest.mark.skipif(_MISSING is not None, reason=f"lab vCenter: {_MISSING}")
+_LABS: dict[str, VcsimLab] = {}
+
+
+def lab_scenario() -> Scenario:
+    """The default scenario with one branch host down (its connection state shows it)."""
+    base = default_scenario()
+    hosts = tuple(dataclasses.replace(h, down=h.name == DOWN_HOST) for h in base.hosts)
+    return dataclasses.replace(base, hosts=hosts)
+
+
+def second_scenario() -> Scenario:
+    """A second, different vCenter for the merge tests: only the branch sites, renamed."""
+    base = default_scenario()
+    hosts = tuple(h for h in base.hosts if h.site != "HQ")
+    sites = tuple(s for s in base.sites if s.name != "HQ")
+    return dataclasses.replace(base, hosts=hosts, sites=sites, vcenter_name="vcsa02")
+
+
+def shared_lab(name: str, scenario: Callable[[], Scenario]) -> VcsimLab:
+    """One running simulator per `name` for the whole test process (stopped at exit)."""
+    lab = _LABS.get(name)
+    if lab is None or not lab.running:
+        state = Path(tempfile.mkdtemp(prefix=f"vconsole-inv-{name}-"))
+        lab = VcsimLab(scenario(), state).start()
+        _LABS[name] = lab
+        atexit.register(lab.stop)
+    return lab
+
+
+def vc_target(lab: VcsimLab, name: str, port: int | None = None) -> Any:
+    from vconsole.config import TargetConfig
+
+    return TargetConfig(
+        name,
+        "vcenter",
+        address=lab.host,
+        port=port or lab.port,
+        user=lab.user,
+        protocol="http",
+        timeout=10.0,
+    )
+
+
+def manager_for(tmp: Path, labs: dict[str, VcsimLab], ports: dict[str, int] | None = None) -> Any:
+    """A real SessionManager on lab vCenters; passwords in memory only, audit under `tmp`."""
+    from vconsole.audit import AuditLog
+    from vconsole.config import Profile
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions import SessionManager
+
+    targets = tuple(vc_target(lab, name, (ports or {}).get(name)) for name, lab in labs.items())
+    secrets = SecretStore("inventory-test", use_keyring=False)
+    for name, lab in labs.items():
+        secrets.remember(name, lab.password)
+    return SessionManager(
+        Profile("inventory-test", targets),
+        secrets=secrets,
+        audit=AuditLog(tmp / "audit.jsonl", redact=secrets.redact),
+        known_hosts_path=tmp / "known_hosts",
+    )
+
+
+def pyvmomi_content(lab: VcsimLab) -> tuple[Any, Any]:
+    """An independent pyVmomi session (the admin's other tool) for changes and cross-checks."""
+    from pyVim.connect import SmartConnect
+
+    si = SmartConnect(
+        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+    )
+    return si, si.RetrieveContent()
+
+
+def objects_of(content: Any, kind: Any) -> list[Any]:
+    view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
+    try:
+        return list(view.view)
+    finally:
+        view.Destroy()
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+class DroppingProxy:
+    """Forwards 127.0.0.1:port to the lab; `drop_after(n)` cuts the next big answer after n bytes.
+
+    Only answers larger than `n` are cut (logins and small calls pass), and only once per arm.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self._server = socket.socket()
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(32)
+        self.port = int(self._server.getsockname()[1])
+        self._cut_after: int | None = None
+        self.cuts = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def drop_after(self, n: int | None) -> None:
+        with self._lock:
+            self._cut_after = n
+
+    def close(self) -> None:
+        self._closed = True
+        self._server.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, answers: bool) -> None:
+        sent = 0
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if answers:
+                    if data.startswith(b"HTTP/1.1"):
+                        sent = 0
+                    with self._lock:
+                        limit = self._cut_after
+                    if limit is not None and sent + len(data) > limit:
+                        dst.sendall(data[: max(0, limit - sent)])
+                        with self._lock:
+                            self._cut_after = None
+                            self.cuts += 1
+                        break
+                    sent += len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()

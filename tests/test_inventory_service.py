@@ -1,0 +1,235 @@
+"""The inventory service on a real lab vCenter: counts, columns, merge, export, cross-checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inventory_helpers import (
+    DOWN_HOST,
+    lab_scenario,
+    manager_for,
+    needs_vcsim,
+    objects_of,
+    pyvmomi_content,
+    second_scenario,
+    shared_lab,
+)
+
+from vconsole.lab.vcsim import VcsimLab, lab_vms, scenario_to_vcsim_json
+from vconsole.models.inventory import ObjectKind
+from vconsole.services.inventory import InventoryService
+from vconsole.services.inventory_export import (
+    compile_filter,
+    export_columns,
+    filter_rows,
+    to_csv,
+    to_json,
+)
+
+pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def lab() -> VcsimLab:
+    return shared_lab("default", lab_scenario)
+
+
+@pytest.fixture(scope="module")
+def lab2() -> VcsimLab:
+    return shared_lab("second", second_scenario)
+
+
+async def loaded(tmp: Path, labs: dict[str, VcsimLab]) -> InventoryService:
+    manager = manager_for(tmp, labs)
+    try:
+        service = InventoryService(manager)
+        await service.load()
+    finally:
+        await manager.close()
+    return service
+
+
+def by_name(service: InventoryService, kind: ObjectKind) -> dict[str, Any]:
+    return {row.name: row for row in service.rows(kind)}
+
+
+async def test_counts_per_type_match_the_scenario(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    scenario = lab.scenario
+    counts = Counter(row.kind for row in service.rows())
+    assert counts[ObjectKind.VM] == sum(h.vms for h in scenario.hosts) == 104
+    assert counts[ObjectKind.HOST] == len(scenario.hosts)
+    assert counts[ObjectKind.CLUSTER] == len(scenario.clusters())
+    topology = scenario_to_vcsim_json(scenario)
+    stores = [ds["name"] for dc in topology["datacenters"] for ds in dc["datastores"]]
+    assert counts[ObjectKind.DATASTORE] == len(stores)
+    si, content = pyvmomi_content(lab)
+    from pyVmomi import vim
+
+    assert counts[ObjectKind.NETWORK] == len(objects_of(content, vim.Network))
+    assert service.statuses["vc01"].state.value == "live"
+    assert service.statuses["vc01"].first_rows_s is not None
+
+
+async def test_vm_columns_are_what_the_lab_created(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    vms = by_name(service, ObjectKind.VM)
+    for expected in lab_vms(lab.scenario):
+        row = vms[expected.name]
+        assert (row.host, row.cluster, row.parent) == (
+            expected.host,
+            expected.cluster,
+            expected.host,
+        )
+        assert row.power_state == ("poweredOn" if expected.powered_on else "poweredOff")
+        assert (row.vcpu, row.memory_mb) == (expected.cpu, expected.memory_mb)
+        assert row.guest_os == expected.guest_name
+        if expected.powered_on:
+            assert row.ip_address == expected.ip and row.tools_status == "guestToolsRunning"
+        else:
+            assert row.ip_address == "" and row.tools_status == "guestToolsNotRunning"
+        assert row.datacenter.startswith("DC-") and not row.denied
+
+
+async def test_host_cluster_and_datastore_columns(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    hosts = by_name(service, ObjectKind.HOST)
+    for spec in lab.scenario.hosts:
+        row = hosts[spec.name]
+        assert row.cluster == spec.cluster and row.parent == spec.cluster
+        assert (row.version, row.build) == (spec.version, spec.build)
+        assert row.vm_count == spec.vms
+        assert row.maintenance is False and row.power_state == "poweredOn"
+        assert row.connection_state == ("notResponding" if spec.name == DOWN_HOST else "connected")
+        assert row.cpu_usage_pct is None or 0 <= row.cpu_usage_pct <= 100
+    clusters = by_name(service, ObjectKind.CLUSTER)
+    for name, members in lab.scenario.clusters().items():
+        assert clusters[name].host_count == len(members)
+        assert clusters[name].vm_count == sum(h.vms for h in members)
+    stores = by_name(service, ObjectKind.DATASTORE)
+    prod = stores["PROD-DS01"]
+    capacity = next(
+        lun.capacity_gb
+        for h in lab.scenario.hosts
+        for lun in h.luns
+        if lun.datastore == "PROD-DS01"
+    )
+    assert prod.capacity_gb == capacity and prod.free_gb == pytest.approx(capacity * 0.6, 0.01)
+    assert prod.used_pct == pytest.approx(40.0, abs=0.1)
+    assert prod.host_count == sum(
+        1 for h in lab.scenario.hosts if any(lun.datastore == "PROD-DS01" for lun in h.luns)
+    )
+    assert prod.datastore_type == "VMFS"
+
+
+async def test_networks_have_type_dvs_and_vlan(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    networks = list(service.rows(ObjectKind.NETWORK))
+    portgroups = [n for n in networks if n.network_type == "distributed portgroup"]
+    assert portgroups, "the lab has distributed portgroups"
+    assert {n.dvs for n in portgroups} >= {"DSwitch-HQ", "DSwitch-AKL", "DSwitch-WLG"}
+    assert all(n.vlan for n in portgroups)  # VLAN id or trunk range from the port config
+    assert any(n.network_type == "standard portgroup" and n.dvs == "" for n in networks)
+
+
+async def test_fast_read_agrees_with_pyvmomi(lab: VcsimLab, tmp_path: Path) -> None:
+    """The hand-built requests and parser give what pyVmomi's own deserializer gives."""
+    from pyVmomi import vim
+
+    service = await loaded(tmp_path, {"vc01": lab})
+    _, content = pyvmomi_content(lab)
+    for vm in objects_of(content, vim.VirtualMachine):
+        row = service.row(f"vc01/{vm._moId}")
+        assert row is not None
+        assert (row.name, row.power_state, row.host) == (
+            vm.name,
+            str(vm.runtime.powerState),
+            vm.runtime.host.name,
+        )
+        assert row.memory_mb == vm.summary.config.memorySizeMB
+
+
+async def test_two_vcenters_merge_into_one_table(
+    lab: VcsimLab, lab2: VcsimLab, tmp_path: Path
+) -> None:
+    service = await loaded(tmp_path, {"vc01": lab, "vc02": lab2})
+    vms = service.rows(ObjectKind.VM)
+    per_vc = Counter(row.vcenter for row in vms)
+    assert per_vc == {
+        "vc01": sum(h.vms for h in lab.scenario.hosts),
+        "vc02": sum(h.vms for h in lab2.scenario.hosts),
+    }
+    keys = [row.key for row in vms]
+    assert len(set(keys)) == len(keys)  # the same moid in both vCenters stays two rows
+    both = {r.name for r in vms if r.vcenter == "vc01"} & {
+        r.name for r in vms if r.vcenter == "vc02"
+    }
+    assert both  # same VM names exist in both labs and are kept apart by the vCenter column
+    assert all(s.state.value == "live" for s in service.statuses.values())
+
+
+async def test_filter_negation_and_invalid_regex(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    vms = service.rows(ObjectKind.VM)
+    off = filter_rows(vms, compile_filter("poweredoff"))
+    assert off and all(r.power_state == "poweredOff" for r in off)
+    on = filter_rows(vms, compile_filter("!poweredOff"))
+    assert len(on) + len(off) == len(vms)
+    akl = filter_rows(vms, compile_filter("^AKL-VSAN$"))  # anchors hold per cell
+    assert {r.cluster for r in akl} == {"AKL-VSAN"}
+    assert filter_rows(vms, compile_filter("")) == vms
+    with pytest.raises(ValueError, match=r"filter: invalid regex '\(unclosed'"):
+        compile_filter("(unclosed")
+
+
+async def test_csv_and_json_export_of_a_filtered_view(lab: VcsimLab, tmp_path: Path) -> None:
+    service = await loaded(tmp_path, {"vc01": lab})
+    hosts = filter_rows(service.rows(ObjectKind.HOST), compile_filter("wlg"))
+    assert {r.name for r in hosts} == {"esx-wlg-01", "esx-wlg-02"}
+    records = list(csv.DictReader(io.StringIO(to_csv(hosts, ObjectKind.HOST))))
+    assert [r["name"] for r in sorted(records, key=lambda r: r["name"])] == [
+        "esx-wlg-01",
+        "esx-wlg-02",
+    ]
+    assert list(records[0])[: len(export_columns(ObjectKind.HOST))] == export_columns(
+        ObjectKind.HOST
+    )
+    down = next(r for r in records if r["name"] == DOWN_HOST)
+    assert down["connection_state"] == "notResponding" and down["stale"] == "no"
+    data = json.loads(to_json(hosts))
+    assert {"vcenter", "type", "name", "moid", "parent", "vm_count", "cpu_usage_pct"} <= set(
+        data[0]
+    )
+    assert {d["type"] for d in data} == {"host"} and {d["parent"] for d in data} == {"WLG-VSAN"}
+
+
+async def test_unknown_vcenter_address_is_a_failed_status_not_a_crash(tmp_path: Path) -> None:
+    from inventory_helpers import vc_target
+
+    from vconsole.audit import AuditLog
+    from vconsole.config import Profile
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions import SessionManager
+
+    class Nowhere:
+        host, port, user, password = "127.0.0.1", 9, "user", "pass"
+
+    secrets = SecretStore("t", use_keyring=False)
+    secrets.remember("gone", "pass")
+    manager = SessionManager(
+        Profile("t", (vc_target(Nowhere, "gone"),)),  # type: ignore[arg-type]
+        secrets=secrets,
+        audit=AuditLog(tmp_path / "audit.jsonl"),
+        known_hosts_path=tmp_path / "kh",
+    )
+    service = InventoryService(manager)
+    statuses = await service.load()
+    await manager.close()
+    assert statuses[0].state.value == "failed" and statuses[0].error
+    assert service.rows() == [] and service.stale() == {"gone"}
