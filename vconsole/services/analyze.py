@@ -18,6 +18,7 @@ Analyzer = Callable[[Any, Sequence[str]], Awaitable[Any]]
 
 ANALYZERS: dict[str, str] = {
     "lacp": "vconsole.services.lacp:analyze_targets",
+    "paths": "vconsole.services.paths:analyze_targets",
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
 
