@@ -49,6 +49,8 @@ class SshHost:
             raise TargetUnreachable(
                 t.name, f"cannot connect to {t.address}:{t.effective_port}: {exc.strerror or exc}"
             ) from None
+        # Without TCP_NODELAY each short command waits on Nagle + delayed ACK (~40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = paramiko.Transport(sock)
         transport.banner_timeout = timeout
         transport.handshake_timeout = timeout

@@ -1,0 +1,55 @@
+"""`vconsole capture TARGET FILE`: save a host's read-only command outputs for offline replay."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "capture", help="run the console's read-only commands on a host and save the outputs"
+    )
+    parser.add_argument("target", help="an esxi or bitfusion target of the profile")
+    parser.add_argument("file", type=Path, help="capture JSON file to write")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per command")
+    parser.set_defaults(handler=cmd_capture)
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from vconsole.sessions.errors import VconsoleError
+
+    try:
+        return asyncio.run(_capture(args))
+    except VconsoleError as exc:
+        print(f"{exc.title}: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _capture(args: argparse.Namespace) -> int:
+    from vconsole.sessions.capture import capture_host, write_capture
+    from vconsole.sessions.clisupport import cli_manager
+
+    manager = cli_manager(args)
+    try:
+        capture = await capture_host(
+            manager,
+            args.target,
+            timeout=args.timeout,
+            on_progress=lambda done, total, line: print(
+                f"[{done}/{total}] {line}", file=sys.stderr
+            ),
+        )
+    finally:
+        await manager.close()
+    write_capture(args.file, capture)
+    failed = [line for line, entry in capture["commands"].items() if entry["exit"] == -1]
+    for line in failed:
+        print(f"not captured: {line}: {capture['commands'][line]['stderr']}", file=sys.stderr)
+    print(
+        f"{args.file}: {len(capture['commands']) - len(failed)} of {len(capture['commands'])} commands captured"
+    )
+    return 0

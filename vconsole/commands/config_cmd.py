@@ -1,0 +1,127 @@
+"""`vconsole config check|show|set-password`: inspect and fix connection profiles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    config = subparsers.add_parser("config", help="check and show connection profiles")
+    sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = sub.add_parser("check", help="list every problem in the config file (exit 1 if any)")
+    _config_option(check)
+    check.set_defaults(handler=cmd_check)
+    show = sub.add_parser("show", help="show profiles and targets (never passwords)")
+    _config_option(show)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=cmd_show)
+    setpw = sub.add_parser("set-password", help="store a target's password in the system keyring")
+    _config_option(setpw)
+    setpw.add_argument("target", help="target name in the profile")
+    setpw.set_defaults(handler=cmd_set_password)
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS keeps a `--config` given before the sub-command from being overwritten.
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="config file")
+
+
+def _path(args: argparse.Namespace) -> Any:
+    from vconsole import paths
+
+    return getattr(args, "config", None) or paths.config_file()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from vconsole.config import check_config
+
+    path = _path(args)
+    problems = check_config(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from vconsole.config import load_config
+    from vconsole.sessions.errors import ConfigError
+
+    try:
+        config = load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.json:
+        data = {
+            "path": str(config.path) if config.path else None,
+            "default_profile": config.default_profile,
+            "profiles": [
+                {
+                    "name": p.name,
+                    "read_only": p.read_only,
+                    "targets": [
+                        {k: v for k, v in asdict(t).items() if v is not None} for t in p.targets
+                    ],
+                }
+                for p in config.profiles
+            ],
+        }
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"config: {config.path}")
+    if not config.profiles:
+        print("(no profiles)")
+    for profile in config.profiles:
+        marks = [
+            m
+            for m, on in (
+                ("default", profile.name == config.default_profile),
+                ("read-only", profile.read_only),
+            )
+            if on
+        ]
+        print(f"profile {profile.name}" + (f" ({', '.join(marks)})" if marks else ""))
+        for t in profile.targets:
+            where = t.file if t.kind == "replay" else f"{t.address}:{t.effective_port}"
+            extra = []
+            if t.user:
+                extra.append(f"user={t.user}")
+            if t.read_only:
+                extra.append("read-only")
+            if t.thumbprint:
+                extra.append("pinned")
+            print(f"  {t.name:<16} {t.kind:<9} {where}  {' '.join(extra)}".rstrip())
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions.clisupport import load_profile
+    from vconsole.sessions.errors import VconsoleError
+
+    try:
+        profile = load_profile(args)
+        target = profile.target(args.target)
+    except VconsoleError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    store = SecretStore(profile.name)
+    password = getpass.getpass(f"Password for {target.user or ''}@{target.name}: ")
+    if not password:
+        print("no password entered; nothing stored", file=sys.stderr)
+        return 1
+    if not store.store(target.name, password):
+        print(store.keyring_note, file=sys.stderr)
+        return 1
+    print(f"stored in the keyring as vconsole / {profile.name}/{target.name}")
+    return 0

@@ -1,0 +1,56 @@
+"""What every CLI command needs to talk to targets: the profile from `--config/--profile`, a
+password prompt (getpass) and a trust prompt on the terminal.
+
+Command modules call `cli_manager(args)`; screens build their own manager with modal prompts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from vconsole.config import Profile, load_config
+from vconsole.secrets import SecretStore
+from vconsole.sessions.results import TrustPrompt
+
+
+def load_profile(args: argparse.Namespace) -> Profile:
+    config = load_config(getattr(args, "config", None))
+    return config.profile(getattr(args, "profile", None))
+
+
+def terminal_password(prompt: str) -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        return ""
+    return getpass.getpass(prompt)
+
+
+def terminal_confirm(prompt: TrustPrompt) -> bool:
+    """Ask on the terminal; without one, refuse (an unattended run never trusts a new key)."""
+    if not sys.stdin.isatty():
+        return False
+    what = "SSH host key" if prompt.kind == "ssh-host-key" else "TLS certificate (SHA-256)"
+    print(f"{prompt.target}: unknown {what} of {prompt.address}", file=sys.stderr)
+    print(f"  {prompt.key_type} {prompt.fingerprint}".rstrip(), file=sys.stderr)
+    answer = input("Trust it and remember it? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cli_manager(args: argparse.Namespace, profile: Profile | None = None, **kwargs: Any) -> Any:
+    """A `SessionManager` for a CLI run: terminal prompts, `--readonly` honoured."""
+    from vconsole.sessions.manager import SessionManager
+
+    chosen = profile or load_profile(args)
+    secrets = SecretStore(
+        chosen.name, prompt=terminal_password, notify=lambda note: print(note, file=sys.stderr)
+    )
+    return SessionManager(
+        chosen,
+        bool(getattr(args, "readonly", False)),
+        secrets=secrets,
+        confirm=terminal_confirm,
+        **kwargs,
+    )
