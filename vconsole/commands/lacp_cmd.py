@@ -171,6 +171,11 @@ def render_text(report: Any) -> str:
             out.append(f"{problem.severity.value.upper():8} {where}: {problem.text}")
             if problem.evidence:
                 out.append(f"         evidence: {problem.evidence}")
+    if any(isinstance(h.error, str) and "not known yet" in h.error for h in report.hosts):
+        out.append(
+            "\nUnknown SSH host keys are confirmed on a terminal (run `vconsole lacp` there) "
+            "or in the console's :conn pane."
+        )
     if report.vcenter_error:
         out.append(f"\nvCenter LAG config not read: {report.vcenter_error}")
     return "\n".join(out)

@@ -19,6 +19,7 @@ Analyzer = Callable[[Any, Sequence[str]], Awaitable[Any]]
 ANALYZERS: dict[str, str] = {
     "lacp": "vconsole.services.lacp:analyze_targets",
     "paths": "vconsole.services.paths:analyze_targets",
+    "gpu": "vconsole.services.gpus:analyze_targets",
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
 
@@ -89,7 +90,11 @@ async def analyze_captures(
     taken: set[str] = set()
     infos = [read_capture_info(Path(p), taken) for p in paths]
     chosen = list(panes) if panes else sorted(ANALYZERS)
-    analyzers = {pane: load_analyzer(pane) for pane in chosen}
+    for pane in chosen:
+        if pane not in ANALYZERS:
+            raise CaptureError(
+                f"--pane: no analyzer for {pane!r}; known: {', '.join(sorted(ANALYZERS))}"
+            )
     profile = Profile(
         "analyze",
         tuple(TargetConfig(name=i.target, kind="replay", file=str(i.path)) for i in infos),
@@ -104,10 +109,10 @@ async def analyze_captures(
     manager = SessionManager(profile, read_only=True)
     try:
         targets = [i.target for i in infos]
-        for pane, analyzer in analyzers.items():
+        for pane in chosen:
             try:
-                out[pane] = await analyzer(manager, targets)
-            except Exception as exc:
+                out[pane] = await load_analyzer(pane)(manager, targets)
+            except Exception as exc:  # one pane's failure must not hide the others' findings
                 out[pane] = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
         await manager.close()

@@ -101,7 +101,7 @@ class LacpService:
         for result in results:
             host = result.target
             if result.error is not None:
-                text = _error_text(result.error)
+                text = _error_text(result.error).removeprefix(f"{host}: ")
                 rows.append(host_error_row(host, "host-unreachable", text))
                 outcomes.append(HostOutcome(host, False, text, result.duration_s))
                 continue

@@ -30,6 +30,10 @@ SILENCE_WINDOW_S = 3 * SLOW_PERIOD_S
 """Rx standing still this long while Tx rises means the switch stopped talking (LACP's long timeout)."""
 
 REQUIRED_BITS = ("SYN", "COL", "DIST")
+_BIT_NOTES = {
+    "DEF": "DEF: partner information is defaulted, no LACPDU received",
+    "EXP": "EXP: the partner's information expired",
+}
 
 
 @dataclass(frozen=True)
@@ -284,8 +288,10 @@ def _port_problems(
     for side, info in (("host", nic.local), ("switch", nic.partner)):
         if side == "switch" and not nic.partner.heard:
             continue
-        missing = [bit for bit in REQUIRED_BITS if bit not in {b.upper() for b in info.port_state}]
+        bits = {b.upper() for b in info.port_state}
+        missing = [bit for bit in REQUIRED_BITS if bit not in bits]
         if missing:
+            notes = [_BIT_NOTES[b] for b in ("DEF", "EXP") if b in bits]
             out.append(
                 LacpProblem(
                     "port-not-syn-col-dist",
@@ -293,7 +299,8 @@ def _port_problems(
                     f"The {side} side of {nic.nic} is not {'/'.join(missing)}: the port does "
                     "not forward LAG traffic",
                     f"{'local' if side == 'host' else 'partner'} Port State: "
-                    f"{','.join(info.port_state) or '(empty)'}",
+                    f"{','.join(info.port_state) or '(empty)'}"
+                    + "".join(f" ({note})" for note in notes),
                 )
             )
     errors = [(n, v) for n, v in (("Rx", row.rx_errors), ("Tx", row.tx_errors)) if v]
