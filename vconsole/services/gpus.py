@@ -49,6 +49,7 @@ from vconsole.services.gpus_vcenter import Placement
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
+SEVERITY_ORDER = (Severity.ERROR, Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 TOKEN_HINT = (
     "the client has no usable Bitfusion token: download one from the vCenter Bitfusion "
     "plug-in (Tokens tab) and install ca.crt, client.yaml and servers.conf"
@@ -143,6 +144,7 @@ class GpuPoolService:
                 ),
             )
         self._refreshed = True
+        problems = tuple(sorted(problems, key=lambda p: SEVERITY_ORDER.index(p.severity)))
         report = PoolReport(
             client=self.client,
             taken_at=now,
@@ -375,7 +377,7 @@ def report_json(report: PoolReport) -> dict[str, Any]:
     return report.as_json()
 
 
-async def analyze_targets(manager: Any, targets: list[str] | tuple[str, ...]) -> list[Any]:
+async def analyze_targets(manager: Any, targets: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The `analyze` entry: the pool of every capture that holds `bitfusion list_gpus`."""
     from vconsole.sessions.errors import CommandNotCaptured
 
@@ -388,4 +390,4 @@ async def analyze_targets(manager: Any, targets: list[str] | tuple[str, ...]) ->
         except VconsoleError:
             pass  # the refresh below reports it
         out.append((await GpuPoolService(manager, target).refresh()).as_json())
-    return out
+    return {"clients": out}
