@@ -118,7 +118,7 @@ def _builtin_panes() -> list[PaneSpec]:
              "real path MTU per host, vmk and target"),
         pane("path", ("path", "multipath", "psp"), "Multipathing", "4", "multipath",
              "MultipathScreen", "per device PSP, path states and latency outliers"),
-        pane("gpu", ("gpu", "bitfusion"), "Bitfusion", "5", "bitfusion", "BitfusionScreen",
+        pane("gpu", ("gpu", "bitfusion"), "Bitfusion", "5", "gpus", "GpusScreen",
              "GPU pool: servers, GPUs, memory, allocations"),
         pane("brand", ("brand", "branding"), "Branding", "6", "branding", "BrandingScreen",
              "Cloud Director system and tenant portal branding"),
