@@ -39,7 +39,10 @@ class TrustDialog(ModalScreen[bool]):
                 markup=False,
             )
             kind = f"{self.key_type} " if self.key_type else ""
-            yield Label(f"{kind}SHA-256 {self.fingerprint}", classes="fingerprint", markup=False)
+            shown = self.fingerprint
+            if not shown.upper().startswith("SHA256:"):
+                shown = f"SHA-256 {shown}"
+            yield Label(f"{kind}{shown}", classes="fingerprint", markup=False)
             yield Label(
                 "Compare it with the fingerprint shown on the host's console before accepting.",
                 markup=False,
