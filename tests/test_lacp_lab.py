@@ -149,3 +149,32 @@ async def test_vcenter_config_joins_names_and_flags_drift(esxi, vcsim, tmp_path)
     assert (
         drift and "LACP timeout differs between vCenter (slow) and the host (fast)" in drift[0].text
     )
+
+
+def test_capture_registry_holds_every_lacp_read_command():
+    from vconsole.esx.lacp import READ_COMMANDS
+    from vconsole.sessions.capture import CAPTURE_COMMANDS
+
+    captured = {c.line for c in CAPTURE_COMMANDS}
+    assert {c.line for c in READ_COMMANDS} <= captured
+
+
+async def test_capture_of_a_lab_host_analyzes_like_the_live_host(esxi, tmp_path, monkeypatch):
+    from vconsole.services.analyze import analyze_captures
+    from vconsole.sessions.capture import capture_host, write_capture
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    manager = lab_manager(esxi, tmp_path, hosts={"esx-wlg-02"})
+    try:
+        live = await LacpService(manager, ["esx-wlg-02"]).refresh()
+        capture = write_capture(tmp_path / "wlg02.json", await capture_host(manager, "esx-wlg-02"))
+    finally:
+        await manager.close()
+    offline = (await analyze_captures([capture], ["lacp"]))["lacp"]
+
+    def verdicts(rows):  # type: ignore[no-untyped-def]
+        return [(r["host"], r["vmnic"], r["verdict"], sorted(p["code"] for p in r["problems"]))
+                for r in rows]  # fmt: skip
+
+    assert verdicts(offline) == verdicts(report_json(live))
+    assert any(r["vmnic"] == "vmnic3" and r["verdict"] == "critical" for r in offline)

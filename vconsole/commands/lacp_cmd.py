@@ -78,35 +78,33 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace) -> Any:
-    from vconsole.commands.ui_cmd import resolve_profile
+    from vconsole.sessions.clisupport import load_profile
 
-    return resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+    return load_profile(args)
 
 
 def _manager(profile: Any, args: argparse.Namespace) -> Any:
+    """Like `cli_manager`, with trust questions asked one at a time during the fan-out."""
+    from vconsole.secrets import SecretStore
     from vconsole.sessions import SessionManager
+    from vconsole.sessions.clisupport import terminal_password
 
+    secrets = SecretStore(
+        profile.name, prompt=terminal_password, notify=lambda note: print(note, file=sys.stderr)
+    )
     read_only = bool(getattr(args, "readonly", False) or profile.read_only)
-    confirm = _ask_on_terminal if sys.stdin.isatty() and not args.json else None
-    return SessionManager(profile, read_only=read_only, confirm=confirm)
+    return SessionManager(profile, read_only, secrets=secrets, confirm=_one_question_at_a_time)
 
 
 _PROMPT_LOCK = threading.Lock()
 
 
-def _ask_on_terminal(prompt: Any) -> bool:
-    """Trust question on a terminal, one at a time even while hosts are asked in parallel.
+def _one_question_at_a_time(prompt: Any) -> bool:
+    """Runs in the manager's executor: many hosts may ask at once, the terminal takes one."""
+    from vconsole.sessions.clisupport import terminal_confirm
 
-    Without a terminal (or with --json) nothing is trusted silently: the host's row says why.
-    """
     with _PROMPT_LOCK:
-        what = "SSH host key" if prompt.kind == "ssh-host-key" else "TLS certificate"
-        kind = f"{prompt.key_type} " if prompt.key_type else ""
-        answer = input(
-            f"{prompt.target}: {prompt.address} presented an unknown {what}\n"
-            f"  {kind}{prompt.fingerprint}\nTrust it? [y/N] "
-        )
-    return answer.strip().lower() in ("y", "yes")
+        return terminal_confirm(prompt)
 
 
 async def _refresh(
