@@ -124,9 +124,18 @@ def handle(args: argparse.Namespace) -> int:
         return _fail("--samples: expected a whole number from 1 to 180 (one hour)")
     if args.set_rr:
         return _set_rr(args, profile, devices)
-    hosts = [h for h in ssh_targets if not args.host or h in args.host]
-    report = asyncio.run(_refresh(profile, args, hosts, vcenter, thresholds))
-    rows = [r for r in report.rows if not devices or r.device in devices or not r.device]
+    # every host is asked even with --host: verdicts compare a host with its siblings
+    report = asyncio.run(_refresh(profile, args, ssh_targets, vcenter, thresholds))
+    known = [h.host for h in report.hosts]
+    unknown = [h for h in args.host or [] if h not in known]
+    if unknown:
+        return _fail(f"--host: no host {', '.join(unknown)}; known: {', '.join(known) or '(none)'}")
+    rows = [
+        r
+        for r in report.rows
+        if (not args.host or r.host in args.host)
+        and (not devices or r.device in devices or not r.device)
+    ]
     if args.json:
         print(json.dumps([r.as_json() for r in rows], indent=2))
     else:
@@ -158,7 +167,6 @@ async def _refresh(
             manager,
             hosts,
             vcenter,
-            only_hosts=args.host,
             thresholds=thresholds,
             samples=args.samples,
             concurrency=args.concurrency,
