@@ -1,20 +1,27 @@
 """`esxcli network vswitch dvs vmware lacp status|stats|config get`: command lines and parsers.
 
-Formats (see the LACP reference): the 5.1-era `status get` block and the 5.1-era `config get`
-and `stats get` tables are verbatim samples and are parsed exactly. The 5.5+ multi-LAG layout
-of `status get` is reconstructed, so the status parser ignores indentation and reads lines as
-`Key: value` inside `Local Information` / `Partner Information` sections; the `Flags` legend
-may be one line or wrapped. The 5.5+ `config get` columns are unknown, so table columns are
-matched by header name, and unknown columns are ignored. Every parser returns a result with a
-`kind`; text it cannot read gives `unrecognised`, never an exception.
+Formats (see the LACP reference): the 5.1-era `status get` block (parsed in `lacp_status`) and
+the 5.1-era `config get` and `stats get` tables are verbatim samples and are parsed exactly.
+The 5.5+ `config get` columns are unknown, so table columns are matched by header name, and
+unknown columns are ignored. Every parser returns a result with a `kind`; text it cannot read
+gives `unrecognised`, never an exception.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from vconsole.esx.lacp_status import (
+    LacpPortInfo,
+    LagNicStatus,
+    LagStatus,
+    OutputKind,
+    StatusOutput,
+    classify_message,
+    parse_int,
+    parse_status,
+)
 from vconsole.esx.lacp_tables import read_table
 from vconsole.tokens import Command, dvs_name, lag_id, vmnic_name
 
@@ -59,261 +66,25 @@ def _dvs_filter(dvs: str | None) -> tuple[str, ...]:
 READ_COMMANDS = (status_command(), stats_command(), config_command())
 """The read-only command lines the LACP pane runs on every host (also captured)."""
 
-
-class OutputKind(str, enum.Enum):
-    """What a command's output turned out to be."""
-
-    OK = "ok"
-    NO_LAG = "no-lag"  # "No running LACP group on the host"
-    DISABLED = "disabled"  # "LACP is disabled on DVSwitch"
-    ERROR = "error"  # esxcli printed an error instead of data
-    EMPTY = "empty"
-    UNRECOGNISED = "unrecognised"
-
-
-_NO_LAG = re.compile(r"no running lacp group|lacp is supported", re.IGNORECASE)
-_DISABLED = re.compile(r"lacp is disabled", re.IGNORECASE)
-_ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE | re.MULTILINE)
-
-
-def _classify_message(text: str) -> tuple[OutputKind, str] | None:
-    stripped = text.strip()
-    if not stripped:
-        return OutputKind.EMPTY, ""
-    for pattern, kind in ((_NO_LAG, OutputKind.NO_LAG), (_DISABLED, OutputKind.DISABLED)):
-        match = pattern.search(stripped)
-        if match:
-            line = next(ln for ln in stripped.splitlines() if pattern.search(ln))
-            return kind, line.strip()
-    if _ERROR.search(stripped):
-        return OutputKind.ERROR, stripped.splitlines()[0].strip()[:200]
-    return None
-
-
-def _int(value: str) -> int | None:
-    value = value.strip()
-    return int(value) if re.fullmatch(r"-?\d{1,19}", value) else None
-
-
-# ---------------------------------------------------------------- status get
-
-
-@dataclass(frozen=True)
-class LacpPortInfo:
-    """One side of a LAG port: the host ("Local Information") or the switch ("Partner")."""
-
-    flags: str = ""
-    port_state: tuple[str, ...] = ()
-    oper_key: int | None = None
-    port_number: int | None = None
-    port_priority: int | None = None
-    admin_key: int | None = None
-    device_id: str = ""
-    age: str = ""
-
-    @property
-    def timeout_letter(self) -> str:
-        """`S` (slow, PDUs every 30 s), `F` (fast, every 1 s) or "" when the flags lack it."""
-        return next((c for c in self.flags.upper() if c in "SF"), "")
-
-    @property
-    def activity_letter(self) -> str:
-        return next((c for c in self.flags.upper() if c in "AP"), "")
-
-    @property
-    def age_seconds(self) -> int | None:
-        """`Age: hh:mm:ss` (time since the last LACPDU) in seconds."""
-        match = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2})", self.age.strip())
-        if not match:
-            return None
-        h, m, s = (int(g) for g in match.groups())
-        return h * 3600 + m * 60 + s
-
-    @property
-    def heard(self) -> bool:
-        """False when the partner fields are the all-zero "nothing received" values."""
-        zero_id = not self.device_id or set(self.device_id) <= {"0", ":", "-", "."}
-        return not (zero_id and not self.oper_key and not self.port_number)
-
-
-@dataclass(frozen=True)
-class LagNicStatus:
-    nic: str
-    state: str
-    local: LacpPortInfo
-    partner: LacpPortInfo
-
-
-@dataclass(frozen=True)
-class LagStatus:
-    """One LAG block of `status get` (5.1: the single LAG of a DVS)."""
-
-    dvs: str
-    lag_id: str
-    mode: str
-    nics: tuple[LagNicStatus, ...]
-
-
-@dataclass(frozen=True)
-class StatusOutput:
-    kind: OutputKind
-    lags: tuple[LagStatus, ...] = ()
-    message: str = ""
-    unparsed: tuple[str, ...] = ()
-
-
-_PORT_FIELDS = {
-    "flags": "flags",
-    "port state": "port_state",
-    "oper key": "oper_key",
-    "port number": "port_number",
-    "port priority": "port_priority",
-    "admin key": "admin_key",
-    "device id": "device_id",
-    "age": "age",
-}
-_INT_FIELDS = {"oper_key", "port_number", "port_priority", "admin_key"}
-_LEGEND = re.compile(r"^[SFAP]\s+-\s+Device is", re.IGNORECASE)
-_KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z ]{0,40}?)\s*:\s?(.*)$")
-
-
-class _NicBuilder:
-    def __init__(self) -> None:
-        self.nic = ""
-        self.state = ""
-        self.local: dict[str, object] = {}
-        self.partner: dict[str, object] = {}
-
-    def empty(self) -> bool:
-        return not (self.nic or self.state or self.local or self.partner)
-
-    def build(self) -> LagNicStatus:
-        return LagNicStatus(
-            self.nic,
-            self.state,
-            LacpPortInfo(**self.local),  # type: ignore[arg-type]
-            LacpPortInfo(**self.partner),  # type: ignore[arg-type]
-        )
-
-
-@dataclass
-class _LagBuilder:
-    dvs: str = ""
-    lag_id: str = ""
-    mode: str = ""
-    nics: list[LagNicStatus] = field(default_factory=list)
-
-
-def parse_status(text: str) -> StatusOutput:
-    """Parse `lacp status get` output of any release; see the module docstring."""
-    try:
-        return _parse_status(text)
-    except Exception as exc:  # a parser bug must not take the pane down; show the text instead
-        return StatusOutput(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
-
-
-def _parse_status(text: str) -> StatusOutput:
-    lags: list[LagStatus] = []
-    unparsed: list[str] = []
-    lag: _LagBuilder | None = None
-    nic = _NicBuilder()
-    section = ""
-    pending_header = ""
-
-    def close_nic() -> None:
-        nonlocal nic, section
-        if lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
-            lag.nics.append(nic.build())
-        nic = _NicBuilder()
-        section = ""
-
-    def close_lag() -> None:
-        nonlocal lag
-        close_nic()
-        if lag is not None and (lag.lag_id or lag.nics):
-            lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
-        lag = None
-
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or _LEGEND.match(line):
-            continue
-        match = _KEY_VALUE.match(line)
-        if not match:
-            if _NO_LAG.search(line) or _DISABLED.search(line):
-                continue
-            close_lag()
-            pending_header = line
-            continue
-        key, value = match.group(1).strip().lower(), match.group(2).strip()
-        if key == "dvswitch":
-            close_lag()
-            lag = _LagBuilder(dvs=value or pending_header)
-            continue
-        if lag is None:
-            if key == "lagid":
-                lag = _LagBuilder(dvs=pending_header)
-            else:
-                unparsed.append(line)
-                continue
-        if key == "lagid":
-            if lag.lag_id:
-                dvs = lag.dvs
-                close_lag()
-                lag = _LagBuilder(dvs=dvs)
-            lag.lag_id = str(_int(value)) if _int(value) is not None else value
-        elif key == "mode" and not section:
-            lag.mode = value
-        elif key == "flags" and not section and " - " in value:
-            continue
-        elif key == "nic list":
-            close_nic()
-        elif key == "local information":
-            if nic.local:
-                close_nic()
-            section = "local"
-        elif key == "partner information":
-            if nic.partner:
-                close_nic()
-            section = "partner"
-        elif key == "nic":
-            if nic.nic:
-                close_nic()
-            nic.nic = value
-        elif key == "state":
-            if nic.state:
-                close_nic()
-            nic.state = value
-        elif key in _PORT_FIELDS and section:
-            name = _PORT_FIELDS[key]
-            target = nic.local if section == "local" else nic.partner
-            if name in target:
-                close_nic()
-                target = nic.local if section == "local" else nic.partner
-            if name == "port_state":
-                target[name] = tuple(p.strip() for p in value.split(",") if p.strip())
-            elif name in _INT_FIELDS:
-                target[name] = _int(value)
-            else:
-                target[name] = value
-        else:
-            unparsed.append(line)
-    close_lag()
-    message = _classify_message(text)
-    if lags:
-        return StatusOutput(
-            OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
-        )
-    if message:
-        return StatusOutput(message[0], message=message[1], unparsed=tuple(unparsed))
-    return StatusOutput(
-        OutputKind.UNRECOGNISED,
-        message="unrecognised output: no LAG block (no 'DVSwitch:'/'LAGID:' lines)",
-        unparsed=tuple(unparsed),
-    )
-
-
-# ---------------------------------------------------------------- stats get
+__all__ = [
+    "READ_COMMANDS",
+    "ConfigOutput",
+    "HostLagConfig",
+    "LacpPortInfo",
+    "LagNicCounters",
+    "LagNicStatus",
+    "LagStatus",
+    "OutputKind",
+    "StatsOutput",
+    "StatusOutput",
+    "config_command",
+    "parse_config",
+    "parse_stats",
+    "parse_status",
+    "stats_command",
+    "status_command",
+    "timeout_set_command",
+]
 
 
 @dataclass(frozen=True)
@@ -355,7 +126,7 @@ def parse_stats(text: str) -> StatsOutput:
 def _parse_stats(text: str) -> StatsOutput:
     table = read_table(text)
     if table is None or "rxlacpdus" not in table.headers or "txlacpdus" not in table.headers:
-        message = _classify_message(text)
+        message = classify_message(text)
         if message:
             return StatsOutput(message[0], message=message[1])
         return StatsOutput(
@@ -367,10 +138,10 @@ def _parse_stats(text: str) -> StatsOutput:
             dvs=_pick(row, _DVS_COLUMNS),
             lag_id=_lag_key(_pick(row, _LAG_ID_COLUMNS)),
             nic=_pick(row, _NIC_COLUMNS),
-            rx_lacpdus=_int(row.get("rxlacpdus", "")),
-            tx_lacpdus=_int(row.get("txlacpdus", "")),
-            rx_errors=_int(row.get("rxerrors", "")),
-            tx_errors=_int(row.get("txerrors", "")),
+            rx_lacpdus=parse_int(row.get("rxlacpdus", "")),
+            tx_lacpdus=parse_int(row.get("txlacpdus", "")),
+            rx_errors=parse_int(row.get("rxerrors", "")),
+            tx_errors=parse_int(row.get("txerrors", "")),
         )
         for row in table.rows
     )
@@ -378,7 +149,7 @@ def _parse_stats(text: str) -> StatsOutput:
 
 
 def _lag_key(value: str) -> str:
-    number = _int(value)
+    number = parse_int(value)
     return str(number) if number is not None else value
 
 
@@ -419,14 +190,14 @@ def parse_config(text: str) -> ConfigOutput:
 def _parse_config(text: str) -> ConfigOutput:
     table = read_table(text)
     if table is None or not any(h in table.headers for h in _LAG_ID_COLUMNS + ("lagname",)):
-        message = _classify_message(text)
+        message = classify_message(text)
         if message:
             return ConfigOutput(message[0], message=message[1])
         return ConfigOutput(
             OutputKind.UNRECOGNISED, message="unrecognised output: no table with a LAG ID column"
         )
     lags = tuple(_config_row(row) for row in table.rows)
-    message = _classify_message(text)
+    message = classify_message(text)
     return ConfigOutput(OutputKind.OK, lags, message[1] if message else "", unparsed=table.skipped)
 
 
@@ -442,5 +213,5 @@ def _config_row(row: dict[str, str]) -> HostLagConfig:
         mode=row.get("mode", ""),
         timeout=_pick(row, ("timeout", "timeoutmode", "lacptimeout")),
         load_balance=_pick(row, ("loadbalance", "loadbalancing", "loadbalancealgorithm")),
-        nic_count=_int(_pick(row, ("nicnumber", "numberofnics", "niccount", "uplinknum"))),
+        nic_count=parse_int(_pick(row, ("nicnumber", "numberofnics", "niccount", "uplinknum"))),
     )
