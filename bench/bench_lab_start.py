@@ -4,7 +4,9 @@
    the cached lookup every later start pays.
 2. Start: wall time from `VcsimLab.start()` until the SDK answers, and the part the Go program
    spends shaping the inventory, for the default scenario and for `generate_scenario()` (200
-   hosts, 5,000 VMs), with VM files on tmpfs (the default) next to VM files on disk.
+   hosts, 5,000 VMs), with VM files on tmpfs (the default) next to VM files on disk, and next
+   to the naive build (every build task awaited through a property collector, VM files on
+   disk: how the program first did it).
 3. First read: one PropertyCollector pass over every VM (name, power state, host) through
    pyVmomi, so the start figure has a "usable" companion.
 
@@ -90,6 +92,27 @@ def timed_start(scenario, ram: bool, read: bool) -> tuple[float, float, int, flo
         return wall, lab.build_s, count, read_s
 
 
+def naive_start(scenario) -> float:  # type: ignore[no-untyped-def]
+    """The binary with -poll-tasks and disk-backed VM files, timed to its URL line."""
+    import json
+    import subprocess
+
+    from vconsole.lab.vcsim import ensure_vcsim, scenario_to_vcsim_json
+
+    with tempfile.TemporaryDirectory(prefix="bench-vcsim-naive-") as tmp:
+        topo = Path(tmp) / "topology.json"
+        topo.write_text(json.dumps(scenario_to_vcsim_json(scenario)))
+        args = [str(ensure_vcsim()), "-scenario", str(topo), "-dir", f"{tmp}/ds", "-poll-tasks"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+        finally:
+            proc.terminate()
+            proc.wait()
+        return float(json.loads(line)["build_s"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-cold", action="store_true", help="skip the cold build (~20-45 s)")
@@ -129,6 +152,9 @@ def main() -> int:
         wall, shape, count, read_s = timed_start(scenario, ram, read=True)
         where = "tmpfs" if ram else "disk"
         print(f"{label:<28} {where:<10} {wall:8.2f} {shape:8.2f} {count:6d} {read_s:7.2f}")
+    for label, scenario in ((rows[0][0], rows[0][1]), (rows[2][0], rows[2][1])):
+        shape = naive_start(scenario)
+        print(f"{label:<28} {'naive':<10} {'':>8} {shape:8.2f}")
     return 0
 
 

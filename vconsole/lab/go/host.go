@@ -76,12 +76,22 @@ func markDown(host *simulator.HostSystem) {
 	}
 }
 
+// pollTasks makes finished wait the way a remote client must (benchmarks compare both).
+var pollTasks bool
+
 // finished reads the outcome of a task the in-process client started. The simulator runs tasks
 // synchronously inside the call, so the result is already there; polling through a property
 // collector per task is what made large inventories slow to build.
 func finished(task *object.Task, err error) (types.AnyType, error) {
 	if err != nil {
 		return nil, err
+	}
+	if pollTasks {
+		info, err := task.WaitForResult(context.Background(), nil)
+		if err != nil {
+			return nil, err
+		}
+		return info.Result, nil
 	}
 	t, ok := simulator.Map.Get(task.Reference()).(*simulator.Task)
 	if !ok {

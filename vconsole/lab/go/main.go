@@ -28,6 +28,7 @@ func main() {
 	user := flag.String("username", "user", "login user name")
 	password := flag.String("password", "pass", "login password (VCONSOLE_VCSIM_PASSWORD wins, keeping it off the command line)")
 	useTLS := flag.Bool("tls", false, "serve HTTPS with a self-signed certificate")
+	flag.BoolVar(&pollTasks, "poll-tasks", false, "wait for each build task through a property collector (slow; for benchmarks)")
 	orphan := flag.Bool("outlive-parent", false, "keep serving when the process that started it exits")
 	flag.Parse()
 	log.SetFlags(0)
