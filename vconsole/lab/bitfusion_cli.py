@@ -18,7 +18,7 @@ import shlex
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vconsole.lab.bitfusion_pool import SERVER_VERSION, GpuPool, ServerView
 from vconsole.lab.esxi.output import Reply
@@ -51,6 +51,8 @@ class ClientVmState:
     name: str
     installed: bool = True
     token: str = "ok"
+    removed: set[str] = field(default_factory=set)
+    """Servers taken out of servers.conf: the client no longer mentions them at all."""
 
 
 class BitfusionShell:
@@ -114,7 +116,7 @@ class BitfusionShell:
             )
             log += self._log("WARN", f"Failed to parse {SERVERS_CONF}: open {SERVERS_CONF}: {why}")
             return (), log, Reply(stderr=log + CLAIM_FAILED, exit=1)
-        views = self.pool.snapshot()
+        views = self._configured()
         up = []
         for view in views:
             addr = f"{view.server.address}:{API_PORT}"
@@ -130,6 +132,9 @@ class BitfusionShell:
         if not up:
             return (), log, Reply(stderr=log + CLAIM_FAILED, exit=1)
         return tuple(up), log, None
+
+    def _configured(self) -> tuple[ServerView, ...]:
+        return tuple(v for v in self.pool.snapshot() if v.server.name not in self.vm.removed)
 
     def _list_gpus(self) -> Reply:
         up, log, failed = self._claim()
@@ -159,7 +164,7 @@ class BitfusionShell:
             _, log, failed = self._claim(prefix)
             assert failed is not None
             return failed
-        views = self.pool.snapshot()
+        views = self._configured()
         lines = [_check(f"servers.conf readable ({SERVERS_CONF})", True)]
         for view in views:
             addr = f"{view.server.address}:{API_PORT}"

@@ -90,7 +90,7 @@ class GpuPool:
 
     # -- knobs ------------------------------------------------------------------------------
     def set_down(self, server: str, down: bool) -> None:
-        self._known(server)
+        self.known(server)
         with self._lock:
             if down:
                 self._down.add(server)
@@ -102,7 +102,7 @@ class GpuPool:
 
     def leak(self, server: str, gpu: int, memory_mb: int) -> None:
         """Memory allocated on a GPU that no client holds (a crashed client, a stuck session)."""
-        spec = self._known(server)
+        spec = self.known(server)
         if not 0 <= gpu < spec.gpus:
             raise ValueError(f"{server} has GPUs 0..{spec.gpus - 1}, not {gpu}")
         with self._lock:
@@ -111,7 +111,8 @@ class GpuPool:
     def is_down(self, server: str) -> bool:
         return server in self._down
 
-    def _known(self, server: str) -> BitfusionServer:
+    def known(self, server: str) -> BitfusionServer:
+        """The scenario server called `server`; KeyError naming the known ones otherwise."""
         for s in self.servers:
             if s.name == server:
                 return s

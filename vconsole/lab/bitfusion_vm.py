@@ -6,6 +6,7 @@
     lab.set_installed(False)                # bash: bitfusion: command not found
     lab.set_token("missing" | "read-only")  # Failed to parse .../servers.conf, claim error
     lab.leak("bf-srv01", 2, 4096)           # memory allocated on a GPU that nobody holds
+    lab.remove_server("bf-srv03")           # out of servers.conf: the client never mentions it
     lab.set_down(True)                      # the VM itself: connections refused
     lab.stop()
 
@@ -106,6 +107,14 @@ class BitfusionLab:
     def set_server_down(self, server: str, down: bool) -> None:
         self.pool.set_down(server, down)
 
+    def remove_server(self, server: str, removed: bool = True) -> None:
+        """Take a server out of the client's servers.conf (or put it back)."""
+        self.pool.known(server)
+        if removed:
+            self.vm.removed.add(server)
+        else:
+            self.vm.removed.discard(server)
+
     def set_installed(self, installed: bool) -> None:
         self.vm.installed = installed
 
@@ -122,9 +131,8 @@ class BitfusionLab:
         with self._lock:
             self._down = down
             if down:
-                if self._sock is not None:
-                    self._sock.close()
-                    self._sock = None
+                _close_listener(self._sock)
+                self._sock = None
                 for t in self._transports:
                     t.close()
                 self._transports.clear()
@@ -144,9 +152,8 @@ class BitfusionLab:
     def stop(self) -> None:
         with self._lock:
             self._down = True
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = None
+            _close_listener(self._sock)
+            self._sock = None
             for t in self._transports:
                 t.close()
             self._transports.clear()
@@ -207,3 +214,15 @@ class BitfusionLab:
                 transport.close()
                 return
             self._transports = [t for t in self._transports if t.is_active()] + [transport]
+
+
+def _close_listener(sock: socket.socket | None) -> None:
+    """Stop listening now: shutdown wakes a thread blocked in accept(), which would otherwise
+    keep the socket listening until its timeout."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
