@@ -7,6 +7,7 @@ package main
 import (
 	"hash/fnv"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
@@ -45,7 +46,7 @@ type LabPerformanceManager struct {
 	simulator.PerformanceManager
 	hosts    map[types.ManagedObjectReference]*hostPerf
 	counters map[int32]counter
-	names    map[int32]string
+	perDisk  map[int32]bool // instances are devices (disk.*), else paths (storagePath.*)
 }
 
 // hostPerfOf derives per-path and per-device latency: only working paths carry I/O, a device
@@ -130,13 +131,13 @@ func installPerformanceManager(ref types.ManagedObjectReference, hosts map[types
 		PerformanceManager: *stock,
 		hosts:              hosts,
 		counters:           map[int32]counter{},
-		names:              map[int32]string{},
+		perDisk:            map[int32]bool{},
 	}
 	for _, c := range stock.PerfCounter {
 		name := c.GroupInfo.GetElementDescription().Key + "." + c.NameInfo.GetElementDescription().Key + "." + string(c.RollupType)
 		if f, ok := byName[name]; ok {
 			pm.counters[c.Key] = f
-			pm.names[c.Key] = name
+			pm.perDisk[c.Key] = strings.HasPrefix(name, "disk.")
 		}
 	}
 	simulator.Map.Put(pm)
@@ -145,7 +146,7 @@ func installPerformanceManager(ref types.ManagedObjectReference, hosts map[types
 // instances lists what a counter is reported for on a host.
 func (m *LabPerformanceManager) instances(h *hostPerf, counterId int32) []string {
 	var out []string
-	if len(m.names[counterId]) > 4 && m.names[counterId][:4] == "disk" {
+	if m.perDisk[counterId] {
 		for _, d := range h.devices {
 			out = append(out, d.id)
 		}
