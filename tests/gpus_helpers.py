@@ -23,8 +23,16 @@ class ManualClock:
         self.now += seconds
 
 
-def small_scenario(**bitfusion: Any) -> Any:
-    """One site, three hosts (the third with 10 Gb/s NICs only) and a three-server pool."""
+def small_scenario(*, servers_as_vms: bool = False, **bitfusion: Any) -> Any:
+    """One site, three hosts (the third with 10 Gb/s NICs only) and a three-server pool.
+
+    With `servers_as_vms` each host runs one VM and the servers take those VMs' addresses,
+    so vcsim knows the server VMs and their hosts by guest IP, as a real vCenter would.
+    """
+    from dataclasses import replace
+
+    from vconsole.lab.vcsim_topology import lab_vms
+
     hosts = []
     for i, speed in enumerate((25000, 25000, 10000), start=1):
         hosts.append(
@@ -33,6 +41,7 @@ def small_scenario(**bitfusion: Any) -> Any:
                 "site": "HQ",
                 "cluster": "GPU",
                 "vmk": [{"name": "vmk0", "ip": f"10.0.10.{10 + i}"}],
+                "vms": 1 if servers_as_vms else 0,
                 "nic": [
                     {"name": "vmnic0", "speed_mbps": speed},
                     {"name": "vmnic1", "speed_mbps": speed},
@@ -62,8 +71,12 @@ def small_scenario(**bitfusion: Any) -> Any:
         client_vm=CLIENT,
         churn_s=60.0,
     )
-    from dataclasses import replace
-
+    if servers_as_vms:
+        on_host = {vm.host: vm.ip for vm in lab_vms(scenario)}
+        defaults = replace(
+            defaults,
+            servers=tuple(replace(s, address=on_host[s.host]) for s in defaults.servers),
+        )
     return replace(scenario, bitfusion=replace(defaults, **bitfusion))
 
 
