@@ -1,0 +1,193 @@
+"""Table columns and cells of the multipathing pane's three levels: hosts, devices, paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from vconsole.models.paths import DeviceInfo, LatencyWindow, PathRow, PathsReport, Verdict, worst
+from widgets.resource_table import ResourceColumn
+from widgets.sparkline_cell import sparkline
+
+VERDICT_STYLES = {
+    Verdict.OK: "green",
+    Verdict.INFO: "cyan",
+    Verdict.WARNING: "yellow",
+    Verdict.CRITICAL: "bold red",
+    Verdict.ERROR: "magenta",
+}
+
+HOST_COLUMNS = (
+    ResourceColumn("host", "Host"),
+    ResourceColumn("verdict", "Verdict"),
+    ResourceColumn("devices", "Dev"),
+    ResourceColumn("paths", "Paths"),
+    ResourceColumn("dead", "Dead"),
+    ResourceColumn("latency_rr", "LatRR"),
+    ResourceColumn("why", "Why"),
+)
+DEVICE_COLUMNS = (
+    ResourceColumn("device", "Device"),
+    ResourceColumn("datastore", "Datastore"),
+    ResourceColumn("verdict", "Verdict"),
+    ResourceColumn("psp", "PSP"),
+    ResourceColumn("rr", "RR"),
+    ResourceColumn("paths", "Paths"),
+    ResourceColumn("davg", "DAVG95"),
+    ResourceColumn("kavg", "KAVG95"),
+    ResourceColumn("why", "Why"),
+)
+PATH_COLUMNS = (
+    ResourceColumn("host", "Host"),
+    ResourceColumn("path", "Path"),
+    ResourceColumn("state", "State"),
+    ResourceColumn("verdict", "Verdict"),
+    ResourceColumn("read", "Rd p50/95"),
+    ResourceColumn("trend", "Read trend"),
+    ResourceColumn("write", "Wr p50/95"),
+    ResourceColumn("why", "Why"),
+)
+
+
+def verdict_cell(verdict: Verdict) -> Text:
+    return Text(verdict.value, style=VERDICT_STYLES[verdict])
+
+
+def short_device(device: str) -> str:
+    """`naa.600a0980...684a52` -> `naa..684a52`: the tail is what differs between LUNs."""
+    return device if len(device) <= 14 else f"{device[:4]}..{device[-8:]}"
+
+
+def ms(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def window_cell(window: LatencyWindow | None) -> str:
+    return "" if window is None else f"{window.p50:g}/{window.p95:g}"
+
+
+def _why(problems: tuple[Any, ...], error: str = "") -> str:
+    if error:
+        return error
+    shown = sorted(problems, key=lambda p: -p.severity.rank)
+    return shown[0].text if shown else ""
+
+
+def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, tuple[Any, ...]] = {}
+    for h in report.hosts:
+        rows = [r for r in report.rows if r.host == h.host]
+        devices = report.host_devices(h.host)
+        verdict = worst([r.verdict for r in rows]) if rows else Verdict.OK
+        problems = tuple(p for r in rows for p in r.problems)
+        switch = {True: "on", False: "off"}.get(h.psp_latency_policy_enabled, "?")  # type: ignore[arg-type]
+        out[h.host] = (
+            h.host,
+            verdict_cell(verdict),
+            len(devices),
+            sum(1 for r in rows if r.path or r.uid),
+            sum(1 for r in rows if r.state == "dead"),
+            switch,
+            _why(problems, h.error if not rows or rows[0].error else "") or h.perf_note,
+        )
+    return out
+
+
+def device_cells(devices: list[DeviceInfo]) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, tuple[Any, ...]] = {}
+    for d in devices:
+        live = d.paths - d.dead_paths
+        out[d.key] = (
+            short_device(d.device),
+            d.datastore,
+            verdict_cell(d.verdict),
+            d.psp.removeprefix("VMW_PSP_"),
+            d.rr.describe() if d.rr else "",
+            f"{live}/{d.paths}",
+            ms(d.device_latency.p95 if d.device_latency else None),
+            ms(d.kernel_latency.p95 if d.kernel_latency else None),
+            _why(d.problems),
+        )
+    return out
+
+
+def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, tuple[Any, ...]] = {}
+    for r in rows:
+        state = r.state
+        if r.group_state and r.group_state not in (r.state, "active"):
+            state = r.group_state
+        if r.working is False and state == "active":
+            state = "active (idle)"
+        out[r.key] = (
+            r.host,
+            r.path or r.uid,
+            state,
+            verdict_cell(r.verdict),
+            window_cell(r.read),
+            sparkline(r.read.samples, 10, ceiling=ceiling) if r.read else Text(""),
+            window_cell(r.write),
+            _why(r.problems, r.error),
+        )
+    return out
+
+
+def path_detail(row: PathRow) -> list[str]:
+    """Lines under the table for one path: where it goes, its numbers, what is wrong."""
+    lines = [
+        " ".join(
+            x
+            for x in (
+                row.host,
+                row.device,
+                f"[{row.datastore}]" if row.datastore else "",
+                row.psp,
+                row.rr.describe() if row.rr else "",
+            )
+            if x
+        ),
+        " ".join(
+            x
+            for x in (
+                row.path,
+                f"adapter {row.adapter}" if row.adapter else "",
+                f"target {row.target}" if row.target else "",
+                f"LUN {row.lun}" if row.lun is not None else "",
+            )
+            if x
+        ),
+    ]
+    for label, window in (("read", row.read), ("write", row.write)):
+        if window is not None:
+            lines.append(
+                f"{label} p50/p95/max {ms(window.p50)}/{ms(window.p95)}/{ms(window.max)} ms"
+                f" over {len(window.samples)} samples"
+            )
+    lines += problem_lines(row.problems)
+    if row.error:
+        lines.append(row.error)
+    return lines
+
+
+def device_detail(d: DeviceInfo) -> list[str]:
+    lines = [f"{d.host} {d.device} {d.display_name}".strip()]
+    bits = [d.satp, d.psp, d.rr.describe() if d.rr else ""]
+    if d.working_paths:
+        bits.append("working: " + ", ".join(d.working_paths))
+    lines.append(" ".join(b for b in bits if b))
+    for label, window in (("DAVG", d.device_latency), ("KAVG", d.kernel_latency)):
+        if window is not None:
+            lines.append(
+                f"{label} p50/p95/max {ms(window.p50)}/{ms(window.p95)}/{ms(window.max)} ms"
+            )
+    return lines + problem_lines(d.problems)
+
+
+def problem_lines(problems: tuple[Any, ...]) -> list[str]:
+    out = []
+    for p in sorted(problems, key=lambda p: -p.severity.rank):
+        out.append(f"{p.severity.value.upper()}: {p.text}")
+        if p.evidence:
+            out.append(f"  evidence: {p.evidence}")
+    return out
