@@ -109,6 +109,9 @@ async def test_timeout_set_fixes_the_mismatch_and_is_audited(esxi, tmp_path):
         service = LacpService(manager, ["esx-wlg-01"])
         await service.set_timeout("esx-wlg-01", "DSwitch-WLG", "1", "slow")
         report = await service.refresh()
+        await service.set_timeout(
+            "esx-wlg-01", "DSwitch-WLG", "1", "fast"
+        )  # as the scenario has it
     finally:
         await manager.close()
     row = by_key(report)[("esx-wlg-01", "vmnic2")]

@@ -64,7 +64,6 @@ class LacpService:
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
-        self._full = True
 
     async def refresh(
         self, on_progress: Progress | None = None, *, full: bool = False
@@ -74,15 +73,17 @@ class LacpService:
         `full` also re-reads every host's `config get` (otherwise cached until its LAGs change).
         """
         started = self.clock()
-        self._full = full
         vc_task = asyncio.ensure_future(self._vcenter_lags()) if self.vcenter else None
 
         def progress(done: int, total: int, _result: Any) -> None:
             if on_progress is not None:
                 on_progress(done, total)
 
+        async def fetch_one(host: str) -> _HostFetch:
+            return await self._fetch_host(host, full)
+
         results = await self.manager.fan_out(
-            self._fetch_host, self.hosts, limit=self.concurrency, on_progress=progress
+            fetch_one, self.hosts, limit=self.concurrency, on_progress=progress
         )
         vc_lags: tuple[DvsLag, ...] | None = None
         vc_error = ""
@@ -126,8 +127,8 @@ class LacpService:
         self.last = report
         return report
 
-    async def _fetch_host(self, host: str) -> _HostFetch:
-        cached = None if self._full else self._configs.get(host)
+    async def _fetch_host(self, host: str, full: bool) -> _HostFetch:
+        cached = None if full else self._configs.get(host)
         commands = [status_command(), stats_command()]
         if cached is None:
             commands.append(config_command())
