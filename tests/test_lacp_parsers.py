@@ -282,6 +282,7 @@ def test_parsers_never_crash_on_arbitrary_text(text):
     for parse in (parse_status, parse_stats, parse_config):
         out = parse(text)
         assert isinstance(out.kind, OutputKind)
+        assert not out.message.startswith("parser failed"), out.message
 
 
 _LINES = st.sampled_from(
@@ -299,8 +300,9 @@ def test_parsers_never_crash_on_shuffled_real_lines(lines):
     for lag in status.lags:
         for nic in lag.nics:
             assert nic.partner.age_seconds is None or nic.partner.age_seconds >= 0
-    parse_stats(text)
-    parse_config(text)
+    assert not status.message.startswith("parser failed"), status.message
+    for out in (parse_stats(text), parse_config(text)):
+        assert not out.message.startswith("parser failed"), out.message
 
 
 @settings(max_examples=200, deadline=None)
