@@ -77,22 +77,24 @@ class ConsoleHeader(Widget):
             self.set_reactive(ConsoleHeader.info, info)
 
     def render(self) -> Text:
-        info = self.info
-        width = max(self.size.width, 20)
+        return self._render_line(self.info, max(self.size.width, 20))
+
+    @classmethod
+    def _render_line(cls, info: HeaderInfo, width: int) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" vconsole ", Style(bold=True))
-        profile_style = Style(bold=True, reverse=True) if info.colour is None else None
+        profile_style = Style(bold=True, reverse=True)
         if info.colour:
             try:
                 profile_style = Style.parse(f"bold on {info.colour}")
             except Exception:
-                profile_style = Style(bold=True, reverse=True)
+                pass
         line.append(f" {info.profile or 'no profile'} ", profile_style)
         if info.read_only:
             line.append(" ")
             line.append(" RO ", Style.parse("bold black on yellow"))
         line.append("  ")
-        self._append_strip(line, info.targets, width - line.cell_len)
+        cls._append_strip(line, info.targets, width - line.cell_len)
         return line
 
     @staticmethod
