@@ -182,6 +182,7 @@ VCSIM_SOURCE = """\
 package main
 
 import (
+\t"crypto/tls"
 \t"flag"
 \t"fmt"
 \t"net/url"
@@ -196,6 +197,7 @@ func main() {
 \tlisten := flag.String("l", "127.0.0.1:0", "listen address")
 \tuser := flag.String("u", "user", "user name")
 \tpass := flag.String("p", "pass", "password")
+\tuseTLS := flag.Bool("tls", false, "serve https with the simulator's self-signed certificate")
 \tflag.Parse()
 \tmodel := simulator.VPX()
 \tif err := model.Create(); err != nil {
@@ -203,7 +205,11 @@ func main() {
 \t\tos.Exit(1)
 \t}
 \tmodel.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
-\tmodel.Service.TLS = nil
+\tif *useTLS {
+\t\tmodel.Service.TLS = new(tls.Config)
+\t} else {
+\t\tmodel.Service.TLS = nil
+\t}
 \ts := model.Service.NewServer()
 \tfmt.Println(s.URL.String())
 \tsig := make(chan os.Signal, 1)
@@ -251,6 +257,7 @@ class VcsimServer:
     port: int
     user: str = "vcuser"
     password: str = "vc-secret-5150"
+    tls: bool = False
     process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -263,6 +270,7 @@ class VcsimServer:
                 self.user,
                 "-p",
                 self.password,
+                *(["-tls"] if self.tls else []),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -280,13 +288,13 @@ class VcsimServer:
 
 
 @contextlib.contextmanager
-def running_vcsim() -> Iterator[VcsimServer]:
+def running_vcsim(tls: bool = False) -> Iterator[VcsimServer]:
     binary = vcsim_binary()
     if binary is None:
         import pytest
 
         pytest.skip("vcsim needs golang-go and golang-github-vmware-govmomi-dev")
-    server = VcsimServer(binary, free_port())
+    server = VcsimServer(binary, free_port(), tls=tls)
     server.start()
     try:
         yield server

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from sessions_helpers import make_manager, running_vcsim
+from sessions_helpers import accept_all, make_manager, running_vcsim
 
 from vconsole.config import TargetConfig
 from vconsole.sessions import Health
-from vconsole.sessions.errors import AuthFailed, ReadOnlyRefused, TargetUnreachable
+from vconsole.sessions.errors import (
+    AuthFailed,
+    CertificateMismatch,
+    ReadOnlyRefused,
+    TargetUnreachable,
+    UnknownCertificate,
+)
 
 
 def vc_target(server, name="vc01", **options):
@@ -85,3 +91,37 @@ async def test_vcenter_restart_is_survived_by_the_next_call(tmp_path):
         assert len(children) >= 1
         assert mgr.states()["vc01"].health == Health.OK
         await mgr.close()
+
+
+async def test_self_signed_vcenter_is_pinned_after_confirmation(tmp_path):
+    with running_vcsim(tls=True) as server:
+        refused = make_manager(
+            tmp_path, [vc_target(server, protocol="https")], passwords={"vc01": server.password}
+        )
+        with pytest.raises(UnknownCertificate) as info:
+            await refused.vim("vc01")
+        thumbprint = info.value.thumbprint
+        await refused.close()
+
+        pins = []
+        mgr = make_manager(
+            tmp_path,
+            [vc_target(server, protocol="https")],
+            passwords={"vc01": server.password},
+            confirm=accept_all,
+            on_pin=lambda profile, name, tp: pins.append(tp),
+        )
+        vim = await mgr.vim("vc01")
+        assert pins == [thumbprint]
+        assert await vim.call(about, vim.content) == "VirtualCenter"
+        await mgr.close()
+
+        wrong = ":".join(["00"] * 32)
+        pinned_wrong = make_manager(
+            tmp_path,
+            [vc_target(server, protocol="https", thumbprint=wrong)],
+            passwords={"vc01": server.password},
+        )
+        with pytest.raises(CertificateMismatch):
+            await pinned_wrong.vim("vc01")
+        await pinned_wrong.close()
