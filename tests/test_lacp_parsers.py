@@ -134,6 +134,12 @@ def test_status_51_with_indentation_stripped_and_legend_unwrapped_reads_the_same
     assert parse_status(one_line_legend).lags == parse_status(STATUS_51_V).lags
 
 
+def test_status_keys_are_matched_without_regard_to_case_or_spaces():
+    variant = STATUS_51_V.replace("LAGID:", "Lag ID:").replace("Device ID:", "DeviceID:")
+    variant = variant.replace("Port State:", "port state:")
+    assert parse_status(variant).lags == parse_status(STATUS_51_V).lags
+
+
 def test_status_55_multiple_lags_and_nics_split_into_blocks():
     text = status_55(
         [

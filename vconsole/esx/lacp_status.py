@@ -116,12 +116,12 @@ class StatusOutput:
 
 _PORT_FIELDS = {
     "flags": "flags",
-    "port state": "port_state",
-    "oper key": "oper_key",
-    "port number": "port_number",
-    "port priority": "port_priority",
-    "admin key": "admin_key",
-    "device id": "device_id",
+    "portstate": "port_state",
+    "operkey": "oper_key",
+    "portnumber": "port_number",
+    "portpriority": "port_priority",
+    "adminkey": "admin_key",
+    "deviceid": "device_id",
     "age": "age",
 }
 _INT_FIELDS = {"oper_key", "port_number", "port_priority", "admin_key"}
@@ -197,7 +197,7 @@ def _parse_status(text: str) -> StatusOutput:
             close_lag()
             pending_header = line
             continue
-        key, value = match.group(1).strip().lower(), match.group(2).strip()
+        key, value = match.group(1).replace(" ", "").lower(), match.group(2).strip()
         if key == "dvswitch":
             close_lag()
             lag = _LagBuilder(dvs=value or pending_header)
@@ -218,13 +218,13 @@ def _parse_status(text: str) -> StatusOutput:
             lag.mode = value
         elif key == "flags" and not section and " - " in value:
             continue
-        elif key == "nic list":
+        elif key == "niclist":
             close_nic()
-        elif key == "local information":
+        elif key == "localinformation":
             if nic.local:
                 close_nic()
             section = "local"
-        elif key == "partner information":
+        elif key == "partnerinformation":
             if nic.partner:
                 close_nic()
             section = "partner"
