@@ -106,8 +106,27 @@ class SshServer:
         )
         wait_for_port(self.port, banner=b"SSH-2.0")
 
-    def stop(self) -> None:
+    def session_pids(self) -> list[int]:
+        """Per-connection sshd processes forked by this server (they outlive the listener)."""
+        if self.process is None:
+            return []
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    def stop(self, *, drop_sessions: bool = False) -> None:
+        """Stop listening; with `drop_sessions` also cut open connections (a host reboot)."""
         if self.process is not None:
+            if drop_sessions:
+                for pid in self.session_pids():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, 9)
             self.process.terminate()
             try:
                 self.process.wait(5)
@@ -280,8 +299,27 @@ class VcsimServer:
         self.process.stdout.readline()
         wait_for_port(self.port)
 
-    def stop(self) -> None:
+    def session_pids(self) -> list[int]:
+        """Per-connection sshd processes forked by this server (they outlive the listener)."""
+        if self.process is None:
+            return []
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    def stop(self, *, drop_sessions: bool = False) -> None:
+        """Stop listening; with `drop_sessions` also cut open connections (a host reboot)."""
         if self.process is not None:
+            if drop_sessions:
+                for pid in self.session_pids():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, 9)
             self.process.terminate()
             self.process.wait(10)
             self.process = None

@@ -226,3 +226,18 @@ async def test_password_auth_and_wrong_password(sshd, tmp_path):
     assert any(
         r["target"] == "esx-pw" and r["what"] == "id -un" and r["outcome"] == "ok" for r in lines
     )
+
+
+async def test_host_reboot_is_survived_by_the_next_call(tmp_path):
+    with running_sshd(tmp_path / "srv") as server:
+        mgr = make_manager(tmp_path, [ssh_target(server)], confirm=accept_all)
+        assert (await mgr.run("esx01", Command.of("echo", "before"))).stdout == "before\n"
+        server.stop(drop_sessions=True)
+        with pytest.raises(TargetUnreachable):
+            await mgr.run("esx01", Command.of("echo", "during"))
+        assert mgr.states()["esx01"].health == Health.DOWN
+        server.start()
+        assert (await mgr.run("esx01", Command.of("echo", "after"))).stdout == "after\n"
+        assert mgr.states()["esx01"].health == Health.OK
+        assert mgr.ssh_connects == 2
+        await mgr.close()
