@@ -147,3 +147,17 @@ def test_vmnics_vcenter_assigns_differently_are_drift():
     assert drift == [
         "LAG membership differs between vCenter (vmnic2,vmnic4) and the host (vmnic2,vmnic3)"
     ]
+
+
+def test_lag_in_host_config_but_not_running_is_reported():
+    config = (
+        "DVS Name     LAG Name  LAG ID  NICs           Timeout  Mode    Nic Number  Load Balance\n"
+        "-----------  --------  ------  -------------  -------  ------  ----------  ------------\n"
+        "DSwitch-AKL  lag1           1  vmnic2,vmnic3  Slow     Active           2  srcMac\n"
+        "DSwitch-AKL  lag2           2  vmnic4         Slow     Active           1  srcMac\n"
+    )
+    j = judge(status(port("vmnic2"), port("vmnic3")), config_text=config)
+    assert [r.lag for r in j.rows] == ["lag1", "lag1", "lag2"]
+    extra = j.rows[2]
+    assert extra.verdict == Verdict.CRITICAL and codes(extra) == ["lag-not-running"]
+    assert "vmnic4" in extra.summary

@@ -58,6 +58,11 @@ def handle(args: argparse.Namespace) -> int:
         return _fail(
             f"--host: no esxi target {', '.join(unknown)}; known: {', '.join(esxi) or '(none)'}"
         )
+    if not hosts:
+        return _fail(
+            f"profile {profile.name!r} has no esxi (or replay) targets; add one with "
+            "`vconsole config` or the console's :conn pane"
+        )
     if args.concurrency is not None and args.concurrency < 1:
         return _fail("--concurrency: expected a whole number of 1 or more")
     if args.set_timeout:

@@ -83,8 +83,11 @@ def judge_host(
     lags: list[LagHealth] = []
     counters: dict[str, CounterSample] = {}
     host_configs = config.lags if config and config.kind == OutputKind.OK else ()
+    matched: list[HostLagConfig] = []
     for lag in status.lags:
         host_cfg = _find_host_config(lag, host_configs)
+        if host_cfg is not None:
+            matched.append(host_cfg)
         vc = _find_vcenter_lag(lag, host_cfg, vcenter or ())
         name = (host_cfg.lag_name if host_cfg else "") or (vc.name if vc else "")
         lag_rows = []
@@ -99,7 +102,41 @@ def judge_host(
         rows.extend(lag_rows)
         lags.append(health)
     rows.extend(_missing_lag_rows(host, status, expected))
+    rows.extend(_not_running_rows(host, [c for c in host_configs if c not in matched], expected))
     return HostJudgement(tuple(rows), tuple(lags), counters)
+
+
+def _not_running_rows(
+    host: str, configs: list[HostLagConfig], expected: tuple[DvsLag, ...]
+) -> list[LagPortRow]:
+    """LAGs the host's own `config get` lists (enabled, with NICs) that `status get` lacks."""
+    out = []
+    for cfg in configs:
+        if cfg.enabled is False or not cfg.nics:
+            continue
+        if any((lag.dvs, lag.key) == (cfg.dvs, cfg.lag_id) for lag in expected):
+            continue  # already reported as missing against vCenter's config
+        label = cfg.lag_name or f"LAG {cfg.lag_id}"
+        text = f"{label} is configured on this host ({', '.join(cfg.nics)}) but not running"
+        problem = LacpProblem(
+            "lag-not-running",
+            Verdict.CRITICAL,
+            text,
+            f"lacp config get lists {label} on {cfg.dvs}; lacp status get does not",
+        )
+        out.append(
+            LagPortRow(
+                host=host,
+                dvs=cfg.dvs,
+                lag=cfg.lag_name,
+                lag_id=cfg.lag_id,
+                state="not running",
+                verdict=Verdict.CRITICAL,
+                summary=text,
+                problems=(problem,),
+            )
+        )
+    return out
 
 
 def _expected_lags(host: str, vcenter: tuple[DvsLag, ...] | None) -> tuple[DvsLag, ...]:
