@@ -60,8 +60,8 @@ def handle(args: argparse.Namespace) -> int:
         )
     if not hosts:
         return _fail(
-            f"profile {profile.name!r} has no esxi (or replay) targets; add one with "
-            "`vconsole config` or the console's :conn pane"
+            f"profile {profile.name!r} has no esxi (or replay) targets; add one to the config file "
+            "or in the console's :conn pane"
         )
     if args.concurrency is not None and args.concurrency < 1:
         return _fail("--concurrency: expected a whole number of 1 or more")
