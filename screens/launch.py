@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from screens.app import VconsoleApp
+from screens.panes import all_panes, find_pane
+
+
+class UnknownPane(ValueError):
+    """`--pane` named no pane; the message lists the aliases that exist."""
 
 
 def build_console(
@@ -22,6 +27,9 @@ def build_console(
     use_keyring: bool = True,
 ) -> VconsoleApp:
     """A ready App with its own SessionManager; nothing connects until a pane asks."""
+    if find_pane(start_pane) is None:
+        known = ", ".join(spec.alias for spec in all_panes())
+        raise UnknownPane(f"no pane {start_pane!r}; try {known}")
     from vconsole.secrets import SecretStore
     from vconsole.sessions.manager import SessionManager
 

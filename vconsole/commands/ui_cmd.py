@@ -96,15 +96,13 @@ def run_console(
     for problem in problems:
         print(f"vconsole: {problem}", file=sys.stderr)
 
-    from screens.launch import build_console
-    from screens.panes import find_pane
+    # The command line's single entry into the UI, imported here so other commands never load it.
+    from screens.launch import UnknownPane, build_console
 
-    if find_pane(pane) is None:
-        print(
-            f"vconsole: --pane: no pane {pane!r}; try vm, lag, mtu, path, gpu, brand, conn",
-            file=sys.stderr,
-        )
+    try:
+        app = build_console(chosen, read_only=readonly, start_pane=pane, keymap=keymap)
+    except UnknownPane as exc:
+        print(f"vconsole: --pane: {exc}", file=sys.stderr)
         return 2
-    app = build_console(chosen, read_only=readonly, start_pane=pane, keymap=keymap)
     app.run()
     return int(app.return_code or 0)
