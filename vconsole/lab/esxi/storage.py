@@ -19,6 +19,7 @@ from vconsole.lab.esxi.options import EsxcliError, Opt, bool_option, int_option,
 from vconsole.lab.esxi.output import Cell, Reply, blocks
 from vconsole.lab.esxi.state import HostState, RoundRobinConfig, stable_int
 from vconsole.lab.scenario import Lun, LunPath
+from vconsole.lab.vcsim_topology import path_uid
 
 _ALUA_CONFIG = (
     "{implicit_support=on; explicit_support=off; explicit_allow=on; alua_followover=on; "
@@ -54,12 +55,13 @@ def _runtime_parts(name: str) -> tuple[str, int, int, int]:
 def path_ids(state: HostState, lun: Lun, path: LunPath) -> PathIds:
     adapter, channel, _, _ = _runtime_parts(path.name)
     if path.target.startswith("iqn.") or not path.target:
-        iqn = f"iqn.1998-01.com.vmware:{state.name}-{stable_int(state.name) % 16**8:08x}"
-        target = path.target or "iqn.1992-08.com.netapp:sn.1:vs.1"
-        session = f"00023d{channel + 1:06x}"
+        # The UID comes from the lab vCenter's own function so esxcli and the API agree.
+        uid = path_uid(state.host, lun, path)
+        initiator, target, _, rest = uid.split(",", 3)
+        iqn, _, session = initiator.rpartition("-")
         target_id = f"{session},{target},t,1"
         return PathIds(
-            uid=f"{iqn}-{target_id}-{lun.id}",
+            uid=uid,
             transport="iscsi",
             adapter_id=iqn,
             target_id=target_id,
