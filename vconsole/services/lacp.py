@@ -4,8 +4,9 @@ Hosts are asked in parallel through the session manager's fan-out (bounded), eac
 commands in parallel on its one SSH connection; a failing host becomes error rows and never
 holds up the rest. Counters are kept between refreshes for deltas. `config get` is
 configuration: it is asked on the first refresh, on a full refresh, and again only when a host's
-running LAGs no longer match what it said, which saves a third of the round trips per poll. The same object backs
-`vconsole lacp`, `vconsole analyze` (on replay targets) and the LACP screen.
+running LAGs no longer match what it said, which saves a third of the round trips per poll.
+vCenter's LAG config is likewise re-read on a full refresh or when older than five minutes.
+The same object backs `vconsole lacp`, `vconsole analyze` (on replay targets) and the screen.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 Progress = Callable[[int, int], None]
+VCENTER_MAX_AGE_S = 300.0
+"""LAG config from vCenter is re-read at most this often, and on every full refresh."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class LacpService:
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
+        self.vcenter_max_age_s = VCENTER_MAX_AGE_S
+        self._vc_cache: tuple[float, tuple[DvsLag, ...]] | None = None
 
     async def refresh(
         self, on_progress: Progress | None = None, *, full: bool = False
@@ -73,7 +78,10 @@ class LacpService:
         `full` also re-reads every host's `config get` (otherwise cached until its LAGs change).
         """
         started = self.clock()
-        vc_task = asyncio.ensure_future(self._vcenter_lags()) if self.vcenter else None
+        vc_due = self.vcenter is not None and (
+            full or self._vc_cache is None or started - self._vc_cache[0] >= self.vcenter_max_age_s
+        )
+        vc_task = asyncio.ensure_future(self._vcenter_lags()) if vc_due else None
 
         def progress(done: int, total: int, _result: Any) -> None:
             if on_progress is not None:
@@ -85,15 +93,19 @@ class LacpService:
         results = await self.manager.fan_out(
             fetch_one, self.hosts, limit=self.concurrency, on_progress=progress
         )
-        vc_lags: tuple[DvsLag, ...] | None = None
+        vc_lags: tuple[DvsLag, ...] | None = self._vc_cache[1] if self._vc_cache else None
         vc_error = ""
         if vc_task is not None:
             try:
                 vc_lags = await vc_task
+                self._vc_cache = (started, vc_lags)
             except VconsoleError as exc:
                 vc_error = exc.message
             except Exception as exc:
                 vc_error = f"{type(exc).__name__}: {exc}"
+            if vc_error:
+                self._vc_cache = None
+                vc_lags = None
         now = self.clock()
         rows: list[LagPortRow] = []
         lags: list[LagHealth] = []
