@@ -137,9 +137,14 @@ async def test_vcenter_config_joins_names_and_flags_drift(esxi, vcsim, tmp_path)
     try:
         service = LacpService(manager, ["esx-akl-01", "esx-wlg-01"], "vcsa01")
         report = await service.refresh()
+        cached = await service.refresh()
+        reread = await service.refresh(full=True)
     finally:
         await manager.close()
     assert report.vcenter_error == ""
+    assert cached.vcenter_lags is report.vcenter_lags  # config is not re-read on every poll
+    assert reread.vcenter_lags is not report.vcenter_lags
+    assert reread.vcenter_lags == report.vcenter_lags
     lags = {(lag.dvs, lag.name): lag for lag in report.vcenter_lags}
     akl = lags[("DSwitch-AKL", "lag1")]
     assert akl.key == "1" and akl.uplink_count == 2 and akl.timeout_mode == "slow"
