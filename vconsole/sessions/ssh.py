@@ -34,6 +34,7 @@ class SshHost:
         self.known_hosts = known_hosts
         self.output_cap = output_cap
         self.transport: paramiko.Transport | None = None
+        self._closed = False  # set by close(); a handshake still running then discards its result
 
     @property
     def alive(self) -> bool:
@@ -69,6 +70,9 @@ class SshHost:
             raise TargetUnreachable(
                 t.name, f"SSH handshake with {t.address}:{t.effective_port} failed: {reason}"
             ) from None
+        if self._closed:  # the caller gave up (cancelled) while the handshake was running
+            transport.close()
+            raise TargetUnreachable(t.name, "connection abandoned")
         self.transport = transport
         return key
 
@@ -165,6 +169,7 @@ class SshHost:
         )
 
     def close(self) -> None:
+        self._closed = True
         if self.transport is not None:
             self.transport.close()
             self.transport = None
