@@ -31,7 +31,6 @@ class ClientFailure(str, enum.Enum):
     UNREACHABLE = "client-unreachable"
     NOT_INSTALLED = "not-installed"
     NOT_AUTHORISED = "not-authorised"
-    NO_SERVER = "no-server-reachable"
     UNREADABLE = "unreadable-output"
 
 

@@ -34,7 +34,6 @@ from vconsole.esx.bitfusion import (
 from vconsole.models.gpus import (
     Allocation,
     ClientFailure,
-    Gpu,
     GpuProblem,
     PoolReport,
     PoolServer,
@@ -45,15 +44,12 @@ from vconsole.models.gpus import (
     UsageSample,
 )
 from vconsole.services.gpus_checks import DEFAULT_FREE_THRESHOLD_PCT, judge_pool
+from vconsole.services.gpus_merge import client_failure, gpus_of, holders
 from vconsole.services.gpus_vcenter import Placement
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.CRITICAL, Severity.WARNING, Severity.INFO)
-TOKEN_HINT = (
-    "the client has no usable Bitfusion token: download one from the vCenter Bitfusion "
-    "plug-in (Tokens tab) and install ca.crt, client.yaml and servers.conf"
-)
 
 
 class GpuPoolService:
@@ -109,7 +105,7 @@ class GpuPoolService:
             )
         log = parse_log(listing.stdout + "\n" + listing.stderr)
         listed = parse_list_gpus(listing.stdout)
-        failure = _client_failure(log, listed, listing.exit, listing.stderr)
+        failure = client_failure(log, listed, listing.exit, listing.stderr)
         if failure is not None:
             placement_task.cancel()
             return self._failed(now, failure[0], failure[1], outputs, started)
@@ -234,7 +230,7 @@ class GpuPoolService:
                 name=name,
                 address=entry.address,
                 state=ServerState.UP,
-                gpus=_gpus(entry, info),
+                gpus=gpus_of(entry, info),
                 version=(info.version if info else "") or (previous.version if previous else ""),
                 tasks=entry.tasks,
                 host=host,
@@ -280,7 +276,7 @@ class GpuPoolService:
             if not server.reachable:
                 continue
             for gpu in server.gpus:
-                for client, memory in _holders(gpu):
+                for client, memory in holders(gpu):
                     key = f"{client}|{gpu.id}"
                     current.add(key)
                     if key not in self._first_seen:
@@ -306,56 +302,6 @@ class GpuPoolService:
 
     def transcript(self) -> str:
         return self.last.transcript() if self.last else f"# {self.client}: not refreshed yet\n"
-
-
-def _gpus(entry: ListedServer, info: SmiServer | None) -> tuple[Gpu, ...]:
-    models = {g.index: g for g in info.gpus} if info else {}
-    holders: dict[int, list[tuple[str, int]]] = {}
-    for c in info.clients if info else ():
-        holders.setdefault(c.gpu, []).append((c.client, c.memory_mb))
-    out = []
-    for g in entry.gpus:
-        smi_gpu = models.get(g.index)
-        out.append(
-            Gpu(
-                id=f"{entry.address}/gpu{g.index}",
-                index=g.index,
-                model=smi_gpu.model if smi_gpu else "",
-                memory_mb=g.total_mb,
-                allocated_mb=max(0, g.total_mb - g.free_mb),
-                clients=tuple(dict.fromkeys(c for c, _ in holders.get(g.index, []))),
-                clients_known=bool(info and info.clients_listed),
-                utilisation_pct=smi_gpu.utilisation_pct if smi_gpu else None,
-                client_memory=tuple(holders.get(g.index, [])),
-            )
-        )
-    return tuple(out)
-
-
-def _holders(gpu: Gpu) -> list[tuple[str, int]]:
-    merged: dict[str, int] = {}
-    for client, memory in gpu.client_memory:
-        merged[client] = merged.get(client, 0) + memory
-    return list(merged.items())
-
-
-def _client_failure(
-    log: ClientLog, listed: tuple[ListedServer, ...], exit_code: int, stderr: str
-) -> tuple[ClientFailure, str] | None:
-    """Why the client gave no pool, or None when it did (even with every server unreachable)."""
-    if log.not_installed or exit_code == 127:
-        line = log.not_installed or stderr.strip() or "exit status 127"
-        return ClientFailure.NOT_INSTALLED, f"bitfusion is not installed on the client ({line})"
-    if log.config_error:
-        return ClientFailure.NOT_AUTHORISED, f"{TOKEN_HINT} (Failed to parse {log.config_error})"
-    if listed or log.claim_failures:
-        return None
-    if log.error:
-        return ClientFailure.UNREADABLE, f"the client failed: {log.error}"
-    if exit_code != 0:
-        detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {exit_code}"
-        return ClientFailure.UNREADABLE, f"bitfusion list_gpus failed: {detail}"
-    return None
 
 
 def _raw(command: Command, answer: Any) -> RawOutput:
