@@ -101,12 +101,14 @@ class MtuScreen(ConsoleScreen):
 
     def __init__(self, context: PaneContext, store: Any = None) -> None:
         super().__init__()
-        from vconsole.services.mtu import MtuService
+        from vconsole.services.mtu import MtuService, RunSettings
         from vconsole.services.mtu_store import MtuStore
 
         self.context = context
         self.store = store or MtuStore()
-        self.service = MtuService(context.manager, self.store)
+        channels = getattr(context.manager, "per_host_limit", None)
+        settings = RunSettings(channels_per_host=channels if isinstance(channels, int) else None)
+        self.service = MtuService(context.manager, self.store, settings)
         self.sets: list[TestSet] = []
         self.scope = ALL_SETS
         self.cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}

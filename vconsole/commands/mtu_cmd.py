@@ -60,7 +60,13 @@ def register(subparsers: Any) -> None:
         "--parallel", type=int, default=8, metavar="K", help="probes in flight per pair (8)"
     )
     p.add_argument("--timeout", type=float, default=1.0, metavar="S", help="wait per probe (1 s)")
-    p.add_argument("--channels", type=int, default=8, metavar="N", help="SSH channels per host (8)")
+    p.add_argument(
+        "--channels",
+        type=int,
+        default=8,
+        metavar="N",
+        help="SSH channels per host, shared by its pairs (8)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as a JSON list")
     p.set_defaults(handler=handle)
 
@@ -170,7 +176,12 @@ async def _run(profile: Any, args: argparse.Namespace, store: Any, tests: list[A
         per_host_limit=args.channels,
         max_workers=min(512, max(64, args.channels * len(hosts))),
     )
-    settings = RunSettings(parallel=args.parallel, timeout_s=args.timeout, max_mtu=args.max_mtu)
+    settings = RunSettings(
+        parallel=args.parallel,
+        timeout_s=args.timeout,
+        max_mtu=args.max_mtu,
+        channels_per_host=args.channels,
+    )
     service = MtuService(manager, store, settings)
     progress = sys.stderr.isatty() and not args.json
     try:

@@ -57,6 +57,7 @@ class RunSettings:
     """How probes are sent: k in flight per pair, packets per probe, per-probe timeout."""
 
     parallel: int = 8
+    channels_per_host: int | None = None  # when set, pairs on one host share this many probes
     count: int = 2
     timeout_s: float = 1.0
     interval_s: float = 0.2
@@ -363,8 +364,20 @@ class MtuService:
         """Search every pair of the plan concurrently; results in plan order."""
         previous = self.store.last_results() if self.store else {}
 
+        per_host: dict[str, int] = {}
+        for t in plan.tests:
+            per_host[t.host] = per_host.get(t.host, 0) + 1
+
+        gates: dict[str, asyncio.Semaphore] = {}
+        for host, pairs in per_host.items():
+            k = self.probes_per_pair(pairs)
+            budget = self.settings.channels_per_host
+            gates[host] = asyncio.Semaphore(max(1, budget // k) if budget else pairs)
+
         async def one(t: MtuTest) -> MtuResult:
-            result = await self.run_pair(t, plan.networks.get(t.host), previous)
+            k = self.probes_per_pair(per_host[t.host])
+            async with gates[t.host]:  # pairs beyond the host's channel budget wait their turn
+                result = await self.run_pair(t, plan.networks.get(t.host), previous, parallel=k)
             if on_result is not None:
                 on_result(result)
             return result
@@ -374,11 +387,24 @@ class MtuService:
             self.store.save_results(results)
         return results
 
+    def probes_per_pair(self, pairs_on_host: int) -> int:
+        """k for each pair when `pairs_on_host` pairs share the host's channel budget.
+
+        Never below 6 (round 1 then still holds the vmk MTU and two common MTU pairs); when
+        the budget cannot give every pair that many, pairs take turns instead.
+        """
+        s = self.settings
+        if not s.channels_per_host:
+            return s.parallel
+        share = s.channels_per_host // max(1, pairs_on_host)
+        return min(s.parallel, max(6, share), max(1, s.channels_per_host))
+
     async def run_pair(
         self,
         t: MtuTest,
         network: HostNetwork | None,
         previous: dict[str, dict[str, Any]] | None = None,
+        parallel: int | None = None,
     ) -> MtuResult:
         started = time.monotonic()
         net = network or HostNetwork(t.host, error="not discovered")
@@ -409,7 +435,7 @@ class MtuService:
             )
             settings = SearchSettings(
                 family=t.family,
-                parallel=s.parallel,
+                parallel=parallel or s.parallel,
                 max_mtu=s.max_mtu or MTU_RANGE[1],
                 min_mtu=IPV6_MIN_MTU if t.family == 6 else MTU_RANGE[0],
                 confirm_lost=s.confirm_lost,

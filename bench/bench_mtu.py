@@ -1,0 +1,231 @@
+"""Path MTU search vs the manual decrement, and a 20-host matrix on a black-holed WAN.
+
+1. Rounds and probes over every path MTU 68..9000 (step --step) on modelled paths, for k=1
+   (one probe at a time) and k=8, next to the bounds: ceil(log2(range)) + 2 and 5 rounds.
+2. One lab path (vmk MTU 9000 -> black-holed 1280 WAN, 1 s timeout): the search over real SSH
+   next to the manual procedure (vmkping -d -s 8972, then one size step lower per probe until a
+   reply), simulated on the same modelled path with the same timeout.
+3. 20 hosts x 2 vmks x 2 targets behind the black hole: the whole matrix next to the slowest
+   single pair, each over real SSH to the lab with a 1 s probe timeout.
+
+    .venv/bin/python bench/bench_mtu.py [--hosts 20] [--channels 8 24 32] [--step 1] [--manual-step 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def blackhole_scenario(hosts: int):  # type: ignore[no-untyped-def]
+    from vconsole.lab.scenario import ExtraTarget, Host, Scenario, Site, Vmk
+
+    return Scenario(
+        name="bench-mtu",
+        sites=(
+            Site("HQ", hq=True, wan_mtu=9000),
+            Site("BH", wan_mtu=1280, icmp_blackhole=True, latency_ms=10),
+        ),
+        hosts=tuple(
+            Host(
+                name=f"esx-bh-{i + 1:02d}",
+                site="BH",
+                cluster="BH",
+                vmks=(
+                    Vmk("vmk0", f"10.5.10.{10 + i}", mtu=1500, services=("management",)),
+                    Vmk("vmk1", f"10.5.20.{10 + i}", mtu=9000, services=("vsan",)),
+                ),
+            )
+            for i in range(hosts)
+        ),
+        targets=(
+            ExtraTarget("vcsa01", "10.0.10.5", "HQ"),
+            ExtraTarget("witness", "10.0.30.50", "HQ"),
+        ),
+    )
+
+
+async def rounds_table(step: int) -> None:
+    from vconsole.lab.scenario import PathInfo
+    from vconsole.services.mtu_probe import modelled_probe
+    from vconsole.services.mtu_search import SearchSettings, find_path_mtu
+
+    mtus = sorted({*range(68, 9001, step), 1500, 9000, 1280, 1400, 1600})
+    print(f"1. search rounds over {len(mtus)} path MTUs in 68..9000 (vmk MTU 9000, black hole)")
+    print(f"   {'k':>3}  {'max rounds':>10}  {'bound':>5}  {'mean probes':>11}  {'max probes':>10}")
+    for k, bound in ((1, math.ceil(math.log2(9000 - 68)) + 2), (4, None), (6, None), (8, 5)):
+        worst = probes = most = 0
+        for mtu in mtus:
+            path = PathInfo(True, mtu, 9000, True, ())
+            probe = modelled_probe(path, count=1 if k == 1 else 2, sleep=False)
+            r = await find_path_mtu(probe, SearchSettings(parallel=k), vmk_mtu=9000)
+            assert r.path_mtu == mtu, (k, mtu, r.path_mtu)
+            worst, probes, most = max(worst, r.rounds), probes + r.probes, max(most, r.probes)
+        shown = str(bound) if bound else "-"
+        print(f"   {k:>3}  {worst:>10}  {shown:>5}  {probes / len(mtus):>11.1f}  {most:>10}")
+
+
+async def manual_decrement(path, timeout_s: float, step: int) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
+    """The admin's way: -s 8972 and one step lower per probe until one replies (virtual clock)."""
+    from vconsole.models.mtu import ProbeKind
+    from vconsole.services.mtu_probe import modelled_probe
+
+    probe = modelled_probe(path, timeout_s=timeout_s, count=1, sleep=False)
+    size, probes, spent = 8972, 0, 0.0
+    while size >= 0:
+        out = await probe(size)
+        probes += 1
+        spent += out.duration_s
+        if out.kind is ProbeKind.REPLY:
+            return probes, spent, size + 28
+        size -= step
+    return probes, spent, 0
+
+
+def _serve_lab(scenario, state_dir: Path, conn, stop) -> None:  # type: ignore[no-untyped-def]
+    """Child process: the lab hosts live apart from the console, as real hosts would."""
+    from mtu_helpers import running_lab
+
+    with running_lab(scenario, state_dir) as lab:
+        key = lab.host_key
+        conn.send((lab.endpoints, lab.user, lab.password, key.get_name(), key.get_base64()))
+        stop.wait()
+
+
+class RemoteLab:
+    """What `lab_manager` needs from a lab, filled in from the child process."""
+
+    def __init__(self, endpoints, user, password, key_name, key_b64) -> None:  # type: ignore[no-untyped-def]
+        import paramiko
+
+        self.endpoints, self.user, self.password = endpoints, user, password
+        self.host_key = paramiko.PKey.from_type_string(
+            key_name, __import__("base64").b64decode(key_b64)
+        )
+
+
+async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
+    import multiprocessing
+
+    from mtu_helpers import lab_manager
+
+    from vconsole.models.mtu import MtuTest
+    from vconsole.services.mtu import MtuService, RunSettings
+    from vconsole.services.mtu_probe import modelled_probe
+    from vconsole.services.mtu_search import SearchSettings, find_path_mtu
+
+    scenario = blackhole_scenario(args.hosts)
+    one = scenario.hosts[0].name
+    path = scenario.path(one, "vmk1", "10.0.10.5")
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    stop = ctx.Event()
+    proc = ctx.Process(target=_serve_lab, args=(scenario, tmp / "lab", child, stop), daemon=True)
+    proc.start()
+    lab = RemoteLab(*parent.recv())
+    try:
+        manager = lab_manager(lab, tmp, concurrency=max(args.channels), max_workers=args.workers)
+        service = MtuService(manager, settings=RunSettings(timeout_s=1.0))
+        try:
+            hosts = [h.name for h in scenario.hosts]
+            await asyncio.gather(*(service.discover(h) for h in hosts))  # SSH handshakes, warm
+            print(
+                "\n2. one pair: vmk1 (MTU 9000) -> vCenter over a black-holed 1280 WAN, 1 s timeout"
+            )
+            plan = await service.prepare([MtuTest(one, "10.0.10.5", vmk="vmk1")])
+            t0 = time.monotonic()
+            (res,) = await service.run(plan)
+            wall = time.monotonic() - t0
+            virtual = await find_path_mtu(
+                modelled_probe(path, timeout_s=1.2, count=2, sleep=False), SearchSettings(), 9000
+            )
+            vtime = sum(
+                max(e.duration_s for e in virtual.evidence if e.round == r)
+                for r in range(1, virtual.rounds + 1)
+            )
+            m_probes, m_time, m_mtu = await manual_decrement(path, 1.0, args.manual_step)
+            print(f"   {'way':<34} {'path MTU':>8} {'probes':>7} {'rounds':>6} {'time':>10}")
+            print(
+                f"   {'k-ary search over SSH (measured)':<34} {res.path_mtu:>8} {res.probes:>7} {res.rounds:>6} {wall:>9.2f}s"
+            )
+            print(
+                f"   {'k-ary search (modelled clock)':<34} {virtual.path_mtu:>8} {virtual.probes:>7} {virtual.rounds:>6} {vtime:>9.2f}s"
+            )
+            label = f"manual, -{args.manual_step} per probe (modelled)"
+            print(f"   {label:<34} {m_mtu:>8} {m_probes:>7} {m_probes:>6} {m_time:>9.0f}s")
+
+            singles = []
+            for vmk in ("vmk0", "vmk1"):
+                for target in ("10.0.10.5", "10.0.30.50"):
+                    plan = await service.prepare([MtuTest(one, target, vmk=vmk)])
+                    t0 = time.monotonic()
+                    (r,) = await service.run(plan)
+                    singles.append((time.monotonic() - t0, f"{vmk}->{target}", r.path_mtu))
+            slowest = max(singles)
+            tests = [
+                MtuTest(h, t, vmk=v)
+                for h in hosts
+                for v in ("vmk0", "vmk1")
+                for t in ("10.0.10.5", "10.0.30.50")
+            ]
+            print(
+                f"\n3. matrix: {args.hosts} hosts x 2 vmks x 2 targets behind the black hole, 1 s timeout"
+            )
+            print(f"   slowest single pair alone ({slowest[1]}, k=8): {slowest[0]:.2f}s")
+            print(
+                f"   pairs one after another would take ~{sum(s[0] for s in singles) * args.hosts:.0f}s"
+            )
+            print(
+                f"   {'channels/host':>13} {'k per pair':>10} {'probes':>7} {'rounds':>6} {'matrix':>8} {'vs slowest':>10} {'wrong':>5}"
+            )
+            for channels in args.channels:
+                matrix_service = MtuService(
+                    manager, settings=RunSettings(timeout_s=1.0, channels_per_host=channels)
+                )
+                plan = await matrix_service.prepare(tests)
+                t0 = time.monotonic()
+                results = await matrix_service.run(plan)
+                matrix = time.monotonic() - t0
+                wrong = sum(1 for r in results if r.path_mtu != 1280)
+                k = matrix_service.probes_per_pair(4)
+                print(
+                    f"   {channels:>13} {k:>10} {sum(r.probes for r in results):>7} "
+                    f"{max(r.rounds for r in results):>6} {matrix:>7.2f}s {matrix / slowest[0]:>9.2f}x {wrong:>5}"
+                )
+        finally:
+            await manager.close()
+    finally:
+        stop.set()
+        proc.join(10)
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-mtu-"))
+    os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
+    os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    await rounds_table(args.step)
+    await lab_part(args, tmp)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument(
+        "--channels", type=int, nargs="+", default=[8, 24, 32], help="SSH channels per host to try"
+    )
+    parser.add_argument("--workers", type=int, default=700, help="session manager I/O threads")
+    parser.add_argument("--step", type=int, default=7, help="MTU step for the rounds table")
+    parser.add_argument("--manual-step", type=int, default=1, help="bytes per manual probe")
+    asyncio.run(main(parser.parse_args()))
