@@ -97,10 +97,11 @@ def _path_findings(
             out.append(
                 Verdict(
                     "local_send_fails",
-                    Severity.WARNING,
+                    Severity.INFO,
                     f"{vmk or 'the vmk'} refused a {smallest}-byte packet locally (Message too "
-                    f"long) although its MTU is {vmk_mtu}: the probe left by another interface "
-                    "or the MTU changed",
+                    f"long) although its MTU is {vmk_mtu}: the host has learnt a smaller path MTU "
+                    "from an ICMP 'fragmentation needed' (so this path signals, no black hole), "
+                    "or the MTU changed during the test",
                 )
             )
     if not out:
