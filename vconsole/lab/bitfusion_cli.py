@@ -51,6 +51,8 @@ class ClientVmState:
     name: str
     installed: bool = True
     token: str = "ok"
+    claim_ms: int = 0
+    """How long each command's client-id claim takes (real clients ask every server over HTTPS)."""
     removed: set[str] = field(default_factory=set)
     """Servers taken out of servers.conf: the client no longer mentions them at all."""
 
@@ -108,6 +110,8 @@ class BitfusionShell:
     def _claim(self, prefix: str = "") -> tuple[tuple[ServerView, ...], str, Reply | None]:
         """The client-id claim every command starts with: reachable servers, the log, or a failure."""
         log = prefix
+        if self.vm.claim_ms > 0:
+            time.sleep(self.vm.claim_ms / 1000.0)
         if self.vm.token != "ok":
             why = (
                 "read-only file system"

@@ -1,6 +1,6 @@
 """`BitfusionLab`: the scenario's Bitfusion client VM as an SSH server on loopback.
 
-    lab = BitfusionLab(scenario, state_dir); lab.start()
+    lab = BitfusionLab(scenario, state_dir, claim_ms=0); lab.start()  # claim_ms: slow client
     lab.endpoint -> ("127.0.0.1", port); lab.user, lab.password, lab.host_key_fingerprint
     lab.set_server_down("bf-srv02", True)   # its claim fails with the reference's i/o timeout
     lab.set_installed(False)                # bash: bitfusion: command not found
@@ -68,6 +68,7 @@ class BitfusionLab:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         seed: int | None = None,
+        claim_ms: int = 0,
     ) -> None:
         self.scenario = scenario
         self.state_dir = Path(state_dir)
@@ -75,7 +76,7 @@ class BitfusionLab:
         self.user = user
         self.password = password or secrets.token_urlsafe(16)
         self.pool = GpuPool(scenario, clock=clock, wall=wall, seed=seed)
-        self.vm = ClientVmState(scenario.bitfusion.client_vm)
+        self.vm = ClientVmState(scenario.bitfusion.client_vm, claim_ms=claim_ms)
         self.shell = BitfusionShell(self.pool, self.vm, wall)
         self._key: paramiko.PKey | None = None
         self._port = 0
