@@ -222,7 +222,7 @@ def render_text(results: list[Any]) -> str:
                 r.host,
                 r.vmk,
                 r.netstack,
-                f"{r.label or r.target} ({r.address})" if r.address else r.target,
+                _target_text(r),
                 str(r.vmk_mtu or "-"),
                 str(r.path_mtu) if r.path_mtu is not None else "-",
                 r.confidence.value,
@@ -247,6 +247,11 @@ def render_text(results: list[Any]) -> str:
         if steps:
             out.append(f"  evidence    {steps}")
     return "\n".join(out)
+
+
+def _target_text(r: Any) -> str:
+    name = r.label or r.target
+    return f"{name} ({r.address})" if r.address and r.address != name else name
 
 
 def _render_sets(store: Any) -> str:

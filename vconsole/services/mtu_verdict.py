@@ -118,8 +118,8 @@ def _how_dropped(search: SearchOutcome) -> str:
     if search.blackhole:
         return "dropped silently (no ICMP comes back: black hole)"
     edge = [p for p in search.evidence if p.payload == (search.max_payload or 0) + 1]
-    if any(p.kind is ProbeKind.FRAG_NEEDED for p in edge):
-        return "refused (a hop answers ICMP fragmentation needed)"
+    if any(p.kind in (ProbeKind.FRAG_NEEDED, ProbeKind.TOO_LONG) for p in edge):
+        return "refused (a hop signals ICMP fragmentation needed)"
     return "dropped"
 
 
