@@ -96,12 +96,12 @@ class LacpScreen(TablePane):
         self._busy = False
 
     def compose_body(self) -> ComposeResult:
+        self._ensure_css()
         yield from super().compose_body()
         yield Static("", id="lacp-detail", markup=False)
         yield Static("", id="lacp-status", markup=False)
 
     def on_mount(self) -> None:
-        self._ensure_css()
         self.table.focus()
         if not self.service.hosts:
             self._status("No ESXi or replay targets in this profile: add one with :conn.")
@@ -111,7 +111,8 @@ class LacpScreen(TablePane):
 
     def _ensure_css(self) -> None:
         """Textual reads a screen's CSS_PATH when the screen is pushed, not for the App's
-        default screen (`vconsole ui --pane lag`), so read it here when it is missing."""
+        default screen (`vconsole ui --pane lag`), so read it here when it is missing; before
+        the table mounts, because restyling a filled table loses its column widths."""
         stylesheet = self.app.stylesheet
         missing = [p for p in self.css_path if not stylesheet.has_source(str(p), "")]
         for path in missing:
@@ -156,8 +157,8 @@ class LacpScreen(TablePane):
         parts = [f"{len(report.hosts)} hosts", f"{len(report.rows)} rows"]
         parts += [f"{n} {v.value}" for v, n in counts.items() if n and v != Verdict.OK]
         when = time.strftime("%H:%M:%S", time.localtime(report.taken_at))
-        auto = "paused" if self.paused else f"every {self.interval_s:g} s"
-        line = f"{when} in {report.duration_s:.1f} s - " + ", ".join(parts) + f" - refresh {auto}"
+        auto = "paused" if self.paused else f"auto {self.interval_s:g}s"
+        line = f"{when} {report.duration_s:.1f}s - " + ", ".join(parts) + f" - {auto}"
         if report.vcenter_error:
             line += f" - vCenter: {report.vcenter_error}"
         self._status(line)

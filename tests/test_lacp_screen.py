@@ -61,6 +61,8 @@ async def test_lacp_pane_shows_verdicts_evidence_and_failed_host(tmp_path, monke
         assert verdicts["esx-akl-01|DSwitch-AKL|1|vmnic2"] == "ok"
         assert verdicts["esx-wlg-02|DSwitch-WLG|1|vmnic3"] == "critical"
         assert verdicts["esx-gone|||"] == "error"
+        host_column = next(c for k, c in screen.table.columns.items() if k.value == "host")
+        assert host_column.get_render_width(screen.table) >= len("esx-akl-01")
         status_line = str(screen.query_one("#lacp-status", Static).render())
         assert "3 hosts" in status_line and "1 critical" in status_line
 
