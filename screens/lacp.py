@@ -288,7 +288,7 @@ class LacpScreen(TablePane):
     async def apply_timeout(self, row: LagPortRow, timeout: str) -> None:
         await self.service.set_timeout(row.host, row.dvs, row.lag_id, timeout)
         self.notify(f"{row.host}: LACP timeout of {row.lag or row.lag_id} set to {timeout}")
-        self.refresh_lacp()
+        self.refresh_lacp(full=True)
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         yield from super().palette_commands()
