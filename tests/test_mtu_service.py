@@ -153,3 +153,17 @@ async def test_second_run_says_what_changed(service: MtuService) -> None:
                 "verdict", "probes", "duration_s", "evidence"):  # fmt: skip
         assert key in data
     assert data["evidence"][0].keys() >= {"size", "mtu", "outcome"}
+
+
+async def test_without_vmk_the_one_on_the_targets_subnet_is_used(service: MtuService) -> None:
+    plan = await service.prepare([MtuTest("esx-akl-01", "192.168.101.12")])
+    (t,) = plan.tests
+    assert (t.vmk, t.netstack) == ("vmk1", "defaultTcpipStack")
+    plan = await service.prepare([MtuTest("esx-akl-01", "10.0.10.5")])
+    assert plan.tests[0].vmk == "vmk0"  # not on any subnet: the management vmk
+
+
+async def test_address_family_must_match(service: MtuService) -> None:
+    with pytest.raises(MtuInputError) as err:
+        await service.prepare([MtuTest("esx-akl-01", "10.0.10.5", vmk="vmk0", family=6)])
+    assert "an IPv6 address" in str(err.value)
