@@ -34,6 +34,15 @@ STATE_STYLES = {
     ServerState.GONE: "dim",
 }
 
+SERVER_COLUMNS = (
+    ResourceColumn("server", "Server"),
+    ResourceColumn("used", "Allocated"),
+    ResourceColumn("gpus", "GPUs"),
+    ResourceColumn("address", "Address"),
+    ResourceColumn("version", "Version"),
+    ResourceColumn("host", "Host"),
+    ResourceColumn("nic", "NIC Gb/s"),
+)
 GPU_COLUMNS = (
     ResourceColumn("server", "Server"),
     ResourceColumn("gpu", "GPU"),
@@ -78,7 +87,14 @@ class GpusScreen(ConsoleScreen):
             id="gpus.raw",
             tooltip="The client's bitfusion output of the last refresh, for a support case.",
         ),
-        Binding("g", "show_tab('gpus')", "GPUs", id="gpus.tab_gpus", tooltip="Servers and GPUs."),
+        Binding(
+            "v",
+            "show_tab('servers')",
+            "Servers",
+            id="gpus.tab_servers",
+            tooltip="Servers: state, address, version, host and NIC.",
+        ),
+        Binding("g", "show_tab('gpus')", "GPUs", id="gpus.tab_gpus", tooltip="GPUs per server."),
         Binding(
             "a",
             "show_tab('allocations')",
@@ -104,6 +120,7 @@ class GpusScreen(ConsoleScreen):
         self.report: PoolReport | None = None
         self.shown: PoolReport | None = None
         """The last report with a pool in it (a failed refresh does not replace it)."""
+        self._servers: dict[str, PoolServer] = {}
         self._gpus: dict[str, tuple[PoolServer, Gpu | None]] = {}
         self._allocations: dict[str, Allocation] = {}
         self._problems: dict[str, GpuProblem] = {}
@@ -114,6 +131,8 @@ class GpusScreen(ConsoleScreen):
         yield Static("", id="gpus-summary", markup=False)
         yield UsagePlot(id="gpus-plot")
         with TabbedContent(id="gpus-tabs", initial="gpus"):
+            with TabPane("Servers", id="servers"):
+                yield ResourceTable(SERVER_COLUMNS, id="gpus-servers")
             with TabPane("GPUs", id="gpus"):
                 yield ResourceTable(GPU_COLUMNS, id="gpus-table")
             with TabPane("Allocations", id="allocations"):
@@ -126,6 +145,7 @@ class GpusScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self._ensure_css()
         self.table("gpus-table").sort_by(None)
+        self.table("gpus-servers").sort_by(None)
         self.table("gpus-checks").sort_by(None)
         self.table("gpus-table").focus()
         if self.service.client is None:
@@ -193,14 +213,18 @@ class GpusScreen(ConsoleScreen):
                 self._gpus[gpu.id] = (server, gpu)
                 rows[gpu.id] = _gpu_cells(server, gpu)
         self.table("gpus-table").set_rows(rows)
+        self._servers = {s.address: s for s in report.servers}
+        self.table("gpus-servers").set_rows({s.address: _server_cells(s) for s in report.servers})
         self._allocations = {a.key: a for a in report.allocations}
         self.table("gpus-allocations").set_rows(
             {a.key: _allocation_cells(a) for a in report.allocations}
         )
-        self._problems = {f"{p.code}|{p.subject}": p for p in report.problems}
-        self.table("gpus-checks").set_rows(
-            {key: _problem_cells(p) for key, p in self._problems.items()}
-        )
+        problems = {f"{p.code}|{p.subject}": p for p in report.problems}
+        checks = self.table("gpus-checks")
+        if list(problems) != [k for k in checks.all_keys if k in problems]:
+            checks.clear()  # worst first: a new finding must not land under older, milder ones
+        self._problems = problems
+        checks.set_rows({key: _problem_cells(p) for key, p in problems.items()})
         tabs = self.query_one(TabbedContent)
         worst = len([p for p in report.problems if p.severity.value != "info"])
         tabs.get_tab("checks").label = f"Checks ({worst})" if worst else "Checks"
@@ -243,7 +267,11 @@ class GpusScreen(ConsoleScreen):
     def _show_detail(self) -> None:
         tab = self.query_one(TabbedContent).active
         detail = ""
-        if tab == "gpus":
+        if tab == "servers":
+            key = self.table("gpus-servers").cursor_key
+            if key in self._servers:
+                detail = _gpu_detail(self._servers[key], None)
+        elif tab == "gpus":
             key = self.table("gpus-table").cursor_key
             if key in self._gpus:
                 detail = _gpu_detail(*self._gpus[key])
@@ -271,7 +299,12 @@ class GpusScreen(ConsoleScreen):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        table = {"gpus": "gpus-table", "allocations": "gpus-allocations", "checks": "gpus-checks"}
+        table = {
+            "servers": "gpus-servers",
+            "gpus": "gpus-table",
+            "allocations": "gpus-allocations",
+            "checks": "gpus-checks",
+        }
         self.table(table[tab]).focus()
 
     def action_raw_output(self) -> None:
@@ -300,6 +333,23 @@ def _build_service(context: PaneContext) -> Any:
 def _server_cell(server: PoolServer) -> Text:
     mark = {ServerState.UP: "", ServerState.UNREACHABLE: " ✗", ServerState.GONE: " gone"}
     return Text(server.name + mark[server.state], style=STATE_STYLES[server.state])
+
+
+def _server_cells(server: PoolServer) -> tuple[Any, ...]:
+    if server.reachable:
+        bar: Any = usage_bar(server.allocated_mb, server.memory_mb, 8)
+    else:
+        bar = Text(server.state.value, style=STATE_STYLES[server.state])
+    nic = "" if server.host_nic_gbps is None else f"{server.host_nic_gbps:g}"
+    return (
+        _server_cell(server),
+        bar,
+        len(server.gpus),
+        server.address,
+        server.version,
+        server.host,
+        nic,
+    )
 
 
 def _gpu_cells(server: PoolServer, gpu: Gpu) -> tuple[Any, ...]:

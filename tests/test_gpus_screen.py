@@ -68,6 +68,10 @@ async def test_a_server_going_down_shows_in_rows_summary_and_checks(lab, tmp_pat
         screen = app.screen
         await wait_for(pilot, screen)
         first = screen.report.taken_at
+        lab.leak("bf-srv03", 5, 4000)
+        await pilot.press("r")
+        await wait_for(pilot, screen, first)
+        first = screen.report.taken_at
         lab.set_server_down("bf-srv02", True)
         await pilot.press("r")
         await wait_for(pilot, screen, first)
@@ -76,12 +80,32 @@ async def test_a_server_going_down_shows_in_rows_summary_and_checks(lab, tmp_pat
         assert len(cells) == 2 and all("unreachable" in str(c[2]) for c in cells)
         assert "1 unreachable" in text_of(screen, "#gpus-summary")
         tabs = screen.query_one(TabbedContent)
-        assert str(tabs.get_tab("checks").label) == "Checks (1)"
+        assert str(tabs.get_tab("checks").label) == "Checks (2)"
         await pilot.press("c")
         await pilot.pause()
         assert tabs.active == "checks"
+        checks = screen.query_one("#gpus-checks", ResourceTable)
+        assert [k.split("|")[0] for k in checks.visible_keys] == [
+            "server-unreachable",
+            "memory-without-client",
+        ], "the newer, worse finding is listed first"
         detail = text_of(screen, "#gpus-detail")
         assert "bf-srv02" in detail and "evidence:" in detail and "i/o timeout" in detail
+
+
+async def test_servers_tab_lists_address_version_and_state(lab, tmp_path, monkeypatch):
+    app = pane_app(lab, tmp_path, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_for(pilot, screen)
+        await pilot.press("v")
+        await pilot.pause()
+        table = screen.query_one("#gpus-servers", ResourceTable)
+        rows = {key: table.get_row(key) for key in table.all_keys}
+        assert sorted(rows) == ["10.0.40.11:56001", "10.0.40.12:56001", "10.0.40.13:56001"]
+        srv03 = rows["10.0.40.13:56001"]
+        assert str(srv03[0]) == "bf-srv03" and srv03[2] == 8 and srv03[4].startswith("4.")
+        assert "bf-srv01 10.0.40.11:56001 up" in text_of(screen, "#gpus-detail")
 
 
 async def test_allocations_tab_says_who_holds_what(lab, tmp_path, monkeypatch):
