@@ -154,3 +154,35 @@ async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, m
             assert f"+{row.tx_delta}" in str(cell)
             await pilot.press("p")
             assert screen.paused
+
+
+async def test_confirmed_timeout_set_fixes_the_mismatch_on_a_lab_host(tmp_path, monkeypatch):
+    from lacp_helpers import lab_profile, trust_lab_hosts
+    from textual.widgets import Button
+
+    from vconsole.lab.esxi import EsxiLab
+    from vconsole.lab.scenario import default_scenario
+    from vconsole.secrets import env_var_name
+
+    isolate_dirs(monkeypatch, tmp_path)
+    with EsxiLab(default_scenario(), tmp_path / "lab") as lab:
+        profile = lab_profile(lab, hosts={"esx-wlg-01"})
+        monkeypatch.setenv(env_var_name("esx-wlg-01"), lab.password)
+        trust_lab_hosts(lab, tmp_path / "known_hosts")
+        app = console(tmp_path, profile, start_pane="lag")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await wait_for_rows(pilot, screen, 2)
+            key = "esx-wlg-01|DSwitch-WLG|1|vmnic2"
+            assert screen._rows[key].verdict.value == "warning"
+            screen.table.move_cursor(row=screen.table.get_row_index(key))
+            await pilot.press("t")
+            await pilot.pause()
+            app.screen.query_one("#set-slow", Button).press()
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if screen._rows[key].local_flags == "SA":
+                    break
+            assert screen._rows[key].verdict.value == "ok"
+        audit = (tmp_path / "state" / "audit.jsonl").read_text()
+        assert "lacp timeout set -l 1 -t 0 -s DSwitch-WLG" in audit
