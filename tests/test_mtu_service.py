@@ -48,6 +48,7 @@ async def test_discovery_reads_vmks_netstacks_and_switch(service: MtuService) ->
     assert (vmk2.mtu, vmk2.netstack) == (9000, "vmotion")
     assert "vmotion" in net.netstacks
     assert net.switch_mtu(vmk1) == 9000
+    assert net.uplink_mtus(vmk1) == (("vmnic2", 9000), ("vmnic3", 9000))
 
 
 async def test_branch_management_to_vcenter_across_the_wan(service: MtuService) -> None:

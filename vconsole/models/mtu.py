@@ -102,6 +102,8 @@ class HostNetwork:
     netstacks: tuple[str, ...] = ()
     switch_mtus: tuple[tuple[str, int], ...] = ()  # (switch name, MTU), VDS and standard
     error: str = ""
+    switch_uplinks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (switch name, its vmnics)
+    nic_mtus: tuple[tuple[str, int], ...] = ()  # (vmnic, MTU) from `esxcli network nic list`
 
     def vmk(self, name: str) -> VmkInterface | None:
         return next((v for v in self.vmks if v.name == name), None)
@@ -115,6 +117,15 @@ class HostNetwork:
         if vmk.portset.startswith("DvsPortset") and len(mtus) == 1:
             return next(iter(mtus.values()))
         return None
+
+    def uplink_mtus(self, vmk: VmkInterface) -> tuple[tuple[str, int], ...]:
+        """(vmnic, MTU) of the uplinks under the vmk's switch, when the host names them."""
+        uplinks = dict(self.switch_uplinks)
+        names = uplinks.get(vmk.vds_name) or uplinks.get(vmk.portset) or ()
+        if not names and vmk.portset.startswith("DvsPortset") and len(uplinks) == 1:
+            names = next(iter(uplinks.values()))
+        nics = dict(self.nic_mtus)
+        return tuple((n, nics[n]) for n in names if n in nics)
 
 
 @dataclass(frozen=True)

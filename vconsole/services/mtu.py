@@ -79,7 +79,7 @@ class MtuService:
     # -- discovery ---------------------------------------------------------------------------
     async def discover(self, host: str) -> HostNetwork:
         """vmks (MTU, netstack, IPv4), netstacks and switch MTUs of one host; never raises."""
-        commands = (inv.INTERFACE_LIST, inv.IPV4_GET, inv.NETSTACK_LIST, inv.DVS_LIST)
+        commands = (inv.INTERFACE_LIST, inv.IPV4_GET, inv.NETSTACK_LIST, inv.DVS_LIST, inv.NIC_LIST)
         answers = await asyncio.gather(
             *(self.manager.run(host, c) for c in commands), return_exceptions=True
         )
@@ -112,8 +112,11 @@ class MtuService:
         stacks = tuple(n.key for n in inv.parse_netstack_list(texts[2]))
         if not stacks:
             stacks = tuple(sorted({v.netstack for v in vmks}))
-        switches = tuple((d.name, d.mtu) for d in inv.parse_dvs_list(texts[3]) if d.mtu)
-        return HostNetwork(host, tuple(vmks), stacks, switches)
+        dvs = inv.parse_dvs_list(texts[3])
+        switches = tuple((d.name, d.mtu) for d in dvs if d.mtu)
+        uplinks = tuple((d.name, d.uplinks) for d in dvs)
+        nics = tuple((n.name, n.mtu) for n in inv.parse_nic_list(texts[4]) if n.mtu)
+        return HostNetwork(host, tuple(vmks), stacks, switches, "", uplinks, nics)
 
     # -- checking the request -------------------------------------------------------------
     async def prepare(self, requests: Sequence[MtuTest]) -> MtuPlan:
@@ -227,6 +230,7 @@ def build_result(
         vmk_mtu=vmk_mtu,
         switch_mtu=switch_mtu,
         required_mtu=t.required_mtu,
+        uplink_mtus=net.uplink_mtus(vmk) if vmk else (),
     )
     result = MtuResult(
         host=t.host,

@@ -34,6 +34,7 @@ def judge(
     vmk_mtu: int | None,
     switch_mtu: int | None,
     required_mtu: int | None = None,
+    uplink_mtus: tuple[tuple[str, int], ...] = (),
 ) -> tuple[Verdict, tuple[Verdict, ...]]:
     """All findings for one pair, worst first; the first one is the headline."""
     found: list[Verdict] = []
@@ -52,6 +53,7 @@ def judge(
     else:
         found += _path_findings(search, vmk, family, vmk_mtu, required_mtu)
     found += _config_findings(vmk_mtu, switch_mtu)
+    found += _uplink_findings(switch_mtu or vmk_mtu, uplink_mtus)
     if search.reachable and search.confidence is Confidence.LOW:
         found.append(
             Verdict("uncertain", Severity.WARNING, f"result uncertain: {search.confidence_note}")
@@ -141,5 +143,21 @@ def _config_findings(vmk_mtu: int | None, switch_mtu: int | None) -> list[Verdic
             Severity.CRITICAL,
             f"vmk MTU {vmk_mtu} above switch MTU {switch_mtu}: frames above {switch_mtu} are "
             "dropped at the host's own switch",
+        )
+    ]
+
+
+def _uplink_findings(above: int | None, uplinks: tuple[tuple[str, int], ...]) -> list[Verdict]:
+    """Physical NICs under the switch must carry what the switch (or vmk) sends."""
+    low = [(n, m) for n, m in uplinks if above and m < above]
+    if not low:
+        return []
+    names = ", ".join(f"{n} ({m})" for n, m in low)
+    return [
+        Verdict(
+            "uplink_below_switch",
+            Severity.CRITICAL,
+            f"uplink MTU below {above}: {names}; frames above {min(m for _, m in low)} leave "
+            "the host only on the other uplinks, so the path MTU depends on which uplink is used",
         )
     ]
