@@ -100,6 +100,8 @@ async def test_second_refresh_reports_counter_deltas(esxi, tmp_path):
         await manager.close()
     row = by_key(second)[("esx-wlg-01", "vmnic2")]
     assert row.tx_delta is not None and row.tx_delta >= 2  # fast: one LACPDU a second
+    transcript = service.transcript("esx-wlg-01")
+    assert "lacp config get\n# (output from an earlier refresh" in transcript
     assert row.rx_delta is not None
 
 

@@ -196,6 +196,8 @@ class RawOutput:
     stderr: str = ""
     exit: int | None = None
     error: str = ""
+    earlier: bool = False
+    """Kept from an earlier refresh (`config get` is re-read only when the LAGs change)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class HostOutcome:
             parts.append(f"# error: {self.error}")
         for out in self.outputs:
             parts.append(f"[root@{self.host}:~] {out.line}")
+            if out.earlier:
+                parts.append("# (output from an earlier refresh; the host's LAGs have not changed)")
             if out.error:
                 parts.append(f"# not run: {out.error}")
                 continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vconsole.esx.lacp import (
@@ -119,9 +119,15 @@ class LacpService:
                 outcomes.append(HostOutcome(host, False, text, result.duration_s))
                 continue
             fetch: _HostFetch = result.value
-            judged = judge_host(
-                host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
-            )
+            try:
+                judged = judge_host(
+                    host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
+                )
+            except Exception as exc:  # a verdict bug shows on its host, the others still show
+                text = f"could not judge this host's output: {type(exc).__name__}: {exc}"
+                rows.append(host_error_row(host, "verdict-failed", text))
+                outcomes.append(HostOutcome(host, False, text, result.duration_s, fetch.outputs))
+                continue
             rows.extend(judged.rows)
             lags.extend(judged.lags)
             counters.update(judged.counters)
@@ -161,7 +167,7 @@ class LacpService:
         stats = None if isinstance(answers[1], BaseException) else parse_stats(_text(answers[1]))
         if cached is not None:
             config: ConfigOutput | None = cached[0]
-            outputs.append(cached[1])
+            outputs.append(replace(cached[1], earlier=True))
         elif isinstance(answers[2], BaseException):
             config = None
             self._configs.pop(host, None)
