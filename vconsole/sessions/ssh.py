@@ -23,7 +23,11 @@ _POLL_S = 0.05
 
 
 class CommandCancelled(Exception):
-    """The awaiting caller went away; the channel was closed."""
+    """The awaiting caller went away; the channel was closed.
+
+    Closing a channel without a pty does not stop the remote process on OpenSSH 9.2 (it runs
+    to its end); the console only stops waiting for it and frees the channel.
+    """
 
 
 class SshHost:
