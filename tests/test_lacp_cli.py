@@ -115,3 +115,14 @@ def test_analyze_rejects_a_file_that_is_not_a_capture(tmp_path, capsys):
     assert main(["analyze", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.json" in err and "'commands'" in err
+
+
+def test_analyze_capture_without_lacp_commands_names_what_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    capture = tmp_path / "old.json"
+    capture.write_text(json.dumps({"host": "esx9", "commands": {"esxcli network nic list": ""}}))
+    assert main(["analyze", str(capture), "--json", "--pane", "lacp"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["verdict"] == "error"
+    assert row["problems"][0]["code"] == "not-captured"
+    assert "lacp status get" in row["problems"][0]["text"]

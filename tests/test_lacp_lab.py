@@ -76,6 +76,7 @@ async def test_estate_rows_verdicts_and_failed_host(esxi, tmp_path):
     assert (wlg02.bundled_links, wlg02.configured_links) == (1, 2)
     down = rows[(DOWN, "")]
     assert down.verdict == Verdict.ERROR and down.error
+    assert down.problems[0].code == "host-unreachable"
     assert rows[("esx-witness-01", "")].state == "no LAG"
     assert "esxcli network vswitch dvs vmware lacp stats get" in service.transcript("esx-wlg-02")
     as_json = report_json(report)

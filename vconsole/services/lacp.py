@@ -115,7 +115,7 @@ class LacpService:
             host = result.target
             if result.error is not None:
                 text = _error_text(result.error).removeprefix(f"{host}: ")
-                rows.append(host_error_row(host, "host-unreachable", text))
+                rows.append(host_error_row(host, _error_code(result.error), text))
                 outcomes.append(HostOutcome(host, False, text, result.duration_s))
                 continue
             fetch: _HostFetch = result.value
@@ -234,6 +234,22 @@ def _raw(command: Command, answer: Any) -> RawOutput:
     if isinstance(answer, BaseException):
         return RawOutput(command.line, error=_error_text(answer))
     return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
+
+
+def _error_code(error: BaseException) -> str:
+    """A short code for why a host gave no answer, for scripts reading the JSON."""
+    from vconsole.sessions import errors
+
+    codes: tuple[tuple[type[BaseException], str], ...] = (
+        (errors.CommandNotCaptured, "not-captured"),
+        (errors.TrustError, "host-key-untrusted"),
+        (errors.AuthFailed, "login-failed"),
+        (errors.SecretUnavailable, "no-password"),
+        (errors.CommandTimeout, "timeout"),
+        (asyncio.TimeoutError, "timeout"),
+        (errors.TargetUnreachable, "host-unreachable"),
+    )
+    return next((code for kind, code in codes if isinstance(error, kind)), "host-error")
 
 
 def _error_text(error: BaseException) -> str:
