@@ -118,6 +118,7 @@ class MtuScreen(ConsoleScreen):
         self.started = 0.0
 
     def compose_body(self) -> ComposeResult:
+        self._load_own_css()
         yield Static("", id="mtu-scope", markup=False)
         yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
         yield Static("", id="mtu-detail", markup=False)
@@ -125,6 +126,15 @@ class MtuScreen(ConsoleScreen):
             placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
         )
         yield Static("", id="mtu-status", markup=False)
+
+    def _load_own_css(self) -> None:
+        """When this is the App's first screen Textual has not read CSS_PATH; read it now."""
+        sheet = self.app.stylesheet
+        unread = [p for p in self.css_path if not sheet.has_source(str(p), "")]
+        for path in unread:
+            sheet.read(path)
+        if unread:
+            self.app.refresh_css()
 
     @property
     def matrix(self) -> DataTable[Any]:
@@ -167,7 +177,7 @@ class MtuScreen(ConsoleScreen):
         columns = list(dict.fromkeys(_column(t) for t in tests))
         table.add_column("Host", key="host")
         for c in columns:
-            table.add_column(c, key=c)
+            table.add_column(_short(c), key=c)
         for host in dict.fromkeys(t.host for t in tests):
             table.add_row(host, *(Text("·", style="dim") for _ in columns), key=host)
         last = self.store.last_results()
@@ -185,7 +195,7 @@ class MtuScreen(ConsoleScreen):
         host, column = result["host"], _json_column(result)
         table = self.matrix
         if column not in {str(k.value) for k in table.columns}:
-            table.add_column(column, key=column, default=Text("·", style="dim"))
+            table.add_column(_short(column), key=column, default=Text("·", style="dim"))
         if host not in {str(k.value) for k in table.rows}:
             table.add_row(
                 host, *(Text("·", style="dim") for _ in range(len(table.columns) - 1)), key=host
@@ -238,8 +248,8 @@ class MtuScreen(ConsoleScreen):
         changed = sum(1 for r in results if r.changed)
         took = time.monotonic() - self.started
         self._status(
-            f"{what}: {len(results)} pairs in {took:.1f} s - {bad} with findings, "
-            f"{changed} changed since last run - {time.strftime('%H:%M:%S')}"
+            f"{what}: {len(results)} pairs in {took:.1f} s, {bad} with findings, "
+            f"{changed} changed - {time.strftime('%H:%M:%S')}"
         )
 
     def _progress(self, what: str) -> None:
@@ -361,6 +371,11 @@ class MtuScreen(ConsoleScreen):
         yield PaletteCommand("Run MTU set", "search every pair of this set", "run_scope")
         yield PaletteCommand("Run all MTU sets", "search every saved pair", "run_all")
         yield PaletteCommand("Add MTU pair", "HOST VMK TARGET to this set", "add_pair")
+
+
+def _short(column: str) -> str:
+    """Header text: `vmk1→peer` rather than `vmk1 -> peer`, so more columns fit in 80."""
+    return column.replace(" -> ", "→")
 
 
 def _column(t: MtuTest) -> str:

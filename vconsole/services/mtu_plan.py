@@ -50,7 +50,7 @@ def expand_set(test_set: TestSet) -> list[MtuTest]:
             if t.target == "peer" or t.target.startswith("peer:"):
                 vmk = t.target.partition(":")[2] or t.vmk
                 out += [
-                    replace(t, host=h, target=f"{other}:{vmk}", label=t.label or f"peer {vmk}")
+                    replace(t, host=h, target=f"{other}:{vmk}", label=t.label or "peer")
                     for other in test_set.hosts
                     if other != h
                 ]

@@ -168,9 +168,7 @@ def sets_from_scenario(scenario: Scenario) -> tuple[list[TestSet], dict[str, str
                     for t in scenario.targets
                 ]
             elif len(hosts) > 1:
-                tests.append(
-                    MtuTest(host="*", vmk=vmk.name, target="peer", label=f"peer {vmk.name}")
-                )
+                tests.append(MtuTest(host="*", vmk=vmk.name, target="peer", label="peer"))
         out.append(
             TestSet(
                 name=site.name,
