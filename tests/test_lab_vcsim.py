@@ -84,9 +84,15 @@ def test_vm_counts_names_and_power_states_perhost_named(content: Any) -> None:
     by_host: dict[str, list[Any]] = {}
     for vm in objects(content, vim.VirtualMachine):
         by_host.setdefault(vm.runtime.host.name, []).append(vm)
+    appliances = {s.host: 0 for s in scenario.bitfusion.servers}
+    for s in scenario.bitfusion.servers:
+        appliances[s.host] += 1
     for h in scenario.hosts:
-        assert len(by_host.get(h.name, [])) == h.vms, h.name
+        # the scenario's VMs plus the Bitfusion server appliances placed on the host
+        assert len(by_host.get(h.name, [])) == h.vms + appliances.get(h.name, 0), h.name
     planned = {vm.name: vm for vm in lab_vms(scenario)}
+    for s in scenario.bitfusion.servers:
+        assert planned[s.name].ip == s.address and planned[s.name].host == s.host
     on = [vm for vm in objects(content, vim.VirtualMachine) if vm.runtime.powerState == "poweredOn"]
     assert len(on) == sum(vm.powered_on for vm in planned.values())
     sample = planned["MGMT-vm-0001"]
@@ -123,8 +129,9 @@ def test_topology_json_has_one_datacenter_per_site_and_one_lag_per_switch() -> N
 
 def test_vm_plan_names_vms_per_cluster_and_powers_some_off() -> None:
     vms = lab_vms(default_scenario())
-    assert len(vms) == sum(h.vms for h in default_scenario().hosts)
-    mgmt = [vm.name for vm in vms if vm.cluster == "MGMT"]
+    scenario = default_scenario()
+    assert len(vms) == sum(h.vms for h in scenario.hosts) + len(scenario.bitfusion.servers)
+    mgmt = [vm.name for vm in vms if vm.cluster == "MGMT" and "-vm-" in vm.name]
     assert mgmt[0] == "MGMT-vm-0001" and mgmt[-1] == "MGMT-vm-0072"
     assert 0 < sum(not vm.powered_on for vm in vms) < len(vms)
 
@@ -191,7 +198,7 @@ def test_vmk_mtu_ip_and_netstack_match_the_scenario(content: Any) -> None:
 
 @lab_test
 def test_physical_nics_report_their_link_speed(content: Any) -> None:
-    pnics = {p.device: p for p in host_named(content, "esx-hq-02").config.network.pnic}
+    pnics = {p.device: p for p in host_named(content, "esx-hq-01").config.network.pnic}
     assert pnics["vmnic0"].linkSpeed.speedMb == 10000
     assert pnics["vmnic3"].linkSpeed.speedMb == 25000
 

@@ -65,6 +65,25 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
                     ip=f"10.{200 + h_index // 250}.{h_index % 250}.{10 + n % 240}",
                 )
             )
+    hosts = {h.name: h for h in scenario.hosts}
+    for server in scenario.bitfusion.servers:
+        host = hosts.get(server.host)
+        if host is None:
+            continue
+        # The Bitfusion server appliances run as VMs, so the GPU pane can find their hosts.
+        out.append(
+            LabVm(
+                name=server.name,
+                host=host.name,
+                cluster=host.cluster,
+                powered_on=not server.down,
+                guest_id="ubuntu64Guest",
+                guest_name="Ubuntu Linux (64-bit)",
+                cpu=8,
+                memory_mb=65536,
+                ip=server.address,
+            )
+        )
     return out
 
 
