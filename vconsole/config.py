@@ -44,6 +44,7 @@ class TargetConfig:
     timeout: float = 30.0
     key_file: str | None = None
     lab_credentials: str | None = None  # the embedded lab's status file (throwaway passwords)
+    host_key: str | None = None  # a pinned SSH host key fingerprint (SHA256:...), like `thumbprint`
 
     @property
     def effective_port(self) -> int:

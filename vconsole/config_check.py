@@ -138,6 +138,12 @@ def _check_target(
         ("timeout", (int, float), lambda v: 0 < v <= 3600, "seconds, more than 0 and at most 3600"),
         ("key_file", str, lambda v: bool(v), "a path to an SSH private key"),
         ("lab_credentials", str, lambda v: bool(v), "the path of a running lab's lab.json"),
+        (
+            "host_key",
+            str,
+            lambda v: bool(re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}=?", v)),
+            "a pinned SSH host key fingerprint such as SHA256:+f1x... (43 base64 characters)",
+        ),
     ]
     for key, typ, ok, accepted in checks:
         if key in raw and not (_type_ok(raw[key], typ) and ok(raw[key])):

@@ -73,6 +73,8 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
             t["port"] = s.port
         if s.thumbprint:
             t["thumbprint"] = s.thumbprint
+        if s.host_key:
+            t["host_key"] = s.host_key
         if s.kind == "vcd":
             t["org"] = "System"
         t["lab_credentials"] = str(state_dir / "lab.json")

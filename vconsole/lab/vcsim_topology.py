@@ -67,15 +67,15 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
             )
     hosts = {h.name: h for h in scenario.hosts}
     for server in scenario.bitfusion.servers:
-        host = hosts.get(server.host)
-        if host is None:
+        placed = hosts.get(server.host)
+        if placed is None:
             continue
         # The Bitfusion server appliances run as VMs, so the GPU pane can find their hosts.
         out.append(
             LabVm(
                 name=server.name,
-                host=host.name,
-                cluster=host.cluster,
+                host=placed.name,
+                cluster=placed.cluster,
                 powered_on=not server.down,
                 guest_id="ubuntu64Guest",
                 guest_name="Ubuntu Linux (64-bit)",

@@ -23,6 +23,7 @@ from vconsole.sessions import fanout
 from vconsole.sessions.errors import (
     AuthFailed,
     CommandTimeout,
+    HostKeyChanged,
     TargetUnreachable,
     VconsoleError,
     WrongTargetKind,
@@ -143,7 +144,9 @@ class SessionManager:
             try:
                 key = await slot.in_executor(host.handshake)
                 self.ssh_connects += 1
-                if not self.known_hosts.check(t.name, t.address, t.effective_port, key):
+                if t.host_key:
+                    self._check_pinned_host_key(t, key)
+                elif not self.known_hosts.check(t.name, t.address, t.effective_port, key):
                     unknown = self.known_hosts.unknown(t.name, t.address, t.effective_port, key)
                     prompt = TrustPrompt(
                         t.name, "ssh-host-key", unknown.host, unknown.fingerprint, unknown.key_type
@@ -168,6 +171,17 @@ class SessionManager:
             slot.conn = host
             slot.mark_ok()
             return host
+
+    @staticmethod
+    def _check_pinned_host_key(t: TargetConfig, key: Any) -> None:
+        """A target that pins its host key trusts that key only; known_hosts is not consulted."""
+        from vconsole.sessions.trust import host_entry, ssh_fingerprint
+
+        presented = ssh_fingerprint(key)
+        if presented != t.host_key:
+            raise HostKeyChanged(
+                t.name, host_entry(t.address, t.effective_port), str(t.host_key), presented
+            )
 
     async def run(
         self, target: str, command: Command, *, timeout: float | None = None
