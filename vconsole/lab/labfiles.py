@@ -76,7 +76,8 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
         if s.host_key:
             t["host_key"] = s.host_key
         if s.kind == "vcd":
-            t["org"] = "System"
+            user, _, org = s.user.partition("@")
+            t["user"], t["org"] = user, org or "System"
         t["lab_credentials"] = str(state_dir / "lab.json")
         targets.append(t)
     return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: {"targets": targets}}}
