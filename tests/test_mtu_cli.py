@@ -100,3 +100,21 @@ def test_saved_set_then_all(config: Path, capsys: pytest.CaptureFixture[str]) ->
     again = json.loads(capsys.readouterr().out)
     assert [r["previous_path_mtu"] for r in again] == [1280, 1280]
     assert not any(r["changed"] for r in again)
+
+
+def test_saved_peer_set_expands_to_the_other_hosts(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(config, "--host", "esx-akl-01", "--host", "esx-akl-02", "--vmk", "vmk1",
+               "--target", "peer", "--save-set", "AKL-VSAN", "--json")  # fmt: skip
+    first = json.loads(capsys.readouterr().out)
+    assert code == 0 and [(r["host"], r["target"], r["address"]) for r in first] == [
+        ("esx-akl-01", "esx-akl-02:vmk1", "192.168.101.12"),
+        ("esx-akl-02", "esx-akl-01:vmk1", "192.168.101.11"),
+    ]
+    assert run(config, "--set", "akl-vsan", "--json") == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [(r["host"], r["target"], r["path_mtu"]) for r in again] == [
+        ("esx-akl-01", "esx-akl-02:vmk1", 9000),
+        ("esx-akl-02", "esx-akl-01:vmk1", 9000),
+    ]

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 
@@ -132,7 +133,8 @@ def handle(args: argparse.Namespace) -> int:
             for t in args.target
         ]
         if args.save_set:
-            store.save_set(TestSet(args.save_set, tuple(tests)))
+            per_target = tuple(dict.fromkeys(replace(t, host="*") for t in tests))
+            store.save_set(TestSet(args.save_set, per_target, tuple(args.host)))
         chosen = store.sets() if args.all else [store.get_set(n) for n in args.set]
         for s in chosen:
             tests += expand_set(s)

@@ -44,14 +44,17 @@ class MtuPlan:
 def expand_set(test_set: TestSet) -> list[MtuTest]:
     """A saved set's tests with `host="*"` fanned out over the set's hosts, `peer` over the others."""
     out = []
+    members = test_set.hosts or tuple(
+        dict.fromkeys(t.host for t in test_set.tests if t.host != "*")
+    )
     for t in test_set.tests:
-        hosts = test_set.hosts if t.host == "*" else (t.host,)
+        hosts = members if t.host == "*" else (t.host,)
         for h in hosts:
             if t.target == "peer" or t.target.startswith("peer:"):
                 vmk = t.target.partition(":")[2] or t.vmk
                 out += [
                     replace(t, host=h, target=f"{other}:{vmk}", label=t.label or "peer")
-                    for other in test_set.hosts
+                    for other in members
                     if other != h
                 ]
             else:
@@ -175,7 +178,8 @@ class PairResolver:
             )
         targets = self._targets(t, vmk, networks, book, requests)
         out = []
-        for label, name in targets:
+        peer = t.target == "peer" or t.target.startswith("peer:")
+        for _, name in targets:
             address = await self._address(name, t.family, book, networks)
             chosen = vmk or _pick_vmk(net, address, t.netstack)
             if chosen is None:
@@ -186,7 +190,8 @@ class PairResolver:
                     vmk=chosen.name,
                     netstack=chosen.netstack,
                     address=address,
-                    label=t.label if t.target not in ("peer",) else label,
+                    target=name if peer else t.target,
+                    label=(t.label or "peer") if peer else t.label,
                 )
             )
         return out
