@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vconsole.lab.labfiles import write_lab_files, write_status
 from vconsole.lab.runtime import LabRuntime
-from vconsole.lab.scenario import default_scenario, load_scenario
+from vconsole.lab.scenario import Scenario, default_scenario, load_scenario
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         runtime = LabRuntime(scenario, state_dir, real_network=args.real_network)
         write_status(state_dir, {"status": "starting", "pid": os.getpid()})
         services = runtime.start()
+        _seed_mtu_sets(scenario)
         write_lab_files(
             state_dir,
             services,
@@ -64,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
                 data["status"] = "stopped"
             data.pop("pid", None)
             status_file.write_text(json.dumps(data, indent=2))
+
+
+def _seed_mtu_sets(scenario: Scenario) -> None:
+    """Give the MTU pane the lab's per-site test sets, unless the admin already saved some."""
+    from vconsole.services.mtu_store import MtuStore, seed_from_scenario
+
+    try:
+        seed_from_scenario(MtuStore(), scenario)
+    except Exception as exc:  # a damaged store must not stop the lab
+        print(f"MTU test sets not seeded: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":
