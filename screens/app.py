@@ -7,7 +7,9 @@ a PaneContext. Nothing here talks to a server directly.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -20,6 +22,9 @@ from textual.widgets import Input, TextArea
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.panes import PaneContext, PaneSpec, find_pane
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
+
+HANGUP_EXIT_CODE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
+HANGUP_GRACE_S = 10.0
 
 
 class VconsoleApp(App[int]):
@@ -136,8 +141,32 @@ class VconsoleApp(App[int]):
             await close()
 
     def _tty_lost(self) -> None:
-        """SIGHUP: the terminal went away (SSH dropped); leave without touching it again."""
-        self.exit(return_code=129)
+        """SIGHUP: the terminal went away (SSH dropped). Close the sessions, then leave.
+
+        Textual's own shutdown restores the terminal and can block on a hung-up one, so the
+        standard streams are pointed at /dev/null and the process ends right after the session
+        manager has logged out (the audit log writes through on every record).
+        """
+        try:
+            sink = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(sink, fd)
+            os.close(sink)
+        except OSError:
+            pass
+        backstop = threading.Timer(HANGUP_GRACE_S + 2, os._exit, args=(HANGUP_EXIT_CODE,))
+        backstop.daemon = True
+        backstop.start()
+        self._hangup_task = asyncio.get_running_loop().create_task(self._leave_after_hangup())
+
+    async def _leave_after_hangup(self) -> None:
+        close = getattr(self.manager, "close", None)
+        try:
+            if close is not None:
+                await asyncio.wait_for(close(), HANGUP_GRACE_S)
+        except Exception:
+            pass
+        os._exit(HANGUP_EXIT_CODE)
 
     def _on_manager_event(self, *_: Any) -> None:
         self.post_message(self.TargetStatesChanged())

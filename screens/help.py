@@ -37,11 +37,13 @@ def key_rows(origin: Screen[Any], app: App[Any]) -> dict[str, tuple[str, str, st
 
 
 def alias_rows() -> dict[str, tuple[str, str, str, str]]:
+    """One row per pane: its canonical `:alias`; the other aliases go in the description."""
     rows: dict[str, tuple[str, str, str, str]] = {}
     for spec in all_panes():
-        names = " ".join(f":{a}" for a in spec.aliases)
         key_hint = f" (key {spec.key})" if spec.key else ""
-        rows[f"pane:{spec.alias}"] = (names, "pane", f"Go to {spec.title}{key_hint}", spec.summary)
+        others = " ".join(f":{a}" for a in spec.aliases if a != spec.alias)
+        why = f"also {others}; {spec.summary}" if others else spec.summary
+        rows[f"pane:{spec.alias}"] = (f":{spec.alias}", "pane", f"Go to {spec.title}{key_hint}", why)
     return rows
 
 
@@ -49,9 +51,9 @@ class HelpScreen(TablePane):
     """Filterable list of keys and pane aliases."""
 
     columns = (
-        ResourceColumn("key", "Key"),
-        ResourceColumn("where", "Where"),
-        ResourceColumn("what", "Action"),
+        ResourceColumn("key", "Key", width=10),
+        ResourceColumn("where", "Where", width=13),
+        ResourceColumn("what", "Action", width=24),
         ResourceColumn("why", "Description"),
     )
 

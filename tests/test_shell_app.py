@@ -112,7 +112,8 @@ async def test_question_mark_lists_keys_of_screen_and_app(tmp_path) -> None:
         assert rows["?"][1] == "app"
         assert rows["esc"][2] == "Back"
         assert rows["s"][1] == "ResourceTable"
-        assert any(key.startswith(":vm :host") for key in rows)
+        assert rows[":vm"][1:3] == ("pane", "Go to Inventory (key 1)")
+        assert rows[":vm"][3].startswith("also :host :ds :net :cluster")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConnectionsScreen)
