@@ -43,7 +43,12 @@ def alias_rows() -> dict[str, tuple[str, str, str, str]]:
         key_hint = f" (key {spec.key})" if spec.key else ""
         others = " ".join(f":{a}" for a in spec.aliases if a != spec.alias)
         why = f"also {others}; {spec.summary}" if others else spec.summary
-        rows[f"pane:{spec.alias}"] = (f":{spec.alias}", "pane", f"Go to {spec.title}{key_hint}", why)
+        rows[f"pane:{spec.alias}"] = (
+            f":{spec.alias}",
+            "pane",
+            f"Go to {spec.title}{key_hint}",
+            why,
+        )
     return rows
 
 

@@ -23,7 +23,7 @@ def test_bad_config_exits_2_naming_the_field(tmp_path: Path, capsys) -> None:  #
 
 def test_unknown_profile_exits_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     config = tmp_path / "config.toml"
-    config.write_text('[profiles.lab]\nread_only = true\n')
+    config.write_text("[profiles.lab]\nread_only = true\n")
     assert run_console(config=config, profile="prod") == 2
     assert "prod" in capsys.readouterr().err
 
@@ -31,7 +31,7 @@ def test_unknown_profile_exits_2(tmp_path: Path, capsys) -> None:  # type: ignor
 def test_unknown_pane_exits_2(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
     config = tmp_path / "config.toml"
-    config.write_text('[profiles.lab]\nread_only = true\n')
+    config.write_text("[profiles.lab]\nread_only = true\n")
     assert run_console(config=config, pane="nope") == 2
     assert "--pane: no pane 'nope'" in capsys.readouterr().err
 
@@ -68,5 +68,9 @@ def test_header_cuts_the_strip_with_a_count_and_paints_production() -> None:
     shown = sum(1 for t in targets if t.name in line.plain)
     assert line.plain.rstrip().endswith(f"+{len(targets) - shown}")
     profile_span = next(s for s in line.spans if line.plain[s.start : s.end] == " prod ")
-    style = profile_span.style if isinstance(profile_span.style, Style) else Style.parse(profile_span.style)
+    style = (
+        profile_span.style
+        if isinstance(profile_span.style, Style)
+        else Style.parse(profile_span.style)
+    )
     assert style.bgcolor is not None and style.bgcolor.name == "red"
