@@ -12,7 +12,7 @@ import tomli_w
 from inventory_helpers import DOWN_HOST, lab_scenario, needs_vcsim, second_scenario, shared_lab
 
 from vconsole.cli import main
-from vconsole.lab.vcsim import VcsimLab
+from vconsole.lab.vcsim import VcsimLab, lab_vms
 from vconsole.secrets import env_var_name
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
@@ -71,7 +71,7 @@ def test_vm_json_has_identity_and_typed_columns(
     code = run(config, "--vcenter", "vc01", "--json")
     rows = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert len(rows) == sum(h.vms for h in lab_scenario().hosts)
+    assert len(rows) == len(lab_vms(lab_scenario()))
     first = next(r for r in rows if r["name"] == "MGMT-vm-0001")
     for key in ("vcenter", "type", "name", "moid", "parent", "power_state", "host", "cluster",
                 "vcpu", "memory_mb", "guest_os", "ip_address", "tools_status"):  # fmt: skip

@@ -21,13 +21,13 @@ from inventory_helpers import (
     wait_for,
 )
 
-from vconsole.lab.vcsim import VcsimLab
+from vconsole.lab.vcsim import VcsimLab, lab_vms
 from vconsole.models.inventory import LoadState, ObjectKind
 from vconsole.services.inventory import InventoryService, InventoryUpdate
 from vconsole.services.inventory_export import as_records
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
-VM_TOTAL = sum(h.vms for h in lab_scenario().hosts)
+VM_TOTAL = len(lab_vms(lab_scenario()))
 
 
 class Recorder:
@@ -93,9 +93,8 @@ async def test_power_off_reaches_the_update_stream(lab: VcsimLab, tmp_path: Path
     vm = _vm(content, "MGMT-vm-0001")
     key = f"vc01/{vm._moId}"
     async with running(service, recorder):
-        assert await wait_for(lambda: service.statuses["vc01"].state == LoadState.LIVE)
+        assert await wait_for(lambda: "vc01" in service.watching)
         assert service.row(key).power_state == "poweredOn"
-        await asyncio.sleep(0.5)  # the update stream's full state is in
         before = len(recorder.upserted(key))
         await _task(WaitForTask, vm.PowerOffVM_Task())
         assert await wait_for(lambda: service.row(key).power_state == "poweredOff")
@@ -125,7 +124,7 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
         files=vim.vm.FileInfo(vmPathName="[vsanDatastore]"),
     )
     async with running(service, recorder):
-        assert await wait_for(lambda: service.statuses["vc01"].state == LoadState.LIVE)
+        assert await wait_for(lambda: "vc01" in service.watching)
         task = datacenter.vmFolder.CreateVM_Task(spec, host.parent.resourcePool, host)
         await _task(WaitForTask, task)
         new = task.info.result
@@ -192,8 +191,7 @@ async def test_vcenter_killed_while_live_then_back(own_lab: VcsimLab, tmp_path: 
     service = InventoryService(manager, watch_wait_s=5, reconnect_delays_s=(0.3, 0.5, 1.0))
     recorder = Recorder()
     async with running(service, recorder) as task:
-        assert await wait_for(lambda: service.statuses["vc01"].state == LoadState.LIVE)
-        await asyncio.sleep(0.5)
+        assert await wait_for(lambda: "vc01" in service.watching)
         await _task(own_lab.stop)
         assert await wait_for(lambda: service.statuses["vc01"].state == LoadState.STALE)
         assert len(service.rows(ObjectKind.VM)) == VM_TOTAL  # last known rows stay
@@ -205,6 +203,7 @@ async def test_vcenter_killed_while_live_then_back(own_lab: VcsimLab, tmp_path: 
                 lambda: service.statuses["vc01"].state == LoadState.LIVE, timeout=60
             )
             assert len(service.rows(ObjectKind.VM)) == VM_TOTAL
+            assert await wait_for(lambda: "vc01" in service.watching)
             _, content = pyvmomi_content(restarted)
             vm = _vm(content, "WLG-VSAN-vm-0002")
             key = f"vc01/{vm._moId}"

@@ -19,11 +19,11 @@ from inventory_helpers import (
 from textual.widgets import Static
 
 from screens.app import VconsoleApp
-from vconsole.lab.vcsim import VcsimLab
+from vconsole.lab.vcsim import VcsimLab, lab_vms
 from vconsole.models.inventory import LoadState, ObjectKind
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
-VM_TOTAL = sum(h.vms for h in lab_scenario().hosts)
+VM_TOTAL = len(lab_vms(lab_scenario()))
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ async def test_two_vcenters_one_table_and_a_stale_one(lab: VcsimLab, tmp_path: P
     proxy = DroppingProxy(lab2.port)
     proxy.drop_after(30_000)
     app = app_for(tmp_path, {"vc01": lab, "vc02": lab2}, ports={"vc02": proxy.port})
-    total = VM_TOTAL + sum(h.vms for h in lab2.scenario.hosts)
+    total = VM_TOTAL + len(lab_vms(lab2.scenario))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.service.reconnect_delays_s = (3.0,)

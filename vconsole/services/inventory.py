@@ -95,6 +95,8 @@ class InventoryService:
         self.reconnect_delays_s = tuple(reconnect_delays_s) or (1.0,)
         self.stores = {name: VcenterInventory(name) for name in names}
         self.statuses = {name: VcenterStatus(name, LoadState.CONNECTING) for name in names}
+        self.watching: set[str] = set()
+        """vCenters whose update stream is established (changes from now on are seen)."""
 
     # -- reading what is known ----------------------------------------------------------------
     def rows(self, kind: ObjectKind | None = None) -> list[InventoryRow]:
@@ -238,14 +240,17 @@ class InventoryService:
                         error="",
                     )
                 failures = 0
+                self.watching.add(name)
                 while True:
                     batch = await stream.next()
                     self._emit(store.apply(batch.changes), emit)
             except asyncio.CancelledError:
+                self.watching.discard(name)
                 if stream is not None:
                     await asyncio.shield(stream.close())
                 raise
             except Exception as exc:
+                self.watching.discard(name)
                 state = LoadState.STALE if store.objects else LoadState.FAILED
                 self._set_status(name, state, emit, error=_error_text(exc))
                 if stream is not None:
