@@ -88,7 +88,7 @@ def served(tmp_path: Path) -> Any:
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     port = free_port()
-    cmd = [sys.executable, "-m", "vconsole", "--config", str(config), "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "screens", "--config", str(config), "serve", "--port", str(port)]
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
         cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -211,7 +211,7 @@ async def test_served_console_renders_and_takes_keys(served, tmp_path: Path) -> 
 def test_serve_refuses_non_loopback_without_public(tmp_path: Path) -> None:
     env = {**os.environ, "VCONSOLE_CONFIG_DIR": str(tmp_path), "VCONSOLE_STATE_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "vconsole", "serve", "--host", "0.0.0.0", "--port", "1"],
+        [sys.executable, "-m", "screens", "serve", "--host", "0.0.0.0", "--port", "1"],
         env=env,
         capture_output=True,
         text=True,
@@ -223,7 +223,7 @@ def test_serve_refuses_non_loopback_without_public(tmp_path: Path) -> None:
 
 
 def test_loopback_detection() -> None:
-    from vconsole.commands.serve_cmd import is_loopback
+    from screens.serve_cmd import is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")

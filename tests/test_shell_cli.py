@@ -8,8 +8,9 @@ from pathlib import Path
 
 from rich.style import Style
 
-from vconsole.commands.serve_cmd import console_command
-from vconsole.commands.ui_cmd import load_keymap, resolve_profile, run_console
+from screens.entry import run_console
+from screens.serve_cmd import console_command
+from vconsole.commands.common import load_keymap, resolve_profile
 from widgets.console_header import ConsoleHeader, HeaderInfo, TargetHealth
 
 

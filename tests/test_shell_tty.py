@@ -46,7 +46,7 @@ def start_console(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     }
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vconsole", "--config", str(config), "ui"],
+        [sys.executable, "-m", "screens", "--config", str(config), "ui"],
         stdin=slave,
         stdout=slave,
         stderr=slave,

@@ -1,7 +1,9 @@
 """The `vconsole` command line: a thin argparse frame over per-group command modules.
 
-Command modules register their own subcommands and import heavy libraries (textual, pyVmomi,
-paramiko) inside their handlers, so `vconsole --help` and start-up stay fast.
+Command modules register their own subcommands and import heavy libraries (pyVmomi, paramiko)
+inside their handlers, so `vconsole --help` and start-up stay fast. The commands that open the
+console live in the UI layer and are handed in by `screens.main` (`extra_modules`); run as
+`python -m vconsole`, the core offers every scriptable command without them.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from collections.abc import Sequence
 
 # Modules that are missing (a pane not built yet) are skipped, not fatal.
 COMMAND_MODULES = (
-    "vconsole.commands.ui_cmd",
     "vconsole.commands.lab_cmd",
     "vconsole.commands.config_cmd",
     "vconsole.commands.capture_cmd",
     "vconsole.commands.analyze_cmd",
-    "vconsole.commands.serve_cmd",
     "vconsole.commands.inventory_cmd",
     "vconsole.commands.lacp_cmd",
     "vconsole.commands.mtu_cmd",
@@ -28,7 +28,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_modules: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vconsole",
         description="Keyboard-driven operations console for VMware admins.",
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--readonly", action="store_true", help="refuse every mutating call before any I/O"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (*COMMAND_MODULES, *extra_modules):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -54,13 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    extra_modules: Sequence[str] = (),
+    default_command: str | None = None,
+) -> int:
+    parser = build_parser(extra_modules)
+    words = list(argv if argv is not None else sys.argv[1:])
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
-        if args.command is None and "ui" in _subcommands(parser):
-            args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "ui"])
+        if args.command is None and default_command in _subcommands(parser):
+            args = parser.parse_args([*words, str(default_command)])
             handler = args.handler
         else:
             parser.print_help()

@@ -51,7 +51,7 @@ def _fail(message: str, code: int) -> int:
 
 def _run(args: argparse.Namespace, work: Any, target: str | None = None) -> int:
     """Build the manager and service, run `work(service)`, map errors to exit codes."""
-    from vconsole.commands.ui_cmd import resolve_profile
+    from vconsole.commands.common import resolve_profile
     from vconsole.services.branding import BrandingService, ConcurrentChange
     from vconsole.services.branding_input import BrandingInputError
     from vconsole.sessions import SessionManager

@@ -63,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
     from vconsole.sessions.errors import VconsoleError
 
     try:
-        from vconsole.commands.ui_cmd import resolve_profile
+        from vconsole.commands.common import resolve_profile
 
         profile = resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
     except VconsoleError as exc:

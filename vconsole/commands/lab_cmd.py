@@ -36,16 +36,6 @@ def register(subparsers: Any) -> None:
     _common(stop)
     stop.set_defaults(handler=cmd_stop)
 
-    demo = subparsers.add_parser("demo", help="start the lab, open the console on it, stop on exit")
-    demo.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
-    demo.add_argument("--state-dir", type=Path, metavar="DIR", help="lab state dir")
-    demo.add_argument(
-        "--real-network",
-        action="store_true",
-        help="vmkping over real network namespaces (Linux, root)",
-    )
-    demo.set_defaults(handler=cmd_demo)
-
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state-dir", type=Path, metavar="DIR", help="lab state dir")
@@ -197,26 +187,3 @@ def cmd_stop(args: argparse.Namespace) -> int:
         return 0
     print(f"no lab running in {state_dir}")
     return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    state_dir = (args.state_dir or default_state_dir()).resolve()
-    print("starting the lab (the first start builds vcsim, about 20 s)...", file=sys.stderr)
-    try:
-        status = start_lab(state_dir, args.scenario, args.real_network)
-    except (RuntimeError, OSError) as exc:
-        print(f"vconsole demo: {exc}", file=sys.stderr)
-        return 1
-    try:
-        from vconsole.commands.ui_cmd import run_console
-
-        return int(
-            run_console(
-                config=Path(status["config"]),
-                profile="lab",
-                readonly=bool(getattr(args, "readonly", False)),
-            )
-            or 0
-        )
-    finally:
-        stop_lab(state_dir)

@@ -144,7 +144,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace) -> Any:
-    from vconsole.commands.ui_cmd import resolve_profile
+    from vconsole.commands.common import resolve_profile
 
     return resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
 

@@ -1,23 +1,12 @@
-"""`vconsole ui` (also plain `vconsole`): load the profile and open the console.
-
-Textual, the screens and the session manager are imported inside the handler, so `vconsole
---help` and every other command start without them.
-"""
+"""What the console's commands share: choosing the profile, console arguments, user keymaps."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 KEYMAP_FILE = "keymap.toml"
-
-
-def register(subparsers: Any) -> None:
-    ui = subparsers.add_parser("ui", help="open the console (the default without a command)")
-    add_console_arguments(ui)
-    ui.set_defaults(handler=handle)
 
 
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,15 +21,6 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ALIAS",
         default="conn",
         help="pane to open first: vm, lag, mtu, path, gpu, brand, conn (default conn)",
-    )
-
-
-def handle(args: argparse.Namespace) -> int:
-    return run_console(
-        config=getattr(args, "config", None),
-        profile=getattr(args, "profile", None),
-        readonly=bool(getattr(args, "readonly", False)),
-        pane=getattr(args, "pane", "conn"),
     )
 
 
@@ -74,35 +54,3 @@ def resolve_profile(config: str | Path | None, profile: str | None) -> Any:
     if not loaded.profiles and profile is None:
         return Profile("default", (), source=loaded.path or paths.config_file())
     return loaded.profile(profile)
-
-
-def run_console(
-    config: str | Path | None = None,
-    profile: str | None = None,
-    readonly: bool = False,
-    pane: str = "conn",
-) -> int:
-    """Open the console on a profile and return the exit code."""
-    from vconsole import paths
-    from vconsole.sessions.errors import ConfigError
-
-    try:
-        chosen = resolve_profile(config, profile)
-    except ConfigError as exc:
-        print(f"vconsole: {exc.title}:\n{exc}", file=sys.stderr)
-        return 2
-    config_dir = Path(config).parent if config else paths.config_dir()
-    keymap, problems = load_keymap(config_dir)
-    for problem in problems:
-        print(f"vconsole: {problem}", file=sys.stderr)
-
-    # The command line's single entry into the UI, imported here so other commands never load it.
-    from screens.launch import UnknownPane, build_console
-
-    try:
-        app = build_console(chosen, read_only=readonly, start_pane=pane, keymap=keymap)
-    except UnknownPane as exc:
-        print(f"vconsole: --pane: {exc}", file=sys.stderr)
-        return 2
-    app.run()
-    return int(app.return_code or 0)

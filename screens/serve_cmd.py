@@ -44,8 +44,8 @@ def is_loopback(host: str) -> bool:
 
 
 def console_command(args: argparse.Namespace) -> str:
-    """The command line each browser session runs: this Python, `-m vconsole`, same profile."""
-    words = [sys.executable, "-m", "vconsole"]
+    """The command line each browser session runs: this Python, `-m screens` (the full `vconsole`), same profile."""
+    words = [sys.executable, "-m", "screens"]
     if getattr(args, "config", None):
         words += ["--config", str(args.config)]
     if getattr(args, "profile", None):
