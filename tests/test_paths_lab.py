@@ -18,7 +18,7 @@ from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import Scenario, default_scenario
 from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.models.paths import Verdict
-from vconsole.services import paths as paths_service
+from vconsole.services import paths_perf
 from vconsole.services.paths import PathsService, report_json
 from vconsole.services.paths_vcenter import HostLatency
 from vconsole.sessions.errors import ReadOnlyRefused
@@ -128,7 +128,7 @@ async def test_without_perf_samples_ssh_answers_and_the_rows_say_so(
     """vCenter at statistics level 1 answers QueryPerf with no storagePath series; the lab
     vCenter always keeps them, so the empty answer is substituted (the only stand-in here)."""
     monkeypatch.setattr(
-        paths_service, "query_host_latency", lambda *a: HostLatency({}, 0), raising=True
+        paths_perf, "query_host_latency", lambda *a: HostLatency({}, 0), raising=True
     )
     _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=["esx-hq-01"])
     rows = list(rows_of(report, "esx-hq-01", DS02).values())
@@ -170,3 +170,30 @@ async def test_set_rr_type_is_refused_read_only_before_any_io(esxi, tmp_path):
         assert manager.ssh_connects == 0
     finally:
         await manager.close()
+
+
+async def test_second_refresh_keeps_the_window_and_asks_only_for_newer_samples(
+    esxi, vcsim, tmp_path, monkeypatch
+):
+    manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts={"esx-hq-01"})
+    asked: list[float | None] = []
+    real = paths_perf.query_host_latency
+
+    def spy(content, host, ids, samples, since=None):  # type: ignore[no-untyped-def]
+        asked.append(since)
+        return real(content, host, ids, samples, since)
+
+    monkeypatch.setattr(paths_perf, "query_host_latency", spy)
+    try:
+        service = PathsService(manager, ["esx-hq-01"], "vcsa01", only_hosts=["esx-hq-01"])
+        first = await service.refresh()
+        second = await service.refresh()
+    finally:
+        await manager.close()
+    assert asked[0] is None and asked[1] is not None  # the second asks from the newest sample
+    key = f"esx-hq-01|{DS02}|vmhba64:C2:T0:L1"
+    before = next(r for r in first.rows if r.key == key)
+    after = next(r for r in second.rows if r.key == key)
+    assert len(after.read.samples) == 15
+    # the same window, or (across a 20 s boundary) moved on by one sample
+    assert after.read.samples[:14] in (before.read.samples[:14], before.read.samples[1:])

@@ -181,3 +181,17 @@ def test_host_nobody_can_read_gets_one_row_saying_why() -> None:
     (only,) = joined.rows
     assert only.verdict == Verdict.ERROR and "connection refused" in only.error
     assert not joined.outcome.ok
+
+
+def test_latency_window_merges_new_samples_and_drops_the_oldest() -> None:
+    from vconsole.services.paths_perf import _Window
+    from vconsole.services.paths_vcenter import PATH_READ, HostLatency
+
+    window = _Window(3)
+    window.merge(HostLatency({PATH_READ: {"p": (1.0, 2.0, 3.0)}}, 3, (20.0, 40.0, 60.0)))
+    window.merge(HostLatency({PATH_READ: {"p": (3.0, 9.0)}}, 2, (60.0, 80.0)))
+    merged = window.latency()
+    assert merged.timestamps == (40.0, 60.0, 80.0)
+    assert merged.get(PATH_READ, "p") == (2.0, 3.0, 9.0)
+    window.merge(HostLatency({PATH_READ: {"q": (5.0,)}}, 1, (100.0,)))
+    assert window.latency().get(PATH_READ, "p") == (3.0, 9.0, -1.0)  # no sample: -1, dropped later

@@ -101,7 +101,7 @@ class OutputKind(str, enum.Enum):
     UNRECOGNISED = "unrecognised"
 
 
-_FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 /()_.\-]{0,80}?):(?:[ \t](.*))?$")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")
 _ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
 _PROMPT = re.compile(r"^\s*\[[^\]]*@[^\]]*\]\s")
 _RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
@@ -132,13 +132,13 @@ def read_blocks(text: str) -> list[Block]:
         line = raw.rstrip()
         if not line.strip() or _PROMPT.match(line):
             continue
-        match = _FIELD.match(line)
-        if match:
-            key = " ".join(match.group(1).split())
+        field = _split_field(line)
+        if field is not None:
+            key, value = field
             if key in fields:
                 blocks.append(Block(header, fields))
                 header, fields = "", {}
-            fields[key] = (match.group(2) or "").strip()
+            fields[key] = value
             started = True
             continue
         if started:
@@ -147,6 +147,21 @@ def read_blocks(text: str) -> list[Block]:
     if started:
         blocks.append(Block(header, fields))
     return blocks
+
+
+def _split_field(line: str) -> tuple[str, str] | None:
+    """`   Key Name: value` -> (key, value); None for a header line (a UID, a device id)."""
+    text = line.strip()
+    cut = text.find(": ")
+    if cut < 0:
+        if not text.endswith(":"):
+            return None
+        key, value = text[:-1], ""
+    else:
+        key, value = text[:cut], text[cut + 2 :].strip()
+    if not _KEY.fullmatch(key):
+        return None
+    return " ".join(key.split()), value
 
 
 def _classify(text: str) -> tuple[OutputKind, str] | None:

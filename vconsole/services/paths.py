@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from vconsole.esx.storage import (
@@ -38,28 +37,13 @@ from vconsole.models.paths import (
     Thresholds,
 )
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
-from vconsole.services.paths_vcenter import (
-    PATH_READ,
-    PATH_WRITE,
-    HostLatency,
-    VcHost,
-    counter_ids,
-    query_host_latency,
-    read_multipath,
-)
+from vconsole.services.paths_perf import VcenterReader, VcenterView
 from vconsole.services.paths_verdicts import judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 Progress = Callable[[int, int], None]
 DEFAULT_SAMPLES = 15  # 15 realtime samples of 20 s: the last five minutes
-
-
-@dataclass(frozen=True)
-class VcenterView:
-    hosts: dict[str, VcHost]
-    latency: dict[str, HostLatency]
-    perf_notes: dict[str, str]
 
 
 class PathsService:
@@ -80,6 +64,7 @@ class PathsService:
         samples: int = DEFAULT_SAMPLES,
         concurrency: int | None = None,
         perf_concurrency: int = 16,
+        multipath_max_age_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.manager = manager
@@ -92,12 +77,33 @@ class PathsService:
         self.perf_concurrency = perf_concurrency
         self.clock = clock
         self.last: PathsReport | None = None
-        self._counter_ids: dict[str, int] | None = None
+        self.reader = (
+            VcenterReader(
+                manager,
+                vcenter,
+                samples=samples,
+                perf_concurrency=perf_concurrency,
+                multipath_max_age_s=multipath_max_age_s,
+                clock=clock,
+            )
+            if vcenter
+            else None
+        )
+        self._vcenter_dependent = True  # some host's paths came from vCenter alone last time
 
-    async def refresh(self, on_progress: Progress | None = None) -> PathsReport:
-        """Ask every host and vCenter now; never raises for one host's or vCenter's failure."""
+    async def refresh(
+        self, on_progress: Progress | None = None, *, full: bool = False
+    ) -> PathsReport:
+        """Ask every host and vCenter now; never raises for one host's or vCenter's failure.
+
+        `full` re-reads vCenter's multipath layout and the whole latency window.
+        """
         started = self.clock()
-        vc_task = asyncio.ensure_future(self._read_vcenter()) if self.vcenter else None
+        vc_task = None
+        if self.reader is not None:
+            vc_task = asyncio.ensure_future(
+                self.reader.read(self._wanted, full_layout=full or self._vcenter_dependent)
+            )
 
         def progress(done: int, total: int, _result: Any) -> None:
             if on_progress is not None:
@@ -143,6 +149,9 @@ class PathsService:
             rows.extend(joined.rows)
             devices.extend(joined.devices)
             outcomes.append(joined.outcome)
+        self._vcenter_dependent = any(
+            not h.ok and view.hosts.get(h.host) is not None for h in outcomes
+        ) or any(name not in ssh for name in view.hosts)
         judged_rows, judged_devices = judge(rows, devices, outcomes, self.thresholds)
         notes = []
         if vc_error:
@@ -185,49 +194,6 @@ class PathsService:
     def _wanted(self, name: str) -> bool:
         return self.only_hosts is None or name in self.only_hosts
 
-    async def _read_vcenter(self) -> VcenterView:
-        assert self.vcenter is not None
-        vim = await self.manager.vim(self.vcenter)
-        vc_hosts, refs = await vim.call(read_multipath, vim.content)
-        hosts = {h.name: h for h in vc_hosts if self._wanted(h.name)}
-        if self._counter_ids is None:
-            self._counter_ids = await vim.call(counter_ids, vim.content)
-        ids = self._counter_ids
-        notes: dict[str, str] = {}
-        latency: dict[str, HostLatency] = {}
-        if PATH_READ not in ids and PATH_WRITE not in ids:
-            note = "vCenter has no storagePath latency counters"
-            return VcenterView(hosts, {}, dict.fromkeys(hosts, note))
-        gate = asyncio.Semaphore(max(1, self.perf_concurrency))
-
-        async def one(host: VcHost) -> None:
-            if host.connection_state not in ("", "connected"):
-                notes[host.name] = f"host is {host.connection_state} in vCenter"
-                return
-            if not host.devices:
-                return
-            async with gate:
-                try:
-                    found = await vim.call(
-                        query_host_latency, vim.content, refs[host.name], ids, self.samples
-                    )
-                except VconsoleError as exc:
-                    notes[host.name] = f"QueryPerf failed: {exc.message}"
-                    return
-                except Exception as exc:
-                    notes[host.name] = f"QueryPerf failed: {type(exc).__name__}: {exc}"
-                    return
-            if not any(_has_samples(found, c) for c in (PATH_READ, PATH_WRITE)):
-                notes[host.name] = (
-                    "vCenter returned no storagePath samples (statistics level below 3, "
-                    "or the host sends no realtime data)"
-                )
-                return
-            latency[host.name] = found
-
-        await asyncio.gather(*(one(h) for h in hosts.values()))
-        return VcenterView(hosts, latency, notes)
-
     # -- actions --------------------------------------------------------------------------
     def transcript(self, host: str) -> str:
         """The last raw output of one host, ready to paste into a support case."""
@@ -260,10 +226,6 @@ class PathsService:
                 target=host,
             )
         return RawOutput(command.line, result.stdout, result.stderr, result.exit), config
-
-
-def _has_samples(found: HostLatency, counter: str) -> bool:
-    return any(any(v >= 0 for v in values) for values in found.series.get(counter, {}).values())
 
 
 def _text(answer: Any) -> str:

@@ -54,10 +54,14 @@ class VcHost:
 
 @dataclass(frozen=True)
 class HostLatency:
-    """Samples (ms, oldest first; -1 = no sample) per perf instance, per counter name."""
+    """Samples (ms, oldest first; -1 = no sample) per perf instance, per counter name.
+
+    `timestamps` (epoch seconds) belong to the samples, oldest first, when vCenter sent them.
+    """
 
     series: dict[str, dict[str, tuple[float, ...]]]
     sample_count: int = 0
+    timestamps: tuple[float, ...] = ()
 
     def get(self, counter: str, instance: str) -> tuple[float, ...] | None:
         return self.series.get(counter, {}).get(instance)
@@ -181,15 +185,49 @@ def counter_ids(content: Any) -> dict[str, int]:
     return out
 
 
-def query_host_latency(content: Any, host: Any, ids: dict[str, int], samples: int) -> HostLatency:
-    """Blocking: every path's and device's latency counters of one host in one QueryPerf."""
+def query_host_latency(
+    content: Any, host: Any, ids: dict[str, int], samples: int, since: float | None = None
+) -> HostLatency:
+    """Blocking: every path's and device's latency counters of one host in one QueryPerf.
+
+    With `since` (epoch seconds of the newest sample already held) only later samples are
+    asked for (`startTime` is exclusive), so a refresh every 20 s moves one sample, not 15.
+    """
+    from datetime import datetime, timezone
+
     from pyVmomi import vim
 
     metric_ids = [vim.PerformanceManager.MetricId(counterId=i, instance="*") for i in ids.values()]
     spec = vim.PerformanceManager.QuerySpec(
         entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
     )
+    if since is not None:
+        spec.startTime = datetime.fromtimestamp(since, tz=timezone.utc)
     return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+
+
+def read_connection_states(content: Any) -> dict[str, str]:
+    """Blocking: every host's name -> `runtime.connectionState`, in one small property read."""
+    from pyVmomi import vim, vmodl
+
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+    try:
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[_view_object_spec(view, vim, vmodl)],
+            propSet=[
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim.HostSystem, pathSet=["name", "runtime.connectionState"]
+                )
+            ],
+        )
+        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
+    finally:
+        view.DestroyView()
+    out = {}
+    for obj in objects:
+        props = {p.name: p.val for p in obj.propSet or []}
+        out[str(props.get("name", obj.obj._moId))] = str(props.get("runtime.connectionState", ""))
+    return out
 
 
 def query_path_latency(
@@ -213,15 +251,26 @@ def _latency_of(metrics: list[Any], ids: dict[str, int]) -> HostLatency:
     names = {v: k for k, v in ids.items()}
     series: dict[str, dict[str, tuple[float, ...]]] = {}
     count = 0
+    stamps: tuple[float, ...] = ()
     for em in metrics:
-        count = max(count, len(getattr(em, "sampleInfo", None) or []))
+        info = getattr(em, "sampleInfo", None) or []
+        if len(info) > count:
+            count = len(info)
+            stamps = tuple(_epoch(i.timestamp) for i in info)
         for s in getattr(em, "value", None) or []:
             name = names.get(int(s.id.counterId))
             if name is None:
                 continue
             values = tuple(float(v) for v in (getattr(s, "value", None) or []))
             series.setdefault(name, {})[str(s.id.instance or "")] = values
-    return HostLatency(series, count)
+    return HostLatency(series, count, stamps)
+
+
+def _epoch(value: Any) -> float:
+    try:
+        return float(value.timestamp())
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return 0.0
 
 
 def _view_object_spec(view: Any, vim: Any, vmodl: Any) -> Any:

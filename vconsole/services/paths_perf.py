@@ -1,0 +1,175 @@
+"""vCenter's half of a multipathing refresh, and what it keeps between refreshes.
+
+The multipath layout (LUNs, paths, PSP, datastores) is configuration: it is read in full on the
+first refresh, on a full refresh, when it is older than `multipath_max_age_s`, or when a host
+depends on vCenter for its path states (no SSH answer); otherwise only connection states are
+read. Each host's latency window is kept, and a refresh asks only for samples newer than the
+newest one held: one 20 s sample per poll instead of the whole window, which is most of the
+XML pyVmomi would otherwise parse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from vconsole.services.paths_vcenter import (
+    PATH_READ,
+    PATH_WRITE,
+    REALTIME_INTERVAL_S,
+    HostLatency,
+    VcHost,
+    counter_ids,
+    query_host_latency,
+    read_connection_states,
+    read_multipath,
+)
+from vconsole.sessions.errors import VconsoleError
+
+
+@dataclass(frozen=True)
+class VcenterView:
+    hosts: dict[str, VcHost]
+    latency: dict[str, HostLatency]
+    perf_notes: dict[str, str]
+    queries: int = 0  # QueryPerf calls made for this view
+
+
+class _Window:
+    """One host's samples by timestamp, per (counter, instance), trimmed to the newest N."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: dict[tuple[str, str], dict[float, float]] = {}
+        self.stamps: list[float] = []
+
+    @property
+    def newest(self) -> float | None:
+        return self.stamps[-1] if self.stamps else None
+
+    def merge(self, found: HostLatency) -> None:
+        stamps = found.timestamps
+        for counter, by_instance in found.series.items():
+            for instance, values in by_instance.items():
+                slot = self.values.setdefault((counter, instance), {})
+                for ts, value in zip(stamps, values, strict=False):
+                    slot[ts] = value
+        self.stamps = sorted(set(self.stamps) | set(stamps))[-self.size :]
+        keep = set(self.stamps)
+        for slot in self.values.values():
+            for ts in [t for t in slot if t not in keep]:
+                del slot[ts]
+
+    def latency(self) -> HostLatency:
+        series: dict[str, dict[str, tuple[float, ...]]] = {}
+        for (counter, instance), slot in self.values.items():
+            series.setdefault(counter, {})[instance] = tuple(
+                slot.get(ts, -1.0) for ts in self.stamps
+            )
+        return HostLatency(series, len(self.stamps), tuple(self.stamps))
+
+
+class VcenterReader:
+    """Reads multipath info and latency from one vCenter for the hosts a service wants."""
+
+    def __init__(
+        self,
+        manager: Any,
+        vcenter: str,
+        *,
+        samples: int,
+        perf_concurrency: int = 16,
+        multipath_max_age_s: float = 300.0,
+        incremental: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.manager = manager
+        self.vcenter = vcenter
+        self.samples = samples
+        self.perf_concurrency = perf_concurrency
+        self.multipath_max_age_s = multipath_max_age_s
+        self.incremental = incremental
+        self.clock = clock
+        self._ids: dict[str, int] | None = None
+        self._layout: tuple[float, tuple[VcHost, ...], dict[str, Any]] | None = None
+        self._windows: dict[str, _Window] = {}
+
+    async def read(
+        self, wanted: Callable[[str], bool], *, full_layout: bool = False
+    ) -> VcenterView:
+        vim = await self.manager.vim(self.vcenter)
+        content = await vim.call(_content_of, vim)
+        layout = self._layout
+        if full_layout or layout is None or self.clock() - layout[0] > self.multipath_max_age_s:
+            vc_hosts, refs = await vim.call(read_multipath, content)
+            self._layout = (self.clock(), vc_hosts, refs)
+        else:
+            states = await vim.call(read_connection_states, content)
+            vc_hosts = tuple(
+                replace(h, connection_state=states.get(h.name, h.connection_state))
+                for h in layout[1]
+            )
+            refs = layout[2]
+        hosts = {h.name: h for h in vc_hosts if wanted(h.name)}
+        if self._ids is None:
+            self._ids = await vim.call(counter_ids, content)
+        ids = self._ids
+        if PATH_READ not in ids and PATH_WRITE not in ids:
+            note = "vCenter has no storagePath latency counters"
+            return VcenterView(hosts, {}, dict.fromkeys(hosts, note))
+        notes: dict[str, str] = {}
+        latency: dict[str, HostLatency] = {}
+        gate = asyncio.Semaphore(max(1, self.perf_concurrency))
+        queries = 0
+
+        async def one(host: VcHost) -> None:
+            nonlocal queries
+            if host.connection_state not in ("", "connected"):
+                notes[host.name] = f"host is {host.connection_state} in vCenter"
+                self._windows.pop(host.name, None)
+                return
+            if not host.devices:
+                return
+            window = self._windows.get(host.name)
+            since = window.newest if window is not None and self.incremental else None
+            if since is not None and time.time() - since > self.samples * REALTIME_INTERVAL_S:
+                since, window = None, None
+            async with gate:
+                queries += 1
+                try:
+                    found = await vim.call(
+                        query_host_latency, content, refs[host.name], ids, self.samples, since
+                    )
+                except VconsoleError as exc:
+                    notes[host.name] = f"QueryPerf failed: {exc.message}"
+                    return
+                except Exception as exc:
+                    notes[host.name] = f"QueryPerf failed: {type(exc).__name__}: {exc}"
+                    return
+            if window is None or since is None:
+                window = _Window(self.samples)
+            window.merge(found)
+            merged = window.latency()
+            if not any(_has_samples(merged, c) for c in (PATH_READ, PATH_WRITE)):
+                self._windows.pop(host.name, None)
+                notes[host.name] = (
+                    "vCenter returned no storagePath samples (statistics level below 3, "
+                    "or the host sends no realtime data)"
+                )
+                return
+            self._windows[host.name] = window
+            latency[host.name] = merged
+
+        await asyncio.gather(*(one(h) for h in hosts.values()))
+        return VcenterView(hosts, latency, notes, queries)
+
+
+def _content_of(vim: Any) -> Any:
+    return vim.content
+
+
+def _has_samples(found: HostLatency, counter: str) -> bool:
+    return any(any(v >= 0 for v in values) for values in found.series.get(counter, {}).values())
