@@ -4,17 +4,25 @@ Formats follow esxcli-storage-multipath.md. `nmp device list`, `core path list`,
 and `deviceconfig get` in iops mode are verbatim samples ([V]); their 3-space indented blocks
 under a header line are read exactly, and also with the indentation flattened (a scraped [V]
 sample shows that form). `deviceconfig get` in latency mode and the `advanced list` values are
-reconstructed ([R]): they are read as plain `Key: value` lines, field order and capitalisation
-free. Every parser returns a result with a `kind`; text it cannot read gives `unrecognised`
-with the first line as the message, never an exception.
+reconstructed ([R]): they are read as plain `Key: value` lines in any order, and `Limit Type`
+values compare case-insensitively. HPP-claimed devices (NVMe, 7.0+ local disks) are not in
+`nmp device list`; vCenter still lists them. Every parser returns a result with a `kind`; text
+it cannot read gives `unrecognised` with the first line as the message, never an exception.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 
+from vconsole.esx.storage_text import (
+    OutputKind,
+    classify,
+    first_line,
+    read_blocks,
+    to_bool,
+    to_int,
+)
 from vconsole.tokens import Command, device_id
 
 NMP = ("esxcli", "storage", "nmp")
@@ -92,105 +100,7 @@ READ_COMMANDS = (
 """The read-only command lines the multipathing pane runs on every host (also captured)."""
 
 
-class OutputKind(str, enum.Enum):
-    """What a command's output turned out to be."""
-
-    OK = "ok"
-    EMPTY = "empty"  # nothing printed: e.g. a host without NMP devices
-    ERROR = "error"  # esxcli printed an error instead of data
-    UNRECOGNISED = "unrecognised"
-
-
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")
-_ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
-_PROMPT = re.compile(r"^\s*\[[^\]]*@[^\]]*\]\s")
 _RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One item of an esxcli structure list: the header line and its `Key: value` fields."""
-
-    header: str
-    fields: dict[str, str]
-
-    def get(self, key: str) -> str:
-        return self.fields.get(key, "").strip()
-
-
-def read_blocks(text: str) -> list[Block]:
-    """Split esxcli list output into blocks; a line that is not `Key: value` starts a block.
-
-    Indentation is not relied on (scraped samples lose it); a key seen twice without a header
-    between also starts a block. Pasted prompt lines (`[root@host:~] esxcli ...`) are skipped.
-    """
-    blocks: list[Block] = []
-    header = ""
-    fields: dict[str, str] = {}
-    started = False
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line.strip() or _PROMPT.match(line):
-            continue
-        field = _split_field(line)
-        if field is not None:
-            key, value = field
-            if key in fields:
-                blocks.append(Block(header, fields))
-                header, fields = "", {}
-            fields[key] = value
-            started = True
-            continue
-        if started:
-            blocks.append(Block(header, fields))
-        header, fields, started = line.strip().rstrip(":"), {}, True
-    if started:
-        blocks.append(Block(header, fields))
-    return blocks
-
-
-def _split_field(line: str) -> tuple[str, str] | None:
-    """`   Key Name: value` -> (key, value); None for a header line (a UID, a device id)."""
-    text = line.strip()
-    cut = text.find(": ")
-    if cut < 0:
-        if not text.endswith(":"):
-            return None
-        key, value = text[:-1], ""
-    else:
-        key, value = text[:cut], text[cut + 2 :].strip()
-    if not _KEY.fullmatch(key):
-        return None
-    return " ".join(key.split()), value
-
-
-def _classify(text: str) -> tuple[OutputKind, str] | None:
-    stripped = text.strip()
-    if not stripped:
-        return OutputKind.EMPTY, ""
-    first = stripped.splitlines()[0].strip()
-    if _ERROR.match(first) or first.lower().startswith(("unknown ", "unable to ", "invalid ")):
-        return OutputKind.ERROR, first[:200]
-    return None
-
-
-def _first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.splitlines()[0].strip()[:200] if stripped else ""
-
-
-def _int(value: str) -> int | None:
-    match = re.fullmatch(r"\s*(-?\d{1,12})(?:\s+\w+)?\s*", value)
-    return int(match.group(1)) if match else None
-
-
-def _bool(value: str) -> bool | None:
-    low = value.strip().lower()
-    if low in ("true", "1", "yes", "on"):
-        return True
-    if low in ("false", "0", "no", "off"):
-        return False
-    return None
 
 
 # ---------------------------------------------------------------- nmp device list
@@ -246,16 +156,16 @@ def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
     ano = values.get("useANO")
     return RoundRobinSettings(
         policy=values["policy"].lower(),
-        iops=_int(values.get("iops", "")),
-        bytes=_int(values.get("bytes", "")),
-        latency_eval_ms=_int(values.get("latencyEvalTime", "")),
-        sampling_ios=_int(values.get("samplingCycles", "")),
-        use_ano=None if ano is None else _bool(ano),
+        iops=to_int(values.get("iops", "")),
+        bytes=to_int(values.get("bytes", "")),
+        latency_eval_ms=to_int(values.get("latencyEvalTime", "")),
+        sampling_ios=to_int(values.get("samplingCycles", "")),
+        use_ano=None if ano is None else to_bool(ano),
     )
 
 
 def parse_nmp_device_list(text: str) -> NmpDeviceList:
-    message = _classify(text)
+    message = classify(text)
     if message is not None:
         return NmpDeviceList(message[0], message=message[1])
     devices = []
@@ -279,7 +189,7 @@ def parse_nmp_device_list(text: str) -> NmpDeviceList:
             )
         )
     if not devices:
-        return NmpDeviceList(OutputKind.UNRECOGNISED, message=_first_line(text))
+        return NmpDeviceList(OutputKind.UNRECOGNISED, message=first_line(text))
     return NmpDeviceList(OutputKind.OK, tuple(devices))
 
 
@@ -315,7 +225,7 @@ def runtime_parts(name: str) -> tuple[str, str, str] | None:
 
 
 def parse_core_path_list(text: str) -> CorePathList:
-    message = _classify(text)
+    message = classify(text)
     if message is not None:
         return CorePathList(message[0], message=message[1])
     paths = []
@@ -332,14 +242,14 @@ def parse_core_path_list(text: str) -> CorePathList:
                 device=block.get("Device"),
                 adapter=block.get("Adapter") or (parts[0] if parts else ""),
                 target=block.get("Target") or (parts[1] if parts else ""),
-                lun=_int(block.get("LUN") or (parts[2] if parts else "")),
+                lun=to_int(block.get("LUN") or (parts[2] if parts else "")),
                 state=block.get("State").lower(),
                 transport=block.get("Transport"),
                 target_identifier=block.get("Target Identifier"),
             )
         )
     if not paths:
-        return CorePathList(OutputKind.UNRECOGNISED, message=_first_line(text))
+        return CorePathList(OutputKind.UNRECOGNISED, message=first_line(text))
     return CorePathList(OutputKind.OK, tuple(paths))
 
 
@@ -364,7 +274,7 @@ class NmpPathList:
 
 
 def parse_nmp_path_list(text: str) -> NmpPathList:
-    message = _classify(text)
+    message = classify(text)
     if message is not None:
         return NmpPathList(message[0], message=message[1])
     paths = []
@@ -382,7 +292,7 @@ def parse_nmp_path_list(text: str) -> NmpPathList:
             )
         )
     if not paths:
-        return NmpPathList(OutputKind.UNRECOGNISED, message=_first_line(text))
+        return NmpPathList(OutputKind.UNRECOGNISED, message=first_line(text))
     return NmpPathList(OutputKind.OK, tuple(paths))
 
 
@@ -411,24 +321,24 @@ class RoundRobinDeviceConfig:
 
 
 def parse_rr_device_config(text: str) -> RoundRobinDeviceConfig:
-    message = _classify(text)
+    message = classify(text)
     if message is not None:
         return RoundRobinDeviceConfig(message[0], message=message[1])
     fields: dict[str, str] = {}
     for block in read_blocks(text):
         fields.update(block.fields)
     if "Limit Type" not in fields:
-        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=_first_line(text))
+        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=first_line(text))
     ano = fields.get("Use Active Unoptimized Paths")
     return RoundRobinDeviceConfig(
         OutputKind.OK,
         device=fields.get("Device", "").strip(),
         limit_type=fields["Limit Type"].strip(),
-        iops=_int(fields.get("IOOperation Limit", "")),
-        bytes=_int(fields.get("Byte Limit", "")),
-        latency_eval_ms=_int(fields.get("Latency Evaluation Interval", "")),
-        sampling_ios=_int(fields.get("Number Of Sampling IOs Per Path", "")),
-        use_ano=None if ano is None else _bool(ano),
+        iops=to_int(fields.get("IOOperation Limit", "")),
+        bytes=to_int(fields.get("Byte Limit", "")),
+        latency_eval_ms=to_int(fields.get("Latency Evaluation Interval", "")),
+        sampling_ios=to_int(fields.get("Number Of Sampling IOs Per Path", "")),
+        use_ano=None if ano is None else to_bool(ano),
     )
 
 
@@ -450,11 +360,11 @@ def parse_advanced_value(text: str) -> AdvancedValue:
     match = _ADVCFG.search(text)
     if match:
         return AdvancedValue(OutputKind.OK, int(match.group(2)))
-    message = _classify(text)
+    message = classify(text)
     if message is not None:
         return AdvancedValue(message[0], message=message[1])
     for block in read_blocks(text):
-        value = _int(block.get("Int Value"))
+        value = to_int(block.get("Int Value"))
         if value is not None:
             return AdvancedValue(OutputKind.OK, value)
-    return AdvancedValue(OutputKind.UNRECOGNISED, message=_first_line(text))
+    return AdvancedValue(OutputKind.UNRECOGNISED, message=first_line(text))

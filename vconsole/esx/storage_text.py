@@ -1,0 +1,111 @@
+"""Reading esxcli's default text output: `Key: value` blocks under header lines, and errors.
+
+Shared by the storage parsers. Indentation is not relied on (scraped samples lose it) and a
+pasted prompt line is skipped, so what admins paste from a terminal reads the same.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+
+class OutputKind(str, enum.Enum):
+    """What a command's output turned out to be."""
+
+    OK = "ok"
+    EMPTY = "empty"  # nothing printed: e.g. a host without NMP devices
+    ERROR = "error"  # esxcli printed an error instead of data
+    UNRECOGNISED = "unrecognised"
+
+
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")
+_ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
+_PROMPT = re.compile(r"^\s*\[[^\]]*@[^\]]*\]\s")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One item of an esxcli structure list: the header line and its `Key: value` fields."""
+
+    header: str
+    fields: dict[str, str]
+
+    def get(self, key: str) -> str:
+        return self.fields.get(key, "").strip()
+
+
+def read_blocks(text: str) -> list[Block]:
+    """Split esxcli list output into blocks; a line that is not `Key: value` starts a block.
+
+    Indentation is not relied on (scraped samples lose it); a key seen twice without a header
+    between also starts a block. Pasted prompt lines (`[root@host:~] esxcli ...`) are skipped.
+    """
+    blocks: list[Block] = []
+    header = ""
+    fields: dict[str, str] = {}
+    started = False
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or _PROMPT.match(line):
+            continue
+        field = _split_field(line)
+        if field is not None:
+            key, value = field
+            if key in fields:
+                blocks.append(Block(header, fields))
+                header, fields = "", {}
+            fields[key] = value
+            started = True
+            continue
+        if started:
+            blocks.append(Block(header, fields))
+        header, fields, started = line.strip().rstrip(":"), {}, True
+    if started:
+        blocks.append(Block(header, fields))
+    return blocks
+
+
+def _split_field(line: str) -> tuple[str, str] | None:
+    """`   Key Name: value` -> (key, value); None for a header line (a UID, a device id)."""
+    text = line.strip()
+    cut = text.find(": ")
+    if cut < 0:
+        if not text.endswith(":"):
+            return None
+        key, value = text[:-1], ""
+    else:
+        key, value = text[:cut], text[cut + 2 :].strip()
+    if not _KEY.fullmatch(key):
+        return None
+    return " ".join(key.split()), value
+
+
+def classify(text: str) -> tuple[OutputKind, str] | None:
+    stripped = text.strip()
+    if not stripped:
+        return OutputKind.EMPTY, ""
+    first = stripped.splitlines()[0].strip()
+    if _ERROR.match(first) or first.lower().startswith(("unknown ", "unable to ", "invalid ")):
+        return OutputKind.ERROR, first[:200]
+    return None
+
+
+def first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0].strip()[:200] if stripped else ""
+
+
+def to_int(value: str) -> int | None:
+    match = re.fullmatch(r"\s*(-?\d{1,12})(?:\s+\w+)?\s*", value)
+    return int(match.group(1)) if match else None
+
+
+def to_bool(value: str) -> bool | None:
+    low = value.strip().lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    return None
