@@ -332,6 +332,7 @@ class PathsScreen(TablePane):
                 device.device,
                 device.rr.describe() if device.rr else "",
                 commands,
+                device.rr_type,
                 latency_switch_off=bool(host and host.psp_latency_policy_enabled is False),
             ),
             chosen,

@@ -89,7 +89,8 @@ def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
             sum(1 for r in rows if r.path or r.uid),
             sum(1 for r in rows if r.state == "dead"),
             switch,
-            _why(problems, h.error if not rows or rows[0].error else "") or h.perf_note,
+            _why(problems, h.error if not rows or rows[0].error else "")
+            or (h.perf_note if devices else "no NMP devices"),
         )
     return out
 
@@ -134,54 +135,51 @@ def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, t
 
 
 def path_detail(row: PathRow) -> list[str]:
-    """Lines under the table for one path: where it goes, its numbers, what is wrong."""
-    lines = [
-        " ".join(
-            x
-            for x in (
-                row.host,
-                row.device,
-                f"[{row.datastore}]" if row.datastore else "",
-                row.psp,
-                row.rr.describe() if row.rr else "",
-            )
-            if x
-        ),
-        " ".join(
-            x
-            for x in (
-                row.path,
-                f"adapter {row.adapter}" if row.adapter else "",
-                f"target {row.target}" if row.target else "",
-                f"LUN {row.lun}" if row.lun is not None else "",
-            )
-            if x
-        ),
-    ]
+    """Lines under the table for one path: what is wrong first, then where it goes and numbers."""
+    title = " ".join(
+        x
+        for x in (
+            row.host,
+            row.path or row.uid,
+            f"[{row.datastore}]" if row.datastore else "",
+            row.rr.describe() if row.rr else row.psp,
+        )
+        if x
+    )
+    lines = [title, *problem_lines(row.problems)]
+    if row.error and not row.problems:
+        lines.append(row.error)
     for label, window in (("read", row.read), ("write", row.write)):
         if window is not None:
             lines.append(
                 f"{label} p50/p95/max {ms(window.p50)}/{ms(window.p95)}/{ms(window.max)} ms"
                 f" over {len(window.samples)} samples"
             )
-    lines += problem_lines(row.problems)
-    if row.error:
-        lines.append(row.error)
-    return lines
+    where = " ".join(
+        x
+        for x in (
+            row.device,
+            f"adapter {row.adapter}" if row.adapter else "",
+            f"target {row.target}" if row.target else "",
+            f"LUN {row.lun}" if row.lun is not None else "",
+        )
+        if x
+    )
+    return [*lines, where]
 
 
 def device_detail(d: DeviceInfo) -> list[str]:
-    lines = [f"{d.host} {d.device} {d.display_name}".strip()]
-    bits = [d.satp, d.psp, d.rr.describe() if d.rr else ""]
-    if d.working_paths:
-        bits.append("working: " + ", ".join(d.working_paths))
-    lines.append(" ".join(b for b in bits if b))
+    lines = [f"{d.host} {d.device} [{d.datastore}]" if d.datastore else f"{d.host} {d.device}"]
+    lines += problem_lines(d.problems)
     for label, window in (("DAVG", d.device_latency), ("KAVG", d.kernel_latency)):
         if window is not None:
             lines.append(
                 f"{label} p50/p95/max {ms(window.p50)}/{ms(window.p95)}/{ms(window.max)} ms"
             )
-    return lines + problem_lines(d.problems)
+    bits = [d.satp, d.psp, d.rr.describe() if d.rr else ""]
+    if d.working_paths:
+        bits.append("working: " + ", ".join(d.working_paths))
+    return [*lines, " ".join(b for b in bits if b)]
 
 
 def problem_lines(problems: tuple[Any, ...]) -> list[str]:

@@ -59,6 +59,7 @@ class RoundRobinConfirm(ModalScreen[str | None]):
         device: str,
         current: str,
         commands: dict[str, str],
+        current_type: str = "",
         *,
         latency_switch_off: bool = False,
     ) -> None:
@@ -66,11 +67,12 @@ class RoundRobinConfirm(ModalScreen[str | None]):
         self.host = host
         self.device = device
         self.current = current
+        self.current_type = current_type
         self.commands = commands
         self.latency_switch_off = latency_switch_off
 
     def compose(self) -> ComposeResult:
-        suggested = "latency" if self.current != "latency" else "iops"
+        suggested = "iops" if self.current_type == "latency" else "latency"
         with Vertical():
             yield Label(
                 f"Change the Round Robin sub-policy of {self.device} on {self.host}?",
@@ -83,7 +85,7 @@ class RoundRobinConfirm(ModalScreen[str | None]):
                 markup=False,
             )
             for kind in ("latency", "iops"):
-                yield Label(self.commands[kind], classes="command", markup=False)
+                yield Label(f"{kind}: {self.commands[kind]}", classes="command", markup=False)
             if self.latency_switch_off:
                 yield Label(
                     "This host has /Misc/EnablePSPLatencyPolicy = 0: the latency sub-policy "

@@ -113,7 +113,7 @@ def _slow_path(row: PathRow, siblings: list[PathRow], t: Thresholds) -> PathProb
                     f"{kind} latency p50 {_fmt(mine.p50)} vs {_fmt(base)} on "
                     f"{len(others)} sibling path(s)"
                 )
-                evidence = f"{kind} p50/p95/max {_fmt(mine.p50)}/{_fmt(mine.p95)}/{_fmt(mine.max)}"
+                evidence = f"{kind} p50/p95/max {mine.p50:g}/{mine.p95:g}/{mine.max:g} ms"
                 worst_finding = (excess, text, evidence)
     if worst_finding is None:
         return None
@@ -232,7 +232,7 @@ def _threshold_problems(d: DeviceInfo, t: Thresholds) -> list[PathProblem]:
                     Verdict.WARNING,
                     f"{label} p95 {_fmt(window.p95)} over {_fmt(limit)}",
                     "device",
-                    f"p50/p95/max {_fmt(window.p50)}/{_fmt(window.p95)}/{_fmt(window.max)}",
+                    f"p50/p95/max {window.p50:g}/{window.p95:g}/{window.max:g} ms",
                 )
             )
     return out
