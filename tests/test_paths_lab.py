@@ -197,3 +197,20 @@ async def test_second_refresh_keeps_the_window_and_asks_only_for_newer_samples(
     assert len(after.read.samples) == 15
     # the same window, or (across a 20 s boundary) moved on by one sample
     assert after.read.samples[:14] in (before.read.samples[:14], before.read.samples[1:])
+
+
+async def test_ssh_off_on_a_connected_host_leaves_vcenter_facts(esxi, vcsim, tmp_path):
+    """SSH is off by default on ESXi: vCenter still gives paths, states, latency and the
+    latency switch; only the Round Robin sub-policy is unknown."""
+    esxi.set_down("esx-hq-03", True)
+    try:
+        _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS))
+    finally:
+        esxi.set_down("esx-hq-03", False)
+    rows = list(rows_of(report, "esx-hq-03", DS01).values())
+    assert len(rows) == 4 and {r.sources for r in rows} == {("vcenter", "perf")}
+    assert {r.state for r in rows} == {"active"} and all(r.read_ms is not None for r in rows)
+    assert {r.rr_type for r in rows} == {""}
+    assert {r.psp_latency_policy_enabled for r in rows} == {False}
+    assert "ssh-unavailable" in codes(rows) and "latency-policy-disabled" in codes(rows)
+    assert report.host("esx-hq-03").connection_state == "connected"

@@ -38,6 +38,7 @@ from vconsole.models.paths import (
 )
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_perf import VcenterReader, VcenterView
+from vconsole.services.paths_vcenter import PSP_LATENCY_KEY
 from vconsole.services.paths_verdicts import judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
@@ -123,6 +124,7 @@ class PathsService:
                 vc_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         ssh = {r.target: r for r in results}
         names = list(dict.fromkeys([*self.hosts, *sorted(view.hosts)]))
+        switches = await self._switches_from_vcenter(ssh, view)
         rows: list[PathRow] = []
         devices: list[DeviceInfo] = []
         outcomes: list[HostPaths] = []
@@ -144,6 +146,7 @@ class PathsService:
                     latency=view.latency.get(host),
                     perf_note=note,
                     duration_s=result.duration_s if result else 0.0,
+                    psp_latency_vcenter=switches.get(host),
                 )
             )
             rows.extend(joined.rows)
@@ -193,6 +196,26 @@ class PathsService:
     # -- vCenter ------------------------------------------------------------------------------
     def _wanted(self, name: str) -> bool:
         return self.only_hosts is None or name in self.only_hosts
+
+    async def _switches_from_vcenter(
+        self, ssh: dict[str, Any], view: VcenterView
+    ) -> dict[str, int | None]:
+        """EnablePSPLatencyPolicy from vCenter for connected hosts SSH did not answer (SSH is
+        off by default on ESXi); asked only for those, one small call each."""
+        if self.reader is None:
+            return {}
+        need = [
+            name
+            for name, host in view.hosts.items()
+            if host.connection_state in ("", "connected")
+            and (ssh.get(name) is None or ssh[name].error is not None)
+        ]
+        if not need:
+            return {}
+        try:
+            return await self.reader.advanced_int(need, PSP_LATENCY_KEY)
+        except Exception:
+            return {}
 
     # -- actions --------------------------------------------------------------------------
     def transcript(self, host: str) -> str:

@@ -61,6 +61,8 @@ class HostInputs:
     latency: HostLatency | None = None
     perf_note: str = ""
     duration_s: float = 0.0
+    psp_latency_vcenter: int | None = None
+    """/Misc/EnablePSPLatencyPolicy as vCenter reports it, for hosts SSH could not read."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     """Rows for one host from whatever sources answered; a host nobody could read gets one row."""
     host, ssh, vc = inputs.host, inputs.ssh, inputs.vcenter
     psp_enabled = _psp_enabled(ssh.psp_latency if ssh else None)
+    if psp_enabled is None and inputs.psp_latency_vcenter is not None:
+        psp_enabled = inputs.psp_latency_vcenter != 0
     host_problems = _ssh_problems(ssh, inputs.ssh_error)
     unreachable = vc is not None and vc.connection_state not in ("", "connected")
     outcome = HostPaths(

@@ -23,6 +23,7 @@ from vconsole.services.paths_vcenter import (
     HostLatency,
     VcHost,
     counter_ids,
+    query_advanced_int,
     query_host_latency,
     read_connection_states,
     read_multipath,
@@ -165,6 +166,23 @@ class VcenterReader:
 
         await asyncio.gather(*(one(h) for h in hosts.values()))
         return VcenterView(hosts, latency, notes, queries)
+
+    async def advanced_int(self, hosts: list[str], key: str) -> dict[str, int | None]:
+        """An advanced option of hosts vCenter has connected (for hosts SSH could not read)."""
+        layout = self._layout
+        if layout is None:
+            return {}
+        vim = await self.manager.vim(self.vcenter)
+        content = await vim.call(_content_of, vim)
+        refs = layout[2]
+        names = [h for h in hosts if h in refs]
+        values = await asyncio.gather(
+            *(vim.call(query_advanced_int, content, refs[h], key) for h in names),
+            return_exceptions=True,
+        )
+        return {
+            h: v for h, v in zip(names, values, strict=True) if not isinstance(v, BaseException)
+        }
 
 
 def _content_of(vim: Any) -> Any:

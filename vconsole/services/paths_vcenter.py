@@ -20,6 +20,7 @@ PATH_WRITE = "storagePath.totalWriteLatency.average"
 DEVICE_LATENCY = "disk.deviceLatency.average"
 KERNEL_LATENCY = "disk.kernelLatency.average"
 COUNTERS = (PATH_READ, PATH_WRITE, DEVICE_LATENCY, KERNEL_LATENCY)
+PSP_LATENCY_KEY = "Misc.EnablePSPLatencyPolicy"
 REALTIME_INTERVAL_S = 20
 
 _KEY_RUNTIME = re.compile(r"(vmhba\d+:C\d+:T\d+:L\d+)$")
@@ -204,6 +205,24 @@ def query_host_latency(
     if since is not None:
         spec.startTime = datetime.fromtimestamp(since, tz=timezone.utc)
     return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+
+
+def query_advanced_int(content: Any, host: Any, key: str) -> int | None:
+    """Blocking: one integer advanced option of one host (`Misc.EnablePSPLatencyPolicy`), or
+    None when the host does not have it (before 6.7)."""
+    from pyVmomi import vim
+
+    try:
+        values = host.configManager.advancedOption.QueryOptions(key)
+    except vim.fault.InvalidName:
+        return None
+    for option in values or []:
+        if option.key == key:
+            try:
+                return int(option.value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def read_connection_states(content: Any) -> dict[str, str]:
