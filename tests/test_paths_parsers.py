@@ -286,3 +286,11 @@ def test_no_parser_crashes_on_any_text(text: str) -> None:
     for parser in _PARSERS:
         result = parser(text)
         assert isinstance(result.kind, OutputKind)
+
+
+def test_every_command_of_the_pane_is_captured() -> None:
+    from vconsole.esx.storage import READ_COMMANDS
+    from vconsole.sessions.capture import CAPTURE_COMMANDS
+
+    captured = {c.line for c in CAPTURE_COMMANDS}
+    assert [c.line for c in READ_COMMANDS if c.line not in captured] == []

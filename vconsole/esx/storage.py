@@ -46,8 +46,8 @@ def nmp_path_list_command() -> Command:
 
 
 def psp_latency_policy_command() -> Command:
-    """The host-wide switch of the Round Robin latency sub-policy (6.7+)."""
-    return Command.of("esxcfg-advcfg", "-g", PSP_LATENCY_OPTION)
+    """The host-wide switch of the Round Robin latency sub-policy (6.7+), as a structure."""
+    return Command.of("esxcli", "system", "settings", "advanced", "list", "-o", PSP_LATENCY_OPTION)
 
 
 def rr_get_command(device: str) -> Command:
