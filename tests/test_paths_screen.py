@@ -38,7 +38,7 @@ def esxi(tmp_path) -> Iterator[EsxiLab]:  # type: ignore[no-untyped-def]
         yield lab
 
 
-def open_app(esxi, tmp_path, monkeypatch, vcsim=None, read_only=False):  # type: ignore[no-untyped-def]
+def open_app(esxi, tmp_path, monkeypatch, vcsim=None, read_only=False, **kw):  # type: ignore[no-untyped-def]
     isolate_dirs(monkeypatch, tmp_path)
     profile = lab_profile(esxi, vcsim, hosts=HQ)
     for name in HQ:
@@ -46,7 +46,7 @@ def open_app(esxi, tmp_path, monkeypatch, vcsim=None, read_only=False):  # type:
     if vcsim is not None:
         monkeypatch.setenv(env_var_name("vcsa01"), vcsim.password)
     trust_lab_hosts(esxi, tmp_path / "known_hosts")
-    return profile, console(tmp_path, profile, read_only=read_only)
+    return profile, console(tmp_path, profile, read_only=read_only, **kw)
 
 
 async def open_pane(app, pilot, profile, read_only=False) -> PathsScreen:  # type: ignore[no-untyped-def]
@@ -143,9 +143,15 @@ async def test_rr_change_asks_with_the_exact_command_and_applies(esxi, tmp_path,
 
 
 async def test_rr_change_is_refused_in_read_only_mode(esxi, tmp_path, monkeypatch):
-    profile, app = open_app(esxi, tmp_path, monkeypatch, read_only=True)
+    """Opened as the first pane by its alias, as `vconsole ui --pane path --readonly` does."""
+    _, app = open_app(esxi, tmp_path, monkeypatch, read_only=True, start_pane="path")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_pane(app, pilot, profile, read_only=True)
+        screen = app.screen
+        assert isinstance(screen, PathsScreen)
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.report is not None and screen.table.row_count:
+                break
         screen.table.move_cursor(row=screen.table.get_row_index("esx-hq-03"))
         await pilot.press("enter")
         await pilot.pause()
