@@ -56,7 +56,13 @@ class PathsScreen(TablePane):
             id="paths.across",
             tooltip="The selected device's paths on every host that sees it.",
         ),
-        Binding("r", "refresh_now", "Refresh", id="paths.refresh", tooltip="Ask every host now."),
+        Binding(
+            "r",
+            "refresh_now",
+            "Refresh",
+            id="paths.refresh",
+            tooltip="Ask every host and vCenter now, re-reading the multipath layout.",
+        ),
         Binding(
             "p", "toggle_pause", "Pause", id="paths.pause", tooltip="Pause the automatic refresh."
         ),
@@ -125,7 +131,7 @@ class PathsScreen(TablePane):
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="paths-refresh", exit_on_error=False)
-    async def refresh_paths(self) -> None:
+    async def refresh_paths(self, full: bool = False) -> None:
         self._busy = True
         total = len(self.service.hosts)
 
@@ -134,7 +140,7 @@ class PathsScreen(TablePane):
                 self._status(f"Asking hosts: {done}/{total}")
 
         try:
-            report = await self.service.refresh(progress)
+            report = await self.service.refresh(progress, full=full)
         finally:
             self._busy = False
             self._schedule()
@@ -295,8 +301,8 @@ class PathsScreen(TablePane):
 
     # -- actions ------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:
-        self._status("Refreshing...")
-        self.refresh_paths()
+        self._status("Refreshing (multipath layout and latency window re-read)...")
+        self.refresh_paths(full=True)
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused

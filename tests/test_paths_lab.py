@@ -214,3 +214,23 @@ async def test_ssh_off_on_a_connected_host_leaves_vcenter_facts(esxi, vcsim, tmp
     assert {r.psp_latency_policy_enabled for r in rows} == {False}
     assert "ssh-unavailable" in codes(rows) and "latency-policy-disabled" in codes(rows)
     assert report.host("esx-hq-03").connection_state == "connected"
+
+
+async def test_vcenter_unreachable_leaves_ssh_rows_and_a_note(esxi, tmp_path):
+    import socket
+    from types import SimpleNamespace
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    nowhere = SimpleNamespace(host="127.0.0.1", port=closed, user="admin", password="x")
+    manager = lab_manager(esxi, tmp_path, vcsim=nowhere, hosts={"esx-hq-02"})
+    try:
+        report = await PathsService(manager, ["esx-hq-02"], "vcsa01").refresh()
+    finally:
+        await manager.close()
+    assert report.vcenter_error
+    assert report.notes and report.notes[0].startswith("vCenter not read")
+    dead = rows_of(report, "esx-hq-02", DS01)["vmhba64:C3:T0:L0"]
+    assert dead.state == "dead" and dead.verdict == Verdict.CRITICAL
+    assert "no latency: vCenter not read" in " ".join(p.text for p in dead.problems)
