@@ -172,7 +172,7 @@ async def test_set_rr_type_is_refused_read_only_before_any_io(esxi, tmp_path):
         await manager.close()
 
 
-async def test_second_refresh_keeps_the_window_and_asks_only_for_newer_samples(
+async def test_second_refresh_keeps_layout_and_window_and_asks_only_for_newer_samples(
     esxi, vcsim, tmp_path, monkeypatch
 ):
     manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts={"esx-hq-01"})
@@ -183,7 +183,15 @@ async def test_second_refresh_keeps_the_window_and_asks_only_for_newer_samples(
         asked.append(since)
         return real(content, host, ids, samples, since)
 
+    layouts: list[int] = []
+    real_layout = paths_perf.read_multipath
+
+    def layout_spy(content):  # type: ignore[no-untyped-def]
+        layouts.append(1)
+        return real_layout(content)
+
     monkeypatch.setattr(paths_perf, "query_host_latency", spy)
+    monkeypatch.setattr(paths_perf, "read_multipath", layout_spy)
     try:
         service = PathsService(manager, ["esx-hq-01"], "vcsa01", only_hosts=["esx-hq-01"])
         first = await service.refresh()
@@ -191,6 +199,7 @@ async def test_second_refresh_keeps_the_window_and_asks_only_for_newer_samples(
     finally:
         await manager.close()
     assert asked[0] is None and asked[1] is not None  # the second asks from the newest sample
+    assert len(layouts) == 1  # the multipath layout is configuration: read once
     key = f"esx-hq-01|{DS02}|vmhba64:C2:T0:L1"
     before = next(r for r in first.rows if r.key == key)
     after = next(r for r in second.rows if r.key == key)

@@ -38,7 +38,7 @@ from vconsole.models.paths import (
 )
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_perf import VcenterReader, VcenterView
-from vconsole.services.paths_vcenter import PSP_LATENCY_KEY
+from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
@@ -153,8 +153,8 @@ class PathsService:
             devices.extend(joined.devices)
             outcomes.append(joined.outcome)
         self._vcenter_dependent = any(
-            not h.ok and view.hosts.get(h.host) is not None for h in outcomes
-        ) or any(name not in ssh for name in view.hosts)
+            _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
+        )
         judged_rows, judged_devices = judge(rows, devices, outcomes, self.thresholds)
         notes = []
         if vc_error:
@@ -249,6 +249,17 @@ class PathsService:
                 target=host,
             )
         return RawOutput(command.line, result.stdout, result.stderr, result.exit), config
+
+
+def _needs_layout(result: Any, vc: VcHost | None) -> bool:
+    """True when vCenter's layout must be fresh for this host on the next refresh: SSH gave
+    nothing (vCenter is the only source of its paths) or SSH sees a device vCenter lacks."""
+    if vc is None or not vc.devices and (result is None or result.error is not None):
+        return False
+    if result is None or result.error is not None:
+        return True
+    known = {d.device for d in vc.devices}
+    return any(d.device not in known for d in result.value.devices.devices)
 
 
 def _text(answer: Any) -> str:
