@@ -34,13 +34,14 @@ from vconsole.services.inventory_export import (
     FilterError,
     cell_text,
     compile_filter,
-    row_text,
     to_csv,
     to_json,
 )
 from widgets.filter_bar import FilterBar
 
 FLUSH_S = 0.1
+FLUSH_ROWS = 2000
+TREE_EVERY_S = 1.0
 WIDE = {"name": 28, "guest_os": 26, "host": 16, "cluster": 14, "datacenter": 12}
 KIND_ORDER = (
     ObjectKind.VM,
@@ -58,13 +59,16 @@ def table_columns(kind: ObjectKind) -> list[TableColumn]:
 def table_row(row: InventoryRow, stale: bool) -> TableRow:
     values = row.values()
     cells = [cell_text(v) for v in values]
+    search = "\n".join(cells)
     style = ""
     if row.denied:
+        search += f"\n{row.access}"
         cells[0] = f"{cells[0]} (no permission)"
         style = "yellow"
     if stale:
+        search += "\nstale"
         style = "dim"
-    return TableRow(tuple(cells), values, row_text(row) + ("\nstale" if stale else ""), style)
+    return TableRow(tuple(cells), values, search, style)
 
 
 class InventoryScreen(ConsoleScreen):
@@ -103,8 +107,13 @@ class InventoryScreen(ConsoleScreen):
         self._pending_removed: set[str] = set()
         self._flush_scheduled = False
         self._structure_dirty = False
+        self._tree_built_at = 0.0
+        self._tree_scheduled = False
         self._stale: set[str] = set()
         self.first_rows_at: float | None = None
+        """Seconds from mount to the first rows of the current type on screen."""
+        self.connected_at: float | None = None
+        """Seconds from mount until the first vCenter session was up (login done)."""
         self._typed_alias: str | None = None
         self.mounted_at = 0.0
 
@@ -166,6 +175,11 @@ class InventoryScreen(ConsoleScreen):
         """Apply what arrived since the last flush to the table (keyed diff) and the tree."""
         self._flush_scheduled = False
         upserts, self._pending_upserts = self._pending_upserts, {}
+        if len(upserts) > FLUSH_ROWS:  # keep the UI answering keys during a big load
+            keys = list(upserts)
+            self._pending_upserts = {k: upserts.pop(k) for k in keys[FLUSH_ROWS:]}
+            self._flush_scheduled = True
+            self.set_timer(0.01, self.flush)
         removed, self._pending_removed = self._pending_removed, set()
         stale = self._stale
         mine = {
@@ -179,10 +193,29 @@ class InventoryScreen(ConsoleScreen):
                 self.first_rows_at = time.monotonic() - self.mounted_at
         if self._structure_dirty or removed:
             self._structure_dirty = False
-            self.tree.rebuild(self.service)
+            self._rebuild_tree()
         self._show_tabs()
 
+    def _rebuild_tree(self) -> None:
+        """At most once per `TREE_EVERY_S`: labels carry VM counts that change all through a load."""
+        now = time.monotonic()
+        if now - self._tree_built_at >= TREE_EVERY_S:
+            self._tree_built_at = now
+            self.tree.rebuild(self.service)
+        elif not self._tree_scheduled:
+            self._tree_scheduled = True
+            self.set_timer(TREE_EVERY_S, self._tree_timer)
+
+    def _tree_timer(self) -> None:
+        self._tree_scheduled = False
+        self._tree_built_at = time.monotonic()
+        self.tree.rebuild(self.service)
+
     def _status_changed(self) -> None:
+        if self.connected_at is None and any(
+            s.state != LoadState.CONNECTING for s in self.service.statuses.values()
+        ):
+            self.connected_at = time.monotonic() - self.mounted_at
         stale = self.service.stale()
         if stale != self._stale:
             self._stale = stale
@@ -203,12 +236,11 @@ class InventoryScreen(ConsoleScreen):
         self.query_one("#inventory-status", Static).update(text)
 
     def _show_tabs(self) -> None:
-        names = [(k, k.value) for k in KIND_ORDER]
-        tabs = " ".join(f"[{label.upper()}]" if k == self.kind else label for k, label in names)
+        tabs = " ".join(k.value.upper() if k == self.kind else k.value for k in KIND_ORDER)
         shown, total = len(self.table.shown), len(self.table.rows)
-        line = f"{tabs}  {self.scope.label}  {shown}/{total}"
+        line = f"{shown}/{total} {tabs} | {self.scope.label}"
         if self.filter_text:
-            line += f"  /{self.filter_text}"
+            line += f" | /{self.filter_text}"
         self.query_one("#inventory-tabs", Static).update(line)
 
     def _reload_table(self) -> None:
@@ -255,7 +287,7 @@ class InventoryScreen(ConsoleScreen):
         except FilterError as exc:
             return str(exc)
         self.filter_text = text
-        self.table.set_filter(matcher.keeps if matcher.pattern is not None else None)
+        self.table.set_filter(matcher.pattern, matcher.negate)
         self._show_tabs()
         return None
 

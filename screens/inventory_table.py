@@ -8,6 +8,7 @@ tuples in a dict: filtering is one regex search per row over a precomputed text,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,9 +107,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self.columns: tuple[TableColumn, ...] = tuple(columns)
         self.rows: dict[str, TableRow] = {}
         self.shown: list[str] = []
-        self._sorted: list[str] | None = None
+        self._sorted: list[tuple[str, str]] | None = None
         self._position: dict[str, int] = {}
-        self.matcher: Callable[[str], bool] | None = None
+        self.pattern: re.Pattern[str] | None = None
+        self.negate = False
         self.scope: Callable[[str], bool] | None = None
         self.sort_column = 0
         self.sort_reverse = False
@@ -145,7 +147,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 resort = True
         for key, row in upserts.items():
             old = rows.get(key)
-            if old is None or old.values[column] != row.values[column]:
+            if old is None or old.values[column] != row.values[column] or old.search != row.search:
                 resort = True
             rows[key] = row
         self._widen(upserts.values())
@@ -162,8 +164,10 @@ class VirtualTable(ScrollView, can_focus=True):
                     widths[i] = min(len(text), caps[i])
 
     # -- filter, scope, sort --------------------------------------------------------------
-    def set_filter(self, matcher: Callable[[str], bool] | None) -> None:
-        self.matcher = matcher
+    def set_filter(self, pattern: re.Pattern[str] | None, negate: bool = False) -> None:
+        """Keep rows whose search text matches `pattern` (or does not, with `negate`)."""
+        self.pattern = pattern
+        self.negate = negate
         self._refilter(keep=self.cursor_key)
 
     def set_scope(self, scope: Callable[[str], bool] | None) -> None:
@@ -176,27 +180,30 @@ class VirtualTable(ScrollView, can_focus=True):
         self._sorted = None
         self._refilter(keep=self.cursor_key)
 
-    def _sorted_keys(self) -> list[str]:
+    def _sorted_pairs(self) -> list[tuple[str, str]]:
+        """(key, search text) in display order, kept until the rows or the sort change."""
         if self._sorted is None:
             rows = self.rows
             column = self.sort_column
-            self._sorted = sorted(
+            keys = sorted(
                 rows, key=lambda k: _sort_value(rows[k].values[column]), reverse=self.sort_reverse
             )
+            self._sorted = [(k, rows[k].search) for k in keys]
         return self._sorted
 
     def _refilter(self, keep: str | None) -> None:
-        keys = self._sorted_keys()
-        rows = self.rows
-        matcher, scope = self.matcher, self.scope
-        if matcher is not None and scope is not None:
-            self.shown = [k for k in keys if scope(k) and matcher(rows[k].search)]
-        elif matcher is not None:
-            self.shown = [k for k in keys if matcher(rows[k].search)]
-        elif scope is not None:
-            self.shown = [k for k in keys if scope(k)]
+        pairs = self._sorted_pairs()
+        scope = self.scope
+        if scope is not None:
+            pairs = [(k, t) for k, t in pairs if scope(k)]
+        if self.pattern is None:
+            self.shown = [k for k, _ in pairs]
+        elif self.negate:
+            search = self.pattern.search
+            self.shown = [k for k, t in pairs if search(t) is None]
         else:
-            self.shown = list(keys)
+            search = self.pattern.search
+            self.shown = [k for k, t in pairs if search(t)]
         self._position = {}
         if keep is not None:
             index = self.index_of(keep)

@@ -181,3 +181,23 @@ class DroppingProxy:
                 except OSError:
                     pass
                 s.close()
+
+
+def vm_answer_bytes(lab: VcsimLab) -> int:
+    """Size of the full VM answer (RetrievePropertiesEx over all VMs), to cut it part-way."""
+    from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
+    from vconsole.vim import soap, transport
+
+    si, content = pyvmomi_content(lab)
+    stub = si._stub
+    collector = soap.MoRef("PropertyCollector", content.propertyCollector._moId)
+    views = soap.MoRef("ViewManager", content.viewManager._moId)
+    root = soap.MoRef("Folder", content.rootFolder._moId)
+    view = transport.post(stub, soap.create_container_view(views, root, VM_TYPES)).returned
+    assert view is not None
+    conn = stub.GetConnection()
+    body = soap.retrieve_properties_ex(collector, view, VM_SPECS, None)
+    conn.request("POST", stub.path, body, {"Cookie": transport.session_cookie(stub)})
+    size = len(conn.getresponse().read())
+    conn.close()
+    return size

@@ -18,6 +18,7 @@ from inventory_helpers import (
     objects_of,
     pyvmomi_content,
     shared_lab,
+    vm_answer_bytes,
     wait_for,
 )
 
@@ -155,7 +156,8 @@ async def test_drop_mid_load_keeps_partial_rows_stale_then_resumes(
             seen_at_stale.append(len(service.rows(ObjectKind.VM)))
 
     recorder = Recorder()
-    proxy.drop_after(60_000)  # the VM answer (~200 kB) is cut; the small ones pass
+    # Cut the full VM answer at 85 %: larger than any single cluster's (the early preview)
+    proxy.drop_after(int(vm_answer_bytes(lab) * 0.85))
     async with running(service, on_update):
         assert await wait_for(lambda: bool(seen_at_stale))
         assert proxy.cuts == 1
@@ -173,7 +175,7 @@ async def test_one_shot_load_cut_short_flags_rows_stale(lab: VcsimLab, tmp_path:
     proxy = DroppingProxy(lab.port)
     manager = manager_for(tmp_path, {"vc01": lab}, ports={"vc01": proxy.port})
     service = InventoryService(manager)
-    proxy.drop_after(60_000)
+    proxy.drop_after(int(vm_answer_bytes(lab) * 0.5))
     statuses = await service.load()
     await manager.close()
     proxy.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, ClassVar
 
 
@@ -84,7 +85,8 @@ class InventoryRow:
 
     def values(self) -> tuple[Any, ...]:
         """The cells of this row in `COLUMNS[kind]` order."""
-        return tuple(getattr(self, c.key) for c in COLUMNS[self.kind])
+        result: tuple[Any, ...] = _GETTERS[self.kind](self)
+        return result
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"vcenter": self.vcenter, "type": self.kind.value}
@@ -226,6 +228,9 @@ COLUMNS: dict[ObjectKind, tuple[Column, ...]] = {
         Column("vcenter", "vCenter"),
     ),
 }
+
+
+_GETTERS = {kind: attrgetter(*(c.key for c in columns)) for kind, columns in COLUMNS.items()}
 
 
 class LoadState(str, enum.Enum):

@@ -54,6 +54,8 @@ def compile_filter(text: str) -> RowMatcher:
 
 def cell_text(value: Any) -> str:
     """How a value reads in the table, the filter and the CSV."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if value is True:

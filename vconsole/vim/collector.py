@@ -58,11 +58,12 @@ class PropertyReader:
 
         return await self.conn.call(run, what=what)
 
-    async def create_view(self, types: Sequence[str]) -> MoRef:
-        """A ContainerView of `types` over the whole inventory (rootFolder, recursive)."""
+    async def create_view(self, types: Sequence[str], container: MoRef | None = None) -> MoRef:
+        """A recursive ContainerView of `types` under `container` (default: the whole inventory)."""
         _, view_manager, root = self._service()
         tail = await self._call(
-            "CreateContainerView", soap.create_container_view(view_manager, root, types)
+            "CreateContainerView",
+            soap.create_container_view(view_manager, container or root, types),
         )
         if tail.returned is None:
             raise transport.SoapFault("InvalidResponse", "CreateContainerView returned nothing")
@@ -74,13 +75,17 @@ class PropertyReader:
             await self._call("DestroyView", soap.destroy_view(view))
 
     async def stream(
-        self, types: Sequence[str], specs: Sequence[PropertySpec], page_size: int = 1000
+        self,
+        types: Sequence[str],
+        specs: Sequence[PropertySpec],
+        page_size: int = 1000,
+        container: MoRef | None = None,
     ) -> AsyncIterator[list[ObjectProperties]]:
         """Objects of `types` with the properties in `specs`, in batches as they arrive.
 
         A connection lost half-way raises (TargetUnreachable) after the batches already read.
         """
-        view = await self.create_view(types)
+        view = await self.create_view(types, container)
         collector, _, _ = self._service()
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
