@@ -7,6 +7,7 @@ pasted prompt line is skipped, so what admins paste from a terminal reads the sa
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ class OutputKind(str, enum.Enum):
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")
 _ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
-_PROMPT = re.compile(r"^\s*\[[^\]]*@[^\]]*\]\s")
+_PROMPT = re.compile(r"^\[[^\]]*@[^\]]*\]\s")
 
 
 @dataclass(frozen=True)
@@ -47,39 +48,37 @@ def read_blocks(text: str) -> list[Block]:
     fields: dict[str, str] = {}
     started = False
     for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line.strip() or _PROMPT.match(line):
+        line = raw.strip()
+        if not line or (line[0] == "[" and _PROMPT.match(line)):
             continue
-        field = _split_field(line)
-        if field is not None:
-            key, value = field
+        cut = line.find(": ")
+        key = None
+        if cut >= 0:
+            key = _key(line[:cut])
+        elif line[-1] == ":":
+            key = _key(line[:-1])
+        if key is not None:
             if key in fields:
                 blocks.append(Block(header, fields))
                 header, fields = "", {}
-            fields[key] = value
+            fields[key] = line[cut + 2 :].strip() if cut >= 0 else ""
             started = True
             continue
         if started:
             blocks.append(Block(header, fields))
-        header, fields, started = line.strip().rstrip(":"), {}, True
+        header, fields, started = line.rstrip(":"), {}, True
     if started:
         blocks.append(Block(header, fields))
     return blocks
 
 
-def _split_field(line: str) -> tuple[str, str] | None:
-    """`   Key Name: value` -> (key, value); None for a header line (a UID, a device id)."""
-    text = line.strip()
-    cut = text.find(": ")
-    if cut < 0:
-        if not text.endswith(":"):
-            return None
-        key, value = text[:-1], ""
-    else:
-        key, value = text[:cut], text[cut + 2 :].strip()
-    if not _KEY.fullmatch(key):
+@functools.lru_cache(maxsize=1024)
+def _key(text: str) -> str | None:
+    """A field name (`Device Display Name`) with spaces normalised, or None for a header text
+    such as a path UID or device id (a few dozen names repeat, hence the cache)."""
+    if not _KEY.fullmatch(text):
         return None
-    return " ".join(key.split()), value
+    return " ".join(text.split())
 
 
 def classify(text: str) -> tuple[OutputKind, str] | None:

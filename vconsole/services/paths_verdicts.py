@@ -45,6 +45,7 @@ def judge(
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
     judged: list[PathRow] = []
+    verdicts: dict[tuple[str, str], list[Verdict]] = {}
     for row in rows:
         problems = list(row.problems)
         if row.device:
@@ -55,15 +56,16 @@ def judge(
         if row.error:
             verdict = Verdict.ERROR
         judged.append(replace(row, problems=tuple(problems), verdict=verdict))
+        verdicts.setdefault((row.host, row.device), []).append(verdict)
     out_devices = []
     for d in devices:
-        mine = [r for r in judged if r.host == d.host and r.device == d.device]
+        mine = verdicts.get((d.host, d.device), [])
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
         out_devices.append(
             replace(
                 d,
                 problems=tuple(problems),
-                verdict=worst([r.verdict for r in mine]) if mine else Verdict.OK,
+                verdict=worst(mine),
             )
         )
     return tuple(judged), tuple(out_devices)
