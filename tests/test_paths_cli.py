@@ -112,6 +112,12 @@ def test_bad_input_names_the_flag(lab_config, capsys):
     assert "exactly one --host" in capsys.readouterr().err
 
 
+def test_unknown_host_names_the_flag_and_the_known_hosts(lab_config, capsys):
+    assert main(["--config", str(lab_config), "paths", "--host", "esx99"]) == 2
+    err = capsys.readouterr().err
+    assert "--host" in err and "esx99" in err and "esx-hq-01" in err
+
+
 def test_set_rr_refused_in_read_only_mode(lab_config, capsys):
     argv = ["--config", str(lab_config), "--readonly", "paths", "--host", "esx-hq-03",
             "--device", DS01, "--set-rr", "latency", "--yes"]  # fmt: skip
