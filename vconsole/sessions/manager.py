@@ -28,7 +28,14 @@ from vconsole.sessions.errors import (
     VconsoleError,
     WrongTargetKind,
 )
-from vconsole.sessions.results import CommandResult, FanOutResult, Health, TargetState, TrustPrompt
+from vconsole.sessions.results import (
+    OUTPUT_CAP,
+    CommandResult,
+    FanOutResult,
+    Health,
+    TargetState,
+    TrustPrompt,
+)
 from vconsole.sessions.slot import TargetSlot
 from vconsole.tokens import Command
 
@@ -60,14 +67,12 @@ class SessionManager:
         fan_out_limit: int = 64,
         output_cap: int | None = None,
     ) -> None:
-        from vconsole.sessions.ssh import OUTPUT_CAP
-        from vconsole.sessions.trust import KnownHosts
-
         self.profile = profile
         self.read_only = read_only
         self.secrets = secrets or SecretStore(profile.name)
         self.audit = audit or AuditLog(redact=self.secrets.redact)
-        self.known_hosts = KnownHosts(known_hosts_path)
+        self._known_hosts_path = known_hosts_path
+        self._known_hosts: Any = None
         self.executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="vconsole-io"
         )
@@ -123,6 +128,15 @@ class SessionManager:
         if inspect.isawaitable(answer):
             answer = await answer
         return bool(answer)
+
+    @property
+    def known_hosts(self) -> Any:
+        """The console's known_hosts, read on first SSH use (paramiko stays off the start path)."""
+        if self._known_hosts is None:
+            from vconsole.sessions.trust import KnownHosts
+
+            self._known_hosts = KnownHosts(self._known_hosts_path)
+        return self._known_hosts
 
     def _pin(self, target: TargetConfig, thumbprint: str) -> None:
         if self._on_pin is not None:

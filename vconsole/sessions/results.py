@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+OUTPUT_CAP = 4 * 1024 * 1024  # bytes per stream; beyond it output is cut and flagged
+
 
 @dataclass(frozen=True)
 class CommandResult:

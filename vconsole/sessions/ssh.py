@@ -15,10 +15,9 @@ import paramiko
 
 from vconsole.config import TargetConfig
 from vconsole.sessions.errors import AuthFailed, CommandTimeout, TargetUnreachable
-from vconsole.sessions.results import CommandResult
+from vconsole.sessions.results import OUTPUT_CAP, CommandResult
 from vconsole.sessions.trust import KnownHosts
 
-OUTPUT_CAP = 4 * 1024 * 1024  # bytes per stream; beyond it output is cut and flagged
 _POLL_S = 0.05
 
 
