@@ -39,6 +39,7 @@ class AuditLog:
         self.path = path or paths.audit_log_path()
         self._redact = redact or (lambda text: text)
         self._lock = threading.Lock()
+        self._fd: int | None = None  # kept open: one write per record on a busy refresh
 
     def record(
         self,
@@ -64,13 +65,21 @@ class AuditLog:
         )
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         with self._lock:
-            paths.ensure_dir(self.path.parent)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode("utf-8"))
-            finally:
-                os.close(fd)
+            if self._fd is None:
+                paths.ensure_dir(self.path.parent)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(self._fd, line.encode("utf-8"))
         return entry
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)  # type: ignore[arg-type]
 
     def read(self) -> list[AuditRecord]:
         """All records, oldest first (for the audit view and tests)."""

@@ -64,6 +64,10 @@ class SecretStore:
         self.profile = profile
         self.prompt = prompt
         self._environ = environ if environ is not None else os.environ
+        # read once: redact() runs for every audit record, the environment does not change
+        self._env_secrets = [
+            v for k, v in self._environ.items() if k.startswith("VCONSOLE_PASSWORD_") and v
+        ]
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
         self._use_keyring = use_keyring
@@ -164,7 +168,7 @@ class SecretStore:
         """Replace every password known to this run with `***`."""
         with self._lock:
             known = [p for p in self._memory.values() if p]
-        known += [v for k, v in self._environ.items() if k.startswith("VCONSOLE_PASSWORD_") and v]
+        known += self._env_secrets
         for secret in sorted(set(known), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text

@@ -348,6 +348,7 @@ class SessionManager:
                 pass
             slot.set_health(Health.CLOSED)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.audit.close()
 
     async def __aenter__(self) -> SessionManager:
         return self
