@@ -59,7 +59,7 @@ def table_columns(kind: ObjectKind) -> list[TableColumn]:
 def table_row(row: InventoryRow, stale: bool) -> TableRow:
     values = row.values()
     cells = [cell_text(v) for v in values]
-    search = "\n".join(cells)
+    search = "\n".join(cells).lower()  # searched case-insensitively; lower makes literals fast
     style = ""
     if row.denied:
         search += f"\n{row.access}"
@@ -233,7 +233,7 @@ class InventoryScreen(ConsoleScreen):
         self._status(" | ".join(parts))
 
     def _status(self, text: str) -> None:
-        self.query_one("#inventory-status", Static).update(text)
+        self.query_one("#inventory-status", Static).update(text, layout=False)  # fixed: 1 line
 
     def _show_tabs(self) -> None:
         tabs = " ".join(k.value.upper() if k == self.kind else k.value for k in KIND_ORDER)
@@ -241,7 +241,7 @@ class InventoryScreen(ConsoleScreen):
         line = f"{shown}/{total} {tabs} | {self.scope.label}"
         if self.filter_text:
             line += f" | /{self.filter_text}"
-        self.query_one("#inventory-tabs", Static).update(line)
+        self.query_one("#inventory-tabs", Static).update(line, layout=False)  # fixed: 1 line
 
     def _reload_table(self) -> None:
         stale = self._stale
