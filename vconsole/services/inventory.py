@@ -72,7 +72,7 @@ class _Arrivals:
 
 def _first_cluster(store: VcenterInventory) -> MoRef | None:
     for moid, obj in store.objects.items():
-        if obj.type.endswith("ComputeResource"):
+        if obj.type == "ClusterComputeResource":
             return MoRef(obj.type, moid)
     return None
 
@@ -218,7 +218,7 @@ class InventoryService:
         pages late) computes its whole answer before the first byte, and the admin should see
         rows meanwhile. The full read brings the same rows again (a keyed diff: no change)."""
         with contextlib.suppress(Exception):
-            async for batch in reader.stream(VM_TYPES, VM_SPECS, self.page_size, cluster):
+            async for batch in reader.cluster_vms(cluster, VM_SPECS):
                 self._emit(store.add(batch), emit)
 
     # -- live (the pane) ----------------------------------------------------------------------

@@ -121,6 +121,40 @@ class PropertyReader:
                 task.cancel()
             await self.destroy_view(view)
 
+    async def cluster_vms(
+        self, cluster: MoRef, specs: Sequence[PropertySpec]
+    ) -> AsyncIterator[list[ObjectProperties]]:
+        """The VMs on one cluster's hosts in one request (no view), in batches as they arrive."""
+        collector, _, _ = self._service()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        cancel = threading.Event()
+        body = soap.retrieve_cluster_vms(collector, cluster, specs)
+
+        def push(batch: Batch) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, batch)
+
+        def run() -> None:
+            sink = transport.BatchSink(push, self.batch_size)
+            try:
+                transport.post(self._stub, body, sink.add, cancel)
+            finally:
+                sink.flush()
+
+        task = asyncio.ensure_future(self.conn.call(run, what="RetrievePropertiesEx"))
+        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                yield item
+            await task
+        finally:
+            cancel.set()
+            if not task.done():
+                task.cancel()
+
     async def retrieve(
         self, types: Sequence[str], specs: Sequence[PropertySpec], page_size: int = 1000
     ) -> list[ObjectProperties]:

@@ -63,6 +63,33 @@ def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
     return "".join(parts)
 
 
+def cluster_vms_spec(cluster: MoRef, specs: Iterable[PropertySpec]) -> str:
+    """A PropertyFilterSpec reading the VMs of one cluster's hosts (cluster -> host -> vm),
+    without creating a view first: one round trip."""
+    parts = ["<specSet>"]
+    for spec in specs:
+        parts.append(f"<propSet><type>{escape(spec.type)}</type><all>false</all>")
+        parts.extend(f"<pathSet>{escape(p)}</pathSet>" for p in spec.paths)
+        parts.append("</propSet>")
+    parts.append("<objectSet>")
+    parts.append(_moref("obj", cluster))
+    parts.append(
+        "<skip>true</skip>"
+        '<selectSet xsi:type="TraversalSpec"><name>hosts</name><type>ComputeResource</type>'
+        "<path>host</path><skip>true</skip>"
+        '<selectSet xsi:type="TraversalSpec"><name>vms</name><type>HostSystem</type>'
+        "<path>vm</path><skip>false</skip></selectSet></selectSet>"
+        "</objectSet></specSet>"
+    )
+    return "".join(parts)
+
+
+def retrieve_cluster_vms(collector: MoRef, cluster: MoRef, specs: Sequence[PropertySpec]) -> bytes:
+    return _call(
+        "RetrievePropertiesEx", collector, cluster_vms_spec(cluster, specs) + "<options></options>"
+    )
+
+
 def _call(method: str, this: MoRef, inner: str) -> bytes:
     body = f'<{method} xmlns="urn:vim25">{_moref("_this", this)}{inner}</{method}>'
     return (_ENVELOPE_HEAD + body + _ENVELOPE_TAIL).encode("utf-8")
