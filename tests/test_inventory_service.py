@@ -231,3 +231,39 @@ async def test_unknown_vcenter_address_is_a_failed_status_not_a_crash(tmp_path: 
     await manager.close()
     assert statuses[0].state.value == "failed" and statuses[0].error
     assert service.rows() == [] and service.stale() == {"gone"}
+
+
+async def test_https_vcenter_with_pinned_thumbprint(tmp_path: Path) -> None:
+    """The hand-sent requests ride the session's own TLS connections and the pin it checks."""
+    import dataclasses
+
+    from vconsole.audit import AuditLog
+    from vconsole.config import Profile
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions import SessionManager
+
+    with VcsimLab(lab_scenario(), tmp_path / "tls", tls=True) as tls_lab:
+        from inventory_helpers import vc_target
+
+        pinned = dataclasses.replace(
+            vc_target(tls_lab, "vc01"), protocol="https", thumbprint=tls_lab.thumbprint
+        )
+        wrong = dataclasses.replace(pinned, name="vc02", thumbprint=":".join(["00"] * 32))
+        secrets = SecretStore("tls", use_keyring=False)
+        secrets.remember("vc01", tls_lab.password)
+        secrets.remember("vc02", tls_lab.password)
+        manager = SessionManager(
+            Profile("tls", (pinned, wrong)),
+            secrets=secrets,
+            audit=AuditLog(tmp_path / "audit.jsonl"),
+            known_hosts_path=tmp_path / "kh",
+        )
+        service = InventoryService(manager)
+        statuses = {s.vcenter: s for s in await service.load()}
+        await manager.close()
+    assert statuses["vc01"].state.value == "live"
+    assert len(service.rows(ObjectKind.VM)) == len(lab_vms(tls_lab.scenario))
+    assert {r.vcenter for r in service.rows()} == {"vc01"}
+    assert (
+        statuses["vc02"].state.value == "failed" and "certificate" in statuses["vc02"].error.lower()
+    )
