@@ -50,7 +50,8 @@ import vconsole.services, screens
 for mod in pkgutil.iter_modules(vconsole.services.__path__):
     importlib.import_module("vconsole.services." + mod.name)
 for mod in pkgutil.iter_modules(screens.__path__):
-    importlib.import_module("screens." + mod.name)
+    if not mod.name.startswith("__"):  # screens.__main__ would run the program
+        importlib.import_module("screens." + mod.name)
 """
 
 VARIANTS = {
