@@ -97,12 +97,21 @@ class PropertyReader:
         def run() -> None:
             sink = transport.BatchSink(push, self.batch_size)
             body = soap.retrieve_properties_ex(collector, view, specs, page_size)
+            token: str | None = None
             try:
                 tail = transport.post(self._stub, body, sink.add, cancel)
-                while tail.token:
+                token = tail.token
+                while token:
                     sink.flush()
-                    body = soap.continue_retrieve_properties_ex(collector, tail.token)
-                    tail = transport.post(self._stub, body, sink.add, cancel)
+                    body = soap.continue_retrieve_properties_ex(collector, token)
+                    token = transport.post(self._stub, body, sink.add, cancel).token
+            except transport.Cancelled:
+                if token:  # the server would keep the rest of the result until logout
+                    with contextlib.suppress(Exception):
+                        transport.post(
+                            self._stub, soap.cancel_retrieve_properties_ex(collector, token)
+                        )
+                raise
             finally:
                 sink.flush()
 
