@@ -10,7 +10,7 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -100,6 +100,7 @@ class VconsoleApp(App[int]):
         self.read_only = bool(read_only or getattr(profile, "read_only", False))
         self.colour = colour if colour is not None else getattr(profile, "colour", None)
         self.start_pane = start_pane
+        self.hangup_hooks: list[Callable[[], object]] = []  # run before the process ends on SIGHUP
         self.header_info = self._build_header_info()
         self._unsubscribe: Any = None
         if keymap:
@@ -114,7 +115,10 @@ class VconsoleApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         spec = find_pane(self.start_pane) or find_pane("conn")
         assert spec is not None
-        return self.build_pane(spec, self.start_pane)
+        screen = self.build_pane(spec, self.start_pane)
+        # Textual loads a pushed screen's CSS_PATH itself, but not the default screen's.
+        self._load_screen_css(screen)
+        return screen
 
     def build_pane(self, spec: PaneSpec, alias: str) -> Screen[Any]:
         """Construct a pane screen (no I/O happens here; panes start their own workers)."""
@@ -154,7 +158,7 @@ class VconsoleApp(App[int]):
             os.close(sink)
         except OSError:
             pass
-        backstop = threading.Timer(HANGUP_GRACE_S + 2, os._exit, args=(HANGUP_EXIT_CODE,))
+        backstop = threading.Timer(HANGUP_GRACE_S + 2, self._end_after_hangup)
         backstop.daemon = True
         backstop.start()
         self._hangup_task = asyncio.get_running_loop().create_task(self._leave_after_hangup())
@@ -166,6 +170,16 @@ class VconsoleApp(App[int]):
                 await asyncio.wait_for(close(), HANGUP_GRACE_S)
         except Exception:
             pass
+        await asyncio.get_running_loop().run_in_executor(None, self._end_after_hangup)
+
+    def _end_after_hangup(self) -> None:
+        """Run the hangup hooks once (e.g. the demo stopping its lab), then end the process."""
+        hooks, self.hangup_hooks = self.hangup_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                pass
         os._exit(HANGUP_EXIT_CODE)
 
     def _on_manager_event(self, *_: Any) -> None:
@@ -238,6 +252,9 @@ class VconsoleApp(App[int]):
             return False
         current = self.screen
         if getattr(current, "pane_alias", None) == spec.alias and spec.alias != "help":
+            show = getattr(current, "show_alias", None)  # e.g. :host while the inventory is open
+            if callable(show):
+                show(alias.lstrip(":"))
             return True
         self.push_screen(self.build_pane(spec, alias))
         return True

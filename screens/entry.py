@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ def handle_demo(args: argparse.Namespace) -> int:
             profile="lab",
             readonly=bool(getattr(args, "readonly", False)),
             pane=args.pane,
+            # the terminal going away ends the process abruptly; the lab must not outlive it
+            on_hangup=lambda: stop_lab(state_dir, timeout_s=5.0),
         )
     finally:
         stop_lab(state_dir)
@@ -67,6 +70,7 @@ def run_console(
     profile: str | None = None,
     readonly: bool = False,
     pane: str = "conn",
+    on_hangup: Callable[[], object] | None = None,
 ) -> int:
     """Open the console on a profile and return the exit code."""
     from vconsole import paths
@@ -90,5 +94,7 @@ def run_console(
     except UnknownPane as exc:
         print(f"vconsole: --pane: {exc}", file=sys.stderr)
         return 2
+    if on_hangup is not None:
+        app.hangup_hooks.append(on_hangup)
     app.run()
     return int(app.return_code or 0)

@@ -146,11 +146,13 @@ class FilterBar(Horizontal):
         try:
             new = parse_filter(text)
         except FilterSyntaxError as exc:
-            self.error = str(exc)
-            error_label.update(self.error)
+            if self.error != str(exc):
+                self.error = str(exc)
+                error_label.update(self.error)
             return False
-        self.error = None
-        error_label.update("")
+        if self.error is not None:  # touching the label re-lays out the screen: only on change
+            self.error = None
+            error_label.update("")
         if new != self.current:
             self.current = new
             self.post_message(self.FilterChanged(self, new.pattern, new.negate))
