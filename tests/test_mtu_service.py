@@ -99,6 +99,16 @@ async def test_site_set_runs_peers_of_that_site_only(service: MtuService) -> Non
     assert by[("esx-akl-02", "vmk0 -> witness")] == 1400
 
 
+async def test_set_peers_are_only_vmks_on_the_same_netstack(service: MtuService) -> None:
+    """At HQ vmk1 is vMotion on the cluster hosts but vSAN on the witness: not each other's peer."""
+    tests = [t for t in expand_set(service.store.get_set("HQ")) if t.host == "esx-hq-01"]  # type: ignore[union-attr]
+    assert "esx-witness-01:vmk1" in {t.target for t in tests}
+    plan = await service.prepare(tests)
+    results = await service.run(plan)
+    peers = {r.target: r.path_mtu for r in results if r.column == "vmk1 -> peer"}
+    assert peers == {"esx-hq-02:vmk1": 9000}  # hq-03 is down in this lab; no witness
+
+
 async def test_bad_input_is_refused_before_any_probe(service: MtuService, lab: EsxiLab) -> None:
     with pytest.raises(MtuInputError) as err:
         await service.prepare(

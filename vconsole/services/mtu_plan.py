@@ -176,6 +176,10 @@ class PairResolver:
                 t.netstack,
                 f"{vmk.name}'s own netstack {vmk.netstack} (or leave it out)",
             )
+        if t.label == "peer" and _is_vmk_ref(t.target):
+            other, _, other_vmk = t.target.partition(":")
+            if other in networks and not _same_network(vmk, networks[other], other_vmk):
+                return []  # a set's peer on another netstack is no peer (vMotion vs vSAN)
         targets = self._targets(t, vmk, networks, book, requests)
         out = []
         peer = t.target == "peer" or t.target.startswith("peer:")
@@ -212,7 +216,7 @@ class PairResolver:
             found = [
                 (f"{h}:{peer_vmk}", f"{h}:{peer_vmk}")
                 for h in hosts
-                if not networks[h].error and networks[h].vmk(peer_vmk)
+                if _same_network(vmk, networks[h], peer_vmk)
             ]
             if not found:
                 raise InvalidToken("target", t.target, f"other hosts in the run with {peer_vmk}")
@@ -308,3 +312,9 @@ def _pick_vmk(net: HostNetwork, address: str, netstack: str) -> VmkInterface | N
         if v.gateway and v.gateway != "0.0.0.0" and v.netstack == "defaultTcpipStack":
             return v
     return next((v for v in candidates if v.name == "vmk0"), candidates[0] if candidates else None)
+
+
+def _same_network(vmk: VmkInterface | None, other: HostNetwork, name: str) -> bool:
+    """A peer is the same vmk on another host, on the same netstack (vMotion talks to vMotion)."""
+    theirs = None if other.error else other.vmk(name)
+    return theirs is not None and (vmk is None or theirs.netstack == vmk.netstack)
