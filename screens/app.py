@@ -101,6 +101,7 @@ class VconsoleApp(App[int]):
         self.colour = colour if colour is not None else getattr(profile, "colour", None)
         self.start_pane = start_pane
         self.hangup_hooks: list[Callable[[], object]] = []  # run before the process ends on SIGHUP
+        self.test_all_on_start = False  # the connections pane tests every target when it opens
         self.header_info = self._build_header_info()
         self._unsubscribe: Any = None
         if keymap:

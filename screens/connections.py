@@ -39,6 +39,13 @@ class ConnectionsScreen(TablePane):
         Binding(
             "t", "test_target", "Test", id="conn.test", tooltip="Connect to the target and report."
         ),
+        Binding(
+            "T",
+            "test_all",
+            "Test all",
+            id="conn.test_all",
+            tooltip="Connect to every target of the profile at once and report each.",
+        ),
         Binding("a", "add_target", "Add", id="conn.add", tooltip="Add a target to this profile."),
         Binding("e", "edit_target", "Edit", id="conn.edit", tooltip="Edit the selected target."),
         Binding(
@@ -72,6 +79,8 @@ class ConnectionsScreen(TablePane):
         self.table.focus()
         if not self.targets():
             self.detail("This profile has no targets yet. Press a to add one.")
+        elif getattr(self.app, "test_all_on_start", False):
+            self.action_test_all()
 
     @property
     def manager(self) -> Any:
@@ -157,6 +166,27 @@ class ConnectionsScreen(TablePane):
             self.post_message(self.TestFinished(name, False, f"{error_title(exc)}: {exc}"))
             raise
         self.post_message(self.TestFinished(name, True, f"{name}: {summary or 'ok'}"))
+
+    def action_test_all(self) -> None:
+        names = [t.name for t in self.targets()]
+        if names:
+            self.detail(f"testing {len(names)} targets ...")
+            self.test_all(names)
+
+    @work(exclusive=True, exit_on_error=False, group="conn-test-all")
+    async def test_all(self, names: list[str]) -> None:
+        """Every target at once (bounded by the manager's fan-out); one line sums it up."""
+        from screens.probe import probe_target
+
+        results = await self.manager.fan_out(lambda name: probe_target(self.manager, name), names)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            worst = "; ".join(f"{r.target}: {r.error}" for r in failed[:3])
+            more = f" (+{len(failed) - 3} more)" if len(failed) > 3 else ""
+            summary = f"{len(results) - len(failed)} of {len(results)} connected - {worst}{more}"
+        else:
+            summary = f"all {len(results)} targets connected"
+        self.post_message(self.TestFinished("*", not failed, summary))
 
     def on_connections_screen_test_finished(self, event: ConnectionsScreen.TestFinished) -> None:
         self.detail(event.detail)

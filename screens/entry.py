@@ -60,6 +60,7 @@ def handle_demo(args: argparse.Namespace) -> int:
             pane=args.pane,
             # the terminal going away ends the process abruptly; the lab must not outlive it
             on_hangup=lambda: stop_lab(state_dir, timeout_s=5.0),
+            test_all_on_start=True,  # the lab profile pins all trust: no prompts to answer
         )
     finally:
         stop_lab(state_dir)
@@ -71,6 +72,7 @@ def run_console(
     readonly: bool = False,
     pane: str = "conn",
     on_hangup: Callable[[], object] | None = None,
+    test_all_on_start: bool = False,
 ) -> int:
     """Open the console on a profile and return the exit code."""
     from vconsole import paths
@@ -90,7 +92,13 @@ def run_console(
     from screens.launch import UnknownPane, build_console
 
     try:
-        app = build_console(chosen, read_only=readonly, start_pane=pane, keymap=keymap)
+        app = build_console(
+            chosen,
+            read_only=readonly,
+            start_pane=pane,
+            keymap=keymap,
+            test_all_on_start=test_all_on_start,
+        )
     except UnknownPane as exc:
         print(f"vconsole: --pane: {exc}", file=sys.stderr)
         return 2

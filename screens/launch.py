@@ -25,6 +25,7 @@ def build_console(
     keymap: Mapping[str, str] | None = None,
     known_hosts_path: Path | None = None,
     use_keyring: bool = True,
+    test_all_on_start: bool = False,
 ) -> VconsoleApp:
     """A ready App with its own SessionManager; nothing connects until a pane asks."""
     if find_pane(start_pane) is None:
@@ -57,5 +58,6 @@ def build_console(
         known_hosts_path=known_hosts_path,
     )
     app = VconsoleApp(manager, profile, read_only=read_only, start_pane=start_pane, keymap=keymap)
+    app.test_all_on_start = test_all_on_start
     holder.append(app)
     return app

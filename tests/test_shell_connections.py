@@ -255,3 +255,19 @@ async def test_changed_certificate_is_refused_without_accept_button(tmp_path, tl
         assert isinstance(app.screen, ConnectionsScreen)
         assert "REFUSED" in detail(app) or "CHANGED" in detail(app)
         assert not (tmp_path / "config.toml").exists()
+
+
+async def test_test_all_reports_every_target_and_names_the_failure(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path, with_missing=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        await wait_for(pilot, lambda: "of 2 connected" in detail(app))
+        assert detail(app).startswith("1 of 2 connected - ghost:")
+        assert app.screen.table.get_row("esx01")[4].plain == "ok"
+
+
+async def test_console_opened_by_demo_tests_every_target_at_once(tmp_path) -> None:
+    app = console(tmp_path, replay_profile(tmp_path), test_all_on_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "all 1 targets connected" in detail(app))
+        assert app.screen.table.get_row("esx01")[4].plain == "ok"
