@@ -9,14 +9,10 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from vconsole.models.common import RawOutput, Verdict
 
-class Severity(str, enum.Enum):
-    """How bad a finding is; `error` means the console could not read the pool at all."""
-
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-    ERROR = "error"
+Severity = Verdict
+"""How bad a finding is, on the shared scale (no finding is `ok`); `error`: no pool read at all."""
 
 
 class ServerState(str, enum.Enum):
@@ -191,17 +187,6 @@ class UsageSample:
 
 
 @dataclass(frozen=True)
-class RawOutput:
-    """One command's exact answer, for a support case."""
-
-    command: str
-    stdout: str = ""
-    stderr: str = ""
-    exit: int | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
 class PoolReport:
     client: str
     taken_at: float
@@ -240,7 +225,7 @@ class PoolReport:
         """The raw client output of this refresh, ready to paste into a support case."""
         parts = []
         for o in self.outputs:
-            parts.append(f"$ {o.command}")
+            parts.append(f"$ {o.line}")
             if o.error:
                 parts.append(f"# {o.error}")
             if o.stdout:

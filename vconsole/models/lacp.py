@@ -5,29 +5,10 @@ The same objects back the screen and `vconsole lacp --json` (`as_json()`), so bo
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class Verdict(str, enum.Enum):
-    """How bad a row is; `error` means the console could not tell (host or output failed)."""
-
-    OK = "ok"
-    WARNING = "warning"
-    CRITICAL = "critical"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {Verdict.OK: 0, Verdict.WARNING: 1, Verdict.CRITICAL: 2, Verdict.ERROR: 3}
-
-
-def worst(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
-    return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
+from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
 
 
 @dataclass(frozen=True)
@@ -188,19 +169,6 @@ class LagHealth:
 
 
 @dataclass(frozen=True)
-class RawOutput:
-    """A command as the host answered it, kept for the detail view and support cases."""
-
-    line: str
-    stdout: str = ""
-    stderr: str = ""
-    exit: int | None = None
-    error: str = ""
-    earlier: bool = False
-    """Kept from an earlier refresh (`config get` is re-read only when the LAGs change)."""
-
-
-@dataclass(frozen=True)
 class HostOutcome:
     host: str
     ok: bool
@@ -210,23 +178,11 @@ class HostOutcome:
 
     def transcript(self) -> str:
         """The host's raw output as a pasteable shell transcript."""
-        parts = [f"# {self.host}"]
-        if self.error:
-            parts.append(f"# error: {self.error}")
-        for out in self.outputs:
-            parts.append(f"[root@{self.host}:~] {out.line}")
-            if out.earlier:
-                parts.append("# (output from an earlier refresh; the host's LAGs have not changed)")
-            if out.error:
-                parts.append(f"# not run: {out.error}")
-                continue
-            if out.stdout:
-                parts.append(out.stdout.rstrip("\n"))
-            if out.stderr:
-                parts.append(out.stderr.rstrip("\n"))
-            if out.exit:
-                parts.append(f"# exit status {out.exit}")
-        return "\n".join(parts) + "\n"
+        notes = [f"error: {self.error}"] if self.error else []
+        return host_transcript(self.host, notes, self.outputs, _EARLIER_CONFIG)
+
+
+_EARLIER_CONFIG = "output from an earlier refresh; the host's LAGs have not changed"
 
 
 @dataclass(frozen=True)

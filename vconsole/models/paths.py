@@ -7,32 +7,12 @@ command moves an average but not a median.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class Verdict(str, enum.Enum):
-    """How bad a row is; `error` means the console could not tell (host or output failed)."""
-
-    OK = "ok"
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {v: i for i, v in enumerate(Verdict)}
-
-
-def worst(verdicts: Sequence[Verdict]) -> Verdict:
-    return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
+from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
 
 
 @dataclass(frozen=True)
@@ -268,17 +248,6 @@ class PathRow:
 
 
 @dataclass(frozen=True)
-class RawOutput:
-    """A command as the host answered it, kept for the detail view and support cases."""
-
-    line: str
-    stdout: str = ""
-    stderr: str = ""
-    exit: int | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
 class HostPaths:
     """One host's outcome: reachable or why not, its latency switch, and where data came from."""
 
@@ -293,23 +262,10 @@ class HostPaths:
 
     def transcript(self) -> str:
         """The host's raw output as a pasteable shell transcript."""
-        parts = [f"# {self.host}"]
-        if self.error:
-            parts.append(f"# error: {self.error}")
+        notes = [f"error: {self.error}"] if self.error else []
         if self.perf_note:
-            parts.append(f"# latency: {self.perf_note}")
-        for out in self.outputs:
-            parts.append(f"[root@{self.host}:~] {out.line}")
-            if out.error:
-                parts.append(f"# not run: {out.error}")
-                continue
-            if out.stdout:
-                parts.append(out.stdout.rstrip("\n"))
-            if out.stderr:
-                parts.append(out.stderr.rstrip("\n"))
-            if out.exit:
-                parts.append(f"# exit status {out.exit}")
-        return "\n".join(parts) + "\n"
+            notes.append(f"latency: {self.perf_note}")
+        return host_transcript(self.host, notes, self.outputs)
 
     def as_json(self) -> dict[str, Any]:
         return {
