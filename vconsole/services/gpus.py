@@ -43,11 +43,11 @@ from vconsole.models.gpus import (
     Severity,
     UsageSample,
 )
+from vconsole.services.answers import error_text, raw_output
 from vconsole.services.gpus_checks import DEFAULT_FREE_THRESHOLD_PCT, judge_pool
 from vconsole.services.gpus_merge import client_failure, gpus_of, holders
 from vconsole.services.gpus_vcenter import Placement
 from vconsole.sessions.errors import VconsoleError
-from vconsole.tokens import Command
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 
@@ -96,12 +96,12 @@ class GpuPoolService:
         answers = await asyncio.gather(
             *(self.manager.run(self.client, c) for c in commands), return_exceptions=True
         )
-        outputs = tuple(_raw(c, a) for c, a in zip(commands, answers, strict=True))
+        outputs = tuple(raw_output(c, a) for c, a in zip(commands, answers, strict=True))
         listing = answers[0]
         if isinstance(listing, BaseException):
             placement_task.cancel()
             return self._failed(
-                now, ClientFailure.UNREACHABLE, _error_text(listing), outputs, started
+                now, ClientFailure.UNREACHABLE, error_text(listing), outputs, started
             )
         log = parse_log(listing.stdout + "\n" + listing.stderr)
         listed = parse_list_gpus(listing.stdout)
@@ -194,7 +194,7 @@ class GpuPoolService:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return (self._placement[1] if self._placement else None), _error_text(exc)
+            return (self._placement[1] if self._placement else None), error_text(exc)
         self._placement = (now, placement)
         return placement, ""
 
@@ -302,20 +302,6 @@ class GpuPoolService:
 
     def transcript(self) -> str:
         return self.last.transcript() if self.last else f"# {self.client}: not refreshed yet\n"
-
-
-def _raw(command: Command, answer: Any) -> RawOutput:
-    if isinstance(answer, BaseException):
-        return RawOutput(command.line, error=_error_text(answer))
-    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
-
-
-def _error_text(error: BaseException) -> str:
-    if isinstance(error, VconsoleError):
-        return error.message
-    if isinstance(error, asyncio.TimeoutError):
-        return "no answer in time"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def report_json(report: PoolReport) -> dict[str, Any]:

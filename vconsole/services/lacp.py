@@ -30,6 +30,7 @@ from vconsole.esx.lacp import (
     timeout_set_command,
 )
 from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, LagPortRow, RawOutput
+from vconsole.services.answers import error_text, raw_output
 from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge_host
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
@@ -114,7 +115,7 @@ class LacpService:
         for result in results:
             host = result.target
             if result.error is not None:
-                text = _error_text(result.error).removeprefix(f"{host}: ")
+                text = error_text(result.error).removeprefix(f"{host}: ")
                 rows.append(host_error_row(host, _error_code(result.error), text))
                 outcomes.append(HostOutcome(host, False, text, result.duration_s))
                 continue
@@ -163,7 +164,7 @@ class LacpService:
             commands.append(config_command())
             answers.append(await _answer(self.manager.run(host, config_command())))
             cached = None
-        outputs = [_raw(c, a) for c, a in zip(commands, answers, strict=True)]
+        outputs = [raw_output(c, a) for c, a in zip(commands, answers, strict=True)]
         stats = None if isinstance(answers[1], BaseException) else parse_stats(_text(answers[1]))
         if cached is not None:
             config: ConfigOutput | None = cached[0]
@@ -230,12 +231,6 @@ def _text(answer: Any) -> str:
     return stdout
 
 
-def _raw(command: Command, answer: Any) -> RawOutput:
-    if isinstance(answer, BaseException):
-        return RawOutput(command.line, error=_error_text(answer))
-    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
-
-
 def _error_code(error: BaseException) -> str:
     """A short code for why a host gave no answer, for scripts reading the JSON."""
     from vconsole.sessions import errors
@@ -250,14 +245,6 @@ def _error_code(error: BaseException) -> str:
         (errors.TargetUnreachable, "host-unreachable"),
     )
     return next((code for kind, code in codes if isinstance(error, kind)), "host-error")
-
-
-def _error_text(error: BaseException) -> str:
-    if isinstance(error, VconsoleError):
-        return error.message
-    if isinstance(error, asyncio.TimeoutError):
-        return "no answer in time"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def report_json(report: LacpReport) -> list[dict[str, Any]]:

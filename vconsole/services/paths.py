@@ -36,6 +36,7 @@ from vconsole.models.paths import (
     RawOutput,
     Thresholds,
 )
+from vconsole.services.answers import error_text, raw_output
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_perf import VcenterReader, VcenterView
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
@@ -141,7 +142,7 @@ class PathsService:
                 HostInputs(
                     host=host,
                     ssh=result.value if result is not None and result.error is None else None,
-                    ssh_error=_error_text(result.error) if result and result.error else "",
+                    ssh_error=error_text(result.error) if result and result.error else "",
                     vcenter=vc,
                     latency=view.latency.get(host),
                     perf_note=note,
@@ -183,7 +184,7 @@ class PathsService:
             first = answers[0]
             assert isinstance(first, BaseException)
             raise first
-        outputs = tuple(_raw(c, a) for c, a in zip(READ_COMMANDS, answers, strict=True))
+        outputs = tuple(raw_output(c, a) for c, a in zip(READ_COMMANDS, answers, strict=True))
         devices, paths, nmp_paths, psp = (_text(a) for a in answers)
         return SshHostData(
             devices=parse_nmp_device_list(devices),
@@ -264,26 +265,12 @@ def _needs_layout(result: Any, vc: VcHost | None) -> bool:
 
 def _text(answer: Any) -> str:
     if isinstance(answer, BaseException):
-        return f"Error: {_error_text(answer)}"
+        return f"Error: {error_text(answer)}"
     stdout = str(getattr(answer, "stdout", ""))
     stderr = str(getattr(answer, "stderr", ""))
     if getattr(answer, "exit", 0) and not stdout.strip():
         return stderr if stderr.strip().lower().startswith("error") else f"Error: {stderr.strip()}"
     return stdout
-
-
-def _raw(command: Command, answer: Any) -> RawOutput:
-    if isinstance(answer, BaseException):
-        return RawOutput(command.line, error=_error_text(answer))
-    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
-
-
-def _error_text(error: BaseException) -> str:
-    if isinstance(error, VconsoleError):
-        return error.message
-    if isinstance(error, asyncio.TimeoutError):
-        return "no answer in time"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def report_json(report: PathsReport) -> list[dict[str, Any]]:

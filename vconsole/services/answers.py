@@ -1,0 +1,30 @@
+"""What a host answered to one command, as every SSH-backed pane keeps and words it.
+
+One place so a timeout or a refused login reads the same in the LACP, multipathing and
+Bitfusion panes, their transcripts and their `--json` output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from vconsole.models.common import RawOutput
+from vconsole.sessions.errors import VconsoleError
+from vconsole.tokens import Command
+
+
+def error_text(error: BaseException) -> str:
+    """The admin's sentence for why a command gave no answer (never a secret, never a trace)."""
+    if isinstance(error, VconsoleError):
+        return error.message
+    if isinstance(error, asyncio.TimeoutError):
+        return "no answer in time"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def raw_output(command: Command, answer: Any) -> RawOutput:
+    """`answer` is a CommandResult or the exception the run raised instead."""
+    if isinstance(answer, BaseException):
+        return RawOutput(command.line, error=error_text(answer))
+    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
