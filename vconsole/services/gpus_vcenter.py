@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from vconsole.services.lacp_vcenter import _retrieve_all, _view_object_spec
+from vconsole.services.vcenter_props import read_properties
 
 
 @dataclass(frozen=True)
@@ -63,36 +63,22 @@ class Placement:
 
 def read_placement(content: Any) -> Placement:
     """Blocking: run through the session manager's executor (`vim.call`)."""
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
 
-    view_manager = content.viewManager
-    vm_view = view_manager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    host_view = view_manager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-    try:
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[_view_object_spec(vm_view, vim), _view_object_spec(host_view, vim)],
-            propSet=[
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.VirtualMachine,
-                    pathSet=["name", "guest.ipAddress", "guest.net", "runtime.host"],
-                ),
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.HostSystem, pathSet=["name", "config.network.pnic"]
-                ),
-            ],
-        )
-        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
-    finally:
-        vm_view.DestroyView()
-        host_view.DestroyView()
+    objects = read_properties(
+        content,
+        [
+            (vim.VirtualMachine, ["name", "guest.ipAddress", "guest.net", "runtime.host"]),
+            (vim.HostSystem, ["name", "config.network.pnic"]),
+        ],
+    )
     host_names: dict[str, str] = {}
     hosts: list[HostNics] = []
     raw_vms: list[tuple[str, tuple[str, ...], str]] = []
-    for obj in objects:
-        props = {p.name: p.val for p in obj.propSet or []}
-        if isinstance(obj.obj, vim.HostSystem):
-            name = str(props.get("name", obj.obj._moId))
-            host_names[obj.obj._moId] = name
+    for obj, props in objects:
+        if isinstance(obj, vim.HostSystem):
+            name = str(props.get("name", obj._moId))
+            host_names[obj._moId] = name
             hosts.append(HostNics(name, pnic_speeds(props.get("config.network.pnic"))))
         else:
             host = props.get("runtime.host")

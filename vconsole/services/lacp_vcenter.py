@@ -13,42 +13,27 @@ from __future__ import annotations
 from typing import Any
 
 from vconsole.models.lacp import DvsLag
+from vconsole.services.vcenter_props import read_properties
 
 
 def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
     """Blocking: run through the session manager's executor (`vim.call`)."""
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
 
-    view_manager = content.viewManager
-    dvs_view = view_manager.CreateContainerView(
-        content.rootFolder, [vim.DistributedVirtualSwitch], True
+    objects = read_properties(
+        content,
+        [
+            (vim.DistributedVirtualSwitch, ["name", "config", "summary.hostMember"]),
+            (vim.HostSystem, ["name", "config.network.proxySwitch"]),
+        ],
     )
-    host_view = view_manager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-    try:
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[_view_object_spec(dvs_view, vim), _view_object_spec(host_view, vim)],
-            propSet=[
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.DistributedVirtualSwitch,
-                    pathSet=["name", "config", "summary.hostMember"],
-                ),
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.HostSystem, pathSet=["name", "config.network.proxySwitch"]
-                ),
-            ],
-        )
-        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
-    finally:
-        dvs_view.DestroyView()
-        host_view.DestroyView()
     host_names: dict[str, str] = {}
     host_switches: list[tuple[str, Any]] = []
     switches: list[tuple[str, Any, Any]] = []
-    for obj in objects:
-        props = {p.name: p.val for p in obj.propSet or []}
-        if isinstance(obj.obj, vim.HostSystem):
-            name = str(props.get("name", obj.obj._moId))
-            host_names[obj.obj._moId] = name
+    for obj, props in objects:
+        if isinstance(obj, vim.HostSystem):
+            name = str(props.get("name", obj._moId))
+            host_names[obj._moId] = name
             host_switches.append((name, props.get("config.network.proxySwitch")))
         else:
             switches.append(
@@ -80,25 +65,6 @@ def lag_nics_by_host(
                 key = (str(getattr(proxy, "dvsName", "")), str(getattr(lag, "lagKey", "")))
                 out.setdefault(key, {})[host] = vmnics
     return out
-
-
-def _view_object_spec(view: Any, vim: Any) -> Any:
-    from pyVmomi import vmodl
-
-    traverse = vmodl.query.PropertyCollector.TraversalSpec(
-        name="view", path="view", skip=False, type=vim.view.ContainerView
-    )
-    return vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traverse])
-
-
-def _retrieve_all(collector: Any, spec: Any, vmodl: Any) -> list[Any]:
-    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1000)
-    result = collector.RetrievePropertiesEx([spec], options)
-    objects = list(result.objects) if result else []
-    while result and result.token:
-        result = collector.ContinueRetrievePropertiesEx(result.token)
-        objects.extend(result.objects or [])
-    return objects
 
 
 def lags_from_config(

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from vconsole.services.vcenter_props import read_properties
+
 PATH_READ = "storagePath.totalReadLatency.average"
 PATH_WRITE = "storagePath.totalWriteLatency.average"
 DEVICE_LATENCY = "disk.deviceLatency.average"
@@ -70,37 +72,22 @@ class HostLatency:
 
 def read_multipath(content: Any) -> tuple[tuple[VcHost, ...], dict[str, Any]]:
     """Blocking (run via `vim.call`): every host's multipath LUNs, and host name -> HostSystem."""
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
 
-    views = [
-        content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
-        for kind in (vim.HostSystem, vim.Datastore)
-    ]
-    try:
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[_view_object_spec(v, vim, vmodl) for v in views],
-            propSet=[
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.HostSystem,
-                    pathSet=["name", "runtime.connectionState", "config.storageDevice"],
-                ),
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.Datastore, pathSet=["name", "info"]
-                ),
-            ],
-        )
-        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
-    finally:
-        for v in views:
-            v.DestroyView()
+    objects = read_properties(
+        content,
+        [
+            (vim.HostSystem, ["name", "runtime.connectionState", "config.storageDevice"]),
+            (vim.Datastore, ["name", "info"]),
+        ],
+    )
     datastores: dict[str, str] = {}
     hosts: list[tuple[str, str, Any]] = []
     refs: dict[str, Any] = {}
-    for obj in objects:
-        props = {p.name: p.val for p in obj.propSet or []}
-        if isinstance(obj.obj, vim.HostSystem):
-            name = str(props.get("name", obj.obj._moId))
-            refs[name] = obj.obj
+    for obj, props in objects:
+        if isinstance(obj, vim.HostSystem):
+            name = str(props.get("name", obj._moId))
+            refs[name] = obj
             hosts.append(
                 (
                     name,
@@ -227,25 +214,12 @@ def query_advanced_int(content: Any, host: Any, key: str) -> int | None:
 
 def read_connection_states(content: Any) -> dict[str, str]:
     """Blocking: every host's name -> `runtime.connectionState`, in one small property read."""
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
 
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-    try:
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[_view_object_spec(view, vim, vmodl)],
-            propSet=[
-                vmodl.query.PropertyCollector.PropertySpec(
-                    type=vim.HostSystem, pathSet=["name", "runtime.connectionState"]
-                )
-            ],
-        )
-        objects = _retrieve_all(content.propertyCollector, spec, vmodl)
-    finally:
-        view.DestroyView()
+    objects = read_properties(content, [(vim.HostSystem, ["name", "runtime.connectionState"])])
     out = {}
-    for obj in objects:
-        props = {p.name: p.val for p in obj.propSet or []}
-        out[str(props.get("name", obj.obj._moId))] = str(props.get("runtime.connectionState", ""))
+    for obj, props in objects:
+        out[str(props.get("name", obj._moId))] = str(props.get("runtime.connectionState", ""))
     return out
 
 
@@ -290,20 +264,3 @@ def _epoch(value: Any) -> float:
         return float(value.timestamp())
     except (AttributeError, TypeError, ValueError, OverflowError):
         return 0.0
-
-
-def _view_object_spec(view: Any, vim: Any, vmodl: Any) -> Any:
-    traverse = vmodl.query.PropertyCollector.TraversalSpec(
-        name="view", path="view", skip=False, type=vim.view.ContainerView
-    )
-    return vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traverse])
-
-
-def _retrieve_all(collector: Any, spec: Any, vmodl: Any) -> list[Any]:
-    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1000)
-    result = collector.RetrievePropertiesEx([spec], options)
-    objects = list(result.objects) if result else []
-    while result and result.token:
-        result = collector.ContinueRetrievePropertiesEx(result.token)
-        objects.extend(result.objects or [])
-    return objects
