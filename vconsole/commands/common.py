@@ -1,8 +1,11 @@
-"""What the console's commands share: choosing the profile, console arguments, user keymaps."""
+"""What the console's commands share: profile and vCenter choice, console arguments, user
+keymaps, the confirmation before a change, and plain-text tables and findings."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +57,47 @@ def resolve_profile(config: str | Path | None, profile: str | None) -> Any:
     if not loaded.profiles and profile is None:
         return Profile("default", (), source=loaded.path or paths.config_file())
     return loaded.profile(profile)
+
+
+def pick_vcenter(args: argparse.Namespace, profile: Any) -> str | None:
+    """`--vcenter NAME`, else the profile's first vcenter target; None with `--no-vcenter`.
+
+    Raises ValueError naming the known vcenter targets when NAME is not one of them.
+    """
+    vcenters = profile.names("vcenter")
+    vcenter = None if args.no_vcenter else (args.vcenter or (vcenters[0] if vcenters else None))
+    if vcenter is not None and vcenter not in vcenters:
+        raise ValueError(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
+    return vcenter
+
+
+def fail(command: str, message: str, code: int = 2) -> int:
+    """Say on stderr why `vconsole COMMAND` stops, and give back its exit code."""
+    print(f"vconsole {command}: {message}", file=sys.stderr)
+    return code
+
+
+def confirm_change(command: str, flag: str, host: str, line: str) -> int | None:
+    """Ask on the terminal before `line` runs on `host`: None to go on, else the exit code
+    (2: no terminal to ask on, so `flag` needs --yes; 1: the admin said no)."""
+    if not sys.stdin.isatty():
+        return fail(command, f"{flag}: confirm on a terminal or pass --yes")
+    answer = input(f"Run on {host}:\n  {line}\nProceed? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        print("Nothing changed.")
+        return 1
+    return None
+
+
+def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows (the header first) as left-aligned columns two spaces apart, trailing blanks cut."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def finding_lines(severity: str, where: str, text: str, evidence: str = "") -> list[str]:
+    """One finding for a terminal: `CRITICAL host lag: text`, then its evidence indented."""
+    lines = [f"{severity.upper():8} {where}: {text}"]
+    if evidence:
+        lines.append(f"         evidence: {evidence}")
+    return lines

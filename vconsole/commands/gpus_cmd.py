@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
 from typing import Any
+
+from vconsole.commands.common import fail, finding_lines, pick_vcenter, text_table
 
 
 def register(subparsers: Any) -> None:
@@ -42,8 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"vconsole gpus: {message}", file=sys.stderr)
-    return code
+    return fail("gpus", message, code)
 
 
 def parse_server_hosts(values: list[str]) -> dict[str, str]:
@@ -77,10 +77,10 @@ def handle(args: argparse.Namespace) -> int:
         return _fail(
             f"--client: no bitfusion target {client!r}; known: {', '.join(clients) or '(none)'}"
         )
-    vcenters = profile.names("vcenter")
-    vcenter = None if args.no_vcenter else (args.vcenter or (vcenters[0] if vcenters else None))
-    if vcenter is not None and vcenter not in vcenters:
-        return _fail(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
+    try:
+        vcenter = pick_vcenter(args, profile)
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         placements = parse_server_hosts(args.server_host)
     except ValueError as exc:
@@ -135,8 +135,7 @@ def render_text(report: Any) -> str:
             clients = ", ".join(g.clients) if g.clients_known else "?"
             used = f"{_gib(g.allocated_mb)}/{_gib(g.memory_mb)}"
             rows.append((s.name, state, str(g.index), g.model, used, clients))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    out = text_table(rows)
     t = report.totals
     out.append(
         f"\npool: {t.gpus} GPUs, {_gib(t.allocated_mb)} of {_gib(t.memory_mb)} GiB allocated "
@@ -154,7 +153,5 @@ def render_text(report: Any) -> str:
     if report.problems:
         out.append("")
         for p in report.problems:
-            out.append(f"{p.severity.value.upper():8} {p.subject}: {p.text}")
-            if p.evidence:
-                out.append(f"         evidence: {p.evidence}")
+            out += finding_lines(p.severity.value, p.subject, p.text, p.evidence)
     return "\n".join(out)

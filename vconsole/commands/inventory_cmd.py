@@ -12,6 +12,8 @@ import asyncio
 import sys
 from typing import Any
 
+from vconsole.commands.common import fail, text_table
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -37,8 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"vconsole inventory: {message}", file=sys.stderr)
-    return code
+    return fail("inventory", message, code)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -117,9 +118,8 @@ def _print(service: Any, kind: Any, matcher: Any, args: argparse.Namespace) -> i
         columns = COLUMNS[kind]
         table = [tuple(c.label.upper() for c in columns)]
         table += [tuple(cell_text(v) for v in row.values()) for row in rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
-        for line in table:
-            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+        for line in text_table(table):
+            print(line)
         denied = sum(1 for row in rows if row.denied)
         tail = f"{len(rows)} {kind.value}(s)"
         if denied:

@@ -13,6 +13,14 @@ import sys
 import threading
 from typing import Any
 
+from vconsole.commands.common import (
+    confirm_change,
+    fail,
+    finding_lines,
+    pick_vcenter,
+    text_table,
+)
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -40,8 +48,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"vconsole lacp: {message}", file=sys.stderr)
-    return code
+    return fail("lacp", message, code)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -67,10 +74,10 @@ def handle(args: argparse.Namespace) -> int:
         return _fail("--concurrency: expected a whole number of 1 or more")
     if args.set_timeout:
         return _set_timeout(args, profile, hosts)
-    vcenters = profile.names("vcenter")
-    vcenter = None if args.no_vcenter else (args.vcenter or (vcenters[0] if vcenters else None))
-    if vcenter is not None and vcenter not in vcenters:
-        return _fail(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
+    try:
+        vcenter = pick_vcenter(args, profile)
+    except ValueError as exc:
+        return _fail(str(exc))
     report = asyncio.run(_refresh(profile, args, hosts, vcenter))
     if args.json:
         from vconsole.services.lacp import report_json
@@ -157,23 +164,20 @@ def render_text(report: Any) -> str:
                 r.verdict.value,
             )
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines]
+    out = text_table(lines)
     degraded = [lag for lag in report.lags if lag.problems]
     if degraded:
         out.append("")
         for lag in degraded:
-            out.append(
-                f"{lag.verdict.value.upper():8} {lag.host} {lag.lag or lag.lag_id}: {lag.summary}"
+            out += finding_lines(
+                lag.verdict.value, f"{lag.host} {lag.lag or lag.lag_id}", lag.summary
             )
     findings = [(r, p) for r in report.rows for p in r.problems]
     if findings:
         out.append("")
         for row, problem in findings:
             where = " ".join(x for x in (row.host, row.lag or row.lag_id, row.vmnic) if x)
-            out.append(f"{problem.severity.value.upper():8} {where}: {problem.text}")
-            if problem.evidence:
-                out.append(f"         evidence: {problem.evidence}")
+            out += finding_lines(problem.severity.value, where, problem.text, problem.evidence)
     if any(isinstance(h.error, str) and "not known yet" in h.error for h in report.hosts):
         out.append(
             "\nUnknown SSH host keys are confirmed on a terminal (run `vconsole lacp` there) "
@@ -197,12 +201,9 @@ def _set_timeout(args: argparse.Namespace, profile: Any, hosts: list[str]) -> in
     except VconsoleError as exc:
         return _fail(str(exc))
     if not args.yes:
-        if not sys.stdin.isatty():
-            return _fail("--set-timeout: confirm on a terminal or pass --yes")
-        answer = input(f"Run on {hosts[0]}:\n  {command.line}\nProceed? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing changed.")
-            return 1
+        refused = confirm_change("lacp", "--set-timeout", hosts[0], command.line)
+        if refused is not None:
+            return refused
 
     async def run() -> Any:
         from vconsole.services.lacp import LacpService

@@ -16,6 +16,8 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from vconsole.commands.common import fail, text_table
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -73,8 +75,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"vconsole mtu: {message}", file=sys.stderr)
-    return code
+    return fail("mtu", message, code)
 
 
 def _check_numbers(args: argparse.Namespace) -> list[str]:
@@ -233,8 +234,7 @@ def render_text(results: list[Any]) -> str:
                 r.verdict.code,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    out = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    out = text_table(rows)
     out.append("")
     for r in results:
         out.append(f"{r.host} {r.column}:")

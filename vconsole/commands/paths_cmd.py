@@ -10,8 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from typing import Any
+
+from vconsole.commands.common import (
+    confirm_change,
+    fail,
+    finding_lines,
+    pick_vcenter,
+    text_table,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -70,8 +77,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"vconsole paths: {message}", file=sys.stderr)
-    return code
+    return fail("paths", message, code)
 
 
 def _thresholds(args: argparse.Namespace) -> Any:
@@ -102,10 +108,10 @@ def handle(args: argparse.Namespace) -> int:
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
     ssh_targets = profile.names("esxi", "replay")
-    vcenters = profile.names("vcenter")
-    vcenter = None if args.no_vcenter else (args.vcenter or (vcenters[0] if vcenters else None))
-    if vcenter is not None and vcenter not in vcenters:
-        return _fail(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
+    try:
+        vcenter = pick_vcenter(args, profile)
+    except ValueError as exc:
+        return _fail(str(exc))
     if args.host and vcenter is None:
         unknown = [h for h in args.host if h not in ssh_targets]
         if unknown:
@@ -198,8 +204,7 @@ def render_text(report: Any, rows: list[Any]) -> str:
                 r.verdict.value,
             )
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines]
+    out = text_table(lines)
     seen: set[tuple[str, str, str]] = set()
     findings = []
     for r in rows:
@@ -214,9 +219,7 @@ def render_text(report: Any, rows: list[Any]) -> str:
     if findings:
         out.append("")
         for p, where in findings:
-            out.append(f"{p.severity.value.upper():8} {where}: {p.text}")
-            if p.evidence:
-                out.append(f"         evidence: {p.evidence}")
+            out += finding_lines(p.severity.value, where, p.text, p.evidence)
     switch = [
         f"{h.host}={'on' if h.psp_latency_policy_enabled else 'off'}"
         for h in report.hosts
@@ -247,12 +250,9 @@ def _set_rr(args: argparse.Namespace, profile: Any, devices: list[str]) -> int:
     except VconsoleError as exc:
         return _fail(str(exc))
     if not args.yes:
-        if not sys.stdin.isatty():
-            return _fail("--set-rr: confirm on a terminal or pass --yes")
-        answer = input(f"Run on {host}:\n  {command.line}\nProceed? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing changed.")
-            return 1
+        refused = confirm_change("paths", "--set-rr", host, command.line)
+        if refused is not None:
+            return refused
 
     async def run() -> Any:
         from vconsole.services.paths import PathsService
