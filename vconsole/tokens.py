@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vconsole.sessions.errors import InvalidToken
@@ -47,34 +48,28 @@ def vmnic_name(value: object, field: str = "vmnic") -> str:
     return _pattern(field, value, r"vmnic\d{1,3}", "a physical NIC name like vmnic0..vmnic999")
 
 
-def ipv4_address(value: object, field: str = "address") -> str:
-    text = _base(field, value, "an IPv4 address like 192.0.2.10")
+def _address(field: str, value: object, accepted: str, parse: Callable[[str], object]) -> str:
+    """An address in its canonical form; a zone id (`%eth0`) is refused, not passed on."""
+    text = _base(field, value, accepted)
+    if "%" in text:
+        raise InvalidToken(field, value, accepted)
     try:
-        return str(ipaddress.IPv4Address(text))
+        return str(parse(text))
     except ValueError:
-        raise InvalidToken(field, value, "an IPv4 address like 192.0.2.10") from None
+        raise InvalidToken(field, value, accepted) from None
+
+
+def ipv4_address(value: object, field: str = "address") -> str:
+    return _address(field, value, "an IPv4 address like 192.0.2.10", ipaddress.IPv4Address)
 
 
 def ipv6_address(value: object, field: str = "address") -> str:
     accepted = "an IPv6 address like 2001:db8::10 (no zone id)"
-    text = _base(field, value, accepted)
-    if "%" in text:
-        raise InvalidToken(field, value, accepted)
-    try:
-        return str(ipaddress.IPv6Address(text))
-    except ValueError:
-        raise InvalidToken(field, value, accepted) from None
+    return _address(field, value, accepted, ipaddress.IPv6Address)
 
 
 def ip_address(value: object, field: str = "address") -> str:
-    accepted = "an IPv4 or IPv6 address (no zone id)"
-    text = _base(field, value, accepted)
-    if "%" in text:
-        raise InvalidToken(field, value, accepted)
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise InvalidToken(field, value, accepted) from None
+    return _address(field, value, "an IPv4 or IPv6 address (no zone id)", ipaddress.ip_address)
 
 
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
