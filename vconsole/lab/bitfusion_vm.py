@@ -30,7 +30,7 @@ from vconsole.lab.bitfusion_cli import TOKEN_STATES, BitfusionShell, ClientVmSta
 from vconsole.lab.bitfusion_pool import GpuPool
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.output import Reply
-from vconsole.lab.esxi.server import LabSshServer, LabTransport
+from vconsole.lab.esxi.server import LabSshServer, listening_socket, start_session
 from vconsole.lab.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -170,12 +170,7 @@ class BitfusionLab:
         self.stop()
 
     def _listen(self, port: int) -> socket.socket:
-        sock = socket.socket(socket.AF_INET6 if ":" in self.bind else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.bind, port))
-        sock.listen(16)
-        sock.settimeout(0.5)
-        return sock
+        return listening_socket(self.bind, port, backlog=16, timeout=0.5)
 
     def _spawn_accept(self, sock: socket.socket) -> None:
         self._down = False
@@ -198,17 +193,11 @@ class BitfusionLab:
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
-        try:
-            conn.settimeout(None)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            transport = LabTransport(conn)
-            transport.set_log_channel(TRANSPORT_LOG)
-            transport.add_server_key(self.host_key)
-            server = BitfusionSshServer(self.shell, self.user, self.password)
-            transport.start_server(event=threading.Event(), server=server)
-        except (OSError, paramiko.SSHException) as exc:
-            log.debug("bitfusion client VM: connection failed: %s", exc)
-            conn.close()
+        server = BitfusionSshServer(self.shell, self.user, self.password)
+        transport = start_session(
+            conn, server, self.host_key, TRANSPORT_LOG, "bitfusion client VM", log
+        )
+        if transport is None:
             return
         with self._lock:
             if self._down:

@@ -18,7 +18,7 @@ from typing import Any
 import paramiko
 
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
-from vconsole.lab.esxi.server import EsxiSshServer, LabTransport
+from vconsole.lab.esxi.server import EsxiSshServer, listening_socket, start_session
 from vconsole.lab.esxi.state import HostState, LabClock
 from vconsole.lab.scenario import Scenario
 
@@ -160,12 +160,7 @@ class EsxiLab:
         self.stop()
 
     def _listen(self, port: int) -> socket.socket:
-        sock = socket.socket(socket.AF_INET6 if ":" in self.bind else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.bind, port))
-        sock.listen(64)
-        sock.setblocking(False)
-        return sock
+        return listening_socket(self.bind, port, backlog=64, timeout=0.0)
 
     def _add_listener(self, host: str, sock: socket.socket, locked: bool = False) -> None:
         assert self._selector is not None
@@ -191,17 +186,11 @@ class EsxiLab:
                 self._serve(key.data, conn)
 
     def _serve(self, host: str, conn: socket.socket) -> None:
-        try:
-            conn.setblocking(True)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            transport = LabTransport(conn)
-            transport.set_log_channel(TRANSPORT_LOG)
-            transport.add_server_key(self.host_key)
-            server = EsxiSshServer(self.hosts[host], self.user, self.password)
-            transport.start_server(event=threading.Event(), server=server)
-        except (OSError, paramiko.SSHException) as exc:
-            log.debug("lab host %s: connection failed: %s", host, exc)
-            conn.close()
+        server = EsxiSshServer(self.hosts[host], self.user, self.password)
+        transport = start_session(
+            conn, server, self.host_key, TRANSPORT_LOG, f"lab host {host}", log
+        )
+        if transport is None:
             return
         with self._lock:
             if host in self._down or self._stopping:  # went down while this one was accepted

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import socket
 import threading
 from typing import Any
 
@@ -177,3 +178,37 @@ class EsxiSshServer(LabSshServer):
         if self.state.host.slow_ms:
             self.state.clock.sleep(self.state.host.slow_ms / 1000.0)
         return run_line(self.state, line)
+
+
+def listening_socket(bind: str, port: int, backlog: int, timeout: float) -> socket.socket:
+    """A TCP listener on `bind` (IPv4 or IPv6 by its form); `timeout` 0 makes it non-blocking."""
+    sock = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((bind, port))
+    sock.listen(backlog)
+    sock.settimeout(timeout)
+    return sock
+
+
+def start_session(
+    conn: socket.socket,
+    server: LabSshServer,
+    host_key: paramiko.PKey,
+    log_channel: str,
+    who: str,
+    logger: logging.Logger,
+) -> LabTransport | None:
+    """Run the SSH server side on an accepted connection; None (connection closed, logged at
+    debug as `who`'s) when the handshake fails."""
+    try:
+        conn.settimeout(None)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport = LabTransport(conn)
+        transport.set_log_channel(log_channel)
+        transport.add_server_key(host_key)
+        transport.start_server(event=threading.Event(), server=server)
+    except (OSError, paramiko.SSHException) as exc:
+        logger.debug("%s: connection failed: %s", who, exc)
+        conn.close()
+        return None
+    return transport
