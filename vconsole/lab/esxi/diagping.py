@@ -23,6 +23,7 @@ from vconsole.lab.esxi.probes import (
     PingRequest,
     ProbeError,
     ProbeResult,
+    ping_real_network,
     run_probes,
     source_vmk,
 )
@@ -97,17 +98,7 @@ def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
     except ProbeError as exc:
         raise EsxcliError(str(exc)) from None
     if state.real_network is not None:
-        out, _err, _code = state.real_network.ping(
-            state.name,
-            vmk.name,
-            req.target,
-            req.size,
-            df=req.df,
-            count=req.count,
-            wait_s=req.wait_s,
-            interval_s=req.interval_s,
-            family=req.family,
-        )
+        out, _err, _code = ping_real_network(state, req, vmk)
         results = parse_vmkping_text(out + _err, req.count)
     else:
         results = run_probes(state, req, vmk)

@@ -90,6 +90,22 @@ def _in_subnet(vmk: Vmk, ip: str) -> bool:
         return False
 
 
+def ping_real_network(state: HostState, req: PingRequest, vmk: Vmk) -> tuple[str, str, int]:
+    """`req` as a real `ping` from `vmk` in the host's network namespace: (stdout, stderr, exit)."""
+    out, err, code = state.real_network.ping(
+        state.name,
+        vmk.name,
+        req.target,
+        req.size,
+        df=req.df,
+        count=req.count,
+        wait_s=req.wait_s,
+        interval_s=req.interval_s,
+        family=req.family,
+    )
+    return out, err, code
+
+
 def run_probes(state: HostState, req: PingRequest, vmk: Vmk) -> list[ProbeResult]:
     """Send `req.count` probes from `vmk` through the modelled path, sleeping like the real tool."""
     scenario, clock = state.scenario, state.clock

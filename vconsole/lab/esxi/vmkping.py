@@ -25,6 +25,7 @@ from vconsole.lab.esxi.probes import (
     ProbeError,
     ProbeResult,
     debug_targets,
+    ping_real_network,
     run_probes,
     source_vmk,
 )
@@ -151,18 +152,7 @@ def vmkping(state: HostState, argv: Sequence[str]) -> Reply:
     except ProbeError as exc:
         return Reply(stderr=f"{exc}\n", exit=1)
     if state.real_network is not None:
-        out, err, code = state.real_network.ping(
-            state.name,
-            vmk.name,
-            req.target,
-            req.size,
-            df=req.df,
-            count=req.count,
-            wait_s=req.wait_s,
-            interval_s=req.interval_s,
-            family=req.family,
-        )
-        return Reply(out, err, code)
+        return Reply(*ping_real_network(state, req, vmk))
     results = run_probes(state, req, vmk)
     return Reply(format_ping(req, results), exit=0 if _received(results) else 1)
 
