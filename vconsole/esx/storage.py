@@ -13,9 +13,12 @@ it cannot read gives `unrecognised` with the first line as the message, never an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from vconsole.esx.storage_text import (
+    Block,
     OutputKind,
     classify,
     first_line,
@@ -103,6 +106,24 @@ READ_COMMANDS = (
 _RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
 
 
+_Listing = TypeVar("_Listing")
+_Item = TypeVar("_Item")
+
+
+def _read_list(
+    text: str, listing: Callable[..., _Listing], read_one: Callable[[Block], _Item | None]
+) -> _Listing:
+    """What every `... list` parser does: an esxcli error or usage text as such, the blocks
+    `read_one` recognises, else `unrecognised` with the first line."""
+    message = classify(text)
+    if message is not None:
+        return listing(message[0], message=message[1])
+    items = tuple(item for item in map(read_one, read_blocks(text)) if item is not None)
+    if not items:
+        return listing(OutputKind.UNRECOGNISED, message=first_line(text))
+    return listing(OutputKind.OK, items)
+
+
 # ---------------------------------------------------------------- nmp device list
 
 
@@ -165,32 +186,26 @@ def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
 
 
 def parse_nmp_device_list(text: str) -> NmpDeviceList:
-    message = classify(text)
-    if message is not None:
-        return NmpDeviceList(message[0], message=message[1])
-    devices = []
-    for block in read_blocks(text):
-        header = block.header
-        if not header or "Path Selection Policy" not in block.fields:
-            continue
-        psp_config = block.get("Path Selection Policy Device Config")
-        working = block.get("Working Paths")
-        psp = block.get("Path Selection Policy")
-        devices.append(
-            NmpDevice(
-                device=header.split()[0],
-                display_name=block.get("Device Display Name"),
-                satp=block.get("Storage Array Type"),
-                satp_config=block.get("Storage Array Type Device Config"),
-                psp=psp,
-                psp_config=psp_config,
-                round_robin=parse_psp_device_config(psp_config) if "RR" in psp.upper() else None,
-                working_paths=tuple(p.strip() for p in working.split(",") if p.strip()),
-            )
-        )
-    if not devices:
-        return NmpDeviceList(OutputKind.UNRECOGNISED, message=first_line(text))
-    return NmpDeviceList(OutputKind.OK, tuple(devices))
+    return _read_list(text, NmpDeviceList, _nmp_device)
+
+
+def _nmp_device(block: Block) -> NmpDevice | None:
+    header = block.header
+    if not header or "Path Selection Policy" not in block.fields:
+        return None
+    psp_config = block.get("Path Selection Policy Device Config")
+    working = block.get("Working Paths")
+    psp = block.get("Path Selection Policy")
+    return NmpDevice(
+        device=header.split()[0],
+        display_name=block.get("Device Display Name"),
+        satp=block.get("Storage Array Type"),
+        satp_config=block.get("Storage Array Type Device Config"),
+        psp=psp,
+        psp_config=psp_config,
+        round_robin=parse_psp_device_config(psp_config) if "RR" in psp.upper() else None,
+        working_paths=tuple(p.strip() for p in working.split(",") if p.strip()),
+    )
 
 
 # ---------------------------------------------------------------- core path list
@@ -225,32 +240,26 @@ def runtime_parts(name: str) -> tuple[str, str, str] | None:
 
 
 def parse_core_path_list(text: str) -> CorePathList:
-    message = classify(text)
-    if message is not None:
-        return CorePathList(message[0], message=message[1])
-    paths = []
-    for block in read_blocks(text):
-        uid = block.get("UID") or block.header
-        if not uid or not (block.get("Device") or block.get("Runtime Name")):
-            continue
-        runtime = block.get("Runtime Name")
-        parts = runtime_parts(runtime)
-        paths.append(
-            CorePath(
-                uid=uid,
-                runtime_name=runtime,
-                device=block.get("Device"),
-                adapter=block.get("Adapter") or (parts[0] if parts else ""),
-                target=block.get("Target") or (parts[1] if parts else ""),
-                lun=to_int(block.get("LUN") or (parts[2] if parts else "")),
-                state=block.get("State").lower(),
-                transport=block.get("Transport"),
-                target_identifier=block.get("Target Identifier"),
-            )
-        )
-    if not paths:
-        return CorePathList(OutputKind.UNRECOGNISED, message=first_line(text))
-    return CorePathList(OutputKind.OK, tuple(paths))
+    return _read_list(text, CorePathList, _core_path)
+
+
+def _core_path(block: Block) -> CorePath | None:
+    uid = block.get("UID") or block.header
+    if not uid or not (block.get("Device") or block.get("Runtime Name")):
+        return None
+    runtime = block.get("Runtime Name")
+    parts = runtime_parts(runtime)
+    return CorePath(
+        uid=uid,
+        runtime_name=runtime,
+        device=block.get("Device"),
+        adapter=block.get("Adapter") or (parts[0] if parts else ""),
+        target=block.get("Target") or (parts[1] if parts else ""),
+        lun=to_int(block.get("LUN") or (parts[2] if parts else "")),
+        state=block.get("State").lower(),
+        transport=block.get("Transport"),
+        target_identifier=block.get("Target Identifier"),
+    )
 
 
 # ---------------------------------------------------------------- nmp path list
@@ -274,26 +283,20 @@ class NmpPathList:
 
 
 def parse_nmp_path_list(text: str) -> NmpPathList:
-    message = classify(text)
-    if message is not None:
-        return NmpPathList(message[0], message=message[1])
-    paths = []
-    for block in read_blocks(text):
-        if not block.header or "Group State" not in block.fields:
-            continue
-        tpg = re.search(r"TPG_state=([A-Za-z]+)", block.get("Storage Array Type Path Config"))
-        paths.append(
-            NmpPath(
-                uid=block.header,
-                runtime_name=block.get("Runtime Name"),
-                device=block.get("Device"),
-                group_state=" ".join(block.get("Group State").lower().split()),
-                tpg_state=tpg.group(1).upper() if tpg else "",
-            )
-        )
-    if not paths:
-        return NmpPathList(OutputKind.UNRECOGNISED, message=first_line(text))
-    return NmpPathList(OutputKind.OK, tuple(paths))
+    return _read_list(text, NmpPathList, _nmp_path)
+
+
+def _nmp_path(block: Block) -> NmpPath | None:
+    if not block.header or "Group State" not in block.fields:
+        return None
+    tpg = re.search(r"TPG_state=([A-Za-z]+)", block.get("Storage Array Type Path Config"))
+    return NmpPath(
+        uid=block.header,
+        runtime_name=block.get("Runtime Name"),
+        device=block.get("Device"),
+        group_state=" ".join(block.get("Group State").lower().split()),
+        tpg_state=tpg.group(1).upper() if tpg else "",
+    )
 
 
 # ---------------------------------------------------------------- deviceconfig get
