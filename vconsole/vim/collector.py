@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,15 +87,8 @@ class PropertyReader:
         """
         view = await self.create_view(types, container)
         collector, _, _ = self._service()
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        cancel = threading.Event()
 
-        def push(batch: Batch) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, batch)
-
-        def run() -> None:
-            sink = transport.BatchSink(push, self.batch_size)
+        def read(sink: transport.BatchSink, cancel: threading.Event) -> None:
             body = soap.retrieve_properties_ex(collector, view, specs, page_size)
             token: str | None = None
             try:
@@ -112,22 +105,12 @@ class PropertyReader:
                             self._stub, soap.cancel_retrieve_properties_ex(collector, token)
                         )
                 raise
-            finally:
-                sink.flush()
 
-        task = asyncio.ensure_future(self.conn.call(run, what="RetrievePropertiesEx"))
-        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
-            while True:
-                item = await queue.get()
-                if item is _DONE:
-                    break
-                yield item
-            await task
+            async with contextlib.aclosing(self._batches(read)) as batches:
+                async for batch in batches:
+                    yield batch
         finally:
-            cancel.set()
-            if not task.done():
-                task.cancel()
             await self.destroy_view(view)
 
     async def cluster_vms(
@@ -135,10 +118,23 @@ class PropertyReader:
     ) -> AsyncIterator[list[ObjectProperties]]:
         """The VMs on one cluster's hosts in one request (no view), in batches as they arrive."""
         collector, _, _ = self._service()
+        body = soap.retrieve_cluster_vms(collector, cluster, specs)
+
+        def read(sink: transport.BatchSink, cancel: threading.Event) -> None:
+            transport.post(self._stub, body, sink.add, cancel)
+
+        async with contextlib.aclosing(self._batches(read)) as batches:
+            async for batch in batches:
+                yield batch
+
+    async def _batches(
+        self, read: Callable[[transport.BatchSink, threading.Event], None]
+    ) -> AsyncGenerator[Any, None]:
+        """Run `read` in the connection's executor and yield its batches on the event loop as
+        they arrive; leaving early sets the cancel event `read` is given."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
-        body = soap.retrieve_cluster_vms(collector, cluster, specs)
 
         def push(batch: Batch) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, batch)
@@ -146,7 +142,7 @@ class PropertyReader:
         def run() -> None:
             sink = transport.BatchSink(push, self.batch_size)
             try:
-                transport.post(self._stub, body, sink.add, cancel)
+                read(sink, cancel)
             finally:
                 sink.flush()
 
