@@ -45,14 +45,19 @@ def _moref(tag: str, ref: MoRef) -> str:
     return f'<{tag} type="{escape(ref.type)}">{escape(ref.value)}</{tag}>'
 
 
-def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
-    """A PropertyFilterSpec reading `specs` from every object of a ContainerView."""
-    parts = ["<specSet>"]
+def _prop_sets(specs: Iterable[PropertySpec]) -> list[str]:
+    """The `propSet` elements naming the properties to read of each managed type."""
+    parts = []
     for spec in specs:
         parts.append(f"<propSet><type>{escape(spec.type)}</type><all>false</all>")
         parts.extend(f"<pathSet>{escape(p)}</pathSet>" for p in spec.paths)
         parts.append("</propSet>")
-    parts.append("<objectSet>")
+    return parts
+
+
+def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
+    """A PropertyFilterSpec reading `specs` from every object of a ContainerView."""
+    parts = ["<specSet>", *_prop_sets(specs), "<objectSet>"]
     parts.append(_moref("obj", view))
     parts.append(
         "<skip>true</skip>"
@@ -66,12 +71,7 @@ def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
 def cluster_vms_spec(cluster: MoRef, specs: Iterable[PropertySpec]) -> str:
     """A PropertyFilterSpec reading the VMs of one cluster's hosts (cluster -> host -> vm),
     without creating a view first: one round trip."""
-    parts = ["<specSet>"]
-    for spec in specs:
-        parts.append(f"<propSet><type>{escape(spec.type)}</type><all>false</all>")
-        parts.extend(f"<pathSet>{escape(p)}</pathSet>" for p in spec.paths)
-        parts.append("</propSet>")
-    parts.append("<objectSet>")
+    parts = ["<specSet>", *_prop_sets(specs), "<objectSet>"]
     parts.append(_moref("obj", cluster))
     parts.append(
         "<skip>true</skip>"
