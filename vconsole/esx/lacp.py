@@ -19,6 +19,7 @@ from vconsole.esx.lacp_status import (
     OutputKind,
     StatusOutput,
     classify_message,
+    parse_guarded,
     parse_int,
     parse_status,
 )
@@ -117,10 +118,7 @@ def _pick(row: dict[str, str], names: tuple[str, ...]) -> str:
 
 def parse_stats(text: str) -> StatsOutput:
     """Parse `lacp stats get` (columns found by header name)."""
-    try:
-        return _parse_stats(text)
-    except Exception as exc:
-        return StatsOutput(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
+    return parse_guarded(_parse_stats, text, StatsOutput)
 
 
 def _parse_stats(text: str) -> StatsOutput:
@@ -181,10 +179,7 @@ class ConfigOutput:
 
 def parse_config(text: str) -> ConfigOutput:
     """Parse `lacp config get` (5.1 table verbatim; later columns matched by header name)."""
-    try:
-        return _parse_config(text)
-    except Exception as exc:
-        return ConfigOutput(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
+    return parse_guarded(_parse_config, text, ConfigOutput)
 
 
 def _parse_config(text: str) -> ConfigOutput:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+_Output = TypeVar("_Output")
 
 
 class OutputKind(str, enum.Enum):
@@ -156,12 +160,20 @@ class _LagBuilder:
     nics: list[LagNicStatus] = field(default_factory=list)
 
 
+def parse_guarded(
+    parse: Callable[[str], _Output], text: str, output: Callable[..., _Output]
+) -> _Output:
+    """`parse(text)`; a parser bug must not take the pane down, so it becomes an `unrecognised`
+    `output` naming the failure (the raw text stays in the transcript)."""
+    try:
+        return parse(text)
+    except Exception as exc:
+        return output(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
+
+
 def parse_status(text: str) -> StatusOutput:
     """Parse `lacp status get` output of any release; see the module docstring."""
-    try:
-        return _parse_status(text)
-    except Exception as exc:  # a parser bug must not take the pane down; show the text instead
-        return StatusOutput(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
+    return parse_guarded(_parse_status, text, StatusOutput)
 
 
 def _parse_status(text: str) -> StatusOutput:
