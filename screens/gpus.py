@@ -143,7 +143,6 @@ class GpusScreen(ConsoleScreen):
         yield Static("", id="gpus-status", markup=False)
 
     def on_mount(self) -> None:
-        self._ensure_css()
         self.table("gpus-table").sort_by(None)
         self.table("gpus-servers").sort_by(None)
         self.table("gpus-checks").sort_by(None)
@@ -153,15 +152,6 @@ class GpusScreen(ConsoleScreen):
             return
         self._status(f"Asking {self.service.client}...")
         self.refresh_pool()
-
-    def _ensure_css(self) -> None:
-        """Textual reads a screen's CSS_PATH when it is pushed, not for the App's first screen."""
-        stylesheet = self.app.stylesheet
-        missing = [p for p in self.css_path if not stylesheet.has_source(str(p), "")]
-        for path in missing:
-            stylesheet.read(path)
-        if missing:
-            self.app.refresh_css()
 
     def table(self, name: str) -> ResourceTable:
         return self.query_one(f"#{name}", ResourceTable)

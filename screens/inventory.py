@@ -136,11 +136,6 @@ class InventoryScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.mounted_at = time.monotonic()
-        # Textual loads a screen's CSS_PATH on push, not for the app's default screen
-        # (`vconsole ui --pane vm`); load it here so the layout is the same either way.
-        load_css = getattr(self.app, "_load_screen_css", None)
-        if callable(load_css):
-            load_css(self)
         self.table.focus()
         self._show_tabs()
         if not self.service.vcenters:

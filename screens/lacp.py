@@ -96,7 +96,6 @@ class LacpScreen(TablePane):
         self._busy = False
 
     def compose_body(self) -> ComposeResult:
-        self._ensure_css()
         yield from super().compose_body()
         yield Static("", id="lacp-detail", markup=False)
         yield Static("", id="lacp-status", markup=False)
@@ -108,17 +107,6 @@ class LacpScreen(TablePane):
             return
         self._status(f"Asking {len(self.service.hosts)} host(s)...")
         self.refresh_lacp()
-
-    def _ensure_css(self) -> None:
-        """Textual reads a screen's CSS_PATH when the screen is pushed, not for the App's
-        default screen (`vconsole ui --pane lag`), so read it here when it is missing; before
-        the table mounts, because restyling a filled table loses its column widths."""
-        stylesheet = self.app.stylesheet
-        missing = [p for p in self.css_path if not stylesheet.has_source(str(p), "")]
-        for path in missing:
-            stylesheet.read(path)
-        if missing:
-            self.app.refresh_css()
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="lacp-refresh", exit_on_error=False)

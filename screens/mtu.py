@@ -118,7 +118,6 @@ class MtuScreen(ConsoleScreen):
         self.started = 0.0
 
     def compose_body(self) -> ComposeResult:
-        self._load_own_css()
         yield Static("", id="mtu-scope", markup=False)
         yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
         yield Static("", id="mtu-detail", markup=False)
@@ -126,15 +125,6 @@ class MtuScreen(ConsoleScreen):
             placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
         )
         yield Static("", id="mtu-status", markup=False)
-
-    def _load_own_css(self) -> None:
-        """When this is the App's first screen Textual has not read CSS_PATH; read it now."""
-        sheet = self.app.stylesheet
-        unread = [p for p in self.css_path if not sheet.has_source(str(p), "")]
-        for path in unread:
-            sheet.read(path)
-        if unread:
-            self.app.refresh_css()
 
     @property
     def matrix(self) -> DataTable[Any]:

@@ -111,7 +111,6 @@ class PathsScreen(TablePane):
         return self.query_one(f"#paths-{self.level}", ResourceTable)
 
     def on_mount(self) -> None:
-        self._ensure_css()
         self.table.focus()
         self._crumbs()
         if not self.service.hosts and not self.service.vcenter:
@@ -119,15 +118,6 @@ class PathsScreen(TablePane):
             return
         self._status(f"Asking {len(self.service.hosts)} host(s)...")
         self.refresh_paths()
-
-    def _ensure_css(self) -> None:
-        """Read CSS_PATH when this is the App's first screen (Textual reads it only on push)."""
-        stylesheet = self.app.stylesheet
-        missing = [p for p in self.css_path if not stylesheet.has_source(str(p), "")]
-        for path in missing:
-            stylesheet.read(path)
-        if missing:
-            self.app.refresh_css()
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="paths-refresh", exit_on_error=False)
