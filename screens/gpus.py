@@ -15,12 +15,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import ConsoleScreen, PaletteCommand
 from screens.lacp_dialogs import RawOutputScreen
 from screens.panes import PaneContext
+from screens.polling import PollingPane
 from vconsole.models.gpus import Allocation, Gpu, GpuProblem, PoolReport, PoolServer, ServerState
 from widgets.bar import usage_bar
 from widgets.plot import UsagePlot
@@ -66,7 +66,7 @@ CHECK_COLUMNS = (
 )
 
 
-class GpusScreen(ConsoleScreen):
+class GpusScreen(PollingPane, ConsoleScreen):
     """Pool summary and utilisation plot on top; GPUs, allocations and checks in tabs."""
 
     CSS_PATH = "gpus.tcss"
@@ -115,7 +115,6 @@ class GpusScreen(ConsoleScreen):
         super().__init__()
         self.context = context
         self.interval_s = interval_s
-        self.paused = False
         self.service = _build_service(context)
         self.report: PoolReport | None = None
         self.shown: PoolReport | None = None
@@ -124,8 +123,6 @@ class GpusScreen(ConsoleScreen):
         self._gpus: dict[str, tuple[PoolServer, Gpu | None]] = {}
         self._allocations: dict[str, Allocation] = {}
         self._problems: dict[str, GpuProblem] = {}
-        self._timer: Timer | None = None
-        self._busy = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="gpus-summary", markup=False)
@@ -159,23 +156,9 @@ class GpusScreen(ConsoleScreen):
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="gpus-refresh", exit_on_error=False)
     async def refresh_pool(self) -> None:
-        self._busy = True
-        try:
-            report = await self.service.refresh()
-        finally:
-            self._busy = False
-            self._schedule()
-        self.show_report(report)
+        self.show_report(await self.refreshed(self.service.refresh()))
 
-    def _schedule(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(self.interval_s, self._poll)
-
-    def _poll(self) -> None:
-        if self.paused or self._busy or self.app.screen is not self:
-            self._schedule()
-            return
+    def poll_refresh(self) -> None:
         self.refresh_pool()
 
     def show_report(self, report: PoolReport) -> None:
@@ -280,12 +263,6 @@ class GpusScreen(ConsoleScreen):
     def action_refresh_now(self) -> None:
         self._status("Refreshing...")
         self.refresh_pool()
-
-    def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self.notify("Automatic refresh paused" if self.paused else "Automatic refresh resumed")
-        if self.report is not None:
-            self.show_report(self.report)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -16,12 +16,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
 from screens.lacp_dialogs import RawOutputScreen, TimeoutConfirm
 from screens.panes import PaneContext
+from screens.polling import PollingPane
 from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
 from widgets.resource_table import ResourceColumn
 
@@ -34,7 +34,7 @@ VERDICT_STYLES = {
 DEFAULT_INTERVAL_S = 30.0
 
 
-class LacpScreen(TablePane):
+class LacpScreen(PollingPane, TablePane):
     """The estate's LAGs in one table; the line under it explains the selected row."""
 
     CSS_PATH = "lacp.tcss"
@@ -88,12 +88,9 @@ class LacpScreen(TablePane):
         super().__init__()
         self.context = context
         self.interval_s = interval_s
-        self.paused = False
         self.service = _build_service(context)
         self.report: LacpReport | None = None
         self._rows: dict[str, LagPortRow] = {}
-        self._timer: Timer | None = None
-        self._busy = False
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()
@@ -111,29 +108,10 @@ class LacpScreen(TablePane):
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="lacp-refresh", exit_on_error=False)
     async def refresh_lacp(self, full: bool = False) -> None:
-        self._busy = True
-        total = len(self.service.hosts)
+        progress = self.host_progress(len(self.service.hosts))
+        self.show_report(await self.refreshed(self.service.refresh(progress, full=full)))
 
-        def progress(done: int, _total: int) -> None:
-            if done % 10 == 0 or done == total:
-                self._status(f"Asking hosts: {done}/{total}")
-
-        try:
-            report = await self.service.refresh(progress, full=full)
-        finally:
-            self._busy = False
-            self._schedule()
-        self.show_report(report)
-
-    def _schedule(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(self.interval_s, self._poll)
-
-    def _poll(self) -> None:
-        if self.paused or self._busy or self.app.screen is not self:
-            self._schedule()
-            return
+    def poll_refresh(self) -> None:
         self.refresh_lacp()
 
     def show_report(self, report: LacpReport) -> None:
@@ -221,12 +199,6 @@ class LacpScreen(TablePane):
     def action_refresh_now(self) -> None:
         self._status("Refreshing...")
         self.refresh_lacp(full=True)
-
-    def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self.notify("Automatic refresh paused" if self.paused else "Automatic refresh resumed")
-        if self.report is not None:
-            self.show_report(self.report)
 
     def action_raw_output(self) -> None:
         row = self.selected_row()

@@ -16,7 +16,6 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
@@ -34,6 +33,7 @@ from screens.paths_cells import (
     short_device,
 )
 from screens.paths_dialogs import PathsRawOutput, RoundRobinConfirm
+from screens.polling import PollingPane
 from vconsole.models.paths import DeviceInfo, PathRow, PathsReport, Verdict
 from widgets.filter_bar import FilterBar
 from widgets.resource_table import ResourceTable
@@ -42,7 +42,7 @@ DEFAULT_INTERVAL_S = 20.0
 LEVELS = ("hosts", "devices", "paths")
 
 
-class PathsScreen(TablePane):
+class PathsScreen(PollingPane, TablePane):
     """Three tables in one pane; the line under them explains the selected row."""
 
     CSS_PATH = "paths.tcss"
@@ -86,15 +86,12 @@ class PathsScreen(TablePane):
         super().__init__()
         self.context = context
         self.interval_s = interval_s
-        self.paused = False
         self.service = _build_service(context)
         self.report: PathsReport | None = None
         self.level = "hosts"
         self.focus_host = ""
         self.focus_device = ""
         self.across = False
-        self._timer: Timer | None = None
-        self._busy = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="paths-crumbs", markup=False)
@@ -122,29 +119,10 @@ class PathsScreen(TablePane):
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="paths-refresh", exit_on_error=False)
     async def refresh_paths(self, full: bool = False) -> None:
-        self._busy = True
-        total = len(self.service.hosts)
+        progress = self.host_progress(len(self.service.hosts))
+        self.show_report(await self.refreshed(self.service.refresh(progress, full=full)))
 
-        def progress(done: int, _total: int) -> None:
-            if done % 10 == 0 or done == total:
-                self._status(f"Asking hosts: {done}/{total}")
-
-        try:
-            report = await self.service.refresh(progress, full=full)
-        finally:
-            self._busy = False
-            self._schedule()
-        self.show_report(report)
-
-    def _schedule(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(self.interval_s, self._poll)
-
-    def _poll(self) -> None:
-        if self.paused or self._busy or self.app.screen is not self:
-            self._schedule()
-            return
+    def poll_refresh(self) -> None:
         self.refresh_paths()
 
     def show_report(self, report: PathsReport) -> None:
@@ -293,12 +271,6 @@ class PathsScreen(TablePane):
     def action_refresh_now(self) -> None:
         self._status("Refreshing (multipath layout and latency window re-read)...")
         self.refresh_paths(full=True)
-
-    def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self.notify("Automatic refresh paused" if self.paused else "Automatic refresh resumed")
-        if self.report is not None:
-            self.show_report(self.report)
 
     def action_raw_output(self) -> None:
         host = self.selected_host()
