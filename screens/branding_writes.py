@@ -85,6 +85,16 @@ class BrandingWrites(BrandingPaneBase):
             return False
         return True
 
+    def _refused(self, exc: Any, kept: str = "", **notify: Any) -> None:
+        """Cloud Director's own message under its HTTP status; server text is never markup."""
+        self.notify(
+            exc.server_message + kept,
+            title=f"HTTP {exc.status} {exc.minor}",
+            severity="error",
+            markup=False,
+            **notify,
+        )
+
     def action_write(self) -> None:
         if self._writable() and self._ready():
             self.plan_write(self.scope())
@@ -133,13 +143,7 @@ class BrandingWrites(BrandingPaneBase):
             return
         except BrandingApiError as exc:
             kept = " The edit is kept: w retries, e exports it." if exc.retryable else ""
-            self.notify(
-                exc.server_message + kept,
-                title=f"HTTP {exc.status} {exc.minor}",
-                severity="error",
-                markup=False,
-                timeout=12,
-            )
+            self._refused(exc, kept, timeout=12)
             self.status(f"Not written: HTTP {exc.status}.{kept}")
             return
         except VconsoleError as exc:
@@ -224,12 +228,7 @@ class BrandingWrites(BrandingPaneBase):
         try:
             result = await self.service.upload_image(kind, scope, data, name)
         except BrandingApiError as exc:
-            self.notify(
-                exc.server_message,
-                title=f"HTTP {exc.status} {exc.minor}",
-                severity="error",
-                markup=False,
-            )
+            self._refused(exc)
             return
         info, _ = await self.service.image(kind, scope)
         self.images[(scope, kind)] = info
@@ -293,12 +292,7 @@ class BrandingWrites(BrandingPaneBase):
         try:
             result = await self.service.restore(path)
         except BrandingApiError as exc:
-            self.notify(
-                exc.server_message,
-                title=f"HTTP {exc.status} {exc.minor}",
-                severity="error",
-                markup=False,
-            )
+            self._refused(exc)
             return
         self.notify(f"Restored {result.scope}. Backup: {result.backup}", markup=False, timeout=10)
         await self.run_action("reload")
