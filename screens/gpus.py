@@ -289,9 +289,8 @@ class GpusScreen(PollingPane, ConsoleScreen):
 def _build_service(context: PaneContext) -> Any:
     from vconsole.services.gpus import GpuPoolService
 
-    names = getattr(context.profile, "names", None)
-    clients = names("bitfusion") if callable(names) else []
-    vcenters = names("vcenter") if callable(names) else []
+    clients = context.target_names("bitfusion")
+    vcenters = context.target_names("vcenter")
     return GpuPoolService(
         context.manager, clients[0] if clients else None, vcenters[0] if vcenters else None
     )

@@ -261,10 +261,8 @@ class LacpScreen(PollingPane, TablePane):
 def _build_service(context: PaneContext) -> Any:
     from vconsole.services.lacp import LacpService
 
-    profile = context.profile
-    names = getattr(profile, "names", None)
-    hosts = names("esxi", "replay") if callable(names) else []
-    vcenters = names("vcenter") if callable(names) else []
+    hosts = context.target_names("esxi", "replay")
+    vcenters = context.target_names("vcenter")
     return LacpService(context.manager, hosts, vcenters[0] if vcenters else None)
 
 

@@ -29,6 +29,11 @@ class PaneContext:
     alias: str
     """The alias the admin typed (`:vm` vs `:host` opens the inventory on a different tab)."""
 
+    def target_names(self, *kinds: str) -> list[str]:
+        """The profile's targets of these kinds, by name; none for a profile that lists none."""
+        names = getattr(self.profile, "names", None)
+        return names(*kinds) if callable(names) else []
+
 
 PaneFactory = Callable[[PaneContext], Screen[Any]]
 

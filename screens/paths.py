@@ -324,7 +324,6 @@ class PathsScreen(PollingPane, TablePane):
 def _build_service(context: PaneContext) -> Any:
     from vconsole.services.paths import PathsService
 
-    names = getattr(context.profile, "names", None)
-    hosts = names("esxi", "replay") if callable(names) else []
-    vcenters = names("vcenter") if callable(names) else []
+    hosts = context.target_names("esxi", "replay")
+    vcenters = context.target_names("vcenter")
     return PathsService(context.manager, hosts, vcenters[0] if vcenters else None)
