@@ -321,7 +321,7 @@ def _server_cells(server: PoolServer) -> tuple[Any, ...]:
 def _gpu_cells(server: PoolServer, gpu: Gpu) -> tuple[Any, ...]:
     if server.reachable:
         bar: Any = usage_bar(gpu.allocated_mb, gpu.memory_mb, 8)
-        clients = ", ".join(gpu.clients) if gpu.clients_known else "?"
+        clients: str | Text = ", ".join(gpu.clients) if gpu.clients_known else "?"
         if gpu.allocated_mb and gpu.clients_known and not gpu.clients:
             clients = Text("(nobody)", style="yellow")
     else:

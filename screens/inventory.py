@@ -131,7 +131,7 @@ class InventoryScreen(ConsoleScreen):
         return self.query_one("#inventory-table", VirtualTable)
 
     @property
-    def tree(self) -> InventoryTree:
+    def scope_tree(self) -> InventoryTree:
         return self.query_one("#inventory-tree", InventoryTree)
 
     def on_mount(self) -> None:
@@ -196,7 +196,7 @@ class InventoryScreen(ConsoleScreen):
         now = time.monotonic()
         if now - self._tree_built_at >= TREE_EVERY_S:
             self._tree_built_at = now
-            self.tree.rebuild(self.service)
+            self.scope_tree.rebuild(self.service)
         elif not self._tree_scheduled:
             self._tree_scheduled = True
             self.set_timer(TREE_EVERY_S, self._tree_timer)
@@ -204,7 +204,7 @@ class InventoryScreen(ConsoleScreen):
     def _tree_timer(self) -> None:
         self._tree_scheduled = False
         self._tree_built_at = time.monotonic()
-        self.tree.rebuild(self.service)
+        self.scope_tree.rebuild(self.service)
 
     def _status_changed(self) -> None:
         if self.connected_at is None and any(
@@ -302,7 +302,7 @@ class InventoryScreen(ConsoleScreen):
     @on(Tree.NodeHighlighted, "#inventory-tree")
     def _tree_moved(self, event: Tree.NodeHighlighted[NodeInfo]) -> None:
         info = event.node.data
-        if info is None or not self.tree.has_focus:
+        if info is None or not self.scope_tree.has_focus:
             return
         if info.kind is not None:
             self.show_kind(info.kind)
@@ -348,7 +348,7 @@ class InventoryScreen(ConsoleScreen):
         self.show_kind(KIND_ORDER[(KIND_ORDER.index(self.kind) + 1) % len(KIND_ORDER)])
 
     def action_toggle_focus(self) -> None:
-        (self.table if self.tree.has_focus else self.tree).focus()
+        (self.table if self.scope_tree.has_focus else self.scope_tree).focus()
 
     def action_all_scope(self) -> None:
         self.set_scope(InventoryScope())

@@ -6,6 +6,6 @@ bash scripts/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check vconsole screens widgets tests bench
 ruff format --check vconsole screens widgets tests bench
-mypy vconsole
+mypy vconsole screens widgets
 lint-imports
 python -m pytest -q -p no:cacheprovider --timeout=600 "$@"

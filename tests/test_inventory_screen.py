@@ -118,7 +118,7 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
         screen = app.screen
         screen.export_dir = tmp_path
         await until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
-        tree = screen.tree
+        tree = screen.scope_tree
 
         def akl_host() -> Any:
             return next(
