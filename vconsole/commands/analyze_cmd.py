@@ -54,18 +54,38 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _text(pane: str, value: Any) -> str:
+    """One line per finding, worst wording first as each pane words it; JSON only as a fallback."""
     if isinstance(value, dict) and "error" in value:
         return f"error: {value['error']}"
+    if isinstance(value, dict) and "clients" in value:
+        return _pool_text(value["clients"])
     if isinstance(value, list):
         lines = []
         for item in value:
             if not isinstance(item, dict):
                 lines.append(str(item))
                 continue
-            where = " ".join(
-                str(item.get(k) or "") for k in ("host", "lag", "vmnic") if item.get(k)
-            )
-            verdict = item.get("verdict", "")
-            lines.append(f"{str(verdict).upper():8} {where}: {item.get('summary', '')}")
+            keys = ("host", "device", "path", "lag", "vmnic")
+            where = " ".join(str(item[k]) for k in keys if item.get(k))
+            problems = [
+                p.get("text", "") for p in item.get("problems") or () if isinstance(p, dict)
+            ]
+            text = item.get("summary") or "; ".join(problems) or "ok"
+            lines.append(f"{str(item.get('verdict', '')).upper():8} {where}: {text}")
         return "\n".join(lines) or "(nothing)"
     return json.dumps(value, indent=2)
+
+
+def _pool_text(clients: list[dict[str, Any]]) -> str:
+    lines = []
+    for client in clients:
+        totals = client.get("totals") or {}
+        lines.append(
+            f"{client.get('client')}: {totals.get('gpus', 0)} GPUs, "
+            f"{totals.get('used_pct', 0)}% of GPU memory allocated"
+        )
+        for p in client.get("problems") or ():
+            lines.append(
+                f"{str(p.get('severity', '')).upper():8} {p.get('subject')}: {p.get('text')}"
+            )
+    return "\n".join(lines) or "(no Bitfusion client in these captures)"

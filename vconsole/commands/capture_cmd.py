@@ -38,6 +38,7 @@ async def _capture(args: argparse.Namespace) -> int:
         capture = await capture_host(
             manager,
             args.target,
+            _commands_for(manager.target(args.target).kind),
             timeout=args.timeout,
             on_progress=lambda done, total, line: print(
                 f"[{done}/{total}] {line}", file=sys.stderr
@@ -53,3 +54,12 @@ async def _capture(args: argparse.Namespace) -> int:
         f"{args.file}: {len(capture['commands']) - len(failed)} of {len(capture['commands'])} commands captured"
     )
     return 0
+
+
+def _commands_for(kind: str) -> list[Any] | None:
+    """A Bitfusion client VM gets the `bitfusion` commands; ESXi hosts the esxcli registry."""
+    if kind == "bitfusion":
+        from vconsole.esx.bitfusion import READ_COMMANDS
+
+        return list(READ_COMMANDS)
+    return None

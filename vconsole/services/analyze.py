@@ -23,6 +23,9 @@ ANALYZERS: dict[str, str] = {
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
 
+CAPTURE_KINDS: dict[str, str] = {"gpu": "bitfusion"}
+"""Pane alias -> the kind of capture it reads; panes not listed read ESXi host captures."""
+
 
 class CaptureError(ValueError):
     """A capture file that cannot be analysed; the message names the file and the field."""
@@ -34,6 +37,7 @@ class CaptureInfo:
     host: str
     captured_at: str
     path: Path
+    kind: str = "esxi"  # "bitfusion" for a Bitfusion client VM's capture
 
 
 def register_analyzer(pane: str, entry: str) -> None:
@@ -77,7 +81,9 @@ def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
     while target in taken:
         target, n = f"{name}#{n}", n + 1
     taken.add(target)
-    return CaptureInfo(target, host or "", str(data.get("captured_at", "")), path)
+    lines = [str(line) for line in data["commands"]]
+    kind = "bitfusion" if lines and all(line.startswith("bitfusion ") for line in lines) else "esxi"
+    return CaptureInfo(target, host or "", str(data.get("captured_at", "")), path, kind)
 
 
 async def analyze_captures(
@@ -108,8 +114,9 @@ async def analyze_captures(
     }
     manager = SessionManager(profile, read_only=True)
     try:
-        targets = [i.target for i in infos]
         for pane in chosen:
+            kind = CAPTURE_KINDS.get(pane, "esxi")
+            targets = [i.target for i in infos if i.kind == kind]
             try:
                 out[pane] = await load_analyzer(pane)(manager, targets)
             except Exception as exc:  # one pane's failure must not hide the others' findings

@@ -1,0 +1,66 @@
+"""Captures of an ESXi host and of the Bitfusion client VM, analysed together offline: each pane
+reads only the captures of its own kind, and the human report says what is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vconsole.lab.vcsim import vcsim_unavailable
+
+pytestmark = pytest.mark.skipif(
+    bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
+)
+VCONSOLE = [sys.executable, "-m", "vconsole"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("analyze-lab")
+    env = dict(os.environ, VCONSOLE_STATE_DIR=str(state / "state"))
+    subprocess.run(
+        [*VCONSOLE, "lab", "start", "--state-dir", str(state)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    yield state
+    subprocess.run([*VCONSOLE, "lab", "stop", "--state-dir", str(state)], env=env, timeout=60)
+
+
+def _capture(lab: Path, target: str, out: Path) -> dict:
+    subprocess.run(
+        [*VCONSOLE, "--config", str(lab / "lab.toml"), "capture", target, str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, VCONSOLE_STATE_DIR=str(lab / "state")),
+    )
+    return json.loads(out.read_text())
+
+
+def test_each_pane_reads_its_own_kind_of_capture(lab: Path, tmp_path: Path) -> None:
+    bf = _capture(lab, "bf-client01", tmp_path / "bf.json")
+    assert set(bf["commands"]) >= {"bitfusion list_gpus", "bitfusion smi"}
+    assert not any(line.startswith("esxcli") for line in bf["commands"])
+    esx = _capture(lab, "esx-wlg-02", tmp_path / "wlg.json")
+    assert "esxcli network vswitch dvs vmware lacp status get" in esx["commands"]
+
+    report = subprocess.run(
+        [*VCONSOLE, "analyze", str(tmp_path / "bf.json"), str(tmp_path / "wlg.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr
+    text = report.stdout
+    assert "bf-client01: 14 GPUs" in text
+    assert "CRITICAL esx-wlg-02 lag1 vmnic3" in text  # the silent LACP partner
+    assert "ERROR" not in text  # no pane tried to read the other kind's capture
