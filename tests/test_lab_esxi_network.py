@@ -131,6 +131,21 @@ def test_vmkping_path_mtu_smaller_than_vmk_is_lost(sh: LabShell) -> None:
     assert over.exit == 1 and "100% packet loss" in over.stdout
 
 
+def test_refusing_wan_teaches_the_stack_but_a_black_hole_stays_silent(sh: LabShell) -> None:
+    # AKL's WAN router answers "fragmentation needed": the first probe is lost, the stack learns
+    # the 1400 path MTU and refuses the next one itself. WLG's WAN is a black hole: only silence.
+    refused = _ping(sh, "esx-akl-02", "-I vmk0 -c 2 -i 0.01 -W 0.2 -d -s 1380 10.0.30.50")
+    assert refused.exit == 1 and "2 packets transmitted, 0 packets received" in refused.stdout
+    assert refused.lines.count("sendto() failed (Message too long)") == 1
+    again = _ping(sh, "esx-akl-02", "-I vmk0 -c 1 -W 0.2 -d -s 1380 10.0.30.50")
+    assert "sendto() failed (Message too long)" in again.lines
+    still_fits = _ping(sh, "esx-akl-02", "-I vmk0 -c 1 -d -s 1372 10.0.30.50")
+    assert still_fits.exit == 0
+    hole = _ping(sh, "esx-wlg-02", "-I vmk0 -c 3 -i 0.01 -W 0.2 -d -s 1380 10.0.30.50")
+    assert hole.exit == 1 and "3 packets transmitted, 0 packets received" in hole.stdout
+    assert not any("sendto" in ln or "bytes from" in ln for ln in hole.lines)
+
+
 def test_vmkping_jumbo_on_akl_vsan(sh: LabShell) -> None:
     ans = _ping(sh, "esx-akl-01", "-I vmk1 -c 3 -d -s 8972 -i 0.05 192.168.101.12")
     assert ans.exit == 0

@@ -61,7 +61,7 @@ def test_json_for_two_targets(config: Path, capsys: pytest.CaptureFixture[str]) 
     )  # fmt: skip
     assert first["vmk_mtu"] == 1500 and first["verdict"] == "path_below_vmk"
     assert first["probes"] == len(first["evidence"]) and first["duration_s"] > 0
-    assert {"size": 1373, "mtu": 1401, "outcome": "lost"}.items() <= next(
+    assert {"size": 1373, "mtu": 1401, "outcome": "too_long"}.items() <= next(
         e for e in first["evidence"] if e["size"] == 1373
     ).items()
 

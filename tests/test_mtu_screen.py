@@ -63,7 +63,7 @@ async def test_matrix_runs_a_site_and_explains_a_cell(
         await pilot.pause()
         detail = text_of(screen, "#mtu-detail")
         assert "path MTU 1400 < vmk MTU 1500" in detail
-        assert "1372:reply" in detail and "1373:lost" in detail
+        assert "1372:reply" in detail and "1373:too_long" in detail
 
         await pilot.press("right_square_bracket")  # next set: HQ
         await pilot.pause()

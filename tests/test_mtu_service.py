@@ -56,12 +56,14 @@ async def test_branch_management_to_vcenter_across_the_wan(service: MtuService) 
     (r,) = await service.run(plan)
     assert (r.address, r.vmk_mtu, r.path_mtu, r.max_payload) == ("10.0.10.5", 1500, 1400, 1372)
     assert r.verdict.code == "path_below_vmk" and r.verdict.severity is Severity.CRITICAL
+    # AKL's WAN router answers "fragmentation needed" (no black hole): the host's stack learns
+    # the path MTU and refuses larger DF probes itself, which tells it apart from WLG's hole
     assert r.verdict.message.startswith(
-        "path MTU 1400 < vmk MTU 1500: packets above 1400 are dropped"
+        "path MTU 1400 < vmk MTU 1500: packets above 1400 are refused"
     )
     assert r.confidence is Confidence.HIGH
     kinds = {p.payload: p.kind for p in r.evidence}
-    assert kinds[1372] is ProbeKind.REPLY and kinds[1373] is ProbeKind.LOST
+    assert kinds[1372] is ProbeKind.REPLY and kinds[1373] is ProbeKind.TOO_LONG
 
 
 async def test_vmotion_netstack_peer_is_jumbo_clean(service: MtuService) -> None:

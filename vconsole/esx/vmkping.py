@@ -204,7 +204,8 @@ def probe_outcome(out: VmkpingOutput, payload: int, exit_code: int | None = None
             ProbeKind.TOO_LONG,
             sent,
             0,
-            "sendto() failed (Message too long): larger than the vmk's MTU",
+            "sendto() failed (Message too long): refused by the local stack (the vmk's MTU, "
+            "or a smaller path MTU learned from ICMP fragmentation needed)",
             mtu_hint=out.mtu_hint,
         )
     if out.frag_needed:

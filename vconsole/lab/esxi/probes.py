@@ -6,10 +6,13 @@ vmkping "fails" for a vMotion-stack vmk (reference, Hyperflex issue #28). Withou
 picks the vmk whose subnet holds the target, else one with a gateway, else its first vmk.
 
 Each probe meets `PathInfo.outcome`: `too_long` when payload + header exceeds the local vmk MTU
-with DF set; `lost` when the target is unreachable or a link beyond the vmk is smaller. Both the
-ICMP black hole and the non-black-hole smaller-MTU path give `lost` (no reply lines, 100% loss):
-the reference says no frag-needed message normally comes back on L2 paths, and how vmkping
-would print one is not captured. Without DF an oversize probe is fragmented and answered.
+with DF set; `lost` when the target is unreachable or a link beyond the vmk is smaller. Where a
+smaller link is a routed WAN without an ICMP black hole, its router answers "fragmentation
+needed": vmkping prints no line for it (the reference shows only echo replies), but the stack
+learns the path MTU for ten minutes, so later DF probes above it fail locally with
+`sendto() failed (Message too long)` [R: FreeBSD's PMTU behaviour, the same choice the
+real-network mode makes]. An ICMP black hole stays silent: every oversize probe is `lost`.
+Without DF an oversize probe is fragmented and answered.
 
 Timing: probes are `-i` apart (default 1 s); after the last probe a lost one waits `-W`.
 The default `-W` is not in the reference; 1 s is used here [R] (FreeBSD's own ping waits up
@@ -23,13 +26,14 @@ import random
 from dataclasses import dataclass
 
 from vconsole.lab.esxi.state import DEFAULT_NETSTACK, HostState
-from vconsole.lab.scenario import ScenarioError, Vmk
+from vconsole.lab.scenario import IPV4_HEADER, IPV6_HEADER, PathInfo, ScenarioError, Vmk
 
 DEFAULT_COUNT = 3
 DEFAULT_SIZE = 56
 DEFAULT_INTERVAL_S = 1.0
 DEFAULT_WAIT_S = 1.0
 ROUTED_HOPS_BETWEEN_SITES = 2
+PMTU_EXPIRY_S = 600.0  # how long a learned path MTU holds (FreeBSD and Linux default)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def run_probes(state: HostState, req: PingRequest, vmk: Vmk) -> list[ProbeResult
         if path is None:
             outcome = "lost"
         elif req.df:
-            outcome = path.outcome(req.size, req.family)
+            outcome = _df_outcome(state, path, req, vmk)
         else:
             outcome = "reply" if path.reachable else "lost"
         if outcome == "reply" and (req.ttl <= hops or not _nexthop_ok(vmk, req)):
@@ -136,6 +140,29 @@ def run_probes(state: HostState, req: PingRequest, vmk: Vmk) -> list[ProbeResult
     if results and results[-1].outcome == "lost":
         clock.sleep(req.wait_s)
     return results
+
+
+def _df_outcome(state: HostState, path: PathInfo, req: PingRequest, vmk: Vmk) -> str:
+    """One DF probe, with the path MTU the stack learned from earlier "fragmentation needed"."""
+    header = IPV4_HEADER if req.family == 4 else IPV6_HEADER
+    key = (vmk.netstack, req.target)
+    now = state.clock.now()
+    with state.lock:
+        learned = state.learned_pmtu.get(key)
+        if learned and learned[1] > now and req.size + header > learned[0]:
+            return "too_long"
+        outcome = path.outcome(req.size, req.family)
+        if outcome == "lost" and _refused_by_router(path):
+            state.learned_pmtu[key] = (path.mtu, now + PMTU_EXPIRY_S)
+    return outcome
+
+
+def _refused_by_router(path: PathInfo) -> bool:
+    """A WAN router is the narrowest hop and answers "fragmentation needed" (no black hole)."""
+    if not path.reachable or path.blackhole or len(path.hops) < 2:
+        return False
+    label, _ = min(path.hops[1:], key=lambda hop: hop[1])
+    return label.endswith("/wan")
 
 
 def _nexthop_ok(vmk: Vmk, req: PingRequest) -> bool:

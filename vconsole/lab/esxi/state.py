@@ -97,6 +97,8 @@ class HostState:
             lun.id: _initial_rr(lun) for lun in host.luns
         }
         self.advanced: dict[str, int] = {PSP_LATENCY_OPTION: 1, **dict(host.advanced)}
+        # path MTUs learned from ICMP "fragmentation needed": (netstack, target) -> (mtu, until)
+        self.learned_pmtu: dict[tuple[str, str], tuple[int, float]] = {}
 
     @property
     def name(self) -> str:
