@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SSHD = Path("/usr/sbin/sshd")
 PASSWORD_USER = "vconsoletest"
@@ -59,8 +60,43 @@ def ensure_password_user(password: str) -> str | None:
     return PASSWORD_USER
 
 
+class _ServerProcess:
+    """A server started as a child process; stopping it can also cut its open sessions."""
+
+    process: Any = None
+
+    def session_pids(self) -> list[int]:
+        """Per-connection sshd processes forked by this server (they outlive the listener)."""
+        if self.process is None:
+            return []
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    def stop(self, *, drop_sessions: bool = False) -> None:
+        """Stop listening; with `drop_sessions` also cut open connections (a host reboot)."""
+        if self.process is not None:
+            if drop_sessions:
+                for pid in self.session_pids():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, 9)
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
 @dataclass
-class SshServer:
+class SshServer(_ServerProcess):
     """A running sshd: where it listens, its host key and a client key root may log in with."""
 
     host: str
@@ -105,35 +141,6 @@ class SshServer:
             stderr=open(self.directory / "sshd.log", "ab"),  # noqa: SIM115
         )
         wait_for_port(self.port, banner=b"SSH-2.0")
-
-    def session_pids(self) -> list[int]:
-        """Per-connection sshd processes forked by this server (they outlive the listener)."""
-        if self.process is None:
-            return []
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
-
-    def stop(self, *, drop_sessions: bool = False) -> None:
-        """Stop listening; with `drop_sessions` also cut open connections (a host reboot)."""
-        if self.process is not None:
-            if drop_sessions:
-                for pid in self.session_pids():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, 9)
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
 
     def restart_with_new_host_key(self) -> None:
         """Same address and port, different host key: what a reinstalled host (or an impostor) shows."""
@@ -271,7 +278,7 @@ def vcsim_binary() -> Path | None:
 
 
 @dataclass
-class VcsimServer:
+class VcsimServer(_ServerProcess):
     binary: Path
     port: int
     user: str = "vcuser"
@@ -298,31 +305,6 @@ class VcsimServer:
         assert self.process.stdout is not None
         self.process.stdout.readline()
         wait_for_port(self.port)
-
-    def session_pids(self) -> list[int]:
-        """Per-connection sshd processes forked by this server (they outlive the listener)."""
-        if self.process is None:
-            return []
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
-
-    def stop(self, *, drop_sessions: bool = False) -> None:
-        """Stop listening; with `drop_sessions` also cut open connections (a host reboot)."""
-        if self.process is not None:
-            if drop_sessions:
-                for pid in self.session_pids():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, 9)
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
 
 
 @contextlib.contextmanager
