@@ -8,4 +8,5 @@ ruff check vconsole screens widgets tests bench
 ruff format --check vconsole screens widgets tests bench
 mypy vconsole screens widgets
 lint-imports
+deptry .
 python -m pytest -q -p no:cacheprovider --timeout=600 "$@"
