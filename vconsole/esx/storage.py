@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from vconsole.esx.pasted import unrecognised_message
 from vconsole.esx.storage_text import (
     Block,
     OutputKind,
@@ -111,17 +112,25 @@ _Item = TypeVar("_Item")
 
 
 def _read_list(
-    text: str, listing: Callable[..., _Listing], read_one: Callable[[Block], _Item | None]
+    text: str,
+    listing: Callable[..., _Listing],
+    read_one: Callable[[Block], _Item | None],
+    command: Command,
 ) -> _Listing:
-    """What every `... list` parser does: an esxcli error or usage text as such, the blocks
-    `read_one` recognises, else `unrecognised` with the first line."""
+    """What every `... list` parser does: an esxcli error or usage text as such, every block
+    read by `read_one`, else `unrecognised` naming the block it could not read (never a
+    shorter list that would look like a host with fewer devices or paths)."""
     message = classify(text)
     if message is not None:
         return listing(message[0], message=message[1])
-    items = tuple(item for item in map(read_one, read_blocks(text)) if item is not None)
-    if not items:
-        return listing(OutputKind.UNRECOGNISED, message=first_line(text))
-    return listing(OutputKind.OK, items)
+    blocks = read_blocks(text)
+    items = [read_one(block) for block in blocks]
+    unread = next((b for b, item in zip(blocks, items, strict=True) if item is None), None)
+    if unread is not None or not items:
+        where = f"block {unread.header or first_line(text)!r}" if unread else first_line(text)
+        why = unrecognised_message(command.line, text, f"cannot read {where}")
+        return listing(OutputKind.UNRECOGNISED, message=why, raw=text)
+    return listing(OutputKind.OK, tuple(items))
 
 
 # ---------------------------------------------------------------- nmp device list
@@ -156,6 +165,8 @@ class NmpDeviceList:
     kind: OutputKind
     devices: tuple[NmpDevice, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
@@ -186,7 +197,7 @@ def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
 
 
 def parse_nmp_device_list(text: str) -> NmpDeviceList:
-    return _read_list(text, NmpDeviceList, _nmp_device)
+    return _read_list(text, NmpDeviceList, _nmp_device, nmp_device_list_command())
 
 
 def _nmp_device(block: Block) -> NmpDevice | None:
@@ -229,6 +240,8 @@ class CorePathList:
     kind: OutputKind
     paths: tuple[CorePath, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def runtime_parts(name: str) -> tuple[str, str, str] | None:
@@ -239,8 +252,18 @@ def runtime_parts(name: str) -> tuple[str, str, str] | None:
     return match.group(1), match.group(3), match.group(4)
 
 
+_MPATH_ADAPTER = re.compile(r"(\S+) Channel: (\d+) Target: (\d+) LUN: (\d+)")
+"""`esxcfg-mpath -l` prints `Adapter: vmhba37 Channel: 1 Target: 0 LUN: 0` on one line."""
+
+
 def parse_core_path_list(text: str) -> CorePathList:
-    return _read_list(text, CorePathList, _core_path)
+    """`core path list`; the same blocks from `esxcfg-mpath -l` are read too and say so."""
+    out = _read_list(text, CorePathList, _core_path, core_path_list_command())
+    if out.kind == OutputKind.OK and any(
+        _MPATH_ADAPTER.fullmatch(b.get("Adapter")) for b in read_blocks(text)
+    ):
+        return CorePathList(OutputKind.OK, out.paths, "read as `esxcfg-mpath -l` output")
+    return out
 
 
 def _core_path(block: Block) -> CorePath | None:
@@ -249,13 +272,19 @@ def _core_path(block: Block) -> CorePath | None:
         return None
     runtime = block.get("Runtime Name")
     parts = runtime_parts(runtime)
+    adapter, target, lun = block.get("Adapter"), block.get("Target"), block.get("LUN")
+    mpath = _MPATH_ADAPTER.fullmatch(adapter)
+    if mpath is not None:
+        adapter, _, target, lun = mpath.groups()
+    elif adapter and not re.fullmatch(r"[\w.-]+", adapter):
+        return None  # one word in every known release; anything else is another shape
     return CorePath(
         uid=uid,
         runtime_name=runtime,
         device=block.get("Device"),
-        adapter=block.get("Adapter") or (parts[0] if parts else ""),
-        target=block.get("Target") or (parts[1] if parts else ""),
-        lun=to_int(block.get("LUN") or (parts[2] if parts else "")),
+        adapter=adapter or (parts[0] if parts else ""),
+        target=target or (parts[1] if parts else ""),
+        lun=to_int(lun or (parts[2] if parts else "")),
         state=block.get("State").lower(),
         transport=block.get("Transport"),
         target_identifier=block.get("Target Identifier"),
@@ -280,10 +309,12 @@ class NmpPathList:
     kind: OutputKind
     paths: tuple[NmpPath, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def parse_nmp_path_list(text: str) -> NmpPathList:
-    return _read_list(text, NmpPathList, _nmp_path)
+    return _read_list(text, NmpPathList, _nmp_path, nmp_path_list_command())
 
 
 def _nmp_path(block: Block) -> NmpPath | None:
@@ -315,6 +346,8 @@ class RoundRobinDeviceConfig:
     sampling_ios: int | None = None
     use_ano: bool | None = None
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
     @property
     def policy(self) -> str:
@@ -331,7 +364,10 @@ def parse_rr_device_config(text: str) -> RoundRobinDeviceConfig:
     for block in read_blocks(text):
         fields.update(block.fields)
     if "Limit Type" not in fields:
-        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=first_line(text))
+        why = unrecognised_message(
+            "deviceconfig get", text, f"no Limit Type in {first_line(text)!r}"
+        )
+        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=why, raw=text)
     ano = fields.get("Use Active Unoptimized Paths")
     return RoundRobinDeviceConfig(
         OutputKind.OK,
@@ -353,6 +389,8 @@ class AdvancedValue:
     kind: OutputKind
     value: int | None = None
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 _ADVCFG = re.compile(r"Value of (\S+) is (-?\d+)")
@@ -370,4 +408,5 @@ def parse_advanced_value(text: str) -> AdvancedValue:
         value = to_int(block.get("Int Value"))
         if value is not None:
             return AdvancedValue(OutputKind.OK, value)
-    return AdvancedValue(OutputKind.UNRECOGNISED, message=first_line(text))
+    why = unrecognised_message(PSP_LATENCY_OPTION, text, f"no Int Value in {first_line(text)!r}")
+    return AdvancedValue(OutputKind.UNRECOGNISED, message=why, raw=text)
