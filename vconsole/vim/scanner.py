@@ -6,7 +6,7 @@ A compiled pattern reads simple values at C speed; any element that is not in th
 (complex data objects, missingSet, whitespace, an unexpected attribute or entity) is handed, as
 one well-formed fragment, to the ElementTree path in `parser.py`, so an odd answer is slower,
 never wrong. Text is decoded as XML does it (the five entities, numeric references as code
-points, CR/CRLF as LF). The bytes outside the fast-read object elements form a well-formed
+points); an element with a raw CR, which XML reads as LF, goes to ElementTree. The bytes outside the fast-read object elements form a well-formed
 skeleton that ElementTree parses at the end: for the paging token, update version, truncation,
 faults and filter-level missingSet, and for any object element in a shape the scanner does not
 match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then.
@@ -52,6 +52,8 @@ _PLAIN_ATTRS = re.compile(rb"""(?:\s+(?:[\w.-]+:)?type=(?:"[^"<&]*"|'[^'<&]*'))*
 """The attributes a simple `val` carries; anything else goes to ElementTree."""
 _REFERENCE = re.compile(r"&([^;&<]*)(;?)")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_CR = b"\r"
+"""A raw CR in an object element (XML reads CRLF and CR as LF): rare, left to ElementTree."""
 _INTS = frozenset(("int", "long", "short", "byte"))
 _FLOATS = frozenset(("double", "float"))
 _END_MARKS = (b"</objects>", b"</objectSet>")
@@ -153,7 +155,7 @@ class FastAnswerParser:
             elif kind.startswith("ArrayOf"):
                 convert = _empty_array
             elif is_data_type(xtype):
-                convert = partial(_text_or_empty_object, kind)
+                convert = _text_or_empty_object(kind)
             else:
                 convert = _text
             self._converters[attrs] = convert
@@ -175,14 +177,19 @@ class FastAnswerParser:
             return object_properties(self._fragment(b"objects", body))
 
     def _fast_object(self, body: bytes) -> ObjectProperties:
+        if _CR in body:
+            raise _Unusual(_CR)
         obj = _OBJ.match(body)
         if obj is None:
             return object_properties(self._fragment(b"objects", body))
-        ref = MoRef(_text(obj.group(1)), _text(obj.group(2)))
+        names = self._names
+        ref_type = names.get(obj.group(1))
+        if ref_type is None:
+            ref_type = names[obj.group(1)] = _text(obj.group(1))
+        ref = MoRef(ref_type, _text(obj.group(2)))
         rest = obj.end()
         simple = _SIMPLE_PROP.findall(body, rest)
         if len(simple) == body.count(b"<propSet>", rest) and b"<missingSet>" not in body:
-            names = self._names
             converters = self._converters
             props: dict[str, Any] = {}
             for name, attrs, text in simple:
@@ -224,6 +231,8 @@ class FastAnswerParser:
             return object_change(self._fragment(b"objectSet", body))
 
     def _fast_change(self, body: bytes) -> ObjectChange:
+        if _CR in body:
+            raise _Unusual(_CR)
         kind = _KIND.match(body)
         obj = _OBJ.match(body, kind.end()) if kind else None
         if kind is None or obj is None:
@@ -264,11 +273,10 @@ class _Unusual(Exception):
 
 
 def _text(text: bytes) -> str:
-    """Character data as an XML parser gives it: CR/CRLF -> LF, then references decoded."""
-    if b"\r" in text:
-        text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    value = text.decode()
-    return _REFERENCE.sub(_reference, value) if "&" in value else value
+    """Character data as an XML parser gives it (the element holds no raw CR: see `_CR`)."""
+    if b"&" not in text:
+        return text.decode()
+    return _REFERENCE.sub(_reference, text.decode())
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -286,9 +294,15 @@ def _reference(match: re.Match[str]) -> str:
     raise _Unusual(match.group(0).encode())
 
 
-def _text_or_empty_object(kind: str, text: bytes) -> Any:
-    """A data-object-typed `val` with no children: an empty object when empty, else its text."""
-    return _text(text) if text else {"_type": kind}
+def _text_or_empty_object(kind: str) -> Callable[[bytes], Any]:
+    """For a data-object-typed `val` with no children (an enum value, or an empty object)."""
+
+    def convert(text: bytes) -> Any:
+        if not text:
+            return {"_type": kind}
+        return text.decode() if b"&" not in text else _text(text)
+
+    return convert
 
 
 def _moref(ref_type: str, text: bytes) -> MoRef:
