@@ -241,3 +241,32 @@ RR_CONFIG_65 = """\
    Limit Type: Default
    Use Active Unoptimized Paths: false
 """  # noqa: E501
+
+# ---- vmkping.md §3a, §3c, §3d [V] (ESXi 9.0 session; Hyperflex-Hypercheck #18; VCF9-notes)
+VMKPING_OK = """\
+PING 172.30.30.176 (172.30.30.176): 56 data bytes
+64 bytes from 172.30.30.176: icmp_seq=0 ttl=64 time=0.282 ms
+64 bytes from 172.30.30.176: icmp_seq=1 ttl=64 time=0.052 ms
+64 bytes from 172.30.30.176: icmp_seq=2 ttl=64 time=0.058 ms
+
+--- 172.30.30.176 ping statistics ---
+3 packets transmitted, 3 packets received, 0% packet loss
+round-trip min/avg/max = 0.052/0.131/0.282 ms
+
+"""
+VMKPING_LOST = """\
+PING 10.100.208.3 (10.100.208.3): 8972 data bytes
+
+--- 10.100.208.3 ping statistics ---
+3 packets transmitted, 0 packets received, 100% packet loss
+"""
+VMKPING_TOO_LONG = """\
+PING 192.168.6.1 (192.168.6.1): 1500 data bytes
+sendto() failed (Message too long)
+sendto() failed (Message too long)
+sendto() failed (Message too long)
+
+--- 192.168.6.1 ping statistics ---
+3 packets transmitted, 0 packets received, 100% packet loss
+
+"""

@@ -131,3 +131,10 @@ def test_4_a_path_block_that_cannot_be_read_makes_the_list_unrecognised() -> Non
     out = storage.parse_core_path_list(text)
     assert out.kind.value == "unrecognised" and out.paths == ()
     assert "mystery-line" in out.message
+
+
+def test_a_lacp_port_without_its_nic_line_is_unrecognised_not_a_nameless_row() -> None:
+    text = LACP_STATUS.replace("        Nic: vmnic3\n", "")
+    out = lacp.parse_status(text)
+    assert out.kind == lacp.OutputKind.UNRECOGNISED and out.lags == ()
+    assert "no 'Nic:' line" in out.message and out.raw == text

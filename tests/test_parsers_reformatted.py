@@ -32,14 +32,26 @@ from esxi_samples import (
     NMP_DEVICE_IOPS,
     NMP_PATHS,
     RR_CONFIG_65,
+    VMKPING_LOST,
+    VMKPING_OK,
+    VMKPING_TOO_LONG,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vconsole.esx import lacp, netinventory, storage
+from vconsole.esx.vmkping import parse_vmkping, probe_outcome
 from vconsole.esx.pasted import UnrecognisedOutput
 
 UNREAD = "unrecognised"
+
+
+def _pinged(text: str) -> Any:
+    """vmkping: the parsed run and the outcome the MTU search would draw from it."""
+    out = parse_vmkping(text)
+    return (out, probe_outcome(out, out.payload or 0)) if out.recognised else UNREAD
+
+
 LOSSLESS = ("indent", "crlf", "prompt", "colons", "legend")
 LOSSY = ("collapse", "tabs")
 
@@ -119,6 +131,12 @@ CASES: list[tuple[str, Callable[[str], Any], str, tuple[str, ...]]] = [
         _kinded(storage.parse_rr_device_config, "limit_type", "iops", "bytes", "use_ano"),
         "esxcli storage nmp psp roundrobin deviceconfig get -d naa.600144f009d4d236",
         (RR_CONFIG_65,),
+    ),
+    (
+        "vmkping",
+        _pinged,
+        "vmkping -I vmk2 -c 3 -d -s 8972 10.100.208.3",
+        (VMKPING_OK, VMKPING_LOST, VMKPING_TOO_LONG),
     ),
 ]
 

@@ -11,10 +11,28 @@ import json
 from pathlib import Path
 from typing import Any
 
-from esxi_samples import CORE_PATH_SAS, LACP_CONFIG, LACP_STATUS, NMP_DEVICE_IOPS
+import pytest
+from esxi_samples import (
+    CORE_PATH_SAS,
+    DVS_9,
+    IFACE_9,
+    IPV4_9,
+    LACP_CONFIG,
+    LACP_STATS,
+    LACP_STATUS,
+    NETSTACKS,
+    NIC_LIST,
+    NMP_DEVICE_IOPS,
+)
 
 from vconsole.esx import lacp, storage
+from vconsole.esx import netinventory as inv
 from vconsole.services.analyze import analyze_captures
+
+
+@pytest.fixture(autouse=True)
+def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
 
 
 def _analyze(tmp_path: Path, host: str, commands: dict[str, str], pane: str) -> Any:
@@ -75,3 +93,52 @@ def test_esxcfg_mpath_pasted_as_device_list_is_named_in_the_paths_verdict(tmp_pa
     texts = _texts(rows)
     assert any("could not read esxcli storage nmp device list on esx02" in t for t in texts), texts
     assert not any(NMP_DEVICE_IOPS[:10] in t for t in texts)
+
+
+def test_collapsed_stats_in_a_capture_still_give_the_critical_silent_switch(tmp_path: Path) -> None:
+    """The issue's case end to end: padding lost in a ticket must not turn critical into ok."""
+    squeezed = "\n".join(" ".join(line.split()) for line in LACP_STATS.splitlines())
+    rows = _analyze(
+        tmp_path,
+        "esx01",
+        {
+            lacp.status_command().line: LACP_STATUS.replace("dvs", "test-2").replace("55555", "0"),
+            lacp.stats_command().line: squeezed,
+            lacp.config_command().line: "",
+        },
+        "lacp",
+    )
+    (row,) = [r for r in rows if r.get("vmnic") == "vmnic3"]
+    assert row["verdict"] == "critical"
+    assert "partner-silent" in [p["code"] for p in row["problems"]]
+
+
+async def test_mtu_discovery_says_which_output_it_could_not_read(tmp_path: Path) -> None:
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.services.mtu import MtuService
+    from vconsole.sessions import SessionManager
+
+    good = {
+        inv.INTERFACE_LIST.line: IFACE_9,
+        inv.IPV4_GET.line: IPV4_9,
+        inv.NETSTACK_LIST.line: NETSTACKS,
+        inv.DVS_LIST.line: DVS_9,
+        inv.NIC_LIST.line: NIC_LIST,
+    }
+    bad = {**good, inv.NIC_LIST.line: "Name  Driver\n----  ------\nvmnic0 nvmxnet3 extra\n"}
+    targets = []
+    for host, commands in (("esx01", good), ("esx02", bad)):
+        path = tmp_path / f"{host}.json"
+        path.write_text(json.dumps({"host": host, "commands": commands}))
+        targets.append(TargetConfig(name=host, kind="replay", file=str(path)))
+    manager = SessionManager(Profile("t", tuple(targets), read_only=True), read_only=True)
+    try:
+        service = MtuService(manager)
+        fine, unread = await service.discover("esx01"), await service.discover("esx02")
+    finally:
+        await manager.close()
+    assert fine.error == "" and [(v.name, v.mtu, v.ipv4) for v in fine.vmks] == [
+        ("vmk0", 9000, "172.30.30.176")
+    ]
+    assert unread.error.startswith("could not read esxcli network nic list on esx02: ")
+    assert unread.vmks == ()

@@ -268,6 +268,18 @@ def _parse_status(text: str) -> StatusOutput:
             unparsed.append(line)
     close_lag()
     message = classify_message(text)
+    nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
+    if nameless:
+        return StatusOutput(
+            OutputKind.UNRECOGNISED,
+            message=unrecognised_message(
+                "esxcli network vswitch dvs vmware lacp status get",
+                text,
+                f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line",
+            ),
+            unparsed=tuple(unparsed),
+            raw=text,
+        )
     if lags:
         return StatusOutput(
             OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
