@@ -40,8 +40,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vconsole.esx import lacp, netinventory, storage
-from vconsole.esx.vmkping import parse_vmkping, probe_outcome
 from vconsole.esx.pasted import UnrecognisedOutput
+from vconsole.esx.vmkping import parse_vmkping, probe_outcome
 
 UNREAD = "unrecognised"
 
