@@ -353,3 +353,29 @@ def test_update_answers_agree_three_ways(data: bytes, chunk: int) -> None:
     assert [(m.ref, m.fault) for m in fast_tail.missing_objects] == [
         (_plain(m.obj), m.fault._wsdlName) for m in filter_set.missingSet
     ]
+
+
+def test_8_an_object_reported_gone_leaves_the_inventory() -> None:
+    from vconsole.services.inventory_store import VcenterInventory
+    from vconsole.vim.collector import UpdateBatch
+
+    store = VcenterInventory("vc01")
+    store.add(
+        both(
+            answer(
+                "RetrievePropertiesEx",
+                '<objects><obj type="VirtualMachine">vm-9</obj>'
+                '<propSet><name>name</name><val xsi:type="xsd:string">db</val></propSet></objects>',
+            )
+        )
+    )
+    assert "vm-9" in store.rows
+    data = answer(
+        "WaitForUpdatesEx",
+        f'<version>4</version><filterSet><filter type="PropertyFilter">f</filter>{GONE}'
+        "</filterSet>",
+    )
+    changes, tail = fast_parse(data)
+    batch = UpdateBatch("4", tuple(changes), False, tuple(tail.missing_objects))
+    store.apply(batch.changes + batch.departures)
+    assert "vm-9" not in store.rows

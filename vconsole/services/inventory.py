@@ -31,7 +31,6 @@ from vconsole.services.inventory_specs import (
     VM_TYPES,
 )
 from vconsole.services.inventory_store import RowDelta, VcenterInventory
-from vconsole.vim.parser import ObjectChange
 from vconsole.vim.soap import MoRef
 
 RECONNECT_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -270,12 +269,7 @@ class InventoryService:
                 self.watching.add(name)
                 while True:
                     batch = await stream.next()
-                    gone = tuple(
-                        ObjectChange(m.ref, "leave", {})
-                        for m in batch.missing
-                        if m.fault == "ManagedObjectNotFound"
-                    )
-                    self._emit(store.apply(batch.changes + gone), emit)
+                    self._emit(store.apply(batch.changes + batch.departures), emit)
             except asyncio.CancelledError:
                 self.watching.discard(name)
                 if stream is not None:

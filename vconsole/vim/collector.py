@@ -38,6 +38,15 @@ class UpdateBatch:
     truncated: bool
     missing: tuple[MissingObject, ...] = ()
 
+    @property
+    def departures(self) -> tuple[ObjectChange, ...]:
+        """Objects the server reports gone (ManagedObjectNotFound), as `leave` changes."""
+        return tuple(
+            ObjectChange(m.ref, "leave", {})
+            for m in self.missing
+            if m.fault == "ManagedObjectNotFound"
+        )
+
 
 class PropertyReader:
     """Fast reads for one `VimConnection` (what `await manager.vim(name)` returns)."""
