@@ -96,6 +96,19 @@ def parse_blocks(text: str) -> list[tuple[str, Block]]:
     return blocks
 
 
+def _blocks_with_fields(
+    command: Command, text: str, needed: tuple[str, ...]
+) -> list[tuple[str, Block]]:
+    """The command's blocks; a block with fields but none of `needed` is another shape, so the
+    whole output is unrecognised (a stray line with no fields, such as `exit`, is skipped)."""
+    blocks = [(key, f) for key, f in parse_blocks(text) if f]
+    for key, f in blocks:
+        if not any(name in f for name in needed):
+            why = f"block {key!r} has no {' or '.join(needed)} field"
+            raise UnrecognisedOutput(command.line, text, why)
+    return blocks
+
+
 def parse_table(text: str, free_last: bool = False) -> list[dict[str, str]]:
     """Rows of a dash-ruled esxcli table (or its CSV form), keyed by normalised header
     (`IPv4 Address` -> `ipv4address`); raises UnrecognisedOutput when not every row reads."""
@@ -152,10 +165,8 @@ class IpInterface:
 def parse_interface_list(text: str) -> list[IpInterface]:
     """vmks of `ip interface list`; raises UnrecognisedOutput when text is there but no vmk is."""
     out = []
-    for key, f in parse_blocks(text):
+    for key, f in _blocks_with_fields(INTERFACE_LIST, text, ("Name", "MTU")):
         name = str(f.get("Name") or key)
-        if not name.startswith("vmk") and "MTU" not in f:
-            continue
         if "MTU" in f and _int(f.get("MTU")) is None:
             raise UnrecognisedOutput(INTERFACE_LIST.line, text, f"{name}: MTU {f['MTU']!r}")
         out.append(
@@ -287,7 +298,7 @@ class DistributedSwitch:
 def parse_dvs_list(text: str) -> list[DistributedSwitch]:
     """The host's VDSes; raises UnrecognisedOutput when text is there but no switch block is."""
     out = []
-    for key, f in parse_blocks(text):
+    for key, f in _blocks_with_fields(DVS_LIST, text, ("VDS ID", "MTU")):
         ports_raw = f.get("DVPort")
         ports = tuple(
             DvPort(
@@ -332,8 +343,7 @@ def parse_netstack_list(text: str) -> list[Netstack]:
             name=str(f.get("Name") or k),
             state=str(f.get("State") or ""),
         )
-        for k, f in parse_blocks(text)
-        if "Key" in f
+        for k, f in _blocks_with_fields(NETSTACK_LIST, text, ("Key",))
     ]
     if not out and (text or "").strip():
         raise UnrecognisedOutput(NETSTACK_LIST.line, text, "no netstack block with a Key field")

@@ -123,7 +123,7 @@ def _read_list(
     message = classify(text)
     if message is not None:
         return listing(message[0], message=message[1])
-    blocks = read_blocks(text)
+    blocks = [block for block in read_blocks(text) if block.fields]  # a stray line is no block
     items = [read_one(block) for block in blocks]
     unread = next((b for b, item in zip(blocks, items, strict=True) if item is None), None)
     if unread is not None or not items:
