@@ -138,3 +138,12 @@ def test_a_lacp_port_without_its_nic_line_is_unrecognised_not_a_nameless_row() -
     out = lacp.parse_status(text)
     assert out.kind == lacp.OutputKind.UNRECOGNISED and out.lags == ()
     assert "no 'Nic:' line" in out.message and out.raw == text
+
+
+def test_a_block_of_another_command_is_not_read_as_a_vmk_or_a_switch() -> None:
+    from esxi_samples import DVS_9, IFACE_9
+
+    with pytest.raises(netinventory.UnrecognisedOutput, match="'VDS-Prod' is not a vmk name"):
+        netinventory.parse_interface_list(IFACE_9 + "\n" + DVS_9)
+    with pytest.raises(netinventory.UnrecognisedOutput, match="block 'vmk0' has no VDS ID"):
+        netinventory.parse_dvs_list(DVS_9 + "\n" + IFACE_9)

@@ -167,6 +167,8 @@ def parse_interface_list(text: str) -> list[IpInterface]:
     out = []
     for key, f in _blocks_with_fields(INTERFACE_LIST, text, ("Name", "MTU")):
         name = str(f.get("Name") or key)
+        if not re.fullmatch(r"vmk\d+", name):
+            raise UnrecognisedOutput(INTERFACE_LIST.line, text, f"{name!r} is not a vmk name")
         if "MTU" in f and _int(f.get("MTU")) is None:
             raise UnrecognisedOutput(INTERFACE_LIST.line, text, f"{name}: MTU {f['MTU']!r}")
         out.append(
@@ -298,7 +300,7 @@ class DistributedSwitch:
 def parse_dvs_list(text: str) -> list[DistributedSwitch]:
     """The host's VDSes; raises UnrecognisedOutput when text is there but no switch block is."""
     out = []
-    for key, f in _blocks_with_fields(DVS_LIST, text, ("VDS ID", "MTU")):
+    for key, f in _blocks_with_fields(DVS_LIST, text, ("VDS ID",)):
         ports_raw = f.get("DVPort")
         ports = tuple(
             DvPort(
