@@ -147,3 +147,15 @@ def test_a_block_of_another_command_is_not_read_as_a_vmk_or_a_switch() -> None:
         netinventory.parse_interface_list(IFACE_9 + "\n" + DVS_9)
     with pytest.raises(netinventory.UnrecognisedOutput, match="block 'vmk0' has no VDS ID"):
         netinventory.parse_dvs_list(DVS_9 + "\n" + IFACE_9)
+
+
+def test_esxcfg_nics_output_given_for_nic_list_is_named() -> None:
+    """The row is [V] (esxcli-network-inventory.md §3, VCF9-notes); its header is [R]."""
+    text = (
+        "Name    PCI          Driver      Link Speed      Duplex MAC Address       MTU    "
+        "Description\n"
+        "vmnic1  0000:02:03.0 nvmxnet3    Up   10000Mbps  Full   00:50:56:9f:1c:73 1500   "
+        "VMware Inc. vmxnet3 Virtual Ethernet Controller\n"
+    )
+    with pytest.raises(netinventory.UnrecognisedOutput, match="this is `esxcfg-nics -l` output"):
+        netinventory.parse_nic_list(text)
