@@ -159,3 +159,19 @@ def test_esxcfg_nics_output_given_for_nic_list_is_named() -> None:
     )
     with pytest.raises(netinventory.UnrecognisedOutput, match="this is `esxcfg-nics -l` output"):
         netinventory.parse_nic_list(text)
+
+
+NO_DVS_NOTE = """\
+[root@localhost:~] localcli network vswitch dvs vmware lacp config get
+Errors:
+LACP is supported on VMware DVSwitch only, and there is no DVSwitch configured on host.
+"""
+"""A public ops note (OneNote export in a public repository, 2023): the full sentence behind
+the reference's [R] "LACP is supported ...", pasted with its prompt and `Errors:` line."""
+
+
+def test_the_no_dvswitch_sentence_from_a_public_note_reads_as_no_lag() -> None:
+    for parse in (lacp.parse_config, lacp.parse_status, lacp.parse_stats):
+        out = parse(NO_DVS_NOTE)
+        assert out.kind == lacp.OutputKind.NO_LAG
+        assert out.message.startswith("LACP is supported on VMware DVSwitch only")
