@@ -270,3 +270,7 @@ sendto() failed (Message too long)
 3 packets transmitted, 0 packets received, 100% packet loss
 
 """
+
+# ---- esxcli-storage-multipath.md §6: `esxcfg-advcfg -g` line, format [V] (Huawei test lib, for
+# /DataMover/MaxHWTransferSize), this option's name in it [R]
+ADVCFG_PSP_LATENCY = "Value of EnablePSPLatencyPolicy is 1\n"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from esxi_samples import (
+    ADVCFG_PSP_LATENCY,
     CORE_PATH_SAS,
     DVS_9,
     ESXCFG_MPATH_L,
@@ -131,6 +132,12 @@ CASES: list[tuple[str, Callable[[str], Any], str, tuple[str, ...]]] = [
         _kinded(storage.parse_rr_device_config, "limit_type", "iops", "bytes", "use_ano"),
         "esxcli storage nmp psp roundrobin deviceconfig get -d naa.600144f009d4d236",
         (RR_CONFIG_65,),
+    ),
+    (
+        "advanced value",
+        _kinded(storage.parse_advanced_value, "value"),
+        "esxcfg-advcfg -g /Misc/EnablePSPLatencyPolicy",
+        (ADVCFG_PSP_LATENCY,),
     ),
     (
         "vmkping",
