@@ -175,3 +175,10 @@ def test_the_no_dvswitch_sentence_from_a_public_note_reads_as_no_lag() -> None:
         out = parse(NO_DVS_NOTE)
         assert out.kind == lacp.OutputKind.NO_LAG
         assert out.message.startswith("LACP is supported on VMware DVSwitch only")
+
+
+def test_localcli_prompt_counts_as_the_same_command() -> None:
+    text = "[root@esx01:~] localcli network vswitch dvs vmware lacp stats get\nsomething else\n"
+    out = lacp.parse_stats(text)
+    assert out.kind == lacp.OutputKind.UNRECOGNISED
+    assert "this is" not in out.message and out.raw == text

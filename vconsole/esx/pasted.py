@@ -101,7 +101,8 @@ def identify(text: str) -> str:
 def unrecognised_message(expected: str, text: str, reason: str) -> str:
     """`unrecognised output of <expected>: <reason>`, naming the other command when known."""
     other = identify(text)
-    if other and other not in expected and expected not in other:
+    same = re.sub(r"^localcli\b", "esxcli", other)  # localcli runs the same commands
+    if other and same not in expected and expected not in same:
         return f"unrecognised output of {expected}: this is `{other}` output ({reason})"
     return f"unrecognised output of {expected}: {reason}"
 
