@@ -31,6 +31,11 @@ _MISSING_SET = VIM + "missingSet"
 _INTS = frozenset(("int", "long", "short", "byte"))
 _FLOATS = frozenset(("double", "float"))
 _XSD_PREFIXES = frozenset(("xsd", "xs"))
+_XSD_NAMES = (
+    frozenset(("string", "anyType", "anyURI", "base64Binary", "dateTime", "decimal", "boolean"))
+    | _INTS
+    | _FLOATS
+)
 
 
 def is_data_type(xtype: str) -> bool:
@@ -40,6 +45,7 @@ def is_data_type(xtype: str) -> bool:
     return (
         bool(kind)
         and prefix not in _XSD_PREFIXES
+        and kind not in _XSD_NAMES
         and kind != "ManagedObjectReference"
         and not kind.startswith("ArrayOf")
     )
