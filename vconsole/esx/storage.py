@@ -3,11 +3,11 @@
 Formats follow esxcli-storage-multipath.md. `nmp device list`, `core path list`, `nmp path list`
 and `deviceconfig get` in iops mode are verbatim samples ([V]); their 3-space indented blocks
 under a header line are read exactly, and also with the indentation flattened (a scraped [V]
-sample shows that form). `deviceconfig get` in latency mode and the `advanced list` values are
-reconstructed ([R]): they are read as plain `Key: value` lines in any order, and `Limit Type`
-values compare case-insensitively. HPP-claimed devices (NVMe, 7.0+ local disks) are not in
-`nmp device list`; vCenter still lists them. Every parser returns a result with a `kind`; text
-it cannot read gives `unrecognised` with the first line as the message, never an exception.
+sample shows that form), and so is `esxcfg-mpath -l` (read as a path list, and said so).
+`deviceconfig get` and the latency switch are read in `storage_config`. HPP-claimed devices
+(NVMe, 7.0+ local disks) are not in `nmp device list`; vCenter still lists them. Every parser
+returns a result with a `kind`; a list with a block it cannot read is `unrecognised` as a whole,
+naming the block (or the other command the text came from) and keeping the raw text.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from vconsole.esx.pasted import unrecognised_message
+from vconsole.esx.storage_config import (  # one-structure answers, read in their own module
+    PSP_LATENCY_OPTION,
+    AdvancedValue,
+    RoundRobinDeviceConfig,
+    parse_advanced_value,
+    parse_rr_device_config,
+)
 from vconsole.esx.storage_text import (
     Block,
     OutputKind,
@@ -30,7 +37,6 @@ from vconsole.esx.storage_text import (
 from vconsole.tokens import Command, device_id
 
 NMP = ("esxcli", "storage", "nmp")
-PSP_LATENCY_OPTION = "/Misc/EnablePSPLatencyPolicy"
 RR_SET_TYPES = ("latency", "iops")
 
 
@@ -103,6 +109,14 @@ READ_COMMANDS = (
 )
 """The read-only command lines the multipathing pane runs on every host (also captured)."""
 
+
+__all__ = [
+    "PSP_LATENCY_OPTION",
+    "AdvancedValue",
+    "RoundRobinDeviceConfig",
+    "parse_advanced_value",
+    "parse_rr_device_config",
+]
 
 _RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
 
@@ -328,85 +342,3 @@ def _nmp_path(block: Block) -> NmpPath | None:
         group_state=" ".join(block.get("Group State").lower().split()),
         tpg_state=tpg.group(1).upper() if tpg else "",
     )
-
-
-# ---------------------------------------------------------------- deviceconfig get
-
-
-@dataclass(frozen=True)
-class RoundRobinDeviceConfig:
-    """`deviceconfig get`: Limit Type is Default, Iops, Bytes or Latency."""
-
-    kind: OutputKind
-    device: str = ""
-    limit_type: str = ""
-    iops: int | None = None
-    bytes: int | None = None
-    latency_eval_ms: int | None = None
-    sampling_ios: int | None = None
-    use_ano: bool | None = None
-    message: str = ""
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
-
-    @property
-    def policy(self) -> str:
-        """The sub-policy in `nmp device list` words (`latency`, `iops`, `bytes`, `rr`)."""
-        low = self.limit_type.lower()
-        return "rr" if low == "default" else low
-
-
-def parse_rr_device_config(text: str) -> RoundRobinDeviceConfig:
-    message = classify(text)
-    if message is not None:
-        return RoundRobinDeviceConfig(message[0], message=message[1])
-    fields: dict[str, str] = {}
-    for block in read_blocks(text):
-        fields.update(block.fields)
-    if "Limit Type" not in fields:
-        why = unrecognised_message(
-            "deviceconfig get", text, f"no Limit Type in {first_line(text)!r}"
-        )
-        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=why, raw=text)
-    ano = fields.get("Use Active Unoptimized Paths")
-    return RoundRobinDeviceConfig(
-        OutputKind.OK,
-        device=fields.get("Device", "").strip(),
-        limit_type=fields["Limit Type"].strip(),
-        iops=to_int(fields.get("IOOperation Limit", "")),
-        bytes=to_int(fields.get("Byte Limit", "")),
-        latency_eval_ms=to_int(fields.get("Latency Evaluation Interval", "")),
-        sampling_ios=to_int(fields.get("Number Of Sampling IOs Per Path", "")),
-        use_ano=None if ano is None else to_bool(ano),
-    )
-
-
-# ---------------------------------------------------------------- EnablePSPLatencyPolicy
-
-
-@dataclass(frozen=True)
-class AdvancedValue:
-    kind: OutputKind
-    value: int | None = None
-    message: str = ""
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
-
-
-_ADVCFG = re.compile(r"Value of (\S+) is (-?\d+)")
-
-
-def parse_advanced_value(text: str) -> AdvancedValue:
-    """`esxcfg-advcfg -g` (`Value of X is N`) or `advanced list -o` (`Int Value: N`)."""
-    match = _ADVCFG.search(text)
-    if match:
-        return AdvancedValue(OutputKind.OK, int(match.group(2)))
-    message = classify(text)
-    if message is not None:
-        return AdvancedValue(message[0], message=message[1])
-    for block in read_blocks(text):
-        value = to_int(block.get("Int Value"))
-        if value is not None:
-            return AdvancedValue(OutputKind.OK, value)
-    why = unrecognised_message(PSP_LATENCY_OPTION, text, f"no Int Value in {first_line(text)!r}")
-    return AdvancedValue(OutputKind.UNRECOGNISED, message=why, raw=text)
