@@ -26,7 +26,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from vconsole.services.analyze import ANALYZERS, CaptureError, analyze_captures
+    from vconsole.services.analyze import (
+        ANALYZERS,
+        PANE_COMMANDS,
+        CaptureError,
+        analyze_captures,
+    )
 
     panes = args.pane or None
     for pane in panes or ():
@@ -50,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
     coverage = result.get("coverage", {})
     for pane in panes or sorted(ANALYZERS):
         print(f"\n== {pane}")
-        if pane in coverage and not coverage[pane]:
+        if pane in PANE_COMMANDS and not coverage.get(pane, [None]):
             print("(no capture holds this pane's commands)")
             continue
         print(_text(pane, result.get(pane)))
