@@ -12,6 +12,7 @@ from vconsole.esx.netinventory import (
     parse_netstack_list,
     parse_nic_list,
 )
+from vconsole.esx.pasted import UnrecognisedOutput
 
 IFACE_9 = """\
 [root@vcf-esxi1:~] esxcli network ip interface list
@@ -213,7 +214,8 @@ def test_netstack_list():
 
 @settings(max_examples=200, deadline=None)
 @given(st.text())
-def test_parsers_never_crash(text):
+def test_parsers_answer_or_say_unrecognised_on_any_text(text):
+    """Arbitrary text gives a list or UnrecognisedOutput naming the command, nothing else."""
     for parse in (
         parse_interface_list,
         parse_ipv4_get,
@@ -221,4 +223,8 @@ def test_parsers_never_crash(text):
         parse_dvs_list,
         parse_netstack_list,
     ):
-        parse(text)
+        try:
+            parse(text)
+        except UnrecognisedOutput as exc:
+            assert str(exc).startswith("unrecognised output of esxcli network ")
+            assert exc.raw == text

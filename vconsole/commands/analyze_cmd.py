@@ -26,7 +26,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from vconsole.services.analyze import ANALYZERS, CaptureError, analyze_captures
+    from vconsole.services.analyze import (
+        ANALYZERS,
+        PANE_COMMANDS,
+        CaptureError,
+        analyze_captures,
+    )
 
     panes = args.pane or None
     for pane in panes or ():
@@ -47,8 +52,12 @@ def handle(args: argparse.Namespace) -> int:
         print(
             f"{capture['file']}: host {capture['host'] or '?'}, captured {capture['captured_at'] or '?'}"
         )
+    coverage = result.get("coverage", {})
     for pane in panes or sorted(ANALYZERS):
         print(f"\n== {pane}")
+        if pane in PANE_COMMANDS and not coverage.get(pane, [None]):
+            print("(no capture holds this pane's commands)")
+            continue
         print(_text(pane, result.get(pane)))
     return 0
 
@@ -65,7 +74,7 @@ def _text(pane: str, value: Any) -> str:
             if not isinstance(item, dict):
                 lines.append(str(item))
                 continue
-            keys = ("host", "device", "path", "lag", "vmnic")
+            keys = ("host", "device", "path", "lag", "vmk", "vmnic")
             where = " ".join(str(item[k]) for k in keys if item.get(k))
             problems = [
                 p.get("text", "") for p in item.get("problems") or () if isinstance(p, dict)

@@ -23,7 +23,8 @@ from vconsole.esx.lacp_status import (
     parse_int,
     parse_status,
 )
-from vconsole.esx.lacp_tables import read_table
+from vconsole.esx.pasted import unrecognised_message
+from vconsole.esx.tables import read_table
 from vconsole.tokens import Command, dvs_name, lag_id, vmnic_name
 
 BASE = ("esxcli", "network", "vswitch", "dvs", "vmware", "lacp")
@@ -105,6 +106,8 @@ class StatsOutput:
     counters: tuple[LagNicCounters, ...] = ()
     message: str = ""
     unparsed: tuple[str, ...] = ()
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 _DVS_COLUMNS = ("dvswitch", "dvsname", "dvs", "switch", "vds", "vdsname")
@@ -129,7 +132,17 @@ def _parse_stats(text: str) -> StatsOutput:
             return StatsOutput(message[0], message=message[1])
         return StatsOutput(
             OutputKind.UNRECOGNISED,
-            message="unrecognised output: no table with Rx LACPDUs / Tx LACPDUs columns",
+            message=unrecognised_message(
+                STATS, text, "no table with Rx LACPDUs / Tx LACPDUs columns"
+            ),
+            raw=text,
+        )
+    if not table.complete:
+        return StatsOutput(
+            OutputKind.UNRECOGNISED,
+            message=unrecognised_message(STATS, text, table.why_incomplete),
+            unparsed=table.skipped,
+            raw=text,
         )
     counters = tuple(
         LagNicCounters(
@@ -143,7 +156,21 @@ def _parse_stats(text: str) -> StatsOutput:
         )
         for row in table.rows
     )
-    return StatsOutput(OutputKind.OK, counters, unparsed=table.skipped)
+    for row, counter in zip(table.rows, counters, strict=True):
+        bad = [name for name in _COUNTER_COLUMNS if name in row and parse_int(row[name]) is None]
+        if bad or not counter.nic:
+            what = f"{bad[0]} {row[bad[0]]!r} is not a number" if bad else "a row without a NIC"
+            return StatsOutput(
+                OutputKind.UNRECOGNISED,
+                message=unrecognised_message(STATS, text, what),
+                raw=text,
+            )
+    return StatsOutput(OutputKind.OK, counters)
+
+
+STATS = stats_command().line
+CONFIG = config_command().line
+_COUNTER_COLUMNS = ("rxerrors", "rxlacpdus", "txerrors", "txlacpdus")
 
 
 def _lag_key(value: str) -> str:
@@ -175,6 +202,8 @@ class ConfigOutput:
     lags: tuple[HostLagConfig, ...] = ()
     message: str = ""
     unparsed: tuple[str, ...] = ()
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def parse_config(text: str) -> ConfigOutput:
@@ -189,11 +218,29 @@ def _parse_config(text: str) -> ConfigOutput:
         if message:
             return ConfigOutput(message[0], message=message[1])
         return ConfigOutput(
-            OutputKind.UNRECOGNISED, message="unrecognised output: no table with a LAG ID column"
+            OutputKind.UNRECOGNISED,
+            message=unrecognised_message(CONFIG, text, "no table with a LAG ID column"),
+            raw=text,
+        )
+    if not table.complete:
+        return ConfigOutput(
+            OutputKind.UNRECOGNISED,
+            message=unrecognised_message(CONFIG, text, table.why_incomplete),
+            unparsed=table.skipped,
+            raw=text,
         )
     lags = tuple(_config_row(row) for row in table.rows)
+    for row, lag in zip(table.rows, lags, strict=True):
+        enabled = row.get("enabled")
+        if parse_int(lag.lag_id) is None or (enabled is not None and lag.enabled is None):
+            what = f"LAG ID {lag.lag_id!r}" if parse_int(lag.lag_id) is None else "Enabled"
+            return ConfigOutput(
+                OutputKind.UNRECOGNISED,
+                message=unrecognised_message(CONFIG, text, f"{what} is not what esxcli prints"),
+                raw=text,
+            )
     message = classify_message(text)
-    return ConfigOutput(OutputKind.OK, lags, message[1] if message else "", unparsed=table.skipped)
+    return ConfigOutput(OutputKind.OK, lags, message[1] if message else "")
 
 
 def _config_row(row: dict[str, str]) -> HostLagConfig:

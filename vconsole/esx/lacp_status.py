@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from vconsole.esx.pasted import clean, unrecognised_message
+
 _Output = TypeVar("_Output")
 
 
@@ -116,6 +118,8 @@ class StatusOutput:
     lags: tuple[LagStatus, ...] = ()
     message: str = ""
     unparsed: tuple[str, ...] = ()
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 _PORT_FIELDS = {
@@ -168,7 +172,7 @@ def parse_guarded(
     try:
         return parse(text)
     except Exception as exc:
-        return output(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}")
+        return output(OutputKind.UNRECOGNISED, message=f"parser failed: {exc!r}", raw=text)
 
 
 def parse_status(text: str) -> StatusOutput:
@@ -198,7 +202,7 @@ def _parse_status(text: str) -> StatusOutput:
             lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
         lag = None
 
-    for raw in text.splitlines():
+    for raw in clean(text).text.splitlines():
         line = raw.strip()
         if not line or _LEGEND.match(line):
             continue
@@ -264,6 +268,18 @@ def _parse_status(text: str) -> StatusOutput:
             unparsed.append(line)
     close_lag()
     message = classify_message(text)
+    nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
+    if nameless:
+        return StatusOutput(
+            OutputKind.UNRECOGNISED,
+            message=unrecognised_message(
+                "esxcli network vswitch dvs vmware lacp status get",
+                text,
+                f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line",
+            ),
+            unparsed=tuple(unparsed),
+            raw=text,
+        )
     if lags:
         return StatusOutput(
             OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
@@ -272,6 +288,11 @@ def _parse_status(text: str) -> StatusOutput:
         return StatusOutput(message[0], message=message[1], unparsed=tuple(unparsed))
     return StatusOutput(
         OutputKind.UNRECOGNISED,
-        message="unrecognised output: no LAG block (no 'DVSwitch:'/'LAGID:' lines)",
+        message=unrecognised_message(
+            "esxcli network vswitch dvs vmware lacp status get",
+            text,
+            "no LAG block (no 'DVSwitch:'/'LAGID:' lines)",
+        ),
         unparsed=tuple(unparsed),
+        raw=text,
     )

@@ -3,11 +3,11 @@
 Formats follow esxcli-storage-multipath.md. `nmp device list`, `core path list`, `nmp path list`
 and `deviceconfig get` in iops mode are verbatim samples ([V]); their 3-space indented blocks
 under a header line are read exactly, and also with the indentation flattened (a scraped [V]
-sample shows that form). `deviceconfig get` in latency mode and the `advanced list` values are
-reconstructed ([R]): they are read as plain `Key: value` lines in any order, and `Limit Type`
-values compare case-insensitively. HPP-claimed devices (NVMe, 7.0+ local disks) are not in
-`nmp device list`; vCenter still lists them. Every parser returns a result with a `kind`; text
-it cannot read gives `unrecognised` with the first line as the message, never an exception.
+sample shows that form), and so is `esxcfg-mpath -l` (read as a path list, and said so).
+`deviceconfig get` and the latency switch are read in `storage_config`. HPP-claimed devices
+(NVMe, 7.0+ local disks) are not in `nmp device list`; vCenter still lists them. Every parser
+returns a result with a `kind`; a list with a block it cannot read is `unrecognised` as a whole,
+naming the block (or the other command the text came from) and keeping the raw text.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from vconsole.esx.pasted import unrecognised_message
+from vconsole.esx.storage_config import (  # one-structure answers, read in their own module
+    PSP_LATENCY_OPTION,
+    AdvancedValue,
+    RoundRobinDeviceConfig,
+    parse_advanced_value,
+    parse_rr_device_config,
+)
 from vconsole.esx.storage_text import (
     Block,
     OutputKind,
@@ -29,7 +37,6 @@ from vconsole.esx.storage_text import (
 from vconsole.tokens import Command, device_id
 
 NMP = ("esxcli", "storage", "nmp")
-PSP_LATENCY_OPTION = "/Misc/EnablePSPLatencyPolicy"
 RR_SET_TYPES = ("latency", "iops")
 
 
@@ -103,6 +110,14 @@ READ_COMMANDS = (
 """The read-only command lines the multipathing pane runs on every host (also captured)."""
 
 
+__all__ = [
+    "PSP_LATENCY_OPTION",
+    "AdvancedValue",
+    "RoundRobinDeviceConfig",
+    "parse_advanced_value",
+    "parse_rr_device_config",
+]
+
 _RUNTIME = re.compile(r"^(vmhba\d+):C(\d+):T(\d+):L(\d+)$")
 
 
@@ -111,17 +126,25 @@ _Item = TypeVar("_Item")
 
 
 def _read_list(
-    text: str, listing: Callable[..., _Listing], read_one: Callable[[Block], _Item | None]
+    text: str,
+    listing: Callable[..., _Listing],
+    read_one: Callable[[Block], _Item | None],
+    command: Command,
 ) -> _Listing:
-    """What every `... list` parser does: an esxcli error or usage text as such, the blocks
-    `read_one` recognises, else `unrecognised` with the first line."""
+    """What every `... list` parser does: an esxcli error or usage text as such, every block
+    read by `read_one`, else `unrecognised` naming the block it could not read (never a
+    shorter list that would look like a host with fewer devices or paths)."""
     message = classify(text)
     if message is not None:
         return listing(message[0], message=message[1])
-    items = tuple(item for item in map(read_one, read_blocks(text)) if item is not None)
-    if not items:
-        return listing(OutputKind.UNRECOGNISED, message=first_line(text))
-    return listing(OutputKind.OK, items)
+    blocks = [block for block in read_blocks(text) if block.fields]  # a stray line is no block
+    items = [read_one(block) for block in blocks]
+    unread = next((b for b, item in zip(blocks, items, strict=True) if item is None), None)
+    if unread is not None or not items:
+        where = f"block {unread.header or first_line(text)!r}" if unread else first_line(text)
+        why = unrecognised_message(command.line, text, f"cannot read {where}")
+        return listing(OutputKind.UNRECOGNISED, message=why, raw=text)
+    return listing(OutputKind.OK, tuple(items))
 
 
 # ---------------------------------------------------------------- nmp device list
@@ -156,6 +179,8 @@ class NmpDeviceList:
     kind: OutputKind
     devices: tuple[NmpDevice, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
@@ -186,7 +211,7 @@ def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
 
 
 def parse_nmp_device_list(text: str) -> NmpDeviceList:
-    return _read_list(text, NmpDeviceList, _nmp_device)
+    return _read_list(text, NmpDeviceList, _nmp_device, nmp_device_list_command())
 
 
 def _nmp_device(block: Block) -> NmpDevice | None:
@@ -229,6 +254,8 @@ class CorePathList:
     kind: OutputKind
     paths: tuple[CorePath, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def runtime_parts(name: str) -> tuple[str, str, str] | None:
@@ -239,8 +266,18 @@ def runtime_parts(name: str) -> tuple[str, str, str] | None:
     return match.group(1), match.group(3), match.group(4)
 
 
+_MPATH_ADAPTER = re.compile(r"(\S+) Channel: (\d+) Target: (\d+) LUN: (\d+)")
+"""`esxcfg-mpath -l` prints `Adapter: vmhba37 Channel: 1 Target: 0 LUN: 0` on one line."""
+
+
 def parse_core_path_list(text: str) -> CorePathList:
-    return _read_list(text, CorePathList, _core_path)
+    """`core path list`; the same blocks from `esxcfg-mpath -l` are read too and say so."""
+    out = _read_list(text, CorePathList, _core_path, core_path_list_command())
+    if out.kind == OutputKind.OK and any(
+        _MPATH_ADAPTER.fullmatch(b.get("Adapter")) for b in read_blocks(text)
+    ):
+        return CorePathList(OutputKind.OK, out.paths, "read as `esxcfg-mpath -l` output")
+    return out
 
 
 def _core_path(block: Block) -> CorePath | None:
@@ -249,13 +286,19 @@ def _core_path(block: Block) -> CorePath | None:
         return None
     runtime = block.get("Runtime Name")
     parts = runtime_parts(runtime)
+    adapter, target, lun = block.get("Adapter"), block.get("Target"), block.get("LUN")
+    mpath = _MPATH_ADAPTER.fullmatch(adapter)
+    if mpath is not None:
+        adapter, _, target, lun = mpath.groups()
+    elif adapter and not re.fullmatch(r"[\w.-]+", adapter):
+        return None  # one word in every known release; anything else is another shape
     return CorePath(
         uid=uid,
         runtime_name=runtime,
         device=block.get("Device"),
-        adapter=block.get("Adapter") or (parts[0] if parts else ""),
-        target=block.get("Target") or (parts[1] if parts else ""),
-        lun=to_int(block.get("LUN") or (parts[2] if parts else "")),
+        adapter=adapter or (parts[0] if parts else ""),
+        target=target or (parts[1] if parts else ""),
+        lun=to_int(lun or (parts[2] if parts else "")),
         state=block.get("State").lower(),
         transport=block.get("Transport"),
         target_identifier=block.get("Target Identifier"),
@@ -280,10 +323,12 @@ class NmpPathList:
     kind: OutputKind
     paths: tuple[NmpPath, ...] = ()
     message: str = ""
+    raw: str = ""
+    """The text as received, kept when it could not be read."""
 
 
 def parse_nmp_path_list(text: str) -> NmpPathList:
-    return _read_list(text, NmpPathList, _nmp_path)
+    return _read_list(text, NmpPathList, _nmp_path, nmp_path_list_command())
 
 
 def _nmp_path(block: Block) -> NmpPath | None:
@@ -297,77 +342,3 @@ def _nmp_path(block: Block) -> NmpPath | None:
         group_state=" ".join(block.get("Group State").lower().split()),
         tpg_state=tpg.group(1).upper() if tpg else "",
     )
-
-
-# ---------------------------------------------------------------- deviceconfig get
-
-
-@dataclass(frozen=True)
-class RoundRobinDeviceConfig:
-    """`deviceconfig get`: Limit Type is Default, Iops, Bytes or Latency."""
-
-    kind: OutputKind
-    device: str = ""
-    limit_type: str = ""
-    iops: int | None = None
-    bytes: int | None = None
-    latency_eval_ms: int | None = None
-    sampling_ios: int | None = None
-    use_ano: bool | None = None
-    message: str = ""
-
-    @property
-    def policy(self) -> str:
-        """The sub-policy in `nmp device list` words (`latency`, `iops`, `bytes`, `rr`)."""
-        low = self.limit_type.lower()
-        return "rr" if low == "default" else low
-
-
-def parse_rr_device_config(text: str) -> RoundRobinDeviceConfig:
-    message = classify(text)
-    if message is not None:
-        return RoundRobinDeviceConfig(message[0], message=message[1])
-    fields: dict[str, str] = {}
-    for block in read_blocks(text):
-        fields.update(block.fields)
-    if "Limit Type" not in fields:
-        return RoundRobinDeviceConfig(OutputKind.UNRECOGNISED, message=first_line(text))
-    ano = fields.get("Use Active Unoptimized Paths")
-    return RoundRobinDeviceConfig(
-        OutputKind.OK,
-        device=fields.get("Device", "").strip(),
-        limit_type=fields["Limit Type"].strip(),
-        iops=to_int(fields.get("IOOperation Limit", "")),
-        bytes=to_int(fields.get("Byte Limit", "")),
-        latency_eval_ms=to_int(fields.get("Latency Evaluation Interval", "")),
-        sampling_ios=to_int(fields.get("Number Of Sampling IOs Per Path", "")),
-        use_ano=None if ano is None else to_bool(ano),
-    )
-
-
-# ---------------------------------------------------------------- EnablePSPLatencyPolicy
-
-
-@dataclass(frozen=True)
-class AdvancedValue:
-    kind: OutputKind
-    value: int | None = None
-    message: str = ""
-
-
-_ADVCFG = re.compile(r"Value of (\S+) is (-?\d+)")
-
-
-def parse_advanced_value(text: str) -> AdvancedValue:
-    """`esxcfg-advcfg -g` (`Value of X is N`) or `advanced list -o` (`Int Value: N`)."""
-    match = _ADVCFG.search(text)
-    if match:
-        return AdvancedValue(OutputKind.OK, int(match.group(2)))
-    message = classify(text)
-    if message is not None:
-        return AdvancedValue(message[0], message=message[1])
-    for block in read_blocks(text):
-        value = to_int(block.get("Int Value"))
-        if value is not None:
-            return AdvancedValue(OutputKind.OK, value)
-    return AdvancedValue(OutputKind.UNRECOGNISED, message=first_line(text))

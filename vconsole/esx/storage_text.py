@@ -1,7 +1,7 @@
 """Reading esxcli's default text output: `Key: value` blocks under header lines, and errors.
 
-Shared by the storage parsers. Indentation is not relied on (scraped samples lose it) and a
-pasted prompt line is skipped, so what admins paste from a terminal reads the same.
+Shared by the storage parsers. Indentation is not relied on (scraped samples lose it); prompts,
+CRLF and a header line ending in `:` are undone first, so what admins paste reads the same.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
+
+from vconsole.esx.pasted import clean
 
 
 class OutputKind(str, enum.Enum):
@@ -23,7 +25,8 @@ class OutputKind(str, enum.Enum):
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")
 _ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE)
-_PROMPT = re.compile(r"^\[[^\]]*@[^\]]*\]\s")
+_HEADER_ID = re.compile(r"[^\s:]*[.\d][^\s]*")
+"""A device or path UID (`naa.6000...`, `fc.2000...:2100...-naa...`): a header even with a `:`."""
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,22 @@ def read_blocks(text: str) -> list[Block]:
     """Split esxcli list output into blocks; a line that is not `Key: value` starts a block.
 
     Indentation is not relied on (scraped samples lose it); a key seen twice without a header
-    between also starts a block. Pasted prompt lines (`[root@host:~] esxcli ...`) are skipped.
+    between also starts a block. Pasted prompt lines (`[root@host:~] esxcli ...`, `~ # ...`)
+    are skipped, and `naa.600a0980383044:` is a header, not an empty field.
     """
     blocks: list[Block] = []
     header = ""
     fields: dict[str, str] = {}
     started = False
-    for raw in text.splitlines():
+    for raw in clean(text).text.split("\n"):
         line = raw.strip()
-        if not line or (line[0] == "[" and _PROMPT.match(line)):
+        if not line:
             continue
         cut = line.find(": ")
         key = None
         if cut >= 0:
             key = _key(line[:cut])
-        elif line[-1] == ":":
+        elif line[-1] == ":" and not _HEADER_ID.fullmatch(line[:-1]):
             key = _key(line[:-1])
         if key is not None:
             if key in fields:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MENU_ITEM_TYPES = ("link", "section", "override", "separator")
+KEY_URL_LINK = "key-url"
+"""Kind given to an old-style (API 9.5 and before) `{key, url}` link read from a server: its key
+is kept as the name and it is written back in the same shape, never silently converted."""
 BASE_OVERRIDES = ("help", "about", "vmrc")
 IMPRINT_FROM = 36.0  # `imprint` is seen in a 10.3 GET (KB 325688); earlier support unknown
 
@@ -37,6 +40,8 @@ class MenuItem:
 
     def to_api(self) -> dict[str, Any]:
         """The item as the PowerShell module writes it: absent name/url are left out."""
+        if self.kind == KEY_URL_LINK:
+            return {"key": self.name, "url": self.url}
         out: dict[str, Any] = {}
         if self.name is not None:
             out["name"] = self.name
@@ -48,6 +53,8 @@ class MenuItem:
     def label(self) -> str:
         if self.kind == "separator":
             return "separator"
+        if self.kind == KEY_URL_LINK:
+            return f'9.5-style link "{self.name or ""}" {self.url or "-"}'
         if self.kind == "section":
             return f'section "{self.name or ""}"'
         target = self.url if self.url else "(VMware default)" if self.kind == "override" else "-"
@@ -71,7 +78,11 @@ class Branding:
         theme = body.get("selectedTheme")
         links = []
         for item in body.get("customLinks") or []:
-            if isinstance(item, dict):
+            if isinstance(item, dict) and "menuItemType" not in item and "key" in item:
+                links.append(
+                    MenuItem(KEY_URL_LINK, _opt_str(item.get("key")), _opt_str(item.get("url")))
+                )
+            elif isinstance(item, dict):
                 links.append(
                     MenuItem(
                         str(item.get("menuItemType") or ""),

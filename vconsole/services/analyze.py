@@ -1,8 +1,11 @@
 """Offline analysis of captures: every pane's parsing and verdicts, run on `replay` targets.
 
 Each pane registers one entry, `async (manager, targets) -> JSON-able`, by module path so
-that analysing one pane never imports another pane's code. A pane whose commands a capture
-lacks reports the error for that pane only.
+that analysing one pane never imports another pane's code. A pane runs only on the captures
+that hold at least one of its commands (`PANE_COMMANDS`), so a capture of one command pasted
+into a ticket is analysed for the pane it covers, without errors for the others; which
+captures each pane read is in `coverage`. A pane chosen with `--pane` reads every capture of
+its kind and names what a capture lacks.
 """
 
 from __future__ import annotations
@@ -14,14 +17,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vconsole.tokens import normalise_line
+
 Analyzer = Callable[[Any, Sequence[str]], Awaitable[Any]]
 
 ANALYZERS: dict[str, str] = {
     "lacp": "vconsole.services.lacp:analyze_targets",
     "paths": "vconsole.services.paths:analyze_targets",
     "gpu": "vconsole.services.gpus:analyze_targets",
+    "network": "vconsole.services.network_analyze:analyze_targets",
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
+
+PANE_COMMANDS: dict[str, str] = {
+    "lacp": "vconsole.esx.lacp:READ_COMMANDS",
+    "paths": "vconsole.esx.storage:READ_COMMANDS",
+    "network": "vconsole.services.network_analyze:READ_COMMANDS",
+}
+"""Pane alias -> `module:ATTR` of the commands it reads; a pane not listed reads every capture
+of its kind."""
 
 CAPTURE_KINDS: dict[str, str] = {"gpu": "bitfusion"}
 """Pane alias -> the kind of capture it reads; panes not listed read ESXi host captures."""
@@ -38,6 +52,7 @@ class CaptureInfo:
     captured_at: str
     path: Path
     kind: str = "esxi"  # "bitfusion" for a Bitfusion client VM's capture
+    lines: frozenset[str] = frozenset()  # the captured command lines, normalised
 
 
 def register_analyzer(pane: str, entry: str) -> None:
@@ -83,7 +98,18 @@ def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
     taken.add(target)
     lines = [str(line) for line in data["commands"]]
     kind = "bitfusion" if lines and all(line.startswith("bitfusion ") for line in lines) else "esxi"
-    return CaptureInfo(target, host or "", str(data.get("captured_at", "")), path, kind)
+    normalised = frozenset(normalise_line(line) for line in lines)
+    return CaptureInfo(target, host or "", str(data.get("captured_at", "")), path, kind, normalised)
+
+
+def covers(info: CaptureInfo, pane: str) -> bool:
+    """Whether the capture holds at least one command the pane reads."""
+    entry = PANE_COMMANDS.get(pane)
+    if entry is None:
+        return True
+    module_name, _, attr = entry.partition(":")
+    commands = getattr(importlib.import_module(module_name), attr)
+    return any(normalise_line(c.line) in info.lines for c in commands)
 
 
 async def analyze_captures(
@@ -113,10 +139,14 @@ async def analyze_captures(
         ],
     }
     manager = SessionManager(profile, read_only=True)
+    coverage: dict[str, list[str]] = {}
+    out["coverage"] = coverage
     try:
         for pane in chosen:
             kind = CAPTURE_KINDS.get(pane, "esxi")
-            targets = [i.target for i in infos if i.kind == kind]
+            # a pane asked for by name reads every capture, and says what each one lacks
+            targets = [i.target for i in infos if i.kind == kind and (panes or covers(i, pane))]
+            coverage[pane] = targets
             try:
                 out[pane] = await load_analyzer(pane)(manager, targets)
             except Exception as exc:  # one pane's failure must not hide the others' findings

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from vconsole.models.branding import (
+    KEY_URL_LINK,
     MENU_ITEM_TYPES,
     Branding,
     Capabilities,
@@ -211,7 +212,15 @@ def check_links(
     seen_overrides: set[str] = set()
     for index, item in enumerate(links):
         where = item_position(index, item)
-        if item.kind not in MENU_ITEM_TYPES:
+        if item.kind == KEY_URL_LINK:
+            errors.append(
+                InputProblem(
+                    where,
+                    "an old-style (API 9.5) {key, url} link, which the portal does not show; "
+                    "make it a link with a name and a url",
+                )
+            )
+        elif item.kind not in MENU_ITEM_TYPES:
             errors.append(
                 InputProblem(
                     where,

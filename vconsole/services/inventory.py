@@ -269,7 +269,7 @@ class InventoryService:
                 self.watching.add(name)
                 while True:
                     batch = await stream.next()
-                    self._emit(store.apply(batch.changes), emit)
+                    self._emit(store.apply(batch.changes + batch.departures), emit)
             except asyncio.CancelledError:
                 self.watching.discard(name)
                 if stream is not None:

@@ -76,9 +76,7 @@ def judge_host(
     if status.kind in (OutputKind.NO_LAG, OutputKind.DISABLED, OutputKind.EMPTY):
         return _no_lag(host, status, expected)
     if status.kind != OutputKind.OK:
-        code = "output-unrecognised" if status.kind == OutputKind.UNRECOGNISED else "command-failed"
-        text = f"lacp status get: {status.message or status.kind.value}"
-        return HostJudgement((host_error_row(host, code, text),), (), {})
+        return HostJudgement((_unread_row(host, "status", status),), (), {})
     rows: list[LagPortRow] = []
     lags: list[LagHealth] = []
     counters: dict[str, CounterSample] = {}
@@ -102,8 +100,20 @@ def judge_host(
         rows.extend(lag_rows)
         lags.append(health)
     rows.extend(_missing_lag_rows(host, status, expected))
+    rows.extend(
+        _unread_row(host, what, out)
+        for what, out in (("stats", stats), ("config", config))
+        if out is not None and out.kind in (OutputKind.UNRECOGNISED, OutputKind.ERROR)
+    )
     rows.extend(_not_running_rows(host, [c for c in host_configs if c not in matched], expected))
     return HostJudgement(tuple(rows), tuple(lags), counters)
+
+
+def _unread_row(host: str, what: str, out: StatusOutput | StatsOutput | ConfigOutput) -> LagPortRow:
+    """A verdict that says it rests on nothing: `could not read lacp stats on esx01`."""
+    code = "output-unrecognised" if out.kind == OutputKind.UNRECOGNISED else "command-failed"
+    text = f"could not read lacp {what} on {host}: {out.message or out.kind.value}"
+    return host_error_row(host, code, text)
 
 
 def _not_running_rows(

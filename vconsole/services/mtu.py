@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vconsole.esx import netinventory as inv
+from vconsole.esx.pasted import UnrecognisedOutput
 from vconsole.models.mtu import (
     Confidence,
     HostNetwork,
@@ -91,32 +92,10 @@ class MtuService:
         texts = [
             a.stdout if not isinstance(a, BaseException) and a.exit == 0 else "" for a in answers
         ]
-        ipv4 = {i.name: i for i in inv.parse_ipv4_get(texts[1])}
-        vmks = []
-        for i in inv.parse_interface_list(texts[0]):
-            addr = ipv4.get(i.name)
-            vmks.append(
-                VmkInterface(
-                    name=i.name,
-                    mtu=i.mtu or 1500,
-                    netstack=i.netstack,
-                    enabled=i.enabled,
-                    portset=i.portset,
-                    portgroup=i.portgroup,
-                    vds_name=i.vds_name,
-                    ipv4=addr.address if addr else "",
-                    netmask=addr.netmask if addr else "",
-                    gateway=addr.gateway if addr else "",
-                )
-            )
-        stacks = tuple(n.key for n in inv.parse_netstack_list(texts[2]))
-        if not stacks:
-            stacks = tuple(sorted({v.netstack for v in vmks}))
-        dvs = inv.parse_dvs_list(texts[3])
-        switches = tuple((d.name, d.mtu) for d in dvs if d.mtu)
-        uplinks = tuple((d.name, d.uplinks) for d in dvs)
-        nics = tuple((n.name, n.mtu) for n in inv.parse_nic_list(texts[4]) if n.mtu)
-        return HostNetwork(host, tuple(vmks), stacks, switches, "", uplinks, nics)
+        try:
+            return _host_network(host, texts)
+        except UnrecognisedOutput as exc:
+            return HostNetwork(host, error=f"could not read {exc.command} on {host}: {exc.reason}")
 
     # -- checking the request -------------------------------------------------------------
     async def prepare(self, requests: Sequence[MtuTest]) -> MtuPlan:
@@ -267,3 +246,33 @@ def build_result(
             or before.get("verdict") != result.verdict.code,
         )
     return result
+
+
+def _host_network(host: str, texts: list[str]) -> HostNetwork:
+    """HostNetwork from the five inventory answers; UnrecognisedOutput when one cannot be read."""
+    ipv4 = {i.name: i for i in inv.parse_ipv4_get(texts[1])}
+    vmks = []
+    for i in inv.parse_interface_list(texts[0]):
+        addr = ipv4.get(i.name)
+        vmks.append(
+            VmkInterface(
+                name=i.name,
+                mtu=i.mtu or 1500,
+                netstack=i.netstack,
+                enabled=i.enabled,
+                portset=i.portset,
+                portgroup=i.portgroup,
+                vds_name=i.vds_name,
+                ipv4=addr.address if addr else "",
+                netmask=addr.netmask if addr else "",
+                gateway=addr.gateway if addr else "",
+            )
+        )
+    stacks = tuple(n.key for n in inv.parse_netstack_list(texts[2]))
+    if not stacks:
+        stacks = tuple(sorted({v.netstack for v in vmks}))
+    dvs = inv.parse_dvs_list(texts[3])
+    switches = tuple((d.name, d.mtu) for d in dvs if d.mtu)
+    uplinks = tuple((d.name, d.uplinks) for d in dvs)
+    nics = tuple((n.name, n.mtu) for n in inv.parse_nic_list(texts[4]) if n.mtu)
+    return HostNetwork(host, tuple(vmks), stacks, switches, "", uplinks, nics)

@@ -89,7 +89,7 @@ def _psp_enabled(value: AdvancedValue | None) -> bool | None:
     return value.value != 0
 
 
-def _ssh_problems(ssh: SshHostData | None, ssh_error: str) -> list[PathProblem]:
+def _ssh_problems(host: str, ssh: SshHostData | None, ssh_error: str) -> list[PathProblem]:
     if ssh is None:
         if not ssh_error:
             return []
@@ -103,11 +103,13 @@ def _ssh_problems(ssh: SshHostData | None, ssh_error: str) -> list[PathProblem]:
             )
         ]
     out = []
-    for what, parsed in (
+    unread: tuple[tuple[str, NmpDeviceList | CorePathList | NmpPathList | None], ...] = (
         ("esxcli storage nmp device list", ssh.devices),
         ("esxcli storage core path list", ssh.paths),
-    ):
-        if parsed.kind in (OutputKind.ERROR, OutputKind.UNRECOGNISED):
+        ("esxcli storage nmp path list", ssh.nmp_paths),
+    )
+    for what, parsed in unread:
+        if parsed is not None and parsed.kind in (OutputKind.ERROR, OutputKind.UNRECOGNISED):
             label = "unrecognised output" if parsed.kind == OutputKind.UNRECOGNISED else "error"
             out.append(
                 PathProblem(
@@ -115,7 +117,7 @@ def _ssh_problems(ssh: SshHostData | None, ssh_error: str) -> list[PathProblem]:
                     if parsed.kind == OutputKind.UNRECOGNISED
                     else "ssh-error",
                     Verdict.ERROR,
-                    f"{what}: {label}",
+                    f"could not read {what} on {host}: {label}",
                     "host",
                     parsed.message,
                 )
@@ -129,7 +131,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     psp_enabled = _psp_enabled(ssh.psp_latency if ssh else None)
     if psp_enabled is None and inputs.psp_latency_vcenter is not None:
         psp_enabled = inputs.psp_latency_vcenter != 0
-    host_problems = _ssh_problems(ssh, inputs.ssh_error)
+    host_problems = _ssh_problems(host, ssh, inputs.ssh_error)
     unreachable = vc is not None and vc.connection_state not in ("", "connected")
     outcome = HostPaths(
         host=host,
@@ -155,6 +157,16 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             psp_latency_policy_enabled=psp_enabled,
         )
         return JoinedHost(replace(outcome, ok=False, error=reason), (row,), ())
+    if not ssh_devices and not vc_devices and host_problems:
+        # nothing read, and the host said something: one row that says so, not an empty list
+        row = PathRow(
+            host=host,
+            verdict=Verdict.ERROR,
+            error=outcome.error,
+            problems=tuple(host_problems),
+            psp_latency_policy_enabled=psp_enabled,
+        )
+        return JoinedHost(outcome, (row,), ())
     core_paths = ssh.paths.paths if ssh else ()
     nmp_paths = ssh.nmp_paths.paths if ssh and ssh.nmp_paths else ()
     rows: list[PathRow] = []

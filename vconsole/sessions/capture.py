@@ -25,6 +25,7 @@ CAPTURE_COMMANDS: list[Command] = [
     Command.of("esxcli", "network", "ip", "interface", "ipv4", "get"),
     Command.of("esxcli", "network", "nic", "list"),
     Command.of("esxcli", "network", "vswitch", "dvs", "vmware", "list"),
+    Command.of("esxcli", "network", "ip", "netstack", "list"),
     Command.of(*_LACP, "config", "get"),
     Command.of(*_LACP, "status", "get"),
     Command.of(*_LACP, "stats", "get"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vconsole.vim import soap, transport
-from vconsole.vim.parser import ObjectChange, ObjectProperties
+from vconsole.vim.parser import MissingObject, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef, PropertySpec
 
 Batch = list[ObjectProperties | ObjectChange]
@@ -30,11 +30,22 @@ def _ref(mo: Any) -> MoRef:
 
 @dataclass(frozen=True)
 class UpdateBatch:
-    """One WaitForUpdatesEx answer: the changes, the version to ask from next, truncation."""
+    """One WaitForUpdatesEx answer: the changes, the version to ask from next, truncation, and
+    the objects the filter names that the server could not report (gone, or a fault)."""
 
     version: str
     changes: tuple[ObjectChange, ...]
     truncated: bool
+    missing: tuple[MissingObject, ...] = ()
+
+    @property
+    def departures(self) -> tuple[ObjectChange, ...]:
+        """Objects the server reports gone (ManagedObjectNotFound), as `leave` changes."""
+        return tuple(
+            ObjectChange(m.ref, "leave", {})
+            for m in self.missing
+            if m.fault == "ManagedObjectNotFound"
+        )
 
 
 class PropertyReader:
@@ -228,7 +239,9 @@ class UpdateStream:
         tail = await self.reader.conn.call(run, what="WaitForUpdatesEx")
         if tail.version is not None:
             self.version = tail.version
-        return UpdateBatch(self.version, tuple(received), tail.truncated)
+        return UpdateBatch(
+            self.version, tuple(received), tail.truncated, tuple(tail.missing_objects)
+        )
 
     async def close(self) -> None:
         """Stop a pending wait, then drop the collector (its filter goes with it) and the view."""

@@ -4,12 +4,14 @@ The C XMLPullParser builds each `objects` (ObjectContent) or `objectSet` (Object
 while bytes arrive; it is converted as soon as it closes and then cleared, so memory stays flat
 and the first objects are usable before the answer has finished arriving. Values become plain
 Python: xsd numbers and booleans typed, ManagedObjectReference as MoRef, ArrayOf* as lists,
-complex data objects as dicts (a repeated child becomes a list). Unknown shapes stay strings.
+complex data objects as dicts (a repeated child becomes a list), and a data object with no
+fields as `{"_type": ...}`, never "". Every changeSet entry is kept in order with its op; a
+filter-level missingSet (an object gone, with its fault) is surfaced on the tail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from xml.etree.ElementTree import Element, XMLPullParser
 
@@ -25,8 +27,28 @@ _TOKEN = VIM + "token"
 _VERSION = VIM + "version"
 _TRUNCATED = VIM + "truncated"
 _RETURNVAL = VIM + "returnval"
+_MISSING_SET = VIM + "missingSet"
 _INTS = frozenset(("int", "long", "short", "byte"))
 _FLOATS = frozenset(("double", "float"))
+_XSD_PREFIXES = frozenset(("xsd", "xs"))
+_XSD_NAMES = (
+    frozenset(("string", "anyType", "anyURI", "base64Binary", "dateTime", "decimal", "boolean"))
+    | _INTS
+    | _FLOATS
+)
+
+
+def is_data_type(xtype: str) -> bool:
+    """`DatacenterConfigInfo` or `vim25:...`: a vim data object type, not an xsd primitive, a
+    managed object reference or an array (whose empty forms are "", a MoRef and [])."""
+    prefix, _, kind = xtype.rpartition(":")
+    return (
+        bool(kind)
+        and prefix not in _XSD_PREFIXES
+        and kind not in _XSD_NAMES
+        and kind != "ManagedObjectReference"
+        and not kind.startswith("ArrayOf")
+    )
 
 
 @dataclass(frozen=True)
@@ -48,23 +70,63 @@ class ObjectProperties:
 
 
 @dataclass(frozen=True)
+class PropertyChange:
+    """One changeSet entry as sent: `op` is assign, add, remove or indirectRemove."""
+
+    name: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
 class ObjectChange:
     """One ObjectUpdate: `kind` is enter, modify or leave; `props` holds assigned values,
-    `removed` the paths whose value went away (op remove/unset)."""
+    `removed` the paths whose value went away (op remove/unset), and `changes` every entry in
+    order, so repeated entries for one path and `add` (to a collection) are not lost."""
 
     ref: MoRef
     kind: str
     props: dict[str, Any]
     removed: tuple[str, ...] = ()
     missing: tuple[MissingProperty, ...] = ()
+    changes: tuple[PropertyChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissingObject:
+    """A filter-level missingSet entry: an object the filter names but the server could not
+    report (e.g. ManagedObjectNotFound when it was deleted), and why."""
+
+    ref: MoRef
+    fault: str
+    message: str = ""
+
+
+def record_change(
+    name: str,
+    op: str,
+    value: Any,
+    has_value: bool,
+    props: dict[str, Any],
+    removed: list[str],
+    changes: list[PropertyChange],
+) -> None:
+    """Apply one changeSet entry the same way on both parsing paths."""
+    changes.append(PropertyChange(name, op, value))
+    if op in ("remove", "indirectRemove") or (op == "assign" and not has_value):
+        removed.append(name)
+    elif op == "assign":
+        props[name] = value
 
 
 @dataclass
 class SoapFaultInfo:
-    """A SOAP fault answer: the vim fault type (e.g. NotAuthenticated) and its message."""
+    """A SOAP fault answer: the vim fault type (e.g. NotAuthenticated) and its message; a fault
+    without detail is `ClientFault` or `ServerFault` after its faultcode."""
 
     kind: str = ""
     message: str = ""
+    code: str = ""
 
 
 @dataclass
@@ -76,6 +138,7 @@ class AnswerTail:
     truncated: bool = False
     returned: MoRef | None = None
     fault: SoapFaultInfo | None = None
+    missing_objects: list[MissingObject] = field(default_factory=list)
 
 
 def local(tag: str) -> str:
@@ -88,6 +151,8 @@ def value_of(el: Element) -> Any:
     kind = xtype.rpartition(":")[2] if xtype else ""
     if not len(el):
         text = el.text or ""
+        if not text and xtype and is_data_type(xtype):
+            return {"_type": kind}
         if kind in _INTS:
             return int(text)
         if kind == "boolean":
@@ -124,7 +189,16 @@ class _Repeated(list):  # type: ignore[type-arg]
 
 
 def _missing(el: Element) -> MissingProperty:
-    path = el.findtext(VIM + "path") or ""
+    kind, message = _missing_fault(el)
+    return MissingProperty(el.findtext(VIM + "path") or "", kind, message)
+
+
+def _missing_object(el: Element) -> MissingObject:
+    kind, message = _missing_fault(el)
+    return MissingObject(_ref(el.find(VIM + "obj")), kind, message)
+
+
+def _missing_fault(el: Element) -> tuple[str, str]:
     fault = el.find(VIM + "fault")
     kind, message = "", ""
     if fault is not None:
@@ -132,7 +206,7 @@ def _missing(el: Element) -> MissingProperty:
         typed = inner if inner is not None and inner.get(XSI_TYPE) else fault
         kind = (typed.get(XSI_TYPE) or "").rpartition(":")[2]
         message = fault.findtext(VIM + "localizedMessage") or ""
-    return MissingProperty(path, kind or "Fault", message)
+    return kind or "Fault", message
 
 
 def _ref(el: Element | None) -> MoRef:
@@ -167,23 +241,22 @@ def object_change(el: Element) -> ObjectChange:
     props: dict[str, Any] = {}
     removed: list[str] = []
     missing: list[MissingProperty] = []
+    changes: list[PropertyChange] = []
     for child in el:
         tag = child.tag
         if tag == VIM + "changeSet":
             name = child.findtext(VIM + "name") or ""
             op = child.findtext(VIM + "op") or "assign"
             val = child.find(VIM + "val")
-            if op in ("remove", "indirectRemove") or (op == "assign" and val is None):
-                removed.append(name)
-            else:
-                props[name] = value_of(val) if val is not None else None
+            value = value_of(val) if val is not None else None
+            record_change(name, op, value, val is not None, props, removed, changes)
         elif tag == VIM + "obj":
             ref = _ref(child)
         elif tag == VIM + "kind":
             kind = child.text or "modify"
         elif tag == VIM + "missingSet":
             missing.append(_missing(child))
-    return ObjectChange(ref, kind, props, tuple(removed), tuple(missing))
+    return ObjectChange(ref, kind, props, tuple(removed), tuple(missing), tuple(changes))
 
 
 class AnswerParser:
@@ -217,6 +290,8 @@ class AnswerParser:
                 _read_tail(el, tail)
             elif tag == SOAP_FAULT:
                 tail.fault = _fault(el)
+            elif tag == _MISSING_SET and el.find(VIM + "obj") is not None:
+                tail.missing_objects.append(_missing_object(el))
         return out
 
 
@@ -239,13 +314,19 @@ def _read_tail(el: Element, tail: AnswerTail) -> None:
 def _fault(el: Element) -> SoapFaultInfo:
     message = ""
     kind = ""
+    code = ""
     for child in el:
         name = local(child.tag)
-        if name == "faultstring":
+        if name == "faultcode":
+            code = (child.text or "").strip()
+        elif name == "faultstring":
             message = child.text or ""
         elif name == "detail":
             for detail in child:
                 kind = (detail.get(XSI_TYPE) or local(detail.tag)).rpartition(":")[2]
                 kind = kind.removesuffix("Fault") if not detail.get(XSI_TYPE) else kind
                 break
-    return SoapFaultInfo(kind or "ServerFault", message)
+    if not kind:  # no detail: the faultcode says whose fault it is
+        client = code.rpartition(":")[2].startswith("Client")
+        kind = "ClientFault" if client else "ServerFault"
+    return SoapFaultInfo(kind, message, code)

@@ -3,10 +3,13 @@
 vCenter (and the simulator) write ObjectContent/ObjectUpdate elements in one fixed layout
 (`<objects><obj ..>..</obj><propSet><name>..</name><val ..>..</val></propSet>..</objects>`).
 A compiled pattern reads simple values at C speed; any element that is not in that layout
-(complex data objects, missingSet, whitespace, an unexpected attribute order) is handed, as
+(complex data objects, missingSet, whitespace, an unexpected attribute or entity) is handed, as
 one well-formed fragment, to the ElementTree path in `parser.py`, so an odd answer is slower,
-never wrong. The bytes outside the object elements form a small well-formed skeleton that is
-parsed at the end for the paging token, update version, truncation and faults.
+never wrong. Text is decoded as XML does it (the five entities, numeric references as code
+points); an element with a raw CR, which XML reads as LF, goes to ElementTree. The bytes outside the fast-read object elements form a well-formed
+skeleton that ElementTree parses at the end: for the paging token, update version, truncation,
+faults and filter-level missingSet, and for any object element in a shape the scanner does not
+match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from html import unescape
 from typing import Any
 from xml.etree.ElementTree import XML, Element
 
@@ -23,8 +25,11 @@ from vconsole.vim.parser import (
     AnswerTail,
     ObjectChange,
     ObjectProperties,
+    PropertyChange,
+    is_data_type,
     object_change,
     object_properties,
+    record_change,
     value_of,
 )
 from vconsole.vim.soap import MoRef
@@ -41,8 +46,14 @@ _CHANGE = re.compile(
     re.S,
 )
 _XMLNS = re.compile(rb'\s(xmlns(?::[\w.-]+)?)="([^"]*)"')
-_PREFIXED_TYPE = re.compile(rb'\s[\w.-]+:type="([^"]*)"')
-_PLAIN_TYPE = re.compile(rb'\stype="([^"]*)"')
+_PREFIXED_TYPE = re.compile(rb"""\s[\w.-]+:type=(["'])([^"'<&]*)\1""")
+_PLAIN_TYPE = re.compile(rb"""\stype=(["'])([^"'<&]*)\1""")
+_PLAIN_ATTRS = re.compile(rb"""(?:\s+(?:[\w.-]+:)?type=(?:"[^"<&]*"|'[^'<&]*'))*\s*""")
+"""The attributes a simple `val` carries; anything else goes to ElementTree."""
+_REFERENCE = re.compile(r"&([^;&<]*)(;?)")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_CR = b"\r"
+"""A raw CR in an object element (XML reads CRLF and CR as LF): rare, left to ElementTree."""
 _INTS = frozenset(("int", "long", "short", "byte"))
 _FLOATS = frozenset(("double", "float"))
 _END_MARKS = (b"</objects>", b"</objectSet>")
@@ -76,8 +87,9 @@ class FastAnswerParser:
         skeleton = b"".join(self._skeleton)
         if skeleton.strip():
             parser = AnswerParser()
-            parser.feed(skeleton)
-            parser.close()
+            odd = parser.feed(skeleton) + parser.close()
+            self.fallbacks += len(odd)
+            out += odd
             self.tail = parser.tail
         return out
 
@@ -125,10 +137,13 @@ class FastAnswerParser:
     def _converter(self, attrs: bytes) -> Callable[[bytes], Any]:
         convert = self._converters.get(attrs)
         if convert is None:
+            if not _PLAIN_ATTRS.fullmatch(attrs):
+                raise _Unusual(attrs)
             typed = _PREFIXED_TYPE.search(attrs)
             plain = _PLAIN_TYPE.search(attrs)
-            kind = typed.group(1).decode().rpartition(":")[2] if typed else ""
-            ref_type = plain.group(1).decode() if plain else None
+            xtype = typed.group(2).decode() if typed else ""
+            kind = xtype.rpartition(":")[2]
+            ref_type = plain.group(2).decode() if plain else None
             if kind in _INTS:
                 convert = int
             elif kind == "boolean":
@@ -139,6 +154,8 @@ class FastAnswerParser:
                 convert = partial(_moref, ref_type)
             elif kind.startswith("ArrayOf"):
                 convert = _empty_array
+            elif is_data_type(xtype):
+                convert = _text_or_empty_object(kind)
             else:
                 convert = _text
             self._converters[attrs] = convert
@@ -154,20 +171,31 @@ class FastAnswerParser:
         return XML(wrapped)
 
     def _object(self, body: bytes) -> ObjectProperties:
+        try:
+            return self._fast_object(body)
+        except _Unusual:
+            return object_properties(self._fragment(b"objects", body))
+
+    def _fast_object(self, body: bytes) -> ObjectProperties:
+        if _CR in body:
+            raise _Unusual(_CR)
         obj = _OBJ.match(body)
         if obj is None:
             return object_properties(self._fragment(b"objects", body))
-        ref = MoRef(obj.group(1).decode(), obj.group(2).decode())
+        names = self._names
+        ref_type = names.get(obj.group(1))
+        if ref_type is None:
+            ref_type = names[obj.group(1)] = _text(obj.group(1))
+        ref = MoRef(ref_type, _text(obj.group(2)))
         rest = obj.end()
         simple = _SIMPLE_PROP.findall(body, rest)
         if len(simple) == body.count(b"<propSet>", rest) and b"<missingSet>" not in body:
-            names = self._names
             converters = self._converters
             props: dict[str, Any] = {}
             for name, attrs, text in simple:
                 key = names.get(name)
                 if key is None:
-                    key = names[name] = name.decode()
+                    key = names[name] = _text(name)
                 convert = converters.get(attrs) or self._converter(attrs)
                 props[key] = convert(text)
             return ObjectProperties(ref, props)
@@ -180,7 +208,7 @@ class FastAnswerParser:
             if prop.start() != pos:
                 return object_properties(self._fragment(b"objects", body))
             pos = prop.end()
-            name = prop.group(1).decode()
+            name = _text(prop.group(1))
             if prop.group(2) is not None:
                 props[name] = self._value(prop.group(2), prop.group(3))
             else:
@@ -197,40 +225,84 @@ class FastAnswerParser:
         return value_of(wrapper[0]) if len(wrapper) else None
 
     def _change(self, body: bytes) -> ObjectChange:
+        try:
+            return self._fast_change(body)
+        except _Unusual:
+            return object_change(self._fragment(b"objectSet", body))
+
+    def _fast_change(self, body: bytes) -> ObjectChange:
+        if _CR in body:
+            raise _Unusual(_CR)
         kind = _KIND.match(body)
         obj = _OBJ.match(body, kind.end()) if kind else None
         if kind is None or obj is None:
             return object_change(self._fragment(b"objectSet", body))
         props: dict[str, Any] = {}
         removed: list[str] = []
+        changes: list[PropertyChange] = []
         pos = obj.end()
         for change in _CHANGE.finditer(body, pos):
             if change.start() != pos:
                 return object_change(self._fragment(b"objectSet", body))
             pos = change.end()
-            name = change.group(1).decode()
-            op = change.group(2).decode()
-            if op in ("remove", "indirectRemove"):
-                removed.append(name)
-            elif change.group(3) is not None:
-                props[name] = self._value(change.group(3), change.group(4))
+            name = _text(change.group(1))
+            op = _text(change.group(2))
+            if change.group(3) is not None:
+                value, has_value = self._value(change.group(3), change.group(4)), True
             elif change.group(5).strip():
-                props[name] = self._complex(change.group(5))
+                if b"<val" not in change.group(5):
+                    raise _Unusual(change.group(5))
+                value, has_value = self._complex(change.group(5)), True
             else:
-                removed.append(name)
+                value, has_value = None, False
+            record_change(name, op, value, has_value, props, removed, changes)
         if pos != len(body):
             return object_change(self._fragment(b"objectSet", body))
-        ref = MoRef(obj.group(1).decode(), obj.group(2).decode())
-        return ObjectChange(ref, kind.group(1).decode(), props, tuple(removed))
+        ref = MoRef(_text(obj.group(1)), _text(obj.group(2)))
+        return ObjectChange(
+            ref, _text(kind.group(1)), props, tuple(removed), changes=tuple(changes)
+        )
 
 
 def _boolean(text: bytes) -> bool:
     return text == b"true"
 
 
+class _Unusual(Exception):
+    """Raised inside the scanner for a shape it does not read exactly; ElementTree takes over."""
+
+
 def _text(text: bytes) -> str:
-    value = text.decode()
-    return unescape(value) if b"&" in text else value
+    """Character data as an XML parser gives it (the element holds no raw CR: see `_CR`)."""
+    if b"&" not in text:
+        return text.decode()
+    return _REFERENCE.sub(_reference, text.decode())
+
+
+def _reference(match: re.Match[str]) -> str:
+    """One entity or character reference, as XML defines them; anything else (`&nbsp;`, a
+    bare `&`, `&#0;`) is not read here: ElementTree decides (and refuses, as XML does)."""
+    ref, closed = match.group(1), match.group(2)
+    if closed and ref in _NAMED:
+        return _NAMED[ref]
+    number = re.fullmatch(r"#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))", ref) if closed else None
+    if number is not None:
+        code = int(number.group(1), 16) if number.group(1) else int(number.group(2))
+        allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+        if allowed or 0x10000 <= code <= 0x10FFFF:
+            return chr(code)
+    raise _Unusual(match.group(0).encode())
+
+
+def _text_or_empty_object(kind: str) -> Callable[[bytes], Any]:
+    """For a data-object-typed `val` with no children (an enum value, or an empty object)."""
+
+    def convert(text: bytes) -> Any:
+        if not text:
+            return {"_type": kind}
+        return text.decode() if b"&" not in text else _text(text)
+
+    return convert
 
 
 def _moref(ref_type: str, text: bytes) -> MoRef:
