@@ -235,3 +235,4 @@ class Backup:
     branding: Branding | None = None
     image_type: str = ""
     image: bytes = field(default=b"", repr=False)
+    raw: Any = field(default=None, repr=False, compare=False)  # the body exactly as saved

@@ -108,6 +108,9 @@ def parse_document(text: str, caps: Capabilities, source: str = "") -> BrandingP
     except json.JSONDecodeError as exc:
         problem = InputProblem(f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}")
         raise BrandingInputError([problem], source) from None
+    except RecursionError:
+        problem = InputProblem("(top level)", "invalid JSON: nested too deeply")
+        raise BrandingInputError([problem], source) from None
     problems: list[InputProblem] = []
     warnings: list[InputProblem] = []
     if not isinstance(body, dict):
