@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.commands.outcome import reports_error
     from vconsole.services.analyze import ANALYZERS, CaptureError, analyze_captures
 
     panes = args.pane or None
@@ -42,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         body = result[panes[0]] if panes and len(panes) == 1 else result
         print(json.dumps(body, indent=2))
-        return 0
+        return 1 if reports_error(body) else 0
     for capture in result["captures"]:
         print(
             f"{capture['file']}: host {capture['host'] or '?'}, captured {capture['captured_at'] or '?'}"
@@ -50,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
     for pane in panes or sorted(ANALYZERS):
         print(f"\n== {pane}")
         print(_text(pane, result.get(pane)))
-    return 0
+    return 1 if any(reports_error(result.get(p)) for p in panes or sorted(ANALYZERS)) else 0
 
 
 def _text(pane: str, value: Any) -> str:

@@ -53,7 +53,7 @@ async def _capture(args: argparse.Namespace) -> int:
     print(
         f"{args.file}: {len(capture['commands']) - len(failed)} of {len(capture['commands'])} commands captured"
     )
-    return 0
+    return 1 if failed else 0
 
 
 def _commands_for(kind: str) -> list[Any] | None:
