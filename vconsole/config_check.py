@@ -167,6 +167,12 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 path, None, "file", f"cannot read: {exc.strerror}", "a readable TOML file"
             )
         ], None
+    except UnicodeDecodeError as exc:
+        return [
+            ConfigProblem(
+                path, None, "file", f"not UTF-8 text (byte {exc.start})", "a UTF-8 TOML file"
+            )
+        ], None
     try:
         data = _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
@@ -176,6 +182,8 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 path, int(found.group(1)) if found else None, "syntax", str(exc), "valid TOML"
             )
         ], None
+    except RecursionError:
+        return [ConfigProblem(path, None, "syntax", "nested too deeply", "valid TOML")], None
     lines = _LineIndex(text)
     problems: list[ConfigProblem] = []
     for key in data:

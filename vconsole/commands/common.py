@@ -82,7 +82,10 @@ def confirm_change(command: str, flag: str, host: str, line: str) -> int | None:
     (2: no terminal to ask on, so `flag` needs --yes; 1: the admin said no)."""
     if not sys.stdin.isatty():
         return fail(command, f"{flag}: confirm on a terminal or pass --yes")
-    answer = input(f"Run on {host}:\n  {line}\nProceed? [y/N] ")
+    try:
+        answer = input(f"Run on {host}:\n  {line}\nProceed? [y/N] ")
+    except EOFError:
+        answer = ""
     if answer.strip().lower() not in ("y", "yes"):
         print("Nothing changed.")
         return 1

@@ -116,7 +116,10 @@ def cmd_set_password(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     store = SecretStore(profile.name)
-    password = getpass.getpass(f"Password for {target.user or ''}@{target.name}: ")
+    try:
+        password = getpass.getpass(f"Password for {target.user or ''}@{target.name}: ")
+    except EOFError:
+        password = ""
     if not password:
         print("no password entered; nothing stored", file=sys.stderr)
         return 1

@@ -49,6 +49,8 @@ def compile_filter(text: str) -> RowMatcher:
         pattern = re.compile(body, re.IGNORECASE | re.MULTILINE)
     except re.error as exc:
         raise FilterError(f"filter: invalid regex {body!r}: {exc}") from None
+    except (RecursionError, OverflowError):
+        raise FilterError("filter: the regex is nested or repeated too deeply") from None
     return RowMatcher(pattern, negate, text)
 
 

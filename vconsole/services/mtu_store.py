@@ -42,8 +42,9 @@ class MtuStore:
             return {}
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise MtuStoreError(f"{file}: cannot read ({exc}); fix or remove the file") from exc
+        except (OSError, ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise MtuStoreError(f"{file}: cannot read ({why}); fix or remove the file") from None
         if not isinstance(data, dict):
             raise MtuStoreError(f"{file}: expected a JSON object")
         return data
