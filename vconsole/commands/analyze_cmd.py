@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vconsole.textsafe import visible
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -46,7 +48,10 @@ def handle(args: argparse.Namespace) -> int:
         return 1 if reports_error(body) else 0
     for capture in result["captures"]:
         print(
-            f"{capture['file']}: host {capture['host'] or '?'}, captured {capture['captured_at'] or '?'}"
+            visible(
+                f"{capture['file']}: host {capture['host'] or '?'}, "
+                f"captured {capture['captured_at'] or '?'}"
+            )
         )
     for pane in panes or sorted(ANALYZERS):
         print(f"\n== {pane}")
@@ -57,7 +62,7 @@ def handle(args: argparse.Namespace) -> int:
 def _text(pane: str, value: Any) -> str:
     """One line per finding, worst wording first as each pane words it; JSON only as a fallback."""
     if isinstance(value, dict) and "error" in value:
-        return f"error: {value['error']}"
+        return f"error: {visible(value['error'])}"
     if isinstance(value, dict) and "clients" in value:
         return _pool_text(value["clients"])
     if isinstance(value, list):
@@ -72,7 +77,9 @@ def _text(pane: str, value: Any) -> str:
                 p.get("text", "") for p in item.get("problems") or () if isinstance(p, dict)
             ]
             text = item.get("summary") or "; ".join(problems) or "ok"
-            lines.append(f"{str(item.get('verdict', '')).upper():8} {where}: {text}")
+            lines.append(
+                f"{str(item.get('verdict', '')).upper():8} {visible(where)}: {visible(text)}"
+            )
         return "\n".join(lines) or "(nothing)"
     return json.dumps(value, indent=2)
 
@@ -82,11 +89,11 @@ def _pool_text(clients: list[dict[str, Any]]) -> str:
     for client in clients:
         totals = client.get("totals") or {}
         lines.append(
-            f"{client.get('client')}: {totals.get('gpus', 0)} GPUs, "
+            f"{visible(client.get('client'))}: {totals.get('gpus', 0)} GPUs, "
             f"{totals.get('used_pct', 0)}% of GPU memory allocated"
         )
         for p in client.get("problems") or ():
             lines.append(
-                f"{str(p.get('severity', '')).upper():8} {p.get('subject')}: {p.get('text')}"
+                f"{str(p.get('severity', '')).upper():8} {visible(p.get('subject'))}: {visible(p.get('text'))}"
             )
     return "\n".join(lines) or "(no Bitfusion client in these captures)"

@@ -122,28 +122,33 @@ def confirm_write(args: argparse.Namespace, question: str) -> None:
 
 
 def render_view(view: Any, version: str = "") -> str:
-    """Plain text like the portal's menus: the ? menu's overrides, then the user menu."""
+    """Plain text like the portal's menus: the ? menu's overrides, then the user menu.
+
+    Every value came from the server, so control characters are shown, never obeyed.
+    """
+    from vconsole.textsafe import visible as v
+
     b = view.branding
     title = view.scope + (f" ({view.marker})" if view.tenant else "")
-    lines = [title + (f"  [API {version}]" if version else "")]
-    lines.append(f"  portalName   {b.portal_name if b.portal_name is not None else '(none)'}")
-    lines.append(f"  portalColor  {b.portal_color or '(theme default)'}")
-    lines.append(f"  theme        {b.theme.label() if b.theme else '(none)'}")
+    lines = [v(title) + (f"  [API {version}]" if version else "")]
+    lines.append(f"  portalName   {v(b.portal_name) if b.portal_name is not None else '(none)'}")
+    lines.append(f"  portalColor  {v(b.portal_color or '(theme default)')}")
+    lines.append(f"  theme        {v(b.theme.label()) if b.theme else '(none)'}")
     lines.append("  ? menu overrides:" + ("" if b.overrides else " (none)"))
     for _, item in b.overrides:
-        lines.append(f"    {item.name:<8} {item.url or '(VMware default)'}")
+        lines.append(f"    {v(item.name or ''):<8} {v(item.url or '(VMware default)')}")
     lines.append("  user menu:" + ("" if b.user_menu else " (none)"))
     in_section = False
     for _, item in b.user_menu:
         if item.kind == "section":
-            lines.append(f"    {item.name}")
+            lines.append(f"    {v(item.name or '')}")
             in_section = True
         elif item.kind == "separator":
             lines.append("    ────────")
             in_section = False
         else:
             pad = "      " if in_section else "    "
-            lines.append(f"{pad}{item.name}  <{item.url}>")
+            lines.append(f"{pad}{v(item.name or '')}  <{v(item.url or '')}>")
     return "\n".join(lines)
 
 
