@@ -72,6 +72,7 @@ def _check_target(
     seen: set[str],
 ) -> tuple[list[ConfigProblem], TargetConfig | None]:
     from vconsole import tokens
+    from vconsole.secrets import env_var_name, sharing_password_variable
 
     problems: list[ConfigProblem] = []
 
@@ -97,6 +98,14 @@ def _check_target(
         bad("name", f"missing or invalid name {name!r}", "letters, digits, _ . - (max 63)")
     elif name in seen:
         bad("name", f"duplicate target name {name!r}", "a name used once per profile")
+    elif other := sharing_password_variable(name, seen):
+        bad(
+            "name",
+            f"{name!r} and {other!r} both read {env_var_name(name)}, so one host's password "
+            "would be sent to the other",
+            "names that differ by more than upper/lower case and - _ .",
+        )
+        seen.add(name)
     else:
         seen.add(name)
     if kind not in KINDS:
