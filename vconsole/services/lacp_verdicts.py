@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any
 
 from vconsole.esx.lacp import (
     ConfigOutput,
@@ -84,15 +86,19 @@ def judge_host(
     counters: dict[str, CounterSample] = {}
     host_configs = config.lags if config and config.kind == OutputKind.OK else ()
     matched: list[HostLagConfig] = []
+    by_nic = _counters_by_nic(stats)
+    by_lag_id: dict[str, list[HostLagConfig]] = {}
+    for cfg in host_configs:
+        by_lag_id.setdefault(cfg.lag_id, []).append(cfg)
     for lag in status.lags:
-        host_cfg = _find_host_config(lag, host_configs)
+        host_cfg = _find_host_config(lag, host_configs, by_lag_id.get(lag.lag_id, []))
         if host_cfg is not None:
             matched.append(host_cfg)
         vc = _find_vcenter_lag(lag, host_cfg, vcenter or ())
         name = (host_cfg.lag_name if host_cfg else "") or (vc.name if vc else "")
         lag_rows = []
         for nic in lag.nics:
-            c = _find_counters(lag, nic.nic, stats)
+            c = _find_counters(lag, nic.nic, by_nic)
             row, sample = _judge_port(host, lag, name, nic, c, previous, now)
             if sample is not None:
                 counters[row.key] = sample
@@ -188,12 +194,16 @@ def _missing_lag_rows(
     ]
 
 
-def _find_host_config(lag: LagStatus, configs: tuple[HostLagConfig, ...]) -> HostLagConfig | None:
-    for cfg in configs:
-        if cfg.lag_id == lag.lag_id and (not cfg.dvs or not lag.dvs or cfg.dvs == lag.dvs):
+def _find_host_config(
+    lag: LagStatus, configs: tuple[HostLagConfig, ...], same_id: list[HostLagConfig]
+) -> HostLagConfig | None:
+    """`same_id`: the configs with this LAG's id, looked up once rather than scanned per LAG."""
+    for cfg in same_id:
+        if not cfg.dvs or not lag.dvs or cfg.dvs == lag.dvs:
             return cfg
-    same_dvs = [c for c in configs if c.dvs == lag.dvs]
-    return same_dvs[0] if len(same_dvs) == 1 and len(configs) == 1 else None
+    if len(configs) != 1:
+        return None
+    return configs[0] if configs[0].dvs == lag.dvs else None
 
 
 def _find_vcenter_lag(
@@ -208,15 +218,27 @@ def _find_vcenter_lag(
     return None
 
 
-def _find_counters(lag: LagStatus, nic: str, stats: StatsOutput | None) -> LagNicCounters | None:
-    if stats is None or stats.kind != OutputKind.OK:
-        return None
-    exact = [c for c in stats.counters if c.nic == nic and c.lag_id == lag.lag_id]
-    exact = [c for c in exact if not c.dvs or not lag.dvs or c.dvs == lag.dvs] or exact
+def _counters_by_nic(stats: StatsOutput | None) -> dict[tuple[str, str | None], list[Any]]:
+    """The stats rows grouped by NIC (key `(nic, None)`) and by NIC and LAG id, once per
+    host, so matching a port is a lookup, not a scan of every row."""
+    out: dict[tuple[str, str | None], list[Any]] = {}
+    if stats is not None and stats.kind == OutputKind.OK:
+        for c in stats.counters:
+            out.setdefault((c.nic, None), []).append(c)
+            out.setdefault((c.nic, c.lag_id), []).append(c)
+    return out
+
+
+def _find_counters(
+    lag: LagStatus, nic: str, by_nic: Mapping[tuple[str, str | None], list[Any]]
+) -> LagNicCounters | None:
+    exact = by_nic.get((nic, lag.lag_id), [])
     if exact:
-        return exact[0]
-    by_nic = [c for c in stats.counters if c.nic == nic and (not c.dvs or c.dvs == lag.dvs)]
-    return by_nic[0] if len(by_nic) == 1 else None
+        fits = (c for c in exact if not c.dvs or not lag.dvs or c.dvs == lag.dvs)
+        return next(fits, exact[0])
+    fits = (c for c in by_nic.get((nic, None), []) if not c.dvs or c.dvs == lag.dvs)
+    same = list(islice(fits, 2))  # only "exactly one" matters: stop at the second
+    return same[0] if len(same) == 1 else None
 
 
 def _judge_port(
