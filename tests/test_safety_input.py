@@ -114,3 +114,63 @@ def test_values_at_the_limits_are_written(tmp_path: Path, lab: VcdLab) -> None:
     (tmp_path / "b.json").write_text(json.dumps(doc))
     assert run(tmp_path, lab, "branding", "set", str(tmp_path / "b.json"), "--yes") == 0
     assert writes(lab) == ["PUT /cloudapi/branding"]
+
+
+def bitfusion_capture(path: Path, listing: str) -> Path:
+    commands = {
+        "bitfusion list_gpus": {"stdout": listing, "stderr": "", "exit": 0},
+        "bitfusion smi": {"stdout": "", "stderr": "", "exit": 0},
+    }
+    path.write_text(json.dumps({"host": "bf-client", "captured_at": "", "commands": commands}))
+    return path
+
+
+@pytest.mark.parametrize(
+    "listing",
+    ["<html><body>502 Bad Gateway</body></html>\n", "GPU GPU GPU\n\x00\x01", "server 0 gpu 0\n"],
+)
+def test_garbage_bitfusion_output_is_unrecognised_not_zero_gpus(
+    tmp_path: Path,
+    listing: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from vconsole.cli import main
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    capture = bitfusion_capture(tmp_path / "bf.json", listing)
+    code = main(["analyze", str(capture), "--pane", "gpu", "--json"])
+    [pool] = json.loads(capsys.readouterr().out)["clients"]
+    assert (
+        pool["error"]["code"] == "unreadable-output" and "not recognised" in pool["error"]["text"]
+    )
+    assert code == 1
+    assert main(["analyze", str(capture), "--pane", "gpu"]) == 1
+    assert "0 GPUs" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--save-set", "bad;name"],
+        ["--save-set", "../../etc"],
+        ["--save-set", "ok", "--netstack", "x$(reboot)"],
+    ],
+)
+def test_mtu_sets_are_checked_when_saved(
+    tmp_path: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_safety_fuzz import run as run_cli
+
+    from vconsole.services.mtu_store import MtuStore
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[[profiles.p.targets]]\nname = "esx-a"\nkind = "esxi"\naddress = "127.0.0.1"\n'
+        'port = 1\nuser = "root"\n'
+    )
+    base = ["--config", str(config), "mtu", "--host", "esx-a", "--vmk", "vmk0"]
+    code, err = run_cli([*base, "--target", "10.0.0.1", *argv])
+    assert code == 2 and "not accepted" in err and "Traceback" not in err
+    assert MtuStore(tmp_path / "state").sets() == []

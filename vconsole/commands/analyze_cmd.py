@@ -87,6 +87,10 @@ def _text(pane: str, value: Any) -> str:
 def _pool_text(clients: list[dict[str, Any]]) -> str:
     lines = []
     for client in clients:
+        error = client.get("error")
+        if isinstance(error, dict) and error:  # no pool was read: no totals to show
+            lines.append(f"{visible(client.get('client'))}: ERROR {visible(error.get('text'))}")
+            continue
         totals = client.get("totals") or {}
         lines.append(
             f"{visible(client.get('client'))}: {totals.get('gpus', 0)} GPUs, "
