@@ -160,3 +160,22 @@ def test_a_backup_naming_a_hostile_tenant_is_refused(
     assert run(tmp_path, lab, "branding", "restore", str(forged), "--yes") == 2
     assert "organization name" in capsys.readouterr().err
     assert len(lab.requests) == seen and server_branding(lab) == system_before
+
+
+XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    max_size=20,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(XML_TEXT, XML_TEXT)
+def test_a_managed_object_id_stays_data_in_a_vcenter_request(kind: str, moid: str) -> None:
+    """vCenter is spoken to at the fixed `/sdk` URL; ids travel in the SOAP body, escaped."""
+    import xml.etree.ElementTree as ET
+
+    from vconsole.vim.soap import MoRef, _moref
+
+    element = ET.fromstring(_moref("_this", MoRef(kind, moid)))
+    assert element.tag == "_this" and list(element) == []
+    assert element.get("type") == kind and (element.text or "") == moid
