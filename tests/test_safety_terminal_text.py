@@ -139,3 +139,25 @@ def test_cli_tables_show_server_text_visibly(
     assert "\x1b" not in out and "\\x1b]0;pwn\\x07\\u202e" in out
     assert main(["--config", str(config), "lacp", "--json"]) == 0
     assert PARTNER in {row["partner_device_id"] for row in json.loads(capsys.readouterr().out)}
+
+
+async def test_the_inventory_table_draws_vm_names_without_controls() -> None:
+    """The virtual inventory table writes cells as raw segments: they must arrive defused."""
+    from textual.app import App, ComposeResult
+
+    from screens.inventory_table import TableColumn, TableRow, VirtualTable
+
+    name = "web\x1b]8;;http://evil.example\x07-01\u202e\r\n"
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield VirtualTable([TableColumn("name", "Name", max_width=60)], id="t")
+
+    app = One()
+    async with app.run_test(size=(80, 6)) as pilot:
+        table = app.query_one(VirtualTable)
+        table.replace({"vm-1": TableRow((name,), (name,), name.lower())})
+        await pilot.pause()
+        drawn = "".join(seg.text for seg in table.render_line(1))
+        assert "web\\x1b]8;;http:" in drawn and "\x1b" not in drawn and "\u202e" not in drawn
+        assert table.cell_text() == name  # what `y` copies is the exact value
