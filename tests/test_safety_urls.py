@@ -179,3 +179,37 @@ def test_a_managed_object_id_stays_data_in_a_vcenter_request(kind: str, moid: st
     element = ET.fromstring(_moref("_this", MoRef(kind, moid)))
     assert element.tag == "_this" and list(element) == []
     assert element.get("type") == kind and (element.text or "") == moid
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000030802000000") + b"\0" * 40
+PNG2 = PNG + b"\1" * 8
+
+
+@pytest.mark.parametrize("tenant", [None, "acme", "globex"])
+async def test_restore_undoes_an_image_upload(
+    tmp_path: Path, lab: VcdLab, tenant: str | None
+) -> None:
+    """Including a tenant that showed the system's logo: restore deletes its own again."""
+    from tests.sessions_helpers import make_manager
+    from tests.vcd_helpers import vcd_target
+    from vconsole.lab.vcd import SYSTEM_ADMIN
+    from vconsole.services.branding import BrandingService
+    from vconsole.services.branding_plans import apply_restore, plan_restore
+
+    manager = make_manager(
+        tmp_path, [vcd_target(lab)], passwords={"vcd01": lab.users[SYSTEM_ADMIN]}
+    )
+    try:
+        service = BrandingService(manager, backup_dir=tmp_path / "backups")
+        _, before = await service.image("logo", tenant)
+        done = await service.upload_image("logo", tenant, PNG, "logo.png")
+        assert (await service.image("logo", tenant))[1] == PNG
+        assert done.backup is not None
+        plan = await plan_restore(service, done.backup)
+        await apply_restore(service, plan)
+        assert (await service.image("logo", tenant))[1] == before
+        if tenant is not None:  # inherits again: a new system logo shows through
+            await service.upload_image("logo", None, PNG2, "new.png")
+            assert (await service.image("logo", tenant))[1] == PNG2
+    finally:
+        await manager.close()

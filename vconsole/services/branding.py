@@ -311,13 +311,15 @@ class BrandingService:
         path = image_path(kind, tenant)
         self.refuse_if_read_only(f"PUT {path}")
         info, previous = await self.image(kind, tenant)
+        # a tenant without its own image is answered the system's: restore must DELETE, not PUT
+        own = tenant is None or previous != (await self.image(kind, None))[1]
         client = await self._client()
         backup = save_backup(
             self.backup_dir,
             target=self.target,
             tenant=tenant,
             kind=kind,
-            own=True,
+            own=own,
             api_version=str(client.version),
             reason=f"before PUT {path}",
             image_type=info.content_type,
@@ -334,6 +336,26 @@ class BrandingService:
         )
         return WriteResult(f"{scope_name(tenant)} {kind}", backup, None, response.status_code)
 
+    async def reset_image(self, kind: str, tenant: str) -> WriteResult:
+        """DELETE a tenant's own logo or icon so it shows the system's again (backed up)."""
+        path = image_path(kind, tenant)
+        self.refuse_if_read_only(f"DELETE {path}")
+        info, previous = await self.image(kind, tenant)
+        client = await self._client()
+        backup = save_backup(
+            self.backup_dir,
+            target=self.target,
+            tenant=tenant,
+            kind=kind,
+            own=True,
+            api_version=str(client.version),
+            reason=f"before DELETE {path}",
+            image_type=info.content_type,
+            image=previous,
+        )
+        response = await self._call("DELETE", path, (200, 204), mutating=True)
+        return WriteResult(f"{scope_name(tenant)} {kind}", backup, None, response.status_code)
+
     async def restore(self, backup_file: Path) -> WriteResult:
         """Put a backed-up state back (itself backed up first, and diffed)."""
         backup = load_backup(backup_file)
@@ -346,6 +368,8 @@ class BrandingService:
                 ]
             )
         if backup.kind != "branding":
+            if backup.tenant is not None and not backup.own:
+                return await self.reset_image(backup.kind, backup.tenant)
             return await self.upload_image(backup.kind, backup.tenant, backup.image, backup.path)
         if backup.tenant is not None and not backup.own:
             return await self.reset_tenant(backup.tenant)

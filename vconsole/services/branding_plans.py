@@ -114,10 +114,17 @@ async def plan_restore(service: BrandingService, backup_file: Path) -> RestorePl
             str(backup_file), f"is a backup of {backup.target!r}, not {service.target!r}"
         )
     if backup.kind != "branding":
-        text = (
-            f"Changes to {scope_name(backup.tenant)} {backup.kind}: replaced by the backed-up "
-            f"image ({backup.image_type or 'unknown type'}, {len(backup.image)} bytes)"
-        )
+        if backup.tenant is not None and not backup.own:
+            text = (
+                f"Changes to {scope_name(backup.tenant)} {backup.kind}: the tenant's own image "
+                f"is deleted; it shows the system's {backup.kind} again"
+            )
+        else:
+            text = (
+                f"Changes to {scope_name(backup.tenant)} {backup.kind}: replaced by the "
+                f"backed-up image ({backup.image_type or 'unknown type'}, "
+                f"{len(backup.image)} bytes)"
+            )
         return RestorePlan(backup, text)
     if backup.tenant is not None and not backup.own:
         current = await service.read(backup.tenant)
@@ -140,6 +147,8 @@ async def apply_restore(service: BrandingService, plan: RestorePlan) -> WriteRes
         return await service.reset_tenant(plan.reset_tenant)
     if plan.write is not None:
         return await service.write(plan.write)
+    if backup.tenant is not None and not backup.own:
+        return await service.reset_image(backup.kind, backup.tenant)
     return await service.upload_image(backup.kind, backup.tenant, backup.image, backup.path)
 
 
