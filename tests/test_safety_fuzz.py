@@ -148,6 +148,12 @@ ANY_SLOTS = TOKEN_SLOTS + [
     ["config", "check", "--profile", "{v}"],
     ["config", "show", "--profile", "{v}"],
     ["capture", "esx-a", "{tmp}/{v}"],
+    ["mtu", "--address", "{v}"],
+    ["mtu", "--set", "{v}"],
+    ["lab", "status", "--state-dir", "{tmp}/{v}"],
+    ["lab", "status", "--json", "--state-dir", "{tmp}/{v}"],
+    ["analyze", "{tmp}/{v}"],
+    ["branding", "--target", "{v}", "get"],
 ]
 
 
