@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from itertools import islice
-from typing import Any
 
 from vconsole.esx.lacp import (
     ConfigOutput,
@@ -26,6 +24,12 @@ from vconsole.esx.lacp import (
 )
 from vconsole.models.lacp import DvsLag, LacpProblem, LagHealth, LagPortRow, Verdict
 from vconsole.services.lacp_lag_checks import cross_nic_checks, lag_health, with_problems
+from vconsole.services.lacp_match import (
+    find_counters,
+    find_host_config,
+    index_configs,
+    index_counters,
+)
 
 SLOW_PERIOD_S = 30
 FAST_PERIOD_S = 1
@@ -86,19 +90,16 @@ def judge_host(
     counters: dict[str, CounterSample] = {}
     host_configs = config.lags if config and config.kind == OutputKind.OK else ()
     matched: list[HostLagConfig] = []
-    by_nic = _counters_by_nic(stats)
-    by_lag_id: dict[str, list[HostLagConfig]] = {}
-    for cfg in host_configs:
-        by_lag_id.setdefault(cfg.lag_id, []).append(cfg)
+    by_nic, by_lag_id = index_counters(stats), index_configs(host_configs)
     for lag in status.lags:
-        host_cfg = _find_host_config(lag, host_configs, by_lag_id.get(lag.lag_id, []))
+        host_cfg = find_host_config(lag, host_configs, by_lag_id)
         if host_cfg is not None:
             matched.append(host_cfg)
         vc = _find_vcenter_lag(lag, host_cfg, vcenter or ())
         name = (host_cfg.lag_name if host_cfg else "") or (vc.name if vc else "")
         lag_rows = []
         for nic in lag.nics:
-            c = _find_counters(lag, nic.nic, by_nic)
+            c = find_counters(lag, nic.nic, by_nic)
             row, sample = _judge_port(host, lag, name, nic, c, previous, now)
             if sample is not None:
                 counters[row.key] = sample
@@ -194,18 +195,6 @@ def _missing_lag_rows(
     ]
 
 
-def _find_host_config(
-    lag: LagStatus, configs: tuple[HostLagConfig, ...], same_id: list[HostLagConfig]
-) -> HostLagConfig | None:
-    """`same_id`: the configs with this LAG's id, looked up once rather than scanned per LAG."""
-    for cfg in same_id:
-        if not cfg.dvs or not lag.dvs or cfg.dvs == lag.dvs:
-            return cfg
-    if len(configs) != 1:
-        return None
-    return configs[0] if configs[0].dvs == lag.dvs else None
-
-
 def _find_vcenter_lag(
     lag: LagStatus, cfg: HostLagConfig | None, vcenter: tuple[DvsLag, ...]
 ) -> DvsLag | None:
@@ -216,29 +205,6 @@ def _find_vcenter_lag(
     if cfg and cfg.lag_name:
         return next((v for v in on_dvs if v.name == cfg.lag_name), None)
     return None
-
-
-def _counters_by_nic(stats: StatsOutput | None) -> dict[tuple[str, str | None], list[Any]]:
-    """The stats rows grouped by NIC (key `(nic, None)`) and by NIC and LAG id, once per
-    host, so matching a port is a lookup, not a scan of every row."""
-    out: dict[tuple[str, str | None], list[Any]] = {}
-    if stats is not None and stats.kind == OutputKind.OK:
-        for c in stats.counters:
-            out.setdefault((c.nic, None), []).append(c)
-            out.setdefault((c.nic, c.lag_id), []).append(c)
-    return out
-
-
-def _find_counters(
-    lag: LagStatus, nic: str, by_nic: Mapping[tuple[str, str | None], list[Any]]
-) -> LagNicCounters | None:
-    exact = by_nic.get((nic, lag.lag_id), [])
-    if exact:
-        fits = (c for c in exact if not c.dvs or not lag.dvs or c.dvs == lag.dvs)
-        return next(fits, exact[0])
-    fits = (c for c in by_nic.get((nic, None), []) if not c.dvs or c.dvs == lag.dvs)
-    same = list(islice(fits, 2))  # only "exactly one" matters: stop at the second
-    return same[0] if len(same) == 1 else None
 
 
 def _judge_port(
