@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from vconsole.textsafe import visible
 from widgets.console_header import ConsoleHeader, HeaderInfo
 from widgets.filter_bar import FilterBar
 from widgets.resource_table import ResourceColumn, ResourceTable
@@ -50,14 +51,20 @@ def error_title(error: BaseException) -> str:
 def report_worker_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
     """The one place a failed background call becomes an error notification.
 
-    Server text may contain square brackets, so it is never parsed as markup.
+    Server text may contain square brackets or control characters: never markup, always shown.
     """
     if event.state != WorkerState.ERROR:
         return
     error = event.worker.error
     if error is None:
         return
-    screen.notify(str(error), title=error_title(error), severity="error", markup=False, timeout=8)
+    screen.notify(
+        visible(str(error), keep_newlines=True),
+        title=error_title(error),
+        severity="error",
+        markup=False,
+        timeout=8,
+    )
 
 
 class ConsoleScreen(Screen[None]):

@@ -17,6 +17,7 @@ from screens.panes import PaneContext
 from vconsole.models.branding import Branding, BrandingView, Capabilities, ImageInfo, Theme
 from vconsole.services.branding_input import check_branding
 from vconsole.sessions.errors import VconsoleError
+from vconsole.textsafe import visible
 from widgets.links_tree import LinksTree
 
 SIDES = ("system", "tenant")
@@ -90,7 +91,7 @@ class BrandingPaneBase(ConsoleScreen):
         logo, icon = self.images.get((scope, "logo")), self.images.get((scope, "icon"))
         system_logo, system_icon = self.images.get((None, "logo")), self.images.get((None, "icon"))
         self.query_one(f"#title-{side}", Static).update(
-            scope_title(self.views.get(scope), scope, self.edited(scope))
+            visible(scope_title(self.views.get(scope), scope, self.edited(scope)))
         )
         self.query_one(f"#summary-{side}", Static).update(
             summary(
@@ -117,7 +118,8 @@ class BrandingPaneBase(ConsoleScreen):
             parts.append(f"{self.service.target}{version}")
         if self.tenants:
             parts.append(
-                f"tenant {self.tenant_pos + 1}/{len(self.tenants)}: {self.tenant}  [ ] switch"
+                f"tenant {self.tenant_pos + 1}/{len(self.tenants)}: {visible(self.tenant)}"
+                "  [ ] switch"
             )
         if self.context.read_only:
             parts.append("READ-ONLY")

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, TextArea
 
 from vconsole.models.branding import MenuItem
 from vconsole.services.branding_input import url_problem
+from widgets.safe_text import block_text
 
 Check = Callable[[str], "str | None"]
 
@@ -175,7 +176,7 @@ class DiffConfirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield TextArea(self.text, read_only=True, id="diff-text")
+            yield TextArea(block_text(self.text), read_only=True, id="diff-text")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.confirm_label} (y)", id="diff-yes", variant="warning")
                 yield Button("Cancel (esc)", id="diff-no", variant="primary")
@@ -207,7 +208,7 @@ class TextView(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield TextArea(self.text, read_only=True, id="text-view")
+            yield TextArea(block_text(self.text), read_only=True, id="text-view")
             yield Label("esc close", classes="hint", markup=False)
 
     def on_mount(self) -> None:

@@ -7,6 +7,7 @@ import re
 from rich.text import Text
 
 from vconsole.models.branding import Branding, BrandingView, ImageInfo
+from widgets.safe_text import field_text
 
 _HEX = re.compile(r"#?([0-9A-Fa-f]{6})")
 
@@ -54,9 +55,9 @@ def summary(
     if branding is None:
         return Text("loading…", style="dim")
     rows = [
-        ("Name  ", Text(branding.portal_name or "(none)")),
+        ("Name  ", field_text(branding.portal_name or "(none)")),
         ("Colour", colour_text(branding.portal_color)),
-        ("Theme ", Text(branding.theme.label() if branding.theme else "(none)")),
+        ("Theme ", field_text(branding.theme.label() if branding.theme else "(none)")),
         ("Logo  ", image_text(logo, logo_inherited)),
         ("Icon  ", image_text(icon, icon_inherited)),
     ]

@@ -12,6 +12,7 @@ from textual import work
 
 from screens.branding_base import BrandingPaneBase
 from screens.branding_dialogs import DiffConfirm, TextPrompt, TextView
+from vconsole.textsafe import visible
 
 
 class BrandingWrites(BrandingPaneBase):
@@ -88,8 +89,8 @@ class BrandingWrites(BrandingPaneBase):
     def _refused(self, exc: Any, kept: str = "", **notify: Any) -> None:
         """Cloud Director's own message under its HTTP status; server text is never markup."""
         self.notify(
-            exc.server_message + kept,
-            title=f"HTTP {exc.status} {exc.minor}",
+            visible(exc.server_message + kept, keep_newlines=True),
+            title=visible(f"HTTP {exc.status} {exc.minor}"),
             severity="error",
             markup=False,
             **notify,

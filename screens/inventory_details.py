@@ -13,6 +13,8 @@ from textual.widgets import Label, TextArea
 
 from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
 from vconsole.services.inventory_export import cell_text
+from vconsole.textsafe import visible
+from widgets.safe_text import block_text
 
 
 def _lines(title: str, items: tuple[EventLine, ...]) -> list[str]:
@@ -67,11 +69,13 @@ class InventoryDetailsScreen(ModalScreen[None]):
         kind = self.row.kind.value
         with Vertical():
             yield Label(
-                f"{kind} {self.row.name} ({self.row.vcenter}/{self.row.moid})",
+                visible(f"{kind} {self.row.name} ({self.row.vcenter}/{self.row.moid})"),
                 classes="dialog-title",
                 markup=False,
             )
-            yield TextArea(render_details(self.row, None), read_only=True, id="details-text")
+            yield TextArea(
+                block_text(render_details(self.row, None)), read_only=True, id="details-text"
+            )
             yield Label("c copy - esc close", classes="hint", markup=False)
 
     def on_mount(self) -> None:
@@ -86,7 +90,7 @@ class InventoryDetailsScreen(ModalScreen[None]):
             text = render_details(self.row, None, f"events and tasks: {exc}")
         else:
             text = render_details(self.row, self.details)
-        self.query_one(TextArea).load_text(text)
+        self.query_one(TextArea).load_text(block_text(text))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.query_one(TextArea).text)

@@ -23,6 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from vconsole.textsafe import visible
+
 HEADER_STYLE = Style(bold=True, reverse=False, underline=True)
 CURSOR_STYLE = Style(reverse=True)
 CELL_CURSOR_STYLE = Style(reverse=True, bold=True, underline=True)
@@ -343,7 +345,8 @@ class VirtualTable(ScrollView, can_focus=True):
         segments = []
         columns = self.columns
         for i, width in enumerate(self.widths):
-            text = texts[i] if i < len(texts) else ""
+            # VM and host names come from vCenter: shown, never sent to the terminal as controls
+            text = visible(texts[i]) if i < len(texts) else ""
             if len(text) > width:
                 text = text[: max(0, width - 1)] + "…"
             text = text.rjust(width) if columns[i].numeric else text.ljust(width)

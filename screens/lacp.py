@@ -23,6 +23,7 @@ from screens.lacp_dialogs import RawOutputScreen, TimeoutConfirm
 from screens.panes import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
+from vconsole.textsafe import visible
 from widgets.resource_table import ResourceColumn
 
 VERDICT_STYLES = {
@@ -247,7 +248,10 @@ class LacpScreen(PollingPane, TablePane):
     @work(exclusive=True, group="lacp-timeout", exit_on_error=False)
     async def apply_timeout(self, row: LagPortRow, timeout: str) -> None:
         await self.service.set_timeout(row.host, row.dvs, row.lag_id, timeout)
-        self.notify(f"{row.host}: LACP timeout of {row.lag or row.lag_id} set to {timeout}")
+        self.notify(
+            visible(f"{row.host}: LACP timeout of {row.lag or row.lag_id} set to {timeout}"),
+            markup=False,
+        )
         self.refresh_lacp(full=True)
 
     def palette_commands(self) -> Iterable[PaletteCommand]:

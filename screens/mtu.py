@@ -22,6 +22,9 @@ from textual.widgets import DataTable, Input, Static
 from screens.base import ConsoleScreen, PaletteCommand
 from screens.panes import PaneContext
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
+from vconsole.sessions.errors import VconsoleError
+from vconsole.textsafe import visible
+from widgets.safe_text import field_text
 
 SEVERITY_STYLES = {
     "ok": "green",
@@ -167,9 +170,9 @@ class MtuScreen(ConsoleScreen):
         columns = list(dict.fromkeys(_column(t) for t in tests))
         table.add_column("Host", key="host")
         for c in columns:
-            table.add_column(_short(c), key=c)
+            table.add_column(field_text(_short(c)), key=c)
         for host in dict.fromkeys(t.host for t in tests):
-            table.add_row(host, *(Text("·", style="dim") for _ in columns), key=host)
+            table.add_row(field_text(host), *(Text("·", style="dim") for _ in columns), key=host)
         last = self.store.last_results()
         for t in tests:
             for r in last.values():
@@ -185,16 +188,18 @@ class MtuScreen(ConsoleScreen):
         host, column = result["host"], _json_column(result)
         table = self.matrix
         if column not in {str(k.value) for k in table.columns}:
-            table.add_column(_short(column), key=column, default=Text("·", style="dim"))
+            table.add_column(field_text(_short(column)), key=column, default=Text("·", style="dim"))
         if host not in {str(k.value) for k in table.rows}:
             table.add_row(
-                host, *(Text("·", style="dim") for _ in range(len(table.columns) - 1)), key=host
+                field_text(host),
+                *(Text("·", style="dim") for _ in range(len(table.columns) - 1)),
+                key=host,
             )
         pairs = self.cells.setdefault((host, column), {})
         pairs[result.get("address") or result["target"]] = result
         cell = cell_for(list(pairs.values()))
         table.update_cell(
-            host, column, Text(cell.text, style=SEVERITY_STYLES.get(cell.severity, ""))
+            host, column, field_text(cell.text, style=SEVERITY_STYLES.get(cell.severity, ""))
         )
         self._show_detail()
 
@@ -338,9 +343,13 @@ class MtuScreen(ConsoleScreen):
         )
         name = self.scope if self.scope != ALL_SETS else "adhoc"
         current = next((s for s in self.sets if s.name == name), TestSet(name))
-        self.store.save_set(
-            TestSet(name, (*current.tests, test), current.hosts, current.description)
-        )
+        try:
+            self.store.save_set(
+                TestSet(name, (*current.tests, test), current.hosts, current.description)
+            )
+        except VconsoleError as exc:  # the pair is refused before it is saved, named
+            self.notify(visible(str(exc)), title=exc.title, severity="error", markup=False)
+            return
         event.input.value = ""
         event.input.display = False
         self.scope = name

@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from vconsole.textsafe import visible
+from widgets.safe_text import block_text
+
 
 def raw_output_bindings(binding_prefix: str) -> list[BindingType]:
     """`esc` and `c` under a pane's own binding ids, so a user keymap can rebind them per pane."""
@@ -40,8 +43,10 @@ class RawOutputDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Raw output of {self.host}", classes="dialog-title", markup=False)
-            yield TextArea(self.transcript, read_only=True, id=f"{self.style_prefix}-raw-text")
+            yield Label(f"Raw output of {visible(self.host)}", classes="dialog-title", markup=False)
+            yield TextArea(
+                block_text(self.transcript), read_only=True, id=f"{self.style_prefix}-raw-text"
+            )
             yield Label("c copy all - esc close", classes="hint", markup=False)
 
     def on_mount(self) -> None:

@@ -1,7 +1,8 @@
 """`vconsole serve`: the console in a web browser through textual-serve.
 
-Each browser tab starts its own `vconsole ui` process. There is no authentication, so the
-server binds to loopback unless `--public` is given explicitly.
+Each browser tab starts its own `vconsole ui` process. Only the URL `serve` prints works: it
+carries a random secret made at each start, other Host names and cross-origin WebSockets are
+refused (`serve_guard`). The server binds to loopback unless `--public` is given explicitly.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import sys
 from typing import Any
 
 DEFAULT_PORT = 8765
-NO_AUTH_WARNING = (
-    "WARNING: vconsole serve has no authentication. Anyone who can reach {where} gets a console "
-    "with this profile's stored credentials. Put it behind an authenticating proxy or an SSH tunnel."
+PUBLIC_WARNING = (
+    "WARNING: vconsole serve is reachable beyond this machine at {where}. Anyone who has the "
+    "printed URL (its token is the only secret) gets a console with this profile's stored "
+    "credentials, over plain HTTP. Prefer an SSH tunnel to the loopback default."
 )
 
 
@@ -28,7 +30,14 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--public",
         action="store_true",
-        help="allow a non-loopback --host (there is no authentication)",
+        help="allow a non-loopback --host (the printed URL's secret token is still required)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="with --public: a Host name browsers use to reach it (repeatable)",
     )
     serve.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
     serve.set_defaults(handler=handle)
@@ -63,15 +72,25 @@ def handle(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         if not args.public:
             print(
-                f"vconsole serve: --host: {args.host} is not a loopback address; the served "
-                "console has no authentication. Add --public to bind it anyway.",
+                f"vconsole serve: --host: {args.host} is not a loopback address; add --public "
+                "to bind it anyway (the printed URL's secret token is then the only guard).",
                 file=sys.stderr,
             )
             return 2
-        print(NO_AUTH_WARNING.format(where=f"{args.host}:{args.port}"), file=sys.stderr)
+        print(PUBLIC_WARNING.format(where=f"{args.host}:{args.port}"), file=sys.stderr)
 
-    from textual_serve.server import Server
+    from screens.serve_guard import Guard, GuardedServer, allowed_hosts
 
-    server = Server(console_command(args), host=args.host, port=args.port, title="vconsole")
+    wildcard = args.host in ("0.0.0.0", "::")
+    guard = Guard(args.port, hosts=allowed_hosts(args.host, args.allow_host, wildcard))
+    if guard.hosts is None:
+        print(
+            "vconsole serve: bound to every address with no --allow-host, so any Host name is "
+            "answered; the token in the URL is the guard",
+            file=sys.stderr,
+        )
+    server = GuardedServer(
+        console_command(args), guard, host=args.host, port=args.port, title="vconsole"
+    )
     server.serve()
     return 0

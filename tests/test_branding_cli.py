@@ -114,7 +114,17 @@ def test_set_writes_saves_a_backup_and_restore_puts_it_back(
         json.dumps({"customLinks": REFERENCE_EXAMPLE["customLinks"]})
     )
     assert (
-        run(tmp_path, lab, "branding", "set", str(tmp_path / "links.json"), "--tenant", "acme") == 0
+        run(
+            tmp_path,
+            lab,
+            "branding",
+            "set",
+            str(tmp_path / "links.json"),
+            "--tenant",
+            "acme",
+            "--yes",
+        )
+        == 0
     )
     out = capsys.readouterr().out
     backup = Path(re.search(r"^backup: (.+)$", out, re.M).group(1))
@@ -124,7 +134,7 @@ def test_set_writes_saves_a_backup_and_restore_puts_it_back(
     assert (stored["portalName"], stored["portalColor"]) == ("ACME Cloud", "#AA0000")
     assert len(stored["customLinks"]) == 9
     assert writes(lab) == ["PUT /cloudapi/branding/tenant/acme"]
-    assert run(tmp_path, lab, "branding", "restore", str(backup)) == 0
+    assert run(tmp_path, lab, "branding", "restore", str(backup), "--yes") == 0
     out = capsys.readouterr().out
     assert f"restored tenant acme from {backup}" in out and "backup: " in out
     assert server_branding(lab, "acme")["customLinks"] == []
@@ -134,7 +144,7 @@ def test_reset_reverts_the_tenant_to_system_branding(
     tmp_path: Path, lab: VcdLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(tmp_path, lab, "branding", "reset", "--tenant", "acme") == 2
-    assert "needs --yes" in capsys.readouterr().err
+    assert "pass --yes" in capsys.readouterr().err
     assert run(tmp_path, lab, "branding", "reset", "--tenant", "acme", "--yes") == 0
     out = capsys.readouterr().out
     assert "tenant acme now uses the system branding (HTTP 204)" in out and "backup: " in out
@@ -184,7 +194,7 @@ def test_server_4xx_and_5xx_are_reported_verbatim(
 ) -> None:
     (tmp_path / "b.json").write_text(json.dumps({"portalName": "x"}))
     lab.inject_fault(503)
-    assert run(tmp_path, lab, "branding", "set", str(tmp_path / "b.json")) == 1
+    assert run(tmp_path, lab, "branding", "set", str(tmp_path / "b.json"), "--yes") == 1
     err = capsys.readouterr().err
     assert "HTTP 503 SERVICE_UNAVAILABLE" in err and "retry later" in err
     assert server_branding(lab)["portalName"] == "VMware Cloud Director"

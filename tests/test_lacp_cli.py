@@ -98,9 +98,11 @@ def test_analyze_plain_51_capture_without_config_get(tmp_path, monkeypatch, caps
     """A capture pasted from a 5.1-era terminal: status and stats only, no config get."""
     monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
     capture = write_lacp_capture(tmp_path / "old.json", "old-host", STATUS_51_V, STATS_51_V)
-    assert main(["analyze", str(capture), "--json"]) == 0
+    # exit 1: the paths pane reports an ERROR (the capture has no storage commands)
+    assert main(["analyze", str(capture), "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["captures"][0]["host"] == "old-host"
+    assert result["paths"][0]["verdict"] == "error"
     (row,) = result["lacp"]
     assert (row["lag_id"], row["vmnic"], row["partner_device_id"]) == (
         "55555",
@@ -121,7 +123,9 @@ def test_analyze_capture_without_lacp_commands_names_what_is_missing(tmp_path, m
     monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
     capture = tmp_path / "old.json"
     capture.write_text(json.dumps({"host": "esx9", "commands": {"esxcli network nic list": ""}}))
-    assert main(["analyze", str(capture), "--json", "--pane", "lacp"]) == 0
+    assert (
+        main(["analyze", str(capture), "--json", "--pane", "lacp"]) == 1
+    )  # the pane reports an ERROR
     (row,) = json.loads(capsys.readouterr().out)
     assert row["verdict"] == "error"
     assert row["problems"][0]["code"] == "not-captured"

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -62,6 +63,19 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> 
     raise AssertionError(f"nothing listening on 127.0.0.1:{port}")
 
 
+def printed_url(log: Path, proc: subprocess.Popen[bytes], timeout: float = 30) -> str:
+    """The URL `serve` printed (with its per-start secret): the only one that works."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = re.search(r"open (http://\S+)", log.read_text(errors="replace"))
+        if match:
+            return match.group(1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"serve printed no URL: {log.read_text(errors='replace')!r}")
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -95,7 +109,7 @@ def served(tmp_path: Path) -> Any:
     )
     try:
         wait_port(port, proc)
-        yield f"http://127.0.0.1:{port}/", proc
+        yield printed_url(tmp_path / "serve.log", proc), proc
     finally:
         stop(proc)
         log.close()
@@ -219,7 +233,7 @@ def test_serve_refuses_non_loopback_without_public(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--host: 0.0.0.0 is not a loopback address" in result.stderr
-    assert "--public" in result.stderr
+    assert "--public" in result.stderr and "token" in result.stderr
 
 
 def test_loopback_detection() -> None:

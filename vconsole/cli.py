@@ -62,6 +62,11 @@ def main(
 ) -> int:
     parser = build_parser(extra_modules)
     words = list(argv if argv is not None else sys.argv[1:])
+    for word in words:
+        # argparse (3.11) turns `--opt=--` into an empty list instead of refusing it
+        if word.startswith("--") and word.endswith("=--"):
+            print(f"vconsole: {word[:-3]}: '--' is not a value", file=sys.stderr)
+            return 2
     args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -71,10 +76,24 @@ def main(
         else:
             parser.print_help()
             return 2
+    from vconsole import crash
+
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return crash.reader_went_away()
+    except Exception as exc:  # the one top-level handler: a line, and the traceback in a file
+        return crash.report_unexpected(_command_name(args), exc)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    words = [str(args.command or "")]
+    for key, value in vars(args).items():
+        if key.endswith("_command") and isinstance(value, str):
+            words.append(value)
+    return " ".join(w for w in words if w)
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> set[str]:

@@ -163,6 +163,21 @@ def save_target(
     prof = profiles.setdefault(profile, {})
     targets = prof.setdefault("targets", [])
     key = replaces or target.name
+    from vconsole.secrets import env_var_name, sharing_password_variable
+
+    others = [t.get("name") for t in targets if isinstance(t, dict) and t.get("name") != key]
+    if other := sharing_password_variable(target.name, [o for o in others if isinstance(o, str)]):
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    None,
+                    "name",
+                    f"{target.name!r} and {other!r} both read {env_var_name(target.name)}",
+                    "a name that differs from the others by more than case and - _ .",
+                )
+            ]
+        )
     entry = _target_to_toml(target)
     for i, existing in enumerate(targets):
         if isinstance(existing, dict) and existing.get("name") == key:

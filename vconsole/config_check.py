@@ -72,6 +72,7 @@ def _check_target(
     seen: set[str],
 ) -> tuple[list[ConfigProblem], TargetConfig | None]:
     from vconsole import tokens
+    from vconsole.secrets import env_var_name, sharing_password_variable
 
     problems: list[ConfigProblem] = []
 
@@ -97,6 +98,14 @@ def _check_target(
         bad("name", f"missing or invalid name {name!r}", "letters, digits, _ . - (max 63)")
     elif name in seen:
         bad("name", f"duplicate target name {name!r}", "a name used once per profile")
+    elif other := sharing_password_variable(name, seen):
+        bad(
+            "name",
+            f"{name!r} and {other!r} both read {env_var_name(name)}, so one host's password "
+            "would be sent to the other",
+            "names that differ by more than upper/lower case and - _ .",
+        )
+        seen.add(name)
     else:
         seen.add(name)
     if kind not in KINDS:
@@ -167,6 +176,12 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 path, None, "file", f"cannot read: {exc.strerror}", "a readable TOML file"
             )
         ], None
+    except UnicodeDecodeError as exc:
+        return [
+            ConfigProblem(
+                path, None, "file", f"not UTF-8 text (byte {exc.start})", "a UTF-8 TOML file"
+            )
+        ], None
     try:
         data = _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
@@ -176,6 +191,8 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 path, int(found.group(1)) if found else None, "syntax", str(exc), "valid TOML"
             )
         ], None
+    except RecursionError:
+        return [ConfigProblem(path, None, "syntax", "nested too deeply", "valid TOML")], None
     lines = _LineIndex(text)
     problems: list[ConfigProblem] = []
     for key in data:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from vconsole.sessions.errors import SecretUnavailable
 
@@ -25,6 +25,16 @@ NO_KEYRING_NOTE = (
 def env_var_name(target: str) -> str:
     """The environment variable that overrides `target`'s password, e.g. VCONSOLE_PASSWORD_ESX01."""
     return "VCONSOLE_PASSWORD_" + re.sub(r"[^A-Za-z0-9]", "_", target).upper()
+
+
+def sharing_password_variable(name: str, others: Iterable[str]) -> str | None:
+    """Another target whose password variable is `name`'s (`esx-01`, `esx_01`, `ESX-01`).
+
+    Two such targets would both read one `VCONSOLE_PASSWORD_*`, sending one host's password
+    to the other, so a profile may not hold both.
+    """
+    mine = env_var_name(name)
+    return next((o for o in others if o != name and env_var_name(o) == mine), None)
 
 
 def keyring_username(profile: str, target: str) -> str:

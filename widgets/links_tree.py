@@ -12,6 +12,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from vconsole.models.branding import Branding, MenuItem
+from vconsole.textsafe import visible
+from widgets.safe_text import field_text
 
 SEPARATOR = "────────────"
 
@@ -20,10 +22,10 @@ def item_label(item: MenuItem) -> Text:
     if item.kind == "separator":
         return Text(SEPARATOR, style="dim")
     if item.kind == "section":
-        return Text(item.name or "(no name)", style="bold")
+        return field_text(item.name or "(no name)", style="bold")
     url = item.url or ("(VMware default)" if item.kind == "override" else "(no url)")
-    label = Text(item.name or "(no name)")
-    label.append(f"  {url}", style="dim" if item.url else "italic dim")
+    label = field_text(item.name or "(no name)")
+    label.append(f"  {visible(url)}", style="dim" if item.url else "italic dim")
     return label
 
 

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from widgets.filter_bar import NO_FILTER, RowFilter
+from widgets.safe_text import safe_cell
 
 Cell = Any
 """A cell value: str, rich Text, int or float (numbers sort numerically)."""
@@ -117,7 +118,8 @@ class ResourceTable(DataTable[Cell]):
         for key, cells in rows.items():
             if len(cells) != width:
                 raise ValueError(f"row {key!r}: {len(cells)} cells for {width} columns")
-        self._rows = {key: tuple(cells) for key, cells in rows.items()}
+        # cells may hold server text: never markup, control characters shown
+        self._rows = {key: tuple(safe_cell(c) for c in cells) for key, cells in rows.items()}
         self._apply()
 
     def set_filter(self, row_filter: RowFilter) -> None:

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vconsole.textsafe import visible
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -26,6 +28,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.commands.outcome import reports_error
     from vconsole.services.analyze import (
         ANALYZERS,
         PANE_COMMANDS,
@@ -47,10 +50,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         body = result[panes[0]] if panes and len(panes) == 1 else result
         print(json.dumps(body, indent=2))
-        return 0
+        return 1 if reports_error(body) else 0
     for capture in result["captures"]:
         print(
-            f"{capture['file']}: host {capture['host'] or '?'}, captured {capture['captured_at'] or '?'}"
+            visible(
+                f"{capture['file']}: host {capture['host'] or '?'}, "
+                f"captured {capture['captured_at'] or '?'}"
+            )
         )
     coverage = result.get("coverage", {})
     for pane in panes or sorted(ANALYZERS):
@@ -59,13 +65,13 @@ def handle(args: argparse.Namespace) -> int:
             print("(no capture holds this pane's commands)")
             continue
         print(_text(pane, result.get(pane)))
-    return 0
+    return 1 if any(reports_error(result.get(p)) for p in panes or sorted(ANALYZERS)) else 0
 
 
 def _text(pane: str, value: Any) -> str:
     """One line per finding, worst wording first as each pane words it; JSON only as a fallback."""
     if isinstance(value, dict) and "error" in value:
-        return f"error: {value['error']}"
+        return f"error: {visible(value['error'])}"
     if isinstance(value, dict) and "clients" in value:
         return _pool_text(value["clients"])
     if isinstance(value, list):
@@ -80,7 +86,9 @@ def _text(pane: str, value: Any) -> str:
                 p.get("text", "") for p in item.get("problems") or () if isinstance(p, dict)
             ]
             text = item.get("summary") or "; ".join(problems) or "ok"
-            lines.append(f"{str(item.get('verdict', '')).upper():8} {where}: {text}")
+            lines.append(
+                f"{str(item.get('verdict', '')).upper():8} {visible(where)}: {visible(text)}"
+            )
         return "\n".join(lines) or "(nothing)"
     return json.dumps(value, indent=2)
 
@@ -88,13 +96,17 @@ def _text(pane: str, value: Any) -> str:
 def _pool_text(clients: list[dict[str, Any]]) -> str:
     lines = []
     for client in clients:
+        error = client.get("error")
+        if isinstance(error, dict) and error:  # no pool was read: no totals to show
+            lines.append(f"{visible(client.get('client'))}: ERROR {visible(error.get('text'))}")
+            continue
         totals = client.get("totals") or {}
         lines.append(
-            f"{client.get('client')}: {totals.get('gpus', 0)} GPUs, "
+            f"{visible(client.get('client'))}: {totals.get('gpus', 0)} GPUs, "
             f"{totals.get('used_pct', 0)}% of GPU memory allocated"
         )
         for p in client.get("problems") or ():
             lines.append(
-                f"{str(p.get('severity', '')).upper():8} {p.get('subject')}: {p.get('text')}"
+                f"{str(p.get('severity', '')).upper():8} {visible(p.get('subject'))}: {visible(p.get('text'))}"
             )
     return "\n".join(lines) or "(no Bitfusion client in these captures)"

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from vconsole.textsafe import visible
+
 KEYMAP_FILE = "keymap.toml"
 
 
@@ -82,7 +84,10 @@ def confirm_change(command: str, flag: str, host: str, line: str) -> int | None:
     (2: no terminal to ask on, so `flag` needs --yes; 1: the admin said no)."""
     if not sys.stdin.isatty():
         return fail(command, f"{flag}: confirm on a terminal or pass --yes")
-    answer = input(f"Run on {host}:\n  {line}\nProceed? [y/N] ")
+    try:
+        answer = input(f"Run on {host}:\n  {line}\nProceed? [y/N] ")
+    except EOFError:
+        answer = ""
     if answer.strip().lower() not in ("y", "yes"):
         print("Nothing changed.")
         return 1
@@ -90,14 +95,18 @@ def confirm_change(command: str, flag: str, host: str, line: str) -> int | None:
 
 
 def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows (the header first) as left-aligned columns two spaces apart, trailing blanks cut."""
+    """Rows (the header first) as left-aligned columns two spaces apart, trailing blanks cut.
+
+    Cells may hold server text: control characters are shown, never sent to the terminal.
+    """
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
 def finding_lines(severity: str, where: str, text: str, evidence: str = "") -> list[str]:
     """One finding for a terminal: `CRITICAL host lag: text`, then its evidence indented."""
-    lines = [f"{severity.upper():8} {where}: {text}"]
+    lines = [f"{severity.upper():8} {visible(where)}: {visible(text)}"]
     if evidence:
-        lines.append(f"         evidence: {evidence}")
+        lines.append(f"         evidence: {visible(evidence)}")
     return lines

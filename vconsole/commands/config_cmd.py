@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 
@@ -46,8 +46,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
         return 1
+    if _unknown_profile(args) is not None:
+        return 2
     print(f"{path}: OK")
     return 0
+
+
+def _unknown_profile(args: argparse.Namespace) -> str | None:
+    """`--profile NAME` that the file does not define: said on stderr, like every command."""
+    from vconsole.config import load_config
+    from vconsole.sessions.errors import ConfigError
+
+    wanted = getattr(args, "profile", None)
+    if wanted is None:
+        return None
+    try:
+        load_config(getattr(args, "config", None)).profile(wanted)
+    except ConfigError as exc:
+        print(f"vconsole config: --profile: {exc}", file=sys.stderr)
+        return str(wanted)
+    return None
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -59,6 +77,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if _unknown_profile(args) is not None:
+        return 2
+    wanted = getattr(args, "profile", None)
+    if wanted is not None:
+        config = replace(config, profiles=tuple(p for p in config.profiles if p.name == wanted))
     if args.json:
         data = {
             "path": str(config.path) if config.path else None,
@@ -116,7 +139,10 @@ def cmd_set_password(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     store = SecretStore(profile.name)
-    password = getpass.getpass(f"Password for {target.user or ''}@{target.name}: ")
+    try:
+        password = getpass.getpass(f"Password for {target.user or ''}@{target.name}: ")
+    except EOFError:
+        password = ""
     if not password:
         print("no password entered; nothing stored", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ from vconsole.commands.common import (
     pick_vcenter,
     text_table,
 )
+from vconsole.commands.outcome import failed_targets
 
 
 def register(subparsers: Any) -> None:
@@ -86,7 +87,7 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps(body, indent=2))
     else:
         print(render_text(report))
-    return 0
+    return failed_targets("lacp", report.hosts, report.vcenter_error)
 
 
 def _profile(args: argparse.Namespace) -> Any:

@@ -96,7 +96,7 @@ def _check_numbers(args: argparse.Namespace) -> list[str]:
 def handle(args: argparse.Namespace) -> int:
     from vconsole.models.mtu import MtuTest, TestSet
     from vconsole.services.mtu import MtuInputError, expand_set
-    from vconsole.services.mtu_store import MtuStore
+    from vconsole.services.mtu_store import MtuStore, check_test_set
     from vconsole.sessions.errors import VconsoleError
 
     problems = _check_numbers(args)
@@ -135,7 +135,9 @@ def handle(args: argparse.Namespace) -> int:
         ]
         if args.save_set:
             per_target = tuple(dict.fromkeys(replace(t, host="*") for t in tests))
-            store.save_set(TestSet(args.save_set, per_target, tuple(args.host)))
+            to_save = TestSet(args.save_set, per_target, tuple(args.host))
+            check_test_set(to_save, "--save-set")
+            store.save_set(to_save)
         chosen = store.sets() if args.all else [store.get_set(n) for n in args.set]
         for s in chosen:
             tests += expand_set(s)

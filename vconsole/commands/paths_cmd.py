@@ -19,6 +19,7 @@ from vconsole.commands.common import (
     pick_vcenter,
     text_table,
 )
+from vconsole.commands.outcome import failed_targets
 
 
 def register(subparsers: Any) -> None:
@@ -146,7 +147,9 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps([r.as_json() for r in rows], indent=2))
     else:
         print(render_text(report, rows))
-    return 0
+    # a host known only to vCenter (no SSH target) is not ok, but nothing failed there
+    asked = [h for h in report.hosts if h.error]
+    return failed_targets("paths", asked, report.vcenter_error)
 
 
 def _profile(args: argparse.Namespace) -> Any:

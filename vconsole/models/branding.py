@@ -199,13 +199,16 @@ class BrandingDiff:
         return not self.changes and not self.note
 
     def text(self) -> str:
-        head = f"Changes to {self.scope}:"
+        """One line per change; a line break inside a value is shown, so it cannot forge one."""
+        from vconsole.textsafe import visible
+
+        head = f"Changes to {visible(self.scope)}:"
         if self.empty:
             return f"{head} none"
         lines = [head]
         if self.note:
-            lines.append(f"  ! {self.note}")
-        lines += [str(c) for c in self.changes]
+            lines.append(f"  ! {visible(self.note)}")
+        lines += [visible(str(c)) for c in self.changes]
         return "\n".join(lines)
 
 
@@ -246,3 +249,4 @@ class Backup:
     branding: Branding | None = None
     image_type: str = ""
     image: bytes = field(default=b"", repr=False)
+    raw: Any = field(default=None, repr=False, compare=False)  # the body exactly as saved

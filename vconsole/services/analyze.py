@@ -81,6 +81,8 @@ def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
         raise CaptureError(f"{path}: cannot read: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CaptureError(f"{path}: not a capture (JSON expected): {exc}") from None
+    except RecursionError:
+        raise CaptureError(f"{path}: not a capture (JSON nested too deeply)") from None
     if not isinstance(data, dict):
         raise CaptureError(f"{path}: a capture is a JSON object with host, captured_at, commands")
     if not isinstance(data.get("commands"), dict):

@@ -14,11 +14,12 @@ inherited (the API offers no way to tell them apart).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vconsole import paths
+from vconsole.api_path import join, org_name
 from vconsole.models.branding import (
     Branding,
     BrandingDiff,
@@ -32,9 +33,10 @@ from vconsole.services.branding_backup import load_backup, save_backup
 from vconsole.services.branding_diff import branding_diff
 from vconsole.services.branding_images import SIZE_LIMIT, describe, image_problems, sniff
 from vconsole.services.branding_input import BrandingInputError, BrandingPatch, check_branding
-from vconsole.sessions.errors import ReadOnlyRefused, VcdApiError, VconsoleError
+from vconsole.sessions.errors import InvalidToken, ReadOnlyRefused, VcdApiError, VconsoleError
 
 BASE = "/cloudapi/branding"
+IMAGE_KINDS = ("logo", "icon")
 
 
 class BrandingApiError(VcdApiError):
@@ -76,6 +78,7 @@ class WritePlan:
     after: Branding
     diff: BrandingDiff
     warnings: tuple[InputProblem, ...] = ()
+    body: Any = None  # sent instead of `after.to_api()`: a restore puts back the exact bytes
 
     @property
     def tenant(self) -> str | None:
@@ -92,7 +95,14 @@ class WriteResult:
 
 
 def scope_path(tenant: str | None) -> str:
-    return BASE if tenant is None else f"{BASE}/tenant/{tenant}"
+    """The scope's URL path; the org name is checked and sent as one encoded segment."""
+    return BASE if tenant is None else join(f"{BASE}/tenant", ("tenant", org_name(tenant)))
+
+
+def image_path(kind: str, tenant: str | None) -> str:
+    if kind not in IMAGE_KINDS:
+        raise InvalidToken("kind", kind, "logo or icon")
+    return join(scope_path(tenant), kind)
 
 
 def scope_name(tenant: str | None) -> str:
@@ -183,7 +193,7 @@ class BrandingService:
         ]
 
     async def image(self, kind: str, tenant: str | None) -> tuple[ImageInfo, bytes]:
-        path = f"{scope_path(tenant)}/{kind}"
+        path = image_path(kind, tenant)
         response = await self._call("GET", path, (200,), accept="image/*")
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
         data = response.content
@@ -270,7 +280,11 @@ class BrandingService:
             raise ConcurrentChange(scope_name(plan.tenant), plan.before, current)
         backup = await self._backup(current, raw, f"before {what}")
         response = await self._call(
-            "PUT", scope_path(plan.tenant), (200,), json=plan.after.to_api(), mutating=True
+            "PUT",
+            scope_path(plan.tenant),
+            (200,),
+            json=plan.after.to_api() if plan.body is None else plan.body,
+            mutating=True,
         )
         stored = Branding.from_api(response.json())
         return WriteResult(scope_name(plan.tenant), backup, stored, response.status_code, plan.diff)
@@ -294,16 +308,18 @@ class BrandingService:
         problems = image_problems(kind, data, file_name, self.image_limit)
         if problems:
             raise BrandingInputError(problems)
-        path = f"{scope_path(tenant)}/{kind}"
+        path = image_path(kind, tenant)
         self.refuse_if_read_only(f"PUT {path}")
         info, previous = await self.image(kind, tenant)
+        # a tenant without its own image is answered the system's: restore must DELETE, not PUT
+        own = tenant is None or previous != (await self.image(kind, None))[1]
         client = await self._client()
         backup = save_backup(
             self.backup_dir,
             target=self.target,
             tenant=tenant,
             kind=kind,
-            own=True,
+            own=own,
             api_version=str(client.version),
             reason=f"before PUT {path}",
             image_type=info.content_type,
@@ -320,6 +336,26 @@ class BrandingService:
         )
         return WriteResult(f"{scope_name(tenant)} {kind}", backup, None, response.status_code)
 
+    async def reset_image(self, kind: str, tenant: str) -> WriteResult:
+        """DELETE a tenant's own logo or icon so it shows the system's again (backed up)."""
+        path = image_path(kind, tenant)
+        self.refuse_if_read_only(f"DELETE {path}")
+        info, previous = await self.image(kind, tenant)
+        client = await self._client()
+        backup = save_backup(
+            self.backup_dir,
+            target=self.target,
+            tenant=tenant,
+            kind=kind,
+            own=True,
+            api_version=str(client.version),
+            reason=f"before DELETE {path}",
+            image_type=info.content_type,
+            image=previous,
+        )
+        response = await self._call("DELETE", path, (200, 204), mutating=True)
+        return WriteResult(f"{scope_name(tenant)} {kind}", backup, None, response.status_code)
+
     async def restore(self, backup_file: Path) -> WriteResult:
         """Put a backed-up state back (itself backed up first, and diffed)."""
         backup = load_backup(backup_file)
@@ -332,9 +368,11 @@ class BrandingService:
                 ]
             )
         if backup.kind != "branding":
+            if backup.tenant is not None and not backup.own:
+                return await self.reset_image(backup.kind, backup.tenant)
             return await self.upload_image(backup.kind, backup.tenant, backup.image, backup.path)
         if backup.tenant is not None and not backup.own:
             return await self.reset_tenant(backup.tenant)
         assert backup.branding is not None
         plan = await self.plan(backup.tenant, backup.branding)
-        return await self.write(plan)
+        return await self.write(replace(plan, body=backup.raw))

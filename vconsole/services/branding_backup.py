@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from vconsole.api_path import org_name
 from vconsole.models.branding import Backup, Branding, InputProblem
 from vconsole.services.branding_input import BrandingInputError
+from vconsole.sessions.errors import InvalidToken
 
 FORMAT = "vconsole-branding-backup/1"
 
@@ -80,6 +82,9 @@ def load_backup(path: Path) -> Backup:
         raise BrandingInputError([InputProblem(where, f"cannot read: {exc.strerror}")]) from None
     except json.JSONDecodeError as exc:
         raise BrandingInputError([InputProblem(where, f"invalid JSON: {exc.msg}")]) from None
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not a JSON document"
+        raise BrandingInputError([InputProblem(where, why)]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BrandingInputError(
             [InputProblem(where, f"not a branding backup (expected format {FORMAT!r})")]
@@ -87,12 +92,23 @@ def load_backup(path: Path) -> Backup:
     kind = doc.get("kind")
     if kind not in ("branding", "logo", "icon") or not isinstance(doc.get("target"), str):
         raise BrandingInputError([InputProblem(where, "kind or target missing")])
-    branding = Branding.from_api(doc["branding"]) if kind == "branding" else None
-    image = base64.b64decode(doc.get("data", "")) if kind != "branding" else b""
+    tenant = doc.get("tenant")
+    try:
+        if tenant is not None:
+            org_name(tenant, "tenant")
+        branding = Branding.from_api(doc.get("branding")) if kind == "branding" else None
+        image = (
+            base64.b64decode(str(doc.get("data", "")), validate=True) if kind != "branding" else b""
+        )
+    except InvalidToken as exc:
+        raise BrandingInputError([InputProblem(where, str(exc))]) from None
+    except (TypeError, ValueError, AttributeError):
+        what = "branding is not a UiBranding object" if kind == "branding" else "data is not base64"
+        raise BrandingInputError([InputProblem(where, what)]) from None
     return Backup(
         path=where,
         target=doc["target"],
-        tenant=doc.get("tenant"),
+        tenant=tenant,
         kind=kind,
         own=bool(doc.get("ownBranding", True)),
         taken_at=str(doc.get("takenAt", "")),
@@ -100,6 +116,7 @@ def load_backup(path: Path) -> Backup:
         branding=branding,
         image_type=str(doc.get("contentType", "")),
         image=image,
+        raw=doc.get("branding") if kind == "branding" else None,
     )
 
 

@@ -79,18 +79,30 @@ def item_position(index: int, item: Any = None) -> str:
 
 
 def url_problem(url: str) -> str | None:
-    """Why a link URL is refused, or None (http/https with a host, or mailto with an address)."""
+    """Why a link URL is refused, or None (http/https with a host, or mailto with an address).
+
+    Length and control characters first (`branding_limits`), then the scheme; a URL Python
+    cannot parse (`http://[::1`) is refused as such, never passed on.
+    """
+    from vconsole.services.branding_limits import URL_MAX, shown, text_problem
+
+    if why := text_problem(url, URL_MAX, "a URL"):
+        return why
     if url != url.strip() or any(c.isspace() for c in url.split("?", 1)[0]):
-        return f"{url!r} contains spaces; accepted: http://, https:// or mailto: URLs"
-    parsed = urlparse(url)
+        return f"{shown(url)} contains spaces; accepted: http://, https:// or mailto: URLs"
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        return f"{shown(url)} is not a valid URL ({exc}); accepted: http://, https:// or mailto:"
     scheme = parsed.scheme.lower()
     if scheme not in URL_SCHEMES:
-        shown = f"scheme {parsed.scheme!r}" if parsed.scheme else "no scheme"
-        return f"{url!r} has {shown}; accepted: http://, https:// or mailto: URLs"
+        what = f"scheme {shown(parsed.scheme)}" if parsed.scheme else "no scheme"
+        return f"{shown(url)} has {what}; accepted: http://, https:// or mailto: URLs"
     if scheme == "mailto":
-        return None if "@" in parsed.path else f"{url!r} has no e-mail address after mailto:"
-    if not parsed.netloc:
-        return f"{url!r} has no host name"
+        return None if "@" in parsed.path else f"{shown(url)} has no e-mail address after mailto:"
+    if not parsed.hostname:
+        return f"{shown(url)} has no host name"
     return None
 
 
@@ -108,6 +120,9 @@ def parse_document(text: str, caps: Capabilities, source: str = "") -> BrandingP
         body = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = InputProblem(f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}")
+        raise BrandingInputError([problem], source) from None
+    except RecursionError:
+        problem = InputProblem("(top level)", "invalid JSON: nested too deeply")
         raise BrandingInputError([problem], source) from None
     problems: list[InputProblem] = []
     warnings: list[InputProblem] = []
@@ -253,10 +268,14 @@ def check_links(
         elif item.kind == "section":
             if not item.name:
                 errors.append(InputProblem(where, "a section needs a name (its heading)"))
-            if item.url:
+            if item.url and (why := url_problem(item.url)):
+                errors.append(InputProblem(where, why))
+            elif item.url:
                 warnings.append(
                     InputProblem(where, "a section's url is not shown by the portal", True)
                 )
+        elif item.url and (why := url_problem(item.url)):  # stored even if not shown
+            errors.append(InputProblem(where, why))
         elif item.name or item.url:
             warnings.append(InputProblem(where, "a separator's name and url are ignored", True))
     warnings += _menu_shape(links)
@@ -286,7 +305,10 @@ def check_branding(
     b: Branding, caps: Capabilities
 ) -> tuple[list[InputProblem], list[InputProblem]]:
     """(errors, warnings) for a whole object about to be PUT."""
+    from vconsole.services.branding_limits import limit_problems
+
     errors, warnings = check_links(b.links, caps)
+    errors += limit_problems(b)
     if b.portal_name is None:
         errors.insert(0, InputProblem("portalName", "is required by the API (32.0+)"))
     elif not b.portal_name.strip():

@@ -105,7 +105,7 @@ class GpuPoolService:
             )
         log = parse_log(listing.stdout + "\n" + listing.stderr)
         listed = parse_list_gpus(listing.stdout)
-        failure = client_failure(log, listed, listing.exit, listing.stderr)
+        failure = client_failure(log, listed, listing.exit, listing.stderr, listing.stdout)
         if failure is not None:
             placement_task.cancel()
             return self._failed(now, failure[0], failure[1], outputs, started)

@@ -51,9 +51,17 @@ def holders(gpu: Gpu) -> list[tuple[str, int]]:
 
 
 def client_failure(
-    log: ClientLog, listed: tuple[ListedServer, ...], exit_code: int, stderr: str
+    log: ClientLog,
+    listed: tuple[ListedServer, ...],
+    exit_code: int,
+    stderr: str,
+    stdout: str = "",
 ) -> tuple[ClientFailure, str] | None:
-    """Why the client gave no pool, or None when it did (even with every server unreachable)."""
+    """Why the client gave no pool, or None when it did (even with every server unreachable).
+
+    Output with no server line and no claim failure is not an empty pool but an output the
+    console does not recognise: it is said so, never counted as "0 GPUs".
+    """
     if log.not_installed or exit_code == 127:
         line = log.not_installed or stderr.strip() or "exit status 127"
         return ClientFailure.NOT_INSTALLED, f"bitfusion is not installed on the client ({line})"
@@ -66,4 +74,9 @@ def client_failure(
     if exit_code != 0:
         detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {exit_code}"
         return ClientFailure.UNREADABLE, f"bitfusion list_gpus failed: {detail}"
+    if stdout.strip():
+        first = stdout.strip().splitlines()[0][:80]
+        return ClientFailure.UNREADABLE, (
+            f"bitfusion list_gpus output not recognised (no server line; it begins {first!r})"
+        )
     return None

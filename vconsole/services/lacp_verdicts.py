@@ -24,6 +24,12 @@ from vconsole.esx.lacp import (
 )
 from vconsole.models.lacp import DvsLag, LacpProblem, LagHealth, LagPortRow, Verdict
 from vconsole.services.lacp_lag_checks import cross_nic_checks, lag_health, with_problems
+from vconsole.services.lacp_match import (
+    find_counters,
+    find_host_config,
+    index_configs,
+    index_counters,
+)
 
 SLOW_PERIOD_S = 30
 FAST_PERIOD_S = 1
@@ -82,15 +88,16 @@ def judge_host(
     counters: dict[str, CounterSample] = {}
     host_configs = config.lags if config and config.kind == OutputKind.OK else ()
     matched: list[HostLagConfig] = []
+    by_nic, by_lag_id = index_counters(stats), index_configs(host_configs)
     for lag in status.lags:
-        host_cfg = _find_host_config(lag, host_configs)
+        host_cfg = find_host_config(lag, host_configs, by_lag_id)
         if host_cfg is not None:
             matched.append(host_cfg)
         vc = _find_vcenter_lag(lag, host_cfg, vcenter or ())
         name = (host_cfg.lag_name if host_cfg else "") or (vc.name if vc else "")
         lag_rows = []
         for nic in lag.nics:
-            c = _find_counters(lag, nic.nic, stats)
+            c = find_counters(lag, nic.nic, by_nic)
             row, sample = _judge_port(host, lag, name, nic, c, previous, now)
             if sample is not None:
                 counters[row.key] = sample
@@ -198,14 +205,6 @@ def _missing_lag_rows(
     ]
 
 
-def _find_host_config(lag: LagStatus, configs: tuple[HostLagConfig, ...]) -> HostLagConfig | None:
-    for cfg in configs:
-        if cfg.lag_id == lag.lag_id and (not cfg.dvs or not lag.dvs or cfg.dvs == lag.dvs):
-            return cfg
-    same_dvs = [c for c in configs if c.dvs == lag.dvs]
-    return same_dvs[0] if len(same_dvs) == 1 and len(configs) == 1 else None
-
-
 def _find_vcenter_lag(
     lag: LagStatus, cfg: HostLagConfig | None, vcenter: tuple[DvsLag, ...]
 ) -> DvsLag | None:
@@ -216,17 +215,6 @@ def _find_vcenter_lag(
     if cfg and cfg.lag_name:
         return next((v for v in on_dvs if v.name == cfg.lag_name), None)
     return None
-
-
-def _find_counters(lag: LagStatus, nic: str, stats: StatsOutput | None) -> LagNicCounters | None:
-    if stats is None or stats.kind != OutputKind.OK:
-        return None
-    exact = [c for c in stats.counters if c.nic == nic and c.lag_id == lag.lag_id]
-    exact = [c for c in exact if not c.dvs or not lag.dvs or c.dvs == lag.dvs] or exact
-    if exact:
-        return exact[0]
-    by_nic = [c for c in stats.counters if c.nic == nic and (not c.dvs or c.dvs == lag.dvs)]
-    return by_nic[0] if len(by_nic) == 1 else None
 
 
 def _judge_port(

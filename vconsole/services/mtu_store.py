@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vconsole import paths
 from vconsole.models.mtu import MtuResult, MtuTest, TestSet
-from vconsole.sessions.errors import VconsoleError
+from vconsole.sessions.errors import InvalidToken, VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.lab.scenario import Scenario
@@ -27,6 +28,43 @@ RESULTS_FILE = "mtu-results.json"
 
 class MtuStoreError(VconsoleError):
     title = "MTU store problem"
+
+
+# Set and address names follow the rule for target names (config check); a saved pair's
+# fields are tokens or names, so nothing saved can later reach a host as shell syntax.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}")
+_TARGET = re.compile(r"[A-Za-z0-9*][A-Za-z0-9_.:%\-]{0,252}")
+NAME_ACCEPTED = "letters, digits, _ . - (max 63), starting with a letter or digit"
+
+
+def check_name(value: object, field: str) -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise MtuStoreError(f"{field}: {value!r} is not accepted; expected {NAME_ACCEPTED}")
+    return value
+
+
+def check_test_set(test_set: TestSet, field: str = "set") -> None:
+    """Refuse a set whose name, hosts or pairs could not be run, before it is saved."""
+    from vconsole import tokens
+
+    check_name(test_set.name, f"{field} name")
+    for host in test_set.hosts:
+        check_name(host, f"{field} host")
+    try:
+        for t in test_set.tests:
+            if t.host != "*":
+                check_name(t.host, f"{field} host")
+            if not _TARGET.fullmatch(t.target or ""):
+                raise MtuStoreError(
+                    f"{field} target: {t.target!r} is not accepted; expected an address, "
+                    "a saved name, host:vmkN or peer"
+                )
+            if t.vmk:
+                tokens.vmk_name(t.vmk, f"{field} vmk")
+            if t.netstack:
+                tokens.netstack_name(t.netstack, f"{field} netstack")
+    except InvalidToken as exc:
+        raise MtuStoreError(str(exc)) from None
 
 
 class MtuStore:
@@ -42,8 +80,9 @@ class MtuStore:
             return {}
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise MtuStoreError(f"{file}: cannot read ({exc}); fix or remove the file") from exc
+        except (OSError, ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise MtuStoreError(f"{file}: cannot read ({why}); fix or remove the file") from None
         if not isinstance(data, dict):
             raise MtuStoreError(f"{file}: expected a JSON object")
         return data
@@ -79,6 +118,7 @@ class MtuStore:
         raise MtuStoreError(f"set: no saved MTU test set {name!r}; saved sets: {known}")
 
     def save_set(self, test_set: TestSet) -> None:
+        check_test_set(test_set)
         data = self._read(SETS_FILE)
         sets = [
             s for s in data.get("sets", []) if s.get("name", "").lower() != test_set.name.lower()
@@ -99,6 +139,7 @@ class MtuStore:
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
     def save_address(self, name: str, address: str) -> None:
+        check_name(name, "address name")
         data = self._read(SETS_FILE)
         data.setdefault("addresses", {})[name] = address
         self._write(SETS_FILE, data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,7 +99,12 @@ async def capture_host(
 def write_capture(path: Path | str, capture: dict[str, Any]) -> Path:
     """Write atomically, so an interrupted capture never leaves half a file."""
     file = Path(path)
-    tmp = file.with_name(f".{file.name}.tmp")
-    tmp.write_text(json.dumps(capture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, file)
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(capture, indent=2, ensure_ascii=False) + "\n")
+        os.replace(tmp, file)
+    except BaseException:  # nothing with host output stays behind under a temporary name
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return file

@@ -25,7 +25,10 @@ def terminal_password(prompt: str) -> str:
 
     if not sys.stdin.isatty():
         return ""
-    return getpass.getpass(prompt)
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        return ""
 
 
 def terminal_confirm(prompt: TrustPrompt) -> bool:
@@ -35,7 +38,10 @@ def terminal_confirm(prompt: TrustPrompt) -> bool:
     what = "SSH host key" if prompt.kind == "ssh-host-key" else "TLS certificate (SHA-256)"
     print(f"{prompt.target}: unknown {what} of {prompt.address}", file=sys.stderr)
     print(f"  {prompt.key_type} {prompt.fingerprint}".rstrip(), file=sys.stderr)
-    answer = input("Trust it and remember it? [y/N] ")
+    try:
+        answer = input("Trust it and remember it? [y/N] ")
+    except EOFError:
+        return False
     return answer.strip().lower() in ("y", "yes")
 
 

@@ -39,6 +39,9 @@ def load_capture(path: Path | str, target: str | None = None) -> Capture:
         raise TargetUnreachable(
             name, f"capture {file} is not JSON (line {exc.lineno}): {exc.msg}"
         ) from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+        raise TargetUnreachable(name, f"capture {file} is not a capture: {why}") from None
     if not isinstance(data, dict) or not isinstance(data.get("commands"), dict):
         raise TargetUnreachable(name, f"capture {file} has no 'commands' object")
     commands: dict[str, CommandResult] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 _ENVELOPE_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -42,7 +42,8 @@ class PropertySpec:
 
 
 def _moref(tag: str, ref: MoRef) -> str:
-    return f'<{tag} type="{escape(ref.type)}">{escape(ref.value)}</{tag}>'
+    """Both parts are data (a moid may come from a server): escaped, quotes included."""
+    return f"<{tag} type={quoteattr(ref.type)}>{escape(ref.value)}</{tag}>"
 
 
 def _prop_sets(specs: Iterable[PropertySpec]) -> list[str]:
