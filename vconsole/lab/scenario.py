@@ -40,7 +40,7 @@ class Site:
 @dataclass(frozen=True)
 class Vmk:
     name: str
-    ip: str
+    ip: str = ""
     mtu: int = 1500
     netstack: str = "defaultTcpipStack"
     services: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ class Lag:
 
 @dataclass(frozen=True)
 class LunPath:
-    name: str
+    name: str = ""
     state: str = "active"
     read_ms: float = 1.0
     write_ms: float = 1.0
@@ -334,10 +334,7 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         where = f"host[{i}] ({h.get('name', '?')})"
         raw = dict(h)
         vmks = tuple(_take(v, Vmk, f"{where}.vmk[{j}]") for j, v in enumerate(raw.pop("vmk", [])))
-        lags = tuple(
-            _take(g, Lag, f"{where}.lag[{j}]", lag_id=g.get("lag_id", 100 + j))
-            for j, g in enumerate(raw.pop("lag", []))
-        )
+        lags = tuple(_take(g, Lag, f"{where}.lag[{j}]") for j, g in enumerate(raw.pop("lag", [])))
         luns = []
         for j, lun in enumerate(raw.pop("lun", [])):
             lraw = dict(lun)
@@ -354,7 +351,8 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         if host.site not in site_names:
             raise ScenarioError(f"{where}: site {host.site!r} is not a [[site]] name")
         for v in host.vmks:
-            _check_ip(v.ip, f"{where}.vmk {v.name}.ip")
+            if v.ip:
+                _check_ip(v.ip, f"{where}.vmk {v.name}.ip")
         hosts.append(host)
     names = [h.name for h in hosts]
     if len(set(names)) != len(names):
@@ -383,14 +381,18 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         "vcd",
         orgs=tuple(_take(o, VcdOrg, f"vcd.org[{i}]") for i, o in enumerate(vcd_raw.pop("org", []))),
     )
-    return Scenario(
-        name=str(data.get("name", name)),
-        sites=sites,
-        hosts=tuple(hosts),
-        targets=targets,
-        bitfusion=bitfusion,
-        vcd=vcd,
-        vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+    from vconsole.lab.scenario_derive import complete
+
+    return complete(
+        Scenario(
+            name=str(data.get("name", name)),
+            sites=sites,
+            hosts=tuple(hosts),
+            targets=targets,
+            bitfusion=bitfusion,
+            vcd=vcd,
+            vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+        )
     )
 
 
