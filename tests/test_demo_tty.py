@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import signal
 import subprocess
 import sys
@@ -72,3 +73,65 @@ def test_hangup_during_demo_stops_the_lab(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         if daemon and _alive(daemon):
             os.killpg(daemon, signal.SIGKILL)
+
+
+def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> None:
+    """`:q` ends the demo and its lab; the demo starts from the scenario (last run's Cloud
+    Director edits and console state forgotten) and writes nothing into the admin's state dir."""
+    from vcsim_helpers import alive
+
+    state = tmp_path / "lab"
+    admin = tmp_path / "state"
+    admin.mkdir()
+    (admin / "known_hosts").write_text("admin's own trust\n")
+    (state / "vcd").mkdir(parents=True)
+    (state / "vcd" / "branding.json").write_text('{"portalName": "edited last time"}')
+    (state / "console").mkdir()
+    (state / "console" / "mtu-results.json").write_text('{"stale": true}')
+    env = {
+        **os.environ,
+        "VCONSOLE_CONFIG_DIR": str(tmp_path / "cfg"),
+        "VCONSOLE_STATE_DIR": str(admin),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "screens", "demo", "--state-dir", str(state)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=_take_terminal,
+    )
+    os.close(slave)
+    daemon = 0
+    try:
+        read_until(master, b"esx-akl-01", timeout=180)
+        daemon = json.loads((state / "lab.json").read_text())["pid"]
+        branding = state / "vcd" / "branding.json"
+        assert not branding.exists() or "edited last time" not in branding.read_text()
+        results = state / "console" / "mtu-results.json"
+        assert not results.exists() or "stale" not in results.read_text()
+        os.write(master, b":")
+        time.sleep(0.3)
+        os.write(master, b"q\r")
+        while proc.poll() is None:  # keep the terminal drained so no write blocks the exit
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        assert finish(proc) == 0
+        assert not alive(daemon), "the lab outlived the demo"
+        assert json.loads((state / "lab.json").read_text())["status"] == "stopped"
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if daemon and alive(daemon):
+            os.killpg(daemon, signal.SIGKILL)
+    assert sorted(p.name for p in admin.rglob("*")) == ["known_hosts"]
+    assert (admin / "known_hosts").read_text() == "admin's own trust\n"
