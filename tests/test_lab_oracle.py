@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from oracle_helpers import run_json, scenarios, write_scenario
 
 from vconsole import paths
+from vconsole.lab.lab_numbers import host_load
 from vconsole.lab.labfiles import write_lab_files
 from vconsole.lab.runtime import LabRuntime
 from vconsole.lab.scenario import Scenario
@@ -109,9 +110,24 @@ def check_inventory(scenario: Scenario, by_type: dict[str, list[dict[str, Any]]]
     hosts = {o["name"]: o for o in by_type["host"]}
     assert set(hosts) == {h.name for h in scenario.hosts}
     for h in scenario.hosts:
-        assert hosts[h.name]["cluster"] == h.cluster
-        assert hosts[h.name]["vm_count"] == per_host[h.name], hosts[h.name]
-    assert {o["name"] for o in by_type["cluster"]} == set(scenario.clusters())
+        row = hosts[h.name]
+        assert row["cluster"] == h.cluster
+        assert row["vm_count"] == per_host[h.name], row
+        on = [(vm.name, vm.powered_on, vm.cpu, vm.memory_mb) for vm in vms if vm.host == h.name]
+        load = host_load(h, on)
+        assert (row["cpu_usage_mhz"], row["memory_usage_mb"]) == (
+            load.cpu_usage_mhz, load.memory_usage_mb
+        ), row  # fmt: skip
+    clusters = {o["name"]: o for o in by_type["cluster"]}
+    assert set(clusters) == set(scenario.clusters())
+    for name, members in scenario.clusters().items():
+        assert clusters[name]["host_count"] == len(members)
+        assert clusters[name]["total_cpu_mhz"] == sum(h.cpu_cores * h.cpu_mhz for h in members)
+        assert clusters[name]["total_memory_mb"] == sum(h.memory_gb * 1024 for h in members)
+    sites = {s.datacenter: [h for h in scenario.hosts if h.site == s.name] for s in scenario.sites}
+    for net in by_type["network"]:
+        if net["name"] == "VM Network":
+            assert net["host_count"] == len(sites[net["datacenter"]]), net
 
 
 def check_mtu(scenario: Scenario, config: Path) -> None:

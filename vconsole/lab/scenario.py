@@ -112,6 +112,11 @@ class Host:
     dvs_mtu: int = 9000
     version: str = "8.0.3"
     build: str = "24022510"
+    cpu_cores: int = 32
+    cpu_mhz: int = 2600
+    memory_gb: int = 512
+    cpu_usage_pct: float = -1.0  # below 0: follows the VMs running on the host
+    memory_usage_pct: float = -1.0
 
     def vmk(self, name: str) -> Vmk | None:
         return next((v for v in self.vmks if v.name == name), None)

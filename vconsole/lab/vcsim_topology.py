@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from vconsole.lab.lab_numbers import datastore_free_gb, host_load
 from vconsole.lab.scenario import Host, Lun, LunPath, Scenario
 
 MANAGEMENT_PORTGROUP = "Management Network"
@@ -163,6 +164,7 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
             continue
         switches: dict[str, dict[str, Any]] = {}
         datastores: dict[str, int] = {}
+        vms_on: Counter[str] = Counter()
         clusters: dict[str, list[dict[str, Any]]] = {}
         for h in hosts:
             sw_name = host_switch(h)
@@ -186,6 +188,7 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
                     datastores[name] = 500
                 elif name.startswith("vsanDatastore"):
                     datastores[name] += 500
+            vms_on[stores[0]] += len(vms_by_host.get(h.name, []))
             clusters.setdefault(h.cluster, []).append(
                 _host_json(h, vms_by_host.get(h.name, []), stores)
             )
@@ -196,7 +199,14 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
                 "name": site.datacenter,
                 "site": site.name,
                 "switches": list(switches.values()),
-                "datastores": [{"name": n, "capacity_gb": c} for n, c in datastores.items()],
+                "datastores": [
+                    {
+                        "name": n,
+                        "capacity_gb": c,
+                        "free_gb": datastore_free_gb(f"{site.name}/{n}", c, vms_on[n]),
+                    }
+                    for n, c in datastores.items()
+                ],
                 "clusters": [{"name": n, "hosts": hs} for n, hs in clusters.items()],
             }
         )
@@ -205,11 +215,17 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
 
 def _host_json(h: Host, vms: list[LabVm], stores: list[str]) -> dict[str, Any]:
     sw = host_switch(h)
+    load = host_load(h, [(vm.name, vm.powered_on, vm.cpu, vm.memory_mb) for vm in vms])
     return {
         "name": h.name,
         "down": h.down,
         "version": h.version,
         "build": h.build,
+        "cpu_cores": h.cpu_cores,
+        "cpu_mhz": h.cpu_mhz,
+        "memory_mb": h.memory_gb * 1024,
+        "cpu_usage_mhz": load.cpu_usage_mhz,
+        "memory_usage_mb": load.memory_usage_mb,
         "datastores": stores,
         "advanced": dict(h.advanced),
         "vms": [
