@@ -248,3 +248,33 @@ async def test_servers_without_address_or_host_are_all_pooled_and_sized(
     for s in report.servers:
         assert s.host in {"esx-a1", "esx-b1"} and s.host_nic_gbps == 25.0, s
     assert not [p for p in report.problems if p.code == "network-unchecked"]
+
+
+@pytest.mark.lab
+@pytest.mark.timeout(300)
+def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
+    from esxi_lab_helpers import LabShell
+    from pyVim.connect import Disconnect, SmartConnect
+    from vcsim_helpers import host_named
+
+    si = SmartConnect(
+        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
+    )
+    shell = LabShell(esxi)
+    try:
+        net = host_named(si.RetrieveContent(), "esx-a1").config.network
+        api = {v.device: v.spec.mac for v in net.vnic} | {p.device: p.mac for p in net.pnic}
+        nics = shell.run("esx-a1", "esxcli network nic list").lines[2:]
+        ssh = {line.split()[0]: line.split()[7] for line in nics if line.strip()}
+        vmks = shell.run("esx-a1", "esxcli network ip interface list").stdout.split("\n\n")
+        for block in vmks:
+            fields = dict(
+                line.strip().split(": ", 1) for line in block.splitlines() if ": " in line
+            )
+            if "MAC Address" in fields:
+                ssh[block.strip().splitlines()[0].strip()] = fields["MAC Address"]
+    finally:
+        shell.close()
+        Disconnect(si)
+    assert set(api) == set(ssh) and len(api) >= 4
+    assert api == ssh
