@@ -100,3 +100,31 @@ def test_scenario_keys_pin_hardware_and_load(tmp_path: Path) -> None:
     assert (host["cpu_usage_pct"], host["memory_usage_pct"]) == (90.0, 75.0)
     assert host["cpu_usage_mhz"] == 16 * 2000 * 90 // 100
     assert inv["cluster"]["DC-HQ/CL"]["total_cpu_mhz"] == 32000
+
+
+def test_events_and_tasks_come_in_the_order_they_happened(tmp_path: Path) -> None:
+    from pyVim.connect import Disconnect, SmartConnect
+    from pyVmomi import vim
+    from vcsim_helpers import objects
+
+    from vconsole.lab.vcsim import VcsimLab
+    from vconsole.services.inventory_details import _events
+
+    lab = VcsimLab(default_scenario(), tmp_path / "vcsim")
+    lab.start()
+    try:
+        si = SmartConnect(
+            host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+        )
+        content = si.RetrieveContent()
+        vm = next(v for v in objects(content, vim.VirtualMachine) if v.name == "MGMT-vm-0001")
+        newest_first = _events(content, vm, 20)
+        Disconnect(si)
+    finally:
+        lab.stop()
+    kinds = [e.kind for e in newest_first]
+    assert kinds.index("VmPoweredOnEvent") < kinds.index("VmStartingEvent")
+    assert kinds.index("VmStartingEvent") < kinds.index("VmCreatedEvent")
+    assert kinds.index("VmCreatedEvent") < kinds.index("VmBeingCreatedEvent")
+    times = [e.time for e in newest_first]
+    assert times == sorted(times, reverse=True) and len(set(times)) == len(times)
