@@ -64,6 +64,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
                 "site": site["name"],
                 "cluster": cluster,
                 "vms": draw(st.integers(0, 4)),
+                "down": i > 0 and draw(st.sampled_from((False, False, False, True))),
                 "dvs_mtu": dvs_mtu,
                 "advanced": {"/Misc/EnablePSPLatencyPolicy": 1},
                 "vmk": [
@@ -104,7 +105,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
         data["bitfusion"] = {"server": servers, "client": [{"name": "ml-01", "gpus": 1}]}
     orgs = draw(st.lists(st.sampled_from(("acme", "globex", "initech")), max_size=2, unique=True))
     if orgs:
-        data["vcd"] = {"org": [{"name": o} for o in orgs]}
+        portals = {o: draw(st.sampled_from(("", f"{o.title()} Cloud"))) for o in orgs}
+        data["vcd"] = {"org": [{"name": o, "portal_name": portals[o]} for o in orgs]}
     return data
 
 

@@ -56,6 +56,10 @@ def check_lab(data: dict[str, Any]) -> None:
             check_mtu(scenario, config)
             if scenario.bitfusion.servers:
                 check_gpus(scenario, run_json(config, "gpus"))
+            for org in scenario.vcd.orgs:
+                if org.portal_name:
+                    got = run_json(config, "branding", "get", "--tenant", org.name)
+                    assert got["portalName"] == org.portal_name, got
         finally:
             runtime.stop()
             paths.use_profile_state_dir(None)
@@ -64,6 +68,10 @@ def check_lab(data: dict[str, Any]) -> None:
 def check_lacp(scenario: Scenario, rows: list[dict[str, Any]]) -> None:
     got = {(r["host"], r["vmnic"]): r for r in rows if r["vmnic"]}
     for h in scenario.hosts:
+        if h.down:
+            mine = [r for r in rows if r["host"] == h.name]
+            assert mine and all(r["error"] and r["verdict"] == "error" for r in mine), mine
+            continue
         for lag in h.lags:
             for nic in lag.nics:
                 row = got[(h.name, nic)]
@@ -81,9 +89,14 @@ def check_lacp(scenario: Scenario, rows: list[dict[str, Any]]) -> None:
 
 
 def check_paths(scenario: Scenario, rows: list[dict[str, Any]]) -> None:
-    got = {(r["host"], r["device"], r["path"]): r for r in rows}
-    assert len(got) == sum(len(lun.paths) for h in scenario.hosts for lun in h.luns)
+    running = [h for h in scenario.hosts if not h.down]
+    up = {h.name for h in running}
+    got = {(r["host"], r["device"], r["path"]): r for r in rows if r["host"] in up}
+    assert len(got) == sum(len(lun.paths) for h in running for lun in h.luns)
     for h in scenario.hosts:
+        if h.down:  # vCenter may still describe its paths; every row says it is unreachable
+            assert all(r["verdict"] == "error" for r in rows if r["host"] == h.name)
+            continue
         for lun in h.luns:
             active = [p for p in lun.paths if p.state == "active"]
             healthy = not any(p.state == "dead" for p in lun.paths) and all(
@@ -112,6 +125,7 @@ def check_inventory(scenario: Scenario, by_type: dict[str, list[dict[str, Any]]]
     for h in scenario.hosts:
         row = hosts[h.name]
         assert row["cluster"] == h.cluster
+        assert (row["connection_state"] == "connected") is not h.down, row
         assert row["vm_count"] == per_host[h.name], row
         on = [(vm.name, vm.powered_on, vm.cpu, vm.memory_mb) for vm in vms if vm.host == h.name]
         load = host_load(h, on)
@@ -140,10 +154,14 @@ def check_mtu(scenario: Scenario, config: Path) -> None:
     for n in names:
         words += ["--host", n, "--target", vmk1[n].ip]  # type: ignore[union-attr]
     for r in run_json(config, *words):
-        dst = next(n for n in names if vmk1[n].ip == r["address"])  # type: ignore[union-attr]
+        addr = r["address"] or r["target"]
+        dst = next(n for n in names if vmk1[n].ip == addr)  # type: ignore[union-attr]
         if dst == r["host"]:
             continue
         expected = scenario.path(r["host"], "vmk1", vmk1[dst].ip)  # type: ignore[union-attr]
+        if scenario.host(r["host"]).down:
+            assert r["error"] and r["path_mtu"] is None, r
+            continue
         assert r["vmk_mtu"] == expected.local_mtu, r
         if expected.reachable:
             # nothing larger than the sending vmk's own MTU leaves the host
