@@ -41,6 +41,12 @@ memory_usage_pct = 75
 
 [[host.vmk]]
 name = "vmk0"
+
+[[host.lun]]
+id = "naa.600a098038304437415d4b6a59684a70"
+datastore = "FULL-DS"
+capacity_gb = 1000
+used_pct = 97
 """
 
 
@@ -100,6 +106,8 @@ def test_scenario_keys_pin_hardware_and_load(tmp_path: Path) -> None:
     assert (host["cpu_usage_pct"], host["memory_usage_pct"]) == (90.0, 75.0)
     assert host["cpu_usage_mhz"] == 16 * 2000 * 90 // 100
     assert inv["cluster"]["DC-HQ/CL"]["total_cpu_mhz"] == 32000
+    full = inv["datastore"]["DC-HQ/FULL-DS"]
+    assert (full["free_gb"], full["used_pct"]) == (30.0, 97.0)
 
 
 def test_events_and_tasks_come_in_the_order_they_happened(tmp_path: Path) -> None:

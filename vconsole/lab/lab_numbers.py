@@ -48,8 +48,11 @@ def host_load(host: Host, vms: list[tuple[str, bool, int, int]]) -> HostLoad:
     return HostLoad(min(int(cpu), capacity_mhz), min(int(mem), capacity_mb))
 
 
-def datastore_free_gb(name: str, capacity_gb: int, vm_count: int) -> int:
+def datastore_free_gb(name: str, capacity_gb: int, vm_count: int, used_pct: float = -1) -> int:
     """Capacity less the VMs' disks and a stable 10-45 % of data that is not the lab's VMs;
-    never fuller than 95 %, as an admin's alarms would have fired long before."""
+    never fuller than 95 %, as an admin's alarms would have fired long before. A scenario's
+    `used_pct` wins."""
+    if used_pct >= 0:
+        return int(capacity_gb * (100 - min(used_pct, 100)) / 100)
     used = vm_count * VM_DISK_GB + capacity_gb * share(name, "ds", low=0.10, high=0.45)
     return int(capacity_gb - min(used, capacity_gb * 0.95))

@@ -85,6 +85,7 @@ class Lun:
     datastore: str = ""
     capacity_gb: int = 2048
     iops_limit: int = 1000
+    used_pct: float = -1.0  # of its datastore; below 0: filled by the VMs stored on it
     paths: tuple[LunPath, ...] = ()
 
 

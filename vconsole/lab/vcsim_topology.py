@@ -165,6 +165,7 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
         switches: dict[str, dict[str, Any]] = {}
         datastores: dict[str, int] = {}
         vms_on: Counter[str] = Counter()
+        pinned: dict[str, float] = {}
         clusters: dict[str, list[dict[str, Any]]] = {}
         for h in hosts:
             sw_name = host_switch(h)
@@ -182,6 +183,8 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
             for lun in h.luns:
                 if lun.datastore:
                     datastores.setdefault(lun.datastore, lun.capacity_gb)
+                    if lun.used_pct >= 0:
+                        pinned.setdefault(lun.datastore, lun.used_pct)
             stores = host_datastores(scenario, h)
             for name in stores:
                 if name not in datastores:
@@ -203,7 +206,9 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
                     {
                         "name": n,
                         "capacity_gb": c,
-                        "free_gb": datastore_free_gb(f"{site.name}/{n}", c, vms_on[n]),
+                        "free_gb": datastore_free_gb(
+                            f"{site.name}/{n}", c, vms_on[n], pinned.get(n, -1.0)
+                        ),
                     }
                     for n, c in datastores.items()
                 ],
