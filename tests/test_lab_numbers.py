@@ -136,3 +136,38 @@ def test_events_and_tasks_come_in_the_order_they_happened(tmp_path: Path) -> Non
     assert kinds.index("VmCreatedEvent") < kinds.index("VmBeingCreatedEvent")
     times = [e.time for e in newest_first]
     assert times == sorted(times, reverse=True) and len(set(times)) == len(times)
+
+
+def test_vsan_hosts_have_the_vsan_datastores_devices(tmp_path: Path) -> None:
+    from pyVim.connect import Disconnect, SmartConnect
+    from pyVmomi import vim
+    from vcsim_helpers import objects
+
+    from vconsole.lab.vcsim import VcsimLab
+
+    lab = VcsimLab(default_scenario(), tmp_path / "vcsim")
+    lab.start()
+    try:
+        si = SmartConnect(
+            host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+        )
+        content = si.RetrieveContent()
+        seen = {}
+        for ds in objects(content, vim.Datastore):
+            if ds.summary.type != "vsan":
+                continue
+            clusters = {m.key.config.vsanHostConfig.clusterInfo.uuid for m in ds.host}
+            assert len(clusters) == 1 and "" not in clusters
+            for mount in ds.host:
+                cfg = mount.key.config.vsanHostConfig
+                assert cfg.enabled
+                (group,) = cfg.storageInfo.diskMapping
+                assert group.ssd.ssd and [d.ssd for d in group.nonSsd] == [False, False]
+                seen[mount.key.name] = group.ssd.canonicalName
+        hq = next(h for h in objects(content, vim.HostSystem) if h.name == "esx-hq-01")
+        assert not hq.config.vsanHostConfig.enabled, "a host on VMFS LUNs has no vSAN"
+        Disconnect(si)
+    finally:
+        lab.stop()
+    assert set(seen) == {"esx-akl-01", "esx-akl-02", "esx-wlg-01", "esx-wlg-02"}
+    assert len(set(seen.values())) == 4, "each host has its own devices"

@@ -44,6 +44,7 @@ func (l *Lab) shapeLoad(topo *Topology) {
 		}
 	}
 	listNetworkHosts()
+	shapeVsan()
 }
 
 func (l *Lab) shapeHostLoad(spec HostSpec) {
