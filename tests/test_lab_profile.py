@@ -182,7 +182,18 @@ def test_console_state_of_lab_runs_stays_in_the_lab(lab_dir: Path) -> None:
         env=env,
     )
     assert sets.returncode == 0 and "AKL" in sets.stdout, sets.stdout + sets.stderr
+    change = lab_dir / "branding.json"
+    change.write_text(json.dumps({"portalName": "Lab Portal"}))
+    put = subprocess.run(
+        [*VCONSOLE, "--config", config, "branding", "set", str(change)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert put.returncode == 0, put.stdout + put.stderr
     console = lab_dir / "console"
+    assert list((console / "backups").rglob("*.json")), "the before-state backup is in the lab"
     assert (console / "audit.jsonl").exists()
     assert "esx-akl-01" in (console / "audit.jsonl").read_text()
     assert not admin.exists() or list(admin.rglob("*")) == []
