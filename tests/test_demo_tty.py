@@ -135,3 +135,20 @@ def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> 
             os.killpg(daemon, signal.SIGKILL)
     assert sorted(p.name for p in admin.rglob("*")) == ["known_hosts"]
     assert (admin / "known_hosts").read_text() == "admin's own trust\n"
+
+
+def test_a_slow_lab_stop_says_so_and_still_waits(capsys: pytest.CaptureFixture[str]) -> None:
+    """A lab that takes its time to stop gets a "stopping the lab…" line, not a silent wait."""
+    from screens.entry import _finish_lab
+    from vconsole.commands.lab_cmd import _pid_alive
+
+    slow = subprocess.Popen(
+        [sys.executable, "-c",
+         "import signal, time; signal.signal(signal.SIGTERM, lambda *a: None); "
+         "print('ready', flush=True); time.sleep(1.5)"],
+        stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    assert slow.stdout is not None and slow.stdout.readline() == b"ready\n"
+    _finish_lab(slow.pid)
+    assert not _pid_alive(slow.pid)
+    assert "stopping the lab\u2026" in capsys.readouterr().err
