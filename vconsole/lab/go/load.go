@@ -10,6 +10,15 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
+// HostLoadSpec is a host's hardware and the usage the Python side derived for it.
+type HostLoadSpec struct {
+	CpuCores      int32 `json:"cpu_cores"`
+	CpuMhz        int32 `json:"cpu_mhz"`
+	MemoryMb      int64 `json:"memory_mb"`
+	CpuUsageMhz   int32 `json:"cpu_usage_mhz"`
+	MemoryUsageMb int64 `json:"memory_usage_mb"`
+}
+
 func (l *Lab) shapeLoad(topo *Topology) {
 	free := map[string]int64{}
 	for _, dc := range topo.Datacenters {

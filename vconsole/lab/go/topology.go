@@ -49,22 +49,18 @@ type ClusterSpec struct {
 }
 
 type HostSpec struct {
-	Name          string           `json:"name"`
-	Down          bool             `json:"down"`
-	Version       string           `json:"version"`
-	Build         string           `json:"build"`
-	CpuCores      int32            `json:"cpu_cores"`
-	CpuMhz        int32            `json:"cpu_mhz"`
-	MemoryMb      int64            `json:"memory_mb"`
-	CpuUsageMhz   int32            `json:"cpu_usage_mhz"`
-	MemoryUsageMb int64            `json:"memory_usage_mb"`
-	Vms           []VmSpec         `json:"vms"`
-	Datastores    []string         `json:"datastores"`
-	Vmks          []VmkSpec        `json:"vmks"`
-	Nics          []NicSpec        `json:"nics"`
-	Lags          []HostLag        `json:"lags"`
-	Luns          []LunSpec        `json:"luns"`
-	Advanced      map[string]int64 `json:"advanced"`
+	Name       string           `json:"name"`
+	Down       bool             `json:"down"`
+	Version    string           `json:"version"`
+	Build      string           `json:"build"`
+	Vms        []VmSpec         `json:"vms"`
+	Datastores []string         `json:"datastores"`
+	Vmks       []VmkSpec        `json:"vmks"`
+	Nics       []NicSpec        `json:"nics"`
+	Lags       []HostLag        `json:"lags"`
+	Luns       []LunSpec        `json:"luns"`
+	Advanced   map[string]int64 `json:"advanced"`
+	HostLoadSpec
 }
 
 type VmSpec struct {
