@@ -167,6 +167,10 @@ def check_mtu(scenario: Scenario, config: Path) -> None:
             # nothing larger than the sending vmk's own MTU leaves the host
             mtu = min(expected.local_mtu, expected.mtu)
             assert r["path_mtu"] == mtu, (r["host"], dst, r["verdict"], expected.hops)
+            if expected.mtu < expected.local_mtu:
+                assert r["verdict"] == "path_below_vmk", (r, expected.hops)
+            else:
+                assert r["severity"] in ("ok", "info"), (r, expected.hops)
         else:
             assert r["path_mtu"] is None, r
 

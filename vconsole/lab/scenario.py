@@ -251,6 +251,8 @@ class Scenario:
                 if not s.hq:
                     hops.append((f"{s.name}/wan", s.wan_mtu))
                     blackhole = blackhole or s.icmp_blackhole
+        if dst.host:  # the frame leaves through the receiving host's switch too
+            hops.append((f"{dst.host}/dvs", self.host(dst.host).dvs_mtu))
         label = f"{dst.host}/{dst.vmk}" if dst.host else dst.name
         hops.append((label, dst.mtu))
         mtu = min(m for _, m in hops[1:])
