@@ -89,6 +89,9 @@ def scenarios(draw: Any) -> dict[str, Any]:
                 ],
                 "lun": [],
             }
+            speed = draw(st.sampled_from((None, 10000, 25000)))
+            if speed:
+                host["nic"] = [{"name": f"vmnic{n}", "speed_mbps": speed} for n in range(4)]
             for _ in range(draw(st.integers(0, 2))):
                 lun_count += 1
                 host["lun"].append(
@@ -102,7 +105,12 @@ def scenarios(draw: Any) -> dict[str, Any]:
         for j in range(draw(st.integers(0, 3)))
     ]  # fmt: skip
     if servers:
-        data["bitfusion"] = {"server": servers, "client": [{"name": "ml-01", "gpus": 1}]}
+        clients = [
+            {"name": f"ml-{c:02d}", "gpus": draw(st.integers(1, 2)),
+             "fraction": draw(st.sampled_from((1.0, 0.5)))}
+            for c in range(draw(st.integers(1, 2)))
+        ]  # fmt: skip
+        data["bitfusion"] = {"server": servers, "client": clients}
     orgs = draw(st.lists(st.sampled_from(("acme", "globex", "initech")), max_size=2, unique=True))
     if orgs:
         portals = {o: draw(st.sampled_from(("", f"{o.title()} Cloud"))) for o in orgs}

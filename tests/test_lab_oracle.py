@@ -24,6 +24,7 @@ from vconsole.lab.runtime import LabRuntime
 from vconsole.lab.scenario import Scenario
 from vconsole.lab.vcsim import vcsim_unavailable
 from vconsole.lab.vcsim_topology import lab_vms
+from vconsole.services.gpus_checks import needed_gbps
 
 pytestmark = [
     pytest.mark.lab,
@@ -184,6 +185,10 @@ def check_gpus(scenario: Scenario, pool: dict[str, Any]) -> None:
         assert len(got["gpus"]) == s.gpus and got["host_nic_gbps"] is not None, got
     assert pool["totals"]["gpus"] == sum(s.gpus for s in scenario.bitfusion.servers)
     assert "network-unchecked" not in {p["code"] for p in pool["problems"]}
+    undersized = {p["subject"] for p in pool["problems"] if p["code"] == "network-undersized"}
+    for s in scenario.bitfusion.servers:
+        fastest = max(n.speed_mbps for n in scenario.host(s.host).nics if n.link_up) / 1000
+        assert (s.name in undersized) is (needed_gbps(s.gpus) > fastest), (s, fastest)
 
 
 @seed(SEED)
