@@ -119,7 +119,12 @@ def check_paths(scenario: Scenario, rows: list[dict[str, Any]]) -> None:
 
 def check_inventory(scenario: Scenario, by_type: dict[str, list[dict[str, Any]]]) -> None:
     vms = lab_vms(scenario)
-    assert len(by_type.get("vm", [])) == len(vms)
+    got_vms = {o["name"]: o for o in by_type.get("vm", [])}
+    assert set(got_vms) == {vm.name for vm in vms}
+    for vm in vms:
+        row = got_vms[vm.name]
+        assert (row["host"], row["vcpu"], row["memory_mb"]) == (vm.host, vm.cpu, vm.memory_mb)
+        assert (row["power_state"] == "poweredOn") is vm.powered_on, row
     per_host = Counter(vm.host for vm in vms)
     hosts = {o["name"]: o for o in by_type["host"]}
     assert set(hosts) == {h.name for h in scenario.hosts}
