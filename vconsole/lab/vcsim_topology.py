@@ -8,6 +8,7 @@ name the `storagePath` perf instances; LAG keys (the scenario `lag_id` as a stri
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ _GUESTS = (
     ("windows2022srvNext_64Guest", "Microsoft Windows Server 2022 (64-bit)"),
     ("sles15_64Guest", "SUSE Linux Enterprise 15 (64-bit)"),
 )
+_VM_NET = ipaddress.IPv4Address("10.200.0.0")  # each host's VMs: a block of 1,024 addresses
 _SIZES = ((2, 4096), (4, 8192), (2, 8192), (8, 16384), (4, 16384))
 
 
@@ -48,7 +50,7 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
     out: list[LabVm] = []
     per_cluster: Counter[str] = Counter()
     for h_index, host in enumerate(scenario.hosts):
-        for _ in range(host.vms):
+        for k in range(host.vms):
             per_cluster[host.cluster] += 1
             n = per_cluster[host.cluster]
             guest_id, guest_name = _GUESTS[n % len(_GUESTS)]
@@ -63,7 +65,7 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
                     guest_name=guest_name,
                     cpu=cpu,
                     memory_mb=mem,
-                    ip=f"10.{200 + h_index // 250}.{h_index % 250}.{10 + n % 240}",
+                    ip=str(_VM_NET + h_index * 1024 + 10 + k),
                 )
             )
     hosts = {h.name: h for h in scenario.hosts}
