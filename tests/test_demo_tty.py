@@ -109,7 +109,11 @@ def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> 
     os.close(slave)
     daemon = 0
     try:
-        read_until(master, b"esx-akl-01", timeout=180)
+        seen = read_until(master, b"esx-akl-01", timeout=180)
+        # the "starting the lab" line is erased before the console takes the screen, so it
+        # is not left standing on the terminal once the console has gone
+        starting = seen.index(b"starting the lab")
+        assert starting < seen.index(b"\x1b[1A\x1b[2K", starting) < seen.index(b"\x1b[?1049h")
         daemon = json.loads((state / "lab.json").read_text())["pid"]
         branding = state / "vcd" / "branding.json"
         assert not branding.exists() or "edited last time" not in branding.read_text()
