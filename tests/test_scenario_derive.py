@@ -88,6 +88,17 @@ dvs = "DSwitch-HQ"
 name = "lag-mgmt"
 nics = ["vmnic2", "vmnic3"]
 
+[[host.lun]]
+id = "naa.600a098038304437415d4b6a59684a61"
+
+[[host.lun.path]]
+name = "vmhba2:C0:T0:L0"
+target = "50:06:01:60:3e:a0:1b:00"
+
+[[host.lun.path]]
+name = "vmhba2:C0:T1:L0"
+target = "50:06:01:61:3e:a0:1b:00"
+
 [[bitfusion.server]]
 name = "bf-a"
 gpus = 4
@@ -154,6 +165,10 @@ def test_paths_without_names_get_their_own_runtime_names() -> None:
         (
             lambda d: d["host"][0]["lun"][0]["path"][1].update(name="vmhba64:C0:T0:L0"),
             ["host[0] (esx-a1).lun[0].path[1]", "vmhba64:C0:T0:L0"],
+        ),
+        (
+            lambda d: d["host"][1]["lun"][0]["path"][1].update(target="50:06:01:60:3e:a0:1b:00"),
+            ["host[1] (esx-b1).lun[0].path[1]", "vmhba2", "50:06:01:60:3e:a0:1b:00"],
         ),
         (
             lambda d: (
@@ -278,3 +293,27 @@ def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
         Disconnect(si)
     assert set(api) == set(ssh) and len(api) >= 4
     assert api == ssh
+
+
+@pytest.mark.lab
+@pytest.mark.timeout(300)
+def test_vcenter_and_esxcli_name_every_path_alike(esxi, vcsim) -> None:
+    """iSCSI and Fibre Channel paths: the API's path names are esxcli's UIDs."""
+    from esxi_lab_helpers import LabShell
+    from pyVim.connect import Disconnect, SmartConnect
+    from vcsim_helpers import host_named
+
+    si = SmartConnect(
+        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
+    )
+    shell = LabShell(esxi)
+    try:
+        for name in ("esx-a1", "esx-b1"):
+            info = host_named(si.RetrieveContent(), name).config.storageDevice.multipathInfo
+            api = {p.name for lun in info.lun for p in lun.path}
+            out = shell.run(name, "esxcli storage core path list").lines
+            ssh = {line.split(": ", 1)[1] for line in out if line.strip().startswith("UID: ")}
+            assert api == ssh and len(api) in (2, 4), name
+    finally:
+        shell.close()
+        Disconnect(si)

@@ -177,7 +177,7 @@ def _runtime_name(name: str) -> tuple[str, int, int, int] | None:
 def _with_paths(h: Host, i: int) -> Host:
     """Path k of LUN j without a name is `<adapter>:C<k>:T0:L<j>`; without an adapter, the
     name's own (else vmhba64); without a target, array port k. Two paths that still share a
-    name, or a channel and a target (so one path UID), are refused."""
+    name, or one path UID (an iSCSI channel or FC adapter, and a target), are refused."""
     luns: list[Lun] = []
     names: dict[str, str] = {}
     for j, lun in enumerate(h.luns):
@@ -194,10 +194,11 @@ def _with_paths(h: Host, i: int) -> Host:
                 raise ScenarioError(f"{where}: path name {name!r} is already {names[name]}'s")
             names[name] = where
             parsed = _runtime_name(name)
-            channel = parsed[1] if parsed else 0
+            # an iSCSI path is its session (the channel) to a target; an FC path, its HBA's
+            channel = f"C{parsed[1] if parsed else 0}" if target.startswith("iqn.") else adapter
             if (channel, target) in uids:
                 raise ScenarioError(
-                    f"{where}: same channel C{channel} and target {target!r} as "
+                    f"{where}: same {channel} and target {target!r} as "
                     f"{uids[(channel, target)]}, so both would be one path; give another target"
                 )
             uids[(channel, target)] = where

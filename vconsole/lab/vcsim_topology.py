@@ -90,8 +90,19 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
     return out
 
 
+def fc_wwn(host: str, adapter: str) -> int:
+    """The 48-bit tail of a Fibre Channel adapter's WWNN/WWPN, stable per host and adapter."""
+    digest = hashlib.sha256(f"{host}/{adapter}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 16**12
+
+
 def path_uid(host: Host, lun: Lun, path: LunPath) -> str:
-    """The path UID esxcli prints as `UID:` and the API uses as path name and perf instance."""
+    """The path UID esxcli prints as `UID:` and the API uses as path name and perf instance:
+    iSCSI `<initiator iqn>-<session>,<target iqn>,t,1-<device>`, Fibre Channel (a target that
+    is not an iqn) `fc.<WWNN>:<WWPN>-<target>-<device>`."""
+    if path.target and not path.target.startswith("iqn."):
+        wwn = fc_wwn(host.name, path.name.split(":")[0])
+        return f"fc.2000{wwn:012x}:2100{wwn:012x}-{path.target}-{lun.id}"
     tag = hashlib.sha1(host.name.encode()).hexdigest()[:8]
     channel = path.name.split(":")[1][1:] if path.name.count(":") >= 3 else "0"
     isid = f"00023d{int(channel) + 1:06d}" if channel.isdigit() else "00023d000001"
