@@ -182,7 +182,7 @@ def _with_paths(h: Host, i: int) -> Host:
     names: dict[str, str] = {}
     for j, lun in enumerate(h.luns):
         paths: list[LunPath] = []
-        uids: dict[tuple[int, str], str] = {}
+        uids: dict[tuple[str, str], str] = {}
         for k, p in enumerate(lun.paths):
             where = f"{_where_host(i, h)}.lun[{j}].path[{k}]"
             parsed = _runtime_name(p.name)
