@@ -101,11 +101,22 @@ class VconsoleApp(App[int]):
         self.colour = colour if colour is not None else getattr(profile, "colour", None)
         self.start_pane = start_pane
         self.hangup_hooks: list[Callable[[], object]] = []  # run before the process ends on SIGHUP
+        self.quit_hooks: list[Callable[[], object]] = []  # run as the console starts to exit
         self.test_all_on_start = False  # the connections pane tests every target when it opens
         self.header_info = self._build_header_info()
         self._unsubscribe: Any = None
         if keymap:
             self.set_keymap(dict(keymap))
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Start the quit hooks (e.g. the demo's lab stopping) while Textual shuts down."""
+        hooks, self.quit_hooks = self.quit_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                pass
+        super().exit(*args, **kwargs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`:` is a priority key, so it must stay a plain character while typing in a field."""

@@ -28,6 +28,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="vmkping over real network namespaces (Linux, root)",
     )
+    demo.add_argument(
+        "--keep-state",
+        action="store_true",
+        help="keep what the last demo changed (Cloud Director edits, MTU results)",
+    )
     demo.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
     demo.set_defaults(handler=handle_demo)
 
@@ -43,15 +48,19 @@ def handle_ui(args: argparse.Namespace) -> int:
 
 def handle_demo(args: argparse.Namespace) -> int:
     """Lab up, console on its profile, lab down again however the console ends."""
-    from vconsole.commands.lab_cmd import default_state_dir, start_lab, stop_lab
+    from vconsole.commands.lab_cmd import default_state_dir, signal_lab, start_lab, stop_lab
 
     state_dir = (args.state_dir or default_state_dir()).resolve()
+    tty = sys.stderr.isatty()
     print("starting the lab (the first start builds vcsim, about 20 s)...", file=sys.stderr)
     try:
-        status = start_lab(state_dir, args.scenario, args.real_network)
+        status = start_lab(state_dir, args.scenario, args.real_network, fresh=not args.keep_state)
     except (RuntimeError, OSError) as exc:
         print(f"vconsole demo: {exc}", file=sys.stderr)
         return 1
+    if tty:  # the line would stay on screen after the console ends; the lab is up now
+        print("\x1b[1A\x1b[2K", end="", file=sys.stderr, flush=True)
+    pid = int(status["pid"])
     try:
         return run_console(
             config=Path(status["config"]),
@@ -60,10 +69,29 @@ def handle_demo(args: argparse.Namespace) -> int:
             pane=args.pane,
             # the terminal going away ends the process abruptly; the lab must not outlive it
             on_hangup=lambda: stop_lab(state_dir, timeout_s=5.0),
+            on_quit=lambda: signal_lab(pid),  # the lab stops while the console shuts down
             test_all_on_start=True,  # the lab profile pins all trust: no prompts to answer
         )
     finally:
-        stop_lab(state_dir)
+        _finish_lab(pid)
+
+
+def _finish_lab(pid: int) -> None:
+    """Wait for the lab to end; say so if that takes more than a moment."""
+    import threading
+
+    from vconsole.commands.lab_cmd import signal_lab, wait_lab
+
+    signal_lab(pid)
+    notice = threading.Timer(
+        0.5, lambda: print("stopping the lab\u2026", file=sys.stderr, flush=True)
+    )
+    notice.daemon = True
+    notice.start()
+    try:
+        wait_lab(pid)
+    finally:
+        notice.cancel()
 
 
 def run_console(
@@ -73,6 +101,7 @@ def run_console(
     pane: str = "conn",
     on_hangup: Callable[[], object] | None = None,
     test_all_on_start: bool = False,
+    on_quit: Callable[[], object] | None = None,
 ) -> int:
     """Open the console on a profile and return the exit code."""
     from vconsole import paths
@@ -104,5 +133,7 @@ def run_console(
         return 2
     if on_hangup is not None:
         app.hangup_hooks.append(on_hangup)
+    if on_quit is not None:
+        app.quit_hooks.append(on_quit)
     app.run()
     return int(app.return_code or 0)

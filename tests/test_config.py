@@ -193,3 +193,28 @@ def test_lab_credentials_file(tmp_path):
     status.write_text(json.dumps({"services": [{"name": "esx01", "password": "lab-pw"}]}))
     store = SecretStore("lab", use_keyring=False, environ={})
     assert store.get_password("esx01", lab_credentials=str(status)) == "lab-pw"
+
+
+def test_profile_state_dir_keeps_that_profiles_state_apart(tmp_path, monkeypatch):
+    from vconsole.commands.common import resolve_profile
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "admin"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[profiles.lab]\nstate_dir = "{tmp_path / "lab"}"\n'
+        '[[profiles.lab.targets]]\nkind = "esxi"\nname = "e1"\naddress = "10.0.0.1"\n'
+        "[profiles.prod]\n[[profiles.prod.targets]]\n"
+        'kind = "esxi"\nname = "e2"\naddress = "10.0.0.2"\n'
+    )
+    try:
+        resolve_profile(cfg, "lab")
+        assert paths.known_hosts_path() == tmp_path / "lab" / "known_hosts"
+        assert paths.audit_log_path().parent == tmp_path / "lab"
+        resolve_profile(cfg, "prod")
+        assert paths.state_dir() == tmp_path / "admin"
+    finally:
+        paths.use_profile_state_dir(None)
+    cfg.write_text("[profiles.lab]\nstate_dir = 7\ntargets = []\n")
+    (problem,) = check_config(cfg)
+    assert problem.field == "profiles.lab.state_dir" and problem.line == 2
+    assert "directory" in problem.accepted

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import signal
 import subprocess
 import sys
@@ -72,3 +73,86 @@ def test_hangup_during_demo_stops_the_lab(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         if daemon and _alive(daemon):
             os.killpg(daemon, signal.SIGKILL)
+
+
+def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> None:
+    """`:q` ends the demo and its lab; the demo starts from the scenario (last run's Cloud
+    Director edits and console state forgotten) and writes nothing into the admin's state dir."""
+    from vcsim_helpers import alive
+
+    state = tmp_path / "lab"
+    admin = tmp_path / "state"
+    admin.mkdir()
+    (admin / "known_hosts").write_text("admin's own trust\n")
+    (state / "vcd").mkdir(parents=True)
+    (state / "vcd" / "branding.json").write_text('{"portalName": "edited last time"}')
+    (state / "console").mkdir()
+    (state / "console" / "mtu-results.json").write_text('{"stale": true}')
+    env = {
+        **os.environ,
+        "VCONSOLE_CONFIG_DIR": str(tmp_path / "cfg"),
+        "VCONSOLE_STATE_DIR": str(admin),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "screens", "demo", "--state-dir", str(state)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=_take_terminal,
+    )
+    os.close(slave)
+    daemon = 0
+    try:
+        seen = read_until(master, b"esx-akl-01", timeout=180)
+        # the "starting the lab" line is erased before the console takes the screen, so it
+        # is not left standing on the terminal once the console has gone
+        starting = seen.index(b"starting the lab")
+        assert starting < seen.index(b"\x1b[1A\x1b[2K", starting) < seen.index(b"\x1b[?1049h")
+        daemon = json.loads((state / "lab.json").read_text())["pid"]
+        branding = state / "vcd" / "branding.json"
+        assert not branding.exists() or "edited last time" not in branding.read_text()
+        results = state / "console" / "mtu-results.json"
+        assert not results.exists() or "stale" not in results.read_text()
+        os.write(master, b":")
+        time.sleep(0.3)
+        os.write(master, b"q\r")
+        while proc.poll() is None:  # keep the terminal drained so no write blocks the exit
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        assert finish(proc) == 0
+        assert not alive(daemon), "the lab outlived the demo"
+        assert json.loads((state / "lab.json").read_text())["status"] == "stopped"
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if daemon and alive(daemon):
+            os.killpg(daemon, signal.SIGKILL)
+    assert sorted(p.name for p in admin.rglob("*")) == ["known_hosts"]
+    assert (admin / "known_hosts").read_text() == "admin's own trust\n"
+
+
+def test_a_slow_lab_stop_says_so_and_still_waits(capsys: pytest.CaptureFixture[str]) -> None:
+    """A lab that takes its time to stop gets a "stopping the lab…" line, not a silent wait."""
+    from screens.entry import _finish_lab
+    from vconsole.commands.lab_cmd import _pid_alive
+
+    slow = subprocess.Popen(
+        [sys.executable, "-c",
+         "import signal, time; signal.signal(signal.SIGTERM, lambda *a: None); "
+         "print('ready', flush=True); time.sleep(1.5)"],
+        stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    assert slow.stdout is not None and slow.stdout.readline() == b"ready\n"
+    _finish_lab(slow.pid)
+    assert not _pid_alive(slow.pid)
+    assert "stopping the lab\u2026" in capsys.readouterr().err

@@ -158,3 +158,42 @@ def test_stop_ends_every_process_the_lab_started(tmp_path: Path) -> None:
         [*run, "status", "--state-dir", str(state)], capture_output=True, text=True, timeout=60
     )
     assert again.returncode == 1 and "no lab running" in again.stdout
+
+
+def test_console_state_of_lab_runs_stays_in_the_lab(lab_dir: Path) -> None:
+    """MTU sets, the audit log and trust decisions of the lab profile never reach the admin's
+    own state dir (VCONSOLE_STATE_DIR here)."""
+    admin = lab_dir / "state"
+    env = dict(os.environ, VCONSOLE_STATE_DIR=str(admin))
+    config = str(lab_dir / "lab.toml")
+    out = subprocess.run(
+        [*VCONSOLE, "--config", config, "lacp", "--json", "--host", "esx-akl-01"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert out.stdout.strip().startswith("["), out.stderr
+    sets = subprocess.run(
+        [*VCONSOLE, "--config", config, "mtu", "--list-sets"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert sets.returncode == 0 and "AKL" in sets.stdout, sets.stdout + sets.stderr
+    change = lab_dir / "branding.json"
+    change.write_text(json.dumps({"portalName": "Lab Portal"}))
+    put = subprocess.run(
+        [*VCONSOLE, "--config", config, "branding", "set", str(change)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert put.returncode == 0, put.stdout + put.stderr
+    console = lab_dir / "console"
+    assert list((console / "backups").rglob("*.json")), "the before-state backup is in the lab"
+    assert (console / "audit.jsonl").exists()
+    assert "esx-akl-01" in (console / "audit.jsonl").read_text()
+    assert not admin.exists() or list(admin.rglob("*")) == []

@@ -65,6 +65,7 @@ class Profile:
     targets: tuple[TargetConfig, ...] = ()
     read_only: bool = False
     source: Path | None = None  # the file it came from, so trust decisions can be saved back
+    state_dir: str | None = None  # where this profile's known_hosts, audit log, backups live
 
     def target(self, name: str) -> TargetConfig:
         for t in self.targets:

@@ -24,7 +24,7 @@ from vconsole.config import (
 )
 
 _TARGET_FIELDS = {f.name for f in fields(TargetConfig)}
-_PROFILE_KEYS = {"read_only", "targets"}
+_PROFILE_KEYS = {"read_only", "state_dir", "targets"}
 _TOP_KEYS = {"default_profile", "profiles"}
 
 
@@ -240,7 +240,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                         lines.line(table, 0, key),
                         f"{table}.{key}",
                         f"unknown key {key!r}",
-                        "read_only, targets",
+                        "read_only, state_dir, targets",
                     )
                 )
         read_only = praw.get("read_only", False)
@@ -255,6 +255,18 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 )
             )
             read_only = False
+        state_dir = praw.get("state_dir")
+        if state_dir is not None and not (isinstance(state_dir, str) and state_dir.strip()):
+            problems.append(
+                ConfigProblem(
+                    path,
+                    lines.line(table, 0, "state_dir"),
+                    f"{table}.state_dir",
+                    f"invalid value {state_dir!r}",
+                    "a directory path",
+                )
+            )
+            state_dir = None
         raw_targets = praw.get("targets", [])
         if not isinstance(raw_targets, list):
             problems.append(
@@ -277,7 +289,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
             problems.extend(issues)
             if target:
                 targets.append(target)
-        profiles.append(Profile(pname, tuple(targets), read_only, path))
+        profiles.append(Profile(pname, tuple(targets), read_only, path, state_dir))
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
         problems.append(

@@ -13,6 +13,7 @@ from platformdirs import PlatformDirs
 
 APP_NAME = "vconsole"
 _DIRS = PlatformDirs(APP_NAME, appauthor=False)
+_profile_state_dir: Path | None = None
 
 
 def config_dir() -> Path:
@@ -22,9 +23,21 @@ def config_dir() -> Path:
 
 
 def state_dir() -> Path:
-    """Directory for data the console writes itself: known_hosts, audit log, backups."""
+    """Directory for data the console writes itself: known_hosts, audit log, backups.
+
+    A profile's own `state_dir` (the lab profile has one) wins, so lab runs never write into
+    the admin's real state.
+    """
+    if _profile_state_dir is not None:
+        return _profile_state_dir
     override = os.environ.get("VCONSOLE_STATE_DIR")
     return Path(override) if override else Path(_DIRS.user_state_dir)
+
+
+def use_profile_state_dir(path: str | Path | None) -> None:
+    """Keep this process's state under the opened profile's `state_dir` (None: the default)."""
+    global _profile_state_dir
+    _profile_state_dir = Path(path).expanduser() if path else None
 
 
 def config_file() -> Path:

@@ -58,7 +58,9 @@ def resolve_profile(config: str | Path | None, profile: str | None) -> Any:
     loaded = load_config(config)
     if not loaded.profiles and profile is None:
         return Profile("default", (), source=loaded.path or paths.config_file())
-    return loaded.profile(profile)
+    chosen = loaded.profile(profile)
+    paths.use_profile_state_dir(chosen.state_dir)
+    return chosen
 
 
 def pick_vcenter(args: argparse.Namespace, profile: Any) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,19 +53,37 @@ def _dir(args: argparse.Namespace) -> Path:
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """Running, not merely a zombie: the demo is the daemon's parent and must reap it, or
+    `kill(pid, 0)` keeps answering for a process that finished long ago."""
     if not pid:
         return False
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: its own parent reaps it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
 
 
-def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dict[str, Any]:
-    """Spawn the lab daemon in its own session and wait until it reports running or failed."""
+def start_lab(
+    state_dir: Path, scenario: Path | None, real_network: bool, *, fresh: bool = False
+) -> dict[str, Any]:
+    """Spawn the lab daemon in its own session and wait until it reports running or failed.
+
+    `fresh` forgets what earlier runs changed (Cloud Director edits, the console's own state),
+    so the lab answers from the scenario alone.
+    """
     from vconsole.lab.labfiles import read_status
 
     current = read_status(state_dir)
@@ -78,6 +97,8 @@ def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dic
             f"`vconsole lab stop --state-dir {state_dir}` first"
         )
     state_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        reset_lab_state(state_dir)
     (state_dir / "lab.json").unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "vconsole.lab.daemon", "--state-dir", str(state_dir)]
     if scenario:
@@ -109,24 +130,46 @@ def start_lab(state_dir: Path, scenario: Path | None, real_network: bool) -> dic
     )
 
 
+def reset_lab_state(state_dir: Path) -> None:
+    """Remove the lab's remembered changes: vCD branding edits and the console state dir."""
+    from vconsole.lab.labfiles import console_state_dir
+
+    for path in (console_state_dir(state_dir), state_dir / "vcd" / "branding.json"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def signal_lab(pid: int) -> None:
+    """Ask the lab daemon to stop, without waiting (safe to repeat)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def stop_lab(state_dir: Path, timeout_s: float = 20.0) -> bool:
     """Stop the daemon of this state dir (its process group) and nothing else."""
     from vconsole.lab.labfiles import read_status
 
-    status = read_status(state_dir) or {}
-    pid = status.get("pid")
-    if not _pid_alive(pid):
+    pid = (read_status(state_dir) or {}).get("pid")
+    if not isinstance(pid, int) or not _pid_alive(pid):
         return False
-    assert isinstance(pid, int)
-    os.kill(pid, signal.SIGTERM)
+    signal_lab(pid)
+    wait_lab(pid, timeout_s)
+    return True
+
+
+def wait_lab(pid: int, timeout_s: float = 20.0) -> None:
+    """Wait for a signalled daemon to end, then kill what is left of its process group."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and _pid_alive(pid):
-        time.sleep(0.1)
+        time.sleep(0.05)
     try:
         os.killpg(pid, signal.SIGKILL)  # stragglers of the lab's own process group only
     except (ProcessLookupError, PermissionError):
         pass
-    return True
 
 
 def cmd_start(args: argparse.Namespace) -> int:

@@ -108,6 +108,10 @@ def handle(args: argparse.Namespace) -> int:
         problems.append("--save-set: give the pairs to save with --host and --target")
     if problems:
         return _fail("\n".join(problems))
+    try:
+        profile = _profile(args)  # first: its state_dir says where the store lives
+    except VconsoleError as exc:
+        return _fail(f"{exc.title}: {exc}")
     store = MtuStore()
     try:
         for item in args.address:
@@ -147,7 +151,6 @@ def handle(args: argparse.Namespace) -> int:
             if args.address:
                 return 0
             return _fail("nothing to test: give --host and --target, --set NAME or --all")
-        profile = _profile(args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
     try:

@@ -15,7 +15,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from vconsole.lab.labfiles import write_lab_files, write_status
+from vconsole.lab.labfiles import console_state_dir, write_lab_files, write_status
 from vconsole.lab.runtime import LabRuntime
 from vconsole.lab.scenario import Scenario, default_scenario, load_scenario
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         runtime = LabRuntime(scenario, state_dir, real_network=args.real_network)
         write_status(state_dir, {"status": "starting", "pid": os.getpid()})
         services = runtime.start()
-        _seed_mtu_sets(scenario)
+        _seed_mtu_sets(scenario, console_state_dir(state_dir))
         write_lab_files(
             state_dir,
             services,
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             pid=os.getpid(),
             real_network=args.real_network,
         )
-        while not stop.wait(0.5):
+        while not stop.wait(0.1):
             pass
         return 0
     except Exception as exc:
@@ -67,12 +67,12 @@ def main(argv: list[str] | None = None) -> int:
             status_file.write_text(json.dumps(data, indent=2))
 
 
-def _seed_mtu_sets(scenario: Scenario) -> None:
-    """Give the MTU pane the lab's per-site test sets, unless the admin already saved some."""
+def _seed_mtu_sets(scenario: Scenario, console_dir: Path) -> None:
+    """Give the MTU pane the lab's per-site test sets in the lab profile's own state dir."""
     from vconsole.services.mtu_store import MtuStore, seed_from_scenario
 
     try:
-        seed_from_scenario(MtuStore(), scenario)
+        seed_from_scenario(MtuStore(console_dir), scenario)
     except Exception as exc:  # a damaged store must not stop the lab
         print(f"MTU test sets not seeded: {exc}", file=sys.stderr)
 

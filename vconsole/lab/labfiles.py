@@ -80,4 +80,10 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
             t["user"], t["org"] = user, org or "System"
         t["lab_credentials"] = str(state_dir / "lab.json")
         targets.append(t)
-    return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: {"targets": targets}}}
+    profile = {"state_dir": str(console_state_dir(state_dir)), "targets": targets}
+    return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: profile}}
+
+
+def console_state_dir(state_dir: Path) -> Path:
+    """Where the console keeps its own state (MTU sets, audit log, backups) for this lab."""
+    return state_dir / "console"

@@ -40,7 +40,7 @@ class Site:
 @dataclass(frozen=True)
 class Vmk:
     name: str
-    ip: str
+    ip: str = ""
     mtu: int = 1500
     netstack: str = "defaultTcpipStack"
     services: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ class Lag:
 
 @dataclass(frozen=True)
 class LunPath:
-    name: str
+    name: str = ""
     state: str = "active"
     read_ms: float = 1.0
     write_ms: float = 1.0
@@ -85,6 +85,7 @@ class Lun:
     datastore: str = ""
     capacity_gb: int = 2048
     iops_limit: int = 1000
+    used_pct: float = -1.0  # of its datastore; below 0: filled by the VMs stored on it
     paths: tuple[LunPath, ...] = ()
 
 
@@ -112,6 +113,11 @@ class Host:
     dvs_mtu: int = 9000
     version: str = "8.0.3"
     build: str = "24022510"
+    cpu_cores: int = 32
+    cpu_mhz: int = 2600
+    memory_gb: int = 512
+    cpu_usage_pct: float = -1.0  # below 0: follows the VMs running on the host
+    memory_usage_pct: float = -1.0
 
     def vmk(self, name: str) -> Vmk | None:
         return next((v for v in self.vmks if v.name == name), None)
@@ -245,6 +251,8 @@ class Scenario:
                 if not s.hq:
                     hops.append((f"{s.name}/wan", s.wan_mtu))
                     blackhole = blackhole or s.icmp_blackhole
+        if dst.host:  # the frame leaves through the receiving host's switch too
+            hops.append((f"{dst.host}/dvs", self.host(dst.host).dvs_mtu))
         label = f"{dst.host}/{dst.vmk}" if dst.host else dst.name
         hops.append((label, dst.mtu))
         mtu = min(m for _, m in hops[1:])
@@ -334,10 +342,7 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         where = f"host[{i}] ({h.get('name', '?')})"
         raw = dict(h)
         vmks = tuple(_take(v, Vmk, f"{where}.vmk[{j}]") for j, v in enumerate(raw.pop("vmk", [])))
-        lags = tuple(
-            _take(g, Lag, f"{where}.lag[{j}]", lag_id=g.get("lag_id", 100 + j))
-            for j, g in enumerate(raw.pop("lag", []))
-        )
+        lags = tuple(_take(g, Lag, f"{where}.lag[{j}]") for j, g in enumerate(raw.pop("lag", [])))
         luns = []
         for j, lun in enumerate(raw.pop("lun", [])):
             lraw = dict(lun)
@@ -354,7 +359,8 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         if host.site not in site_names:
             raise ScenarioError(f"{where}: site {host.site!r} is not a [[site]] name")
         for v in host.vmks:
-            _check_ip(v.ip, f"{where}.vmk {v.name}.ip")
+            if v.ip:
+                _check_ip(v.ip, f"{where}.vmk {v.name}.ip")
         hosts.append(host)
     names = [h.name for h in hosts]
     if len(set(names)) != len(names):
@@ -383,14 +389,18 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         "vcd",
         orgs=tuple(_take(o, VcdOrg, f"vcd.org[{i}]") for i, o in enumerate(vcd_raw.pop("org", []))),
     )
-    return Scenario(
-        name=str(data.get("name", name)),
-        sites=sites,
-        hosts=tuple(hosts),
-        targets=targets,
-        bitfusion=bitfusion,
-        vcd=vcd,
-        vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+    from vconsole.lab.scenario_derive import complete
+
+    return complete(
+        Scenario(
+            name=str(data.get("name", name)),
+            sites=sites,
+            hosts=tuple(hosts),
+            targets=targets,
+            bitfusion=bitfusion,
+            vcd=vcd,
+            vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+        )
     )
 
 

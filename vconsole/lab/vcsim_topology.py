@@ -8,10 +8,12 @@ name the `storagePath` perf instances; LAG keys (the scenario `lag_id` as a stri
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from vconsole.lab.lab_numbers import datastore_free_gb, host_load
 from vconsole.lab.scenario import Host, Lun, LunPath, Scenario
 
 MANAGEMENT_PORTGROUP = "Management Network"
@@ -39,6 +41,7 @@ _GUESTS = (
     ("windows2022srvNext_64Guest", "Microsoft Windows Server 2022 (64-bit)"),
     ("sles15_64Guest", "SUSE Linux Enterprise 15 (64-bit)"),
 )
+_VM_NET = ipaddress.IPv4Address("10.200.0.0")  # each host's VMs: a block of 1,024 addresses
 _SIZES = ((2, 4096), (4, 8192), (2, 8192), (8, 16384), (4, 16384))
 
 
@@ -47,7 +50,7 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
     out: list[LabVm] = []
     per_cluster: Counter[str] = Counter()
     for h_index, host in enumerate(scenario.hosts):
-        for _ in range(host.vms):
+        for k in range(host.vms):
             per_cluster[host.cluster] += 1
             n = per_cluster[host.cluster]
             guest_id, guest_name = _GUESTS[n % len(_GUESTS)]
@@ -62,7 +65,7 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
                     guest_name=guest_name,
                     cpu=cpu,
                     memory_mb=mem,
-                    ip=f"10.{200 + h_index // 250}.{h_index % 250}.{10 + n % 240}",
+                    ip=str(_VM_NET + h_index * 1024 + 10 + k),
                 )
             )
     hosts = {h.name: h for h in scenario.hosts}
@@ -87,8 +90,19 @@ def lab_vms(scenario: Scenario) -> list[LabVm]:
     return out
 
 
+def fc_wwn(host: str, adapter: str) -> int:
+    """The 48-bit tail of a Fibre Channel adapter's WWNN/WWPN, stable per host and adapter."""
+    digest = hashlib.sha256(f"{host}/{adapter}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 16**12
+
+
 def path_uid(host: Host, lun: Lun, path: LunPath) -> str:
-    """The path UID esxcli prints as `UID:` and the API uses as path name and perf instance."""
+    """The path UID esxcli prints as `UID:` and the API uses as path name and perf instance:
+    iSCSI `<initiator iqn>-<session>,<target iqn>,t,1-<device>`, Fibre Channel (a target that
+    is not an iqn) `fc.<WWNN>:<WWPN>-<target>-<device>`."""
+    if path.target and not path.target.startswith("iqn."):
+        wwn = fc_wwn(host.name, path.name.split(":")[0])
+        return f"fc.2000{wwn:012x}:2100{wwn:012x}-{path.target}-{lun.id}"
     tag = hashlib.sha1(host.name.encode()).hexdigest()[:8]
     channel = path.name.split(":")[1][1:] if path.name.count(":") >= 3 else "0"
     isid = f"00023d{int(channel) + 1:06d}" if channel.isdigit() else "00023d000001"
@@ -163,6 +177,8 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
             continue
         switches: dict[str, dict[str, Any]] = {}
         datastores: dict[str, int] = {}
+        vms_on: Counter[str] = Counter()
+        pinned: dict[str, float] = {}
         clusters: dict[str, list[dict[str, Any]]] = {}
         for h in hosts:
             sw_name = host_switch(h)
@@ -180,12 +196,15 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
             for lun in h.luns:
                 if lun.datastore:
                     datastores.setdefault(lun.datastore, lun.capacity_gb)
+                    if lun.used_pct >= 0:
+                        pinned.setdefault(lun.datastore, lun.used_pct)
             stores = host_datastores(scenario, h)
             for name in stores:
                 if name not in datastores:
                     datastores[name] = 500
                 elif name.startswith("vsanDatastore"):
                     datastores[name] += 500
+            vms_on[stores[0]] += len(vms_by_host.get(h.name, []))
             clusters.setdefault(h.cluster, []).append(
                 _host_json(h, vms_by_host.get(h.name, []), stores)
             )
@@ -196,7 +215,16 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
                 "name": site.datacenter,
                 "site": site.name,
                 "switches": list(switches.values()),
-                "datastores": [{"name": n, "capacity_gb": c} for n, c in datastores.items()],
+                "datastores": [
+                    {
+                        "name": n,
+                        "capacity_gb": c,
+                        "free_gb": datastore_free_gb(
+                            f"{site.name}/{n}", c, vms_on[n], pinned.get(n, -1.0)
+                        ),
+                    }
+                    for n, c in datastores.items()
+                ],
                 "clusters": [{"name": n, "hosts": hs} for n, hs in clusters.items()],
             }
         )
@@ -205,11 +233,17 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
 
 def _host_json(h: Host, vms: list[LabVm], stores: list[str]) -> dict[str, Any]:
     sw = host_switch(h)
+    load = host_load(h, [(vm.name, vm.powered_on, vm.cpu, vm.memory_mb) for vm in vms])
     return {
         "name": h.name,
         "down": h.down,
         "version": h.version,
         "build": h.build,
+        "cpu_cores": h.cpu_cores,
+        "cpu_mhz": h.cpu_mhz,
+        "memory_mb": h.memory_gb * 1024,
+        "cpu_usage_mhz": load.cpu_usage_mhz,
+        "memory_usage_mb": load.memory_usage_mb,
         "datastores": stores,
         "advanced": dict(h.advanced),
         "vms": [

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from vconsole import paths
 from vconsole.config import Profile, load_config
 from vconsole.secrets import SecretStore
 from vconsole.sessions.results import TrustPrompt
@@ -17,7 +18,9 @@ from vconsole.sessions.results import TrustPrompt
 
 def load_profile(args: argparse.Namespace) -> Profile:
     config = load_config(getattr(args, "config", None))
-    return config.profile(getattr(args, "profile", None))
+    chosen = config.profile(getattr(args, "profile", None))
+    paths.use_profile_state_dir(chosen.state_dir)
+    return chosen
 
 
 def terminal_password(prompt: str) -> str:

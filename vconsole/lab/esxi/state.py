@@ -63,9 +63,10 @@ def stable_int(*parts: Any) -> int:
 
 
 def mac_for(*parts: Any) -> str:
-    n = stable_int(*parts)
-    tail = [(n >> s) & 0xFF for s in (16, 8, 0)]
-    return "00:50:56:" + ":".join(f"{b:02x}" for b in tail)
+    """A stable VMware-OUI address; the lab vCenter's Go `mac()` derives the same one, so
+    esxcli and the API agree on every adapter's MAC."""
+    h = hashlib.sha1("/".join(str(p) for p in parts).encode()).digest()
+    return f"00:50:56:{h[0] & 0x3F:02x}:{h[1]:02x}:{h[2]:02x}"
 
 
 def vds_uuid(dvs: str) -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from vconsole.lab.esxi.options import EsxcliError, Opt, bool_option, int_option, parse_options
 from vconsole.lab.esxi.output import Cell, Reply, blocks
-from vconsole.lab.esxi.state import HostState, RoundRobinConfig, stable_int
+from vconsole.lab.esxi.state import HostState, RoundRobinConfig
 from vconsole.lab.scenario import Lun, LunPath
-from vconsole.lab.vcsim_topology import path_uid
+from vconsole.lab.vcsim_topology import fc_wwn, path_uid
 
 _ALUA_CONFIG = (
     "{implicit_support=on; explicit_support=off; explicit_allow=on; alua_followover=on; "
@@ -68,10 +68,10 @@ def path_ids(state: HostState, lun: Lun, path: LunPath) -> PathIds:
             adapter_details=iqn,
             target_details=f"IQN={target} Alias= Session={session} PortalTag=1",
         )
-    wwn = stable_int(state.name, adapter) % 16**12
+    wwn = fc_wwn(state.name, adapter)
     initiator = f"fc.2000{wwn:012x}:2100{wwn:012x}"
     return PathIds(
-        uid=f"{initiator}-{path.target}-{lun.id}",
+        uid=path_uid(state.host, lun, path),
         transport="fc",
         adapter_id=initiator,
         target_id=path.target,

@@ -22,6 +22,10 @@ func mac(seed string) string {
 	return fmt.Sprintf("00:50:56:%02x:%02x:%02x", h[0]&0x3f, h[1], h[2])
 }
 
+// pnicMac is a physical NIC's address: a NIC vendor's OUI with the host adapter's tail, as
+// the ESXi hosts' esxcli prints it.
+func pnicMac(host, nic string) string { return "b4:96:91" + mac(host + "/" + nic)[8:] }
+
 func physicalNics(host string, nics []NicSpec) []types.PhysicalNic {
 	out := make([]types.PhysicalNic, 0, len(nics))
 	for i, n := range nics {
@@ -37,7 +41,7 @@ func physicalNics(host string, nics []NicSpec) []types.PhysicalNic {
 			Driver:                 driver,
 			ValidLinkSpecification: []types.PhysicalNicLinkInfo{valid},
 			Spec:                   types.PhysicalNicSpec{Ip: &types.HostIpConfig{}},
-			Mac:                    mac(host + "/" + n.Name),
+			Mac:                    pnicMac(host, n.Name),
 		}
 		if n.LinkUp {
 			link := valid

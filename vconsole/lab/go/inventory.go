@@ -100,6 +100,8 @@ func (l *Lab) build(ctx context.Context, topo *Topology) error {
 		}
 	}
 	installPerformanceManager(*l.client.ServiceContent.PerfManager, perf)
+	l.shapeLoad(topo)
+	l.spreadHistory()
 	return nil
 }
 

@@ -40,6 +40,7 @@ type LagSpec struct {
 type DatastoreSpec struct {
 	Name       string `json:"name"`
 	CapacityGb int64  `json:"capacity_gb"`
+	FreeGb     int64  `json:"free_gb"`
 }
 
 type ClusterSpec struct {
@@ -59,6 +60,7 @@ type HostSpec struct {
 	Lags       []HostLag        `json:"lags"`
 	Luns       []LunSpec        `json:"luns"`
 	Advanced   map[string]int64 `json:"advanced"`
+	HostLoadSpec
 }
 
 type VmSpec struct {
