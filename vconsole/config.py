@@ -23,6 +23,7 @@ SSH_KINDS = ("esxi", "bitfusion")
 DEFAULT_PORTS = {"vcenter": 443, "vcd": 443, "esxi": 22, "bitfusion": 22}
 HOST_KEY_POLICIES = ("tofu", "strict")
 PROTOCOLS = ("https", "http")
+AUTH_MODES = ("password", "token")  # "token": a Cloud Director API token (vcd targets only)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class TargetConfig:
     key_file: str | None = None
     lab_credentials: str | None = None  # the embedded lab's status file (throwaway passwords)
     host_key: str | None = None  # a pinned SSH host key fingerprint (SHA256:...), like `thumbprint`
+    auth: str = "password"  # or "token": the API token lives in the keyring, never here
 
     @property
     def effective_port(self) -> int:

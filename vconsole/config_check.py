@@ -13,6 +13,7 @@ from typing import Any
 
 from vconsole import _toml
 from vconsole.config import (
+    AUTH_MODES,
     HOST_KEY_POLICIES,
     KINDS,
     PROTOCOLS,
@@ -144,10 +145,13 @@ def _check_target(
             lambda v: bool(re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}=?", v)),
             "a pinned SSH host key fingerprint such as SHA256:+f1x... (43 base64 characters)",
         ),
+        ("auth", str, lambda v: v in AUTH_MODES, " or ".join(AUTH_MODES)),
     ]
     for key, typ, ok, accepted in checks:
         if key in raw and not (_type_ok(raw[key], typ) and ok(raw[key])):
             bad(key, f"invalid value {raw[key]!r}", accepted)
+    if raw.get("auth") == "token" and kind in KINDS and kind != "vcd":
+        bad("auth", f"a {kind} target cannot use an API token", "password (token is for vcd only)")
     if problems:
         return problems, None
     values = {k: v for k, v in raw.items() if k in _TARGET_FIELDS}

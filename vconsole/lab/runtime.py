@@ -150,6 +150,7 @@ class LabRuntime:
             vcd.start()
             self.parts["vcd"] = vcd
             user, password = _system_admin(vcd.users)
+            api_token = vcd.api_tokens.get(user)
             self.services.append(
                 LabService(
                     kind="vcd",
@@ -158,6 +159,7 @@ class LabRuntime:
                     user=user,
                     password=password,
                     thumbprint=vcd.thumbprint or "",
+                    extra={"api_token": api_token} if api_token else {},
                 )
             )
 

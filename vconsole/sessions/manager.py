@@ -118,6 +118,10 @@ class SessionManager:
                 target.name, target.user, lab_credentials=target.lab_credentials
             )
 
+    def _get_api_token(self, target: TargetConfig) -> str:
+        with self._password_lock:
+            return self.secrets.get_token(target.name, lab_credentials=target.lab_credentials)
+
     async def _confirm(self, prompt: TrustPrompt) -> bool:
         callback = self._confirm_cb
         if callback is None:
