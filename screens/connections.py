@@ -245,20 +245,27 @@ class ConnectionsScreen(TablePane):
             return
         from screens.trust_dialog import PasswordDialog
 
+        token = target.kind == "vcd" and target.auth == "token"  # a Cloud Director API token
+
         def done(password: str | None) -> None:
             if password:
-                self.store_password(target.name, password)
+                self.store_password(target.name, password, token)
 
-        self.app.push_screen(PasswordDialog(target.name, target.user), done)
+        if token:
+            dialog = PasswordDialog(f"API token for {target.name}", None)
+        else:
+            dialog = PasswordDialog(target.name, target.user)
+        self.app.push_screen(dialog, done)
 
     @work(exclusive=True, exit_on_error=False, group="conn-secret", thread=True)
-    def store_password(self, name: str, password: str) -> None:
+    def store_password(self, name: str, password: str, token: bool = False) -> None:
         secrets = getattr(self.manager, "secrets", None)
         if secrets is None:
-            raise RuntimeError("no session manager: the password was not stored")
-        in_keyring = secrets.store(name, password)
+            raise RuntimeError("no session manager: the secret was not stored")
+        in_keyring = secrets.store(name, password, token=token)
         where = "in the system keyring" if in_keyring else "in memory for this run (no keyring)"
-        self.app.call_from_thread(self.notify, f"password for {name} stored {where}", markup=False)
+        what = "API token" if token else "password"
+        self.app.call_from_thread(self.notify, f"{what} for {name} stored {where}", markup=False)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -90,6 +90,9 @@ def test_branding_get_json_with_a_token_from_the_environment(
     shown = capsys.readouterr().out
     assert json.loads(shown)["profiles"][0]["targets"][0]["auth"] == "token"
     assert token not in shown and token not in config.read_text()
+    assert main(["--config", str(config), "config", "show"]) == 0
+    listing = capsys.readouterr().out
+    assert "vcd01" in listing and "api-token" in listing and token not in listing
 
 
 def test_set_token_stores_it_in_the_keyring_and_branding_get_uses_it(

@@ -106,6 +106,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 extra.append("read-only")
             if t.thumbprint:
                 extra.append("pinned")
+            if t.auth == "token":
+                extra.append("api-token")
             print(f"  {t.name:<16} {t.kind:<9} {where}  {' '.join(extra)}".rstrip())
     return 0
 

@@ -1,0 +1,45 @@
+"""The connections screen's `p` on a vcd target with `auth = "token"` stores an API token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from shell_helpers import console, isolate_dirs
+from textual.widgets import Input, Label
+
+from screens.trust_dialog import PasswordDialog
+from vconsole.config import Profile, TargetConfig
+from vconsole.sessions.errors import SecretUnavailable
+
+
+@pytest.fixture(autouse=True)
+def _dirs(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    isolate_dirs(monkeypatch, tmp_path)
+
+
+async def test_p_on_a_token_target_asks_for_and_stores_the_api_token(tmp_path: Path) -> None:
+    secret = "AbCdEf0123456789-token"
+    target = TargetConfig("vcd01", "vcd", address="127.0.0.1", org="acme", auth="token")
+    app = console(tmp_path, Profile("lab", (target,), source=tmp_path / "config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PasswordDialog)
+        assert str(dialog.query_one(".dialog-title", Label).render()) == "API token for vcd01"
+        assert dialog.query_one("#password", Input).password is True
+        await pilot.press(*secret)
+        await pilot.press("enter")
+        for _ in range(50):
+            if any("stored" in n.message for n in app._notifications):
+                break
+            await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("API token for vcd01 stored") for m in messages)
+        assert app.manager.secrets.get_token("vcd01") == secret
+        app.manager.secrets.prompt = None  # no dialog: just ask whether a password is known
+        with pytest.raises(SecretUnavailable):  # the token is kept apart from the password
+            app.manager.secrets.get_password("vcd01")
+        assert all(secret not in m for m in messages)
+        assert secret not in app.export_screenshot()
