@@ -7,6 +7,7 @@ every problem points at the line an admin has to edit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ from vconsole.config import (
     TargetConfig,
     normalise_thumbprint,
 )
+from vconsole.hosts_config import check_hosts, check_target_via
 
 _TARGET_FIELDS = {f.name for f in fields(TargetConfig)}
-_PROFILE_KEYS = {"read_only", "targets"}
+_PROFILE_KEYS = {"read_only", "targets", "hosts"}
 _TOP_KEYS = {"default_profile", "profiles"}
 
 
@@ -152,6 +154,7 @@ def _check_target(
             bad(key, f"invalid value {raw[key]!r}", accepted)
     if raw.get("auth") == "token" and kind in KINDS and kind != "vcd":
         bad("auth", f"a {kind} target cannot use an API token", "password (token is for vcd only)")
+    check_target_via(raw, kind, bad)
     if problems:
         return problems, None
     values = {k: v for k, v in raw.items() if k in _TARGET_FIELDS}
@@ -160,6 +163,19 @@ def _check_target(
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
     return problems, TargetConfig(**values)
+
+
+def _table_problem(
+    problems: list[ConfigProblem], path: Path | None, lines: _LineIndex, table: str
+) -> Callable[[str | None, str, str], None]:
+    """A `bad(key, message, accepted)` for the `[<table>.hosts]` table, with its lines."""
+
+    def bad(key: str | None, message: str, accepted: str) -> None:
+        line = lines.line(f"{table}.hosts", 0, key) or lines.line(table, 0, "hosts")
+        field = f"{table}.hosts" + (f".{key}" if key else "")
+        problems.append(ConfigProblem(path, line, field, message, accepted))
+
+    return bad
 
 
 def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
@@ -227,7 +243,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                         lines.line(table, 0, key),
                         f"{table}.{key}",
                         f"unknown key {key!r}",
-                        "read_only, targets",
+                        "read_only, targets, hosts",
                     )
                 )
         read_only = praw.get("read_only", False)
@@ -264,7 +280,10 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
             problems.extend(issues)
             if target:
                 targets.append(target)
-        profiles.append(Profile(pname, tuple(targets), read_only, path))
+        hosts = None
+        if "hosts" in praw:
+            hosts = check_hosts(praw["hosts"], _table_problem(problems, path, lines, table))
+        profiles.append(Profile(pname, tuple(targets), read_only, path, hosts))
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
         problems.append(

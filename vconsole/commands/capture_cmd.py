@@ -35,6 +35,11 @@ async def _capture(args: argparse.Namespace) -> int:
 
     manager = cli_manager(args)
     try:
+        if manager.profile.hosts is not None:  # hosts from vCenter, reached as [hosts] says
+            from vconsole.sessions.discovery import discover_profile
+
+            for problem in (await discover_profile(manager)).problems:
+                print(f"vconsole: {problem}", file=sys.stderr)
         capture = await capture_host(
             manager,
             args.target,

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vconsole.esx import netinventory as inv
+from vconsole.esx.api_map import decode
 from vconsole.models.mtu import (
     Confidence,
     HostNetwork,
@@ -91,9 +92,9 @@ class MtuService:
         texts = [
             a.stdout if not isinstance(a, BaseException) and a.exit == 0 else "" for a in answers
         ]
-        ipv4 = {i.name: i for i in inv.parse_ipv4_get(texts[1])}
+        ipv4 = {i.name: i for i in decode(answers[1], inv.parse_ipv4_get, texts[1])}
         vmks = []
-        for i in inv.parse_interface_list(texts[0]):
+        for i in decode(first, inv.parse_interface_list, texts[0]):
             addr = ipv4.get(i.name)
             vmks.append(
                 VmkInterface(
@@ -109,13 +110,15 @@ class MtuService:
                     gateway=addr.gateway if addr else "",
                 )
             )
-        stacks = tuple(n.key for n in inv.parse_netstack_list(texts[2]))
+        stacks = tuple(n.key for n in decode(answers[2], inv.parse_netstack_list, texts[2]))
         if not stacks:
             stacks = tuple(sorted({v.netstack for v in vmks}))
-        dvs = inv.parse_dvs_list(texts[3])
+        dvs = decode(answers[3], inv.parse_dvs_list, texts[3])
         switches = tuple((d.name, d.mtu) for d in dvs if d.mtu)
         uplinks = tuple((d.name, d.uplinks) for d in dvs)
-        nics = tuple((n.name, n.mtu) for n in inv.parse_nic_list(texts[4]) if n.mtu)
+        nics = tuple(
+            (n.name, n.mtu) for n in decode(answers[4], inv.parse_nic_list, texts[4]) if n.mtu
+        )
         return HostNetwork(host, tuple(vmks), stacks, switches, "", uplinks, nics)
 
     # -- checking the request -------------------------------------------------------------

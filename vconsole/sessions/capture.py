@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vconsole.sessions.capture_api import api_entry
 from vconsole.sessions.errors import InvalidToken, VconsoleError
 from vconsole.tokens import Command
 
@@ -72,6 +73,7 @@ async def capture_host(
                 "stdout": result.stdout,
                 "stderr": result.stderr,
                 "exit": result.exit,
+                **api_entry(result),
             }
         except VconsoleError as exc:
             first_error = first_error or exc
