@@ -13,6 +13,8 @@ import tomli_w
 from vconsole.lab.runtime import LabService
 
 LAB_PROFILE = "lab"
+VCENTER_PROFILE = "lab-vcenter"
+VCENTER_PROFILE_KINDS = ("vcenter", "vcd", "bitfusion")
 
 
 def write_status(state_dir: Path, data: dict[str, Any]) -> None:
@@ -80,4 +82,18 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
             t["user"], t["org"] = user, org or "System"
         t["lab_credentials"] = str(state_dir / "lab.json")
         targets.append(t)
-    return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: {"targets": targets}}}
+    profiles = {LAB_PROFILE: {"targets": targets}, VCENTER_PROFILE: vcenter_profile(targets)}
+    return {"default_profile": LAB_PROFILE, "profiles": profiles}
+
+
+def vcenter_profile(targets: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`lab-vcenter`: what a real estate gives an admin — the vCenter, Cloud Director and the
+    Bitfusion client, no host listed; every host comes from vCenter and is reached through it."""
+    chosen = [lab_vcenter_target(t) for t in targets if t["kind"] in VCENTER_PROFILE_KINDS]
+    return {"hosts": {"via": "api"}, "targets": chosen}
+
+
+def lab_vcenter_target(target: dict[str, Any]) -> dict[str, Any]:
+    """A `lab` target as the vCenter-only profile holds it. The Cloud Director target is where
+    that profile's API-token login is set (`auth`); every other target is the same as in `lab`."""
+    return dict(target)
