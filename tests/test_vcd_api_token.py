@@ -137,6 +137,23 @@ def test_servers_before_10_3_1_have_no_token_endpoint(tmp_path: Path) -> None:
 
 
 # -- the session layer -------------------------------------------------------------------
+async def test_lab_json_carries_the_provider_token_for_lab_credentials_targets(
+    tmp_path: Path, lab: VcdLab
+) -> None:
+    from vconsole.lab.labfiles import write_status
+    from vconsole.lab.runtime import vcd_service
+
+    entry = vcd_service(lab).as_json()
+    assert entry["api_token"] == lab.api_tokens[SYSTEM_ADMIN]
+    write_status(tmp_path, {"status": "running", "services": [entry]})
+    target = token_target(lab, lab_credentials=str(tmp_path / "lab.json"))
+    mgr = make_manager(tmp_path, [target])  # no password and no token in the environment
+    view = await BrandingService(mgr, "vcd01").read(None)
+    assert view.branding.portal_name == "VMware Cloud Director"
+    assert token_calls(lab) == ["POST /oauth/provider/token"]
+    await mgr.close()
+
+
 async def test_provider_token_reads_system_branding_without_a_password(
     tmp_path: Path, lab: VcdLab
 ) -> None:

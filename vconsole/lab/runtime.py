@@ -149,19 +149,7 @@ class LabRuntime:
             vcd = VcdLab(self.scenario, self.state_dir)
             vcd.start()
             self.parts["vcd"] = vcd
-            user, password = _system_admin(vcd.users)
-            api_token = vcd.api_tokens.get(user)
-            self.services.append(
-                LabService(
-                    kind="vcd",
-                    name="vcd01",
-                    url=vcd.url,
-                    user=user,
-                    password=password,
-                    thumbprint=vcd.thumbprint or "",
-                    extra={"api_token": api_token} if api_token else {},
-                )
-            )
+            self.services.append(vcd_service(vcd))
 
     def stop(self) -> None:
         for name in ("vcd", "bitfusion", "esxi", "vcsim"):
@@ -174,6 +162,21 @@ class LabRuntime:
         if self.network is not None:
             self.network.teardown()
             self.network = None
+
+
+def vcd_service(vcd: Any) -> LabService:
+    """The `vcd01` entry of `lab.json`: the provider login and its API token (both throwaway)."""
+    user, password = _system_admin(vcd.users)
+    api_token = vcd.api_tokens.get(user)
+    return LabService(
+        kind="vcd",
+        name="vcd01",
+        url=vcd.url,
+        user=user,
+        password=password,
+        thumbprint=vcd.thumbprint or "",
+        extra={"api_token": api_token} if api_token else {},
+    )
 
 
 def _system_admin(users: Any) -> tuple[str, str]:
