@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +195,30 @@ def test_config_check_names_line_and_field_for_auth(
     assert field == "profiles.t.targets[0].auth" and "(accepted: password or token)" in first
     assert numbered[int(where.rsplit(":", 1)[1])].startswith("auth = ")
     assert "profiles.t.targets[1].auth: a esxi target cannot use an API token" in second
+
+
+def test_lab_vcenter_profile_reads_branding_with_the_labs_api_token(
+    tmp_path: Path, lab: VcdLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files `lab start` writes, for a lab whose Cloud Director is this one."""
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import vcd_service
+
+    state = tmp_path / "labstate"
+    state.mkdir()
+    write_lab_files(
+        state, [vcd_service(lab)], scenario_name="default", pid=os.getpid(), real_network=False
+    )
+    config = state / "lab.toml"
+    token, password = lab.api_tokens[SYSTEM_ADMIN], lab.users[SYSTEM_ADMIN]
+    assert main(["config", "check", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip().endswith(": OK")
+    argv = ["--config", str(config), "--profile", "lab-vcenter", "branding", "get", "--json"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["portalName"] == "VMware Cloud Director"
+    assert "POST /oauth/provider/token" in lab.requests
+    assert not any(r.startswith("POST /cloudapi/1.0.0/sessions") for r in lab.requests)
+    text = config.read_text()
+    assert 'auth = "token"' in text and token not in text and password not in text
+    assert token not in out + err

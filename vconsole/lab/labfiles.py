@@ -94,6 +94,12 @@ def vcenter_profile(targets: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def lab_vcenter_target(target: dict[str, Any]) -> dict[str, Any]:
-    """A `lab` target as the vCenter-only profile holds it. The Cloud Director target is where
-    that profile's API-token login is set (`auth`); every other target is the same as in `lab`."""
-    return dict(target)
+    """A `lab` target as the vCenter-only profile holds it. Its Cloud Director target logs in with
+    the provider's API token (`auth = "token"`, the token read from `lab.json` through
+    `lab_credentials`, no user needed) as providers behind MFA/SSO do; every other target is the
+    same as in `lab`."""
+    out = dict(target)
+    if out["kind"] == "vcd":
+        out.pop("user", None)
+        out["auth"] = "token"
+    return out
