@@ -90,21 +90,6 @@ class LabRuntime:
                 self.scenario, prefix=f"vc{zlib.crc32(str(self.state_dir).encode()) % 10**6}"
             )
             self.network.setup()
-        if self.with_vcsim:
-            from vconsole.lab.vcsim import VcsimLab
-
-            vc = VcsimLab(self.scenario, self.state_dir)
-            vc.start()
-            self.parts["vcsim"] = vc
-            self.services.append(
-                LabService(
-                    kind="vcenter",
-                    name=self.scenario.vcenter_name,
-                    url=vc.url,
-                    user=vc.user,
-                    password=vc.password,
-                )
-            )
         from vconsole.lab.esxi import EsxiLab
 
         esxi = EsxiLab(self.scenario, self.state_dir, real_network=self.network)
@@ -121,6 +106,27 @@ class LabRuntime:
                     password=esxi.password,
                     host_key=esxi.host_key_fingerprint,
                 )
+            )
+        if self.with_vcsim:
+            from vconsole.lab.vcsim import VcsimLab
+
+            vc = VcsimLab(
+                self.scenario,
+                self.state_dir,
+                agents=esxi.agents.urls(),
+                agent_token=esxi.agents.token,
+            )
+            vc.start()
+            self.parts["vcsim"] = vc
+            self.services.insert(
+                0,
+                LabService(
+                    kind="vcenter",
+                    name=self.scenario.vcenter_name,
+                    url=vc.url,
+                    user=vc.user,
+                    password=vc.password,
+                ),
             )
         if self.with_bitfusion and self.scenario.bitfusion.servers:
             try:

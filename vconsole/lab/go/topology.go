@@ -59,6 +59,8 @@ type HostSpec struct {
 	Lags       []HostLag        `json:"lags"`
 	Luns       []LunSpec        `json:"luns"`
 	Advanced   map[string]int64 `json:"advanced"`
+	AgentUrl   string           `json:"agent_url"`
+	Lockdown   string           `json:"lockdown"`
 }
 
 type VmSpec struct {
