@@ -43,3 +43,49 @@ async def test_p_on_a_token_target_asks_for_and_stores_the_api_token(tmp_path: P
             app.manager.secrets.get_password("vcd01")
         assert all(secret not in m for m in messages)
         assert secret not in app.export_screenshot()
+
+
+async def test_target_form_sets_token_login_for_vcd_only_and_an_edit_keeps_it(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Select
+
+    from screens.target_form import TargetForm
+    from vconsole.config import load_config
+
+    app = console(tmp_path, Profile("lab", (), source=tmp_path / "config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, TargetForm)
+        form.query_one("#field-name", Input).value = "vcd01"
+        form.query_one("#field-address", Input).value = "192.0.2.30"
+        form.query_one("#field-auth", Select).value = "token"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # kind is still esxi: refused, naming the field
+        error = str(form.query_one("#error-auth", Label).render())
+        assert error.startswith("auth: a esxi target cannot use an API token")
+        form.query_one("#field-kind", Select).value = "vcd"
+        form.query_one("#field-org", Input).value = "acme"
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            if app.screen is not form:
+                break
+            await pilot.pause(0.1)
+        saved = load_config(tmp_path / "config.toml").profile("lab").target("vcd01")
+        assert (saved.kind, saved.org, saved.auth) == ("vcd", "acme", "token")
+        await pilot.press("e")
+        await pilot.pause()
+        edit = app.screen
+        assert isinstance(edit, TargetForm)
+        assert edit.query_one("#field-auth", Select).value == "token"
+        edit.query_one("#field-address", Input).value = "192.0.2.31"
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            if app.screen is not edit:
+                break
+            await pilot.pause(0.1)
+        again = load_config(tmp_path / "config.toml").profile("lab").target("vcd01")
+        assert (again.address, again.auth) == ("192.0.2.31", "token")
