@@ -89,3 +89,33 @@ async def test_target_form_sets_token_login_for_vcd_only_and_an_edit_keeps_it(
             await pilot.pause(0.1)
         again = load_config(tmp_path / "config.toml").profile("lab").target("vcd01")
         assert (again.address, again.auth) == ("192.0.2.31", "token")
+
+
+async def test_branding_pane_on_a_token_target_and_a_revoked_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_branding_screen import screen_text, settle
+    from tests.vcd_helpers import start_lab, vcd_target
+    from vconsole.lab.vcd import SYSTEM_ADMIN
+
+    lab = start_lab(tmp_path / "lab")
+    try:
+        token = lab.api_tokens[SYSTEM_ADMIN]
+        monkeypatch.setenv("VCONSOLE_TOKEN_VCD01", token)
+        target = vcd_target(lab, auth="token")
+        profile = Profile("lab", (target,), source=tmp_path / "config.toml")
+        app = console(tmp_path, profile, start_pane="conn")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert "ACME Cloud" in text and "vcd01 API 37.2" in text
+            assert "POST /oauth/provider/token" in lab.requests
+            lab.revoke_api_token(SYSTEM_ADMIN)
+            lab.expire_tokens()
+            await pilot.press("r")
+            await settle(pilot)
+            shown = screen_text(app) + "\n".join(n.message for n in app._notifications)
+            assert "refused the API token" in shown and "User preferences > API tokens" in shown
+            assert token not in shown and token not in app.export_screenshot()
+    finally:
+        lab.stop()
