@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from shell_helpers import console, isolate_dirs
 from textual.widgets import Input, Label
 
 from screens.trust_dialog import PasswordDialog
+from tests.shell_helpers import console, isolate_dirs
 from vconsole.config import Profile, TargetConfig
 from vconsole.sessions.errors import SecretUnavailable
 
