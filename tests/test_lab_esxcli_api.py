@@ -1,0 +1,385 @@
+"""esxcli over the vSphere API against the real lab: pyVmomi → lab vCenter → lab host agent.
+
+Every answer is compared with the SSH answer of the same host, field by field (the SSH display
+name with its punctuation dropped is the API field name, docs/esxcli-api.md §3); writes made one
+way are read back the other way; SSH-less and locked-down hosts still answer through vCenter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import paramiko
+import pytest
+from esxcli_api_helpers import as_list, execute, executer, mo_filter, rows, type_manager
+from esxi_lab_helpers import LabShell
+from hypothesis import given
+from hypothesis import strategies as st
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vmodl
+from vcsim_helpers import host_named, lab_test
+
+from vconsole.esx.lacp_status import parse_status
+from vconsole.esx.netinventory import parse_blocks, parse_table
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.vcsim import VcsimLab
+
+STORAGE_HOST = "esx-hq-01"
+LACP_HOST = "esx-akl-01"
+NO_SSH = "esx-hq-02"
+LOCKED = "esx-hq-03"
+DOWN = "esx-witness-01"
+
+
+def api_scenario() -> Scenario:
+    base = default_scenario()
+    change = {NO_SSH: {"ssh": False}, LOCKED: {"lockdown": "normal"}, DOWN: {"down": True}}
+    hosts = tuple(dataclasses.replace(h, **change.get(h.name, {})) for h in base.hosts)
+    return dataclasses.replace(base, hosts=hosts)
+
+
+@dataclasses.dataclass
+class ApiLab:
+    esxi: EsxiLab
+    vc: VcsimLab
+    content: Any
+    shell: LabShell
+    executers: dict[str, Any]
+
+    def mme(self, host: str) -> Any:
+        if host not in self.executers:
+            self.executers[host] = executer(host_named(self.content, host))
+        return self.executers[host]
+
+    def api(self, host: str, command: str, **args: Any) -> list[dict[str, Any]]:
+        result = execute(self.mme(host), command, **args)
+        assert result.fault is None, result.fault.faultMsg
+        return rows(result.response)
+
+    def ssh(self, host: str, line: str) -> str:
+        answer = self.shell.run(host, line)
+        assert answer.exit == 0, answer.stderr
+        return answer.stdout
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiLab]:
+    scenario = api_scenario()
+    state = tmp_path_factory.mktemp("esxcli-api")
+    esxi = EsxiLab(scenario, state)
+    esxi.start()
+    vc = VcsimLab(scenario, state, agents=esxi.agents.urls(), agent_token=esxi.agents.token)
+    try:
+        vc.start()
+        si = SmartConnect(
+            host=vc.host, port=vc.port, user=vc.user, pwd=vc.password, protocol="http"
+        )
+        yield ApiLab(esxi, vc, si.RetrieveContent(), LabShell(esxi), {})
+        Disconnect(si)
+    finally:
+        vc.stop()
+        esxi.stop()
+
+
+def api_name(display: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", display)
+
+
+def same_fields(ssh: dict[str, Any], api: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+    """Every field SSH prints has the same value in the API answer."""
+    for key, text in ssh.items():
+        if key in skip or isinstance(text, list):
+            continue
+        value = api[api_name(key)]
+        if isinstance(value, list) or re.search(r",\s", text) and key != "Description":
+            assert [str(v) for v in as_list(value)] == [t for t in re.split(r",\s*", text) if t], (
+                key
+            )
+        else:
+            assert str(value) == text, key
+
+
+def flat_blocks(text: str) -> list[tuple[str, dict[str, str]]]:
+    """`key` lines at column 0, `Field: value` lines under them (a header-less single
+    structure gets an empty key)."""
+    blocks: list[tuple[str, dict[str, str]]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            blocks.append((line, {}))
+            continue
+        if not blocks:
+            blocks.append(("", {}))
+        key, _, value = line.strip().partition(":")
+        blocks[-1][1][key] = value.strip()
+    return blocks
+
+
+READS = [
+    # (host, API command, API args, SSH line, layout)
+    (STORAGE_HOST, "network ip interface list", {}, "esxcli network ip interface list", "blocks"),
+    (LACP_HOST, "network ip interface ipv4 get", {}, "esxcli network ip interface ipv4 get", "table"),
+    (LACP_HOST, "network nic list", {}, "esxcli network nic list", "table"),
+    (LACP_HOST, "network vswitch dvs vmware lacp config get", {},
+     "esxcli network vswitch dvs vmware lacp config get", "table"),
+    (STORAGE_HOST, "storage nmp device list", {}, "esxcli storage nmp device list", "blocks"),
+    (STORAGE_HOST, "storage core path list", {}, "esxcli storage core path list", "blocks"),
+    (STORAGE_HOST, "storage nmp path list", {}, "esxcli storage nmp path list", "blocks"),
+    (STORAGE_HOST, "system settings advanced list", {"option": "/Misc/EnablePSPLatencyPolicy"},
+     "esxcli system settings advanced list -o /Misc/EnablePSPLatencyPolicy", "blocks"),
+]  # fmt: skip
+
+
+@lab_test
+@pytest.mark.parametrize("host,command,args,line,layout", READS, ids=[r[1] for r in READS])
+def test_read_agrees_with_ssh_field_by_field(
+    lab: ApiLab, host: str, command: str, args: dict[str, Any], line: str, layout: str
+) -> None:
+    api_rows = lab.api(host, command, **args)
+    text = lab.ssh(host, line)
+    if layout == "table":
+        ssh_rows = parse_table(text)
+    else:
+        ssh_rows = [f for _, f in flat_blocks(text)]
+    assert len(api_rows) == len(ssh_rows) > 0
+    for ssh, api in zip(ssh_rows, api_rows, strict=True):
+        same_fields(ssh, api)
+
+
+@lab_test
+def test_block_headers_are_fields_and_dvport_items_match(lab: ApiLab) -> None:
+    devices = lab.api(STORAGE_HOST, "storage nmp device list")
+    ssh_heads = [h for h, _ in flat_blocks(lab.ssh(STORAGE_HOST, "esxcli storage nmp device list"))]
+    assert [d["Device"] for d in devices] == ssh_heads
+    paths = lab.api(STORAGE_HOST, "storage nmp path list")
+    ssh_paths = [h for h, _ in flat_blocks(lab.ssh(STORAGE_HOST, "esxcli storage nmp path list"))]
+    assert [p["Path"] for p in paths] == ssh_paths
+    (vds,) = lab.api(LACP_HOST, "network vswitch dvs vmware list")
+    ((_, ssh_vds),) = parse_blocks(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware list"))
+    same_fields(ssh_vds, vds)
+    ports = as_list(vds["DVPort"])
+    assert len(ports) == len(ssh_vds["DVPort"]) > 0
+    for ssh_port, api_port in zip(ssh_vds["DVPort"], ports, strict=True):
+        same_fields(ssh_port, api_port)
+
+
+@lab_test
+def test_lacp_status_and_stats_agree_with_ssh(lab: ApiLab) -> None:
+    status = lab.api(LACP_HOST, "network vswitch dvs vmware lacp status get")
+    ssh = parse_status(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp status get"))
+    assert len(status) == len(ssh.lags) > 0
+    for api_lag, ssh_lag in zip(status, ssh.lags, strict=True):
+        assert (api_lag["DVSwitch"], api_lag["LAGID"]) == (ssh_lag.dvs, ssh_lag.lag_id)
+        nics = as_list(api_lag["NicList"])
+        assert [n["Nic"] for n in nics] == [n.nic for n in ssh_lag.nics]
+        for api_nic, ssh_nic in zip(nics, ssh_lag.nics, strict=True):
+            assert api_nic["State"] == ssh_nic.state
+            assert api_nic["PartnerInformation"]["DeviceID"] == ssh_nic.partner.device_id
+            local = api_nic["LocalInformation"]
+            assert tuple(p for p in local["PortState"].split(",") if p) == ssh_nic.local.port_state
+            assert local["Flags"] == ssh_nic.local.flags
+    stats = lab.api(LACP_HOST, "network vswitch dvs vmware lacp stats get")
+    ssh_stats = parse_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp stats get"))
+    assert len(stats) == len(ssh_stats) > 0
+    for api, text in zip(stats, ssh_stats, strict=True):
+        same_fields(text, api, skip=("Rx LACPDUs", "Tx LACPDUs"))
+        for counter in ("Rx LACPDUs", "Tx LACPDUs"):  # lab time moves between the two reads
+            assert 0 <= int(text[counter]) - int(api[api_name(counter)]) <= 2
+
+
+@lab_test
+def test_round_robin_config_agrees_and_api_write_is_read_over_ssh(lab: ApiLab) -> None:
+    device = lab.api(STORAGE_HOST, "storage nmp device list")[0]["Device"]
+    line = f"esxcli storage nmp psp roundrobin deviceconfig get -d {device}"
+    (before,) = lab.api(STORAGE_HOST, "storage nmp psp roundrobin deviceconfig get", device=device)
+    ((_, ssh_before),) = flat_blocks(lab.ssh(STORAGE_HOST, line))
+    same_fields(ssh_before, before)
+
+    done = execute(lab.mme(STORAGE_HOST), "storage nmp psp roundrobin deviceconfig set",
+                   device=device, type="iops", iops=7)  # fmt: skip
+    assert "<obj" in done.response and ">true</obj>" in done.response
+    ((_, ssh_after),) = flat_blocks(lab.ssh(STORAGE_HOST, line))
+    assert (ssh_after["Limit Type"], ssh_after["IOOperation Limit"]) == ("Iops", "7")
+
+    lab.ssh(
+        STORAGE_HOST, f"esxcli storage nmp psp roundrobin deviceconfig set -d {device} -t latency"
+    )
+    (after,) = lab.api(STORAGE_HOST, "storage nmp psp roundrobin deviceconfig get", device=device)
+    assert after["LimitType"] == "Latency"
+
+
+@lab_test
+def test_lacp_timeout_set_over_api_changes_what_ssh_reads(lab: ApiLab) -> None:
+    (config,) = lab.api(LACP_HOST, "network vswitch dvs vmware lacp config get")
+    wanted = "Slow" if config["Timeout"] == "Fast" else "Fast"
+    done = execute(
+        lab.mme(LACP_HOST),
+        "network vswitch dvs vmware lacp timeout set",
+        dvs=config["DVSName"],
+        lagid=config["LAGID"],
+        timeout=1 if wanted == "Fast" else 0,
+    )
+    assert done.fault is None
+    (ssh,) = parse_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp config get"))
+    assert ssh["Timeout"] == wanted
+    (status,) = lab.api(LACP_HOST, "network vswitch dvs vmware lacp status get")
+    flags = {n["LocalInformation"]["Flags"][0] for n in as_list(status["NicList"])}
+    assert flags == {wanted[0]}
+
+
+@lab_test
+def test_bad_write_is_an_esxcli_fault_with_the_ssh_message(lab: ApiLab) -> None:
+    result = execute(lab.mme(LACP_HOST), "network vswitch dvs vmware lacp timeout set",
+                     dvs="no-such-dvs", lagid=9, timeout=1)  # fmt: skip
+    assert result.response is None
+    ssh = lab.shell.run(
+        LACP_HOST, "esxcli network vswitch dvs vmware lacp timeout set -l 9 -s no-such-dvs -t 1"
+    )
+    assert ssh.exit == 1
+    assert result.fault.faultMsg == ssh.stderr.strip().removeprefix("Error: ")
+    assert "VimEsxCLICLIFault" in result.fault.faultDetail
+
+
+PINGS = [
+    # (host, vmk, target, size): a reply, a local refusal, a black hole
+    (STORAGE_HOST, "vmk0", "10.0.10.12", 1472),
+    (STORAGE_HOST, "vmk0", "10.0.10.12", 1473),
+    ("esx-wlg-01", "vmk0", "10.0.10.11", 1300),
+    ("esx-wlg-01", "vmk0", "10.0.10.11", 1200),
+]
+
+
+@lab_test
+@pytest.mark.parametrize("host,vmk,target,size", PINGS)
+def test_ping_outcome_is_the_ssh_outcome(
+    lab: ApiLab, host: str, vmk: str, target: str, size: int
+) -> None:
+    result = execute(lab.mme(host), "network diag ping", host=target, interface=vmk, size=size,
+                     df=True, count=2, wait="0.05", interval="0.05")  # fmt: skip
+    ssh = lab.shell.run(
+        host,
+        f"esxcli network diag ping -H {target} -I {vmk} -s {size} -d -c 2 -W 0.05 -i 0.05",
+    )
+    if ssh.exit:
+        assert result.fault.faultMsg == ssh.stderr.strip().removeprefix("Error: ")
+        assert result.fault.faultMsg == "sendto() failed (Message too long)"
+        return
+    (answer,) = rows(result.response)
+    received = int(re.search(r"Recieved: (\d+)", ssh.stdout).group(1))
+    assert int(answer["Summary"]["Recieved"]) == received
+    assert int(answer["Summary"]["PacketLost"]) == 100 - 50 * received
+    assert len(as_list(answer.get("Trace"))) == received
+    for trace in as_list(answer.get("Trace")):
+        assert int(trace["ReceivedBytes"]) == size + 8 and int(trace["RoundtripTimeMS"]) > 0
+
+
+@lab_test
+def test_path_mtu_learned_through_the_api_refuses_the_next_ssh_probe(lab: ApiLab) -> None:
+    # AKL's WAN router answers "fragmentation needed": the probe is lost, the host learns.
+    args = {"host": "10.0.10.11", "interface": "vmk1", "size": 1450, "df": True, "count": 1,
+            "wait": "0.05"}  # fmt: skip
+    first = execute(lab.mme(LACP_HOST), "network diag ping", **args)
+    (answer,) = rows(first.response)
+    assert answer["Summary"]["Recieved"] == "0" and "Trace" not in answer
+    ssh = lab.shell.run(LACP_HOST, "esxcli network diag ping -H 10.0.10.11 -I vmk1 -s 1450 -d -c 1")
+    assert ssh.exit == 1 and "Message too long" in ssh.stderr
+    again = execute(lab.mme(LACP_HOST), "network diag ping", **args)
+    assert again.fault.faultMsg == "sendto() failed (Message too long)"
+
+
+@lab_test
+def test_host_without_ssh_refuses_connections_but_answers_through_vcenter(lab: ApiLab) -> None:
+    addr, port = lab.esxi.endpoints[NO_SSH]
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((addr, port), timeout=5).close()
+    vmks = lab.api(NO_SSH, "network ip interface list")
+    (host,) = [h for h in api_scenario().hosts if h.name == NO_SSH]
+    expected = {v.name: v.mtu for v in host.vmks}
+    assert {v["Name"]: int(v["MTU"]) for v in vmks} == expected
+
+
+@lab_test
+def test_locked_down_host_refuses_ssh_logins_but_answers_through_vcenter(lab: ApiLab) -> None:
+    with pytest.raises(paramiko.AuthenticationException):
+        lab.shell.run(LOCKED, "esxcli network nic list")
+    assert lab.api(LOCKED, "network nic list")
+    host = host_named(lab.content, LOCKED)
+    assert host.config.lockdownMode == "lockdownNormal"
+    assert host_named(lab.content, STORAGE_HOST).config.lockdownMode in (
+        None,
+        "",
+        "lockdownDisabled",
+    )
+
+
+@lab_test
+def test_handler_objects_are_found_by_type_substring(lab: ApiLab) -> None:
+    dtm = type_manager(host_named(lab.content, STORAGE_HOST))
+    found = {(m.id, m.moType) for m in dtm.QueryMoInstances(mo_filter("storage.nmp"))}
+    assert ("ha-cli-handler-storage-nmp-device", "vim.EsxCLI.storage.nmp.device") in found
+    assert ("ha-cli-handler-storage-nmp-psp-roundrobin-deviceconfig",
+            "vim.EsxCLI.storage.nmp.psp.roundrobin.deviceconfig") in found  # fmt: skip
+    assert all("storage.nmp" in t for _, t in found)
+
+
+@lab_test
+@pytest.mark.parametrize(
+    "moid,method,args,invalid",
+    [
+        ("ha-cli-handler-network-foo", "vim.EsxCLI.network.foo.list", {}, "moid"),
+        ("ha-cli-handler-network-nic", "vim.EsxCLI.network.nic.frobnicate", {}, "method"),
+        ("ha-cli-handler-network-nic", "vim.EsxCLI.storage.nmp.device.list", {}, "method"),
+        ("ha-cli-handler-network-nic", "vim.EsxCLI.network.nic.list", {"bogus": "1"}, "bogus"),
+        ("ha-cli-handler-network-diag", "vim.EsxCLI.network.diag.ping", {"size": "x"}, "size"),
+    ],
+)
+def test_unknown_namespace_method_or_parameter_is_an_invalid_argument_fault(
+    lab: ApiLab, moid: str, method: str, args: dict[str, str], invalid: str
+) -> None:
+    from esxcli_api_helpers import argument
+
+    mme = lab.mme(STORAGE_HOST)
+    arguments = [argument(k, v) for k, v in args.items()]
+    if method.endswith("ping"):
+        arguments.append(argument("host", "10.0.10.12"))
+    with pytest.raises(vmodl.fault.InvalidArgument) as raised:
+        mme.ExecuteSoap(moid=moid, version="urn:vim25/5.0", method=method, argument=arguments)
+    assert raised.value.invalidProperty == invalid
+
+
+@lab_test
+def test_esxcli_refusal_is_a_result_fault(lab: ApiLab) -> None:
+    result = execute(lab.mme(STORAGE_HOST), "storage nmp psp roundrobin deviceconfig get",
+                     device="naa.nope")  # fmt: skip
+    assert result.response is None
+    assert result.fault.faultMsg == "Unknown device naa.nope"
+
+
+@lab_test
+def test_host_vcenter_cannot_reach_gives_host_faults(lab: ApiLab) -> None:
+    with pytest.raises(vmodl.fault.HostNotConnected):
+        executer(host_named(lab.content, DOWN))
+    mme = lab.mme("esx-wlg-02")
+    lab.esxi.set_down("esx-wlg-02", True)
+    try:
+        with pytest.raises(vmodl.fault.HostCommunication):
+            execute(mme, "network nic list")
+    finally:
+        lab.esxi.set_down("esx-wlg-02", False)
+    assert execute(mme, "network nic list").response
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40))
+def test_argument_value_survives_the_xml_wrapping(text: str) -> None:
+    from xml.sax.saxutils import escape
+
+    from vconsole.lab.esxi.api_xml import argument_values
+
+    assert argument_values("host", f"<host>{escape(text)}</host>") == [text]
+    assert argument_values("nic", "<nic>a</nic><nic>b</nic>") == ["a", "b"]
