@@ -1,0 +1,223 @@
+"""Hosts reached through vCenter on the lab: the `lab-vcenter` profile lists no host, reaches
+every one with esxcli over the vSphere API, and gives the same rows and verdicts as SSH.
+
+The default scenario runs with SSH on, so the `lab` profile (SSH) and `lab-vcenter` (API) read
+one and the same state. A generated lab whose hosts all have `ssh = false` (one in lockdown, one
+down) shows that nothing depends on SSH and that bad input names its target while others go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vconsole.lab.vcsim import vcsim_unavailable
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(
+        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
+    ),
+]
+
+TIMING = {"via", "duration_s", "checked_at", "probes", "probes_cancelled"}
+# vCenter's storagePath performance window (not read from the host either way) moves with time
+PERF_WINDOW = {"read", "write", "read_ms", "write_ms", "device_latency", "kernel_latency"}
+
+
+def _start(scenario: Any, where: Path) -> Any:
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import LabRuntime
+
+    runtime = LabRuntime(scenario, where, with_vcd=False, with_bitfusion=False)
+    services = runtime.start()
+    write_lab_files(
+        where, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
+    )
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from vconsole.lab.scenario import default_scenario
+
+    where = tmp_path_factory.mktemp("api-lab")
+    runtime = _start(default_scenario(), where)
+    yield where / "lab.toml"
+    runtime.stop()
+
+
+@pytest.fixture(scope="module")
+def no_ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """20 generated hosts, SSH stopped on all; esx0002 in lockdown, esx0003 down."""
+    from vconsole.lab.scenario import generate_scenario
+
+    base = generate_scenario(hosts=20, vms=40, sites=3, luns_per_host=1, paths_per_lun=2)
+    hosts = tuple(
+        replace(
+            h,
+            ssh=False,
+            lockdown="normal" if h.name == "esx0002" else "disabled",
+            down=h.name == "esx0003",
+        )
+        for h in base.hosts
+    )
+    where = tmp_path_factory.mktemp("no-ssh-lab")
+    runtime = _start(replace(base, hosts=hosts), where)
+    yield where / "lab.toml"
+    runtime.stop()
+
+
+def _run(
+    config: Path, profile: str, argv: list[str], capsys: Any, state: Path, *, extra: list[str] = ()
+) -> tuple[int, Any, str]:
+    from vconsole.cli import main
+
+    os.environ["VCONSOLE_STATE_DIR"] = str(state)
+    capsys.readouterr()
+    code = main(["--config", str(config), "--profile", profile, *extra, *argv])
+    out = capsys.readouterr()
+    body = json.loads(out.out) if "--json" in argv and out.out.strip() else out.out
+    return code, body, out.err
+
+
+def _same(ssh_rows: list[dict[str, Any]], api_rows: list[dict[str, Any]], ignore: set[str]) -> None:
+    assert len(ssh_rows) == len(api_rows) and ssh_rows
+    for ssh, api in zip(ssh_rows, api_rows, strict=True):
+        assert ssh["via"] == "ssh" and api["via"] == "api"
+        for key in set(ssh) | set(api):
+            if key not in ignore:
+                assert ssh.get(key) == api.get(key), (ssh.get("host"), key)
+
+
+@pytest.mark.parametrize("pane", ["lacp", "paths"])
+def test_api_rows_equal_ssh_rows_field_by_field(
+    lab: Path, pane: str, capsys: Any, tmp_path: Path
+) -> None:
+    code_ssh, ssh, _ = _run(lab, "lab", [pane, "--json"], capsys, tmp_path / "s1")
+    code_api, api, err = _run(lab, "lab-vcenter", [pane, "--json"], capsys, tmp_path / "s2")
+    assert (code_ssh, code_api) == (0, 0), err
+    _same(ssh, api, {"via"} | (PERF_WINDOW if pane == "paths" else set()))
+    assert {r["host"] for r in api} >= {"esx-hq-01", "esx-hq-02", "esx-hq-03"}
+
+
+def test_mtu_verdicts_through_the_api_equal_ssh(lab: Path, capsys: Any, tmp_path: Path) -> None:
+    argv = ["mtu", "--host", "esx-wlg-01", "--host", "esx-akl-01", "--vmk", "vmk1"]
+    argv += ["--target", "peer", "--target", "esx-hq-01:vmk1", "--json"]
+    _, ssh, _ = _run(lab, "lab", argv, capsys, tmp_path / "s1")
+    _, api, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s2")
+    _same(ssh, api, TIMING | {"evidence"})
+    assert {r["verdict"] for r in api} == {"path_below_vmk", "unreachable"}, err
+    for s_row, a_row in zip(ssh, api, strict=True):
+        s_seen = {e["size"]: e["outcome"] for e in s_row["evidence"]}
+        a_seen = {e["size"]: e["outcome"] for e in a_row["evidence"]}
+        assert all(s_seen[size] == a_seen[size] for size in s_seen.keys() & a_seen.keys())
+        for e in a_row["evidence"]:  # silence over the API says what the API cannot see
+            assert e["outcome"] != "lost" or "fragmentation needed' is not reported" in e["detail"]
+
+
+def test_read_only_refuses_an_api_write_before_any_io_and_audits_the_call(
+    lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    argv = ["lacp", "--host", "esx-akl-01", "--set-timeout", "fast", "--dvs", "DSwitch-AKL"]
+    argv += ["--lag-id", "1", "--yes"]
+    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s", extra=["--readonly"])
+    assert code != 0 and "read-only" in err
+    audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
+    refused = [a for a in audit if a.get("action") == "esxcli-api"]
+    assert refused and refused[-1]["outcome"].startswith("refused")
+    assert refused[-1]["what"] == (
+        "esxcli network vswitch dvs vmware lacp timeout set lagid=1 timeout=1 dvs=DSwitch-AKL"
+    )
+
+
+def test_an_api_write_is_audited_and_read_back_over_ssh(
+    lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    argv = ["lacp", "--host", "esx-akl-02", "--set-timeout", "fast", "--dvs", "DSwitch-AKL"]
+    argv += ["--lag-id", "1", "--yes"]
+    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
+    assert code == 0, err
+    audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
+    write = [a for a in audit if a.get("action") == "esxcli-api" and a["mutating"]]
+    assert write[-1]["outcome"] == "ok" and "timeout=1" in write[-1]["what"]
+    _, rows, _ = _run(
+        lab, "lab", ["lacp", "--host", "esx-akl-02", "--json"], capsys, tmp_path / "r"
+    )
+    assert {r["local_flags"][:1] for r in rows if r["host"] == "esx-akl-02"} == {"F"}
+    argv[4] = "slow"
+    assert _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")[0] == 0
+
+
+def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
+    lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    file = tmp_path / "esx-akl-01.json"
+    code, _, err = _run(
+        lab, "lab-vcenter", ["capture", "esx-akl-01", str(file)], capsys, tmp_path / "s"
+    )
+    assert code == 0, err
+    capture = json.loads(file.read_text())
+    entry = capture["commands"]["esxcli network vswitch dvs vmware lacp status get"]
+    assert entry["via"] == "api" and entry["method"] == "network.vswitch.dvs.vmware.lacp.status.get"
+    assert entry["records"] and entry["records"][0]["DVSwitch"] == "DSwitch-AKL"
+    from vconsole.cli import main
+
+    capsys.readouterr()
+    assert main(["analyze", str(file), "--pane", "lacp", "--json"]) == 0
+    replayed = json.loads(capsys.readouterr().out)
+    _, live, _ = _run(
+        lab, "lab-vcenter", ["lacp", "--host", "esx-akl-01", "--json"], capsys, tmp_path / "t"
+    )
+    keys = ("dvs", "lag_id", "vmnic", "state", "partner_device_id", "verdict")
+    rows = replayed["rows"] if isinstance(replayed, dict) else replayed
+    assert sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
+        tuple(r[k] for k in keys) for r in live if r["host"] == "esx-akl-01"
+    )
+
+
+def test_one_vcenter_reaches_every_host_with_ssh_stopped(
+    no_ssh_lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    code, rows, err = _run(no_ssh_lab, "lab-vcenter", ["lacp", "--json"], capsys, tmp_path / "s")
+    hosts = {r["host"] for r in rows}
+    assert hosts == {f"esx{i:04d}" for i in range(1, 21)}
+    down = [r for r in rows if r["host"] == "esx0003"]
+    assert down and "notResponding; not probed" in down[0]["error"]
+    ok = [r for r in rows if not r.get("error")]
+    assert {r["host"] for r in ok} == hosts - {"esx0003"}  # lockdown: the API still answers
+    assert all(r["via"] == "api" and r["state"] == "Bundled" for r in ok)
+
+
+def _profile_with(config: Path, hosts: dict[str, Any], tmp_path: Path) -> Path:
+    import tomli_w
+
+    from vconsole import _toml
+
+    data = _toml.loads(config.read_text())
+    data["profiles"]["lab-vcenter"]["hosts"] = hosts
+    out = tmp_path / "lab.toml"
+    out.write_text(tomli_w.dumps(data))
+    return out
+
+
+def test_bad_input_names_the_target_and_the_others_go_on(
+    no_ssh_lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    config = _profile_with(
+        no_ssh_lab, {"via": "ssh", "include": ["esx000[1-2]", "nothing-*"]}, tmp_path
+    )
+    code, rows, err = _run(config, "lab-vcenter", ["lacp", "--json"], capsys, tmp_path / "s")
+    assert "hosts.include pattern 'nothing-*' matches no host" in err
+    by_host = {r["host"]: r for r in rows}
+    assert set(by_host) == {"esx0001", "esx0002"}
+    assert "in lockdown mode (lockdownNormal)" in by_host["esx0002"]["error"]
+    assert 'via = "api"' in by_host["esx0002"]["error"]
+    assert by_host["esx0001"]["error"]  # SSH stopped: refused, said on its own row
