@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane, error_title
 from screens.panes import PaneContext
+from vconsole.sessions.via import via_of_target
 from widgets.console_header import HEALTH_STYLES, describe_state
 from widgets.resource_table import ResourceColumn
 
@@ -103,9 +104,12 @@ class ConnectionsScreen(TablePane):
             where = target.file if target.kind == "replay" else target.address
             if target.kind != "replay" and target.port:
                 where = f"{where}:{target.port}"
+            kind = target.kind
+            if via_of_target(target) == "api":  # reached through vCenter, not directly
+                kind, where = f"{kind} via api", f"through {target.vcenter or 'vCenter'}"
             rows[target.name] = (
                 target.name,
-                target.kind,
+                kind,
                 where or "",
                 target.user or "",
                 Text(health.state, style=HEALTH_STYLES.get(health.state, "dim")),
