@@ -222,3 +222,15 @@ def test_lab_vcenter_profile_reads_branding_with_the_labs_api_token(
     text = config.read_text()
     assert 'auth = "token"' in text and token not in text and password not in text
     assert token not in out + err
+
+
+@pytest.mark.parametrize("org", ["..", ".", "acme/../System", "a b"])
+def test_config_check_refuses_an_org_that_is_not_one_path_segment(
+    tmp_path: Path, lab: VcdLab, capsys: pytest.CaptureFixture[str], org: str
+) -> None:
+    config = token_config(tmp_path, lab, "orgadmin@x")
+    config.write_text(config.read_text().replace('org = "x"', f'org = "{org}"'))
+    assert main(["config", "check", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "profiles.t.targets[0].org: invalid value" in out
+    assert "(accepted: an organization name (System for the provider))" in out

@@ -134,7 +134,8 @@ def _check_target(
         (
             "org",
             str,
-            lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.\-]{1,128}", v)),
+            # "." and ".." would not stay one segment of /oauth/tenant/{org}/token
+            lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.\-]{1,128}", v)) and v not in (".", ".."),
             "an organization name (System for the provider)",
         ),
         ("file", str, lambda v: bool(v), "a path to a capture JSON file"),
