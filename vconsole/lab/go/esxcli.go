@@ -329,17 +329,25 @@ func (l *Lab) installEsxcli(topo *Topology, token string) {
 
 const labHostAgentType = "LabHostAgent"
 
-var hostThis = regexp.MustCompile(`(<(?:[A-Za-z0-9_]+:)?_this\b[^>]*?\btype=")HostSystem(")`)
+var hostThis = regexp.MustCompile(`(<(?:[A-Za-z0-9_]+:)?_this\b[^>]*?\btype=")HostSystem("[^>]*>\s*)([^<\s]+)`)
 var hostMethod = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?(RetrieveManagedMethodExecuter|RetrieveDynamicTypeManager)\b`)
 
-// retargetHostCalls sends the two HostSystem methods vcsim lacks to the host's LabHostAgent.
+// retargetHostCalls sends the two HostSystem methods vcsim lacks to the host's LabHostAgent;
+// a host without one keeps its `_this`, so the simulator answers MethodNotFound.
 func retargetHostCalls(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/sdk") {
 			body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 			_ = r.Body.Close()
 			if err == nil && hostMethod.Match(body) {
-				body = hostThis.ReplaceAll(body, []byte("${1}"+labHostAgentType+"${2}"))
+				body = hostThis.ReplaceAllFunc(body, func(m []byte) []byte {
+					parts := hostThis.FindSubmatch(m)
+					agent := types.ManagedObjectReference{Type: labHostAgentType, Value: string(parts[3])}
+					if simulator.Map.Get(agent) == nil {
+						return m
+					}
+					return []byte(string(parts[1]) + labHostAgentType + string(parts[2]) + string(parts[3]))
+				})
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
