@@ -289,3 +289,13 @@ def test_org_is_always_exactly_one_path_segment(org: str) -> None:
     assert parts[:3] == ["", "oauth", "tenant"] and parts[4:] == ["token"] and len(parts) == 5
     assert unquote(parts[3]) == org
     assert parts[3] not in (".", "..") and "?" not in parts[3] and "#" not in parts[3]
+
+
+def test_a_refusal_code_from_the_server_is_shown_as_plain_data() -> None:
+    from vconsole.sessions.vcd_token import _refusal_code
+
+    hostile = httpx.Response(400, json={"minorErrorCode": "[red]bad\x1b[2J\nline2"})
+    assert _refusal_code(hostile) == "redbad2Jline2"
+    oauth = httpx.Response(400, json={"error": "invalid_grant", "error_description": "x"})
+    assert _refusal_code(oauth) == "invalid_grant"
+    assert _refusal_code(httpx.Response(400, text="<html>")) == ""

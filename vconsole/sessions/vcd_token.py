@@ -17,6 +17,7 @@ The token is never put into a message, an audit record or a log line.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -64,7 +65,8 @@ def _refusal_code(response: httpx.Response) -> str:
     if not isinstance(body, dict):
         return ""
     code = body.get("minorErrorCode") or body.get("error") or ""
-    return str(code)[:64] if isinstance(code, str) else ""
+    # server text is data: keep only what an error code is made of
+    return re.sub(r"[^A-Za-z0-9_.\-]", "", code)[:64] if isinstance(code, str) else ""
 
 
 async def exchange(
