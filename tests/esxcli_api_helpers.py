@@ -24,6 +24,11 @@ _MOINSTANCE = "vmodl.reflect.LabMoInstance"
 _MME = "vmodl.reflect.ManagedMethodExecuter"
 _DTM = "vmodl.reflect.LabDynamicTypeManager"
 _HOST = "vim.LabEsxcliHost"
+_ANNOTATION = "vmodl.reflect.LabAnnotation"
+_PARAMINFO = "vmodl.reflect.LabParamTypeInfo"
+_METHODINFO = "vmodl.reflect.LabMethodTypeInfo"
+_MANAGEDINFO = "vmodl.reflect.LabManagedTypeInfo"
+_ALLINFO = "vmodl.reflect.LabAllTypeInfo"
 
 
 def _declare() -> None:
@@ -81,6 +86,67 @@ def _declare() -> None:
     CreateManagedType(
         _MME, "ReflectManagedMethodExecuter", "vmodl.ManagedObject", V, None, [execute]
     )
+    CreateDataType(
+        _ANNOTATION,
+        "DynamicTypeMgrAnnotation",
+        "vmodl.DynamicData",
+        V,
+        [("name", "string", V, 0), ("parameter", "string[]", V, F_OPTIONAL)],
+    )
+    CreateDataType(
+        _PARAMINFO,
+        "DynamicTypeMgrParamTypeInfo",
+        "vmodl.DynamicData",
+        V,
+        [
+            ("name", "string", V, 0),
+            ("version", "string", V, 0),
+            ("type", "string", V, 0),
+            ("privId", "string", V, F_OPTIONAL),
+            ("annotation", _ANNOTATION + "[]", V, F_OPTIONAL),
+        ],
+    )
+    CreateDataType(
+        _METHODINFO,
+        "DynamicTypeMgrMethodTypeInfo",
+        "vmodl.DynamicData",
+        V,
+        [
+            ("name", "string", V, 0),
+            ("wsdlName", "string", V, 0),
+            ("version", "string", V, 0),
+            ("paramTypeInfo", _PARAMINFO + "[]", V, F_OPTIONAL),
+            ("returnTypeInfo", _PARAMINFO, V, F_OPTIONAL),
+            ("fault", "string[]", V, F_OPTIONAL),
+            ("privId", "string", V, F_OPTIONAL),
+        ],
+    )
+    CreateDataType(
+        _MANAGEDINFO,
+        "DynamicTypeMgrManagedTypeInfo",
+        "vmodl.DynamicData",
+        V,
+        [
+            ("name", "string", V, 0),
+            ("wsdlName", "string", V, 0),
+            ("version", "string", V, 0),
+            ("base", "string[]", V, F_OPTIONAL),
+            ("method", _METHODINFO + "[]", V, F_OPTIONAL),
+        ],
+    )
+    CreateDataType(
+        _ALLINFO, "DynamicTypeMgrAllTypeInfo", "vmodl.DynamicData", V,
+        [("managedTypeInfo", _MANAGEDINFO + "[]", V, F_OPTIONAL)],
+    )  # fmt: skip
+    type_query = (
+        "queryTypeInfo",
+        "DynamicTypeMgrQueryTypeInfo",
+        V,
+        (("filterSpec", _MOFILTER, V, F_OPTIONAL, None),),
+        (0, _ALLINFO, _ALLINFO),
+        "System.Read",
+        None,
+    )
     query = (
         "queryMoInstances",
         "DynamicTypeMgrQueryMoInstances",
@@ -90,7 +156,9 @@ def _declare() -> None:
         "System.Read",
         None,
     )
-    CreateManagedType(_DTM, "InternalDynamicTypeManager", "vmodl.ManagedObject", V, None, [query])
+    CreateManagedType(
+        _DTM, "InternalDynamicTypeManager", "vmodl.ManagedObject", V, None, [query, type_query]
+    )
     retrieve = [
         ("retrieveManagedMethodExecuter", "RetrieveManagedMethodExecuter", V, (),
          (F_OPTIONAL, _MME, _MME), "System.Read", None),

@@ -329,6 +329,41 @@ def test_handler_objects_are_found_by_type_substring(lab: ApiLab) -> None:
 
 
 @lab_test
+def test_type_info_lists_methods_and_parameters(lab: ApiLab) -> None:
+    dtm = type_manager(host_named(lab.content, STORAGE_HOST))
+    info = dtm.QueryTypeInfo(mo_filter("vim.EsxCLI.network.diag"))
+    (ping_type,) = info.managedTypeInfo
+    (ping,) = ping_type.method
+    assert (ping_type.name, ping.name, ping.wsdlName) == (
+        "vim.EsxCLI.network.diag",
+        "ping",
+        "VimEsxCLInetworkdiagping",
+    )
+    params = {p.name: (p.type, bool(p.annotation)) for p in ping.paramTypeInfo}
+    assert params["host"] == ("string", False)
+    assert params["size"] == ("long", True) and params["df"] == ("boolean", True)
+    assert ping.returnTypeInfo.type == "vim.EsxCLI.network.diag.ping.VMKPing"
+
+
+@lab_test
+def test_cli_info_gives_govc_the_options_of_a_namespace(lab: ApiLab) -> None:
+    from esxcli_api_helpers import argument
+
+    result = lab.mme(STORAGE_HOST).ExecuteSoap(
+        moid="ha-dynamic-type-manager-local-cli-cliinfo",
+        version="urn:vim25/5.0",
+        method="vim.CLIInfo.FetchCLIInfo",
+        argument=[argument("typeName", "vim.EsxCLI.storage.nmp.psp.roundrobin.deviceconfig")],
+    )
+    (info,) = rows(result.response)
+    methods = {m["name"]: m for m in as_list(info["method"])}
+    assert set(methods) == {"get", "set"}
+    aliases = {p["name"]: as_list(p["aliases"]) for p in as_list(methods["set"]["param"])}
+    assert aliases["iops"] == ["--iops", "-I"]
+    assert aliases["numsamplingcycles"] == ["--num-sampling-cycles", "-S"]
+
+
+@lab_test
 @pytest.mark.parametrize(
     "moid,method,args,invalid",
     [
@@ -383,3 +418,18 @@ def test_argument_value_survives_the_xml_wrapping(text: str) -> None:
 
     assert argument_values("host", f"<host>{escape(text)}</host>") == [text]
     assert argument_values("nic", "<nic>a</nic><nic>b</nic>") == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "key,value,accepted",
+    [("lockdown", "sometimes", "disabled, normal, strict"), ("ssh", "no", "true or false")],
+)
+def test_bad_host_access_key_is_refused_by_name(key: str, value: str, accepted: str) -> None:
+    from vconsole.lab.scenario import ScenarioError, scenario_from_dict
+
+    data = {
+        "site": [{"name": "HQ", "hq": True}],
+        "host": [{"name": "esx1", "site": "HQ", "cluster": "C", key: value}],
+    }
+    with pytest.raises(ScenarioError, match=f"host\\[0\\] \\(esx1\\): {key}.*{accepted}"):
+        scenario_from_dict(data)
