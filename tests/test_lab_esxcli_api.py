@@ -17,7 +17,7 @@ import paramiko
 import pytest
 from esxcli_api_helpers import as_list, execute, executer, mo_filter, rows, type_manager
 from esxi_lab_helpers import LabShell
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vmodl
@@ -277,6 +277,42 @@ def test_ping_outcome_is_the_ssh_outcome(
     assert len(as_list(answer.get("Trace"))) == received
     for trace in as_list(answer.get("Trace")):
         assert int(trace["ReceivedBytes"]) == size + 8 and int(trace["RoundtripTimeMS"]) > 0
+
+
+def ssh_ping_outcome(ssh: Any) -> str:
+    if ssh.exit:
+        return "refused: " + ssh.stderr.strip().removeprefix("Error: ")
+    return "received " + re.search(r"Recieved: (\d+)", ssh.stdout).group(1)
+
+
+def api_ping_outcome(result: Any) -> str:
+    if result.fault is not None:
+        return "refused: " + result.fault.faultMsg
+    (answer,) = rows(result.response)
+    return "received " + answer["Summary"]["Recieved"]
+
+
+@lab_test
+@settings(max_examples=12, deadline=None)
+@given(
+    route=st.sampled_from(
+        [(STORAGE_HOST, "vmk0", "10.0.10.12"), ("esx-wlg-01", "vmk0", "10.0.10.11"),
+         ("esx-wlg-01", "vmk1", "192.168.101.11")]
+    ),
+    size=st.integers(1100, 1600),
+    df=st.booleans(),
+)  # fmt: skip
+def test_any_ping_has_the_same_outcome_over_api_and_ssh(
+    lab: ApiLab, route: tuple[str, str, str], size: int, df: bool
+) -> None:
+    host, vmk, target = route
+    result = execute(lab.mme(host), "network diag ping", host=target, interface=vmk, size=size,
+                     df=df, count=1, wait="0.02")  # fmt: skip
+    flag = " -d" if df else ""
+    ssh = lab.shell.run(
+        host, f"esxcli network diag ping -H {target} -I {vmk} -s {size}{flag} -c 1 -W 0.02"
+    )
+    assert api_ping_outcome(result) == ssh_ping_outcome(ssh)
 
 
 @lab_test
