@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot
     from vconsole.tokens import Command
 
+VCENTER_CALLS = 8  # ExecuteSoap calls in flight per vCenter; more only queue up inside it
+_GATES: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
 UNREACHABLE_FAULTS = ("HostNotConnected", "HostCommunication", "HostNotReachable")
 PERMISSION_FAULTS = ("NoPermission", "NotSupported", "RestrictedVersion", "SecurityError")
 
@@ -112,9 +115,10 @@ async def run_over_api(
     async with slot.semaphore:
         started = time.monotonic()
         try:
-            answer = await asyncio.wait_for(
-                _execute(manager, slot, vcenter, host.moid, call), timeout or t.timeout
-            )
+            async with _gate(manager, vcenter):
+                answer = await asyncio.wait_for(
+                    _execute(manager, slot, vcenter, host.moid, call), timeout or t.timeout
+                )
         except asyncio.TimeoutError:
             slot.mark_degraded("no answer in time")
             slot.audit("esxcli-api", call.line, call.mutating, "error: timeout", _since(started))
@@ -129,6 +133,15 @@ async def run_over_api(
         slot.audit("esxcli-api", call.line, call.mutating, outcome, result.duration_s)
         slot.mark_ok()
         return result
+
+
+def _gate(manager: SessionManager, vcenter: str) -> asyncio.Semaphore:
+    """One bound per vCenter for the whole run: a fan-out over 200 hosts must not open 200
+    connections to vCenter at once (measured: past ~8 in flight, answers only get slower)."""
+    gates = _GATES.setdefault(manager, {})
+    if vcenter not in gates:
+        gates[vcenter] = asyncio.Semaphore(VCENTER_CALLS)
+    return gates[vcenter]
 
 
 def _since(started: float) -> float:
