@@ -469,3 +469,41 @@ def test_bad_host_access_key_is_refused_by_name(key: str, value: str, accepted: 
     }
     with pytest.raises(ScenarioError, match=f"host\\[0\\] \\(esx1\\): {key}.*{accepted}"):
         scenario_from_dict(data)
+
+
+def test_host_agent_answers_only_the_lab_vcenter_token(tmp_path: Any) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    lab = EsxiLab(api_scenario(), tmp_path)
+    lab.start()
+    try:
+        url = lab.agents.urls()[STORAGE_HOST]
+        body = json.dumps(
+            {
+                "call": "ExecuteSoap",
+                "moid": "ha-cli-handler-network-nic",
+                "version": "urn:vim25/5.0",
+                "method": "vim.EsxCLI.network.nic.list",
+            }
+        )
+
+        def post(token: str, to: str = url) -> tuple[int, dict[str, Any]]:
+            req = urllib.request.Request(to, data=body.encode(),
+                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.loads(exc.read())
+
+        assert post("guess")[0] == 401
+        assert post(lab.agents.token, url.rsplit("/", 1)[0] + "/nosuch")[0] == 404
+        status, answer = post(lab.agents.token)
+        assert status == 200 and "VimEsxCLInetworkniclistNic" in answer["response"]
+        assert "<Name>vmnic" in answer["response"]
+        lab.set_down(STORAGE_HOST, True)
+        assert post(lab.agents.token)[0] == 503
+    finally:
+        lab.stop()

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,10 @@ from vconsole.lab.esxi.state import HostState
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
+
+
+class _Ipv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 class HostAgents:
@@ -46,7 +51,8 @@ class HostAgents:
     def base_url(self) -> str:
         assert self._server is not None, "the host agents are not started"
         port = self._server.server_address[1]
-        return f"http://{self.bind}:{port}"
+        host = f"[{self.bind}]" if ":" in self.bind else self.bind
+        return f"http://{host}:{port}"
 
     def urls(self) -> dict[str, str]:
         """Per-host agent URL, as the lab vCenter's topology names it."""
@@ -68,7 +74,8 @@ class HostAgents:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("host agent: " + format, *args)
 
-        self._server = ThreadingHTTPServer((self.bind, 0), Handler)
+        server_class = _Ipv6Server if ":" in self.bind else ThreadingHTTPServer
+        self._server = server_class((self.bind, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="esxi-lab-agents", daemon=True
