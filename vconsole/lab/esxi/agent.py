@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
 
 
-class _Ipv6Server(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when the lab vCenter fans out to many hosts
+    # at once; dropped SYNs are retried after a second.
+    request_queue_size = 256
+    daemon_threads = True
+
+
+class _Ipv6Server(_Server):
     address_family = socket.AF_INET6
 
 
@@ -74,9 +81,8 @@ class HostAgents:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("host agent: " + format, *args)
 
-        server_class = _Ipv6Server if ":" in self.bind else ThreadingHTTPServer
+        server_class = _Ipv6Server if ":" in self.bind else _Server
         self._server = server_class((self.bind, 0), Handler)
-        self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="esxi-lab-agents", daemon=True
         )
