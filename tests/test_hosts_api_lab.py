@@ -8,6 +8,7 @@ down) shows that nothing depends on SSH and that bad input names its target whil
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -221,3 +222,25 @@ def test_bad_input_names_the_target_and_the_others_go_on(
     assert "in lockdown mode (lockdownNormal)" in by_host["esx0002"]["error"]
     assert 'via = "api"' in by_host["esx0002"]["error"]
     assert by_host["esx0001"]["error"]  # SSH stopped: refused, said on its own row
+
+
+async def test_the_console_opens_lab_vcenter_and_its_lacp_pane_fills_through_the_api(
+    lab: Path, monkeypatch: Any, tmp_path: Path
+) -> None:
+    from shell_helpers import console, isolate_dirs
+
+    from vconsole.config import load_config
+    from vconsole.sessions.clisupport import with_hosts
+
+    isolate_dirs(monkeypatch, tmp_path)
+    profile = await asyncio.to_thread(with_hosts, load_config(lab).profile("lab-vcenter"))
+    app = console(tmp_path, profile, start_pane="lag")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.report is not None and screen.table.row_count >= 12:
+                break
+        assert screen.report is not None
+        assert {h.host for h in screen.report.hosts if h.ok} >= {"esx-akl-01", "esx-wlg-02"}
+        assert all(h.ok for h in screen.report.hosts)

@@ -186,6 +186,8 @@ async def _execute(
             if fault.kind == "ManagedObjectNotFound" and attempt == 1:
                 slot.conn = None  # vCenter restarted: ask for the executer again
                 continue
+            if fault.kind not in UNREACHABLE_FAULTS:
+                manager._slot(vcenter).mark_ok()  # vCenter answered; the call itself failed
             raise _translate(name, vcenter, fault) from None
         except TargetUnreachable as exc:
             slot.mark_down(f"vCenter {vcenter}: {exc.reason}")
