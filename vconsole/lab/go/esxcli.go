@@ -187,8 +187,16 @@ func agentFault(err error) *soap.Fault {
 	return simulator.Fault(err.Error(), &types.SystemError{Reason: err.Error()})
 }
 
+// relay opts an object out of the simulator's per-object call lock: the relay objects hold no
+// state, and a host agent answers concurrent calls (a slow ping must not hold up the next one).
+type relay struct{}
+
+func (*relay) Lock()   {}
+func (*relay) Unlock() {}
+
 // LabHostAgent serves the two HostSystem methods for one host (see retargetHostCalls).
 type LabHostAgent struct {
+	relay
 	Self types.ManagedObjectReference
 	link *hostLink
 	mme  types.ManagedObjectReference
@@ -215,6 +223,7 @@ func (a *LabHostAgent) RetrieveDynamicTypeManager(ctx *simulator.Context, req *R
 
 // LabExecuter is a host's ReflectManagedMethodExecuter.
 type LabExecuter struct {
+	relay
 	Self types.ManagedObjectReference
 	link *hostLink
 }
@@ -260,6 +269,7 @@ func (e *LabExecuter) ExecuteSoap(ctx *simulator.Context, req *ExecuteSoapReques
 
 // LabTypeManager is a host's InternalDynamicTypeManager.
 type LabTypeManager struct {
+	relay
 	Self types.ManagedObjectReference
 	link *hostLink
 }
