@@ -56,6 +56,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
+def lab_without_ssh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same default scenario with the SSH service stopped on every host."""
+    from vconsole.lab.scenario import default_scenario
+
+    scenario = default_scenario()
+    scenario = replace(scenario, hosts=tuple(replace(h, ssh=False) for h in scenario.hosts))
+    where = tmp_path_factory.mktemp("api-lab-no-ssh")
+    runtime = _start(scenario, where)
+    yield where / "lab.toml"
+    runtime.stop()
+
+
+@pytest.fixture(scope="module")
 def no_ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """20 generated hosts, SSH stopped on all; esx0002 in lockdown, esx0003 down."""
     from vconsole.lab.scenario import generate_scenario
@@ -100,20 +113,25 @@ def _same(ssh_rows: list[dict[str, Any]], api_rows: list[dict[str, Any]], ignore
 
 @pytest.mark.parametrize("pane", ["lacp", "paths"])
 def test_api_rows_equal_ssh_rows_field_by_field(
-    lab: Path, pane: str, capsys: Any, tmp_path: Path
+    lab: Path, lab_without_ssh: Path, pane: str, capsys: Any, tmp_path: Path
 ) -> None:
+    """SSH on one lab, the API on the same scenario with SSH stopped everywhere."""
     code_ssh, ssh, _ = _run(lab, "lab", [pane, "--json"], capsys, tmp_path / "s1")
-    code_api, api, err = _run(lab, "lab-vcenter", [pane, "--json"], capsys, tmp_path / "s2")
+    code_api, api, err = _run(
+        lab_without_ssh, "lab-vcenter", [pane, "--json"], capsys, tmp_path / "s2"
+    )
     assert (code_ssh, code_api) == (0, 0), err
     _same(ssh, api, {"via"} | (PERF_WINDOW if pane == "paths" else set()))
     assert {r["host"] for r in api} >= {"esx-hq-01", "esx-hq-02", "esx-hq-03"}
 
 
-def test_mtu_verdicts_through_the_api_equal_ssh(lab: Path, capsys: Any, tmp_path: Path) -> None:
+def test_mtu_verdicts_through_the_api_equal_ssh(
+    lab: Path, lab_without_ssh: Path, capsys: Any, tmp_path: Path
+) -> None:
     argv = ["mtu", "--host", "esx-wlg-01", "--host", "esx-akl-01", "--vmk", "vmk1"]
     argv += ["--target", "peer", "--target", "esx-hq-01:vmk1", "--json"]
     _, ssh, _ = _run(lab, "lab", argv, capsys, tmp_path / "s1")
-    _, api, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s2")
+    _, api, err = _run(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
     _same(ssh, api, TIMING | {"evidence"})
     assert {r["verdict"] for r in api} == {"path_below_vmk", "unreachable"}, err
     for s_row, a_row in zip(ssh, api, strict=True):
@@ -122,6 +140,13 @@ def test_mtu_verdicts_through_the_api_equal_ssh(lab: Path, capsys: Any, tmp_path
         assert all(s_seen[size] == a_seen[size] for size in s_seen.keys() & a_seen.keys())
         for e in a_row["evidence"]:  # silence over the API says what the API cannot see
             assert e["outcome"] != "lost" or "fragmentation needed' is not reported" in e["detail"]
+
+
+def test_ssh_is_really_stopped_on_the_lab_without_it(
+    lab_without_ssh: Path, capsys: Any, tmp_path: Path
+) -> None:
+    _, rows, _ = _run(lab_without_ssh, "lab", ["lacp", "--json"], capsys, tmp_path / "s")
+    assert rows and all(r["via"] == "ssh" and r["error"] for r in rows)
 
 
 def test_read_only_refuses_an_api_write_before_any_io_and_audits_the_call(
