@@ -70,10 +70,11 @@ def lab_without_ssh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def no_ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """20 generated hosts, SSH stopped on all; esx0002 in lockdown, esx0003 down."""
+    """20 generated hosts, SSH stopped on all; esx0002 in lockdown, esx0003 down; esx0020
+    runs no VM (so it can leave vCenter)."""
     from vconsole.lab.scenario import generate_scenario
 
-    base = generate_scenario(hosts=20, vms=40, sites=3, luns_per_host=1, paths_per_lun=2)
+    base = generate_scenario(hosts=20, vms=19, sites=3, luns_per_host=1, paths_per_lun=2)
     hosts = tuple(
         replace(
             h,
@@ -269,3 +270,52 @@ async def test_the_console_opens_lab_vcenter_and_its_lacp_pane_fills_through_the
         assert screen.report is not None
         assert {h.host for h in screen.report.hosts if h.ok} >= {"esx-akl-01", "esx-wlg-02"}
         assert all(h.ok for h in screen.report.hosts)
+
+
+async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
+    no_ssh_lab: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The last test on this lab: it removes esx0020 from vCenter (vcsim 0.24 implements no
+    DisconnectHost, so leaving the inventory is the state change the lab can make)."""
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+
+    from vconsole.config import load_config
+    from vconsole.esx.lacp import status_command
+    from vconsole.sessions.discovery import discover_profile
+    from vconsole.sessions.esxcli_api import HostNotProbed
+    from vconsole.sessions.host_watch import GONE, watch_hosts
+    from vconsole.sessions.manager import SessionManager
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "s"))
+    manager = SessionManager(load_config(no_ssh_lab).profile("lab-vcenter"))
+    seen: list[str] = []
+
+    def changed(profile: Any) -> None:
+        seen.append(profile.discovered_host("esx0020").connection_state)
+
+    watch = None
+    try:
+        await discover_profile(manager)
+        watch = asyncio.ensure_future(watch_hosts(manager, changed, max_wait_s=2))
+        assert (await manager.run("esx0020", status_command())).exit == 0
+        await asyncio.sleep(1.0)  # let the watch read the full state first (pacing, no assert)
+        conn = await manager.vim("vcsa01")
+        view = conn.content.viewManager.CreateContainerView(
+            conn.content.rootFolder, [vim.HostSystem], True
+        )
+        host = next(h for h in view.view if h.name == "esx0020")
+        await asyncio.to_thread(WaitForTask, host.Destroy_Task())
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        assert seen == [GONE]
+        with pytest.raises(HostNotProbed, match="vCenter vcsa01 shows this host removed"):
+            await manager.run("esx0020", status_command())
+        assert (await manager.run("esx0019", status_command())).exit == 0
+    finally:
+        if watch is not None:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
+        await manager.close()

@@ -136,3 +136,26 @@ def test_include_then_exclude_select_exactly_the_matching_hosts(
         inc = not include or any(fnmatch.fnmatchcase(h, p) for p in include)
         exc = any(fnmatch.fnmatchcase(h, p) for p in exclude)
         assert (h in chosen) == (inc and not exc)
+
+
+def test_update_stream_changes_move_only_known_hosts_of_that_vcenter() -> None:
+    from vconsole.config import Profile
+    from vconsole.sessions.host_watch import GONE, apply_changes
+    from vconsole.vim.parser import ObjectChange
+    from vconsole.vim.soap import MoRef
+
+    a = DiscoveredHost("esx-a", "vc01", "host-1")
+    b = DiscoveredHost("esx-b", "vc02", "host-1")
+    profile = Profile("p", discovered=(a, b))
+    down = ObjectChange(
+        MoRef("HostSystem", "host-1"), "modify", {"runtime.connectionState": "notResponding"}
+    )
+    moved = apply_changes(
+        profile, "vc01", [down, ObjectChange(MoRef("HostSystem", "host-9"), "enter", {})]
+    )
+    assert moved.discovered_host("esx-a").connection_state == "notResponding"  # type: ignore[union-attr]
+    assert moved.discovered_host("esx-b") == b
+    assert not moved.discovered_host("esx-a").reachable  # type: ignore[union-attr]
+    gone = apply_changes(moved, "vc01", [ObjectChange(MoRef("HostSystem", "host-1"), "leave", {})])
+    assert gone.discovered_host("esx-a").connection_state == GONE  # type: ignore[union-attr]
+    assert apply_changes(profile, "vc01", []) is profile
