@@ -159,3 +159,16 @@ def test_update_stream_changes_move_only_known_hosts_of_that_vcenter() -> None:
     gone = apply_changes(moved, "vc01", [ObjectChange(MoRef("HostSystem", "host-1"), "leave", {})])
     assert gone.discovered_host("esx-a").connection_state == GONE  # type: ignore[union-attr]
     assert apply_changes(profile, "vc01", []) is profile
+
+
+def test_without_hosts_table_only_listed_api_hosts_are_looked_up() -> None:
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.sessions.discovery import needs_discovery
+
+    listed = TargetConfig("esx-a", "esxi", "10.0.0.1", via="api")
+    profile = Profile("p", (TargetConfig("vc01", "vcenter", "vc.example"), listed))
+    assert needs_discovery(profile)
+    assert not needs_discovery(Profile("q", (TargetConfig("esx-b", "esxi", "10.0.0.2"),)))
+    expanded = expand(profile, [_host("esx-a"), _host("esx-z")])
+    assert [t.name for t in expanded.targets] == ["vc01", "esx-a"]
+    assert expanded.target("esx-a").vcenter == "vc01"

@@ -59,9 +59,10 @@ def cli_manager(args: argparse.Namespace, profile: Profile | None = None, **kwar
 def with_hosts(profile: Profile, args: argparse.Namespace | None = None) -> Profile:
     """The profile with the hosts its vCenters know (`[hosts]`), asked once before the command
     runs; what could not be read is said on stderr and the other hosts go on."""
-    if profile.hosts is None:
+    from vconsole.sessions.discovery import needs_discovery, with_discovered_hosts
+
+    if not needs_discovery(profile):
         return profile
-    from vconsole.sessions.discovery import with_discovered_hosts
 
     def make(chosen: Profile) -> Any:
         return cli_manager(args or argparse.Namespace(), chosen)

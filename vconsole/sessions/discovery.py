@@ -128,8 +128,8 @@ def expand(profile: Profile, found: Sequence[DiscoveredHost]) -> Profile:
         if t.kind == "esxi" and t.via == "api" and t.vcenter is None and match is not None:
             targets[i] = replace(t, vcenter=match.vcenter)
     for host in by_name.values():
-        if host.name in listed or not policy.wanted(host.name):
-            continue
+        if profile.hosts is None or host.name in listed or not policy.wanted(host.name):
+            continue  # without [hosts], only the listed `via = "api"` hosts were looked up
         targets.append(
             TargetConfig(
                 name=host.name,
@@ -143,6 +143,13 @@ def expand(profile: Profile, found: Sequence[DiscoveredHost]) -> Profile:
             )
         )
     return replace(profile, targets=tuple(targets), discovered=tuple(by_name.values()))
+
+
+def needs_discovery(profile: Profile) -> bool:
+    """`[hosts]`, or a hand-listed host reached through vCenter (it needs its host object)."""
+    return profile.hosts is not None or any(
+        t.kind == "esxi" and t.via == "api" for t in profile.targets
+    )
 
 
 async def discover_profile(manager: Any) -> Discovery:
@@ -159,7 +166,7 @@ def with_discovered_hosts(
 
     Runs its own short event loop, so call it before the command's own `asyncio.run`.
     """
-    if profile.hosts is None:
+    if not needs_discovery(profile):
         return profile
 
     async def run() -> Profile:
