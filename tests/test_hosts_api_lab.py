@@ -183,30 +183,43 @@ def test_an_api_write_is_audited_and_read_back_over_ssh(
     assert _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")[0] == 0
 
 
-def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
-    lab: Path, capsys: Any, tmp_path: Path
-) -> None:
-    file = tmp_path / "esx-akl-01.json"
-    code, _, err = _run(
-        lab, "lab-vcenter", ["capture", "esx-akl-01", str(file)], capsys, tmp_path / "s"
-    )
+def _capture(lab: Path, host: str, capsys: Any, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    file = tmp_path / f"{host}.json"
+    code, _, err = _run(lab, "lab-vcenter", ["capture", host, str(file)], capsys, tmp_path / "s")
     assert code == 0, err
-    capture = json.loads(file.read_text())
-    entry = capture["commands"]["esxcli network vswitch dvs vmware lacp status get"]
-    assert entry["via"] == "api" and entry["method"] == "network.vswitch.dvs.vmware.lacp.status.get"
-    assert entry["records"] and entry["records"][0]["DVSwitch"] == "DSwitch-AKL"
+    return file, json.loads(file.read_text())
+
+
+def _analyze(file: Path, pane: str, capsys: Any) -> list[dict[str, Any]]:
     from vconsole.cli import main
 
     capsys.readouterr()
-    assert main(["analyze", str(file), "--pane", "lacp", "--json"]) == 0
-    replayed = json.loads(capsys.readouterr().out)
-    _, live, _ = _run(
-        lab, "lab-vcenter", ["lacp", "--host", "esx-akl-01", "--json"], capsys, tmp_path / "t"
-    )
+    assert main(["analyze", str(file), "--pane", pane, "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    return list(body["rows"] if isinstance(body, dict) else body)
+
+
+def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
+    lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    file, capture = _capture(lab, "esx-akl-01", capsys, tmp_path)
+    entry = capture["commands"]["esxcli network vswitch dvs vmware lacp status get"]
+    assert entry["via"] == "api" and entry["method"] == "network.vswitch.dvs.vmware.lacp.status.get"
+    assert entry["records"] and entry["records"][0]["DVSwitch"] == "DSwitch-AKL"
+    rows = _analyze(file, "lacp", capsys)
+    argv = ["lacp", "--host", "esx-akl-01", "--json"]
+    _, live, _ = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "t")
     keys = ("dvs", "lag_id", "vmnic", "state", "partner_device_id", "verdict")
-    rows = replayed["rows"] if isinstance(replayed, dict) else replayed
-    assert sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
-        tuple(r[k] for k in keys) for r in live if r["host"] == "esx-akl-01"
+    assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
+        tuple(r[k] for k in keys) for r in live
+    )
+    file, _ = _capture(lab, "esx-hq-01", capsys, tmp_path)
+    rows = _analyze(file, "paths", capsys)
+    argv = ["paths", "--host", "esx-hq-01", "--json"]
+    _, live, _ = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "u")
+    keys = ("device", "path", "psp", "rr_type", "state", "group_state")
+    assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
+        tuple(r[k] for k in keys) for r in live
     )
 
 
