@@ -45,12 +45,26 @@ def _start(scenario: Any, where: Path) -> Any:
     return runtime
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def _default_with_ipv6(ssh: bool = True) -> Any:
+    """The default scenario, every vmk also given an IPv6 address (fd00:<host>::<vmk>)."""
     from vconsole.lab.scenario import default_scenario
 
+    scenario = default_scenario()
+    hosts = tuple(
+        replace(
+            h,
+            ssh=ssh,
+            vmks=tuple(replace(v, ipv6=f"fd00:{n}::{i + 1}") for i, v in enumerate(h.vmks)),
+        )
+        for n, h in enumerate(scenario.hosts)
+    )
+    return replace(scenario, hosts=hosts)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     where = tmp_path_factory.mktemp("api-lab")
-    runtime = _start(default_scenario(), where)
+    runtime = _start(_default_with_ipv6(), where)
     yield where / "lab.toml"
     runtime.stop()
 
@@ -58,10 +72,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def lab_without_ssh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The same default scenario with the SSH service stopped on every host."""
-    from vconsole.lab.scenario import default_scenario
-
-    scenario = default_scenario()
-    scenario = replace(scenario, hosts=tuple(replace(h, ssh=False) for h in scenario.hosts))
+    scenario = _default_with_ipv6(ssh=False)
     where = tmp_path_factory.mktemp("api-lab-no-ssh")
     runtime = _start(scenario, where)
     yield where / "lab.toml"
@@ -141,6 +152,21 @@ def test_mtu_verdicts_through_the_api_equal_ssh(
         assert all(s_seen[size] == a_seen[size] for size in s_seen.keys() & a_seen.keys())
         for e in a_row["evidence"]:  # silence over the API says what the API cannot see
             assert e["outcome"] != "lost" or "fragmentation needed' is not reported" in e["detail"]
+
+
+def test_ipv6_mtu_verdicts_through_the_api_equal_ssh(
+    lab: Path, lab_without_ssh: Path, capsys: Any, tmp_path: Path
+) -> None:
+    wlg = next(h for h in _default_with_ipv6().hosts if h.name == "esx-wlg-01")
+    target = next(v.ipv6 for v in wlg.vmks if v.name == "vmk1")
+    argv = ["mtu", "--host", "esx-akl-01", "--vmk", "vmk1", "--target", target]
+    argv += ["-6", "--json"]
+    _, ssh, _ = _run(lab, "lab", argv, capsys, tmp_path / "s1")
+    _, api, err = _run(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
+    _same(ssh, api, TIMING | {"evidence"})
+    assert [(r["family"], r["verdict"], r["path_mtu"]) for r in api] == [
+        ("ipv6", "path_below_vmk", 1280)
+    ], err
 
 
 def test_ssh_is_really_stopped_on_the_lab_without_it(
