@@ -358,3 +358,21 @@ async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
             watch.cancel()
             await asyncio.gather(watch, return_exceptions=True)
         await manager.close()
+
+
+def test_a_round_robin_change_through_the_api_is_read_back_over_ssh(
+    lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    device = "naa.600a098038304437415d4b6a59684a52"
+    argv = ["paths", "--host", "esx-hq-02", "--device", device, "--set-rr", "iops"]
+    argv += ["--iops", "10", "--yes"]
+    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
+    assert code == 0, err
+    read = ["paths", "--host", "esx-hq-02", "--device", device, "--json"]
+    _, rows, _ = _run(lab, "lab", read, capsys, tmp_path / "r")
+    assert {(r["rr_type"], r["rr_iops"], r["via"]) for r in rows} == {("iops", 10, "ssh")}
+    back = ["paths", "--host", "esx-hq-02", "--device", device, "--set-rr", "latency", "--yes"]
+    code, _, err = _run(lab, "lab-vcenter", back, capsys, tmp_path / "s")
+    assert code == 0, err
+    _, rows, _ = _run(lab, "lab-vcenter", read, capsys, tmp_path / "r")
+    assert {(r["rr_type"], r["via"]) for r in rows} == {("latency", "api")}
