@@ -376,3 +376,35 @@ def test_a_round_robin_change_through_the_api_is_read_back_over_ssh(
     assert code == 0, err
     _, rows, _ = _run(lab, "lab-vcenter", read, capsys, tmp_path / "r")
     assert {(r["rr_type"], r["via"]) for r in rows} == {("latency", "api")}
+
+
+async def test_a_lost_vcenter_session_is_logged_in_again_for_the_next_call(
+    lab: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from vconsole.config import load_config
+    from vconsole.esx.lacp import status_command
+    from vconsole.sessions.discovery import discover_profile
+    from vconsole.sessions.manager import SessionManager
+    from vconsole.sessions.vcenter import VimConnection
+
+    logins: list[str] = []
+    relogin = VimConnection._relogin
+
+    def counted(self: Any) -> None:
+        logins.append(self.target)
+        relogin(self)
+
+    monkeypatch.setattr(VimConnection, "_relogin", counted)
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "s"))
+    manager = SessionManager(load_config(lab).profile("lab-vcenter"))
+    try:
+        await discover_profile(manager)
+        assert (await manager.run("esx-akl-01", status_command())).exit == 0
+        assert logins == []
+        vim = await manager.vim("vcsa01")
+        await asyncio.to_thread(vim.si.content.sessionManager.Logout)
+        result = await manager.run("esx-akl-01", status_command())
+        assert result.exit == 0 and result.records  # type: ignore[attr-defined]
+        assert logins == ["vcsa01"]
+    finally:
+        await manager.close()

@@ -62,6 +62,7 @@ def post_body(stub: Any, body: bytes, timeout: float | None = None) -> ElementTr
     }
     conn = stub.GetConnection()
     reusable = False
+    broken = True
     try:
         if timeout is not None and getattr(conn, "sock", None) is not None:
             conn.sock.settimeout(timeout)
@@ -78,11 +79,14 @@ def post_body(stub: Any, body: bytes, timeout: float | None = None) -> ElementTr
         elif encoding == "deflate":
             data = zlib.decompress(data)
         reusable = not resp.will_close
+        broken = False
     finally:
         if reusable:
             stub.ReturnConnection(conn)
         else:
             conn.close()
+            if broken:
+                stub.DropConnections()  # vCenter is likely gone: pooled connections are dead too
     try:
         envelope = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
