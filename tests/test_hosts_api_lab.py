@@ -408,3 +408,29 @@ async def test_a_lost_vcenter_session_is_logged_in_again_for_the_next_call(
         assert logins == ["vcsa01"]
     finally:
         await manager.close()
+
+
+async def test_test_all_in_the_connections_pane_reaches_every_host_through_vcenter(
+    lab_without_ssh: Path, monkeypatch: Any, tmp_path: Path
+) -> None:
+    from shell_helpers import console, isolate_dirs
+
+    from vconsole.config import load_config
+    from vconsole.sessions.clisupport import with_hosts
+
+    isolate_dirs(monkeypatch, tmp_path)
+    profile = await asyncio.to_thread(
+        with_hosts, load_config(lab_without_ssh).profile("lab-vcenter")
+    )
+    app = console(tmp_path, profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("T")
+        detail = ""
+        for _ in range(200):
+            await pilot.pause(0.05)
+            detail = str(app.screen.query_one("#conn-detail").render())
+            if "connected" in detail:
+                break
+        assert detail == f"all {len(profile.targets)} targets connected"
+        row = app.screen.table.get_row("esx-akl-01")
+        assert row[1] == "esxi via api" and row[4].plain == "ok"
