@@ -186,6 +186,7 @@ def test_read_only_refuses_an_api_write_before_any_io_and_audits_the_call(
     audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
     refused = [a for a in audit if a.get("action") == "esxcli-api"]
     assert refused and refused[-1]["outcome"].startswith("refused")
+    assert refused[-1]["user"] == "user"  # the lab vCenter's user, the one the call goes as
     assert refused[-1]["what"] == (
         "esxcli network vswitch dvs vmware lacp timeout set lagid=1 timeout=1 dvs=DSwitch-AKL"
     )

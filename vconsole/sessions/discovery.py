@@ -127,18 +127,21 @@ def expand(profile: Profile, found: Sequence[DiscoveredHost]) -> Profile:
         match = by_name.get(t.name)
         if t.kind == "esxi" and t.via == "api" and t.vcenter is None and match is not None:
             targets[i] = replace(t, vcenter=match.vcenter)
+    vc_users = {t.name: t.user for t in profile.targets if t.kind == "vcenter"}
     for host in by_name.values():
         if profile.hosts is None or host.name in listed or not policy.wanted(host.name):
             continue  # without [hosts], only the listed `via = "api"` hosts were looked up
+        api = policy.via != "ssh"
         targets.append(
             TargetConfig(
                 name=host.name,
                 kind="esxi",
                 address=host.address,
-                user=policy.user,
+                # through vCenter the host is reached (and audited) as the vCenter's user
+                user=vc_users.get(host.vcenter) if api else policy.user,
                 key_file=policy.key_file,
                 concurrency=policy.concurrency,
-                via="ssh" if policy.via == "ssh" else "api",
+                via="api" if api else "ssh",
                 vcenter=host.vcenter,
             )
         )
