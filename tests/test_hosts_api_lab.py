@@ -435,3 +435,24 @@ async def test_test_all_in_the_connections_pane_reaches_every_host_through_vcent
         assert detail == f"all {len(profile.targets)} targets connected"
         row = app.screen.table.get_row("esx-akl-01")
         assert row[1] == "esxi via api" and row[4].plain == "ok"
+
+
+async def test_the_support_transcript_of_an_api_host_says_how_it_was_read(
+    lab: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from vconsole.config import load_config
+    from vconsole.services.lacp import LacpService
+    from vconsole.sessions.discovery import discover_profile
+    from vconsole.sessions.manager import SessionManager
+
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "s"))
+    manager = SessionManager(load_config(lab).profile("lab-vcenter"))
+    try:
+        await discover_profile(manager)
+        service = LacpService(manager, ["esx-akl-01"])
+        await service.refresh()
+        text = service.transcript("esx-akl-01")
+    finally:
+        await manager.close()
+    assert "esxcli network vswitch dvs vmware lacp status get  # through vCenter" in text
+    assert '"DVSwitch": "DSwitch-AKL"' in text
