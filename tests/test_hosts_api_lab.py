@@ -1,22 +1,28 @@
 """Hosts reached through vCenter on the lab: the `lab-vcenter` profile lists no host, reaches
 every one with esxcli over the vSphere API, and gives the same rows and verdicts as SSH.
 
-The default scenario runs with SSH on, so the `lab` profile (SSH) and `lab-vcenter` (API) read
-one and the same state. A generated lab whose hosts all have `ssh = false` (one in lockdown, one
-down) shows that nothing depends on SSH and that bad input names its target while others go on.
+The default scenario (every vmk also given an IPv6 address) runs twice: with SSH on for the
+`lab` profile, and with SSH stopped on every host for `lab-vcenter`, so nothing the API side
+shows can have come over SSH. Writes through the API are read back over SSH.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hosts_api_helpers import (
+    PERF_WINDOW,
+    TIMING,
+    default_with_ipv6,
+    run_cli,
+    same_rows,
+    start_lab,
+)
 
 from vconsole.lab.vcsim import vcsim_unavailable
 
@@ -28,43 +34,11 @@ pytestmark = [
     ),
 ]
 
-TIMING = {"via", "duration_s", "checked_at", "probes", "probes_cancelled"}
-# vCenter's storagePath performance window (not read from the host either way) moves with time
-PERF_WINDOW = {"read", "write", "read_ms", "write_ms", "device_latency", "kernel_latency"}
-
-
-def _start(scenario: Any, where: Path) -> Any:
-    from vconsole.lab.labfiles import write_lab_files
-    from vconsole.lab.runtime import LabRuntime
-
-    runtime = LabRuntime(scenario, where, with_vcd=False, with_bitfusion=False)
-    services = runtime.start()
-    write_lab_files(
-        where, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
-    )
-    return runtime
-
-
-def _default_with_ipv6(ssh: bool = True) -> Any:
-    """The default scenario, every vmk also given an IPv6 address (fd00:<host>::<vmk>)."""
-    from vconsole.lab.scenario import default_scenario
-
-    scenario = default_scenario()
-    hosts = tuple(
-        replace(
-            h,
-            ssh=ssh,
-            vmks=tuple(replace(v, ipv6=f"fd00:{n}::{i + 1}") for i, v in enumerate(h.vmks)),
-        )
-        for n, h in enumerate(scenario.hosts)
-    )
-    return replace(scenario, hosts=hosts)
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     where = tmp_path_factory.mktemp("api-lab")
-    runtime = _start(_default_with_ipv6(), where)
+    runtime = start_lab(default_with_ipv6(), where)
     yield where / "lab.toml"
     runtime.stop()
 
@@ -72,55 +46,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def lab_without_ssh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The same default scenario with the SSH service stopped on every host."""
-    scenario = _default_with_ipv6(ssh=False)
+    scenario = default_with_ipv6(ssh=False)
     where = tmp_path_factory.mktemp("api-lab-no-ssh")
-    runtime = _start(scenario, where)
+    runtime = start_lab(scenario, where)
     yield where / "lab.toml"
     runtime.stop()
-
-
-@pytest.fixture(scope="module")
-def no_ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """20 generated hosts, SSH stopped on all; esx0002 in lockdown, esx0003 down; esx0020
-    runs no VM (so it can leave vCenter)."""
-    from vconsole.lab.scenario import generate_scenario
-
-    base = generate_scenario(hosts=20, vms=19, sites=3, luns_per_host=1, paths_per_lun=2)
-    hosts = tuple(
-        replace(
-            h,
-            ssh=False,
-            lockdown="normal" if h.name == "esx0002" else "disabled",
-            down=h.name == "esx0003",
-        )
-        for h in base.hosts
-    )
-    where = tmp_path_factory.mktemp("no-ssh-lab")
-    runtime = _start(replace(base, hosts=hosts), where)
-    yield where / "lab.toml"
-    runtime.stop()
-
-
-def _run(
-    config: Path, profile: str, argv: list[str], capsys: Any, state: Path, *, extra: list[str] = ()
-) -> tuple[int, Any, str]:
-    from vconsole.cli import main
-
-    os.environ["VCONSOLE_STATE_DIR"] = str(state)
-    capsys.readouterr()
-    code = main(["--config", str(config), "--profile", profile, *extra, *argv])
-    out = capsys.readouterr()
-    body = json.loads(out.out) if "--json" in argv and out.out.strip() else out.out
-    return code, body, out.err
-
-
-def _same(ssh_rows: list[dict[str, Any]], api_rows: list[dict[str, Any]], ignore: set[str]) -> None:
-    assert len(ssh_rows) == len(api_rows) and ssh_rows
-    for ssh, api in zip(ssh_rows, api_rows, strict=True):
-        assert ssh["via"] == "ssh" and api["via"] == "api"
-        for key in set(ssh) | set(api):
-            if key not in ignore:
-                assert ssh.get(key) == api.get(key), (ssh.get("host"), key)
 
 
 @pytest.mark.parametrize("pane", ["lacp", "paths"])
@@ -128,12 +58,12 @@ def test_api_rows_equal_ssh_rows_field_by_field(
     lab: Path, lab_without_ssh: Path, pane: str, capsys: Any, tmp_path: Path
 ) -> None:
     """SSH on one lab, the API on the same scenario with SSH stopped everywhere."""
-    code_ssh, ssh, _ = _run(lab, "lab", [pane, "--json"], capsys, tmp_path / "s1")
-    code_api, api, err = _run(
+    code_ssh, ssh, _ = run_cli(lab, "lab", [pane, "--json"], capsys, tmp_path / "s1")
+    code_api, api, err = run_cli(
         lab_without_ssh, "lab-vcenter", [pane, "--json"], capsys, tmp_path / "s2"
     )
     assert (code_ssh, code_api) == (0, 0), err
-    _same(ssh, api, {"via"} | (PERF_WINDOW if pane == "paths" else set()))
+    same_rows(ssh, api, {"via"} | (PERF_WINDOW if pane == "paths" else set()))
     assert {r["host"] for r in api} >= {"esx-hq-01", "esx-hq-02", "esx-hq-03"}
 
 
@@ -142,9 +72,9 @@ def test_mtu_verdicts_through_the_api_equal_ssh(
 ) -> None:
     argv = ["mtu", "--host", "esx-wlg-01", "--host", "esx-akl-01", "--vmk", "vmk1"]
     argv += ["--target", "peer", "--target", "esx-hq-01:vmk1", "--json"]
-    _, ssh, _ = _run(lab, "lab", argv, capsys, tmp_path / "s1")
-    _, api, err = _run(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
-    _same(ssh, api, TIMING | {"evidence"})
+    _, ssh, _ = run_cli(lab, "lab", argv, capsys, tmp_path / "s1")
+    _, api, err = run_cli(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
+    same_rows(ssh, api, TIMING | {"evidence"})
     assert {r["verdict"] for r in api} == {"path_below_vmk", "unreachable"}, err
     for s_row, a_row in zip(ssh, api, strict=True):
         s_seen = {e["size"]: e["outcome"] for e in s_row["evidence"]}
@@ -157,13 +87,13 @@ def test_mtu_verdicts_through_the_api_equal_ssh(
 def test_ipv6_mtu_verdicts_through_the_api_equal_ssh(
     lab: Path, lab_without_ssh: Path, capsys: Any, tmp_path: Path
 ) -> None:
-    wlg = next(h for h in _default_with_ipv6().hosts if h.name == "esx-wlg-01")
+    wlg = next(h for h in default_with_ipv6().hosts if h.name == "esx-wlg-01")
     target = next(v.ipv6 for v in wlg.vmks if v.name == "vmk1")
     argv = ["mtu", "--host", "esx-akl-01", "--vmk", "vmk1", "--target", target]
     argv += ["-6", "--json"]
-    _, ssh, _ = _run(lab, "lab", argv, capsys, tmp_path / "s1")
-    _, api, err = _run(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
-    _same(ssh, api, TIMING | {"evidence"})
+    _, ssh, _ = run_cli(lab, "lab", argv, capsys, tmp_path / "s1")
+    _, api, err = run_cli(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "s2")
+    same_rows(ssh, api, TIMING | {"evidence"})
     assert [(r["family"], r["verdict"], r["path_mtu"]) for r in api] == [
         ("ipv6", "path_below_vmk", 1280)
     ], err
@@ -172,7 +102,7 @@ def test_ipv6_mtu_verdicts_through_the_api_equal_ssh(
 def test_ssh_is_really_stopped_on_the_lab_without_it(
     lab_without_ssh: Path, capsys: Any, tmp_path: Path
 ) -> None:
-    _, rows, _ = _run(lab_without_ssh, "lab", ["lacp", "--json"], capsys, tmp_path / "s")
+    _, rows, _ = run_cli(lab_without_ssh, "lab", ["lacp", "--json"], capsys, tmp_path / "s")
     assert rows and all(r["via"] == "ssh" and r["error"] for r in rows)
 
 
@@ -181,7 +111,7 @@ def test_read_only_refuses_an_api_write_before_any_io_and_audits_the_call(
 ) -> None:
     argv = ["lacp", "--host", "esx-akl-01", "--set-timeout", "fast", "--dvs", "DSwitch-AKL"]
     argv += ["--lag-id", "1", "--yes"]
-    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s", extra=["--readonly"])
+    code, _, err = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s", extra=["--readonly"])
     assert code != 0 and "read-only" in err
     audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
     refused = [a for a in audit if a.get("action") == "esxcli-api"]
@@ -197,22 +127,22 @@ def test_an_api_write_is_audited_and_read_back_over_ssh(
 ) -> None:
     argv = ["lacp", "--host", "esx-akl-02", "--set-timeout", "fast", "--dvs", "DSwitch-AKL"]
     argv += ["--lag-id", "1", "--yes"]
-    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
+    code, _, err = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
     assert code == 0, err
     audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
     write = [a for a in audit if a.get("action") == "esxcli-api" and a["mutating"]]
     assert write[-1]["outcome"] == "ok" and "timeout=1" in write[-1]["what"]
-    _, rows, _ = _run(
+    _, rows, _ = run_cli(
         lab, "lab", ["lacp", "--host", "esx-akl-02", "--json"], capsys, tmp_path / "r"
     )
     assert {r["local_flags"][:1] for r in rows if r["host"] == "esx-akl-02"} == {"F"}
     argv[4] = "slow"
-    assert _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")[0] == 0
+    assert run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s")[0] == 0
 
 
 def _capture(lab: Path, host: str, capsys: Any, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     file = tmp_path / f"{host}.json"
-    code, _, err = _run(lab, "lab-vcenter", ["capture", host, str(file)], capsys, tmp_path / "s")
+    code, _, err = run_cli(lab, "lab-vcenter", ["capture", host, str(file)], capsys, tmp_path / "s")
     assert code == 0, err
     return file, json.loads(file.read_text())
 
@@ -235,7 +165,7 @@ def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
     assert entry["records"] and entry["records"][0]["DVSwitch"] == "DSwitch-AKL"
     rows = _analyze(file, "lacp", capsys)
     argv = ["lacp", "--host", "esx-akl-01", "--json"]
-    _, live, _ = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "t")
+    _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "t")
     keys = ("dvs", "lag_id", "vmnic", "state", "partner_device_id", "verdict")
     assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
         tuple(r[k] for k in keys) for r in live
@@ -243,51 +173,11 @@ def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
     file, _ = _capture(lab, "esx-hq-01", capsys, tmp_path)
     rows = _analyze(file, "paths", capsys)
     argv = ["paths", "--host", "esx-hq-01", "--json"]
-    _, live, _ = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "u")
+    _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "u")
     keys = ("device", "path", "psp", "rr_type", "state", "group_state")
     assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
         tuple(r[k] for k in keys) for r in live
     )
-
-
-def test_one_vcenter_reaches_every_host_with_ssh_stopped(
-    no_ssh_lab: Path, capsys: Any, tmp_path: Path
-) -> None:
-    code, rows, err = _run(no_ssh_lab, "lab-vcenter", ["lacp", "--json"], capsys, tmp_path / "s")
-    hosts = {r["host"] for r in rows}
-    assert hosts == {f"esx{i:04d}" for i in range(1, 21)}
-    down = [r for r in rows if r["host"] == "esx0003"]
-    assert down and "notResponding; not probed" in down[0]["error"]
-    ok = [r for r in rows if not r.get("error")]
-    assert {r["host"] for r in ok} == hosts - {"esx0003"}  # lockdown: the API still answers
-    assert all(r["via"] == "api" and r["state"] == "Bundled" for r in ok)
-
-
-def _profile_with(config: Path, hosts: dict[str, Any], tmp_path: Path) -> Path:
-    import tomli_w
-
-    from vconsole import _toml
-
-    data = _toml.loads(config.read_text())
-    data["profiles"]["lab-vcenter"]["hosts"] = hosts
-    out = tmp_path / "lab.toml"
-    out.write_text(tomli_w.dumps(data))
-    return out
-
-
-def test_bad_input_names_the_target_and_the_others_go_on(
-    no_ssh_lab: Path, capsys: Any, tmp_path: Path
-) -> None:
-    config = _profile_with(
-        no_ssh_lab, {"via": "ssh", "include": ["esx000[1-2]", "nothing-*"]}, tmp_path
-    )
-    code, rows, err = _run(config, "lab-vcenter", ["lacp", "--json"], capsys, tmp_path / "s")
-    assert "hosts.include pattern 'nothing-*' matches no host" in err
-    by_host = {r["host"]: r for r in rows}
-    assert set(by_host) == {"esx0001", "esx0002"}
-    assert "in lockdown mode (lockdownNormal)" in by_host["esx0002"]["error"]
-    assert 'via = "api"' in by_host["esx0002"]["error"]
-    assert by_host["esx0001"]["error"]  # SSH stopped: refused, said on its own row
 
 
 async def test_the_console_opens_lab_vcenter_and_its_lacp_pane_fills_through_the_api(
@@ -312,70 +202,21 @@ async def test_the_console_opens_lab_vcenter_and_its_lacp_pane_fills_through_the
         assert all(h.ok for h in screen.report.hosts)
 
 
-async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
-    no_ssh_lab: Path, tmp_path: Path, monkeypatch: Any
-) -> None:
-    """The last test on this lab: it removes esx0020 from vCenter (vcsim 0.24 implements no
-    DisconnectHost, so leaving the inventory is the state change the lab can make)."""
-    from pyVim.task import WaitForTask
-    from pyVmomi import vim
-
-    from vconsole.config import load_config
-    from vconsole.esx.lacp import status_command
-    from vconsole.sessions.discovery import discover_profile
-    from vconsole.sessions.esxcli_api import HostNotProbed
-    from vconsole.sessions.host_watch import GONE, watch_hosts
-    from vconsole.sessions.manager import SessionManager
-
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "s"))
-    manager = SessionManager(load_config(no_ssh_lab).profile("lab-vcenter"))
-    seen: list[str] = []
-
-    def changed(profile: Any) -> None:
-        seen.append(profile.discovered_host("esx0020").connection_state)
-
-    watch = None
-    try:
-        await discover_profile(manager)
-        watch = asyncio.ensure_future(watch_hosts(manager, changed, max_wait_s=2))
-        assert (await manager.run("esx0020", status_command())).exit == 0
-        await asyncio.sleep(1.0)  # let the watch read the full state first (pacing, no assert)
-        conn = await manager.vim("vcsa01")
-        view = conn.content.viewManager.CreateContainerView(
-            conn.content.rootFolder, [vim.HostSystem], True
-        )
-        host = next(h for h in view.view if h.name == "esx0020")
-        await asyncio.to_thread(WaitForTask, host.Destroy_Task())
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.05)
-        assert seen == [GONE]
-        with pytest.raises(HostNotProbed, match="vCenter vcsa01 shows this host removed"):
-            await manager.run("esx0020", status_command())
-        assert (await manager.run("esx0019", status_command())).exit == 0
-    finally:
-        if watch is not None:
-            watch.cancel()
-            await asyncio.gather(watch, return_exceptions=True)
-        await manager.close()
-
-
 def test_a_round_robin_change_through_the_api_is_read_back_over_ssh(
     lab: Path, capsys: Any, tmp_path: Path
 ) -> None:
     device = "naa.600a098038304437415d4b6a59684a52"
     argv = ["paths", "--host", "esx-hq-02", "--device", device, "--set-rr", "iops"]
     argv += ["--iops", "10", "--yes"]
-    code, _, err = _run(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
+    code, _, err = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
     assert code == 0, err
     read = ["paths", "--host", "esx-hq-02", "--device", device, "--json"]
-    _, rows, _ = _run(lab, "lab", read, capsys, tmp_path / "r")
+    _, rows, _ = run_cli(lab, "lab", read, capsys, tmp_path / "r")
     assert {(r["rr_type"], r["rr_iops"], r["via"]) for r in rows} == {("iops", 10, "ssh")}
     back = ["paths", "--host", "esx-hq-02", "--device", device, "--set-rr", "latency", "--yes"]
-    code, _, err = _run(lab, "lab-vcenter", back, capsys, tmp_path / "s")
+    code, _, err = run_cli(lab, "lab-vcenter", back, capsys, tmp_path / "s")
     assert code == 0, err
-    _, rows, _ = _run(lab, "lab-vcenter", read, capsys, tmp_path / "r")
+    _, rows, _ = run_cli(lab, "lab-vcenter", read, capsys, tmp_path / "r")
     assert {(r["rr_type"], r["via"]) for r in rows} == {("latency", "api")}
 
 
