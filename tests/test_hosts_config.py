@@ -172,3 +172,12 @@ def test_without_hosts_table_only_listed_api_hosts_are_looked_up() -> None:
     expanded = expand(profile, [_host("esx-a"), _host("esx-z")])
     assert [t.name for t in expanded.targets] == ["vc01", "esx-a"]
     assert expanded.target("esx-a").vcenter == "vc01"
+
+
+def test_hosts_without_a_vcenter_target_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    text = '[profiles.p.hosts]\nvia = "api"\n\n[[profiles.p.targets]]\nkind = "esxi"\nname = "e"\naddress = "10.0.0.1"\n'
+    path = write(tmp_path, text)
+    assert [str(p) for p in check_config(path)] == [
+        f"{path}:1: profiles.p.hosts: hosts come from vCenter, but the profile has no vcenter "
+        'target (accepted: a [[profiles.NAME.targets]] with kind = "vcenter")'
+    ]

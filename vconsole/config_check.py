@@ -283,7 +283,16 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 targets.append(target)
         hosts = None
         if "hosts" in praw:
-            hosts = check_hosts(praw["hosts"], _table_problem(problems, path, lines, table))
+            bad_hosts = _table_problem(problems, path, lines, table)
+            hosts = check_hosts(praw["hosts"], bad_hosts)
+            if not any(t.kind == "vcenter" for t in targets) and not any(
+                isinstance(t, dict) and t.get("kind") == "vcenter" for t in raw_targets
+            ):
+                bad_hosts(
+                    None,
+                    "hosts come from vCenter, but the profile has no vcenter target",
+                    'a [[profiles.NAME.targets]] with kind = "vcenter"',
+                )
         profiles.append(Profile(pname, tuple(targets), read_only, path, hosts))
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
