@@ -94,7 +94,8 @@ async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
     no_ssh_lab: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
     """The last test on this lab: it removes esx0020 from vCenter (vcsim 0.24 implements no
-    DisconnectHost, so leaving the inventory is the state change the lab can make)."""
+    DisconnectHost, so leaving the inventory is the state change the lab can make; a host it
+    adds never shows in its container views, so a joining host is tested without the lab)."""
     from pyVim.task import WaitForTask
     from pyVmomi import vim
 

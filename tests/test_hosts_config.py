@@ -181,3 +181,22 @@ def test_hosts_without_a_vcenter_target_is_a_problem_with_its_line(tmp_path: Pat
         f"{path}:1: profiles.p.hosts: hosts come from vCenter, but the profile has no vcenter "
         'target (accepted: a [[profiles.NAME.targets]] with kind = "vcenter")'
     ]
+
+
+def test_a_host_entering_vcenter_later_becomes_a_target_if_wanted() -> None:
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.sessions.host_watch import apply_changes
+    from vconsole.vim.parser import ObjectChange
+    from vconsole.vim.soap import MoRef
+
+    vc = TargetConfig("vc01", "vcenter", "vc.example", user="admin@vsphere.local")
+    profile = Profile("p", (vc,), hosts=HostsPolicy(exclude=("lab-*",)))
+
+    def enter(moid: str, name: str) -> ObjectChange:
+        return ObjectChange(MoRef("HostSystem", moid), "enter", {"name": name})
+
+    grown = apply_changes(profile, "vc01", [enter("host-7", "esx-new"), enter("host-8", "lab-1")])
+    assert [(t.name, t.via, t.vcenter, t.user) for t in grown.targets[1:]] == [
+        ("esx-new", "api", "vc01", "admin@vsphere.local")
+    ]
+    assert grown.discovered_host("lab-1") is not None  # known, not wanted

@@ -115,7 +115,6 @@ async def discover(manager: Any, profile: Profile) -> Discovery:
 
 def expand(profile: Profile, found: Sequence[DiscoveredHost]) -> Profile:
     """The profile with a target for every wanted discovered host (hand-listed names win)."""
-    policy = profile.hosts or HostsPolicy()
     listed = {t.name for t in profile.targets}
     targets = list(profile.targets)
     by_name: dict[str, DiscoveredHost] = {}
@@ -127,25 +126,31 @@ def expand(profile: Profile, found: Sequence[DiscoveredHost]) -> Profile:
         match = by_name.get(t.name)
         if t.kind == "esxi" and t.via == "api" and t.vcenter is None and match is not None:
             targets[i] = replace(t, vcenter=match.vcenter)
-    vc_users = {t.name: t.user for t in profile.targets if t.kind == "vcenter"}
     for host in by_name.values():
-        if profile.hosts is None or host.name in listed or not policy.wanted(host.name):
-            continue  # without [hosts], only the listed `via = "api"` hosts were looked up
-        api = policy.via != "ssh"
-        targets.append(
-            TargetConfig(
-                name=host.name,
-                kind="esxi",
-                address=host.address,
-                # through vCenter the host is reached (and audited) as the vCenter's user
-                user=vc_users.get(host.vcenter) if api else policy.user,
-                key_file=policy.key_file,
-                concurrency=policy.concurrency,
-                via="api" if api else "ssh",
-                vcenter=host.vcenter,
-            )
-        )
+        target = host_target(profile, host)
+        if target is not None and host.name not in listed:
+            targets.append(target)
     return replace(profile, targets=tuple(targets), discovered=tuple(by_name.values()))
+
+
+def host_target(profile: Profile, host: DiscoveredHost) -> TargetConfig | None:
+    """The target a discovered host becomes, or None when the policy does not want it."""
+    policy = profile.hosts
+    if policy is None or not policy.wanted(host.name):
+        return None  # without [hosts], only the listed `via = "api"` hosts were looked up
+    api = policy.via != "ssh"
+    vc_user = next((t.user for t in profile.targets if t.name == host.vcenter), None)
+    return TargetConfig(
+        name=host.name,
+        kind="esxi",
+        address=host.address,
+        # through vCenter the host is reached (and audited) as the vCenter's user
+        user=vc_user if api else policy.user,
+        key_file=policy.key_file,
+        concurrency=policy.concurrency,
+        via="api" if api else "ssh",
+        vcenter=host.vcenter,
+    )
 
 
 def needs_discovery(profile: Profile) -> bool:

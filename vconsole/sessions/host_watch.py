@@ -4,7 +4,7 @@ The console reads the host list once when it starts (`discovery`); while it runs
 vCenter marks disconnected or not responding (or that leaves the inventory) must stop being
 probed at once, and one that comes back must be probed again. This follows the same
 PropertyCollector update stream the inventory uses (`UpdateStream`), for HostSystem only.
-Hosts added to vCenter meanwhile are picked up on the next start.
+A host added to vCenter meanwhile becomes a target too (as discovery would have made it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from vconsole.config import Profile
+from vconsole.config import Profile, TargetConfig
+from vconsole.hosts_config import DiscoveredHost
+from vconsole.sessions.discovery import host_target
 from vconsole.vim.parser import ObjectChange
 
 WATCHED = ("name", "runtime.connectionState", "config.lockdownMode")
@@ -26,10 +28,13 @@ def apply_changes(profile: Profile, vcenter: str, changes: Sequence[ObjectChange
     """The profile with the discovered hosts' states as these changes say (same if none)."""
     by_moid = {h.moid: i for i, h in enumerate(profile.discovered) if h.vcenter == vcenter}
     hosts = list(profile.discovered)
+    targets = list(profile.targets)
     changed = False
     for change in changes:
         index = by_moid.get(change.ref.value)
         if index is None:
+            new = _new_host(profile, vcenter, change, hosts, targets)
+            changed = changed or new
             continue
         host = hosts[index]
         if change.kind == "leave":
@@ -44,7 +49,37 @@ def apply_changes(profile: Profile, vcenter: str, changes: Sequence[ObjectChange
         if updated != host:
             hosts[index] = updated
             changed = True
-    return replace(profile, discovered=tuple(hosts)) if changed else profile
+    if not changed:
+        return profile
+    return replace(profile, discovered=tuple(hosts), targets=tuple(targets))
+
+
+def _new_host(
+    profile: Profile,
+    vcenter: str,
+    change: ObjectChange,
+    hosts: list[DiscoveredHost],
+    targets: list[TargetConfig],
+) -> bool:
+    """A host that entered vCenter since discovery: known from now on, a target if wanted."""
+    name = change.props.get("name")
+    if change.kind != "enter" or not isinstance(name, str) or not name:
+        return False
+    if any(h.name == name for h in hosts):
+        return False  # the same name through another vCenter: the first one found stays
+    host = DiscoveredHost(
+        name=name,
+        vcenter=vcenter,
+        moid=change.ref.value,
+        address=name,
+        connection_state=str(change.props.get("runtime.connectionState", "connected")),
+        lockdown=str(change.props.get("config.lockdownMode", "")),
+    )
+    hosts.append(host)
+    target = host_target(profile, host)
+    if target is not None and all(t.name != name for t in targets):
+        targets.append(target)
+    return True
 
 
 def _gone(profile: Profile, vcenter: str, present: Sequence[ObjectChange]) -> list[ObjectChange]:
