@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot
     from vconsole.tokens import Command
 
-VCENTER_CALLS = 8  # ExecuteSoap calls in flight per vCenter; more only queue up inside it
+VCENTER_CALLS = 8  # ExecuteSoap calls in flight per vCenter from one console run
 _GATES: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
 UNREACHABLE_FAULTS = ("HostNotConnected", "HostCommunication", "HostNotReachable")
 PERMISSION_FAULTS = ("NoPermission", "NotSupported", "RestrictedVersion", "SecurityError")
@@ -137,7 +137,9 @@ async def run_over_api(
 
 def _gate(manager: SessionManager, vcenter: str) -> asyncio.Semaphore:
     """One bound per vCenter for the whole run: a fan-out over 200 hosts must not open 200
-    connections to vCenter at once (measured: past ~8 in flight, answers only get slower)."""
+    connections to vCenter at once (pyVmomi pools 5; each extra one is opened and closed per
+    call). Measured on the lab: 300 calls to 100 hosts take the same time with 4 to 64 in
+    flight, so the bound costs nothing there."""
     gates = _GATES.setdefault(manager, {})
     if vcenter not in gates:
         gates[vcenter] = asyncio.Semaphore(VCENTER_CALLS)
