@@ -143,6 +143,14 @@ class VconsoleApp(App[int]):
         subscribe = getattr(self.manager, "subscribe", None)
         if callable(subscribe):
             self._unsubscribe = subscribe(self._on_manager_event)
+        if getattr(self.profile, "discovered", ()):  # hosts from vCenter: follow their states
+            from vconsole.sessions.host_watch import watch_hosts
+
+            self.run_worker(
+                watch_hosts(self.manager, self._hosts_changed),
+                group="host-watch",
+                exit_on_error=False,
+            )
         if not self.is_headless:
             try:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)
@@ -193,6 +201,11 @@ class VconsoleApp(App[int]):
             except Exception:
                 pass
         os._exit(HANGUP_EXIT_CODE)
+
+    def _hosts_changed(self, profile: Any) -> None:
+        """vCenter changed a discovered host's state: panes opened from now on see it."""
+        self.profile = profile
+        self.post_message(self.TargetStatesChanged())
 
     def _on_manager_event(self, *_: Any) -> None:
         self.post_message(self.TargetStatesChanged())

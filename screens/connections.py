@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane, error_title
 from screens.panes import PaneContext
+from vconsole.sessions.via import via_of_target
 from widgets.console_header import HEALTH_STYLES, describe_state
 from widgets.resource_table import ResourceColumn
 
@@ -103,9 +104,12 @@ class ConnectionsScreen(TablePane):
             where = target.file if target.kind == "replay" else target.address
             if target.kind != "replay" and target.port:
                 where = f"{where}:{target.port}"
+            kind = target.kind
+            if via_of_target(target) == "api":  # reached through vCenter, not directly
+                kind, where = f"{kind} via api", f"through {target.vcenter or 'vCenter'}"
             rows[target.name] = (
                 target.name,
-                target.kind,
+                kind,
                 where or "",
                 target.user or "",
                 Text(health.state, style=HEALTH_STYLES.get(health.state, "dim")),
@@ -245,20 +249,27 @@ class ConnectionsScreen(TablePane):
             return
         from screens.trust_dialog import PasswordDialog
 
+        token = target.kind == "vcd" and target.auth == "token"  # a Cloud Director API token
+
         def done(password: str | None) -> None:
             if password:
-                self.store_password(target.name, password)
+                self.store_password(target.name, password, token)
 
-        self.app.push_screen(PasswordDialog(target.name, target.user), done)
+        if token:
+            dialog = PasswordDialog(f"API token for {target.name}", None)
+        else:
+            dialog = PasswordDialog(target.name, target.user)
+        self.app.push_screen(dialog, done)
 
     @work(exclusive=True, exit_on_error=False, group="conn-secret", thread=True)
-    def store_password(self, name: str, password: str) -> None:
+    def store_password(self, name: str, password: str, token: bool = False) -> None:
         secrets = getattr(self.manager, "secrets", None)
         if secrets is None:
-            raise RuntimeError("no session manager: the password was not stored")
-        in_keyring = secrets.store(name, password)
+            raise RuntimeError("no session manager: the secret was not stored")
+        in_keyring = secrets.store(name, password, token=token)
         where = "in the system keyring" if in_keyring else "in memory for this run (no keyring)"
-        self.app.call_from_thread(self.notify, f"password for {name} stored {where}", markup=False)
+        what = "API token" if token else "password"
+        self.app.call_from_thread(self.notify, f"{what} for {name} stored {where}", markup=False)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -108,7 +108,9 @@ def run_console(
     from vconsole.sessions.errors import ConfigError
 
     try:
-        chosen = resolve_profile(config, profile)
+        from vconsole.sessions.clisupport import with_hosts
+
+        chosen = with_hosts(resolve_profile(config, profile))
     except ConfigError as exc:
         print(f"vconsole: {exc.title}:\n{exc}", file=sys.stderr)
         return 2

@@ -34,6 +34,8 @@ async def probe_target(manager: Any, name: str) -> str:
         client = await manager.vcd(name)
         version = getattr(client, "version", None) or getattr(client, "api_version", None)
         return f"logged in to Cloud Director (API {version})" if version else "logged in"
+    if target.kind == "esxi" and getattr(target, "via", "ssh") == "api":
+        return await _probe_through_vcenter(manager, target)
     words = VERSION_COMMANDS.get(target.kind)
     if words is None:
         return f"no test for kind {target.kind!r}"
@@ -44,3 +46,14 @@ async def probe_target(manager: Any, name: str) -> str:
         return f"capture readable; it holds no output for {command.line!r}"
     answer = _first_lines(result.stdout) or _first_lines(result.stderr) or "no output"
     return f"{command.line} -> exit {result.exit}: {answer}"
+
+
+async def _probe_through_vcenter(manager: Any, target: Any) -> str:
+    """A host reached through vCenter: the executer answers one esxcli read the panes use."""
+    from vconsole.esx.netinventory import INTERFACE_LIST
+
+    result = await manager.run(target.name, INTERFACE_LIST)
+    if result.exit != 0:
+        return f"through vCenter {target.vcenter}: esxcli answered an error: {result.stderr[:120]}"
+    count = len(getattr(result, "records", None) or ())
+    return f"through vCenter {target.vcenter}: esxcli answered ({count} VMkernel interfaces)"

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from vconsole.config import KINDS, PROTOCOLS, TargetConfig
+from vconsole.config import AUTH_MODES, KINDS, PROTOCOLS, TargetConfig
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "Name", "esx01"),
@@ -24,6 +24,8 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("org", "Organization (Cloud Director)", "System"),
     ("file", "Capture file (replay)", "/path/to/esx01.json"),
 )
+
+AUTH_LABELS = {"password": "password", "token": "API token (store it with p)"}
 
 
 def validate_target(
@@ -96,6 +98,15 @@ class TargetForm(ModalScreen[TargetConfig | None]):
                     id="field-protocol",
                 )
                 yield Label("", id="error-protocol", classes="field-error", markup=False)
+                yield Label("Login (Cloud Director)", classes="field-label")
+                yield Select(
+                    [(AUTH_LABELS[a], a) for a in AUTH_MODES],
+                    value=current.auth if current else "password",
+                    allow_blank=False,
+                    compact=True,
+                    id="field-auth",
+                )
+                yield Label("", id="error-auth", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
@@ -121,6 +132,9 @@ class TargetForm(ModalScreen[TargetConfig | None]):
         protocol = self.query_one("#field-protocol", Select).value
         if protocol != "https":
             raw["protocol"] = protocol
+        auth = self.query_one("#field-auth", Select).value
+        if auth != "password":
+            raw["auth"] = auth  # the token itself is stored with `p`, never in the config
         return raw
 
     def action_save(self) -> None:

@@ -105,7 +105,8 @@ class PasswordDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         who = f"{self.user}@{self.target}" if self.user else self.target
-        title = who if who.lower().startswith("password") else f"Password for {who}"
+        asks = who.lower().startswith(("password", "api token"))  # already a whole question
+        title = who if asks else f"Password for {who}"
         with Vertical():
             yield Label(title, classes="dialog-title", markup=False)
             yield Input(password=True, placeholder=self.keep, compact=True, id="password")

@@ -83,3 +83,32 @@ async def test_every_esxi_host_answers_over_ssh(large_lab: Any, tmp_path: Path) 
     assert len(results) == 200
     assert [r.target for r in results if not r.ok] == []
     assert all("Name: vmk1" in r.value.stdout for r in results)
+
+
+async def test_one_vcenter_reaches_all_200_hosts_with_no_host_listed(
+    large_lab: Any, tmp_path: Path
+) -> None:
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.hosts_config import HostsPolicy
+    from vconsole.secrets import SecretStore
+    from vconsole.services.lacp import LacpService
+    from vconsole.sessions import SessionManager
+    from vconsole.sessions.discovery import discover_profile
+
+    vc = large_lab.parts["vcsim"]
+    target = TargetConfig("vc", "vcenter", vc.host, port=vc.port, user=vc.user, protocol="http")
+    mgr = SessionManager(
+        Profile("vc-only", (target,), hosts=HostsPolicy(via="api")),
+        secrets=SecretStore(
+            "vc-only", use_keyring=False, environ={"VCONSOLE_PASSWORD_VC": vc.password}
+        ),
+    )
+    try:
+        found = await discover_profile(mgr)
+        hosts = mgr.profile.names("esxi")
+        report = await LacpService(mgr, hosts).refresh()
+    finally:
+        await mgr.close()
+    assert found.problems == () and len(hosts) == 200
+    assert [h.host for h in report.hosts if not h.ok] == []
+    assert {r.host for r in report.rows if r.state == "Bundled"} == set(hosts)

@@ -394,3 +394,13 @@ def test_wrong_password_is_refused(lab: VcsimLab) -> None:
         SmartConnect(
             host=lab.host, port=lab.port, user=lab.user, pwd="not-the-password", protocol="http"
         )
+
+
+@lab_test
+def test_without_host_agents_vcenter_serves_no_method_executer(content: Any) -> None:
+    from pyVmomi import vmodl
+
+    from tests.esxcli_api_helpers import executer
+
+    with pytest.raises(vmodl.fault.MethodNotFound):
+        executer(host_named(content, "esx-hq-01"))

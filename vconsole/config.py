@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vconsole import _toml, paths
+from vconsole.hosts_config import DiscoveredHost, HostsPolicy
 from vconsole.sessions.errors import ConfigError, UnknownTarget
 
 KINDS = ("vcenter", "vcd", "esxi", "bitfusion", "replay")
@@ -23,6 +24,7 @@ SSH_KINDS = ("esxi", "bitfusion")
 DEFAULT_PORTS = {"vcenter": 443, "vcd": 443, "esxi": 22, "bitfusion": 22}
 HOST_KEY_POLICIES = ("tofu", "strict")
 PROTOCOLS = ("https", "http")
+AUTH_MODES = ("password", "token")  # "token": a Cloud Director API token (vcd targets only)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class TargetConfig:
     key_file: str | None = None
     lab_credentials: str | None = None  # the embedded lab's status file (throwaway passwords)
     host_key: str | None = None  # a pinned SSH host key fingerprint (SHA256:...), like `thumbprint`
+    auth: str = "password"  # or "token": the API token lives in the keyring, never here
+    via: str = "ssh"  # esxi only: "api" reaches the host through `vcenter`'s esxcli executer
+    vcenter: str | None = None  # the vcenter target a host is reached through (via = "api")
 
     @property
     def effective_port(self) -> int:
@@ -66,6 +71,11 @@ class Profile:
     read_only: bool = False
     source: Path | None = None  # the file it came from, so trust decisions can be saved back
     state_dir: str | None = None  # where this profile's known_hosts, audit log, backups live
+    hosts: HostsPolicy | None = None  # [profiles.X.hosts]: hosts come from the vCenters
+    discovered: tuple[DiscoveredHost, ...] = ()  # filled at run time by sessions.discovery
+
+    def discovered_host(self, name: str) -> DiscoveredHost | None:
+        return next((h for h in self.discovered if h.name == name), None)
 
     def target(self, name: str) -> TargetConfig:
         for t in self.targets:

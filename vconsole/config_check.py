@@ -7,12 +7,14 @@ every problem points at the line an admin has to edit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from vconsole import _toml
 from vconsole.config import (
+    AUTH_MODES,
     HOST_KEY_POLICIES,
     KINDS,
     PROTOCOLS,
@@ -22,9 +24,10 @@ from vconsole.config import (
     TargetConfig,
     normalise_thumbprint,
 )
+from vconsole.hosts_config import check_hosts, check_target_via
 
 _TARGET_FIELDS = {f.name for f in fields(TargetConfig)}
-_PROFILE_KEYS = {"read_only", "state_dir", "targets"}
+_PROFILE_KEYS = {"read_only", "state_dir", "targets", "hosts"}
 _TOP_KEYS = {"default_profile", "profiles"}
 
 
@@ -140,7 +143,8 @@ def _check_target(
         (
             "org",
             str,
-            lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.\-]{1,128}", v)),
+            # "." and ".." would not stay one segment of /oauth/tenant/{org}/token
+            lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.\-]{1,128}", v)) and v not in (".", ".."),
             "an organization name (System for the provider)",
         ),
         ("file", str, lambda v: bool(v), "a path to a capture JSON file"),
@@ -153,10 +157,14 @@ def _check_target(
             lambda v: bool(re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}=?", v)),
             "a pinned SSH host key fingerprint such as SHA256:+f1x... (43 base64 characters)",
         ),
+        ("auth", str, lambda v: v in AUTH_MODES, " or ".join(AUTH_MODES)),
     ]
     for key, typ, ok, accepted in checks:
         if key in raw and not (_type_ok(raw[key], typ) and ok(raw[key])):
             bad(key, f"invalid value {raw[key]!r}", accepted)
+    if raw.get("auth") == "token" and kind in KINDS and kind != "vcd":
+        bad("auth", f"a {kind} target cannot use an API token", "password (token is for vcd only)")
+    check_target_via(raw, kind, bad)
     if problems:
         return problems, None
     values = {k: v for k, v in raw.items() if k in _TARGET_FIELDS}
@@ -165,6 +173,19 @@ def _check_target(
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
     return problems, TargetConfig(**values)
+
+
+def _table_problem(
+    problems: list[ConfigProblem], path: Path | None, lines: _LineIndex, table: str
+) -> Callable[[str | None, str, str], None]:
+    """A `bad(key, message, accepted)` for the `[<table>.hosts]` table, with its lines."""
+
+    def bad(key: str | None, message: str, accepted: str) -> None:
+        line = lines.line(f"{table}.hosts", 0, key) or lines.line(table, 0, "hosts")
+        field = f"{table}.hosts" + (f".{key}" if key else "")
+        problems.append(ConfigProblem(path, line, field, message, accepted))
+
+    return bad
 
 
 def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
@@ -240,7 +261,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                         lines.line(table, 0, key),
                         f"{table}.{key}",
                         f"unknown key {key!r}",
-                        "read_only, state_dir, targets",
+                        "read_only, state_dir, targets, hosts",
                     )
                 )
         read_only = praw.get("read_only", False)
@@ -289,7 +310,21 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
             problems.extend(issues)
             if target:
                 targets.append(target)
-        profiles.append(Profile(pname, tuple(targets), read_only, path, state_dir))
+        hosts = None
+        if "hosts" in praw:
+            bad_hosts = _table_problem(problems, path, lines, table)
+            hosts = check_hosts(praw["hosts"], bad_hosts)
+            if not any(t.kind == "vcenter" for t in targets) and not any(
+                isinstance(t, dict) and t.get("kind") == "vcenter" for t in raw_targets
+            ):
+                bad_hosts(
+                    None,
+                    "hosts come from vCenter, but the profile has no vcenter target",
+                    'a [[profiles.NAME.targets]] with kind = "vcenter"',
+                )
+        profiles.append(
+            Profile(pname, tuple(targets), read_only, path, state_dir=state_dir, hosts=hosts)
+        )
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
         problems.append(

@@ -1,9 +1,12 @@
-"""Passwords: from the OS keyring, keyed by service "vconsole" and "profile/target".
+"""Passwords and API tokens: from the OS keyring, keyed by service "vconsole" and "profile/target".
 
 Order of lookup: the `VCONSOLE_PASSWORD_<TARGET>` environment variable (automation; the target
 name upper-cased with non-alphanumerics as `_`), this run's memory, the keyring, then a prompt.
 Without a keyring backend (a headless jump host) the prompt's answer lives only in memory.
-Nothing here logs or echoes a password; `redact` scrubs known passwords from any text.
+A Cloud Director API token (a long-lived refresh token) takes the same path under its own names:
+`VCONSOLE_TOKEN_<TARGET>` and the keyring entry "profile/target/api-token", so switching a
+target between password and token never mixes the two.
+Nothing here logs or echoes a secret; `redact` scrubs known passwords and tokens from any text.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable, Iterable
 from vconsole.sessions.errors import SecretUnavailable
 
 SERVICE = "vconsole"
+TOKEN_SUFFIX = "/api-token"
+ENV_PREFIXES = ("VCONSOLE_PASSWORD_", "VCONSOLE_TOKEN_")
 PromptFn = Callable[[str], str]
 NO_KEYRING_NOTE = (
     "No system keyring is available (headless session?): passwords will be asked for and kept "
@@ -22,9 +27,10 @@ NO_KEYRING_NOTE = (
 )
 
 
-def env_var_name(target: str) -> str:
-    """The environment variable that overrides `target`'s password, e.g. VCONSOLE_PASSWORD_ESX01."""
-    return "VCONSOLE_PASSWORD_" + re.sub(r"[^A-Za-z0-9]", "_", target).upper()
+def env_var_name(target: str, *, token: bool = False) -> str:
+    """The environment variable that overrides `target`'s secret, e.g. VCONSOLE_PASSWORD_ESX01."""
+    prefix = ENV_PREFIXES[1] if token else ENV_PREFIXES[0]
+    return prefix + re.sub(r"[^A-Za-z0-9]", "_", target).upper()
 
 
 def sharing_password_variable(name: str, others: Iterable[str]) -> str | None:
@@ -37,12 +43,12 @@ def sharing_password_variable(name: str, others: Iterable[str]) -> str | None:
     return next((o for o in others if o != name and env_var_name(o) == mine), None)
 
 
-def keyring_username(profile: str, target: str) -> str:
-    return f"{profile}/{target}"
+def keyring_username(profile: str, target: str, *, token: bool = False) -> str:
+    return f"{profile}/{target}" + (TOKEN_SUFFIX if token else "")
 
 
-def lab_password(status_file: str, target: str) -> str | None:
-    """The throwaway password the embedded lab generated for `target` (its `lab.json`)."""
+def lab_password(status_file: str, target: str, field: str = "password") -> str | None:
+    """The throwaway secret (`password` or `api_token`) the embedded lab made for `target`."""
     import json
     from pathlib import Path
 
@@ -52,8 +58,8 @@ def lab_password(status_file: str, target: str) -> str | None:
         return None
     for service in data.get("services", []) if isinstance(data, dict) else []:
         if isinstance(service, dict) and service.get("name") == target:
-            password = service.get("password")
-            return password if isinstance(password, str) and password else None
+            secret = service.get(field)
+            return secret if isinstance(secret, str) and secret else None
     return None
 
 
@@ -76,7 +82,7 @@ class SecretStore:
         self._environ = environ if environ is not None else os.environ
         # read once: redact() runs for every audit record, the environment does not change
         self._env_secrets = [
-            v for k, v in self._environ.items() if k.startswith("VCONSOLE_PASSWORD_") and v
+            v for k, v in self._environ.items() if k.startswith(ENV_PREFIXES) and v
         ]
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -109,76 +115,97 @@ class SecretStore:
         self, target: str, user: str | None = None, *, lab_credentials: str | None = None
     ) -> str:
         """The password for `target`, prompting (once per run) if nothing stores it."""
-        from_env = self._environ.get(env_var_name(target))
+        return self._lookup(target, user, lab_credentials, token=False)
+
+    def get_token(self, target: str, *, lab_credentials: str | None = None) -> str:
+        """The Cloud Director API token for `target`, prompting (once per run) if none is stored."""
+        return self._lookup(target, None, lab_credentials, token=True)
+
+    def _lookup(
+        self, target: str, user: str | None, lab_credentials: str | None, *, token: bool
+    ) -> str:
+        key = _memory_key(target, token)
+        from_env = self._environ.get(env_var_name(target, token=token))
         if from_env:
             return from_env
         if lab_credentials:
-            from_lab = lab_password(lab_credentials, target)
+            from_lab = lab_password(lab_credentials, target, "api_token" if token else "password")
             if from_lab:
-                self.remember(target, from_lab)
+                self._remember(key, from_lab)
                 return from_lab
         with self._lock:
-            if target in self._memory:
-                return self._memory[target]
+            if key in self._memory:
+                return self._memory[key]
         ring = self._keyring()
         if ring is not None:
             from keyring.errors import KeyringError
 
             try:
-                stored = ring.get_password(SERVICE, keyring_username(self.profile, target))
+                stored = ring.get_password(
+                    SERVICE, keyring_username(self.profile, target, token=token)
+                )
             except KeyringError:
                 self._no_backend()
                 stored = None
             if stored:
-                self.remember(target, stored)
+                self._remember(key, stored)
                 return stored
+        what = "API token" if token else "password"
         if self.prompt is None:
+            command = "set-token" if token else "set-password"
             hint = (
-                f"Store it with `vconsole config set-password {target}` or set "
-                f"{env_var_name(target)}."
+                f"Store it with `vconsole config {command} {target}` or set "
+                f"{env_var_name(target, token=token)}."
             )
-            raise SecretUnavailable(target, hint)
+            raise SecretUnavailable(target, hint, what=what)
         who = f"{user}@" if user else ""
-        answer = self.prompt(f"Password for {who}{target}: ")
+        answer = self.prompt(f"{what[0].upper()}{what[1:]} for {who}{target}: ")
         if not answer:
-            raise SecretUnavailable(target, "no password was entered.")
-        self.remember(target, answer)
+            raise SecretUnavailable(target, f"no {what} was entered.", what=what)
+        self._remember(key, answer)
         return answer
 
-    def remember(self, target: str, password: str) -> None:
-        with self._lock:
-            self._memory[target] = password
+    def remember(self, target: str, password: str, *, token: bool = False) -> None:
+        self._remember(_memory_key(target, token), password)
 
-    def forget(self, target: str) -> None:
-        """Drop a cached password (after a refused login) so the next attempt asks again."""
+    def _remember(self, key: str, secret: str) -> None:
         with self._lock:
-            self._memory.pop(target, None)
+            self._memory[key] = secret
 
-    def store(self, target: str, password: str) -> bool:
+    def forget(self, target: str, *, token: bool = False) -> None:
+        """Drop a cached secret (after a refused login) so the next attempt asks again."""
+        with self._lock:
+            self._memory.pop(_memory_key(target, token), None)
+
+    def store(self, target: str, password: str, *, token: bool = False) -> bool:
         """Save in the keyring; returns False (memory only) when there is no backend."""
-        self.remember(target, password)
+        self.remember(target, password, token=token)
         ring = self._keyring()
         if ring is None:
             return False
-        ring.set_password(SERVICE, keyring_username(self.profile, target), password)
+        ring.set_password(SERVICE, keyring_username(self.profile, target, token=token), password)
         return True
 
-    def delete(self, target: str) -> None:
-        self.forget(target)
+    def delete(self, target: str, *, token: bool = False) -> None:
+        self.forget(target, token=token)
         ring = self._keyring()
         if ring is not None:
             from keyring.errors import PasswordDeleteError
 
             try:
-                ring.delete_password(SERVICE, keyring_username(self.profile, target))
+                ring.delete_password(SERVICE, keyring_username(self.profile, target, token=token))
             except PasswordDeleteError:
                 pass
 
     def redact(self, text: str) -> str:
-        """Replace every password known to this run with `***`."""
+        """Replace every password and API token known to this run with `***`."""
         with self._lock:
             known = [p for p in self._memory.values() if p]
         known += self._env_secrets
         for secret in sorted(set(known), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
+
+
+def _memory_key(target: str, token: bool) -> str:
+    return target + TOKEN_SUFFIX if token else target

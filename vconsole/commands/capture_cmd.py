@@ -43,6 +43,11 @@ async def _capture(args: argparse.Namespace) -> int:
 
     manager = cli_manager(args)
     try:
+        from vconsole.sessions.discovery import discover_profile, needs_discovery
+
+        if needs_discovery(manager.profile):  # hosts from vCenter, reached as [hosts] says
+            for problem in (await discover_profile(manager)).problems:
+                print(f"vconsole: {problem}", file=sys.stderr)
         capture = await capture_host(
             manager,
             args.target,

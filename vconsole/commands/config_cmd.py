@@ -1,4 +1,4 @@
-"""`vconsole config check|show|set-password`: inspect and fix connection profiles."""
+"""`vconsole config check|show|set-password|set-token`: inspect and fix connection profiles."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def register(subparsers: Any) -> None:
     _config_option(setpw)
     setpw.add_argument("target", help="target name in the profile")
     setpw.set_defaults(handler=cmd_set_password)
+    settok = sub.add_parser(
+        "set-token",
+        help="store a Cloud Director API token in the system keyring (read from the terminal, "
+        "or one line on stdin)",
+    )
+    _config_option(settok)
+    settok.add_argument("target", help="vcd target name in the profile")
+    settok.set_defaults(handler=cmd_set_token)
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +129,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 extra.append("read-only")
             if t.thumbprint:
                 extra.append("pinned")
+            if t.auth == "token":
+                extra.append("api-token")
             print(f"  {t.name:<16} {t.kind:<9} {where}  {' '.join(extra)}".rstrip())
     return 0
 
@@ -150,4 +160,45 @@ def cmd_set_password(args: argparse.Namespace) -> int:
         print(store.keyring_note, file=sys.stderr)
         return 1
     print(f"stored in the keyring as vconsole / {profile.name}/{target.name}")
+    return 0
+
+
+def cmd_set_token(args: argparse.Namespace) -> int:
+    """Store a vcd target's API token; it is never echoed, written to the config or logged."""
+    import getpass
+
+    from vconsole.secrets import SecretStore
+    from vconsole.sessions.clisupport import load_profile
+    from vconsole.sessions.errors import VconsoleError, WrongTargetKind
+
+    try:
+        profile = load_profile(args)
+        target = profile.target(args.target)
+        if target.kind != "vcd":
+            raise WrongTargetKind(target.name, target.kind, "a vcd target")
+    except VconsoleError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if sys.stdin.isatty():
+        token = getpass.getpass(f"API token for {target.name} (input hidden): ")
+    else:
+        token = sys.stdin.readline()
+    token = token.strip()
+    if not token:
+        print("no API token given; nothing stored", file=sys.stderr)
+        return 1
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        print("an API token is one word of printable characters; nothing stored", file=sys.stderr)
+        return 1
+    store = SecretStore(profile.name)
+    if not store.store(target.name, token, token=True):
+        print(store.keyring_note, file=sys.stderr)
+        return 1
+    print(f"stored in the keyring as vconsole / {profile.name}/{target.name}/api-token")
+    if target.auth != "token":
+        print(
+            f'note: target {target.name!r} still logs in with a password; set auth = "token" on '
+            "it in the config to use the token",
+            file=sys.stderr,
+        )
     return 0

@@ -82,18 +82,19 @@ def handle(args: argparse.Namespace) -> int:
     report = asyncio.run(_refresh(profile, args, hosts, vcenter))
     if args.json:
         from vconsole.services.lacp import report_json
+        from vconsole.sessions.via import with_via
 
         body = [lag.as_json() for lag in report.lags] if args.lags else report_json(report)
-        print(json.dumps(body, indent=2))
+        print(json.dumps(with_via(body, profile), indent=2))
     else:
         print(render_text(report))
     return failed_targets("lacp", report.hosts, report.vcenter_error)
 
 
 def _profile(args: argparse.Namespace) -> Any:
-    from vconsole.sessions.clisupport import load_profile
+    from vconsole.sessions.clisupport import load_profile, with_hosts
 
-    return load_profile(args)
+    return with_hosts(load_profile(args), args)
 
 
 def _manager(profile: Any, args: argparse.Namespace) -> Any:

@@ -158,7 +158,9 @@ def handle(args: argparse.Namespace) -> int:
     except MtuInputError as exc:
         return _fail("nothing was sent:\n  " + "\n  ".join(exc.problems))
     if args.json:
-        print(json.dumps([r.to_json() for r in results], indent=2))
+        from vconsole.sessions.via import with_via
+
+        print(json.dumps(with_via([r.to_json() for r in results], profile), indent=2))
     else:
         print(render_text(results))
     from vconsole.models.mtu import Severity
@@ -169,8 +171,10 @@ def handle(args: argparse.Namespace) -> int:
 
 def _profile(args: argparse.Namespace) -> Any:
     from vconsole.commands.common import resolve_profile
+    from vconsole.sessions.clisupport import with_hosts
 
-    return resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+    profile = resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+    return with_hosts(profile, args)
 
 
 async def _run(profile: Any, args: argparse.Namespace, store: Any, tests: list[Any]) -> list[Any]:

@@ -144,7 +144,9 @@ def handle(args: argparse.Namespace) -> int:
         and (not devices or r.device in devices or not r.device)
     ]
     if args.json:
-        print(json.dumps([r.as_json() for r in rows], indent=2))
+        from vconsole.sessions.via import with_via
+
+        print(json.dumps(with_via([r.as_json() for r in rows], profile), indent=2))
     else:
         print(render_text(report, rows))
     # a host known only to vCenter (no SSH target) is not ok, but nothing failed there
@@ -154,8 +156,10 @@ def handle(args: argparse.Namespace) -> int:
 
 def _profile(args: argparse.Namespace) -> Any:
     from vconsole.commands.common import resolve_profile
+    from vconsole.sessions.clisupport import with_hosts
 
-    return resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+    profile = resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
+    return with_hosts(profile, args)
 
 
 def _manager(profile: Any, args: argparse.Namespace) -> Any:

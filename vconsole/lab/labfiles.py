@@ -13,6 +13,8 @@ import tomli_w
 from vconsole.lab.runtime import LabService
 
 LAB_PROFILE = "lab"
+VCENTER_PROFILE = "lab-vcenter"
+VCENTER_PROFILE_KINDS = ("vcenter", "vcd", "bitfusion")
 
 
 def write_status(state_dir: Path, data: dict[str, Any]) -> None:
@@ -80,8 +82,30 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
             t["user"], t["org"] = user, org or "System"
         t["lab_credentials"] = str(state_dir / "lab.json")
         targets.append(t)
-    profile = {"state_dir": str(console_state_dir(state_dir)), "targets": targets}
-    return {"default_profile": LAB_PROFILE, "profiles": {LAB_PROFILE: profile}}
+    console = str(console_state_dir(state_dir))
+    lab = {"state_dir": console, "targets": targets}
+    vcenter = {"state_dir": console, **vcenter_profile(targets)}
+    profiles = {LAB_PROFILE: lab, VCENTER_PROFILE: vcenter}
+    return {"default_profile": LAB_PROFILE, "profiles": profiles}
+
+
+def vcenter_profile(targets: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`lab-vcenter`: what a real estate gives an admin — the vCenter, Cloud Director and the
+    Bitfusion client, no host listed; every host comes from vCenter and is reached through it."""
+    chosen = [lab_vcenter_target(t) for t in targets if t["kind"] in VCENTER_PROFILE_KINDS]
+    return {"hosts": {"via": "api"}, "targets": chosen}
+
+
+def lab_vcenter_target(target: dict[str, Any]) -> dict[str, Any]:
+    """A `lab` target as the vCenter-only profile holds it. Its Cloud Director target logs in with
+    the provider's API token (`auth = "token"`, the token read from `lab.json` through
+    `lab_credentials`, no user needed) as providers behind MFA/SSO do; every other target is the
+    same as in `lab`."""
+    out = dict(target)
+    if out["kind"] == "vcd":
+        out.pop("user", None)
+        out["auth"] = "token"
+    return out
 
 
 def console_state_dir(state_dir: Path) -> Path:

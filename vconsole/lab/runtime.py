@@ -90,21 +90,6 @@ class LabRuntime:
                 self.scenario, prefix=f"vc{zlib.crc32(str(self.state_dir).encode()) % 10**6}"
             )
             self.network.setup()
-        if self.with_vcsim:
-            from vconsole.lab.vcsim import VcsimLab
-
-            vc = VcsimLab(self.scenario, self.state_dir)
-            vc.start()
-            self.parts["vcsim"] = vc
-            self.services.append(
-                LabService(
-                    kind="vcenter",
-                    name=self.scenario.vcenter_name,
-                    url=vc.url,
-                    user=vc.user,
-                    password=vc.password,
-                )
-            )
         from vconsole.lab.esxi import EsxiLab
 
         esxi = EsxiLab(self.scenario, self.state_dir, real_network=self.network)
@@ -121,6 +106,27 @@ class LabRuntime:
                     password=esxi.password,
                     host_key=esxi.host_key_fingerprint,
                 )
+            )
+        if self.with_vcsim:
+            from vconsole.lab.vcsim import VcsimLab
+
+            vc = VcsimLab(
+                self.scenario,
+                self.state_dir,
+                agents=esxi.agents.urls(),
+                agent_token=esxi.agents.token,
+            )
+            vc.start()
+            self.parts["vcsim"] = vc
+            self.services.insert(
+                0,
+                LabService(
+                    kind="vcenter",
+                    name=self.scenario.vcenter_name,
+                    url=vc.url,
+                    user=vc.user,
+                    password=vc.password,
+                ),
             )
         if self.with_bitfusion and self.scenario.bitfusion.servers:
             try:
@@ -149,17 +155,7 @@ class LabRuntime:
             vcd = VcdLab(self.scenario, self.state_dir)
             vcd.start()
             self.parts["vcd"] = vcd
-            user, password = _system_admin(vcd.users)
-            self.services.append(
-                LabService(
-                    kind="vcd",
-                    name="vcd01",
-                    url=vcd.url,
-                    user=user,
-                    password=password,
-                    thumbprint=vcd.thumbprint or "",
-                )
-            )
+            self.services.append(vcd_service(vcd))
 
     def stop(self) -> None:
         for name in ("vcd", "bitfusion", "esxi", "vcsim"):
@@ -172,6 +168,21 @@ class LabRuntime:
         if self.network is not None:
             self.network.teardown()
             self.network = None
+
+
+def vcd_service(vcd: Any) -> LabService:
+    """The `vcd01` entry of `lab.json`: the provider login and its API token (both throwaway)."""
+    user, password = _system_admin(vcd.users)
+    api_token = vcd.api_tokens.get(user)
+    return LabService(
+        kind="vcd",
+        name="vcd01",
+        url=vcd.url,
+        user=user,
+        password=password,
+        thumbprint=vcd.thumbprint or "",
+        extra={"api_token": api_token} if api_token else {},
+    )
 
 
 def _system_admin(users: Any) -> tuple[str, str]:

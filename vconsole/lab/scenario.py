@@ -97,6 +97,9 @@ class Nic:
     link_up: bool = True
 
 
+LOCKDOWN_MODES = ("disabled", "normal", "strict")
+
+
 @dataclass(frozen=True)
 class Host:
     name: str
@@ -105,6 +108,8 @@ class Host:
     vms: int = 0
     down: bool = False
     slow_ms: int = 0
+    ssh: bool = True  # false: the SSH service is stopped (connection refused); the API answers
+    lockdown: str = "disabled"  # normal | strict: direct logins refused, vCenter's API works
     vmks: tuple[Vmk, ...] = ()
     lags: tuple[Lag, ...] = ()
     luns: tuple[Lun, ...] = ()
@@ -358,6 +363,12 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         )
         if host.site not in site_names:
             raise ScenarioError(f"{where}: site {host.site!r} is not a [[site]] name")
+        if host.lockdown not in LOCKDOWN_MODES:
+            raise ScenarioError(
+                f"{where}: lockdown {host.lockdown!r} is not one of {', '.join(LOCKDOWN_MODES)}"
+            )
+        if not isinstance(host.ssh, bool):
+            raise ScenarioError(f"{where}: ssh must be true or false, got {host.ssh!r}")
         for v in host.vmks:
             if v.ip:
                 _check_ip(v.ip, f"{where}.vmk {v.name}.ip")

@@ -154,7 +154,9 @@ def _build(go: str, root: Path, binary: Path) -> None:
 class VcsimLab:
     """A running lab vCenter for one scenario; `start()` and `stop()` are synchronous.
 
-    Plain HTTP on 127.0.0.1 by default; the credentials are throwaway lab ones. With pyVmomi:
+    Plain HTTP on 127.0.0.1 by default; the credentials are throwaway lab ones. `agents` maps
+    host names to their lab agent URL (`EsxiLab.agents.urls()`, token `agent_token`): those
+    hosts answer esxcli over the API (docs/esxcli-api.md). With pyVmomi:
     `SmartConnect(host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http")`.
     `tls=True` serves HTTPS with a self-signed certificate (`thumbprint` is its SHA-256), for
     trust-on-first-use tests. The simulator exits when the process that started it exits, unless
@@ -171,8 +173,12 @@ class VcsimLab:
         outlive_parent: bool = False,
         user: str = "user",
         password: str = "pass",
+        agents: dict[str, str] | None = None,
+        agent_token: str = "",
     ) -> None:
         self.scenario = scenario
+        self.agents = dict(agents or {})
+        self.agent_token = agent_token
         self.ram_datastores = ram_datastores
         self.tls = tls
         self.outlive_parent = outlive_parent
@@ -202,7 +208,7 @@ class VcsimLab:
         binary = ensure_vcsim()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         topology = self.state_dir / "vcsim-topology.json"
-        topology.write_text(json.dumps(scenario_to_vcsim_json(self.scenario)))
+        topology.write_text(json.dumps(scenario_to_vcsim_json(self.scenario, self.agents)))
         self._datastores = _datastore_dir(self.state_dir, self.ram_datastores)
         log = open(self.state_dir / "vcsim.log", "wb")
         try:
@@ -223,7 +229,11 @@ class VcsimLab:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, "VCONSOLE_VCSIM_PASSWORD": self.password},
+                env={
+                    **os.environ,
+                    "VCONSOLE_VCSIM_PASSWORD": self.password,
+                    "VCONSOLE_VCSIM_AGENT_TOKEN": self.agent_token,
+                },
                 start_new_session=True,
             )
         finally:

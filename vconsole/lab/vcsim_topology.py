@@ -165,8 +165,11 @@ def _majority(values: list[str], default: str) -> str:
     return counts[0][0]
 
 
-def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
-    """The topology the Go program shapes the simulator from (one datacenter per site)."""
+def scenario_to_vcsim_json(
+    scenario: Scenario, agents: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The topology the Go program shapes the simulator from (one datacenter per site);
+    `agents` gives each host's agent URL for esxcli over the API."""
     vms_by_host: dict[str, list[LabVm]] = {}
     for vm in lab_vms(scenario):
         vms_by_host.setdefault(vm.host, []).append(vm)
@@ -205,9 +208,9 @@ def scenario_to_vcsim_json(scenario: Scenario) -> dict[str, Any]:
                 elif name.startswith("vsanDatastore"):
                     datastores[name] += 500
             vms_on[stores[0]] += len(vms_by_host.get(h.name, []))
-            clusters.setdefault(h.cluster, []).append(
-                _host_json(h, vms_by_host.get(h.name, []), stores)
-            )
+            host_json = _host_json(h, vms_by_host.get(h.name, []), stores)
+            host_json["agent_url"] = (agents or {}).get(h.name, "")
+            clusters.setdefault(h.cluster, []).append(host_json)
         for sw in switches.values():
             sw["lags"] = _lag_specs(hosts, sw["name"])
         datacenters.append(
@@ -237,6 +240,7 @@ def _host_json(h: Host, vms: list[LabVm], stores: list[str]) -> dict[str, Any]:
     return {
         "name": h.name,
         "down": h.down,
+        "lockdown": h.lockdown,
         "version": h.version,
         "build": h.build,
         "cpu_cores": h.cpu_cores,

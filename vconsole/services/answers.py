@@ -27,4 +27,7 @@ def raw_output(command: Command, answer: Any) -> RawOutput:
     """`answer` is a CommandResult or the exception the run raised instead."""
     if isinstance(answer, BaseException):
         return RawOutput(command.line, error=error_text(answer))
-    return RawOutput(command.line, answer.stdout, answer.stderr, answer.exit)
+    line = command.line
+    if getattr(answer, "call_line", ""):  # through vCenter: what was called, and how
+        line = f"{answer.call_line}  # through vCenter: esxcli over the vSphere API, JSON records"
+    return RawOutput(line, answer.stdout, answer.stderr, answer.exit)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vconsole.esx.api_map import decode
 from vconsole.esx.lacp import (
     ConfigOutput,
     StatsOutput,
@@ -159,13 +160,17 @@ class LacpService:
         status_answer = answers[0]
         if isinstance(status_answer, BaseException):
             raise status_answer
-        status = parse_status(_text(status_answer))
+        status = decode(status_answer, parse_status, _text(status_answer))
         if cached is not None and not _config_covers(cached[0], status):
             commands.append(config_command())
             answers.append(await _answer(self.manager.run(host, config_command())))
             cached = None
         outputs = [raw_output(c, a) for c, a in zip(commands, answers, strict=True)]
-        stats = None if isinstance(answers[1], BaseException) else parse_stats(_text(answers[1]))
+        stats = (
+            None
+            if isinstance(answers[1], BaseException)
+            else decode(answers[1], parse_stats, _text(answers[1]))
+        )
         if cached is not None:
             config: ConfigOutput | None = cached[0]
             outputs.append(replace(cached[1], earlier=True))
@@ -173,7 +178,7 @@ class LacpService:
             config = None
             self._configs.pop(host, None)
         else:
-            config = parse_config(_text(answers[2]))
+            config = decode(answers[2], parse_config, _text(answers[2]))
             self._configs[host] = (config, outputs[2])
         return _HostFetch(status, stats, config, tuple(outputs))
 

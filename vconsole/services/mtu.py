@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vconsole.esx import netinventory as inv
+from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
 from vconsole.models.mtu import (
     Confidence,
@@ -93,7 +94,7 @@ class MtuService:
             a.stdout if not isinstance(a, BaseException) and a.exit == 0 else "" for a in answers
         ]
         try:
-            return _host_network(host, texts)
+            return _host_network(host, answers, texts)
         except UnrecognisedOutput as exc:
             return HostNetwork(host, error=f"could not read {exc.command} on {host}: {exc.reason}")
 
@@ -248,11 +249,11 @@ def build_result(
     return result
 
 
-def _host_network(host: str, texts: list[str]) -> HostNetwork:
+def _host_network(host: str, answers: Sequence[Any], texts: list[str]) -> HostNetwork:
     """HostNetwork from the five inventory answers; UnrecognisedOutput when one cannot be read."""
-    ipv4 = {i.name: i for i in inv.parse_ipv4_get(texts[1])}
+    ipv4 = {i.name: i for i in decode(answers[1], inv.parse_ipv4_get, texts[1])}
     vmks = []
-    for i in inv.parse_interface_list(texts[0]):
+    for i in decode(answers[0], inv.parse_interface_list, texts[0]):
         addr = ipv4.get(i.name)
         vmks.append(
             VmkInterface(
@@ -268,11 +269,11 @@ def _host_network(host: str, texts: list[str]) -> HostNetwork:
                 gateway=addr.gateway if addr else "",
             )
         )
-    stacks = tuple(n.key for n in inv.parse_netstack_list(texts[2]))
+    stacks = tuple(n.key for n in decode(answers[2], inv.parse_netstack_list, texts[2]))
     if not stacks:
         stacks = tuple(sorted({v.netstack for v in vmks}))
-    dvs = inv.parse_dvs_list(texts[3])
+    dvs = decode(answers[3], inv.parse_dvs_list, texts[3])
     switches = tuple((d.name, d.mtu) for d in dvs if d.mtu)
     uplinks = tuple((d.name, d.uplinks) for d in dvs)
-    nics = tuple((n.name, n.mtu) for n in inv.parse_nic_list(texts[4]) if n.mtu)
+    nics = tuple((n.name, n.mtu) for n in decode(answers[4], inv.parse_nic_list, texts[4]) if n.mtu)
     return HostNetwork(host, tuple(vmks), stacks, switches, "", uplinks, nics)

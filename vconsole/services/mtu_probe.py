@@ -12,6 +12,8 @@ import random
 from dataclasses import replace
 from typing import Any, Protocol
 
+from vconsole.esx.api_map import decode, is_api
+from vconsole.esx.api_ping import note_api_silence
 from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
 from vconsole.models.mtu import ProbeKind, ProbeOutcome
 from vconsole.services.mtu_search import Probe
@@ -52,8 +54,11 @@ def ssh_probe(
         )
         limit = wait_s + count * interval_s + 15.0
         result = await manager.run(host, command, timeout=limit)
-        parsed = parse_vmkping(result.stdout, result.stderr)
-        return replace(probe_outcome(parsed, payload, result.exit), duration_s=result.duration_s)
+        parsed = decode(result, lambda _: parse_vmkping(result.stdout, result.stderr))
+        outcome = probe_outcome(parsed, payload, result.exit)
+        if is_api(result):
+            outcome = note_api_silence(outcome)
+        return replace(outcome, duration_s=result.duration_s)
 
     return probe
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from vconsole.esx.api_map import decode
 from vconsole.esx.storage import (
     READ_COMMANDS,
     OutputKind,
@@ -187,10 +188,10 @@ class PathsService:
         outputs = tuple(raw_output(c, a) for c, a in zip(READ_COMMANDS, answers, strict=True))
         devices, paths, nmp_paths, psp = (_text(a) for a in answers)
         return SshHostData(
-            devices=parse_nmp_device_list(devices),
-            paths=parse_core_path_list(paths),
-            nmp_paths=parse_nmp_path_list(nmp_paths),
-            psp_latency=parse_advanced_value(psp),
+            devices=decode(answers[0], parse_nmp_device_list, devices),
+            paths=decode(answers[1], parse_core_path_list, paths),
+            nmp_paths=decode(answers[2], parse_nmp_path_list, nmp_paths),
+            psp_latency=decode(answers[3], parse_advanced_value, psp),
             outputs=outputs,
         )
 
@@ -243,7 +244,7 @@ class PathsService:
             detail = (result.stderr or result.stdout).strip() or f"exit status {result.exit}"
             raise VconsoleError(f"{host}: {command.line} failed: {detail}", target=host)
         check = await self.manager.run(host, rr_get_command(device))
-        config = parse_rr_device_config(_text(check))
+        config = decode(check, parse_rr_device_config, _text(check))
         if config.kind == OutputKind.OK and config.policy != rr_type:
             raise VconsoleError(
                 f"{host}: {device} still reports Limit Type {config.limit_type} after the change",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vconsole.sessions.capture_api import api_entry
 from vconsole.sessions.errors import InvalidToken, VconsoleError
 from vconsole.tokens import Command
 
@@ -74,6 +75,7 @@ async def capture_host(
                 "stdout": result.stdout,
                 "stderr": result.stderr,
                 "exit": result.exit,
+                **api_entry(result),
             }
         except VconsoleError as exc:
             first_error = first_error or exc

@@ -63,3 +63,20 @@ def cli_manager(args: argparse.Namespace, profile: Profile | None = None, **kwar
         confirm=terminal_confirm,
         **kwargs,
     )
+
+
+def with_hosts(profile: Profile, args: argparse.Namespace | None = None) -> Profile:
+    """The profile with the hosts its vCenters know (`[hosts]`), asked once before the command
+    runs; what could not be read is said on stderr and the other hosts go on."""
+    from vconsole.sessions.discovery import needs_discovery, with_discovered_hosts
+
+    if not needs_discovery(profile):
+        return profile
+
+    def make(chosen: Profile) -> Any:
+        return cli_manager(args or argparse.Namespace(), chosen)
+
+    def report(problem: str) -> None:
+        print(f"vconsole: {problem}", file=sys.stderr)
+
+    return with_discovered_hosts(profile, make, report)

@@ -68,8 +68,31 @@ class AuthFailed(VconsoleError):
 class SecretUnavailable(VconsoleError):
     title = "No password"
 
-    def __init__(self, target: str, hint: str) -> None:
-        super().__init__(f"{target}: no password available. {hint}", target=target)
+    def __init__(self, target: str, hint: str, *, what: str = "password") -> None:
+        super().__init__(f"{target}: no {what} available. {hint}", target=target)
+        if what != "password":
+            self.title = f"No {what}"
+
+
+NEW_API_TOKEN_HINT = (
+    "Make a new one in the Cloud Director portal (User preferences > API tokens) and store it "
+    "with `vconsole config set-token {target}`."
+)
+
+
+class ApiTokenRefused(VconsoleError):
+    """Cloud Director would not trade the API token for an access token (revoked, wrong org...)."""
+
+    title = "API token refused"
+
+    def __init__(self, target: str, org: str, detail: str, *, why: str = "") -> None:
+        cause = why or "it was revoked, has expired, or belongs to another organization"
+        super().__init__(
+            f"{target}: Cloud Director refused the API token for organization {org!r} ({detail}): "
+            f"{cause}. " + NEW_API_TOKEN_HINT.format(target=target),
+            target=target,
+        )
+        self.org = org
 
 
 class TrustError(VconsoleError):

@@ -118,6 +118,10 @@ class SessionManager:
                 target.name, target.user, lab_credentials=target.lab_credentials
             )
 
+    def _get_api_token(self, target: TargetConfig) -> str:
+        with self._password_lock:
+            return self.secrets.get_token(target.name, lab_credentials=target.lab_credentials)
+
     async def _confirm(self, prompt: TrustPrompt) -> bool:
         callback = self._confirm_cb
         if callback is None:
@@ -215,6 +219,12 @@ class SessionManager:
             return result
         if t.kind not in SSH_KINDS:
             raise WrongTargetKind(t.name, t.kind, "an SSH (esxi/bitfusion) or replay target")
+        if t.kind == "esxi" and (t.via == "api" or self.profile.discovered):
+            from vconsole.sessions.esxcli_api import check_reachable, run_over_api
+
+            if t.via == "api":  # through vCenter: esxcli over the vSphere API
+                return await run_over_api(self, slot, command, timeout)
+            check_reachable(self, slot)
         slot.guard("ssh", line, command.mutating)
         async with slot.semaphore:
             started = time.monotonic()

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from vconsole.sessions.capture_api import api_result
 from vconsole.sessions.errors import CommandNotCaptured, TargetUnreachable
 from vconsole.sessions.results import CommandResult
 from vconsole.tokens import normalise_line
@@ -53,11 +54,9 @@ def load_capture(path: Path | str, target: str | None = None) -> Capture:
                 name, f"capture {file}: entry {line!r} must be an object with stdout/stderr/exit"
             )
         exit_code = entry.get("exit", 0)
-        commands[normalise_line(line)] = CommandResult(
-            str(entry.get("stdout", "")),
-            str(entry.get("stderr", "")),
-            int(exit_code) if isinstance(exit_code, int) else 1,
-            0.0,
+        code = int(exit_code) if isinstance(exit_code, int) else 1
+        commands[normalise_line(line)] = api_result(entry, code) or CommandResult(
+            str(entry.get("stdout", "")), str(entry.get("stderr", "")), code, 0.0
         )
     return Capture(str(data.get("host", "")), str(data.get("captured_at", "")), commands, file)
 

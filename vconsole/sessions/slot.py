@@ -117,6 +117,13 @@ class TargetSlot:
     def forget_password(self) -> None:
         self.manager.secrets.forget(self.name)
 
+    async def api_token(self) -> str:
+        """The Cloud Director API token (a refresh token), looked up like a password."""
+        return await self.in_executor(self.manager._get_api_token, self.target)
+
+    def forget_api_token(self) -> None:
+        self.manager.secrets.forget(self.name, token=True)
+
     async def tls_decision(self) -> tuple[bool, str | None]:
         """(verify, thumbprint) for an https target: normal verification, or a pinned thumbprint.
 

@@ -111,6 +111,7 @@ class VcdClient:
         self._client: httpx.AsyncClient | None = None
         self._auth_header: tuple[str, str] | None = None
         self._thumbprint: str | None = None
+        self._refresh_at: float | None = None  # when an API-token access token needs renewing
         self.logins = 0
 
     @property
@@ -176,6 +177,13 @@ class VcdClient:
     async def _login(self) -> None:
         t = self._slot.target
         assert self._client is not None and self.version is not None
+        if t.auth == "token":
+            from vconsole.sessions.vcd_token import token_login
+
+            access = await token_login(self._slot, self._client, self.version)
+            self.logins += 1
+            self._auth_header, self._refresh_at = access.header, access.refresh_at
+            return
         org = t.org or "System"
         password = await self._slot.password()
         basic = base64.b64encode(f"{t.user}@{org}:{password}".encode()).decode("ascii")
@@ -229,8 +237,11 @@ class VcdClient:
             raise TargetUnreachable(self.target, "not connected")
         started = time.monotonic()
         try:
+            renewed = self._refresh_at is not None and time.monotonic() >= self._refresh_at
+            if renewed:
+                await self._login()  # the API token's access token has run out: renew it first
             response = await self._send(method, path, json, content, headers, accept)
-            if response.status_code == 401:
+            if response.status_code == 401 and not renewed:
                 await self._login()
                 response = await self._send(method, path, json, content, headers, accept)
         except httpx.HTTPError as exc:

@@ -6,8 +6,10 @@
     lab.set_down("esx-akl-01", True); lab.stop()
 
 Modules by area: `lab` (listeners), `server` (SSH), `shell` and `esxcli` (dispatch),
-`network`, `lacp`, `storage`, `advanced`, `vmkping`/`probes`/`diagping`; each module's
-docstring records where it follows a verbatim sample and where a reconstruction.
+`network`, `lacp`, `storage`, `advanced`, `vmkping`/`probes`/`diagping`; `agent`, `api`,
+`api_catalog` and `api_xml` answer esxcli over the vSphere API from the same state (the lab
+vCenter forwards to `lab.agents`, see docs/esxcli-api.md). Each module's docstring records
+where it follows a verbatim sample and where a reconstruction.
 """
 
 from vconsole.lab.esxi.lab import LAB_USER, EsxiLab

@@ -33,7 +33,8 @@ def _major(version: str) -> int:
     return int(head) if head.isdigit() else 8
 
 
-def _block(state: HostState, name: str) -> str:
+def option_fields(state: HostState, name: str) -> list[tuple[str, Cell]]:
+    """One option as `advanced list` shows it."""
     low, high = _RANGES.get(name, (0, 2147483647))
     fields: list[tuple[str, Cell]] = [
         ("Path", name),
@@ -49,17 +50,25 @@ def _block(state: HostState, name: str) -> str:
     ]
     if _major(state.host.version) >= 7:
         fields += [("Host Specific", False), ("Impact", "none")]
-    return "\n".join(field_lines(fields)) + "\n"
+    return fields
+
+
+def option_names(state: HostState, args: Sequence[str]) -> list[str]:
+    """The options `advanced list` selects (`-o` one by name, `-t` a subtree)."""
+    opts = parse_options(args, (Opt("option", "o"), Opt("tree", "t"), Opt("delta", "d", flag=True)))
+    if "option" in opts:
+        return [_option(state, opts["option"])]
+    prefix = opts.get("tree", "/")
+    return sorted(n for n in state.advanced if n.startswith(prefix))
 
 
 def advanced_list(state: HostState, args: Sequence[str]) -> Reply:
-    opts = parse_options(args, (Opt("option", "o"), Opt("tree", "t"), Opt("delta", "d", flag=True)))
-    if "option" in opts:
-        names = [_option(state, opts["option"])]
-    else:
-        prefix = opts.get("tree", "/")
-        names = sorted(n for n in state.advanced if n.startswith(prefix))
-    return Reply("\n".join(_block(state, n) for n in names))
+    return Reply(
+        "\n".join(
+            "\n".join(field_lines(option_fields(state, n))) + "\n"
+            for n in option_names(state, args)
+        )
+    )
 
 
 def advanced_set(state: HostState, args: Sequence[str]) -> Reply:

@@ -91,7 +91,8 @@ def parse_vmkping_text(text: str, count: int) -> list[ProbeResult]:
     return out
 
 
-def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
+def ping(state: HostState, args: Sequence[str]) -> tuple[PingRequest, list[ProbeResult]]:
+    """Run `network diag ping`; a request whose every probe was refused locally is an error."""
     req = _request(args)
     try:
         vmk = source_vmk(state, req)
@@ -105,30 +106,51 @@ def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
     replies = [r for r in results if r.outcome == "reply"]
     if not replies and any(r.outcome == "too_long" for r in results):
         raise EsxcliError("sendto() failed (Message too long)")
-    trace: list[list[tuple[str, Cell]]] = [
+    return req, results
+
+
+def ping_trace(req: PingRequest, results: Sequence[ProbeResult]) -> list[list[tuple[str, Cell]]]:
+    """One item per reply; round trips in microseconds."""
+    return [
         [
             ("Received Bytes", req.size + 8),
             ("Host", req.target),
             ("ICMP Seq", r.seq),
             ("TTL", r.ttl),
-            ("Round-trip Time", f"{round(r.rtt_ms * 1000)} us"),
+            ("Round-trip Time", round(r.rtt_ms * 1000)),
             ("Dup", False),
             ("Detail", ""),
         ]
-        for r in replies
+        for r in results
+        if r.outcome == "reply"
     ]
-    us = [round(r.rtt_ms * 1000) for r in replies] or [0]
+
+
+def ping_summary(req: PingRequest, results: Sequence[ProbeResult]) -> list[tuple[str, Cell]]:
+    """Counts, loss percent and round trips (microseconds, 0 without a reply)."""
     sent = len(results)
-    summary: list[tuple[str, Cell]] = [
+    us = [round(r.rtt_ms * 1000) for r in results if r.outcome == "reply"] or [0]
+    received = sum(1 for r in results if r.outcome == "reply")
+    return [
         ("Host Addr", req.target),
         ("Transmitted", sent),
-        ("Recieved", len(replies)),
+        ("Recieved", received),
         ("Duplicated", 0),
-        ("Packet Lost", (sent - len(replies)) * 100 // sent if sent else 0),
-        ("Round-trip Min", f"{min(us)} us"),
-        ("Round-trip Avg", f"{sum(us) // len(us)} us"),
-        ("Round-trip Max", f"{max(us)} us"),
+        ("Packet Lost", (sent - received) * 100 // sent if sent else 0),
+        ("Round-trip Min", min(us)),
+        ("Round-trip Avg", sum(us) // len(us)),
+        ("Round-trip Max", max(us)),
     ]
+
+
+def _with_unit(fields: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    return [(k, f"{v} us" if k.startswith("Round-trip") else v) for k, v in fields]
+
+
+def diag_ping(state: HostState, args: Sequence[str]) -> Reply:
+    req, results = ping(state, args)
+    trace = [_with_unit(item) for item in ping_trace(req, results)]
+    summary = _with_unit(ping_summary(req, results))
     lines = [*field_lines([("Trace", "")]), *nested_list(trace)]
     lines += [*field_lines([("Summary", "")]), *field_lines(summary, " " * 9)]
     return Reply("\n".join(lines) + "\n")

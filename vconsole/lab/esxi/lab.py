@@ -1,8 +1,10 @@
 """`EsxiLab`: every scenario host as an SSH server on its own loopback port.
 
 One selector thread accepts on all listening sockets, so 200+ hosts start in milliseconds;
-each connection then runs on its own paramiko Transport thread. A host that is down keeps its
-reserved port but does not listen, so clients get "connection refused".
+each connection then runs on its own paramiko Transport thread. A host that is down, or whose
+SSH service is stopped (`ssh = false`), keeps its reserved port but does not listen, so clients
+get "connection refused". A host in lockdown refuses every SSH login. `agents` answers the
+esxcli-over-API calls the lab vCenter forwards, from the same host state, whatever SSH does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import paramiko
 
+from vconsole.lab.esxi.agent import HostAgents
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.server import EsxiSshServer, listening_socket, start_session
 from vconsole.lab.esxi.state import HostState, LabClock
@@ -58,6 +61,8 @@ class EsxiLab:
         self._listeners: dict[str, socket.socket] = {}
         self._transports: dict[str, list[paramiko.Transport]] = {}
         self._down: set[str] = {h.name for h in scenario.hosts if h.down}
+        self._no_ssh: set[str] = {h.name for h in scenario.hosts if not h.ssh}
+        self.agents = HostAgents(self.hosts, self.is_down, bind)
         self._lock = threading.Lock()
         self._selector: selectors.BaseSelector | None = None
         self._wake_r: socket.socket | None = None
@@ -92,10 +97,11 @@ class EsxiLab:
             for name in self.hosts:
                 sock = self._listen(0)
                 self._ports[name] = sock.getsockname()[1]
-                if name in self._down:
+                if name in self._down or name in self._no_ssh:
                     sock.close()
                 else:
                     self._add_listener(name, sock)
+            self.agents.start()
         except OSError:
             self.stop()
             raise
@@ -119,7 +125,7 @@ class EsxiLab:
                     t.close()
                 return
             self._down.discard(host)
-            if self._selector is None or host in self._listeners:
+            if self._selector is None or host in self._listeners or host in self._no_ssh:
                 return
             self._add_listener(host, self._listen(self._ports[host]), locked=True)
 
@@ -128,6 +134,7 @@ class EsxiLab:
 
     def stop(self) -> None:
         self._stopping = True
+        self.agents.stop()
         if self._wake_w is not None:
             try:
                 self._wake_w.send(b"x")

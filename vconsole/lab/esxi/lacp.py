@@ -52,8 +52,15 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def config_get(state: HostState, args: Sequence[str]) -> Reply:
-    rows: list[list[Cell]] = []
+CONFIG_HEADERS = (
+    "DVS Name", "LAG Name", "LAG ID", "NICs", "Timeout", "Mode", "Nic Number", "Load Balance",
+)  # fmt: skip
+STATS_HEADERS = ("DVSwitch", "LAGID", "NIC", "Rx Errors", "Rx LACPDUs", "Tx Errors", "Tx LACPDUs")
+
+
+def config_rows(state: HostState, args: Sequence[str]) -> list[list[Cell | list[str]]]:
+    """One row per LAG under CONFIG_HEADERS; NICs stay a list (the API keeps it one)."""
+    rows: list[list[Cell | list[str]]] = []
     for g in _lags(state, args):
         timeout = state.lacp_timeout.get((g.lag_id, g.nics[0]), g.timeout) if g.nics else g.timeout
         rows.append(
@@ -61,25 +68,33 @@ def config_get(state: HostState, args: Sequence[str]) -> Reply:
                 g.dvs,
                 g.name,
                 g.lag_id,
-                ",".join(g.nics),
+                list(g.nics),
                 timeout.capitalize(),
                 g.mode.capitalize(),
                 len(g.nics),
                 g.load_balancing,
             ]
         )
-    headers = (
-        "DVS Name", "LAG Name", "LAG ID", "NICs", "Timeout", "Mode", "Nic Number", "Load Balance",
-    )  # fmt: skip
-    return Reply(table(headers, rows))
+    return rows
 
 
-def _nic_fields(state: HostState, lag: Lag, idx: int, nic: str) -> list[tuple[str, Cell]]:
+def config_get(state: HostState, args: Sequence[str]) -> Reply:
+    rows = [
+        [",".join(c) if isinstance(c, list) else c for c in r] for r in config_rows(state, args)
+    ]
+    return Reply(table(CONFIG_HEADERS, rows))
+
+
+Fields = list[tuple[str, Cell]]
+
+
+def nic_status(state: HostState, lag: Lag, idx: int, nic: str) -> tuple[Fields, Fields, str]:
+    """(local information, partner information, state) of one LAG member port."""
     local_timeout = state.lacp_timeout.get((lag.lag_id, nic), lag.timeout)
     silent = nic in lag.partner_silent
     active = _mode_letter(lag.mode) == "A"
     key = 12 + lag.lag_id
-    local: list[tuple[str, Cell]] = [
+    local: Fields = [
         ("Admin Key", key),
         ("Flags", _speed_letter(local_timeout) + _mode_letter(lag.mode)),
         ("Oper Key", key),
@@ -88,7 +103,7 @@ def _nic_fields(state: HostState, lag: Lag, idx: int, nic: str) -> list[tuple[st
         ("Port State", _port_state(active, local_timeout == "fast", not silent)),
     ]
     if silent:
-        partner: list[tuple[str, Cell]] = [
+        partner: Fields = [
             ("Age", "00:00:00"),
             ("Device ID", _ZERO_MAC),
             ("Flags", ""),
@@ -108,14 +123,23 @@ def _nic_fields(state: HostState, lag: Lag, idx: int, nic: str) -> list[tuple[st
             ("Port Priority", 32768),
             ("Port State", _port_state(True, lag.partner_timeout == "fast", True)),
         ]
+    return local, partner, "Stand-alone" if silent else "Bundled"
+
+
+def lag_status(g: Lag) -> Fields:
+    """The LAG-level fields of `status get` (before its Nic List)."""
     return [
-        ("Local Information", ""),
-        *local,
-        ("Nic", nic),
-        ("Partner Information", ""),
-        *partner,
-        ("State", "Stand-alone" if silent else "Bundled"),
+        ("DVSwitch", g.dvs),
+        ("Flags", FLAGS_LEGEND),
+        ("LAGID", g.lag_id),
+        ("Mode", g.mode.capitalize()),
     ]
+
+
+def status_lags(state: HostState, args: Sequence[str]) -> list[Lag]:
+    """The LAGs `status get` reports (none when the host runs no LACP group)."""
+    lags = _lags(state, args)
+    return lags if state.host.lags else []
 
 
 def status_get(state: HostState, args: Sequence[str]) -> Reply:
@@ -125,32 +149,36 @@ def status_get(state: HostState, args: Sequence[str]) -> Reply:
     blocks = []
     for g in lags:
         lines = [g.dvs]
-        lines += field_lines(
-            [
-                ("DVSwitch", g.dvs),
-                ("Flags", FLAGS_LEGEND),
-                ("LAGID", g.lag_id),
-                ("Mode", g.mode.capitalize()),
-                ("Nic List", ""),
-            ]
-        )
+        lines += field_lines([*lag_status(g), ("Nic List", "")])
         for i, nic in enumerate(g.nics):
             if i:
                 lines.append(" " * 6)
-            lines += field_lines(_nic_fields(state, g, i, nic), " " * 9)
+            local, partner, port_state = nic_status(state, g, i, nic)
+            fields: Fields = [
+                ("Local Information", ""),
+                *local,
+                ("Nic", nic),
+                ("Partner Information", ""),
+                *partner,
+                ("State", port_state),
+            ]
+            lines += field_lines(fields, " " * 9)
         blocks.append("\n".join(lines))
     return Reply("\n\n".join(blocks) + "\n" if blocks else "")
 
 
-def stats_get(state: HostState, args: Sequence[str]) -> Reply:
+def stats_rows(state: HostState, args: Sequence[str]) -> list[list[Cell]]:
     now = state.uptime()
     rows: list[list[Cell]] = []
     for g in _lags(state, args):
         for nic in g.nics:
             rx = 0 if nic in g.partner_silent else int(now // lacp_interval(g.partner_timeout))
             rows.append([g.dvs, g.lag_id, nic, 0, rx, 0, state.lacp_tx(g, nic, now)])
-    headers = ("DVSwitch", "LAGID", "NIC", "Rx Errors", "Rx LACPDUs", "Tx Errors", "Tx LACPDUs")
-    return Reply(table(headers, rows))
+    return rows
+
+
+def stats_get(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(table(STATS_HEADERS, stats_rows(state, args)))
 
 
 def timeout_set(state: HostState, args: Sequence[str]) -> Reply:

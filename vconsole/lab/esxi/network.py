@@ -62,7 +62,8 @@ def _selected_vmks(state: HostState, args: Sequence[str]) -> list[Vmk]:
     return vmks
 
 
-def interface_list(state: HostState, args: Sequence[str]) -> Reply:
+def interface_records(state: HostState, args: Sequence[str]) -> list[list[tuple[str, Cell]]]:
+    """The fields of each selected vmk, as `ip interface list` prints them."""
     host = state.host
     selected = _selected_vmks(state, args)
     items = []
@@ -95,11 +96,38 @@ def interface_list(state: HostState, args: Sequence[str]) -> Reply:
         ]
         if _major(host.version) >= 9:
             fields.append(("URPF", 0))
-        items.append((v.name, fields))
-    return Reply(blocks(items))
+        items.append(fields)
+    return items
 
 
-def ipv4_get(state: HostState, args: Sequence[str]) -> Reply:
+def interface_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks([(str(f[0][1]), f) for f in interface_records(state, args)]))
+
+
+IPV4_HEADERS = (
+    "Name",
+    "IPv4 Address",
+    "IPv4 Netmask",
+    "IPv4 Broadcast",
+    "Address Type",
+    "Gateway",
+    "DHCP DNS",
+)
+NIC_HEADERS = (
+    "Name",
+    "PCI Device",
+    "Driver",
+    "Admin Status",
+    "Link Status",
+    "Speed",
+    "Duplex",
+    "MAC Address",
+    "MTU",
+    "Description",
+)
+
+
+def ipv4_rows(state: HostState, args: Sequence[str]) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for v in _selected_vmks(state, args):
         net = ipaddress.ip_network(f"{v.ip}/{v.netmask}", strict=False)
@@ -114,16 +142,11 @@ def ipv4_get(state: HostState, args: Sequence[str]) -> Reply:
                 False,
             ]
         )
-    headers = (
-        "Name",
-        "IPv4 Address",
-        "IPv4 Netmask",
-        "IPv4 Broadcast",
-        "Address Type",
-        "Gateway",
-        "DHCP DNS",
-    )
-    return Reply(table(headers, rows))
+    return rows
+
+
+def ipv4_get(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(table(IPV4_HEADERS, ipv4_rows(state, args)))
 
 
 def netstack_list(state: HostState, args: Sequence[str]) -> Reply:
@@ -157,29 +180,26 @@ def _nic_row(state: HostState, i: int, nic: Nic) -> list[Cell]:
     ]
 
 
-def nic_list(state: HostState, args: Sequence[str]) -> Reply:
+def nic_rows(state: HostState, args: Sequence[str]) -> list[list[Cell]]:
     parse_options(args, ())
-    headers = (
-        "Name",
-        "PCI Device",
-        "Driver",
-        "Admin Status",
-        "Link Status",
-        "Speed",
-        "Duplex",
-        "MAC Address",
-        "MTU",
-        "Description",
-    )
-    rows = [_nic_row(state, i, n) for i, n in enumerate(state.host.nics)]
-    return Reply(table(headers, rows))
+    return [_nic_row(state, i, n) for i, n in enumerate(state.host.nics)]
 
 
-def dvs_list(state: HostState, args: Sequence[str]) -> Reply:
+def nic_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(table(NIC_HEADERS, nic_rows(state, args)))
+
+
+DvsFields = list[tuple[str, "Cell | list[str]"]]
+
+
+def dvs_record(
+    state: HostState, args: Sequence[str]
+) -> tuple[DvsFields, list[list[tuple[str, Cell]]]] | None:
+    """(switch fields, DVPort items) of the host's VDS, or None when the filter names another."""
     opts = parse_options(args, (Opt("vds-name", "v"),))
     name = state.dvs_name()
     if opts.get("vds-name", name) != name:
-        return Reply()
+        return None
     uplinks = dvs_uplinks(state)
     pg_base = 1000 + stable_int(name) % 8000
     ports: list[list[tuple[str, Cell]]] = [
@@ -200,7 +220,7 @@ def dvs_list(state: HostState, args: Sequence[str]) -> Reply:
                 ("Port ID", dvport_key(state, v)),
             ]
         )
-    fields: list[tuple[str, Cell]] = [
+    fields: DvsFields = [
         ("Name", name),
         ("VDS ID", vds_uuid(name)),
         ("Class", "cswitch"),
@@ -210,11 +230,21 @@ def dvs_list(state: HostState, args: Sequence[str]) -> Reply:
         ("MTU", state.host.dvs_mtu),
         ("CDP Status", "listen"),
         ("Beacon Timeout", -1),
-        ("Uplinks", ", ".join(uplinks)),
+        ("Uplinks", uplinks),
         ("VMware Branded", True),
-        ("DVPort", ""),
     ]
-    lines = [name, *field_lines(fields), *nested_list(ports)]
+    return fields, ports
+
+
+def dvs_list(state: HostState, args: Sequence[str]) -> Reply:
+    record = dvs_record(state, args)
+    if record is None:
+        return Reply()
+    fields, ports = record
+    shown: list[tuple[str, Cell]] = [
+        (k, ", ".join(v) if isinstance(v, list) else v) for k, v in fields
+    ]
+    lines = [str(fields[0][1]), *field_lines([*shown, ("DVPort", "")]), *nested_list(ports)]
     return Reply("\n".join(lines) + "\n")
 
 

@@ -174,6 +174,11 @@ class EsxiSshServer(LabSshServer):
         super().__init__(state.name, user, password)
         self.state = state
 
+    def check_auth_password(self, username: str, password: str) -> int:
+        if self.state.host.lockdown != "disabled":
+            return AUTH_FAILED  # lockdown: only vCenter may talk to the host
+        return super().check_auth_password(username, password)
+
     def answer(self, line: str) -> Reply:
         if self.state.host.slow_ms:
             self.state.clock.sleep(self.state.host.slow_ms / 1000.0)

@@ -119,11 +119,23 @@ def _luns(state: HostState, device: str | None) -> list[Lun]:
     return [lun]
 
 
-def nmp_device_list(state: HostState, args: Sequence[str]) -> Reply:
-    items = []
+Item = tuple[str, list[tuple[str, "Cell | list[str]"]]]
+
+
+def _shown(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, Cell]]]]:
+    """Blocks as the default formatter prints them: lists joined with ", "."""
+    return [
+        (head, [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in fields])
+        for head, fields in items
+    ]
+
+
+def nmp_device_items(state: HostState, args: Sequence[str]) -> list[Item]:
+    """(device, fields) per device; Working Paths stays a list."""
+    items: list[Item] = []
     for lun in _luns(state, _device_opts(args).get("device")):
         satp_config = _ALUA_CONFIG if lun.satp == "VMW_SATP_ALUA" else "{action_OnRetryErrors=off}"
-        fields: list[tuple[str, Cell]] = [
+        fields: list[tuple[str, Cell | list[str]]] = [
             ("Device Display Name", display_name(lun)),
             ("Storage Array Type", lun.satp),
             ("Storage Array Type Device Config", satp_config),
@@ -133,11 +145,15 @@ def nmp_device_list(state: HostState, args: Sequence[str]) -> Reply:
                 _psp_device_config(lun, state.round_robin[lun.id]),
             ),
             ("Path Selection Policy Device Custom Config", ""),
-            ("Working Paths", ", ".join(working_paths(lun))),
+            ("Working Paths", working_paths(lun)),
             ("Is USB", False),
         ]
         items.append((lun.id, fields))
-    return Reply(blocks(items))
+    return items
+
+
+def nmp_device_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks(_shown(nmp_device_items(state, args))))
 
 
 def _selected_paths(state: HostState, args: Sequence[str]) -> list[tuple[Lun, LunPath]]:
@@ -153,12 +169,12 @@ def _selected_paths(state: HostState, args: Sequence[str]) -> list[tuple[Lun, Lu
     return out
 
 
-def core_path_list(state: HostState, args: Sequence[str]) -> Reply:
-    items = []
+def core_path_items(state: HostState, args: Sequence[str]) -> list[Item]:
+    items: list[Item] = []
     for lun, p in _selected_paths(state, args):
         ids = path_ids(state, lun, p)
         adapter, channel, target, lun_no = _runtime_parts(p.name)
-        fields: list[tuple[str, Cell]] = [
+        fields: list[tuple[str, Cell | list[str]]] = [
             ("UID", ids.uid),
             ("Runtime Name", p.name),
             ("Device", lun.id),
@@ -177,11 +193,16 @@ def core_path_list(state: HostState, args: Sequence[str]) -> Reply:
             ("Maximum IO Size", 131072),
         ]
         items.append((ids.uid, fields))
-    return Reply(blocks(items))
+    return items
 
 
-def nmp_path_list(state: HostState, args: Sequence[str]) -> Reply:
-    items = []
+def core_path_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks(_shown(core_path_items(state, args))))
+
+
+def nmp_path_items(state: HostState, args: Sequence[str]) -> list[Item]:
+    """(path UID, fields) per path."""
+    items: list[Item] = []
     for lun, p in _selected_paths(state, args):
         ids = path_ids(state, lun, p)
         rtp = 1 + [x.name for x in lun.paths].index(p.name)
@@ -195,7 +216,7 @@ def nmp_path_list(state: HostState, args: Sequence[str]) -> Reply:
         else:
             current = "yes" if p.name in working_paths(lun) else "no"
             psp = f"{{current: {current}; preferred: no}}"
-        fields: list[tuple[str, Cell]] = [
+        fields: list[tuple[str, Cell | list[str]]] = [
             ("Runtime Name", p.name),
             ("Device", lun.id),
             ("Device Display Name", display_name(lun)),
@@ -205,7 +226,11 @@ def nmp_path_list(state: HostState, args: Sequence[str]) -> Reply:
             ("Path Selection Policy Path Config", psp),
         ]
         items.append((ids.uid, fields))
-    return Reply(blocks(items))
+    return items
+
+
+def nmp_path_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks(_shown(nmp_path_items(state, args))))
 
 
 def _rr_lun(state: HostState, device: str) -> Lun:
@@ -215,7 +240,7 @@ def _rr_lun(state: HostState, device: str) -> Lun:
     return lun
 
 
-def rr_get(state: HostState, args: Sequence[str]) -> Reply:
+def rr_fields(state: HostState, args: Sequence[str]) -> list[tuple[str, Cell]]:
     lun = _rr_lun(state, _device_opts(args, required=True)["device"])
     rr = state.round_robin[lun.id]
     latency = rr.limit_type == "Latency"
@@ -228,7 +253,11 @@ def rr_get(state: HostState, args: Sequence[str]) -> Reply:
         ("Number Of Sampling IOs Per Path", rr.sampling_ios if latency else 0),
         ("Use Active Unoptimized Paths", rr.use_ano),
     ]
-    return Reply("".join(f"   {k}: {_text(v)}\n" for k, v in fields))
+    return fields
+
+
+def rr_get(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply("".join(f"   {k}: {_text(v)}\n" for k, v in rr_fields(state, args)))
 
 
 def _text(v: Cell) -> str:

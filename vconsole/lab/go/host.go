@@ -30,6 +30,7 @@ func (l *Lab) shapeHost(ctx context.Context, dc Datacenter, spec HostSpec, switc
 		host.Summary.Config.Product = &about
 	}
 	setAdvanced(host, spec.Advanced)
+	setLockdown(host, spec.Lockdown)
 	if spec.Down {
 		markDown(host)
 	}
@@ -62,6 +63,16 @@ func setAdvanced(host *simulator.HostSystem, advanced map[string]int64) {
 		settings = append(settings, &types.OptionValue{Key: key, Value: advanced[k]})
 	}
 	om.Setting = settings
+}
+
+// setLockdown shows the host's lockdown mode as vCenter does (config.lockdownMode, adminDisabled).
+func setLockdown(host *simulator.HostSystem, mode string) {
+	if host.Config == nil || mode == "" || mode == "disabled" {
+		return
+	}
+	host.Config.LockdownMode = types.HostLockdownMode("lockdown" + strings.Title(mode))
+	disabled := true
+	host.Config.AdminDisabled = &disabled
 }
 
 // markDown shows the host as vCenter sees a host that stopped answering, VMs included.

@@ -71,6 +71,7 @@ func main() {
 	if err := lab.build(ctx, topo); err != nil {
 		log.Fatalf("building the inventory: %v", err)
 	}
+	lab.installEsxcli(topo, os.Getenv("VCONSOLE_VCSIM_AGENT_TOKEN"))
 	built := time.Since(started)
 
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *password)}
@@ -79,6 +80,7 @@ func main() {
 	}
 	server := model.Service.NewServer()
 	defer server.Close()
+	server.Config.Handler = retargetHostCalls(server.Config.Handler)
 
 	u := *server.URL
 	u.User = nil

@@ -60,6 +60,8 @@ type HostSpec struct {
 	Lags       []HostLag        `json:"lags"`
 	Luns       []LunSpec        `json:"luns"`
 	Advanced   map[string]int64 `json:"advanced"`
+	AgentUrl   string           `json:"agent_url"`
+	Lockdown   string           `json:"lockdown"`
 	HostLoadSpec
 }
 

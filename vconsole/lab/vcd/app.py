@@ -134,10 +134,11 @@ def add_route(
 
 
 def build_app(ctx: LabContext) -> web.Application:
-    from vconsole.lab.vcd import branding_routes, session_routes
+    from vconsole.lab.vcd import branding_routes, oauth_routes, session_routes
 
     app = web.Application(client_max_size=8 * 1024 * 1024)
     app[CTX] = ctx
     session_routes.register(app, ctx)
+    oauth_routes.register(app, ctx)
     branding_routes.register(app, ctx)
     return app

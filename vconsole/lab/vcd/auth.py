@@ -1,4 +1,4 @@
-"""Sessions of the lab's Cloud Director: Basic logins, the two token headers, idle expiry.
+"""Sessions of the lab's Cloud Director: Basic logins, API tokens, the two token headers, expiry.
 
 Legacy `POST /api/sessions` returns the 32-hex `x-vcloud-authorization` id and a JWT-shaped
 bearer token; cloudapi logins (33.0+) return only the bearer token (reference §1.2-§1.4).
@@ -61,7 +61,23 @@ class SessionBook:
     ttl_s: float
     users: dict[str, str] = field(default_factory=dict)  # "user@org" (org as configured) -> pw
     _by_token: dict[str, LabSession] = field(default_factory=dict)
+    _api_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (user, org)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue_api_token(self, user: str, org: str) -> str:
+        """A new API token for `user@org`, as the portal's User preferences > API tokens makes."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._api_tokens[token] = (user, org)
+        return token
+
+    def check_api_token(self, token: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._api_tokens.get(token)
+
+    def revoke_api_token(self, token: str) -> bool:
+        with self._lock:
+            return self._api_tokens.pop(token, None) is not None
 
     def check_basic(self, header: str) -> tuple[str, str] | None:
         """(user, canonical org) for a valid `Basic base64(user@org:password)`, else None."""

@@ -1,7 +1,8 @@
 """`VcdLab`: the lab's Cloud Director, an aiohttp server on loopback in its own thread.
 
 Synchronous on the outside so the lab runner and tests can start and stop it like the other
-lab parts; the run-time knobs (`expire_tokens`, `inject_fault`) are for tests and demos.
+lab parts; the run-time knobs (`expire_tokens`, `revoke_api_token`, `inject_fault`) are for
+tests and demos.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ class VcdLab:
             orgs={o.name.lower(): o.name for o in scenario.vcd.orgs},
             state_file=state_file,
         )
+        # one API token per lab user (provider and each org admin), as made in the portal
+        self.api_tokens: dict[str, str] = {
+            principal: self.ctx.sessions.issue_api_token(*principal.rsplit("@", 1))
+            for principal in users
+        }
         self.thumbprint: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -144,6 +150,20 @@ class VcdLab:
     def expire_tokens(self) -> int:
         """End every session now (as an idle timeout would); returns how many ended."""
         return self.ctx.sessions.expire_all()
+
+    def revoke_api_token(self, principal: str = SYSTEM_ADMIN) -> None:
+        """Revoke `principal`'s API token (as the portal's Revoke does); later refreshes fail."""
+        token = self.api_tokens.pop(principal, None)
+        if token is not None:
+            self.ctx.sessions.revoke_api_token(token)
+
+    def issue_api_token(self, principal: str = SYSTEM_ADMIN) -> str:
+        """A fresh API token for `principal`, replacing the one the lab listed for it."""
+        self.revoke_api_token(principal)
+        user, _, org = principal.rpartition("@")
+        token = self.ctx.sessions.issue_api_token(user, org)
+        self.api_tokens[principal] = token
+        return token
 
     def inject_fault(
         self, status: int = 503, count: int = 1, methods: tuple[str, ...] = WRITE_METHODS

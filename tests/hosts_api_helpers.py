@@ -1,0 +1,66 @@
+"""Shared by the lab tests of hosts reached through vCenter: start a lab with its two profiles
+(`lab` over SSH, `lab-vcenter` through vCenter), run a command line, compare JSON rows."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+TIMING = {"via", "duration_s", "checked_at", "probes", "probes_cancelled"}
+# vCenter's storagePath performance window (not read from the host either way) moves with time
+PERF_WINDOW = {"read", "write", "read_ms", "write_ms", "device_latency", "kernel_latency"}
+
+
+def start_lab(scenario: Any, where: Path) -> Any:
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import LabRuntime
+
+    runtime = LabRuntime(scenario, where, with_vcd=False, with_bitfusion=False)
+    services = runtime.start()
+    write_lab_files(
+        where, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
+    )
+    return runtime
+
+
+def default_with_ipv6(ssh: bool = True) -> Any:
+    """The default scenario, every vmk also given an IPv6 address (fd00:<host>::<vmk>)."""
+    from vconsole.lab.scenario import default_scenario
+
+    scenario = default_scenario()
+    hosts = tuple(
+        replace(
+            h,
+            ssh=ssh,
+            vmks=tuple(replace(v, ipv6=f"fd00:{n}::{i + 1}") for i, v in enumerate(h.vmks)),
+        )
+        for n, h in enumerate(scenario.hosts)
+    )
+    return replace(scenario, hosts=hosts)
+
+
+def run_cli(
+    config: Path, profile: str, argv: list[str], capsys: Any, state: Path, *, extra: list[str] = ()
+) -> tuple[int, Any, str]:
+    from vconsole.cli import main
+
+    os.environ["VCONSOLE_STATE_DIR"] = str(state)
+    capsys.readouterr()
+    code = main(["--config", str(config), "--profile", profile, *extra, *argv])
+    out = capsys.readouterr()
+    body = json.loads(out.out) if "--json" in argv and out.out.strip() else out.out
+    return code, body, out.err
+
+
+def same_rows(
+    ssh_rows: list[dict[str, Any]], api_rows: list[dict[str, Any]], ignore: set[str]
+) -> None:
+    assert len(ssh_rows) == len(api_rows) and ssh_rows
+    for ssh, api in zip(ssh_rows, api_rows, strict=True):
+        assert ssh["via"] == "ssh" and api["via"] == "api"
+        for key in set(ssh) | set(api):
+            if key not in ignore:
+                assert ssh.get(key) == api.get(key), (ssh.get("host"), key)

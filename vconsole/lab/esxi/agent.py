@@ -1,0 +1,154 @@
+"""The lab hosts' agent endpoint: where the lab vCenter forwards esxcli-over-API calls.
+
+Real vCenter relays `ExecuteSoap` and the dynamic type manager's queries to the host agent; the
+lab vCenter POSTs each one here as JSON (`/hosts/<name>`, bearer token), and the host answers
+from the same state its SSH server uses. One loopback HTTP server serves every host; a host that
+is down answers 503, which the lab vCenter turns into the fault vCenter shows. The token keeps
+other local users from driving lab hosts through this side door.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import socket
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import quote, unquote
+
+from vconsole.lab.esxi import api
+from vconsole.lab.esxi.state import HostState
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1 << 20
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when the lab vCenter fans out to many hosts
+    # at once; dropped SYNs are retried after a second.
+    request_queue_size = 256
+    daemon_threads = True
+
+
+class _Ipv6Server(_Server):
+    address_family = socket.AF_INET6
+
+
+class HostAgents:
+    """A loopback HTTP server answering API calls for every lab host. Synchronous start/stop."""
+
+    def __init__(
+        self,
+        hosts: dict[str, HostState],
+        is_down: Callable[[str], bool],
+        bind: str = "127.0.0.1",
+    ) -> None:
+        self.hosts = hosts
+        self.is_down = is_down
+        self.bind = bind
+        self.token = secrets.token_urlsafe(24)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "the host agents are not started"
+        port = self._server.server_address[1]
+        host = f"[{self.bind}]" if ":" in self.bind else self.bind
+        return f"http://{host}:{port}"
+
+    def urls(self) -> dict[str, str]:
+        """Per-host agent URL, as the lab vCenter's topology names it."""
+        return {name: f"{self.base_url}/hosts/{quote(name, safe='')}" for name in self.hosts}
+
+    def start(self) -> None:
+        agents = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                status, body = agents.handle(self.path, self.headers, self.rfile)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("host agent: " + format, *args)
+
+        server_class = _Ipv6Server if ":" in self.bind else _Server
+        self._server = server_class((self.bind, 0), Handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="esxi-lab-agents", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def handle(self, path: str, headers: Any, rfile: Any) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, JSON body) for one forwarded call."""
+        expected = f"Bearer {self.token}".encode()
+        if not hmac.compare_digest(str(headers.get("Authorization", "")).encode(), expected):
+            return 401, {"error": "bad token"}
+        prefix = "/hosts/"
+        name = unquote(path[len(prefix) :]) if path.startswith(prefix) else ""
+        state = self.hosts.get(name)
+        if state is None:
+            return 404, {"error": "unknown host"}
+        try:
+            length = int(headers.get("Content-Length", "0"))
+        except ValueError:
+            return 400, {"error": "bad Content-Length"}
+        if not 0 < length <= MAX_BODY:
+            return 400, {"error": "bad body size"}
+        try:
+            call = json.loads(rfile.read(length))
+        except ValueError:
+            return 400, {"error": "body is not JSON"}
+        if not isinstance(call, dict):
+            return 400, {"error": "body is not an object"}
+        if self.is_down(name):
+            return 503, {"error": "host agent is not answering"}
+        if state.host.slow_ms:
+            state.clock.sleep(state.host.slow_ms / 1000.0)
+        try:
+            return 200, self._answer(state, call)
+        except Exception:  # a lab bug must not hang the lab vCenter's caller
+            log.exception("lab host %s failed on an API call", name)
+            return 500, {"error": "host agent failed"}
+
+    def _answer(self, state: HostState, call: dict[str, Any]) -> dict[str, Any]:
+        kind = call.get("call")
+        if kind == "QueryMoInstances":
+            found = api.mo_instances(str(call.get("id", "")), str(call.get("typeSubstr", "")))
+            return {"instances": found}
+        if kind == "QueryTypeInfo":
+            return {"types": api.type_info(str(call.get("typeSubstr", "")))}
+        if kind != "ExecuteSoap":
+            return {"invalid": "call"}
+        raw = call.get("arguments") or []
+        if not isinstance(raw, list):
+            return {"invalid": "argument"}
+        arguments = [
+            (str(a.get("name", "")), str(a.get("val", ""))) for a in raw if isinstance(a, dict)
+        ]
+        answer = api.execute(
+            state,
+            str(call.get("moid", "")),
+            str(call.get("version", "")),
+            str(call.get("method", "")),
+            arguments,
+        )
+        return answer.as_json()
