@@ -192,7 +192,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         self.table("gpus-allocations").set_rows(
             {a.key: _allocation_cells(a) for a in report.allocations}
         )
-        problems = {f"{p.code}|{p.subject}": p for p in report.problems}
+        problems = {f"{p.code}|{p.subject.label}": p for p in report.problems}
         checks = self.table("gpus-checks")
         if list(problems) != [k for k in checks.all_keys if k in problems]:
             checks.clear()  # worst first: a new finding must not land under older, milder ones
@@ -340,7 +340,11 @@ def _since(a: Allocation) -> str:
 
 
 def _problem_cells(p: GpuProblem) -> tuple[Any, ...]:
-    return (Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]), p.subject, p.text)
+    return (
+        Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]),
+        p.subject.label,
+        p.text,
+    )
 
 
 def _gpu_detail(server: PoolServer, gpu: Gpu | None) -> str:

@@ -261,7 +261,9 @@ class PathsScreen(PollingPane, TablePane):
         elif self.report is not None and self.table.cursor_key:
             host = self.report.host(self.table.cursor_key)
             rows = [r for r in self.report.rows if r.host == self.table.cursor_key]
-            problems = tuple({(p.code, p.text): p for r in rows for p in r.problems}.values())
+            devices = self.report.host_devices(self.table.cursor_key)
+            found = [p for r in rows for p in r.problems] + [p for d in devices for p in d.problems]
+            problems = tuple({(p.code, p.text): p for p in found}.values())
             lines = problem_lines(problems)
             if host is not None and host.error and not lines:
                 lines = [host.error]

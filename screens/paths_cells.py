@@ -79,8 +79,9 @@ def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
     for h in report.hosts:
         rows = [r for r in report.rows if r.host == h.host]
         devices = report.host_devices(h.host)
-        verdict = worst([r.verdict for r in rows]) if rows else Verdict.OK
+        verdict = worst([r.verdict for r in rows] + [d.verdict for d in devices])
         problems = tuple(p for r in rows for p in r.problems)
+        problems += tuple(p for d in devices for p in d.problems)
         switch = {True: "on", False: "off"}.get(h.psp_latency_policy_enabled, "?")  # type: ignore[arg-type]
         out[h.host] = (
             h.host,

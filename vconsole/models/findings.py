@@ -36,7 +36,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from vconsole.models.common import Verdict
 
@@ -128,6 +128,7 @@ class Subject:
 
 
 NO_SUBJECT = Subject()
+F = TypeVar("F", bound="Finding")
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class Finding:
     source: str = ""
     seen_at: float | None = None
 
-    def about(self, subject: Subject, source: str = "", seen_at: float | None = None) -> Finding:
+    def about(self: F, subject: Subject, source: str = "", seen_at: float | None = None) -> F:
         """This finding placed on its object (kept values win when the new ones are empty)."""
         return replace(
             self,
@@ -181,7 +182,11 @@ class Finding:
 def iso_time(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(epoch, timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
 
 
 def could_not_read(

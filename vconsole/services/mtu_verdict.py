@@ -11,18 +11,10 @@ from vconsole.models.mtu import (
     overhead,
 )
 
-SEVERITY_ORDER = (
-    Severity.OK,
-    Severity.INFO,
-    Severity.WARNING,
-    Severity.UNREACHABLE,
-    Severity.CRITICAL,
-    Severity.ERROR,
-)
-
 
 def rank(severity: Severity) -> int:
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1
+    """Position on the one scale of every pane (an unreachable target counts as critical)."""
+    return severity.rank
 
 
 def judge(
@@ -45,7 +37,7 @@ def judge(
             found.append(
                 Verdict(
                     "unreachable",
-                    Severity.UNREACHABLE,
+                    Severity.CRITICAL,
                     f"no reply from {target} via {vmk or 'the default route'} even to a small "
                     f"packet: unreachable, not an MTU problem ({search.confidence_note})",
                 )
