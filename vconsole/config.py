@@ -65,6 +65,7 @@ class Profile:
     targets: tuple[TargetConfig, ...] = ()
     read_only: bool = False
     source: Path | None = None  # the file it came from, so trust decisions can be saved back
+    nlb_portgroups: tuple[str, ...] = ()  # port group name patterns (fnmatch) that carry NLB
 
     def target(self, name: str) -> TargetConfig:
         for t in self.targets:

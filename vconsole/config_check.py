@@ -24,7 +24,7 @@ from vconsole.config import (
 )
 
 _TARGET_FIELDS = {f.name for f in fields(TargetConfig)}
-_PROFILE_KEYS = {"read_only", "targets"}
+_PROFILE_KEYS = {"read_only", "targets", "nlb_portgroups"}
 _TOP_KEYS = {"default_profile", "profiles"}
 
 
@@ -223,7 +223,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                         lines.line(table, 0, key),
                         f"{table}.{key}",
                         f"unknown key {key!r}",
-                        "read_only, targets",
+                        "read_only, targets, nlb_portgroups",
                     )
                 )
         read_only = praw.get("read_only", False)
@@ -238,6 +238,18 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 )
             )
             read_only = False
+        nlb = praw.get("nlb_portgroups", [])
+        if not isinstance(nlb, list) or not all(isinstance(p, str) and p for p in nlb):
+            problems.append(
+                ConfigProblem(
+                    path,
+                    lines.line(table, 0, "nlb_portgroups"),
+                    f"{table}.nlb_portgroups",
+                    f"invalid value {nlb!r}",
+                    'a list of port group name patterns, e.g. ["NLB-*", "*-nlb"]',
+                )
+            )
+            nlb = []
         raw_targets = praw.get("targets", [])
         if not isinstance(raw_targets, list):
             problems.append(
@@ -260,7 +272,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
             problems.extend(issues)
             if target:
                 targets.append(target)
-        profiles.append(Profile(pname, tuple(targets), read_only, path))
+        profiles.append(Profile(pname, tuple(targets), read_only, path, nlb_portgroups=tuple(nlb)))
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
         problems.append(

@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from vconsole import _toml as tomllib
+from vconsole.lab.scenario_checks import (
+    ClusterSpec,
+    DvsSpec,
+    ScenarioKeyError,
+    parse_clusters,
+    parse_switches,
+    validate_check_keys,
+)
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
@@ -94,6 +102,8 @@ class Nic:
     speed_mbps: int = 25000
     mtu: int = 9000
     link_up: bool = True
+    driver: str = ""  # "": derived from the speed, as `esxcli network nic list` shows it
+    flaps: int = 0  # link-down events in the last hour (vCenter events)
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,10 @@ class Host:
     dvs_mtu: int = 9000
     version: str = "8.0.3"
     build: str = "24022510"
+    boot_device: str = "disk"  # disk | sd | usb | san
+    boot_device_gb: int | None = None
+    osdata_on: str = "boot"  # boot | datastore
+    module_params: tuple[tuple[str, str], ...] = ()
 
     def vmk(self, name: str) -> Vmk | None:
         return next((v for v in self.vmks if v.name == name), None)
@@ -179,6 +193,8 @@ class Scenario:
     bitfusion: Bitfusion = field(default_factory=Bitfusion)
     vcd: Vcd = field(default_factory=Vcd)
     vcenter_name: str = "vcsa01"
+    switches: tuple[DvsSpec, ...] = ()
+    cluster_specs: tuple[ClusterSpec, ...] = ()
 
     def site(self, name: str) -> Site:
         for s in self.sites:
@@ -348,8 +364,17 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
             luns.append(_take(lraw, Lun, f"{where}.lun[{j}]", paths=paths))
         nics = tuple(_take(n, Nic, f"{where}.nic[{j}]") for j, n in enumerate(raw.pop("nic", [])))
         advanced = tuple(sorted((str(k), int(v)) for k, v in raw.pop("advanced", {}).items()))
+        params = tuple(sorted((str(k), str(v)) for k, v in raw.pop("module_params", {}).items()))
         host = _take(
-            raw, Host, where, vmks=vmks, lags=lags, luns=tuple(luns), nics=nics, advanced=advanced
+            raw,
+            Host,
+            where,
+            vmks=vmks,
+            lags=lags,
+            luns=tuple(luns),
+            nics=nics,
+            advanced=advanced,
+            module_params=params,
         )
         if host.site not in site_names:
             raise ScenarioError(f"{where}: site {host.site!r} is not a [[site]] name")
@@ -383,7 +408,14 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         "vcd",
         orgs=tuple(_take(o, VcdOrg, f"vcd.org[{i}]") for i, o in enumerate(vcd_raw.pop("org", []))),
     )
-    return Scenario(
+    try:
+        switches, cluster_specs = (
+            parse_switches(data.get("dvs")),
+            parse_clusters(data.get("cluster")),
+        )
+    except ScenarioKeyError as exc:
+        raise ScenarioError(str(exc)) from None
+    scenario = Scenario(
         name=str(data.get("name", name)),
         sites=sites,
         hosts=tuple(hosts),
@@ -391,7 +423,14 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         bitfusion=bitfusion,
         vcd=vcd,
         vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+        switches=switches,
+        cluster_specs=cluster_specs,
     )
+    try:
+        validate_check_keys(scenario)
+    except ScenarioKeyError as exc:
+        raise ScenarioError(str(exc)) from None
+    return scenario
 
 
 def _check_ip(value: str, where: str) -> None:

@@ -20,6 +20,7 @@ ANALYZERS: dict[str, str] = {
     "lacp": "vconsole.services.lacp:analyze_targets",
     "paths": "vconsole.services.paths:analyze_targets",
     "gpu": "vconsole.services.gpus:analyze_targets",
+    "checks": "vconsole.services.checks:analyze_targets",
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
 
