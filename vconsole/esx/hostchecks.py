@@ -70,21 +70,33 @@ def parse_module_parameters(text: str) -> ModuleParameters:
     message = classify(text)
     if message is not None:
         return ModuleParameters(message[0], message=message[1])
-    rows = parse_table(text)
-    if rows and {"Name", "Type", "Value"} <= set(rows[0]):
-        params = tuple(ModuleParameter(r["Name"], r["Type"], r["Value"]) for r in rows if r["Name"])
-        return ModuleParameters(OutputKind.OK, params)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if lines and lines[0].split()[:3] == ["Name", "Type", "Value"]:
-        params_list = []
-        for line in lines[1:]:
-            if set(line.strip()) <= {"-", " "}:
-                continue
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+    head = next(
+        (i for i, ln in enumerate(lines) if ln.split()[:3] == ["Name", "Type", "Value"]), None
+    )
+    if head is None:
+        return ModuleParameters(OutputKind.UNRECOGNISED, message=first_line(text))
+    rule = lines[head + 1] if head + 1 < len(lines) else ""
+    ruled = bool(rule) and set(rule.strip()) <= {"-", " "}
+    starts = [m.start() for m in re.finditer(r"-+", rule)] if ruled else []
+    params = []
+    for line in lines[head + (2 if ruled else 1) :]:
+        param = _ruled_row(line, starts) if len(starts) >= 4 else None
+        if param is None:
             match = _COLLAPSED_ROW.match(line)
-            if match:
-                params_list.append(ModuleParameter(match[1], match[2], match[3] or ""))
-        return ModuleParameters(OutputKind.OK, tuple(params_list))
-    return ModuleParameters(OutputKind.UNRECOGNISED, message=first_line(text))
+            param = ModuleParameter(match[1], match[2], match[3] or "") if match else None
+        if param is not None:
+            params.append(param)
+    return ModuleParameters(OutputKind.OK, tuple(params))
+
+
+def _ruled_row(line: str, starts: list[int]) -> ModuleParameter | None:
+    """Cut a row at the rule's column starts, unless a value spills over a column edge."""
+    for start in starts[1:]:
+        if 0 < start < len(line) and line[start - 1] != " " and line[start] != " ":
+            return None
+    cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], len(line)], strict=True)]
+    return ModuleParameter(cells[0], cells[1], cells[2]) if cells[0] else None
 
 
 def lldp_values(param: ModuleParameter | None) -> tuple[int, ...] | None:
