@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="vmkping over real network namespaces (Linux, root)",
     )
-    demo.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
+    demo.add_argument("--pane", metavar="ALIAS", default="triage", help="pane to open first")
     demo.set_defaults(handler=handle_demo)
 
 
@@ -37,7 +37,7 @@ def handle_ui(args: argparse.Namespace) -> int:
         config=getattr(args, "config", None),
         profile=getattr(args, "profile", None),
         readonly=bool(getattr(args, "readonly", False)),
-        pane=getattr(args, "pane", "conn"),
+        pane=getattr(args, "pane", "triage"),
     )
 
 
@@ -70,7 +70,7 @@ def run_console(
     config: str | Path | None = None,
     profile: str | None = None,
     readonly: bool = False,
-    pane: str = "conn",
+    pane: str = "triage",
     on_hangup: Callable[[], object] | None = None,
     test_all_on_start: bool = False,
 ) -> int:

@@ -83,7 +83,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         Binding(
             "o",
             "raw_output",
-            "Raw output",
+            "Raw",
             id="gpus.raw",
             tooltip="The client's bitfusion output of the last refresh, for a support case.",
         ),
@@ -98,7 +98,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         Binding(
             "a",
             "show_tab('allocations')",
-            "Allocations",
+            "Allocs",
             id="gpus.tab_allocations",
             tooltip="Which client holds which GPU, how much and since when.",
         ),

@@ -71,7 +71,7 @@ class LacpScreen(PollingPane, TablePane):
         Binding(
             "enter",
             "raw_output",
-            "Raw output",
+            "Raw",
             id="lacp.raw",
             tooltip="The selected host's esxcli output, for pasting into a support case.",
         ),

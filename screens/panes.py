@@ -115,6 +115,8 @@ def _builtin_panes() -> list[PaneSpec]:
         return PaneSpec(alias, aliases, title, key, lazy_pane(module, cls, title), summary, module)
 
     return [
+        pane("triage", ("triage", "tri", "home"), "Triage", None, "triage", "TriageScreen",
+             "every finding of every pane, worst first, by site, cluster and host"),
         pane("vm", ("vm", "host", "ds", "net", "cluster"), "Inventory", "1", "inventory",
              "InventoryScreen", "datacenters, clusters, hosts, VMs, datastores, networks"),
         pane("lag", ("lag", "lacp"), "LACP", "2", "lacp", "LacpScreen",

@@ -52,7 +52,7 @@ class PathsScreen(PollingPane, TablePane):
         Binding(
             "a",
             "across",
-            "Across hosts",
+            "Across",
             id="paths.across",
             tooltip="The selected device's paths on every host that sees it.",
         ),

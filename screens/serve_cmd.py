@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="allow a non-loopback --host (there is no authentication)",
     )
-    serve.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
+    serve.add_argument("--pane", metavar="ALIAS", default="triage", help="pane to open first")
     serve.set_defaults(handler=handle)
 
 
@@ -52,7 +52,7 @@ def console_command(args: argparse.Namespace) -> str:
         words += ["--profile", str(args.profile)]
     if getattr(args, "readonly", False):
         words.append("--readonly")
-    words += ["ui", "--pane", str(getattr(args, "pane", "conn"))]
+    words += ["ui", "--pane", str(getattr(args, "pane", "triage"))]
     return shlex.join(words)
 
 

@@ -61,6 +61,7 @@ class ResourceTable(DataTable[Cell]):
             "cycle_sort",
             "Sort",
             id="table.sort",
+            show=False,  # listed under `?`: every table sorts the same way
             tooltip="Sort by the next column (press again to move on).",
         ),
         Binding(
@@ -68,6 +69,7 @@ class ResourceTable(DataTable[Cell]):
             "reverse_sort",
             "Reverse",
             id="table.reverse",
+            show=False,
             tooltip="Reverse the sort order.",
         ),
     ]
@@ -85,6 +87,7 @@ class ResourceTable(DataTable[Cell]):
         self.row_filter: RowFilter = NO_FILTER
         self.sort_column: str | None = self.resource_columns[0].key if columns else None
         self.sort_reverse = False
+        self._pending_focus: tuple[str, tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
         for column in self.resource_columns:
@@ -119,6 +122,29 @@ class ResourceTable(DataTable[Cell]):
                 raise ValueError(f"row {key!r}: {len(cells)} cells for {width} columns")
         self._rows = {key: tuple(cells) for key, cells in rows.items()}
         self._apply()
+
+    def focus_best(self, host: str, words: Sequence[str]) -> None:
+        """Put the cursor on the row that best names `host` and `words` (a finding's object):
+        now if its row is here, else on the first refresh that brings rows."""
+        self._pending_focus = (host, tuple(w for w in words if w))
+        self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        if self._pending_focus is None or not self.row_count:
+            return
+        host, words = self._pending_focus
+        best, best_score = None, 0
+        for index, key in enumerate(self.visible_keys):
+            parts = set(key.split("|"))
+            cells = {cell_text(c) for c in self._rows.get(key, ())}
+            if host and host not in parts and host not in cells:
+                continue
+            score = 1 + sum(1 for w in words if w in parts or w in cells)
+            if score > best_score:
+                best, best_score = index, score
+        self._pending_focus = None
+        if best is not None:
+            self.move_cursor(row=best, animate=False)
 
     def set_filter(self, row_filter: RowFilter) -> None:
         """Show only rows passing `row_filter` (any column may match)."""
@@ -186,3 +212,4 @@ class ResourceTable(DataTable[Cell]):
                 self.sort(self.sort_column, key=sort_key, reverse=self.sort_reverse)
             if cursor_key is not None and cursor_key in wanted:
                 self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
+            self._apply_focus()

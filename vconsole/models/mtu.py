@@ -235,7 +235,7 @@ class MtuResult:
 
     def findings(self) -> tuple[Finding, ...]:
         """This pair's findings placed on it, seen when it was checked."""
-        seen = _epoch(self.checked_at)
+        seen = epoch_of(self.checked_at)
         return tuple(v.about(self.subject, "mtu", seen) for v in self.verdicts)
 
     def to_json(self) -> dict[str, Any]:
@@ -285,7 +285,7 @@ class MtuResult:
         }
 
 
-def _epoch(iso: str) -> float | None:
+def epoch_of(iso: str) -> float | None:
     try:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
     except ValueError:
