@@ -4,17 +4,21 @@ package main
 // discovery protocol; port group teaming failback (the API's rollingOrder, inverted); HA
 // admission control with VM reservations; RetrieveDasAdvancedRuntimeInfo, which govmomi's
 // simulator does not implement (its method list only names it), answered here from the
-// simulator's own hosts and VMs; and NIC link-down events.
+// simulator's own hosts and VMs (see withLabMethods); and NIC link-down events.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"sort"
 
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	"github.com/vmware/govmomi/vim25/xml"
 )
 
 type ChecksSpec struct {
@@ -70,10 +74,6 @@ func (l *Lab) applyChecks(ctx context.Context, spec ChecksSpec) error {
 			return err
 		}
 	}
-	for _, obj := range simulator.Map.All("ClusterComputeResource") {
-		cl := obj.(*simulator.ClusterComputeResource)
-		simulator.Map.Put(&LabCluster{ClusterComputeResource: *cl})
-	}
 	return postFlaps(ctx, l, spec.Flaps)
 }
 
@@ -116,7 +116,7 @@ func switchNamed(name string) *simulator.DistributedVirtualSwitch {
 func shapeCheckSwitch(sw CheckSwitch) error {
 	dvs := switchNamed(sw.Name)
 	if dvs == nil {
-		return fmt.Errorf("checks: no distributed switch %s", sw.Name)
+		return nil // a scenario derived from another may drop the switch's hosts
 	}
 	cfg, ok := dvs.Config.(*VMwareDVSConfigInfo)
 	if !ok {
@@ -168,7 +168,7 @@ func vmNamed(name string) *simulator.VirtualMachine {
 func shapeCluster(spec CheckCluster) error {
 	cl := clusterNamed(spec.Name)
 	if cl == nil {
-		return fmt.Errorf("checks: no cluster %s", spec.Name)
+		return nil // as for switches: the cluster's hosts were dropped
 	}
 	cfg, ok := cl.ConfigurationEx.(*types.ClusterConfigInfoEx)
 	if !ok {
@@ -192,8 +192,8 @@ func shapeCluster(spec CheckCluster) error {
 	cfg.DasConfig = das
 	for _, r := range spec.Reservations {
 		vm := vmNamed(r.Vm)
-		if vm == nil {
-			return fmt.Errorf("checks: cluster %s: no VM %s", spec.Name, r.Vm)
+		if vm == nil || vm.Config == nil {
+			continue
 		}
 		vm.Config.CpuAllocation = &types.ResourceAllocationInfo{Reservation: types.NewInt64(r.CpuMhz)}
 		vm.Config.MemoryAllocation = &types.ResourceAllocationInfo{Reservation: types.NewInt64(r.MemoryMb)}
@@ -201,31 +201,88 @@ func shapeCluster(spec CheckCluster) error {
 	return nil
 }
 
-// LabCluster answers RetrieveDasAdvancedRuntimeInfo the way vCenter computes slots for the
-// "host failures to tolerate" policy: the slot is the largest CPU reservation (at least
-// 32 MHz) and the largest memory reservation plus overhead (100 MB here) of powered-on VMs;
-// a host holds as many slots as fit its CPU and memory; the largest hosts' slots are kept
-// for failover.
-type LabCluster struct {
-	simulator.ClusterComputeResource
-}
-
+// RetrieveDasAdvancedRuntimeInfo is answered at the HTTP layer (withLabMethods): the
+// simulator dispatches methods to the registry's object, and a wrapper type in place of the
+// cluster would break the simulator's own type switches on *ClusterComputeResource. The
+// slots are computed the way vCenter does for the "host failures to tolerate" policy: the
+// slot is the largest CPU reservation (at least 32 MHz) and the largest memory reservation
+// plus overhead (100 MB here) of powered-on VMs; a host holds as many slots as fit its CPU
+// and memory; the largest hosts' slots are kept for failover.
 const (
 	defaultSlotMhz = 32
 	slotOverheadMb = 100
 )
 
-func (c *LabCluster) RetrieveDasAdvancedRuntimeInfo(ctx *simulator.Context, req *types.RetrieveDasAdvancedRuntimeInfo) soap.HasFault {
-	body := &methods.RetrieveDasAdvancedRuntimeInfoBody{}
+var dasThis = regexp.MustCompile(`<_this[^>]*type="ClusterComputeResource"[^>]*>([^<]+)</_this>`)
+
+type dasEnvelope struct {
+	XMLName xml.Name `xml:"soapenv:Envelope"`
+	Enc     string   `xml:"xmlns:soapenc,attr"`
+	Env     string   `xml:"xmlns:soapenv,attr"`
+	XSD     string   `xml:"xmlns:xsd,attr"`
+	XSI     string   `xml:"xmlns:xsi,attr"`
+	Body    dasBody  `xml:"soapenv:Body"`
+}
+
+type dasBody struct {
+	Res *types.RetrieveDasAdvancedRuntimeInfoResponse `xml:"urn:vim25 RetrieveDasAdvancedRuntimeInfoResponse"`
+}
+
+// withLabMethods serves the SOAP methods the lab adds and hands everything else on.
+func withLabMethods(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		match := dasThis.FindSubmatch(body)
+		if match == nil || !bytes.Contains(body, []byte("RetrieveDasAdvancedRuntimeInfo")) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := r.Cookie(soap.SessionCookieName); err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("not authenticated"))
+			return
+		}
+		ref := types.ManagedObjectReference{Type: "ClusterComputeResource", Value: string(match[1])}
+		cl, ok := simulator.Map.Get(ref).(*simulator.ClusterComputeResource)
+		if !ok {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		res := &types.RetrieveDasAdvancedRuntimeInfoResponse{Returnval: dasRuntimeInfo(cl)}
+		var out bytes.Buffer
+		out.WriteString(xml.Header)
+		envelope := dasEnvelope{
+			Enc: "http://schemas.xmlsoap.org/soap/encoding/", Env: "http://schemas.xmlsoap.org/soap/envelope/",
+			XSD: "http://www.w3.org/2001/XMLSchema", XSI: "http://www.w3.org/2001/XMLSchema-instance",
+			Body: dasBody{Res: res},
+		}
+		if err := xml.NewEncoder(&out).Encode(&envelope); err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(out.Bytes())
+	})
+}
+
+func dasRuntimeInfo(c *simulator.ClusterComputeResource) types.BaseClusterDasAdvancedRuntimeInfo {
 	cfg, _ := c.ConfigurationEx.(*types.ClusterConfigInfoEx)
 	if cfg == nil || cfg.DasConfig.Enabled == nil || !*cfg.DasConfig.Enabled {
-		body.Res = &types.RetrieveDasAdvancedRuntimeInfoResponse{}
-		return body
+		return nil
 	}
-	if _, slots := cfg.DasConfig.AdmissionControlPolicy.(*types.ClusterFailoverLevelAdmissionControlPolicy); !slots {
-		info := types.ClusterDasAdvancedRuntimeInfo{DasHostInfo: nil}
-		body.Res = &types.RetrieveDasAdvancedRuntimeInfoResponse{Returnval: &info}
-		return body
+	policy, slots := cfg.DasConfig.AdmissionControlPolicy.(*types.ClusterFailoverLevelAdmissionControlPolicy)
+	if !slots {
+		return &types.ClusterDasAdvancedRuntimeInfo{}
 	}
 	members := map[types.ManagedObjectReference]bool{}
 	for _, h := range c.Host {
@@ -265,27 +322,24 @@ func (c *LabCluster) RetrieveDasAdvancedRuntimeInfo(ctx *simulator.Context, req 
 		}
 		info.TotalGoodHosts++
 		hw := host.Summary.Hardware
-		cpu := int32(hw.CpuMhz) * int32(hw.NumCpuCores) / slot.CpuMHz
-		mem := int32(hw.MemorySize/(1024*1024)) / slot.MemoryMB
-		if mem < cpu {
-			cpu = mem
+		n := int32(hw.CpuMhz) * int32(hw.NumCpuCores) / slot.CpuMHz
+		if mem := int32(hw.MemorySize/(1024*1024)) / slot.MemoryMB; mem < n {
+			n = mem
 		}
-		perHost = append(perHost, cpu)
-		info.HostSlots = append(info.HostSlots, types.ClusterDasFailoverLevelAdvancedRuntimeInfoHostSlots{Host: ref, Slots: cpu})
-		info.TotalSlots += cpu
+		perHost = append(perHost, n)
+		info.HostSlots = append(info.HostSlots, types.ClusterDasFailoverLevelAdvancedRuntimeInfoHostSlots{Host: ref, Slots: n})
+		info.TotalSlots += n
 	}
 	sort.Slice(perHost, func(i, j int) bool { return perHost[i] > perHost[j] })
 	reserved := int32(0)
-	level := cfg.DasConfig.AdmissionControlPolicy.(*types.ClusterFailoverLevelAdmissionControlPolicy).FailoverLevel
-	for i := 0; i < int(level) && i < len(perHost); i++ {
+	for i := 0; i < int(policy.FailoverLevel) && i < len(perHost); i++ {
 		reserved += perHost[i]
 	}
 	info.UnreservedSlots = info.TotalSlots - info.UsedSlots - reserved
 	if info.UnreservedSlots < 0 {
 		info.UnreservedSlots = 0
 	}
-	body.Res = &types.RetrieveDasAdvancedRuntimeInfoResponse{Returnval: info}
-	return body
+	return info
 }
 
 // postFlaps posts one link-down event per flap, as hosts report `esx.problem.net.vmnic.linkstate.down`.
@@ -295,7 +349,7 @@ func postFlaps(ctx context.Context, l *Lab, flaps []CheckFlap) error {
 	for _, flap := range flaps {
 		host, ok := l.hosts[flap.Host]
 		if !ok {
-			return fmt.Errorf("checks: flaps on unknown host %s", flap.Host)
+			continue
 		}
 		for i := 0; i < flap.Count; i++ {
 			event := &types.EventEx{

@@ -79,6 +79,7 @@ func main() {
 	}
 	server := model.Service.NewServer()
 	defer server.Close()
+	server.Config.Handler = withLabMethods(server.Config.Handler) // before any client connects
 
 	u := *server.URL
 	u.User = nil
