@@ -129,6 +129,8 @@ def _builtin_panes() -> list[PaneSpec]:
              "GPU pool: servers, GPUs, memory, allocations"),
         pane("brand", ("brand", "branding"), "Branding", "6", "branding", "BrandingScreen",
              "Cloud Director system and tenant portal branding"),
+        pane("check", ("check", "checks"), "Checks", None, "checks", "ChecksScreen",
+             "design checks: multicast, flapping, i40en LLDP, boot media, HA slots, drift"),
         PaneSpec("conn", ("conn", "connections", "ctx"), "Connections", "0", _connections,
                  "targets of this profile, their state, trust and passwords"),
         PaneSpec("help", ("help", "keys"), "Help", None, _help, "keys of this screen and the app"),

@@ -36,7 +36,7 @@ async def test_home_pane_lists_worst_first_and_enter_opens_the_object(tmp_path, 
         # targets nobody could read first (one line each), then the worst place, worst row first
         assert rows[0] == "u|esx-gone"
         unread = str(screen.table.get_row_at(0)[2])
-        assert unread.startswith("2 panes have no data: cannot read capture")
+        assert unread.startswith("3 panes have no data: cannot read capture")
         group = next(i for i, k in enumerate(rows) if k.startswith("g|"))
         assert all(k.startswith("u|") for k in rows[:group]) and "esx-wlg-02" in rows[group]
         first = screen.rows[rows[group + 1]][0]

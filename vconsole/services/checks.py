@@ -195,3 +195,23 @@ async def analyze_targets(manager: Any, targets: Sequence[str]) -> dict[str, Any
     need a vCenter."""
     report = await ChecksService(manager, targets).refresh()
     return report_json(report)
+
+
+class CheckFindings:
+    """The triage source: the checks' problems (rows that are not ok), host placement from vCenter."""
+
+    def __init__(self, manager: Any, profile: Any) -> None:
+        vcenters = profile.names("vcenter")
+        self.hosts = profile.names("esxi", "replay")
+        nlb = tuple(getattr(profile, "nlb_portgroups", ()) or ()) or DEFAULT_NLB_PATTERNS
+        self.service = ChecksService(
+            manager, self.hosts, vcenters[0] if vcenters else None, nlb_patterns=nlb
+        )
+
+    async def read(self) -> Any:
+        from vconsole.services.triage import SourceReading
+
+        if not self.hosts and self.service.vcenter is None:
+            return SourceReading("checks", taken_at=time.time(), note="no esxi or vcenter targets")
+        report = await self.service.refresh()
+        return SourceReading("checks", tuple(report.findings()), report.taken_at)

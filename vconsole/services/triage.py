@@ -74,6 +74,7 @@ SOURCES: tuple[FindingSource, ...] = (
     FindingSource("paths", "Multipathing", _SOURCES_MODULE, "PathsFindings", 60.0, "path"),
     FindingSource("gpus", "Bitfusion", _SOURCES_MODULE, "GpuFindings", 30.0, "gpu"),
     FindingSource("mtu", "MTU (last run)", _SOURCES_MODULE, "MtuFindings", 30.0, "mtu"),
+    FindingSource("checks", "Checks", "vconsole.services.checks", "CheckFindings", 300.0, "check"),
 )
 """Every source triage reads. Add one line here to add a source."""
 
