@@ -77,6 +77,14 @@ class ConsoleScreen(Screen[None]):
     pane_alias: str = ""
     """Canonical alias of the pane this screen shows; the app sets it when it opens the pane."""
 
+    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Actions that change the estate: hidden (footer, `?`) and refused in read-only mode."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITE_ACTIONS and getattr(self.app, "read_only", False):
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self._header_info())
         yield from self.compose_body()
@@ -114,6 +122,14 @@ class ConsoleScreen(Screen[None]):
         words = [subject.name, *(value for _, value in subject.fields)]
         for table in tables:
             table.focus_best(subject.host, words)
+
+    def post_findings(self, source: str, findings: Iterable[Any], taken_at: float) -> None:
+        """Hand this pane's latest findings to the app's findings board (the triage pane)."""
+        board = getattr(self.app, "findings_board", None)
+        if board is not None:
+            from vconsole.services.triage import SourceReading
+
+            board.post(SourceReading(source, tuple(findings), taken_at))
 
     def target_states_changed(self) -> None:
         """Called by the app when a target's health changed (the header is already updated)."""

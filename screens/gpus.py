@@ -163,6 +163,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
 
     def show_report(self, report: PoolReport) -> None:
         self.report = report
+        self.post_findings("gpus", report.findings(), report.taken_at)
         if report.ok:
             self.shown = report
             self._fill(report)

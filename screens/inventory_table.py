@@ -100,7 +100,16 @@ class VirtualTable(ScrollView, can_focus=True):
             "sort_here",
             "Sort",
             id="inventory.sort",
+            show=False,
             tooltip="Sort by the column under the cursor (again: reverse).",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="inventory.reverse",
+            show=False,
+            tooltip="Reverse the sort order.",
         ),
     ]
 
@@ -310,6 +319,9 @@ class VirtualTable(ScrollView, can_focus=True):
         key = self.cursor_key
         if key is not None:
             self.post_message(self.Selected(self, key))
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort_column, not self.sort_reverse)
 
     def action_sort_here(self) -> None:
         same = self.cursor_column == self.sort_column

@@ -37,6 +37,8 @@ DEFAULT_INTERVAL_S = 30.0
 class LacpScreen(PollingPane, TablePane):
     """The estate's LAGs in one table; the line under it explains the selected row."""
 
+    WRITE_ACTIONS = frozenset({"set_timeout"})
+
     CSS_PATH = "lacp.tcss"
 
     columns: ClassVar[tuple[ResourceColumn, ...]] = (
@@ -116,6 +118,7 @@ class LacpScreen(PollingPane, TablePane):
 
     def show_report(self, report: LacpReport) -> None:
         self.report = report
+        self.post_findings("lacp", report.findings(), report.taken_at)
         self._rows = {row.key: row for row in report.rows}
         self.table.set_rows({row.key: _cells(row) for row in report.rows})
         self._show_detail()

@@ -234,6 +234,13 @@ class MtuScreen(ConsoleScreen):
             results = await self.service.run(plan, on_result=arrived)
         finally:
             self.running = False
+        if self.store is not None:
+            from vconsole.services.triage_sources import mtu_findings
+
+            saved = self.store.last_results().values()
+            self.post_findings(
+                "mtu", [f for data in saved for f in mtu_findings(data)], time.time()
+            )
         bad = sum(1 for r in results if r.verdict.severity not in (Severity.OK, Severity.INFO))
         changed = sum(1 for r in results if r.changed)
         took = time.monotonic() - self.started

@@ -45,6 +45,8 @@ LEVELS = ("hosts", "devices", "paths")
 class PathsScreen(PollingPane, TablePane):
     """Three tables in one pane; the line under them explains the selected row."""
 
+    WRITE_ACTIONS = frozenset({"set_rr"})
+
     CSS_PATH = "paths.tcss"
 
     BINDINGS = [
@@ -127,6 +129,7 @@ class PathsScreen(PollingPane, TablePane):
 
     def show_report(self, report: PathsReport) -> None:
         self.report = report
+        self.post_findings("paths", report.findings(), report.taken_at)
         self._fill()
         counts = {v: sum(1 for r in report.rows if r.verdict == v) for v in Verdict}
         paths = sum(1 for r in report.rows if r.path or r.uid)

@@ -15,7 +15,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from vconsole.models.common import Verdict
 from widgets.filter_bar import NO_FILTER, RowFilter
+
+_SEVERITY_ORDER = {v.value: -v.rank for v in Verdict}
 
 Cell = Any
 """A cell value: str, rich Text, int or float (numbers sort numerically)."""
@@ -37,8 +40,15 @@ def cell_text(value: Cell) -> str:
     return "" if value is None else str(value)
 
 
+SEVERITY_COLUMNS = ("verdict", "severity")
+"""A table with one of these columns opens sorted by it, worst first."""
+
+
 def sort_key(value: Cell) -> tuple[int, Any]:
-    """Numbers before text, numbers numerically, text case-insensitively."""
+    """Severities worst first, then numbers numerically, then text case-insensitively."""
+    text = cell_text(value).strip().lower()
+    if text in _SEVERITY_ORDER:
+        return (-1, _SEVERITY_ORDER[text])
     if isinstance(value, bool):
         return (1, str(value).lower())
     if isinstance(value, (int, float)):
@@ -85,7 +95,9 @@ class ResourceTable(DataTable[Cell]):
         self.resource_columns: tuple[ResourceColumn, ...] = tuple(columns)
         self._rows: dict[str, tuple[Cell, ...]] = {}
         self.row_filter: RowFilter = NO_FILTER
-        self.sort_column: str | None = self.resource_columns[0].key if columns else None
+        keys = [c.key for c in self.resource_columns]
+        worst_first = next((k for k in SEVERITY_COLUMNS if k in keys), None)
+        self.sort_column: str | None = worst_first or (keys[0] if keys else None)
         self.sort_reverse = False
         self._pending_focus: tuple[str, tuple[str, ...]] | None = None
 
