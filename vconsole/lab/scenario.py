@@ -126,6 +126,7 @@ class Host:
     boot_device_gb: int | None = None
     osdata_on: str = "boot"  # boot | datastore
     module_params: tuple[tuple[str, str], ...] = ()
+    dvs: tuple[str, ...] = ()  # more switches to join (default: every [[dvs]] of its datacenter)
 
     def vmk(self, name: str) -> Vmk | None:
         return next((v for v in self.vmks if v.name == name), None)

@@ -127,7 +127,7 @@ def check_hosts(
     switches: tuple[DvsSpec, ...],
     clusters: tuple[ClusterSpec, ...],
     vm_names: set[str],
-    switch_names: set[str],
+    switch_sites: dict[str, str],
 ) -> None:
     """Cross-checks once hosts are known: boot keys, declared switches and clusters exist."""
     for h in hosts:
@@ -136,11 +136,26 @@ def check_hosts(
         _one_of(h.osdata_on, OSDATA_PLACES, f"{where}.osdata_on")
         if h.boot_device_gb is not None and not 1 <= h.boot_device_gb <= 65536:
             raise ScenarioKeyError(f"{where}.boot_device_gb: expected 1..65536 (GB)")
+    declared = {s.name for s in switches}
+    for h in hosts:
+        for name in h.dvs:
+            if name not in declared and name not in switch_sites:
+                raise ScenarioKeyError(
+                    f"host {h.name}.dvs: {name!r} is neither a [[dvs]] nor a switch the lab "
+                    f"builds ({', '.join(sorted(switch_sites))})"
+                )
+            if switch_sites.get(name, h.site) != h.site:
+                raise ScenarioKeyError(
+                    f"host {h.name}.dvs: {name} lives in site {switch_sites[name]}'s datacenter; "
+                    "a host joins switches of its own site only"
+                )
+    listed = {name for h in hosts for name in h.dvs}
     for spec in switches:
-        if spec.name not in switch_names:
+        if spec.name not in switch_sites and spec.name not in listed:
             raise ScenarioKeyError(
-                f"dvs {spec.name}: no host is on this switch; the lab builds "
-                f"{', '.join(sorted(switch_names))} (a LAG's dvs, else DSwitch-<site>)"
+                f"dvs {spec.name}: no host is on this switch; name it in a host's `dvs` or use "
+                f"one the lab builds: {', '.join(sorted(switch_sites))} (a LAG's dvs, else "
+                "DSwitch-<site>)"
             )
     cluster_names = {h.cluster for h in hosts}
     for c in clusters:
@@ -155,12 +170,56 @@ def check_hosts(
 
 def validate_check_keys(scenario: Any) -> None:
     """Check the scenario's check keys against its hosts, switches and lab VM names."""
-    from vconsole.lab.vcsim_topology import host_switch, lab_vms
+    from vconsole.lab.vcsim_topology import lab_vms
 
-    switch_names = {host_switch(h) for h in scenario.hosts}
-    switch_names |= {lag.dvs for h in scenario.hosts for lag in h.lags}
     vm_names = {vm.name for vm in lab_vms(scenario)} if scenario.cluster_specs else set()
-    check_hosts(scenario.hosts, scenario.switches, scenario.cluster_specs, vm_names, switch_names)
+    check_hosts(
+        scenario.hosts,
+        scenario.switches,
+        scenario.cluster_specs,
+        vm_names,
+        built_switches(scenario),
+    )
+
+
+def built_switches(scenario: Any) -> dict[str, str]:
+    """Switch name -> site of the switches the lab builds for hosts (LAG switches, DSwitch-<site>)."""
+    from vconsole.lab.vcsim_topology import host_switch
+
+    out = {host_switch(h): h.site for h in scenario.hosts}
+    out.update({lag.dvs: h.site for h in scenario.hosts for lag in h.lags})
+    return out
+
+
+def extra_memberships(scenario: Any) -> dict[str, list[str]]:
+    """Host -> declared switches it joins beyond the ones the lab builds for it: its `dvs` list,
+    else every [[dvs]] of its site (a new switch lives in the site of the hosts that list it)."""
+    built = built_switches(scenario)
+    sites = dict(built)
+    for h in scenario.hosts:
+        for name in h.dvs:
+            sites.setdefault(name, h.site)
+    own = {
+        h.name: {name for name, site in built.items() if site == h.site and _owns(h, name)}
+        for h in scenario.hosts
+    }
+    out: dict[str, list[str]] = {}
+    for h in scenario.hosts:
+        wanted = (
+            list(h.dvs)
+            if h.dvs
+            else [s.name for s in scenario.switches if sites.get(s.name) == h.site]
+        )
+        extra = [n for n in wanted if n not in own[h.name]]
+        if extra:
+            out[h.name] = extra
+    return out
+
+
+def _owns(host: Any, switch: str) -> bool:
+    from vconsole.lab.vcsim_topology import host_switch
+
+    return switch == host_switch(host) or any(lag.dvs == switch for lag in host.lags)
 
 
 def switch_spec(scenario: Any, name: str) -> DvsSpec | None:

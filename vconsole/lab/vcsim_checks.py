@@ -10,12 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from vconsole.lab.scenario import Scenario
+from vconsole.lab.scenario_checks import extra_memberships
 
 
 def with_checks(topology: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     """`topology` with the declared port groups on their switches and the `checks` section."""
     declared = {s.name: s for s in scenario.switches}
+    extra = extra_memberships(scenario)
+    hosts = {h.name: h for h in scenario.hosts}
     for dc in topology.get("datacenters", []):
+        present = {sw["name"] for sw in dc.get("switches", [])}
+        for host, names in sorted(extra.items()):
+            if hosts[host].site != dc.get("site"):
+                continue
+            for name in names:
+                if name not in present:
+                    present.add(name)
+                    dc["switches"].append(
+                        {"name": name, "mtu": hosts[host].dvs_mtu, "lags": [], "portgroups": []}
+                    )
         for sw in dc.get("switches", []):
             spec = declared.get(sw["name"])
             if spec is None:
@@ -51,6 +64,9 @@ def with_checks(topology: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
                 ],
             }
             for c in scenario.cluster_specs
+        ],
+        "members": [
+            {"host": h, "dvs": name} for h, names in sorted(extra.items()) for name in names
         ],
         "flaps": [
             {"host": h.name, "nic": n.name, "count": n.flaps}

@@ -22,6 +22,7 @@ import (
 )
 
 type ChecksSpec struct {
+	Members  []CheckMember  `json:"members"`
 	Switches []CheckSwitch  `json:"switches"`
 	Clusters []CheckCluster `json:"clusters"`
 	Flaps    []CheckFlap    `json:"flaps"`
@@ -55,6 +56,12 @@ type CheckReservation struct {
 	MemoryMb int64  `json:"memory_mb"`
 }
 
+// CheckMember is a host joining a switch the lab did not build for it (a host's `dvs` list).
+type CheckMember struct {
+	Host string `json:"host"`
+	Dvs  string `json:"dvs"`
+}
+
 type CheckFlap struct {
 	Host  string `json:"host"`
 	Nic   string `json:"nic"`
@@ -63,6 +70,9 @@ type CheckFlap struct {
 
 // applyChecks runs after the inventory and switches are shaped.
 func (l *Lab) applyChecks(ctx context.Context, spec ChecksSpec) error {
+	for _, m := range spec.Members {
+		l.joinSwitch(m)
+	}
 	defaultFailback()
 	for _, sw := range spec.Switches {
 		if err := shapeCheckSwitch(sw); err != nil {
@@ -75,6 +85,29 @@ func (l *Lab) applyChecks(ctx context.Context, spec ChecksSpec) error {
 		}
 	}
 	return postFlaps(ctx, l, spec.Flaps)
+}
+
+// joinSwitch makes the host a member as vCenter shows it (summary.hostMember, config.host).
+// Set directly: ReconfigureDvs_Task's property update trips over the lab's own config type.
+func (l *Lab) joinSwitch(m CheckMember) {
+	dvs := switchNamed(m.Dvs)
+	host, ok := l.hosts[m.Host]
+	if dvs == nil || !ok {
+		return
+	}
+	ref := host.Reference()
+	for _, member := range dvs.Summary.HostMember {
+		if member == ref {
+			return
+		}
+	}
+	dvs.Summary.HostMember = append(dvs.Summary.HostMember, ref)
+	if cfg, ok := dvs.Config.(*VMwareDVSConfigInfo); ok {
+		cfg.Host = append(cfg.Host, types.DistributedVirtualSwitchHostMember{
+			Config: types.DistributedVirtualSwitchHostMemberConfigInfo{Host: &ref, MaxProxySwitchPorts: 512},
+			Status: "up",
+		})
+	}
 }
 
 // teaming gives a port group's port setting the teaming policy vCenter reports; rollingOrder
