@@ -148,8 +148,8 @@ def test_default_scenario_declares_the_check_knobs():
     assert dict(s.host("esx-akl-01").module_params) == {"i40en": "LLDP=1,1"}
 
 
-async def test_pasted_capture_with_unrecognised_output(tmp_path):
-    """A hand-written capture: collapsed module table read; a garbled device list says so."""
+def pasted_capture(tmp_path: Path) -> Path:
+    """A hand-written capture: a collapsed module table and a garbled device list."""
     commands = {
         "esxcli network nic list": (
             "Name    PCI Device    Driver  Admin Status  Link Status  Speed  Duplex  MAC Address"
@@ -170,10 +170,24 @@ async def test_pasted_capture_with_unrecognised_output(tmp_path):
     }
     path = tmp_path / "paste.json"
     path.write_text(json.dumps(capture))
-    out = await analyze_captures([path], panes=["checks"])
+    return path
+
+
+async def test_pasted_capture_with_unrecognised_output(tmp_path):
+    """The collapsed module table is read; the garbled device list says so, with its text."""
+    out = await analyze_captures([pasted_capture(tmp_path)], panes=["checks"])
     rows = {(r["check"], r["code"]): r for r in out["checks"]["rows"]}
     assert rows[("lldp", "i40en-lldp-agent-idle")]["value"] == "LLDP 1,1"
     unreadable = rows[("boot", "unreadable")]
     assert unreadable["severity"] == "error"
     assert "%%% not what esxcli prints %%%" in unreadable["evidence"]
     assert rows[("flapping", "flapping-exposure")]["severity"] == "info"
+
+
+def test_analyze_prints_check_problems_with_their_fix(tmp_path, capsys):
+    from vconsole.cli import main
+
+    assert main(["analyze", str(pasted_capture(tmp_path)), "--pane", "checks"]) == 0
+    text = capsys.readouterr().out
+    assert "ERROR    boot: esx-paste: could not read the storage device list" in text
+    assert "fix (not run): esxcli system module parameters set -m i40en -p LLDP=0" in text

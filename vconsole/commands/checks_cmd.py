@@ -140,3 +140,15 @@ def render_text(report: Any) -> str:
     if report.vcenter_error:
         out.append(f"vCenter not read: {report.vcenter_error}")
     return "\n".join(out).rstrip()
+
+
+def rows_text(rows: list[dict[str, Any]]) -> str:
+    """`vconsole analyze`: one line per check row that is not ok, with its fix (JSON rows in)."""
+    lines = []
+    for r in rows:
+        if r.get("verdict") == "ok":
+            continue
+        lines.append(f"{str(r.get('verdict', '')).upper():8} {r.get('check')}: {r.get('text')}")
+        if r.get("fix"):
+            lines.append(f"         fix (not run): {r.get('fix')}")
+    return "\n".join(lines) or "(every check ok)"

@@ -307,7 +307,10 @@ def lldp_rows(
             )
         elif on:
             why = (
-                "no vCenter to tell the discovery protocol" if vc is None else "the switch uses CDP"
+                "without vCenter the switch's discovery protocol is not known: it matters if the "
+                "switch uses LLDP"
+                if vc is None
+                else "its switch uses CDP, so it does not matter until LLDP discovery is turned on"
             )
             rows.append(
                 row(
@@ -315,8 +318,7 @@ def lldp_rows(
                     subject,
                     "i40en-lldp-agent-idle",
                     Verdict.INFO,
-                    f"{name}: the i40en LLDP agent is on (LLDP {shown}); {why}, so it does not "
-                    "matter until LLDP discovery is turned on",
+                    f"{name}: the i40en LLDP agent is on (LLDP {shown}); {why}",
                     evidence,
                     fix=fix,
                     value=f"LLDP {shown}",
