@@ -191,3 +191,17 @@ def test_analyze_prints_check_problems_with_their_fix(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "ERROR    boot: esx-paste: could not read the storage device list" in text
     assert "fix (not run): esxcli system module parameters set -m i40en -p LLDP=0" in text
+
+
+def test_profile_nlb_portgroups_are_checked_by_config_check(tmp_path):
+    from vconsole.config import load_config
+    from vconsole.config_check import parse_config
+
+    good = tmp_path / "good.toml"
+    good.write_text('[profiles.p]\nnlb_portgroups = ["NLB-*"]\n')
+    assert load_config(good).profile("p").nlb_portgroups == ("NLB-*",)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[profiles.p]\nnlb_portgroups = "NLB-*"\n')
+    problems, _ = parse_config(bad)
+    assert any("profiles.p.nlb_portgroups" in str(p) and "port group name patterns" in str(p)
+               for p in problems)  # fmt: skip
