@@ -60,7 +60,8 @@ DRIFT = CheckInfo(
     "Hosts of one cluster that differ in a setting the other panes rely on behave differently "
     "after a vMotion or a failover, which is the hardest kind of problem to see.",
     "host: advanced list -o /Misc/EnablePSPLatencyPolicy and /Net/TeamPolicyUpDelay, "
-    "esxcli network ip interface list (vmk MTU), esxcli network vswitch dvs vmware list (DVS MTU)",
+    "esxcli network ip interface list (vmk MTU), esxcli network vswitch dvs vmware list (DVS MTU); "
+    "vCenter: config.virtualNicManagerInfo.netConfig (which service each vmk carries)",
 )
 CHECKS = (MULTICAST, FLAPPING, LLDP, BOOT, HA_SLOTS, DRIFT)
 

@@ -20,8 +20,11 @@ from vconsole.services.checks_vcenter import VcenterFacts
 CAPTURED = "captured hosts"
 
 
-def host_settings(facts: HostFacts) -> dict[str, str]:
-    """Setting name -> value as text, for the settings this host answered."""
+def host_settings(
+    facts: HostFacts, services: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
+    """Setting name -> value as text, for the settings this host answered. A vmk's MTU is keyed
+    by the services vCenter selects it for (`vsan vmk MTU`), else by its name and netstack."""
     out: dict[str, str] = {}
     if readable(facts.psp_latency) and facts.psp_latency is not None:
         out["EnablePSPLatencyPolicy"] = str(facts.psp_latency.value)
@@ -29,7 +32,8 @@ def host_settings(facts: HostFacts) -> dict[str, str]:
         out["TeamPolicyUpDelay"] = f"{facts.up_delay.value} ms"
     dvs_mtu = {s.name: s.mtu for s in facts.switches or ()}
     for vmk in facts.vmks or ():
-        key = f"{vmk.name} MTU ({vmk.netstack})"
+        kinds = (services or {}).get(vmk.name)
+        key = f"{'+'.join(kinds)} vmk MTU" if kinds else f"{vmk.name} MTU ({vmk.netstack})"
         out[key] = str(vmk.mtu)
         if vmk.vds_name:
             out[f"{vmk.name} MTU vs DVS MTU"] = f"vmk {vmk.mtu} / dvs {dvs_mtu.get(vmk.vds_name)}"
@@ -43,7 +47,7 @@ def drift_rows(
     rows: list[CheckRow] = []
     for name, facts in sorted(hosts.items()):
         cluster = (vc.cluster_of(name) if vc else CAPTURED) or "(no cluster)"
-        settings = host_settings(facts)
+        settings = host_settings(facts, vc.vmk_services.get(name) if vc else None)
         groups.setdefault(cluster, {})[name] = settings
         rows.extend(_above_dvs(name, cluster, facts, site, now))
     for cluster, by_host in sorted(groups.items()):
@@ -108,7 +112,7 @@ def _fix(key: str, majority: str) -> str:
         return f"esxcli system settings advanced set -o /Net/TeamPolicyUpDelay -i {target}"
     if "vs DVS" in key:
         return "Give the vmk and its distributed switch the MTU the cluster uses (switch MTU >= vmk MTU)"
-    vmk = key.split()[0]
+    vmk = key.split()[0] if key.startswith("vmk") else "<the vmk>"
     return f"esxcli network ip interface set -i {vmk} -m {target}"
 
 

@@ -84,6 +84,8 @@ class VcenterFacts:
     vms: tuple[VmReservation, ...] = ()
     link_down: dict[str, dict[str, int]] = field(default_factory=dict)
     events_error: str = ""
+    vmk_services: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """host -> vmk -> the services vCenter has it selected for (management, vmotion, vsan...)."""
 
     def cluster_of(self, host: str) -> str:
         return next((c.name for c in self.clusters if host in c.hosts), "")
@@ -105,7 +107,7 @@ def read_check_facts(content: Any, now: float | None = None) -> VcenterFacts:
                 ["name", "config.distributedVirtualSwitch", "config.defaultPortConfig"],
             ),
             (vim.ClusterComputeResource, ["name", "host", "configurationEx"]),
-            (vim.HostSystem, ["name"]),
+            (vim.HostSystem, ["name", "config.virtualNicManagerInfo.netConfig"]),
             (
                 vim.VirtualMachine,
                 [
@@ -160,7 +162,35 @@ def read_check_facts(content: Any, now: float | None = None) -> VcenterFacts:
         sorted((_cluster(obj, props, names) for obj, props in clusters), key=lambda c: c.name)
     )
     link_down, events_error = _link_down(content, names, time.time() if now is None else now)
-    return VcenterFacts(switch_facts, cluster_facts, tuple(vms), link_down, events_error)
+    services = {
+        names[o._moId]: vmk_services(p.get("config.virtualNicManagerInfo.netConfig"))
+        for o, p in objects
+        if isinstance(o, vim.HostSystem)
+    }
+    return VcenterFacts(switch_facts, cluster_facts, tuple(vms), link_down, events_error, services)
+
+
+_VNIC = re.compile(r"VirtualNic-(vmk\d{1,3})$")
+
+
+def vmk_services(net_config: Any) -> dict[str, tuple[str, ...]]:
+    """vmk -> services from `virtualNicManagerInfo.netConfig` (selectedVnic keys name the vmk,
+    through the candidate with that key, else by the key's own `VirtualNic-vmkN` tail)."""
+    out: dict[str, list[str]] = {}
+    for config in net_config or []:
+        kind = str(getattr(config, "nicType", "") or "")
+        devices = {}
+        for candidate in getattr(config, "candidateVnic", None) or []:
+            key = str(getattr(candidate, "key", "") or "")
+            devices[key] = str(getattr(candidate, "device", "") or "")
+        for selected in getattr(config, "selectedVnic", None) or []:
+            key = str(selected)
+            device = devices.get(key) or devices.get(key.split(".", 1)[-1], "")
+            match = _VNIC.search(key)
+            device = device or (match.group(1) if match else "")
+            if device and kind:
+                out.setdefault(device, []).append(kind)
+    return {vmk: tuple(sorted(kinds)) for vmk, kinds in out.items()}
 
 
 def switch_facts_of(
