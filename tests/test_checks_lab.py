@@ -137,6 +137,8 @@ def test_ha_slots_name_the_vm_that_sets_the_slot(report):
     assert inflated.value.startswith("slot 4000 MHz / 3172 MB")
     default = rows[("AKL-VSAN", "default-slot-size")]
     assert "slot 32 MHz / 100 MB" in default.value
+    # AKL: 2 hosts of 40 slots (4 GB / 100 MB), 13 VMs: one host can fail
+    assert default.value.endswith("80 total, 13 used, 27 available; failover capacity 1 host")
     assert rows[("WLG-VSAN", "ha-no-slots")].verdict is Verdict.OK
 
 

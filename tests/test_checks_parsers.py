@@ -205,3 +205,19 @@ def test_profile_nlb_portgroups_are_checked_by_config_check(tmp_path):
     problems, _ = parse_config(bad)
     assert any("profiles.p.nlb_portgroups" in str(p) and "port group name patterns" in str(p)
                for p in problems)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=200))  # fmt: skip
+def test_failover_capacity_is_the_most_large_hosts_that_can_fail(host_slots, used):
+    from vconsole.services.checks_vcenter import SlotInfo
+
+    info = SlotInfo(1, 1, 1, sum(host_slots), used, 0, len(host_slots), len(host_slots), used,
+                    tuple(host_slots))  # fmt: skip
+    capacity = info.failover_capacity
+    largest = sorted(host_slots, reverse=True)
+    assert capacity is not None and 0 <= capacity <= len(host_slots)
+    assert sum(host_slots) - sum(largest[:capacity]) >= used or capacity == 0
+    if capacity < len(host_slots):
+        assert sum(host_slots) - sum(largest[: capacity + 1]) < used

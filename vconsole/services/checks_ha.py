@@ -75,6 +75,9 @@ def _cluster_row(
         f"slot {slot.cpu_mhz} MHz / {slot.memory_mb} MB; {slot.total_slots} total, "
         f"{slot.used_slots} used, {available} available"
     )
+    capacity = slot.failover_capacity
+    if capacity is not None:
+        value += f"; failover capacity {capacity} host{'s' if capacity != 1 else ''}"
     evidence = (
         f"host failures to tolerate {cluster.failures_tolerated}; {value}; "
         f"{slot.good_hosts}/{slot.total_hosts} hosts good, {slot.total_vms} VMs; "

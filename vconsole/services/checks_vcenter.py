@@ -62,6 +62,20 @@ class SlotInfo:
     total_hosts: int
     good_hosts: int
     total_vms: int
+    host_slots: tuple[int, ...] = ()
+
+    @property
+    def failover_capacity(self) -> int | None:
+        """How many of the largest hosts can fail with the used slots still fitting (what the
+        vSphere Client calls the current failover capacity); None without per-host slots."""
+        if not self.host_slots:
+            return None
+        left, failed = sum(self.host_slots), 0
+        for slots in sorted(self.host_slots, reverse=True):
+            if left - slots < self.used_slots:
+                break
+            left, failed = left - slots, failed + 1
+        return failed
 
 
 @dataclass(frozen=True)
@@ -281,6 +295,9 @@ def slot_info(info: Any) -> SlotInfo | None:
         total_hosts=_int(getattr(info, "totalHosts", 0)) or 0,
         good_hosts=_int(getattr(info, "totalGoodHosts", 0)) or 0,
         total_vms=_int(getattr(info, "totalVms", 0)) or 0,
+        host_slots=tuple(
+            _int(getattr(h, "slots", 0)) or 0 for h in getattr(info, "hostSlots", None) or []
+        ),
     )
 
 
