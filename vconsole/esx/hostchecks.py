@@ -9,7 +9,8 @@ Formats (say where each comes from; unknown text gives `unrecognised` with the r
 - `storage core device list`: `Key: value` blocks under the device id ([V] sample of an SD card
   behind a USB bridge, `Model: SDRAID`, `Is USB: true`, `Is Boot Device: true`, `Size` in MB).
 - `storage vmfs extent list`: the ruled table Volume Name / VMFS UUID / Extent Number / Device
-  Name / Partition; the OSData volume named `OSDATA-<uuid>` in it is [R].
+  Name / Partition ([V] samples in public notes); the OSData volume named `OSDATA-<uuid>` in
+  it is [R], so a list without one says "OSData not found", not "on the boot device".
 - `system settings advanced list -o /Net/TeamPolicyUpDelay`: the `Int Value:` structure read
   by `parse_advanced_value` (same [V]/[R] layout as EnablePSPLatencyPolicy).
 """

@@ -6,8 +6,9 @@ types as in a [V] nmlx5_core sample and an empty Value for a parameter left at i
 [V] bnx2x sample); the i40en parameter names (LLDP, RSS, DRSS, VMDQ, max_vfs) are public
 (Intel/VMware notes), their descriptions here are [R]. `storage core device list` blocks follow
 the [V] sample of a USB/SD boot device (Cypress SDRAID, `Is USB`, `Is Boot USB Device`,
-`Is Boot Device`, Size in MB). `storage vmfs extent list` is the known five-column table; that
-it lists the ESX-OSData (VMFS-L) volume as `OSDATA-<uuid>` is [R].
+`Is Boot Device`, Size in MB). `storage vmfs extent list` is the five-column ruled table of [V]
+samples in public notes (numbers right-aligned, partition 3 for a local datastore); that it
+lists the ESX-OSData (VMFS-L) volume as `OSDATA-<uuid>` is [R].
 """
 
 from __future__ import annotations
