@@ -221,3 +221,14 @@ def test_failover_capacity_is_the_most_large_hosts_that_can_fail(host_slots, use
     assert sum(host_slots) - sum(largest[:capacity]) >= used or capacity == 0
     if capacity < len(host_slots):
         assert sum(host_slots) - sum(largest[: capacity + 1]) < used
+
+
+async def test_an_older_capture_says_which_command_it_lacks(tmp_path):
+    path = pasted_capture(tmp_path)
+    data = json.loads(path.read_text())
+    del data["commands"]["esxcli system module parameters list -m i40en"]
+    path.write_text(json.dumps(data))
+    out = await analyze_captures([path], panes=["checks"])
+    lldp = next(r for r in out["checks"]["rows"] if r["check"] == "lldp")
+    assert lldp["severity"] == "error"
+    assert "no output for 'esxcli system module parameters list -m i40en'" in lldp["evidence"]

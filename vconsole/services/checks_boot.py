@@ -5,6 +5,7 @@ device); the console never guesses the boot device from vCenter's inventory.
 
 from __future__ import annotations
 
+from vconsole.esx.hostchecks import device_list_command
 from vconsole.models.checks import CheckRow
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Subject, SubjectKind
@@ -36,7 +37,7 @@ def boot_rows(
         subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
         devices = facts.devices
         if devices is None or not readable(devices):
-            raw = devices.message if devices is not None else "no answer"
+            raw = facts.why_unread(device_list_command(), devices)
             rows.append(
                 row(
                     BOOT,

@@ -59,6 +59,15 @@ class HostFacts:
     def output(self, command: Command) -> RawOutput | None:
         return next((o for o in self.outputs if o.line == command.line), None)
 
+    def why_unread(self, command: Command, parsed: Any = None) -> str:
+        """The raw reason a command's answer is not usable: its error, stderr or first line."""
+        message = str(getattr(parsed, "message", "") or "")
+        out = self.output(command)
+        if out is None:
+            return message or "not asked"
+        text = out.error or out.stderr.strip() or message or out.stdout.strip()[:200]
+        return text or f"exit status {out.exit}"
+
     def i40en_nics(self) -> list[str]:
         return [n.name for n in self.nics or () if n.driver == I40EN]
 

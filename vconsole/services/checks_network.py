@@ -11,7 +11,13 @@ import fnmatch
 from collections import Counter
 from collections.abc import Sequence
 
-from vconsole.esx.hostchecks import TEAM_UP_DELAY_DEFAULT_MS, lldp_values
+from vconsole.esx.hostchecks import (
+    TEAM_UP_DELAY_DEFAULT_MS,
+    lldp_values,
+    module_parameters_command,
+    team_up_delay_command,
+)
+from vconsole.esx.netinventory import NIC_LIST
 from vconsole.models.checks import CheckInfo, CheckRow
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Subject, SubjectKind
@@ -124,7 +130,8 @@ def flapping_rows(
         cluster = vc.cluster_of(name) if vc else ""
         subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
         if not readable(facts.up_delay):
-            rows.append(_unreadable(FLAPPING, subject, facts, "Net.TeamPolicyUpDelay", now))
+            why = facts.why_unread(team_up_delay_command(), facts.up_delay)
+            rows.append(_unreadable(FLAPPING, subject, "Net.TeamPolicyUpDelay", why, now))
             continue
         assert facts.up_delay is not None and facts.up_delay.value is not None
         delay = facts.up_delay.value
@@ -242,7 +249,7 @@ def lldp_rows(
         cluster = vc.cluster_of(name) if vc else ""
         subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
         if facts.nics is None:
-            rows.append(_unreadable(LLDP, subject, facts, "the NIC list", now))
+            rows.append(_unreadable(LLDP, subject, "the NIC list", facts.why_unread(NIC_LIST), now))
             continue
         ports = facts.i40en_nics()
         if not ports:
@@ -260,7 +267,7 @@ def lldp_rows(
             continue
         params = facts.i40en
         if params is None or not readable(params):
-            raw = params.message if params is not None else "no answer"
+            raw = facts.why_unread(module_parameters_command("i40en"), params)
             rows.append(
                 row(
                     LLDP,
@@ -341,17 +348,13 @@ def lldp_rows(
     return rows
 
 
-def _unreadable(
-    check: CheckInfo, subject: Subject, facts: HostFacts, what: str, now: float
-) -> CheckRow:
-    outputs = [o for o in facts.outputs if o.error or o.exit]
-    raw = outputs[0].error or outputs[0].stderr.strip() if outputs else "no answer"
+def _unreadable(check: CheckInfo, subject: Subject, what: str, why: str, now: float) -> CheckRow:
     return row(
         check,
         subject,
         "unreadable",
         Verdict.ERROR,
         f"{subject.name}: could not read {what}",
-        f"raw: {raw}"[:300],
+        f"raw: {why}"[:300],
         seen_at=now,
     )
