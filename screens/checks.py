@@ -228,7 +228,7 @@ def _cells(row: CheckRow) -> tuple[Any, ...]:
 
 def detail_text(row: CheckRow) -> str:
     """What the admin needs to act: the finding, its evidence, why it matters, the fix."""
-    lines = [f"{row.verdict.value.upper()}: {row.finding.text}"]
+    lines = [f"{row.verdict.value.upper()} {row.finding.subject.label}: {row.finding.text}"]
     if row.finding.evidence:
         lines.append(f"evidence: {row.finding.evidence}")
     if row.verdict is not Verdict.OK:

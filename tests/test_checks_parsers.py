@@ -189,7 +189,7 @@ def test_analyze_prints_check_problems_with_their_fix(tmp_path, capsys):
 
     assert main(["analyze", str(pasted_capture(tmp_path)), "--pane", "checks"]) == 0
     text = capsys.readouterr().out
-    assert "ERROR    boot: esx-paste: could not read the storage device list" in text
+    assert "ERROR    boot esx-paste: could not read the storage device list" in text
     assert "fix (not run): esxcli system module parameters set -m i40en -p LLDP=0" in text
 
 

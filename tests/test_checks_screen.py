@@ -72,7 +72,7 @@ async def test_pane_shows_rows_detail_with_fix_and_fits_80x24(captures, tmp_path
         screen.table.move_cursor(row=screen.table.visible_keys.index(key))
         await pilot.pause(0.05)
         detail = str(screen.query_one("#checks-detail", Static).render())
-        assert detail.startswith("CRITICAL: esx-wlg-02 boots from USB")
+        assert detail.startswith("CRITICAL esx-wlg-02: boots from USB")
         assert "why: Booting from SD cards" in detail
         assert "fix (shown, not run):" in detail
         gone = row_key(screen, "boot", "esx-gone", "unreadable")

@@ -131,7 +131,7 @@ def render_text(report: Any) -> str:
         for r in rows:
             if r.verdict.value == "ok":
                 continue
-            out.append(f"   {r.verdict.value.upper()}: {r.finding.text}")
+            out.append(f"   {r.verdict.value.upper()} {r.finding.subject.label}: {r.finding.text}")
             if r.finding.evidence:
                 out.append(f"     evidence: {r.finding.evidence}")
             if r.fix:
@@ -148,7 +148,8 @@ def rows_text(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if r.get("verdict") == "ok":
             continue
-        lines.append(f"{str(r.get('verdict', '')).upper():8} {r.get('check')}: {r.get('text')}")
+        verdict = str(r.get("verdict", "")).upper()
+        lines.append(f"{verdict:8} {r.get('check')} {r.get('subject')}: {r.get('text')}")
         if r.get("fix"):
             lines.append(f"         fix (not run): {r.get('fix')}")
     return "\n".join(lines) or "(every check ok)"

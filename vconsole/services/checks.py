@@ -177,7 +177,7 @@ def _host_down_rows(
             subject,
             "unreadable",
             Verdict.ERROR,
-            f"{host}: could not read the host: {text}",
+            f"could not read the host: {text}",
             seen_at=now,
         )
         for check in (FLAPPING, LLDP, BOOT)

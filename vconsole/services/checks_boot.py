@@ -44,7 +44,7 @@ def boot_rows(
                     subject,
                     "unreadable",
                     Verdict.ERROR,
-                    f"{name}: could not read the storage device list",
+                    "could not read the storage device list",
                     f"raw: {raw}",
                     seen_at=now,
                 )
@@ -58,7 +58,7 @@ def boot_rows(
                     subject,
                     "boot-device-unknown",
                     Verdict.INFO,
-                    f"{name}: no device says `Is Boot Device: true` (PXE/stateless boot, "
+                    "no device says `Is Boot Device: true` (PXE/stateless boot, "
                     "or an ESXi release that does not print it)",
                     f"{len(devices.devices)} devices listed",
                     seen_at=now,
@@ -88,7 +88,7 @@ def boot_rows(
                     subject,
                     "osdata-on-sd-usb",
                     Verdict.CRITICAL,
-                    f"{name} boots from {media.upper()} and ESX-OSData lives on it: its "
+                    f"boots from {media.upper()} and ESX-OSData lives on it: its "
                     "writes wear the device out and the host can lose its boot bank",
                     evidence,
                     fix=f"{FIX_OSDATA}. {FIX_MEDIA}",
@@ -103,7 +103,7 @@ def boot_rows(
                     subject,
                     "boot-sd-usb",
                     Verdict.WARNING,
-                    f"{name} boots from {media.upper()} ({size_gb:.0f} GB): deprecated "
+                    f"boots from {media.upper()} ({size_gb:.0f} GB): deprecated "
                     f"since 7.0; a durable boot device has {MIN_BOOT_GB} GB or more",
                     evidence,
                     fix=FIX_MEDIA,
@@ -118,7 +118,7 @@ def boot_rows(
                     subject,
                     "boot-device-small",
                     Verdict.WARNING,
-                    f"{name}'s boot device has {size_gb:.0f} GB, below the {MIN_BOOT_GB} GB "
+                    f"the boot device has {size_gb:.0f} GB, below the {MIN_BOOT_GB} GB "
                     "minimum for ESXi 7+ system storage",
                     evidence,
                     fix=FIX_MEDIA,
@@ -133,7 +133,7 @@ def boot_rows(
                     subject,
                     "boot-media-ok",
                     Verdict.OK,
-                    f"{name} boots from {media} ({size_gb:.0f} GB)",
+                    f"boots from {media} ({size_gb:.0f} GB)",
                     evidence,
                     value=value,
                     seen_at=now,

@@ -76,7 +76,7 @@ def _setting_row(cluster: str, key: str, values: dict[str, str], site: str, now:
             subject,
             "no-drift",
             Verdict.OK,
-            f"{cluster}: {key} is {counts[0][0]} on all {len(values)} hosts",
+            f"{key} is {counts[0][0]} on all {len(values)} hosts",
             shown,
             value=f"{key} = {counts[0][0]}",
             seen_at=now,
@@ -85,12 +85,12 @@ def _setting_row(cluster: str, key: str, values: dict[str, str], site: str, now:
         majority = counts[0][0]
         odd = sorted(h for h, v in values.items() if v != majority)
         text = (
-            f"{cluster}: {key} differs from the cluster majority ({majority}) on "
+            f"{key} differs from the cluster majority ({majority}) on "
             f"{', '.join(f'{h} ({values[h]})' for h in odd)}"
         )
     else:
         majority = ""
-        text = f"{cluster}: {key} has no majority value: {shown}"
+        text = f"{key} has no majority value in {cluster}: {shown}"
     return row(
         DRIFT,
         subject,
@@ -129,7 +129,7 @@ def _above_dvs(host: str, cluster: str, facts: HostFacts, site: str, now: float)
                     subject,
                     "vmk-above-dvs-mtu",
                     Verdict.WARNING,
-                    f"{host} {vmk.name}: MTU {vmk.mtu} is above its switch "
+                    f"MTU {vmk.mtu} is above its switch "
                     f"{vmk.vds_name}'s {switch_mtu}: large frames are dropped",
                     f"vmk {vmk.mtu}, dvs {switch_mtu}",
                     fix=f"Raise {vmk.vds_name}'s MTU to {vmk.mtu} or lower {vmk.name}'s",

@@ -40,7 +40,7 @@ def _cluster_row(
             subject,
             "ha-off",
             Verdict.OK,
-            f"{cluster.name}: HA is off",
+            "HA is off",
             value="HA off",
             seen_at=now,
         )
@@ -53,7 +53,7 @@ def _cluster_row(
             subject,
             "ha-no-slots",
             Verdict.OK,
-            f"{cluster.name}: admission control {detail}: no slots to size",
+            f"admission control {detail}: no slots to size",
             value=f"HA, {cluster.admission}",
             seen_at=now,
         )
@@ -63,7 +63,7 @@ def _cluster_row(
             subject,
             "unreadable",
             Verdict.ERROR,
-            f"{cluster.name}: vCenter gave no slot information",
+            "vCenter gave no slot information",
             cluster.slot_error,
             seen_at=now,
         )
@@ -89,7 +89,7 @@ def _cluster_row(
             subject,
             "default-slot-size",
             Verdict.WARNING,
-            f"{cluster.name}: no VM has a reservation, so the slot is the default "
+            f"no VM has a reservation, so the slot is the default "
             f"{slot.cpu_mhz} MHz / {slot.memory_mb} MB and admission control admits far "
             "more VMs than a failover can restart",
             evidence,
@@ -105,7 +105,7 @@ def _cluster_row(
             subject,
             "slot-inflated",
             Verdict.WARNING,
-            f"{cluster.name}: {vm.name} reserves {what} and sets the slot size for every "
+            f"{vm.name} reserves {what} and sets the slot size for every "
             f"VM: only {slot.total_slots} slots for {len(members)} VMs ({available} "
             "available)",
             evidence,
@@ -120,7 +120,7 @@ def _cluster_row(
         subject,
         "slot-size-ok",
         Verdict.OK,
-        f"{cluster.name}: {value}",
+        value,
         evidence,
         value=value,
         seen_at=now,

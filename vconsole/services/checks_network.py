@@ -63,7 +63,7 @@ def multicast_rows(
                     subject,
                     "multicast-mode-differs",
                     Verdict.WARNING,
-                    f"{switch.name} uses {mode} while {others} use another mode: an app moved "
+                    f"uses {mode} while {others} use another mode: an app moved "
                     "between them (NLB, clustering, multicast feeds) behaves differently",
                     evidence,
                     fix="Pick one mode per vCenter: switch > Settings > Edit Settings > Advanced "
@@ -78,7 +78,7 @@ def multicast_rows(
                     subject,
                     "multicast-mode",
                     Verdict.OK,
-                    f"{switch.name}: {mode}",
+                    f"multicast filtering {mode}, version {switch.version or '?'}",
                     evidence,
                     value=value,
                 )
@@ -93,7 +93,7 @@ def multicast_rows(
                         Subject.of(SubjectKind.PORTGROUP, pg.name, site=site, dvs=switch.name),
                         "nlb-on-snooping",
                         Verdict.WARNING,
-                        f"port group {pg.name} matches the NLB patterns and sits on {switch.name}, "
+                        f"matches the NLB patterns and sits on {switch.name}, "
                         "which uses IGMP/MLD snooping: multicast-mode NLB traffic is not flooded",
                         f"patterns {', '.join(nlb_patterns)}; {switch.name}: {mode}",
                         fix=f"Set {switch.name} to Basic multicast filtering (legacyFiltering), "
@@ -118,7 +118,7 @@ def flapping_rows(
                         Subject.of(SubjectKind.PORTGROUP, pg.name, site=site, dvs=switch.name),
                         "portgroup-failback",
                         Verdict.OK,
-                        f"{pg.name}: failback {shown}",
+                        f"failback {shown}",
                         "rollingOrder = "
                         + ("?" if pg.failback is None else str(not pg.failback).lower()),
                         value=f"failback {shown}",
@@ -156,7 +156,7 @@ def flapping_rows(
                     subject,
                     "link-flaps",
                     Verdict.WARNING,
-                    f"{name}: link-down events in the last hour ({counts})"
+                    f"link-down events in the last hour ({counts})"
                     + (
                         f"; failback is on for {len(failback_on)} port groups"
                         if failback_on
@@ -176,7 +176,7 @@ def flapping_rows(
                     subject,
                     "failback-default-updelay",
                     Verdict.WARNING,
-                    f"{name}: failback is on ({', '.join(failback_on)}) and Net.TeamPolicyUpDelay is "
+                    f"failback is on ({', '.join(failback_on)}) and Net.TeamPolicyUpDelay is "
                     f"the default {delay} ms: every flap of an uplink moves traffic back at once",
                     f"Net.TeamPolicyUpDelay = {delay}; failback Yes on {', '.join(failback_on)}",
                     fix=REMEDIES,
@@ -201,7 +201,7 @@ def flapping_rows(
                     subject,
                     "flapping-exposure",
                     verdict,
-                    f"{name}: {value}, {how}, no link-down events",
+                    f"{value}, {how}, no link-down events",
                     value=value,
                     seen_at=now,
                 )
@@ -259,7 +259,7 @@ def lldp_rows(
                     subject,
                     "no-i40en",
                     Verdict.OK,
-                    f"{name}: no i40en NIC",
+                    "no i40en NIC",
                     value="no i40en",
                     seen_at=now,
                 )
@@ -274,7 +274,7 @@ def lldp_rows(
                     subject,
                     "unrecognised",
                     Verdict.ERROR,
-                    f"{name}: could not read the i40en module parameters",
+                    "could not read the i40en module parameters",
                     f"raw: {raw}",
                     seen_at=now,
                 )
@@ -303,7 +303,7 @@ def lldp_rows(
                     subject,
                     "i40en-lldp-agent",
                     Verdict.WARNING,
-                    f"{name}: the i40en firmware LLDP agent is on (LLDP {shown}) and "
+                    f"the i40en firmware LLDP agent is on (LLDP {shown}) and "
                     f"{', '.join(lldp_switches)} uses LLDP: the switch sees no LLDP from "
                     f"{', '.join(ports)}",
                     evidence,
@@ -325,7 +325,7 @@ def lldp_rows(
                     subject,
                     "i40en-lldp-agent-idle",
                     Verdict.INFO,
-                    f"{name}: the i40en LLDP agent is on (LLDP {shown}); {why}",
+                    f"the i40en LLDP agent is on (LLDP {shown}); {why}",
                     evidence,
                     fix=fix,
                     value=f"LLDP {shown}",
@@ -339,7 +339,7 @@ def lldp_rows(
                     subject,
                     "i40en-lldp-off",
                     Verdict.OK,
-                    f"{name}: the i40en LLDP agent is off (LLDP {shown})",
+                    f"the i40en LLDP agent is off (LLDP {shown})",
                     evidence,
                     value=f"LLDP {shown}",
                     seen_at=now,
@@ -354,7 +354,7 @@ def _unreadable(check: CheckInfo, subject: Subject, what: str, why: str, now: fl
         subject,
         "unreadable",
         Verdict.ERROR,
-        f"{subject.name}: could not read {what}",
+        f"could not read {what}",
         f"raw: {why}"[:300],
         seen_at=now,
     )
