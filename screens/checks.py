@@ -227,12 +227,12 @@ def _cells(row: CheckRow) -> tuple[Any, ...]:
 
 
 def detail_text(row: CheckRow) -> str:
-    """What the admin needs to act: the finding, its evidence, why it matters, the fix."""
+    """What the admin needs to act, most needed first: the finding, the fix, its evidence, why."""
     lines = [f"{row.verdict.value.upper()} {row.finding.subject.label}: {row.finding.text}"]
+    if row.fix:
+        lines.append(f"fix (shown, not run): {row.fix}")
     if row.finding.evidence:
         lines.append(f"evidence: {row.finding.evidence}")
     if row.verdict is not Verdict.OK:
         lines.append(f"why: {row.check.why}")
-    if row.fix:
-        lines.append(f"fix (shown, not run): {row.fix}")
     return "\n".join(textwrap.shorten(line, 400, placeholder=" ...") for line in lines)
