@@ -50,7 +50,7 @@ def object_name(f: Finding) -> str:
     s = f.subject
     if s.kind is SubjectKind.LAG:
         return f"LAG {s.name}"
-    if s.kind in (SubjectKind.DEVICE, SubjectKind.PATH) and len(s.name) > 14:
+    if s.kind is SubjectKind.DEVICE and len(s.name) > 14:
         return f"{s.name[:4]}..{s.name[-8:]}"
     return s.name or s.label
 
@@ -198,8 +198,10 @@ class TriageScreen(ConsoleScreen):
             rows[f"u|{u.target}"] = (u, (sev, _fit(u.target), clip_words(why, width)))
         for g in triage.groups:
             worst = Text(g.worst.value, style=SEVERITY_STYLES[g.worst] + " reverse")
-            label = Text(_fit(g.label), style="bold")
-            rows[f"g|{g.label}"] = (g, (worst, label, clip_words(g.count_text(), width)))
+            label = Text(_fit(g.host or g.cluster or g.site or "(no host)"), style="bold")
+            where = " / ".join(x for x in (g.cluster if g.host else "", g.site) if x)
+            counts = g.count_text() + (f" — {where}" if where else "")
+            rows[f"g|{g.label}"] = (g, (worst, label, clip_words(counts, width)))
             for f in g.findings:
                 sev = Text(f.severity.value, style=SEVERITY_STYLES[f.severity])
                 obj = _fit(" " + object_name(f))

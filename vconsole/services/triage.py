@@ -97,7 +97,7 @@ class Unreadable:
     def line(self) -> str:
         n = len(self.sources)
         panes = f"{n} pane{'s' if n != 1 else ''} ({', '.join(self.sources)})"
-        return f"{self.target}: {self.text} — {panes} have no data for it"
+        return f"{self.target}: {self.text} — {panes} ha{'ve' if n != 1 else 's'} no data for it"
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "text": self.text, "sources": list(self.sources)}
