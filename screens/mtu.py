@@ -344,12 +344,27 @@ class MtuScreen(ConsoleScreen):
             netstack=words[3] if len(words) == 4 else "",
         )
         name = self.scope if self.scope != ALL_SETS else "adhoc"
+        self.add_pair(test, name, event.input)
+
+    @work(exclusive=True, group="mtu-add", exit_on_error=False)
+    async def add_pair(self, test: MtuTest, name: str, box: Input) -> None:
+        """Check the pair (host, vmk, netstack, target) before saving it: a pair the checks
+        refuse is never saved, so it cannot stop its whole set from running later."""
+        from vconsole.services.mtu import MtuInputError
+
+        self._status(f"Checking {test.host} {_column(test)}...")
+        try:
+            await self.service.prepare([test])
+        except MtuInputError as exc:
+            self._status("Not saved. Nothing was sent: " + "; ".join(exc.problems))
+            box.focus()
+            return
         current = next((s for s in self.sets if s.name == name), TestSet(name))
         self.store.save_set(
             TestSet(name, (*current.tests, test), current.hosts, current.description)
         )
-        event.input.value = ""
-        event.input.display = False
+        box.value = ""
+        box.display = False
         self.scope = name
         self._load_sets()
         self.matrix.focus()

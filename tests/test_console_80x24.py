@@ -1,0 +1,119 @@
+"""The console at 80x24 as a tired admin drives it: footers that fit, keys that mean one thing,
+tables worst first, an MTU pair that fails its checks never saved (Pilot, real lab parts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mtu_helpers import lab_profile, running_lab, write_known_hosts
+from shell_helpers import console, isolate_dirs
+from test_lacp_screen import lacp_profile
+from textual.widgets import Input, Static
+
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import default_scenario
+from vconsole.services.mtu_store import MtuStore, seed_from_scenario
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with running_lab(default_scenario(), tmp_path_factory.mktemp("80x24-lab"), 0.25) as lab:
+        yield lab
+
+
+def footer_text(screen) -> str:  # type: ignore[no-untyped-def]
+    """What the footer shows: key and description of every binding it would draw."""
+    app = screen.app
+    parts = []
+    seen = set()
+    for active in screen.active_bindings.values():
+        b = active.binding
+        if not b.show or b.action in seen:
+            continue
+        if active.node.check_action(b.action.partition("(")[0], ()) is False:
+            continue
+        seen.add(b.action)
+        parts.append(f"{app.get_key_display(b)} {b.description}")
+    return " ".join(parts)
+
+
+async def wait_until(pilot, check, what: str, tries: int = 300) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if check():
+            return
+    raise AssertionError(f"never: {what}")
+
+
+async def test_every_pane_footer_fits_80_columns_and_p_is_pause(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    async with app.run_test(size=SIZE) as pilot:
+        for alias in ("triage", "lag", "path", "gpu", "mtu", "vm", "brand", "conn"):
+            app.jump(alias)
+            await pilot.pause()
+            text = footer_text(app.screen)
+            assert len(text) <= 80, f":{alias} footer is {len(text)} wide: {text}"
+            assert "? Keys" in text and ": Jump" in text
+            p = next((b.binding for k, b in app.screen.active_bindings.items() if k == "p"), None)
+            assert p is None or p.description == "Pause", f":{alias}: p is {p.description}"
+
+
+async def test_tables_open_worst_first(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
+        order = [screen._rows[k].verdict.value for k in screen.table.visible_keys]
+        assert order[:2] == ["error", "critical"] and order[-1] == "ok"
+        await pilot.press("S")  # reverse: the healthy rows first
+        order = [screen._rows[k].verdict.value for k in screen.table.visible_keys]
+        assert order[0] == "ok" and order[-1] == "error"
+
+
+async def test_help_lists_the_panes_own_keys_first(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.table
+        rows = [table.get_row(k) for k in table.visible_keys]
+        wheres = [r[1] for r in rows]
+        own = [i for i, r in enumerate(rows) if r[1] == "screen" and r[3]]  # described keys
+        assert wheres[0] == "screen" and max(own) < wheres.index("app")
+        assert "Timeout" in [r[2] for r in rows if r[1] == "screen"]
+        table.move_cursor(row=next(i for i, r in enumerate(rows) if r[2] == "Timeout"))
+        await pilot.pause()
+        detail = str(app.screen.query_one("#help-detail", Static).render())
+        assert "lacp timeout set on the selected LAG" in detail  # the whole description
+
+
+async def test_an_mtu_pair_that_fails_its_checks_is_not_saved(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+):
+    isolate_dirs(monkeypatch, tmp_path)
+    seed_from_scenario(MtuStore(), default_scenario())
+    before = {s.name: s.tests for s in MtuStore().sets()}
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("a", *"esx-akl-01 vmk9 witness", "enter")
+        status = lambda: str(screen.query_one("#mtu-status", Static).render())  # noqa: E731
+        await wait_until(pilot, lambda: status().startswith("Not saved"), "refused")
+        assert "vmk9" in status()
+        assert {s.name: s.tests for s in MtuStore().sets()} == before
+        box = screen.query_one("#mtu-add", Input)
+        assert box.display and box.value == "esx-akl-01 vmk9 witness"  # kept to correct
+        box.value = ""
+        await pilot.press(*"esx-akl-01 vmk0 witness", "enter")
+        await wait_until(pilot, lambda: "pairs in" in status(), "the new pair ran")
+        saved = {s.name: s.tests for s in MtuStore().sets()}
+        assert len(saved["AKL"]) == len(before["AKL"]) + 1
