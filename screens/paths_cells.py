@@ -122,14 +122,15 @@ def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, t
             state = r.group_state
         if r.working is False and state == "active":
             state = "active (idle)"
+        dead = "dead" in (r.state, r.group_state)  # no I/O: zeros would read as "fast"
         out[r.key] = (
             r.host,
             r.path or r.uid,
             state,
             verdict_cell(r.verdict),
-            window_cell(r.read),
-            sparkline(r.read.samples, 10, ceiling=ceiling) if r.read else Text(""),
-            window_cell(r.write),
+            "-" if dead else window_cell(r.read),
+            sparkline(r.read.samples, 10, ceiling=ceiling) if r.read and not dead else Text(""),
+            "-" if dead else window_cell(r.write),
             _why(r.problems, r.error),
         )
     return out

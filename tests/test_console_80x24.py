@@ -117,3 +117,25 @@ async def test_an_mtu_pair_that_fails_its_checks_is_not_saved(
         await wait_until(pilot, lambda: "pairs in" in status(), "the new pair ran")
         saved = {s.name: s.tests for s in MtuStore().sets()}
         assert len(saved["AKL"]) == len(before["AKL"]) + 1
+
+
+async def test_typing_colon_q_shows_no_unknown_alias_hint(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", "q")
+        await pilot.pause()
+        hint = str(app.screen.query_one("#command-hint").render())
+        assert "no alias" not in hint and ":q" in hint
+
+
+def test_a_dead_path_shows_a_dash_not_zero_latency() -> None:
+    from screens.paths_cells import path_cells
+    from vconsole.models.paths import LatencyWindow, PathRow
+
+    zeros = LatencyWindow.of([0.0] * 15)
+    dead = PathRow("esx-hq-02", "naa.1", path="vmhba64:C3:T0:L0", state="dead", read=zeros)
+    live = PathRow("esx-hq-02", "naa.1", path="vmhba64:C0:T0:L0", state="active", read=zeros)
+    cells = path_cells([dead, live])
+    assert cells[dead.key][4] == "-" and cells[dead.key][6] == "-"
+    assert cells[live.key][4] == "0/0"
