@@ -134,6 +134,8 @@ class InventoryScreen(ConsoleScreen):
     def scope_tree(self) -> InventoryTree:
         return self.query_one("#inventory-tree", InventoryTree)
 
+    watch_paused = False
+
     def on_mount(self) -> None:
         self.mounted_at = time.monotonic()
         self.table.focus()
@@ -325,6 +327,9 @@ class InventoryScreen(ConsoleScreen):
         from screens.command_line import CommandLine
 
         top = self.app.screen
+        if getattr(top, "pane_alias", "") and top is not self:
+            self._pause_watch()
+            return
         if not isinstance(top, CommandLine):
             return
         original = top.dismiss
@@ -337,9 +342,20 @@ class InventoryScreen(ConsoleScreen):
         top.dismiss = dismiss  # type: ignore[method-assign]
 
     def on_screen_resume(self) -> None:
+        if self.watch_paused:
+            self.watch_paused = False
+            self._status(f"Reading {', '.join(self.service.vcenters)} again...")
+            self.run_inventory()
         alias, self._typed_alias = self._typed_alias, None
         if alias:
             self.show_alias(alias)
+
+    def _pause_watch(self) -> None:
+        """Another pane covers this one: stop the vCenter watch (its updates would only be
+        drawn off screen); it starts again, with a fresh read, when this pane is shown."""
+        if self.service.vcenters and not self.watch_paused:
+            self.workers.cancel_group(self, "inventory-run")
+            self.watch_paused = True
 
     def action_open_filter(self) -> None:
         self.query_one("#filter", FilterBar).open()
