@@ -49,16 +49,17 @@ def cell_for(results: list[dict[str, Any]]) -> CellState:
     order = ("pending", "ok", "info", "warning", "unreachable", "critical", "error")
     worst = max(results, key=lambda r: order.index(r.get("severity", "error")))
     mtu = worst.get("path_mtu")
-    text = (
-        str(mtu) if mtu is not None else {"unreachable": "unreach"}.get(worst["severity"], "error")
-    )
+    unreachable = worst.get("verdict") == "unreachable" or worst.get("severity") == "unreachable"
+    text = str(mtu) if mtu is not None else ("unreach" if unreachable else "error")
     if any(r.get("changed") for r in results):
         text += " *"
     lines = []
     for r in results:
         head = f"{r['host']} {r['vmk']} -> {r.get('label') or r['target']} ({r.get('address', '')})"
-        sure = f"sure: {r.get('confidence', '?')}"
-        lines.append(f"{head}: path MTU {r.get('path_mtu')}, vmk MTU {r.get('vmk_mtu')}, {sure}")
+        found = r.get("path_mtu")
+        path = f"path MTU {found}" if found is not None else "no path MTU found"
+        vmk = f"vmk MTU {r['vmk_mtu']}" if r.get("vmk_mtu") is not None else "vmk MTU unknown"
+        lines.append(f"{head}: {path}, {vmk}, {r.get('confidence', 'unknown')} confidence")
         lines += [f"  {f['severity'].upper()}: {f['message']}" for f in r.get("findings", [])]
         if r.get("changed"):
             lines.append(

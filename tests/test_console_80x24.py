@@ -139,3 +139,19 @@ def test_a_dead_path_shows_a_dash_not_zero_latency() -> None:
     cells = path_cells([dead, live])
     assert cells[dead.key][4] == "-" and cells[dead.key][6] == "-"
     assert cells[live.key][4] == "0/0"
+
+
+def test_mtu_cell_says_unreachable_and_no_none_in_its_words() -> None:
+    from screens.mtu import cell_for
+
+    unreachable = {
+        "host": "esx-wlg-01", "vmk": "vmk0", "target": "witness", "address": "10.0.30.50",
+        "label": "witness", "path_mtu": None, "vmk_mtu": None, "verdict": "unreachable",
+        "severity": "critical", "confidence": "medium",
+        "findings": [{"severity": "critical", "message": "no reply from witness via vmk0"}],
+    }  # fmt: skip
+    cell = cell_for([unreachable])
+    text = "\n".join(cell.lines)
+    assert cell.text == "unreach"
+    assert "None" not in text and "sure:" not in text
+    assert "no path MTU found, vmk MTU unknown, medium confidence" in text
