@@ -155,3 +155,24 @@ def test_mtu_cell_says_unreachable_and_no_none_in_its_words() -> None:
     assert cell.text == "unreach"
     assert "None" not in text and "sure:" not in text
     assert "no path MTU found, vmk MTU unknown, medium confidence" in text
+
+
+async def test_lacp_timeout_dialog_shows_the_command_of_the_button_in_focus(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
+        await pilot.press("t")
+        await pilot.pause()
+        dialog = app.screen
+        command = lambda: str(dialog.query_one("#command-0").render())  # noqa: E731
+        assert command().endswith("timeout set -l 1 -t 0 -s DSwitch-AKL")  # slow, suggested
+        dialog.query_one("#set-fast").focus()
+        await pilot.pause()
+        assert command().endswith("timeout set -l 1 -t 1 -s DSwitch-AKL")  # what fast runs
+        dialog.query_one("#set-slow").focus()
+        await pilot.pause()
+        assert command().endswith("-t 0 -s DSwitch-AKL")
+        await pilot.press("escape")
