@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static, Tree
 
 from screens.base import ConsoleScreen, PaletteCommand
+from screens.inventory_export_prompt import InventoryExport
 from screens.inventory_table import TableColumn, TableRow, VirtualTable
 from screens.inventory_tree import InventoryTree, NodeInfo
 from screens.panes import PaneContext
@@ -34,8 +35,6 @@ from vconsole.services.inventory_export import (
     FilterError,
     cell_text,
     compile_filter,
-    to_csv,
-    to_json,
 )
 from widgets.filter_bar import FilterBar
 
@@ -71,7 +70,7 @@ def table_row(row: InventoryRow, stale: bool) -> TableRow:
     return TableRow(tuple(cells), values, search, style)
 
 
-class InventoryScreen(ConsoleScreen):
+class InventoryScreen(InventoryExport, ConsoleScreen):
     """Tree and table of the inventory; `:vm` etc. switch the typed view in place."""
 
     CSS_PATH = "inventory.tcss"
@@ -381,20 +380,6 @@ class InventoryScreen(ConsoleScreen):
     def visible_rows(self) -> list[InventoryRow]:
         rows = (self.service.row(k) for k in self.table.shown)
         return [r for r in rows if r is not None]
-
-    def action_export(self) -> None:
-        directory = self.export_dir or Path.cwd()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = directory / f"inventory-{self.kind.value}-{stamp}"
-        rows = self.visible_rows()
-        stale = self.service.stale()
-        try:
-            base.with_suffix(".csv").write_text(to_csv(rows, self.kind, stale), encoding="utf-8")
-            base.with_suffix(".json").write_text(to_json(rows, stale), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"export failed: {exc}", severity="error", markup=False)
-            return
-        self.notify(f"{len(rows)} rows written to {base}.csv and .json", markup=False)
 
     def palette_commands(self) -> Any:
         yield PaletteCommand(
