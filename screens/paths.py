@@ -151,9 +151,7 @@ class PathsScreen(PollingPane, TablePane):
         elif self.level == "devices":
             self.table.set_rows(device_cells(report.host_devices(self.focus_host)))
         else:
-            rows = self._path_rows()
-            top = max((r.read.max for r in rows if r.read is not None), default=None)
-            self.table.set_rows(path_cells(rows, top))
+            self.table.set_rows(path_cells(self._path_rows()))
         self._show_detail()
 
     def _path_rows(self) -> list[PathRow]:

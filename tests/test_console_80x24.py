@@ -176,3 +176,13 @@ async def test_lacp_timeout_dialog_shows_the_command_of_the_button_in_focus(tmp_
         await pilot.pause()
         assert command().endswith("-t 0 -s DSwitch-AKL")
         await pilot.press("escape")
+
+
+def test_a_flat_latency_is_a_flat_low_sparkline_and_a_spike_stands_out() -> None:
+    from widgets.sparkline_cell import sparkline
+
+    assert sparkline([1.0] * 10, 10).plain == "▁" * 10
+    assert sparkline([1.0, 1.02, 0.99] * 3, 9).plain == "▁" * 9  # noise is not a shape
+    spike = sparkline([1.0] * 9 + [9.0], 10).plain
+    assert spike[:9] == "▁" * 9 and spike[9] == "█"
+    assert sparkline([2.0, 4.0], 2, ceiling=8.0).plain == "▃▅"  # one scale for several rows
