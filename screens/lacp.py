@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
@@ -96,7 +97,8 @@ class LacpScreen(PollingPane, TablePane):
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()
-        yield Static("", id="lacp-detail", markup=False)
+        with VerticalScroll(id="lacp-detail-box"):  # tab to it, then up/down
+            yield Static("", id="lacp-detail", markup=False)
         yield Static("", id="lacp-status", markup=False)
 
     def on_mount(self) -> None:

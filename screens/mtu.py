@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import ConsoleScreen, PaletteCommand
@@ -121,7 +122,8 @@ class MtuScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="mtu-scope", markup=False)
         yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
-        yield Static("", id="mtu-detail", markup=False)
+        with VerticalScroll(id="mtu-detail-box"):  # tab to it, then up/down: the evidence
+            yield Static("", id="mtu-detail", markup=False)
         yield Input(
             placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
         )
