@@ -186,3 +186,22 @@ def test_a_flat_latency_is_a_flat_low_sparkline_and_a_spike_stands_out() -> None
     spike = sparkline([1.0] * 9 + [9.0], 10).plain
     assert spike[:9] == "▁" * 9 and spike[9] == "█"
     assert sparkline([2.0, 4.0], 2, ceiling=8.0).plain == "▃▅"  # one scale for several rows
+
+
+async def test_lacp_evidence_is_reachable_at_80x24(tmp_path, monkeypatch):
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-wlg-02|DSwitch-WLG|1|vmnic3"))
+        await pilot.pause()
+        box = screen.query_one("#lacp-detail-box")
+        detail = screen.query_one("#lacp-detail", Static)
+        assert "partner age" in str(detail.render())
+        # the table takes only the rows it needs; the explanation fits or scrolls to its end
+        assert screen.table.region.height < 12 and box.region.height >= 8
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y
+        assert detail.region.bottom <= box.region.bottom or box.max_scroll_y > 0
