@@ -21,8 +21,15 @@ from textual.widgets import Input, TextArea
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.panes import PaneContext, PaneSpec, find_pane
+from vconsole.services.triage import FindingsBoard
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
 
+
+def _screen_name(alias: str) -> str:
+    return f"pane:{alias}"
+
+
+MAX_HISTORY = 50
 HANGUP_EXIT_CODE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
 HANGUP_GRACE_S = 10.0
 
@@ -58,6 +65,7 @@ class VconsoleApp(App[int]):
             "back",
             "Back",
             id="app.back",
+            show=False,
             tooltip="Go back to the previous pane.",
         ),
         Binding(
@@ -66,6 +74,7 @@ class VconsoleApp(App[int]):
             "Quit",
             id="app.quit",
             priority=True,
+            show=False,  # listed under `?`; the footer keeps room for the pane's keys
             tooltip="Close every connection and leave the console.",
         ),
         *[
@@ -90,7 +99,7 @@ class VconsoleApp(App[int]):
         profile: Any,
         *,
         read_only: bool = False,
-        start_pane: str = "conn",
+        start_pane: str = "triage",
         keymap: Mapping[str, str] | None = None,
         colour: str | None = None,
     ) -> None:
@@ -104,6 +113,10 @@ class VconsoleApp(App[int]):
         self.quit_hooks: list[Callable[[], object]] = []  # run as the console starts to exit
         self.test_all_on_start = False  # the connections pane tests every target when it opens
         self.header_info = self._build_header_info()
+        self.findings_board = FindingsBoard()
+        self.pane_history: list[str] = []
+        """Installed pane screens in the order visited, for esc."""
+        """Every pane's latest findings; the triage pane shows them, the panes post to them."""
         self._unsubscribe: Any = None
         if keymap:
             self.set_keymap(dict(keymap))
@@ -128,6 +141,9 @@ class VconsoleApp(App[int]):
         spec = find_pane(self.start_pane) or find_pane("conn")
         assert spec is not None
         screen = self.build_pane(spec, self.start_pane)
+        if spec.alias != "help":
+            self.install_screen(screen, _screen_name(spec.alias))
+            self.pane_history = [_screen_name(spec.alias)]
         # Textual loads a pushed screen's CSS_PATH itself, but not the default screen's.
         self._load_screen_css(screen)
         return screen
@@ -270,7 +286,12 @@ class VconsoleApp(App[int]):
         return await answer
 
     def jump(self, alias: str) -> bool:
-        """Open the pane for `alias`; False (and a message) when no pane has that alias."""
+        """Open the pane for `alias`; False (and a message) when no pane has that alias.
+
+        One screen per pane: a pane opened before is brought back as it was (its table, its
+        cursor), never built again, and the stack never holds more than the first pane and one
+        other. A pane out of sight skips its polls until it is shown again.
+        """
         spec = find_pane(alias)
         if spec is None:
             self.notify(f"unknown alias :{alias.lstrip(':')}", severity="warning", markup=False)
@@ -281,8 +302,40 @@ class VconsoleApp(App[int]):
             if callable(show):
                 show(alias.lstrip(":"))
             return True
-        self.push_screen(self.build_pane(spec, alias))
+        if spec.alias == "help":
+            self.push_screen(self.build_pane(spec, alias))
+            return True
+        name = _screen_name(spec.alias)
+        if not self.is_screen_installed(name):
+            self.install_screen(self.build_pane(spec, alias), name)
+        else:
+            show = getattr(self.get_screen(name), "show_alias", None)
+            if callable(show):
+                show(alias.lstrip(":"))
+        self._show_pane(name)
+        if self.pane_history[-1:] != [name]:
+            self.pane_history = [*self.pane_history, name][-MAX_HISTORY:]
         return True
+
+    def _show_pane(self, name: str) -> None:
+        """Bring an installed pane screen to the top; the stack keeps at most one under it."""
+        target = self.get_screen(name)
+        if target in self.screen_stack:
+            while self.screen is not target and len(self.screen_stack) > 1:
+                self.pop_screen()
+        elif len(self.screen_stack) > 1:
+            self.switch_screen(target)
+        else:
+            self.push_screen(target)
+
+    def open_on(self, alias: str, subject: Any) -> None:
+        """Open a pane with the cursor on `subject` (a finding's object), as soon as it is shown."""
+        if not self.jump(alias):
+            return
+        screen = self.get_screen(_screen_name(find_pane(alias).alias))  # type: ignore[union-attr]
+        focus = getattr(screen, "focus_subject", None)
+        if callable(focus):
+            focus(subject)
 
     def action_command_line(self) -> None:
         from screens.command_line import CommandLine
@@ -307,6 +360,12 @@ class VconsoleApp(App[int]):
                 return
 
     async def action_back(self) -> None:
-        """Esc: back to the previous pane; the first pane stays (nothing under it)."""
-        if len(self.screen_stack) > 1:
-            await self.pop_screen()
+        """Esc: back to the pane visited before (a dialog or `?` closes first); the first pane
+        stays (nothing under it)."""
+        if getattr(self.screen, "pane_alias", "help") == "help":
+            if len(self.screen_stack) > 1:
+                await self.pop_screen()
+            return
+        if len(self.pane_history) > 1:
+            self.pane_history = self.pane_history[:-1]
+            self._show_pane(self.pane_history[-1])

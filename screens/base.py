@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from vconsole.textsafe import visible
 from widgets.console_header import ConsoleHeader, HeaderInfo
-from widgets.filter_bar import FilterBar
+from widgets.filter_bar import NO_FILTER, FilterBar
 from widgets.resource_table import ResourceColumn, ResourceTable
 
 __all__ = [
@@ -70,13 +70,34 @@ def report_worker_failure(screen: Screen[Any], event: Worker.StateChanged) -> No
 class ConsoleScreen(Screen[None]):
     """Header + body + footer; failures of this screen's workers turn into notifications."""
 
+    BINDINGS = [
+        Binding(
+            "escape",
+            "escape",
+            "Back",
+            id="app.back",
+            show=False,  # the same on every pane; listed under `?`
+            tooltip="Clear the filter if one is set, else go back to the previous pane.",
+        ),
+    ]
+
     pane_alias: str = ""
     """Canonical alias of the pane this screen shows; the app sets it when it opens the pane."""
+
+    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Actions that change the estate: hidden (footer, `?`) and refused in read-only mode."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITE_ACTIONS and getattr(self.app, "read_only", False):
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self._header_info())
         yield from self.compose_body()
-        yield Footer()
+        # compact, without the palette hint: at 80 columns the pane's own keys come first;
+        # `?` lists every key, ctrl+p still opens the palette
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -88,6 +109,34 @@ class ConsoleScreen(Screen[None]):
     def palette_commands(self) -> Iterable[PaletteCommand]:
         """Commands that make sense on this screen; panes override to offer their actions."""
         return ()
+
+    async def action_escape(self) -> None:
+        """Esc clears an active filter first; only then does it leave the pane."""
+        for bar in self.query(FilterBar):
+            if bar.current != NO_FILTER or bar.has_class("-open"):
+                bar.action_clear()
+                return
+        await self.app.run_action("back")
+
+    def focus_subject(self, subject: Any, tries: int = 50) -> None:
+        """Put the cursor on a finding's object (the triage pane's `enter`), once this pane is
+        mounted and its tables have rows; panes with their own levels override this."""
+        tables = list(self.query(ResourceTable)) if self.is_mounted else []
+        if not tables:
+            if tries:
+                self.set_timer(0.1, lambda: self.focus_subject(subject, tries - 1))
+            return
+        words = [subject.name, *(value for _, value in subject.fields)]
+        for table in tables:
+            table.focus_best(subject.host, words)
+
+    def post_findings(self, source: str, findings: Iterable[Any], taken_at: float) -> None:
+        """Hand this pane's latest findings to the app's findings board (the triage pane)."""
+        board = getattr(self.app, "findings_board", None)
+        if board is not None:
+            from vconsole.services.triage import SourceReading
+
+            board.post(SourceReading(source, tuple(findings), taken_at))
 
     def target_states_changed(self) -> None:
         """Called by the app when a target's health changed (the header is already updated)."""

@@ -40,6 +40,11 @@ def _b(
 class BrandingScreen(BrandingWrites):
     """System branding on the left, the selected tenant's on the right; keys act on the focus."""
 
+    WRITE_ACTIONS = frozenset(
+        {"write", "edit_name", "edit_colour", "pick_theme", "add", "delete_item", "move", "undo",
+         "revert_tenant", "import_file", "upload", "restore"}
+    )  # fmt: skip
+
     CSS_PATH = "branding.tcss"
 
     BINDINGS = [

@@ -88,6 +88,8 @@ class CommandLine(ModalScreen[str | None]):
         word = typed.strip().lstrip(":").lower()
         matches = [a for a in all_aliases() if a.startswith(word)]
         hint = " ".join(f":{a}" for a in matches) if matches else "no alias starts with that"
+        if word and any(q.startswith(word) for q in QUIT_WORDS):
+            hint = " ".join(f":{a}" for a in matches + ["q"])  # `:q` quits: no error while typed
         self.query_one("#command-hint", Label).update(hint)
         self.query_one("#command-hint", Label).remove_class("-error")
 

@@ -27,6 +27,7 @@ class ConfirmChoice(ModalScreen[str | None]):
         suggested: str,
         other: str,
         warning: str = "",
+        command_for: dict[str, str] | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.question = question
@@ -35,13 +36,15 @@ class ConfirmChoice(ModalScreen[str | None]):
         self.suggested = suggested
         self.other = other
         self.warning = warning
+        self.command_for = dict(command_for or {})
+        """The command each choice runs: the line shown follows the button in focus."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, classes="dialog-title", markup=False)
             yield Label(self.explanation, markup=False)
-            for line in self.command_lines:
-                yield Label(line, classes="command", markup=False)
+            for i, line in enumerate(self.command_lines):
+                yield Label(line, classes="command", markup=False, id=f"command-{i}")
             if self.warning:
                 yield Label(self.warning, classes="warning", markup=False)
             with Horizontal(classes="buttons"):
@@ -51,6 +54,17 @@ class ConfirmChoice(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
+
+    def on_descendant_focus(self, event: object) -> None:
+        """Show the exact command of the choice about to be made (the suggested one while
+        Cancel has the focus)."""
+        if not self.command_for or not self.command_lines:
+            return
+        focused = self.focused.id if self.focused is not None else ""
+        choice = (focused or "").removeprefix("set-")
+        line = self.command_for.get(choice, self.command_for.get(self.suggested, ""))
+        if line:
+            self.query_one("#command-0", Label).update(line)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

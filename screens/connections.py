@@ -50,7 +50,7 @@ class ConnectionsScreen(TablePane):
         Binding("a", "add_target", "Add", id="conn.add", tooltip="Add a target to this profile."),
         Binding("e", "edit_target", "Edit", id="conn.edit", tooltip="Edit the selected target."),
         Binding(
-            "p",
+            "P",
             "set_password",
             "Password",
             id="conn.password",

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="keep what the last demo changed (Cloud Director edits, MTU results)",
     )
-    demo.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
+    demo.add_argument("--pane", metavar="ALIAS", default="triage", help="pane to open first")
     demo.set_defaults(handler=handle_demo)
 
 
@@ -42,7 +42,7 @@ def handle_ui(args: argparse.Namespace) -> int:
         config=getattr(args, "config", None),
         profile=getattr(args, "profile", None),
         readonly=bool(getattr(args, "readonly", False)),
-        pane=getattr(args, "pane", "conn"),
+        pane=getattr(args, "pane", "triage"),
     )
 
 
@@ -98,7 +98,7 @@ def run_console(
     config: str | Path | None = None,
     profile: str | None = None,
     readonly: bool = False,
-    pane: str = "conn",
+    pane: str = "triage",
     on_hangup: Callable[[], object] | None = None,
     test_all_on_start: bool = False,
     on_quit: Callable[[], object] | None = None,

@@ -23,6 +23,7 @@ from screens.panes import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.gpus import Allocation, Gpu, GpuProblem, PoolReport, PoolServer, ServerState
 from widgets.bar import usage_bar
+from widgets.filter_bar import FilterBar
 from widgets.plot import UsagePlot
 from widgets.resource_table import ResourceColumn, ResourceTable
 
@@ -72,6 +73,14 @@ class GpusScreen(PollingPane, ConsoleScreen):
     CSS_PATH = "gpus.tcss"
 
     BINDINGS = [
+        Binding(
+            "slash",
+            "open_filter",
+            "Filter",
+            key_display="/",
+            id="pane.filter",
+            tooltip="Filter the rows of every tab by regex; a leading ! excludes matches.",
+        ),
         Binding("r", "refresh_now", "Refresh", id="gpus.refresh", tooltip="Ask the client now."),
         Binding(
             "p",
@@ -83,7 +92,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         Binding(
             "o",
             "raw_output",
-            "Raw output",
+            "Raw",
             id="gpus.raw",
             tooltip="The client's bitfusion output of the last refresh, for a support case.",
         ),
@@ -92,13 +101,21 @@ class GpusScreen(PollingPane, ConsoleScreen):
             "show_tab('servers')",
             "Servers",
             id="gpus.tab_servers",
+            show=False,  # the tab titles say where they lead; `?` lists the key
             tooltip="Servers: state, address, version, host and NIC.",
         ),
-        Binding("g", "show_tab('gpus')", "GPUs", id="gpus.tab_gpus", tooltip="GPUs per server."),
+        Binding(
+            "g",
+            "show_tab('gpus')",
+            "GPUs",
+            id="gpus.tab_gpus",
+            show=False,
+            tooltip="GPUs per server.",
+        ),
         Binding(
             "a",
             "show_tab('allocations')",
-            "Allocations",
+            "Allocs",
             id="gpus.tab_allocations",
             tooltip="Which client holds which GPU, how much and since when.",
         ),
@@ -136,13 +153,13 @@ class GpusScreen(PollingPane, ConsoleScreen):
                 yield ResourceTable(ALLOCATION_COLUMNS, id="gpus-allocations")
             with TabPane("Checks", id="checks"):
                 yield ResourceTable(CHECK_COLUMNS, id="gpus-checks")
+        yield FilterBar(id="filter")
         yield Static("", id="gpus-detail", markup=False)
         yield Static("", id="gpus-status", markup=False)
 
     def on_mount(self) -> None:
         self.table("gpus-table").sort_by(None)
         self.table("gpus-servers").sort_by(None)
-        self.table("gpus-checks").sort_by(None)
         self.table("gpus-table").focus()
         if self.service.client is None:
             self._summary("No Bitfusion client in this profile: add a bitfusion target with :conn.")
@@ -152,6 +169,19 @@ class GpusScreen(PollingPane, ConsoleScreen):
 
     def table(self, name: str) -> ResourceTable:
         return self.query_one(f"#{name}", ResourceTable)
+
+    def action_open_filter(self) -> None:
+        self.query_one("#filter", FilterBar).open()
+
+    @on(FilterBar.FilterChanged)
+    def _filter_changed(self, event: FilterBar.FilterChanged) -> None:
+        """One filter for every tab, so switching tabs keeps what the admin narrowed to."""
+        for table in self.query(ResourceTable):
+            table.set_filter(event.row_filter)
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.action_show_tab(str(self.query_one(TabbedContent).active or "gpus"))
 
     # -- refresh --------------------------------------------------------------------------
     @work(exclusive=True, group="gpus-refresh", exit_on_error=False)
@@ -163,6 +193,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
 
     def show_report(self, report: PoolReport) -> None:
         self.report = report
+        self.post_findings("gpus", report.findings(), report.taken_at)
         if report.ok:
             self.shown = report
             self._fill(report)
@@ -192,7 +223,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         self.table("gpus-allocations").set_rows(
             {a.key: _allocation_cells(a) for a in report.allocations}
         )
-        problems = {f"{p.code}|{p.subject}": p for p in report.problems}
+        problems = {f"{p.code}|{p.subject.label}": p for p in report.problems}
         checks = self.table("gpus-checks")
         if list(problems) != [k for k in checks.all_keys if k in problems]:
             checks.clear()  # worst first: a new finding must not land under older, milder ones
@@ -340,7 +371,11 @@ def _since(a: Allocation) -> str:
 
 
 def _problem_cells(p: GpuProblem) -> tuple[Any, ...]:
-    return (Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]), p.subject, p.text)
+    return (
+        Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]),
+        p.subject.label,
+        p.text,
+    )
 
 
 def _gpu_detail(server: PoolServer, gpu: Gpu | None) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import App
+from textual import on
+from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
 from screens.base import TablePane
 from screens.panes import PaneContext, all_panes
@@ -17,11 +19,15 @@ from widgets.resource_table import ResourceColumn
 
 
 def key_rows(origin: Screen[Any], app: App[Any]) -> dict[str, tuple[str, str, str, str]]:
-    """Rows (key, where, what, why) for every binding active on `origin`, system keys left out."""
+    """Rows (key, where, what, why) for every binding active on `origin`, system keys and keys
+    refused here (write keys in read-only mode) left out; the pane's own keys first."""
     rows: dict[str, tuple[str, str, str, str]] = {}
     for key, active in origin.active_bindings.items():
         binding = active.binding
         if binding.system:
+            continue
+        name = binding.action.partition("(")[0]
+        if isinstance(active.node, Screen) and active.node.check_action(name, ()) is False:
             continue
         node = active.node
         if isinstance(node, App):
@@ -33,7 +39,16 @@ def key_rows(origin: Screen[Any], app: App[Any]) -> dict[str, tuple[str, str, st
         shown = app.get_key_display(binding)
         what = binding.description or binding.action
         rows[f"key:{key}"] = (shown, where, what, binding.tooltip)
-    return rows
+    return dict(sorted(rows.items(), key=lambda item: _rank(item[1])))
+
+
+def _rank(row: tuple[str, str, str, str]) -> int:
+    """The pane's own described keys first, then its tables', then the app's, then plain
+    cursor movement."""
+    _, where, _, why = row
+    if not why:
+        return 3
+    return {"screen": 0, "app": 2}.get(where, 1)
 
 
 def alias_rows() -> dict[str, tuple[str, str, str, str]]:
@@ -65,6 +80,19 @@ class HelpScreen(TablePane):
     def __init__(self, context: PaneContext) -> None:
         super().__init__()
         self.context = context
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        yield Static("", id="help-detail", markup=False)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        """The whole description of the key under the cursor: the table cuts long ones."""
+        key = self.table.cursor_key
+        if key is None:
+            return
+        shown, where, what, why = self.table.get_row(key)
+        self.query_one("#help-detail", Static).update(f"{shown} ({where}): {what}. {why}")
 
     def on_mount(self) -> None:
         stack = self.app.screen_stack

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static, Tree
 
 from screens.base import ConsoleScreen, PaletteCommand
+from screens.inventory_export_prompt import InventoryExport
 from screens.inventory_table import TableColumn, TableRow, VirtualTable
 from screens.inventory_tree import InventoryTree, NodeInfo
 from screens.panes import PaneContext
@@ -34,8 +35,6 @@ from vconsole.services.inventory_export import (
     FilterError,
     cell_text,
     compile_filter,
-    to_csv,
-    to_json,
 )
 from widgets.filter_bar import FilterBar
 
@@ -71,7 +70,7 @@ def table_row(row: InventoryRow, stale: bool) -> TableRow:
     return TableRow(tuple(cells), values, search, style)
 
 
-class InventoryScreen(ConsoleScreen):
+class InventoryScreen(InventoryExport, ConsoleScreen):
     """Tree and table of the inventory; `:vm` etc. switch the typed view in place."""
 
     CSS_PATH = "inventory.tcss"
@@ -81,13 +80,13 @@ class InventoryScreen(ConsoleScreen):
                 tooltip="Filter rows by regex across all columns; a leading ! excludes matches."),
         Binding("t", "next_kind", "Type", id="inventory.type",
                 tooltip="Show the next object type (VM, host, cluster, datastore, network)."),
-        Binding("tab", "toggle_focus", "Tree/table", id="inventory.focus",
+        Binding("tab", "toggle_focus", "Tree", id="inventory.focus",
                 tooltip="Move between the tree and the table."),
         Binding("a", "all_scope", "All", id="inventory.all",
                 tooltip="Drop the tree selection: every object of this type."),
-        Binding("y", "copy_cell", "Copy cell", id="inventory.copy_cell",
+        Binding("y", "copy_cell", "Copy", id="inventory.copy_cell",
                 tooltip="Copy the cell under the cursor."),
-        Binding("Y", "copy_row", "Copy row", id="inventory.copy_row",
+        Binding("Y", "copy_row", "Copy row", id="inventory.copy_row", show=False,
                 tooltip="Copy the whole row (tab separated)."),
         Binding("e", "export", "Export", id="inventory.export",
                 tooltip="Write the rows shown (filtered) to CSV and JSON files."),
@@ -133,6 +132,8 @@ class InventoryScreen(ConsoleScreen):
     @property
     def scope_tree(self) -> InventoryTree:
         return self.query_one("#inventory-tree", InventoryTree)
+
+    watch_paused = False
 
     def on_mount(self) -> None:
         self.mounted_at = time.monotonic()
@@ -325,6 +326,9 @@ class InventoryScreen(ConsoleScreen):
         from screens.command_line import CommandLine
 
         top = self.app.screen
+        if getattr(top, "pane_alias", "") and top is not self:
+            self._pause_watch()
+            return
         if not isinstance(top, CommandLine):
             return
         original = top.dismiss
@@ -337,9 +341,20 @@ class InventoryScreen(ConsoleScreen):
         top.dismiss = dismiss  # type: ignore[method-assign]
 
     def on_screen_resume(self) -> None:
+        if self.watch_paused:
+            self.watch_paused = False
+            self._status(f"Reading {', '.join(self.service.vcenters)} again...")
+            self.run_inventory()
         alias, self._typed_alias = self._typed_alias, None
         if alias:
             self.show_alias(alias)
+
+    def _pause_watch(self) -> None:
+        """Another pane covers this one: stop the vCenter watch (its updates would only be
+        drawn off screen); it starts again, with a fresh read, when this pane is shown."""
+        if self.service.vcenters and not self.watch_paused:
+            self.workers.cancel_group(self, "inventory-run")
+            self.watch_paused = True
 
     def action_open_filter(self) -> None:
         self.query_one("#filter", FilterBar).open()
@@ -365,20 +380,6 @@ class InventoryScreen(ConsoleScreen):
     def visible_rows(self) -> list[InventoryRow]:
         rows = (self.service.row(k) for k in self.table.shown)
         return [r for r in rows if r is not None]
-
-    def action_export(self) -> None:
-        directory = self.export_dir or Path.cwd()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = directory / f"inventory-{self.kind.value}-{stamp}"
-        rows = self.visible_rows()
-        stale = self.service.stale()
-        try:
-            base.with_suffix(".csv").write_text(to_csv(rows, self.kind, stale), encoding="utf-8")
-            base.with_suffix(".json").write_text(to_json(rows, stale), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"export failed: {exc}", severity="error", markup=False)
-            return
-        self.notify(f"{len(rows)} rows written to {base}.csv and .json", markup=False)
 
     def palette_commands(self) -> Any:
         yield PaletteCommand(

@@ -102,7 +102,16 @@ class VirtualTable(ScrollView, can_focus=True):
             "sort_here",
             "Sort",
             id="inventory.sort",
+            show=False,
             tooltip="Sort by the column under the cursor (again: reverse).",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="inventory.reverse",
+            show=False,
+            tooltip="Reverse the sort order.",
         ),
     ]
 
@@ -132,6 +141,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self.cursor_row = 0
         self.cursor_column = 0
+        self.cursor_moved_by_user = False
+        """Until the admin moves, the cursor stays on the first row while pages arrive."""
         self.widths = [len(c.label) for c in self.columns]
 
     # -- data ---------------------------------------------------------------------------
@@ -140,6 +151,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.columns = tuple(columns)
         self.rows = {}
         self.sort_column, self.sort_reverse, self.cursor_column = 0, False, 0
+        self.cursor_moved_by_user = False
         self.widths = [len(c.label) for c in self.columns]
         self._sorted = None
         self._refilter(keep=None)
@@ -225,10 +237,12 @@ class VirtualTable(ScrollView, can_focus=True):
             search = self.pattern.search
             self.shown = [k for k, t in pairs if search(t)]
         self._position = {}
-        if keep is not None:
+        if keep is not None and self.cursor_moved_by_user:
             index = self.index_of(keep)
             if index is not None:
                 self.cursor_row = index
+        if not self.cursor_moved_by_user:
+            self.cursor_row = 0  # still loading, nobody moved: the first row, in sight
         self.cursor_row = max(0, min(self.cursor_row, len(self.shown) - 1))
         total = sum(self.widths) + max(0, len(self.widths) - 1)
         self._set_virtual_size(Size(total, len(self.shown) + 1))
@@ -274,22 +288,27 @@ class VirtualTable(ScrollView, can_focus=True):
         return True
 
     def _cursor_moved(self) -> None:
+        self.cursor_moved_by_user = True
         self._scroll_to_cursor()
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_key))
 
     def _scroll_to_cursor(self) -> None:
-        body = max(1, self.size.height - 1)
+        # the rows under the header and above the horizontal scrollbar
+        body = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_offset.y)
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= top + body:
             self.scroll_to(y=self.cursor_row - body + 1, animate=False, immediate=True)
+        if self.cursor_column == 0 or not self.widths:
+            return  # the name column stays in place
+        pinned = self.widths[0] + 1
         left = sum(self.widths[: self.cursor_column]) + self.cursor_column
-        right = left + (self.widths[self.cursor_column] if self.widths else 0)
+        right = left + self.widths[self.cursor_column]
         x = int(self.scroll_offset.x)
-        if left < x:
-            self.scroll_to(x=left, animate=False, immediate=True)
+        if left - pinned < x:
+            self.scroll_to(x=left - pinned, animate=False, immediate=True)
         elif right > x + self.size.width:
             self.scroll_to(x=right - self.size.width, animate=False, immediate=True)
 
@@ -313,12 +332,16 @@ class VirtualTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.Selected(self, key))
 
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort_column, not self.sort_reverse)
+
     def action_sort_here(self) -> None:
         same = self.cursor_column == self.sort_column
         self.sort_by(self.cursor_column, (not self.sort_reverse) if same else False)
 
     def on_click(self, event: events.Click) -> None:
-        x = event.x + int(self.scroll_offset.x)
+        pinned = self.widths[0] + 1 if self.widths else 0
+        x = event.x if event.x < pinned else event.x + int(self.scroll_offset.x)
         column = self._column_at(x)
         if event.y == 0:
             if column is not None:
@@ -364,7 +387,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 mark = ("▼" if self.sort_reverse else "▲") if i == self.sort_column else ""
                 labels.append(column.label + mark)
             strip = Strip(self._cells(labels, HEADER_STYLE, None))
-            return strip.crop(x, x + width).extend_cell_length(width)
+            return self._pinned(strip, x, width)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.shown):
             return Strip.blank(width)
@@ -375,7 +398,15 @@ class VirtualTable(ScrollView, can_focus=True):
         if cursor:
             base = base + CURSOR_STYLE if self.has_focus else base + Style(underline=True)
         strip = Strip(self._cells(row.cells, base, self.cursor_column if cursor else None))
-        return strip.crop(x, x + width).extend_cell_length(width)
+        return self._pinned(strip, x, width)
+
+    def _pinned(self, strip: Strip, x: int, width: int) -> Strip:
+        """The name column stays fixed at the left; the other columns scroll under it."""
+        if x <= 0 or not self.widths:
+            return strip.crop(0, width).extend_cell_length(width)
+        pinned = min(self.widths[0] + 1, width)
+        rest = strip.crop(pinned + x, x + width)
+        return Strip.join([strip.crop(0, pinned), rest]).extend_cell_length(width)
 
     def on_focus(self) -> None:
         self.refresh()

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
@@ -37,6 +38,8 @@ DEFAULT_INTERVAL_S = 30.0
 
 class LacpScreen(PollingPane, TablePane):
     """The estate's LAGs in one table; the line under it explains the selected row."""
+
+    WRITE_ACTIONS = frozenset({"set_timeout"})
 
     CSS_PATH = "lacp.tcss"
 
@@ -72,7 +75,7 @@ class LacpScreen(PollingPane, TablePane):
         Binding(
             "enter",
             "raw_output",
-            "Raw output",
+            "Raw",
             id="lacp.raw",
             tooltip="The selected host's esxcli output, for pasting into a support case.",
         ),
@@ -95,7 +98,8 @@ class LacpScreen(PollingPane, TablePane):
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()
-        yield Static("", id="lacp-detail", markup=False)
+        with VerticalScroll(id="lacp-detail-box"):  # tab to it, then up/down
+            yield Static("", id="lacp-detail", markup=False)
         yield Static("", id="lacp-status", markup=False)
 
     def on_mount(self) -> None:
@@ -117,6 +121,7 @@ class LacpScreen(PollingPane, TablePane):
 
     def show_report(self, report: LacpReport) -> None:
         self.report = report
+        self.post_findings("lacp", report.findings(), report.taken_at)
         self._rows = {row.key: row for row in report.rows}
         self.table.set_rows({row.key: _cells(row) for row in report.rows})
         self._show_detail()

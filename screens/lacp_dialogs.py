@@ -44,6 +44,7 @@ class TimeoutConfirm(ConfirmChoice):
             )
             if vcenter_owns_timeout
             else "",
+            command_for=commands,
         )
         self.host = host
         self.lag = lag

@@ -21,7 +21,7 @@ def build_console(
     profile: Any,
     *,
     read_only: bool = False,
-    start_pane: str = "conn",
+    start_pane: str = "triage",
     keymap: Mapping[str, str] | None = None,
     known_hosts_path: Path | None = None,
     use_keyring: bool = True,

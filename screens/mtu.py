@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import ConsoleScreen, PaletteCommand
@@ -52,16 +53,17 @@ def cell_for(results: list[dict[str, Any]]) -> CellState:
     order = ("pending", "ok", "info", "warning", "unreachable", "critical", "error")
     worst = max(results, key=lambda r: order.index(r.get("severity", "error")))
     mtu = worst.get("path_mtu")
-    text = (
-        str(mtu) if mtu is not None else {"unreachable": "unreach"}.get(worst["severity"], "error")
-    )
+    unreachable = worst.get("verdict") == "unreachable" or worst.get("severity") == "unreachable"
+    text = str(mtu) if mtu is not None else ("unreach" if unreachable else "error")
     if any(r.get("changed") for r in results):
         text += " *"
     lines = []
     for r in results:
         head = f"{r['host']} {r['vmk']} -> {r.get('label') or r['target']} ({r.get('address', '')})"
-        sure = f"sure: {r.get('confidence', '?')}"
-        lines.append(f"{head}: path MTU {r.get('path_mtu')}, vmk MTU {r.get('vmk_mtu')}, {sure}")
+        found = r.get("path_mtu")
+        path = f"path MTU {found}" if found is not None else "no path MTU found"
+        vmk = f"vmk MTU {r['vmk_mtu']}" if r.get("vmk_mtu") is not None else "vmk MTU unknown"
+        lines.append(f"{head}: {path}, {vmk}, {r.get('confidence', 'unknown')} confidence")
         lines += [f"  {f['severity'].upper()}: {f['message']}" for f in r.get("findings", [])]
         if r.get("changed"):
             lines.append(
@@ -123,7 +125,8 @@ class MtuScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="mtu-scope", markup=False)
         yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
-        yield Static("", id="mtu-detail", markup=False)
+        with VerticalScroll(id="mtu-detail-box"):  # tab to it, then up/down: the evidence
+            yield Static("", id="mtu-detail", markup=False)
         yield Input(
             placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
         )
@@ -239,6 +242,13 @@ class MtuScreen(ConsoleScreen):
             results = await self.service.run(plan, on_result=arrived)
         finally:
             self.running = False
+        if self.store is not None:
+            from vconsole.services.triage_sources import mtu_findings
+
+            saved = self.store.last_results().values()
+            self.post_findings(
+                "mtu", [f for data in saved for f in mtu_findings(data)], time.time()
+            )
         bad = sum(1 for r in results if r.verdict.severity not in (Severity.OK, Severity.INFO))
         changed = sum(1 for r in results if r.changed)
         took = time.monotonic() - self.started
@@ -342,6 +352,21 @@ class MtuScreen(ConsoleScreen):
             netstack=words[3] if len(words) == 4 else "",
         )
         name = self.scope if self.scope != ALL_SETS else "adhoc"
+        self.add_pair(test, name, event.input)
+
+    @work(exclusive=True, group="mtu-add", exit_on_error=False)
+    async def add_pair(self, test: MtuTest, name: str, box: Input) -> None:
+        """Check the pair (host, vmk, netstack, target) before saving it: a pair the checks
+        refuse is never saved, so it cannot stop its whole set from running later."""
+        from vconsole.services.mtu import MtuInputError
+
+        self._status(f"Checking {test.host} {_column(test)}...")
+        try:
+            await self.service.prepare([test])
+        except MtuInputError as exc:
+            self._status("Not saved. Nothing was sent: " + "; ".join(exc.problems))
+            box.focus()
+            return
         current = next((s for s in self.sets if s.name == name), TestSet(name))
         try:
             self.store.save_set(
@@ -350,8 +375,8 @@ class MtuScreen(ConsoleScreen):
         except VconsoleError as exc:  # the pair is refused before it is saved, named
             self.notify(visible(str(exc)), title=exc.title, severity="error", markup=False)
             return
-        event.input.value = ""
-        event.input.display = False
+        box.value = ""
+        box.display = False
         self.scope = name
         self._load_sets()
         self.matrix.focus()

@@ -115,6 +115,8 @@ def _builtin_panes() -> list[PaneSpec]:
         return PaneSpec(alias, aliases, title, key, lazy_pane(module, cls, title), summary, module)
 
     return [
+        pane("triage", ("triage", "tri", "home"), "Triage", None, "triage", "TriageScreen",
+             "every finding of every pane, worst first, by site, cluster and host"),
         pane("vm", ("vm", "host", "ds", "net", "cluster"), "Inventory", "1", "inventory",
              "InventoryScreen", "datacenters, clusters, hosts, VMs, datastores, networks"),
         pane("lag", ("lag", "lacp"), "LACP", "2", "lacp", "LacpScreen",
@@ -127,6 +129,8 @@ def _builtin_panes() -> list[PaneSpec]:
              "GPU pool: servers, GPUs, memory, allocations"),
         pane("brand", ("brand", "branding"), "Branding", "6", "branding", "BrandingScreen",
              "Cloud Director system and tenant portal branding"),
+        pane("check", ("check", "checks"), "Checks", None, "checks", "ChecksScreen",
+             "design checks: multicast, flapping, i40en LLDP, boot media, HA slots, drift"),
         PaneSpec("conn", ("conn", "connections", "ctx"), "Connections", "0", _connections,
                  "targets of this profile, their state, trust and passwords"),
         PaneSpec("help", ("help", "keys"), "Help", None, _help, "keys of this screen and the app"),

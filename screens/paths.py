@@ -45,6 +45,8 @@ LEVELS = ("hosts", "devices", "paths")
 class PathsScreen(PollingPane, TablePane):
     """Three tables in one pane; the line under them explains the selected row."""
 
+    WRITE_ACTIONS = frozenset({"set_rr"})
+
     CSS_PATH = "paths.tcss"
 
     BINDINGS = [
@@ -52,7 +54,7 @@ class PathsScreen(PollingPane, TablePane):
         Binding(
             "a",
             "across",
-            "Across hosts",
+            "Across",
             id="paths.across",
             tooltip="The selected device's paths on every host that sees it.",
         ),
@@ -127,6 +129,7 @@ class PathsScreen(PollingPane, TablePane):
 
     def show_report(self, report: PathsReport) -> None:
         self.report = report
+        self.post_findings("paths", report.findings(), report.taken_at)
         self._fill()
         counts = {v: sum(1 for r in report.rows if r.verdict == v) for v in Verdict}
         paths = sum(1 for r in report.rows if r.path or r.uid)
@@ -148,9 +151,7 @@ class PathsScreen(PollingPane, TablePane):
         elif self.level == "devices":
             self.table.set_rows(device_cells(report.host_devices(self.focus_host)))
         else:
-            rows = self._path_rows()
-            top = max((r.read.max for r in rows if r.read is not None), default=None)
-            self.table.set_rows(path_cells(rows, top))
+            self.table.set_rows(path_cells(self._path_rows()))
         self._show_detail()
 
     def _path_rows(self) -> list[PathRow]:
@@ -261,7 +262,9 @@ class PathsScreen(PollingPane, TablePane):
         elif self.report is not None and self.table.cursor_key:
             host = self.report.host(self.table.cursor_key)
             rows = [r for r in self.report.rows if r.host == self.table.cursor_key]
-            problems = tuple({(p.code, p.text): p for r in rows for p in r.problems}.values())
+            devices = self.report.host_devices(self.table.cursor_key)
+            found = [p for r in rows for p in r.problems] + [p for d in devices for p in d.problems]
+            problems = tuple({(p.code, p.text): p for p in found}.values())
             lines = problem_lines(problems)
             if host is not None and host.error and not lines:
                 lines = [host.error]

@@ -79,8 +79,9 @@ def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
     for h in report.hosts:
         rows = [r for r in report.rows if r.host == h.host]
         devices = report.host_devices(h.host)
-        verdict = worst([r.verdict for r in rows]) if rows else Verdict.OK
+        verdict = worst([r.verdict for r in rows] + [d.verdict for d in devices])
         problems = tuple(p for r in rows for p in r.problems)
+        problems += tuple(p for d in devices for p in d.problems)
         switch = {True: "on", False: "off"}.get(h.psp_latency_policy_enabled, "?")  # type: ignore[arg-type]
         out[h.host] = (
             h.host,
@@ -121,14 +122,15 @@ def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, t
             state = r.group_state
         if r.working is False and state == "active":
             state = "active (idle)"
+        dead = "dead" in (r.state, r.group_state)  # no I/O: zeros would read as "fast"
         out[r.key] = (
             r.host,
             r.path or r.uid,
             state,
             verdict_cell(r.verdict),
-            window_cell(r.read),
-            sparkline(r.read.samples, 10, ceiling=ceiling) if r.read else Text(""),
-            window_cell(r.write),
+            "-" if dead else window_cell(r.read),
+            sparkline(r.read.samples, 10, ceiling=ceiling) if r.read and not dead else Text(""),
+            "-" if dead else window_cell(r.write),
             _why(r.problems, r.error),
         )
     return out

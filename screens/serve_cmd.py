@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
         default=[],
         help="with --public: a Host name browsers use to reach it (repeatable)",
     )
-    serve.add_argument("--pane", metavar="ALIAS", default="conn", help="pane to open first")
+    serve.add_argument("--pane", metavar="ALIAS", default="triage", help="pane to open first")
     serve.set_defaults(handler=handle)
 
 
@@ -61,7 +61,7 @@ def console_command(args: argparse.Namespace) -> str:
         words += ["--profile", str(args.profile)]
     if getattr(args, "readonly", False):
         words.append("--readonly")
-    words += ["ui", "--pane", str(getattr(args, "pane", "conn"))]
+    words += ["ui", "--pane", str(getattr(args, "pane", "triage"))]
     return shlex.join(words)
 
 

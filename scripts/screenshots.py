@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PANES = [
+    ("triage", 8.0),
     ("conn", 4.0),
     ("lag", 5.0),
     ("mtu", 1.0),
@@ -21,6 +22,7 @@ PANES = [
     ("gpu", 4.0),
     ("brand", 4.0),
     ("vm", 4.0),
+    ("check", 4.0),
 ]
 
 

@@ -43,8 +43,10 @@ def isolate_dirs(monkeypatch, tmp: Path) -> None:  # type: ignore[no-untyped-def
 
 
 def console(tmp: Path, profile: Profile | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """The console on `profile`, opening on the connections pane unless `start_pane` says."""
     from screens.launch import build_console
 
+    kwargs.setdefault("start_pane", "conn")
     return build_console(
         profile if profile is not None else Profile("empty", (), source=tmp / "config.toml"),
         known_hosts_path=tmp / "known_hosts",

@@ -154,11 +154,15 @@ async def test_read_only_refuses_writes_before_any_request(tmp_path: Path, lab: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "READ-ONLY" in screen_text(app)
-        await pilot.press("tab", "n", "end", "ctrl+u", *"X", "enter")
+        screen = app.screen
+        # read-only: the editing and writing keys are not offered, and do nothing
+        for action in ("write", "edit_name", "add", "revert_tenant", "restore"):
+            assert screen.check_action(action, ()) is False
         seen = len(lab.requests)
+        await pilot.press("tab", "n")
         await pilot.press("w")
         await settle(pilot)
-        assert type(app.screen).__name__ == "BrandingScreen"
+        assert app.screen is screen
         assert len(lab.requests) == seen
     assert server_branding(lab, "acme")["portalName"] == "ACME Cloud"
 

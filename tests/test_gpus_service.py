@@ -35,7 +35,7 @@ async def manager(lab, tmp_path) -> AsyncIterator[object]:  # type: ignore[no-un
 
 
 def codes(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {p.code: p.subject for p in report.problems}
+    return {p.code: p.subject.name for p in report.problems}
 
 
 async def test_pool_servers_gpus_and_totals_match_the_lab(manager, clock):
@@ -87,7 +87,7 @@ async def test_unreachable_server_leaves_the_totals_but_stays_listed(lab, manage
     assert "i/o timeout" in srv02.reason
     assert report.totals.gpus == 12
     problem = next(p for p in report.problems if p.code == "server-unreachable")
-    assert problem.severity == Severity.CRITICAL and problem.subject == "bf-srv02"
+    assert problem.severity == Severity.CRITICAL and problem.subject.name == "bf-srv02"
     assert report.problems[0] == problem, "the worst finding comes first"
 
 
@@ -109,7 +109,7 @@ async def test_memory_nobody_holds_is_flagged_with_evidence(lab, manager, clock)
     lab.leak("bf-srv03", 5, 4000)
     report = await GpuPoolService(manager, CLIENT, clock=clock).refresh()
     problem = next(p for p in report.problems if p.code == "memory-without-client")
-    assert problem.subject.endswith("/gpu5") and "4000 MiB" in problem.text
+    assert problem.subject.name.endswith("/gpu5") and "4000 MiB" in problem.text
     assert "free 11109 MiB / 15109 MiB" in problem.evidence
 
 
@@ -209,5 +209,5 @@ async def test_network_sizing_uses_the_host_nic_speed_from_vcenter(tmp_path, clo
         "bf-srv03": ("esx-gpu-03", 10.0),
     }
     undersized = [p for p in report.problems if p.code == "network-undersized"]
-    assert [p.subject for p in undersized] == ["bf-srv03"]
+    assert [p.subject.name for p in undersized] == ["bf-srv03"]
     assert "wants 20 Gb/s" in undersized[0].text and "10 Gb/s" in undersized[0].text

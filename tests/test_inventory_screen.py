@@ -150,7 +150,9 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
         await pilot.press("y")
         assert app.clipboard == screen.service.row(screen.table.cursor_key).name
 
-        await pilot.press("e")
+        await pilot.press("e")  # asks where; the default is the pane's export dir
+        await pilot.pause()
+        await pilot.press("enter")
         await pilot.pause(0.1)
         exported = sorted(tmp_path.glob("inventory-vm-*.json"))
         assert exported, "export wrote no JSON"

@@ -58,7 +58,7 @@ async def test_unreachable_is_not_a_small_mtu():
     headline, _ = judge(
         result, vmk="vmk1", target="witness", family=4, vmk_mtu=9000, switch_mtu=9000
     )
-    assert headline.severity is Severity.UNREACHABLE
+    assert headline.severity is Severity.CRITICAL and headline.code == "unreachable"
     assert "not an MTU problem" in headline.message
 
 

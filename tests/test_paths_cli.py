@@ -81,8 +81,12 @@ def test_json_rows_for_one_host_and_device(lab_config, capsys):
         assert (r["psp"], r["rr_type"], r["state"]) == ("VMW_PSP_RR", "iops", "active")
         assert r["psp_latency_policy_enabled"] is False
         assert r["read_ms"] is not None and r["write_ms"] is not None
-        assert r["verdict"] == "warning"
-        assert {"rr-iops-1000", "latency-policy-disabled"} <= {p["code"] for p in r["problems"]}
+        # the device's and host's findings are the device's, not each path's
+        assert r["verdict"] == "ok" and r["device_verdict"] == "warning"
+        device_codes = {p["code"]: p for p in r["device_problems"]}
+        assert {"rr-iops-1000", "latency-policy-disabled"} <= set(device_codes)
+        assert device_codes["rr-iops-1000"]["kind"] == "device"
+        assert device_codes["latency-policy-disabled"]["scope"] == "host"
 
 
 def test_text_output_names_outliers_with_evidence(lab_config, capsys):

@@ -69,7 +69,8 @@ def rows_of(report, host: str, device: str):  # type: ignore[no-untyped-def]
 
 
 def codes(rows) -> set[str]:  # type: ignore[no-untyped-def]
-    return {p.code for r in rows for p in r.problems}
+    """Codes a path row shows: its own and, as context, its device's and host's."""
+    return {p.code for r in rows for p in (*r.problems, *r.device_problems)}
 
 
 async def test_estate_policies_states_latency_and_outliers(esxi, vcsim, tmp_path):
@@ -106,7 +107,7 @@ async def test_down_hosts_say_why(esxi, vcsim, tmp_path):
     hq04 = [r for r in report.rows if r.host == "esx-hq-04"]
     assert len(hq04) == 12
     assert all(r.verdict == Verdict.ERROR and r.rr_type == "" for r in hq04)
-    texts = " ".join(p.text + p.evidence for p in hq04[0].problems)
+    texts = " ".join(p.text + p.evidence for p in (*hq04[0].problems, *hq04[0].device_problems))
     assert "SSH to the host failed" in texts and "host is notResponding in vCenter" in texts
 
 
@@ -242,4 +243,5 @@ async def test_vcenter_unreachable_leaves_ssh_rows_and_a_note(esxi, tmp_path):
     assert report.notes and report.notes[0].startswith("vCenter not read")
     dead = rows_of(report, "esx-hq-02", DS01)["vmhba64:C3:T0:L0"]
     assert dead.state == "dead" and dead.verdict == Verdict.CRITICAL
-    assert "no latency: vCenter not read" in " ".join(p.text for p in dead.problems)
+    context = (*dead.problems, *dead.device_problems)
+    assert "no latency: vCenter not read" in " ".join(p.text for p in context)

@@ -8,6 +8,7 @@ from vconsole.models.paths import (
     HostPaths,
     LatencyWindow,
     PathRow,
+    PathsReport,
     RoundRobin,
     Thresholds,
     Verdict,
@@ -50,8 +51,12 @@ def device(host: str, paths: int = 4, **kw) -> DeviceInfo:  # type: ignore[no-un
 
 
 def codes(rows, host: str, path: str = "") -> set[str]:  # type: ignore[no-untyped-def]
+    """Codes a path row shows: its own and, as context, its device's and host's."""
     return {
-        p.code for r in rows if r.host == host and (not path or r.path == path) for p in r.problems
+        p.code
+        for r in rows
+        if r.host == host and (not path or r.path == path)
+        for p in (*r.problems, *r.device_problems)
     }
 
 
@@ -122,7 +127,9 @@ def test_psp_rr_type_iops_1000_and_latency_switch_across_hosts() -> None:
     assert codes(judged, "h3") == {"rr-iops-1000", "rr-type-differs"}
     assert codes(judged, "h4") == {"psp-not-rr"}
     h3 = next(r for r in judged if r.host == "h3")
-    assert "by iops here, by latency on 2 other host(s)" in " ".join(p.text for p in h3.problems)
+    assert "by iops here, by latency on 2 other host(s)" in " ".join(
+        p.text for p in h3.device_problems
+    )
 
 
 def test_device_latency_thresholds_use_p95_and_are_configurable() -> None:
@@ -171,8 +178,8 @@ def test_without_perf_the_rows_come_from_ssh_and_say_why_latency_is_missing() ->
         "iqn.t",
         None,
     )
-    judged, _ = judge(joined.rows, joined.devices, [joined.outcome], Thresholds())
-    assert judged[0].verdict == Verdict.INFO
+    judged, devices = judge(joined.rows, joined.devices, [joined.outcome], Thresholds())
+    assert judged[0].verdict == Verdict.OK and devices[0].verdict == Verdict.INFO
     assert "no latency: vCenter returned no storagePath samples" in judged[0].summary
 
 
@@ -195,3 +202,24 @@ def test_latency_window_merges_new_samples_and_drops_the_oldest() -> None:
     assert merged.get(PATH_READ, "p") == (2.0, 3.0, 9.0)
     window.merge(HostLatency({PATH_READ: {"q": (5.0,)}}, 1, (100.0,)))
     assert window.latency().get(PATH_READ, "p") == (3.0, 9.0, -1.0)  # no sample: -1, dropped later
+
+
+def test_a_device_finding_sits_on_the_device_so_the_one_slow_path_stands_out() -> None:
+    iops = RoundRobin("iops", iops=1000)
+    rows = [row("h1", f"p{i}", rr=iops) for i in range(3)] + [row("h1", "p3", read=9.0, rr=iops)]
+    judged, devices = judge(rows, [device("h1", rr=iops)], [HostPaths("h1", True)], Thresholds())
+    verdicts = {r.path: r.verdict for r in judged}
+    assert verdicts == {
+        "p0": Verdict.OK,
+        "p1": Verdict.OK,
+        "p2": Verdict.OK,
+        "p3": Verdict.WARNING,
+    }
+    assert [p.code for p in devices[0].problems] == ["rr-iops-1000"]
+    assert devices[0].verdict == Verdict.WARNING
+    report = PathsReport(tuple(judged), devices, (HostPaths("h1", True),), taken_at=100.0)
+    placed = {(f.code, f.subject.kind.value, f.subject.name) for f in report.findings()}
+    assert placed == {("rr-iops-1000", "device", DEV), ("path-slow", "path", "p3")}
+    row_json = next(r for r in judged if r.path == "p0").as_json()
+    assert row_json["problems"] == [] and row_json["device_verdict"] == "warning"
+    assert [p["code"] for p in row_json["device_problems"]] == ["rr-iops-1000"]

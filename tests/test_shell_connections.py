@@ -117,7 +117,7 @@ async def test_password_is_masked_stored_and_never_shown(tmp_path) -> None:
     secret = "Sup3r-s3cret!pw"
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
+        await pilot.press("P")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, PasswordDialog)

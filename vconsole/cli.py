@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "vconsole.commands.paths_cmd",
     "vconsole.commands.gpus_cmd",
     "vconsole.commands.branding_cmd",
+    "vconsole.commands.triage_cmd",
+    "vconsole.commands.checks_cmd",
 )
 
 

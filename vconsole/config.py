@@ -77,6 +77,8 @@ class Profile:
     def discovered_host(self, name: str) -> DiscoveredHost | None:
         return next((h for h in self.discovered if h.name == name), None)
 
+    nlb_portgroups: tuple[str, ...] = ()  # port group name patterns (fnmatch) that carry NLB
+
     def target(self, name: str) -> TargetConfig:
         for t in self.targets:
             if t.name == name:

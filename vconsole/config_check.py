@@ -27,7 +27,7 @@ from vconsole.config import (
 from vconsole.hosts_config import check_hosts, check_target_via
 
 _TARGET_FIELDS = {f.name for f in fields(TargetConfig)}
-_PROFILE_KEYS = {"read_only", "state_dir", "targets", "hosts"}
+_PROFILE_KEYS = {"read_only", "state_dir", "targets", "hosts", "nlb_portgroups"}
 _TOP_KEYS = {"default_profile", "profiles"}
 
 
@@ -261,7 +261,7 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                         lines.line(table, 0, key),
                         f"{table}.{key}",
                         f"unknown key {key!r}",
-                        "read_only, state_dir, targets, hosts",
+                        "read_only, state_dir, targets, hosts, nlb_portgroups",
                     )
                 )
         read_only = praw.get("read_only", False)
@@ -288,6 +288,18 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                 )
             )
             state_dir = None
+        nlb = praw.get("nlb_portgroups", [])
+        if not isinstance(nlb, list) or not all(isinstance(p, str) and p for p in nlb):
+            problems.append(
+                ConfigProblem(
+                    path,
+                    lines.line(table, 0, "nlb_portgroups"),
+                    f"{table}.nlb_portgroups",
+                    f"invalid value {nlb!r}",
+                    'a list of port group name patterns, e.g. ["NLB-*", "*-nlb"]',
+                )
+            )
+            nlb = []
         raw_targets = praw.get("targets", [])
         if not isinstance(raw_targets, list):
             problems.append(
@@ -323,7 +335,15 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
                     'a [[profiles.NAME.targets]] with kind = "vcenter"',
                 )
         profiles.append(
-            Profile(pname, tuple(targets), read_only, path, state_dir=state_dir, hosts=hosts)
+            Profile(
+                pname,
+                tuple(targets),
+                read_only,
+                path,
+                state_dir=state_dir,
+                hosts=hosts,
+                nlb_portgroups=tuple(nlb),
+            )
         )
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:

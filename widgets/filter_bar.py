@@ -1,6 +1,8 @@
 """The `/` filter line shared by every table pane (k9s grammar: regex, leading `!` negates).
 
 An invalid regex is reported inline and never posted, so the table keeps the last good filter.
+The line sits in the pane's own flow (not docked), so the footer never covers it; it stays
+visible while a filter is active, so the admin sees why rows are missing.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ class FilterBar(Horizontal):
     DEFAULT_CSS = """
     FilterBar {
         height: 1;
-        dock: bottom;
         display: none;
         background: $panel;
     }
@@ -72,6 +73,7 @@ class FilterBar(Horizontal):
     FilterBar > Input {
         border: none;
         height: 1;
+        min-height: 1;
         width: 1fr;
         padding: 0;
     }
@@ -128,7 +130,7 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("/", id="filter-prompt")
-        yield Input(placeholder="regex, !regex to exclude", id="filter-input")
+        yield Input(placeholder="regex, !regex to exclude", id="filter-input", compact=True)
         yield Label("", id="filter-error")
 
     @property

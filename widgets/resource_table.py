@@ -15,8 +15,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from vconsole.models.common import Verdict
 from widgets.filter_bar import NO_FILTER, RowFilter
 from widgets.safe_text import safe_cell
+
+_SEVERITY_ORDER = {v.value: -v.rank for v in Verdict}
 
 Cell = Any
 """A cell value: str, rich Text, int or float (numbers sort numerically)."""
@@ -38,8 +41,15 @@ def cell_text(value: Cell) -> str:
     return "" if value is None else str(value)
 
 
+SEVERITY_COLUMNS = ("verdict", "severity")
+"""A table with one of these columns opens sorted by it, worst first."""
+
+
 def sort_key(value: Cell) -> tuple[int, Any]:
-    """Numbers before text, numbers numerically, text case-insensitively."""
+    """Severities worst first, then numbers numerically, then text case-insensitively."""
+    text = cell_text(value).strip().lower()
+    if text in _SEVERITY_ORDER:
+        return (-1, _SEVERITY_ORDER[text])
     if isinstance(value, bool):
         return (1, str(value).lower())
     if isinstance(value, (int, float)):
@@ -62,6 +72,7 @@ class ResourceTable(DataTable[Cell]):
             "cycle_sort",
             "Sort",
             id="table.sort",
+            show=False,  # listed under `?`: every table sorts the same way
             tooltip="Sort by the next column (press again to move on).",
         ),
         Binding(
@@ -69,6 +80,7 @@ class ResourceTable(DataTable[Cell]):
             "reverse_sort",
             "Reverse",
             id="table.reverse",
+            show=False,
             tooltip="Reverse the sort order.",
         ),
     ]
@@ -84,8 +96,11 @@ class ResourceTable(DataTable[Cell]):
         self.resource_columns: tuple[ResourceColumn, ...] = tuple(columns)
         self._rows: dict[str, tuple[Cell, ...]] = {}
         self.row_filter: RowFilter = NO_FILTER
-        self.sort_column: str | None = self.resource_columns[0].key if columns else None
+        keys = [c.key for c in self.resource_columns]
+        worst_first = next((k for k in SEVERITY_COLUMNS if k in keys), None)
+        self.sort_column: str | None = worst_first or (keys[0] if keys else None)
         self.sort_reverse = False
+        self._pending_focus: tuple[str, tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
         for column in self.resource_columns:
@@ -121,6 +136,29 @@ class ResourceTable(DataTable[Cell]):
         # cells may hold server text: never markup, control characters shown
         self._rows = {key: tuple(safe_cell(c) for c in cells) for key, cells in rows.items()}
         self._apply()
+
+    def focus_best(self, host: str, words: Sequence[str]) -> None:
+        """Put the cursor on the row that best names `host` and `words` (a finding's object):
+        now if its row is here, else on the first refresh that brings rows."""
+        self._pending_focus = (host, tuple(w for w in words if w))
+        self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        if self._pending_focus is None or not self.row_count:
+            return
+        host, words = self._pending_focus
+        best, best_score = None, 0
+        for index, key in enumerate(self.visible_keys):
+            parts = set(key.split("|"))
+            cells = {cell_text(c) for c in self._rows.get(key, ())}
+            if host and host not in parts and host not in cells:
+                continue
+            score = 1 + sum(1 for w in words if w in parts or w in cells)
+            if score > best_score:
+                best, best_score = index, score
+        self._pending_focus = None
+        if best is not None:
+            self.move_cursor(row=best, animate=False)
 
     def set_filter(self, row_filter: RowFilter) -> None:
         """Show only rows passing `row_filter` (any column may match)."""
@@ -188,3 +226,4 @@ class ResourceTable(DataTable[Cell]):
                 self.sort(self.sort_column, key=sort_key, reverse=self.sort_reverse)
             if cursor_key is not None and cursor_key in wanted:
                 self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
+            self._apply_focus()

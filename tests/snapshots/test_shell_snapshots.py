@@ -32,6 +32,7 @@ def make_app(monkeypatch, tmp_path: Path):  # type: ignore[no-untyped-def]
         return build_console(
             profile,
             read_only=read_only,
+            start_pane="conn",
             known_hosts_path=tmp_path / "known_hosts",
             use_keyring=False,
         )

@@ -74,6 +74,10 @@ def _text(pane: str, value: Any) -> str:
         return f"error: {visible(value['error'])}"
     if isinstance(value, dict) and "clients" in value:
         return _pool_text(value["clients"])
+    if isinstance(value, dict) and "checks" in value and "rows" in value:
+        from vconsole.commands.checks_cmd import rows_text
+
+        return rows_text(value["rows"])
     if isinstance(value, list):
         lines = []
         for item in value:

@@ -24,8 +24,8 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pane",
         metavar="ALIAS",
-        default="conn",
-        help="pane to open first: vm, lag, mtu, path, gpu, brand, conn (default conn)",
+        default="triage",
+        help="pane to open first: triage, vm, lag, mtu, path, gpu, brand, conn (default triage)",
     )
 
 

@@ -153,5 +153,5 @@ def render_text(report: Any) -> str:
     if report.problems:
         out.append("")
         for p in report.problems:
-            out += finding_lines(p.severity.value, p.subject, p.text, p.evidence)
+            out += finding_lines(p.severity.value, p.subject.label, p.text, p.evidence)
     return "\n".join(out)

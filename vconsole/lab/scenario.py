@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from vconsole import _toml as tomllib
+from vconsole.lab.scenario_checks import (
+    ClusterSpec,
+    DvsSpec,
+    ScenarioKeyError,
+    parse_clusters,
+    parse_switches,
+    validate_check_keys,
+)
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
@@ -95,6 +103,8 @@ class Nic:
     speed_mbps: int = 25000
     mtu: int = 9000
     link_up: bool = True
+    driver: str = ""  # "": derived from the speed, as `esxcli network nic list` shows it
+    flaps: int = 0  # link-down events in the last hour (vCenter events)
 
 
 LOCKDOWN_MODES = ("disabled", "normal", "strict")
@@ -123,6 +133,11 @@ class Host:
     memory_gb: int = 512
     cpu_usage_pct: float = -1.0  # below 0: follows the VMs running on the host
     memory_usage_pct: float = -1.0
+    boot_device: str = "disk"  # disk | sd | usb | san
+    boot_device_gb: int | None = None
+    osdata_on: str = "boot"  # boot | datastore
+    module_params: tuple[tuple[str, str], ...] = ()
+    dvs: tuple[str, ...] = ()  # more switches to join (default: every [[dvs]] of its datacenter)
 
     def vmk(self, name: str) -> Vmk | None:
         return next((v for v in self.vmks if v.name == name), None)
@@ -190,6 +205,8 @@ class Scenario:
     bitfusion: Bitfusion = field(default_factory=Bitfusion)
     vcd: Vcd = field(default_factory=Vcd)
     vcenter_name: str = "vcsa01"
+    switches: tuple[DvsSpec, ...] = ()
+    cluster_specs: tuple[ClusterSpec, ...] = ()
 
     def site(self, name: str) -> Site:
         for s in self.sites:
@@ -358,8 +375,17 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
             luns.append(_take(lraw, Lun, f"{where}.lun[{j}]", paths=paths))
         nics = tuple(_take(n, Nic, f"{where}.nic[{j}]") for j, n in enumerate(raw.pop("nic", [])))
         advanced = tuple(sorted((str(k), int(v)) for k, v in raw.pop("advanced", {}).items()))
+        params = tuple(sorted((str(k), str(v)) for k, v in raw.pop("module_params", {}).items()))
         host = _take(
-            raw, Host, where, vmks=vmks, lags=lags, luns=tuple(luns), nics=nics, advanced=advanced
+            raw,
+            Host,
+            where,
+            vmks=vmks,
+            lags=lags,
+            luns=tuple(luns),
+            nics=nics,
+            advanced=advanced,
+            module_params=params,
         )
         if host.site not in site_names:
             raise ScenarioError(f"{where}: site {host.site!r} is not a [[site]] name")
@@ -400,9 +426,16 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
         "vcd",
         orgs=tuple(_take(o, VcdOrg, f"vcd.org[{i}]") for i, o in enumerate(vcd_raw.pop("org", []))),
     )
+    try:
+        switches, cluster_specs = (
+            parse_switches(data.get("dvs")),
+            parse_clusters(data.get("cluster")),
+        )
+    except ScenarioKeyError as exc:
+        raise ScenarioError(str(exc)) from None
     from vconsole.lab.scenario_derive import complete
 
-    return complete(
+    scenario = complete(
         Scenario(
             name=str(data.get("name", name)),
             sites=sites,
@@ -411,8 +444,15 @@ def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario
             bitfusion=bitfusion,
             vcd=vcd,
             vcenter_name=str(data.get("vcenter_name", "vcsa01")),
+            switches=switches,
+            cluster_specs=cluster_specs,
         )
     )
+    try:
+        validate_check_keys(scenario)
+    except ScenarioKeyError as exc:
+        raise ScenarioError(str(exc)) from None
+    return scenario
 
 
 def _check_ip(value: str, where: str) -> None:

@@ -231,7 +231,9 @@ def scenario_to_vcsim_json(
                 "clusters": [{"name": n, "hosts": hs} for n, hs in clusters.items()],
             }
         )
-    return {"vcenter": scenario.vcenter_name, "datacenters": datacenters}
+    from vconsole.lab.vcsim_checks import with_checks
+
+    return with_checks({"vcenter": scenario.vcenter_name, "datacenters": datacenters}, scenario)
 
 
 def _host_json(h: Host, vms: list[LabVm], stores: list[str]) -> dict[str, Any]:

@@ -6,10 +6,11 @@ The same objects back the screen and `vconsole gpus --json` (`as_json()`), so bo
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict
+from vconsole.models.findings import Finding, Subject, SubjectKind
 
 Severity = Verdict
 """How bad a finding is, on the shared scale (no finding is `ok`); `error`: no pool read at all."""
@@ -30,24 +31,38 @@ class ClientFailure(str, enum.Enum):
     UNREADABLE = "unreadable-output"
 
 
-@dataclass(frozen=True)
-class GpuProblem:
-    """One finding: a short code for scripts, a sentence for the admin, and what it rests on."""
+_KINDS = {
+    "pool-saturated": SubjectKind.SITE,
+    "pool-empty": SubjectKind.SITE,
+    "vcenter-unreadable": SubjectKind.SITE,
+    "memory-without-client": SubjectKind.GPU,
+    **{failure.value: SubjectKind.CLIENT for failure in ClientFailure},
+}
 
-    code: str
-    severity: Severity
-    subject: str
-    text: str
-    evidence: str = ""
 
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "subject": self.subject,
-            "text": self.text,
-            "evidence": self.evidence,
-        }
+@dataclass(frozen=True, init=False)
+class GpuProblem(Finding):
+    """A finding of the Bitfusion pane, built as `GpuProblem(code, severity, subject, text)`.
+
+    `subject` may be given as the name the pane shows (a server, `server/gpuN`, `pool`, the
+    client); its kind follows from the code (a server unless the code says otherwise).
+    """
+
+    source: str = "gpus"
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        subject: str | Subject,
+        text: str,
+        evidence: str = "",
+        source: str = "gpus",
+        seen_at: float | None = None,
+    ) -> None:
+        if isinstance(subject, str):
+            subject = Subject(_KINDS.get(code, SubjectKind.SERVER), subject)
+        super().__init__(code, severity, text, evidence, subject, source, seen_at)
 
 
 @dataclass(frozen=True)
@@ -213,13 +228,20 @@ class PoolReport:
             "servers": [s.as_json() for s in self.servers],
             "totals": self.totals.as_json(),
             "allocations": [a.as_json() for a in self.allocations],
-            "problems": [p.as_json() for p in self.problems],
+            "problems": [p.as_json() for p in self.findings()],
         }
         if self.failure is not None:
             out["error"] = {"code": self.failure.value, "text": self.failure_text}
         if self.vcenter_error:
             out["vcenter_error"] = self.vcenter_error
         return out
+
+    def findings(self) -> tuple[GpuProblem, ...]:
+        """The problems placed on their objects, read through this client at `taken_at`."""
+        return tuple(
+            p.about(replace(p.subject, site=self.client), "gpus", self.taken_at or None)
+            for p in self.problems
+        )
 
     def transcript(self) -> str:
         """The raw client output of this refresh, ready to paste into a support case."""

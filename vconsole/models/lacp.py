@@ -9,24 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
+from vconsole.models.findings import Finding, Subject, SubjectKind
 
-
-@dataclass(frozen=True)
-class LacpProblem:
-    """One finding: a short code for scripts, a sentence for the admin, and what it rests on."""
-
-    code: str
-    severity: Verdict
-    text: str
-    evidence: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "text": self.text,
-            "evidence": self.evidence,
-        }
+LacpProblem = Finding
+"""A finding of the LACP pane, built as `LacpProblem(code, severity, text, evidence)`."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +92,22 @@ class LagPortRow:
         """Stable table key across refreshes."""
         return "|".join((self.host, self.dvs, self.lag_id, self.vmnic))
 
+    @property
+    def subject(self) -> Subject:
+        """The vmnic of the LAG on its host; a row without a vmnic stands for the host."""
+        if not self.vmnic:
+            if self.lag or self.lag_id:
+                return lag_subject(self.host, self.dvs, self.lag, self.lag_id)
+            return Subject.of(SubjectKind.HOST, self.host, host=self.host)
+        return Subject.of(
+            SubjectKind.LAG_PORT,
+            self.vmnic,
+            host=self.host,
+            dvs=self.dvs,
+            lag=self.lag or self.lag_id,
+            lag_id=self.lag_id,
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "host": self.host,
@@ -133,7 +135,7 @@ class LagPortRow:
             "tx_delta": self.tx_delta,
             "verdict": self.verdict.value,
             "summary": self.summary,
-            "problems": [p.as_json() for p in self.problems],
+            "problems": [p.about(self.subject, "lacp").as_json() for p in self.problems],
             "error": self.error,
         }
 
@@ -153,6 +155,10 @@ class LagHealth:
     summary: str
     problems: tuple[LacpProblem, ...] = ()
 
+    @property
+    def subject(self) -> Subject:
+        return lag_subject(self.host, self.dvs, self.lag, self.lag_id)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "host": self.host,
@@ -164,8 +170,13 @@ class LagHealth:
             "bundled_links": self.bundled_links,
             "verdict": self.verdict.value,
             "summary": self.summary,
-            "problems": [p.as_json() for p in self.problems],
+            "problems": [p.about(self.subject, "lacp").as_json() for p in self.problems],
         }
+
+
+def lag_subject(host: str, dvs: str, lag: str, lag_id: str) -> Subject:
+    """One LAG on one host (LAG-level findings: bundle count, vCenter drift, partner mismatch)."""
+    return Subject.of(SubjectKind.LAG, lag or lag_id, host=host, dvs=dvs, lag_id=lag_id)
 
 
 @dataclass(frozen=True)
@@ -204,3 +215,17 @@ class LacpReport:
     @property
     def verdict(self) -> Verdict:
         return worst([r.verdict for r in self.rows])
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding once, on its object: LAG-level ones on the LAG, the rest on the vmnic."""
+        out: list[Finding] = []
+        on_lag: set[tuple[str, str, str, str, str]] = set()
+        for lag in self.lags:
+            for p in lag.problems:
+                on_lag.add((lag.host, lag.dvs, lag.lag_id, p.code, p.text))
+                out.append(p.about(lag.subject, "lacp", self.taken_at or None))
+        for row in self.rows:
+            for p in row.problems:
+                if (row.host, row.dvs, row.lag_id, p.code, p.text) not in on_lag:
+                    out.append(p.about(row.subject, "lacp", self.taken_at or None))
+        return tuple(out)

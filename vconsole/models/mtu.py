@@ -7,8 +7,12 @@ size on the wire (payload + 28 for IPv4, + 48 for IPv6).
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from vconsole.models.common import Verdict as CommonVerdict
+from vconsole.models.findings import Finding, Subject, SubjectKind
 
 IPV4_OVERHEAD = 28  # 20-byte IPv4 header + 8-byte ICMP header
 IPV6_OVERHEAD = 48  # 40-byte IPv6 header + 8-byte ICMPv6 header
@@ -52,14 +56,8 @@ class ProbeOutcome:
         return self.kind in (ProbeKind.TOO_LONG, ProbeKind.FRAG_NEEDED)
 
 
-class Severity(str, enum.Enum):
-    OK = "ok"
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"
-    PENDING = "pending"
+Severity = CommonVerdict
+"""The one scale of every pane (`ok < info < warning < critical`, `error` = could not test)."""
 
 
 class Confidence(str, enum.Enum):
@@ -69,12 +67,18 @@ class Confidence(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """A finding in plain words; `code` is stable for scripts, `message` is for the admin."""
+class MtuFinding(Finding):
+    """A finding of the MTU pane; `message` is its text under the name MTU JSON always had."""
 
-    code: str
-    severity: Severity
-    message: str
+    source: str = "mtu"
+
+    @property
+    def message(self) -> str:
+        return self.text
+
+
+Verdict = MtuFinding
+"""The name the MTU verdict logic builds findings by: `Verdict(code, severity, message)`."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,24 @@ class MtuResult:
             " (v6)" if self.family == 6 else ""
         )
 
+    @property
+    def subject(self) -> Subject:
+        """The vmk -> target pair on its host: what every finding of this row is about."""
+        return Subject.of(
+            SubjectKind.VMK_TARGET,
+            self.column,
+            host=self.host,
+            vmk=self.vmk,
+            netstack=self.netstack,
+            target=self.address or self.target,
+            family=f"ipv{self.family}",
+        )
+
+    def findings(self) -> tuple[Finding, ...]:
+        """This pair's findings placed on it, seen when it was checked."""
+        seen = epoch_of(self.checked_at)
+        return tuple(v.about(self.subject, "mtu", seen) for v in self.verdicts)
+
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape: stable keys, enum values as strings, evidence as a list."""
         head = overhead(self.family)
@@ -235,7 +257,7 @@ class MtuResult:
             "verdict": self.verdict.code,
             "severity": self.verdict.severity.value,
             "message": self.verdict.message,
-            "findings": [asdict(v) | {"severity": v.severity.value} for v in self.verdicts],
+            "findings": [f.to_json() | {"message": f.text} for f in self.findings()],
             "confidence": self.confidence.value,
             "confidence_note": self.confidence_note,
             "probes": self.probes,
@@ -261,6 +283,13 @@ class MtuResult:
                 for p in self.evidence
             ],
         }
+
+
+def epoch_of(iso: str) -> float | None:
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

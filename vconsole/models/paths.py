@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
+from vconsole.models.findings import Finding, Subject, SubjectKind
 
 
 @dataclass(frozen=True)
@@ -85,24 +86,32 @@ def _window_json(window: LatencyWindow | None) -> dict[str, Any] | None:
     return None if window is None else window.as_json()
 
 
-@dataclass(frozen=True)
-class PathProblem:
-    """One finding: a code for scripts, a sentence for the admin, its scope and its evidence."""
+@dataclass(frozen=True, init=False)
+class PathProblem(Finding):
+    """A finding of the multipathing pane; `scope` (path | device | host) is its subject's kind."""
 
-    code: str
-    severity: Verdict
-    text: str
-    scope: str = "path"  # path | device | host
-    evidence: str = ""
+    source: str = "paths"
 
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "scope": self.scope,
-            "text": self.text,
-            "evidence": self.evidence,
-        }
+    def __init__(
+        self,
+        code: str,
+        severity: Verdict,
+        text: str,
+        scope: str = "path",
+        evidence: str = "",
+        subject: Subject | None = None,
+        source: str = "paths",
+        seen_at: float | None = None,
+    ) -> None:
+        placed = subject if subject is not None else Subject(SubjectKind(scope))
+        super().__init__(code, severity, text, evidence, placed, source, seen_at)
+
+    @property
+    def scope(self) -> str:
+        return self.subject.kind.value
+
+    def as_json(self) -> dict[str, Any]:
+        return self.to_json() | {"scope": self.scope}
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,10 @@ class DeviceInfo:
         return f"{self.host}|{self.device}"
 
     @property
+    def subject(self) -> Subject:
+        return Subject.of(SubjectKind.DEVICE, self.device, host=self.host)
+
+    @property
     def rr_type(self) -> str:
         return self.rr.type if self.rr else ""
 
@@ -187,6 +200,27 @@ class PathRow:
     problems: tuple[PathProblem, ...] = ()
     error: str = ""
     sources: tuple[str, ...] = ()  # "ssh", "vcenter", "perf"
+    device_verdict: Verdict | None = None
+    device_problems: tuple[PathProblem, ...] = ()
+    """The device's and the host's own findings, for context: they are not this path's."""
+
+    def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
+        """`problem` on its object: this path, or the host for a host-scoped one."""
+        if problem.scope == "host" or not (self.path or self.uid):
+            host = Subject.of(SubjectKind.HOST, self.host, host=self.host)
+            return problem.about(host, "paths", seen_at)
+        if problem.scope == "device":
+            return problem.about(Subject.of(SubjectKind.DEVICE, self.device, host=self.host))
+        return problem.about(self.subject, "paths", seen_at)
+
+    @property
+    def subject(self) -> Subject:
+        """This path of its device on its host; a row without a path stands for the host."""
+        if not (self.path or self.uid):
+            return Subject.of(SubjectKind.HOST, self.host, host=self.host)
+        return Subject.of(
+            SubjectKind.PATH, self.path or self.uid, host=self.host, device=self.device
+        )
 
     @property
     def key(self) -> str:
@@ -209,7 +243,7 @@ class PathRow:
     def summary(self) -> str:
         if self.error:
             return self.error
-        shown = [p for p in self.problems if p.severity != Verdict.OK]
+        shown = [p for p in (*self.problems, *self.device_problems) if p.severity != Verdict.OK]
         return shown[0].text if shown else "ok"
 
     def as_json(self) -> dict[str, Any]:
@@ -241,9 +275,11 @@ class PathRow:
             "kernel_latency": _window_json(self.kernel_latency),
             "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
             "verdict": self.verdict.value,
-            "problems": [p.as_json() for p in self.problems],
+            "problems": [self.place(p).as_json() for p in self.problems],
             "error": self.error,
             "sources": list(self.sources),
+            "device_verdict": None if self.device_verdict is None else self.device_verdict.value,
+            "device_problems": [p.as_json() for p in self.device_problems],
         }
 
 
@@ -303,4 +339,21 @@ class PathsReport:
 
     @property
     def verdict(self) -> Verdict:
-        return worst([r.verdict for r in self.rows])
+        return worst([r.verdict for r in self.rows] + [d.verdict for d in self.devices])
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding once, on its object: the path, the device or the host."""
+        seen = self.taken_at or None
+        out: dict[tuple[str, str], Finding] = {}
+        for row in self.rows:
+            for p in row.problems:
+                placed = row.place(p, seen)
+                out.setdefault((placed.key, p.text), placed)
+        for d in self.devices:
+            for p in d.problems:
+                placed = p.about(d.subject, "paths", seen)
+                if p.scope == "host":
+                    host = Subject.of(SubjectKind.HOST, d.host, host=d.host)
+                    placed = p.about(host, "paths", seen)
+                out.setdefault((placed.key, p.text), placed)
+        return tuple(out.values())

@@ -26,6 +26,7 @@ ANALYZERS: dict[str, str] = {
     "paths": "vconsole.services.paths:analyze_targets",
     "gpu": "vconsole.services.gpus:analyze_targets",
     "network": "vconsole.services.network_analyze:analyze_targets",
+    "checks": "vconsole.services.checks:analyze_targets",
 }
 """Pane alias -> `module:function`. Panes add their own line here."""
 

@@ -25,6 +25,10 @@ def with_problems(row: LagPortRow, problems: list[LacpProblem]) -> LagPortRow:
     )
 
 
+LAG_CODES = ("partner-mismatch", "key-mismatch")
+"""Cross-NIC findings: about the LAG as a whole, so they sit on its health line too."""
+
+
 def cross_nic_checks(rows: list[LagPortRow]) -> list[LagPortRow]:
     """NICs of one LAG must see one partner system and one partner key."""
     heard = [r for r in rows if r.partner_device_id and not _zero(r.partner_device_id)]
@@ -74,6 +78,8 @@ def lag_health(
                 ", ".join(f"{r.vmnic}: {r.state or '?'}" for r in rows) or "no NIC listed",
             )
         )
+    shared = {(p.code, p.text): p for r in rows for p in r.problems if p.code in LAG_CODES}
+    problems.extend(shared.values())
     drift = _drift(host, lag, rows, cfg, vc)
     problems.extend(drift)
     if drift:

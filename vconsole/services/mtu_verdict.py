@@ -11,18 +11,10 @@ from vconsole.models.mtu import (
     overhead,
 )
 
-SEVERITY_ORDER = (
-    Severity.OK,
-    Severity.INFO,
-    Severity.WARNING,
-    Severity.UNREACHABLE,
-    Severity.CRITICAL,
-    Severity.ERROR,
-)
-
 
 def rank(severity: Severity) -> int:
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1
+    """Position on the one scale of every pane (an unreachable target counts as critical)."""
+    return severity.rank
 
 
 def judge(
@@ -45,7 +37,7 @@ def judge(
             found.append(
                 Verdict(
                     "unreachable",
-                    Severity.UNREACHABLE,
+                    Severity.CRITICAL,
                     f"no reply from {target} via {vmk or 'the default route'} even to a small "
                     f"packet: unreachable, not an MTU problem ({search.confidence_note})",
                 )
@@ -77,13 +69,12 @@ def _path_findings(
     out: list[Verdict] = []
     how = _how_dropped(search)
     if vmk_mtu and path < vmk_mtu:
-        out.append(
-            Verdict(
-                "path_below_vmk",
-                Severity.CRITICAL,
-                f"path MTU {path} < vmk MTU {vmk_mtu}: packets above {path} are {how} on this path",
-            )
-        )
+        text = f"path MTU {path} < vmk MTU {vmk_mtu}: packets above {path} are {how} on this path"
+        severity = Severity.CRITICAL
+        if _signals(search) and vmk_mtu <= STANDARD_MTU:
+            severity = Severity.WARNING
+            text += "; TCP learns the smaller MTU from the ICMP, so management traffic still flows"
+        out.append(Verdict("path_below_vmk", severity, text))
     if required_mtu and path < required_mtu:
         out.append(
             Verdict(
@@ -114,6 +105,19 @@ def _path_findings(
         else:
             out.append(Verdict("ok", Severity.OK, f"path MTU {path}"))
     return out
+
+
+STANDARD_MTU = 1500
+"""A vmk at the standard MTU carries management-style TCP, which adapts to a signalled smaller
+path; jumbo vmks (vMotion, vSAN, storage) are built on the full size and do not."""
+
+
+def _signals(search: SearchOutcome) -> bool:
+    """The path says "too big" (ICMP fragmentation needed) rather than dropping silently."""
+    edge = [p for p in search.evidence if p.payload == (search.max_payload or 0) + 1]
+    return not search.blackhole and any(
+        p.kind in (ProbeKind.FRAG_NEEDED, ProbeKind.TOO_LONG) for p in edge
+    )
 
 
 def _how_dropped(search: SearchOutcome) -> str:

@@ -50,8 +50,6 @@ def judge(
         problems = list(row.problems)
         if row.device:
             problems += _path_problems(row, by_device[(row.host, row.device)], thresholds)
-            problems += device_problems.get((row.host, row.device), [])
-            problems += host_problems.get(row.host, [])
         verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
         if row.error:
             verdict = Verdict.ERROR
@@ -59,15 +57,14 @@ def judge(
         verdicts.setdefault((row.host, row.device), []).append(verdict)
     out_devices = []
     for d in devices:
-        mine = verdicts.get((d.host, d.device), [])
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
-        out_devices.append(
-            replace(
-                d,
-                problems=tuple(problems),
-                verdict=worst(mine),
-            )
-        )
+        mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
+        out_devices.append(replace(d, problems=tuple(problems), verdict=worst(mine)))
+    device_verdict = {(d.host, d.device): d for d in out_devices}
+    for i, row in enumerate(judged):
+        device = device_verdict.get((row.host, row.device))
+        if device is not None:
+            judged[i] = replace(row, device_verdict=device.verdict, device_problems=device.problems)
     return tuple(judged), tuple(out_devices)
 
 

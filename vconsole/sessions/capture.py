@@ -37,6 +37,11 @@ CAPTURE_COMMANDS: list[Command] = [
     Command.of(
         "esxcli", "system", "settings", "advanced", "list", "-o", "/Misc/EnablePSPLatencyPolicy"
     ),
+    # the design checks (vconsole.services.checks_host)
+    Command.of("esxcli", "system", "settings", "advanced", "list", "-o", "/Net/TeamPolicyUpDelay"),
+    Command.of("esxcli", "storage", "core", "device", "list"),
+    Command.of("esxcli", "storage", "vmfs", "extent", "list"),
+    Command.of("esxcli", "system", "module", "parameters", "list", "-m", "i40en"),
 ]
 
 

@@ -14,10 +14,14 @@ from collections.abc import Sequence
 from vconsole.lab.esxi.options import EsxcliError, Opt, int_option, parse_options
 from vconsole.lab.esxi.output import Cell, Reply, field_lines
 from vconsole.lab.esxi.state import PSP_LATENCY_OPTION, HostState
+from vconsole.lab.scenario_checks import TEAM_UP_DELAY_DEFAULT_MS, TEAM_UP_DELAY_OPTION
 
-_DESCRIPTIONS = {PSP_LATENCY_OPTION: "Enable latency based Round Robin PSP"}
-_DEFAULTS = {PSP_LATENCY_OPTION: 1}
-_RANGES = {PSP_LATENCY_OPTION: (0, 1)}
+_DESCRIPTIONS = {
+    PSP_LATENCY_OPTION: "Enable latency based Round Robin PSP",
+    TEAM_UP_DELAY_OPTION: "Delay (ms) before a teaming uplink that came up is used",
+}
+_DEFAULTS = {PSP_LATENCY_OPTION: 1, TEAM_UP_DELAY_OPTION: TEAM_UP_DELAY_DEFAULT_MS}
+_RANGES = {PSP_LATENCY_OPTION: (0, 1), TEAM_UP_DELAY_OPTION: (0, 600000)}
 
 
 def _option(state: HostState, path: str) -> str:

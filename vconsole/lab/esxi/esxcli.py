@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Union
 
-from vconsole.lab.esxi import advanced, diagping, lacp, network, storage
+from vconsole.lab.esxi import advanced, checks, diagping, lacp, network, storage
 from vconsole.lab.esxi.options import EsxcliError
 from vconsole.lab.esxi.output import Reply
 from vconsole.lab.esxi.state import HostState
@@ -30,7 +30,7 @@ _DESCRIPTIONS = {
 
 def _build_tree() -> Node:
     root: Node = {}
-    for module in (network, lacp, storage, advanced, diagping):
+    for module in (network, lacp, storage, advanced, diagping, checks):
         for path, handler in module.COMMANDS.items():
             node = root
             for name in path[:-1]:

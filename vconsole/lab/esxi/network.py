@@ -12,17 +12,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
+from vconsole.lab.esxi.checks import nic_model
 from vconsole.lab.esxi.options import Opt, parse_options
 from vconsole.lab.esxi.output import Cell, Reply, blocks, field_lines, nested_list, table
 from vconsole.lab.esxi.state import HostState, mac_for, stable_int, vds_uuid
 from vconsole.lab.scenario import Nic, Vmk
 
 _IFACE_OPTS = (Opt("interface-name", "i"), Opt("netstack", "N"))
-_NIC_MODELS = {
-    1000: ("igbn", "Intel Corporation I350 Gigabit Network Connection"),
-    10000: ("ixgben", "Intel(R) Ethernet Controller X550"),
-    25000: ("i40en", "Intel(R) Ethernet Controller XXV710 for 25GbE SFP28"),
-}
 
 
 MANAGEMENT_PORTGROUP = "Management Network"
@@ -158,9 +154,7 @@ def netstack_list(state: HostState, args: Sequence[str]) -> Reply:
 
 
 def _nic_row(state: HostState, i: int, nic: Nic) -> list[Cell]:
-    driver, desc = _NIC_MODELS.get(
-        nic.speed_mbps, ("nvmxnet3", "VMware Inc. vmxnet3 Virtual Ethernet Controller")
-    )
+    driver, desc = nic_model(nic)
     bus = 0x18 if i < 2 else 0x3B
     link = "Up" if nic.link_up else "Down"
     speed = nic.speed_mbps if nic.link_up else 0

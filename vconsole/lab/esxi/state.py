@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vconsole.lab.scenario import Host, Lag, Lun, Scenario
+from vconsole.lab.scenario_checks import TEAM_UP_DELAY_DEFAULT_MS, TEAM_UP_DELAY_OPTION
 
 DEFAULT_NETSTACK = "defaultTcpipStack"
 PSP_LATENCY_OPTION = "/Misc/EnablePSPLatencyPolicy"
@@ -97,7 +98,11 @@ class HostState:
         self.round_robin: dict[str, RoundRobinConfig] = {
             lun.id: _initial_rr(lun) for lun in host.luns
         }
-        self.advanced: dict[str, int] = {PSP_LATENCY_OPTION: 1, **dict(host.advanced)}
+        self.advanced: dict[str, int] = {
+            PSP_LATENCY_OPTION: 1,
+            TEAM_UP_DELAY_OPTION: TEAM_UP_DELAY_DEFAULT_MS,
+            **dict(host.advanced),
+        }
         # path MTUs learned from ICMP "fragmentation needed": (netstack, target) -> (mtu, until)
         self.learned_pmtu: dict[tuple[str, str], tuple[int, float]] = {}
 

@@ -91,6 +91,9 @@ func (l *Lab) build(ctx context.Context, topo *Topology) error {
 		l.shapeSwitches(dcSpec, lagPorts)
 	}
 	dedupeNetworks()
+	if err := l.applyChecks(ctx, topo.Checks); err != nil {
+		return err
+	}
 	perf := map[types.ManagedObjectReference]*hostPerf{}
 	for _, dcSpec := range topo.Datacenters {
 		for _, clSpec := range dcSpec.Clusters {

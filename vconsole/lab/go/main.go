@@ -80,7 +80,7 @@ func main() {
 	}
 	server := model.Service.NewServer()
 	defer server.Close()
-	server.Config.Handler = retargetHostCalls(server.Config.Handler)
+	server.Config.Handler = withLabMethods(retargetHostCalls(server.Config.Handler)) // before any client connects
 
 	u := *server.URL
 	u.User = nil

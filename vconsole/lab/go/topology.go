@@ -11,6 +11,7 @@ import (
 type Topology struct {
 	Vcenter     string       `json:"vcenter"`
 	Datacenters []Datacenter `json:"datacenters"`
+	Checks      ChecksSpec   `json:"checks"`
 }
 
 type Datacenter struct {

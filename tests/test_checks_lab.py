@@ -1,0 +1,225 @@
+"""The design checks against the lab: real SSH hosts, the lab vCenter (govmomi's simulator with
+the lab's slot info and link-down events), `vconsole checks --json`, and captures in `analyze`.
+
+The default scenario is built to show a finding per check and one host (esx-hq-01) where every
+check passes; esx-wlg-01 is taken down here to show an unreachable host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Iterator
+
+import pytest
+import tomli_w
+from lacp_helpers import lab_manager, trust_lab_hosts
+
+from vconsole import paths
+from vconsole.cli import main
+from vconsole.lab.esxi import EsxiLab
+from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+from vconsole.models.common import Verdict
+from vconsole.secrets import env_var_name
+from vconsole.services.analyze import analyze_captures
+from vconsole.services.checks import ChecksService
+from vconsole.sessions.capture import capture_host, write_capture
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
+
+DOWN = "esx-wlg-01"
+CLEAN = "esx-hq-01"
+
+
+def lab_scenario() -> Scenario:
+    base = default_scenario()
+    return dataclasses.replace(
+        base, hosts=tuple(dataclasses.replace(h, down=h.name == DOWN) for h in base.hosts)
+    )
+
+
+@pytest.fixture(scope="module")
+def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
+    with EsxiLab(lab_scenario(), tmp_path_factory.mktemp("checks-esxi")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
+    missing = go_toolchain_missing()
+    if missing:
+        pytest.skip(f"lab vCenter unavailable: {missing}")
+    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("checks-vcsim"))
+    lab.start()
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def report(esxi, vcsim, tmp_path_factory):  # type: ignore[no-untyped-def]
+    async def run():  # type: ignore[no-untyped-def]
+        manager = lab_manager(esxi, tmp_path_factory.mktemp("checks-mgr"), vcsim=vcsim)
+        try:
+            return await ChecksService(manager, sorted(esxi.endpoints), "vcsa01").refresh()
+        finally:
+            await manager.close()
+
+    return asyncio.run(run())
+
+
+def codes(report, check, name=None):  # type: ignore[no-untyped-def]
+    return {
+        (r.finding.subject.name, r.finding.code): r
+        for r in report.rows_of(check)
+        if name is None or r.finding.subject.name == name
+    }
+
+
+def test_every_check_has_a_finding_and_one_host_passes_all(report):
+    assert report.vcenter_error == ""
+    for check in report.checks:
+        worst = max((r.verdict for r in report.rows_of(check.id)), key=lambda v: v.rank)
+        assert worst.rank >= Verdict.WARNING.rank, check.id
+    clean = [r for r in report.rows if r.finding.subject.host == CLEAN]
+    assert {r.check.id for r in clean} == {"flapping", "lldp", "boot"}
+    assert all(r.verdict is Verdict.OK for r in clean)
+    drifting = [r for r in report.rows_of("drift") if r.verdict is not Verdict.OK]
+    assert all(CLEAN not in r.finding.text for r in drifting)
+    assert report.exit_code == 1
+
+
+def test_multicast_mode_and_nlb_portgroup(report):
+    rows = codes(report, "multicast")
+    assert rows[("DSwitch-HQ", "multicast-mode-differs")].value == "legacyFiltering, 6.6.0"
+    assert rows[("DSwitch-AKL", "multicast-mode")].verdict is Verdict.OK
+    nlb = rows[("NLB-Web", "nlb-on-snooping")]
+    assert nlb.verdict is Verdict.WARNING and "DSwitch-AKL" in nlb.fix
+
+
+def test_flapping_reads_inverted_failback_updelay_and_link_down_events(report):
+    rows = codes(report, "flapping")
+    assert rows[("vSAN-WLG", "portgroup-failback")].value == "failback No"
+    assert "rollingOrder = true" in rows[("vSAN-WLG", "portgroup-failback")].finding.evidence
+    assert rows[("vSAN-AKL", "portgroup-failback")].value == "failback Yes"
+    flaps = rows[("esx-akl-02", "link-flaps")]
+    assert "vmnic3: 6" in flaps.finding.text
+    exposed = rows[("esx-akl-01", "failback-default-updelay")]
+    assert "100 ms" in exposed.finding.text
+    for remedy in ("dampening", "Failback: No", "TeamPolicyUpDelay -i 30000"):
+        assert remedy in exposed.fix
+    assert rows[(CLEAN, "flapping-exposure")].value == "up-delay 30000 ms"
+
+
+def test_lldp_agent_fix_has_one_zero_per_port_and_a_reboot(report):
+    rows = codes(report, "lldp")
+    agent = rows[("esx-akl-01", "i40en-lldp-agent")]
+    assert agent.fix.startswith("esxcli system module parameters set -m i40en -p LLDP=0,0 ")
+    assert "reboot" in agent.fix
+    assert rows[("esx-akl-02", "i40en-lldp-agent")].value == "LLDP not set: driver default 1"
+    assert rows[("esx-hq-03", "i40en-lldp-agent-idle")].verdict is Verdict.INFO
+    assert rows[("esx-hq-02", "no-i40en")].verdict is Verdict.OK
+
+
+def test_boot_media(report):
+    rows = codes(report, "boot")
+    assert rows[("esx-wlg-02", "osdata-on-sd-usb")].verdict is Verdict.CRITICAL
+    sd = rows[("esx-witness-01", "boot-sd-usb")]
+    assert sd.verdict is Verdict.WARNING and "32 GB" in sd.finding.text
+    assert rows[(DOWN, "unreadable")].verdict is Verdict.ERROR
+
+
+def test_ha_slots_name_the_vm_that_sets_the_slot(report):
+    rows = codes(report, "ha-slots")
+    inflated = rows[("MGMT", "slot-inflated")]
+    assert "MGMT-vm-0007" in inflated.finding.text
+    assert inflated.value.startswith("slot 4000 MHz / 3172 MB")
+    default = rows[("AKL-VSAN", "default-slot-size")]
+    assert "slot 32 MHz / 100 MB" in default.value
+    # AKL: 2 hosts of 40 slots (4 GB / 100 MB), 13 VMs: one host can fail
+    assert default.value.endswith("80 total, 13 used, 27 available; failover capacity 1 host")
+    assert rows[("WLG-VSAN", "ha-no-slots")].verdict is Verdict.OK
+
+
+def test_drift_lists_the_host_off_the_majority(report):
+    drift = [r for r in report.rows_of("drift") if r.finding.code == "drift"]
+    assert [r.finding.subject.field("setting") for r in drift] == ["EnablePSPLatencyPolicy"]
+    assert "esx-hq-03 (0)" in drift[0].finding.text
+    assert drift[0].fix.endswith("/Misc/EnablePSPLatencyPolicy -i 1")
+    settings = {
+        (r.finding.subject.name, r.finding.subject.field("setting"))
+        for r in report.rows_of("drift")
+    }
+    # vmk MTUs are compared by the service vCenter selects each vmk for, not by vmk number
+    assert {("AKL-VSAN", "vsan vmk MTU"), ("MGMT", "vmotion vmk MTU")} <= settings
+
+
+@pytest.fixture
+def lab_config(esxi, vcsim, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
+    targets = []
+    for name, (addr, port) in sorted(esxi.endpoints.items()):
+        targets.append(
+            {"name": name, "kind": "esxi", "address": addr, "port": port, "user": "root"}
+        )
+        monkeypatch.setenv(env_var_name(name), esxi.password)
+    targets.append(
+        {
+            "name": "vcsa01",
+            "kind": "vcenter",
+            "address": vcsim.host,
+            "port": vcsim.port,
+            "user": vcsim.user,
+            "protocol": "http",
+        }  # fmt: skip
+    )
+    monkeypatch.setenv(env_var_name("vcsa01"), vcsim.password)
+    profile = {"targets": targets, "nlb_portgroups": ["vMotion-*"]}
+    config = tmp_path / "config.toml"
+    config.write_text(tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": profile}}))
+    trust_lab_hosts(esxi, paths.known_hosts_path())
+    return config
+
+
+def test_cli_json_lists_every_check_and_exits_1(lab_config, capsys):
+    assert main(["--config", str(lab_config), "checks", "--json"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert [c["check"] for c in body["checks"]] == [
+        "multicast", "flapping", "lldp", "boot", "ha-slots", "drift"
+    ]  # fmt: skip
+    row = next(r for r in body["rows"] if r["code"] == "i40en-lldp-agent")
+    for key in ("check", "verdict", "subject", "evidence", "why", "fix", "value", "source"):
+        assert row[key], key
+    nlb = {r["subject"] for r in body["rows"] if r["code"] == "nlb-on-snooping"}
+    assert nlb == {"vMotion-AKL", "vMotion-WLG"}  # the profile's patterns replace *nlb*
+
+
+def test_cli_clean_host_exits_0_and_bad_input_exits_2(lab_config, capsys):
+    argv = ["--config", str(lab_config), "checks", "--no-vcenter", "--host", CLEAN]
+    assert main([*argv, "--check", "lldp", "--check", "boot"]) == 0
+    out = capsys.readouterr().out
+    assert "3. Intel X710/XL710" in out and "fix (not run)" not in out
+    assert main([*argv, "--check", "nope"]) == 2
+    assert "--check: unknown nope; accepted: multicast" in capsys.readouterr().err
+    assert main(["--config", str(lab_config), "checks", "--host", "esx-nope"]) == 2
+
+
+async def test_checks_on_captures_in_analyze(esxi, tmp_path):
+    manager = lab_manager(esxi, tmp_path, hosts={"esx-wlg-02", "esx-akl-01", "esx-akl-02"})
+    files = []
+    try:
+        for host in ("esx-wlg-02", "esx-akl-01", "esx-akl-02"):
+            files.append(
+                write_capture(tmp_path / f"{host}.json", await capture_host(manager, host))
+            )
+    finally:
+        await manager.close()
+    out = await analyze_captures(files, panes=["checks"])
+    rows = {(r["subject"], r["code"]): r for r in out["checks"]["rows"]}
+    assert rows[("esx-wlg-02", "osdata-on-sd-usb")]["severity"] == "critical"
+    assert rows[("esx-akl-01", "i40en-lldp-agent-idle")]["value"] == "LLDP 1,1"
+    assert rows[("vCenter", "needs-vcenter")]["check"] in ("multicast", "ha-slots")
+    delay = rows[("captured hosts", "no-drift")]
+    assert delay["severity"] == "ok"

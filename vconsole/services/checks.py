@@ -1,0 +1,217 @@
+"""The `:check` pane's service: the six design checks over every host and the vCenter.
+
+Hosts are read through the session manager's fan-out (bounded; SSH, replay captures, or any
+path `manager.run` serves), vCenter through one PropertyCollector read; each check is a pure
+function of what was read (`checks_network`, `checks_boot`, `checks_ha`, `checks_drift`), so
+the same rows back `vconsole checks`, `vconsole analyze` and the screen. A host that gives no
+answer becomes an `error` row in each host check, never a missing row; the fixes are shown,
+never run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from vconsole.models.checks import CheckRow, ChecksReport, HostReading, sorted_rows
+from vconsole.models.common import Verdict
+from vconsole.models.findings import Subject, SubjectKind
+from vconsole.services.answers import error_text
+from vconsole.services.checks_boot import boot_rows
+from vconsole.services.checks_catalog import BOOT, CHECKS, FLAPPING, HA_SLOTS, LLDP, MULTICAST, row
+from vconsole.services.checks_drift import drift_rows
+from vconsole.services.checks_ha import ha_rows
+from vconsole.services.checks_host import HostFacts, read_host
+from vconsole.services.checks_network import (
+    DEFAULT_NLB_PATTERNS,
+    flapping_rows,
+    lldp_rows,
+    multicast_rows,
+)
+from vconsole.services.checks_vcenter import VcenterFacts
+
+Progress = Callable[[int, int], None]
+
+
+class ChecksService:
+    """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter."""
+
+    def __init__(
+        self,
+        manager: Any,
+        hosts: Sequence[str],
+        vcenter: str | None = None,
+        *,
+        nlb_patterns: Sequence[str] = DEFAULT_NLB_PATTERNS,
+        concurrency: int | None = None,
+    ) -> None:
+        self.manager = manager
+        self.hosts = list(hosts)
+        self.vcenter = vcenter
+        self.nlb_patterns = tuple(nlb_patterns) or DEFAULT_NLB_PATTERNS
+        self.concurrency = concurrency
+        self.last: ChecksReport | None = None
+
+    async def refresh(self, on_progress: Progress | None = None) -> ChecksReport:
+        """Ask every host and the vCenter now; never raises for one host's or vCenter's failure."""
+        import asyncio
+
+        now = time.time()
+        vc_task = asyncio.ensure_future(self._vcenter()) if self.vcenter else None
+
+        def progress(done: int, total: int, _result: Any) -> None:
+            if on_progress is not None:
+                on_progress(done, total)
+
+        async def one(host: str) -> HostFacts:
+            return await read_host(self.manager, host)
+
+        results = await self.manager.fan_out(
+            one, self.hosts, limit=self.concurrency, on_progress=progress
+        )
+        vc: VcenterFacts | None = None
+        vc_error = ""
+        if vc_task is not None:
+            try:
+                vc = await vc_task
+            except Exception as exc:  # vCenter down: its checks say so, host checks still run
+                vc_error = error_text(exc)
+        facts: dict[str, HostFacts] = {}
+        readings: list[HostReading] = []
+        rows: list[CheckRow] = []
+        site = self.vcenter or ""
+        for result in results:
+            if result.error is not None:
+                text = error_text(result.error).removeprefix(f"{result.target}: ")
+                readings.append(HostReading(result.target, False, text))
+                rows.extend(_host_down_rows(result.target, text, vc, site, now))
+                continue
+            value: HostFacts = result.value
+            facts[result.target] = value
+            readings.append(HostReading(result.target, True, "", value.outputs))
+        rows.extend(self._vcenter_rows(vc, vc_error, site, now))
+        rows.extend(flapping_rows(facts, vc, site, now))
+        rows.extend(lldp_rows(facts, vc, site, now))
+        rows.extend(boot_rows(facts, vc, site, now))
+        rows.extend(drift_rows(facts, vc, site, now))
+        report = ChecksReport(
+            rows=sorted_rows(rows),
+            hosts=tuple(readings),
+            vcenter=self.vcenter or "",
+            vcenter_error=vc_error,
+            taken_at=now,
+            checks=CHECKS,
+        )
+        self.last = report
+        return report
+
+    def _vcenter_rows(
+        self, vc: VcenterFacts | None, vc_error: str, site: str, now: float
+    ) -> list[CheckRow]:
+        if vc is not None:
+            out = multicast_rows(vc, site, self.nlb_patterns) + ha_rows(vc, site, now)
+            if vc.events_error:
+                subject = Subject.of(SubjectKind.SITE, site, site=site)
+                out.append(
+                    row(
+                        FLAPPING,
+                        subject,
+                        "events-unreadable",
+                        Verdict.ERROR,
+                        vc.events_error,
+                        seen_at=now,
+                    )
+                )
+            return out
+        subject = Subject.of(SubjectKind.SITE, site or "vCenter", site=site)
+        if vc_error:
+            return [
+                row(
+                    check,
+                    subject,
+                    "unreadable",
+                    Verdict.ERROR,
+                    f"could not read vCenter {site}: {vc_error}",
+                    seen_at=now,
+                )
+                for check in (MULTICAST, HA_SLOTS)
+            ]
+        return [
+            row(
+                check,
+                subject,
+                "needs-vcenter",
+                Verdict.INFO,
+                "this check reads vCenter, and no vCenter was given (captures hold host "
+                "commands only)",
+                seen_at=now,
+            )
+            for check in (MULTICAST, HA_SLOTS)
+        ]
+
+    async def _vcenter(self) -> VcenterFacts:
+        from vconsole.services.checks_vcenter import read_check_facts
+
+        assert self.vcenter is not None
+        vim = await self.manager.vim(self.vcenter)
+        facts: VcenterFacts = await vim.call(read_check_facts, vim.content)
+        return facts
+
+    def transcript(self, host: str) -> str:
+        """The last raw output of one host, ready to paste into a support case."""
+        reading = self.last.host(host) if self.last else None
+        if reading is None:
+            return f"# {host}: not read yet\n"
+        return reading.transcript()
+
+
+def _host_down_rows(
+    host: str, text: str, vc: VcenterFacts | None, site: str, now: float
+) -> list[CheckRow]:
+    cluster = vc.cluster_of(host) if vc else ""
+    subject = Subject.of(SubjectKind.HOST, host, host=host, cluster=cluster, site=site)
+    return [
+        row(
+            check,
+            subject,
+            "unreadable",
+            Verdict.ERROR,
+            f"could not read the host: {text}",
+            seen_at=now,
+        )
+        for check in (FLAPPING, LLDP, BOOT)
+    ]
+
+
+def report_json(report: ChecksReport) -> dict[str, Any]:
+    """`vconsole checks --json`: the checks with their worst verdict, then one row per
+    check x object."""
+    return report.as_json()
+
+
+async def analyze_targets(manager: Any, targets: Sequence[str]) -> dict[str, Any]:
+    """The `analyze` entry: the host checks on captured (replay) hosts; vCenter checks say they
+    need a vCenter."""
+    report = await ChecksService(manager, targets).refresh()
+    return report_json(report)
+
+
+class CheckFindings:
+    """The triage source: the checks' problems (rows that are not ok), host placement from vCenter."""
+
+    def __init__(self, manager: Any, profile: Any) -> None:
+        vcenters = profile.names("vcenter")
+        self.hosts = profile.names("esxi", "replay")
+        nlb = tuple(getattr(profile, "nlb_portgroups", ()) or ()) or DEFAULT_NLB_PATTERNS
+        self.service = ChecksService(
+            manager, self.hosts, vcenters[0] if vcenters else None, nlb_patterns=nlb
+        )
+
+    async def read(self) -> Any:
+        from vconsole.services.triage import SourceReading
+
+        if not self.hosts and self.service.vcenter is None:
+            return SourceReading("checks", taken_at=time.time(), note="no esxi or vcenter targets")
+        report = await self.service.refresh()
+        return SourceReading("checks", tuple(report.findings()), report.taken_at)

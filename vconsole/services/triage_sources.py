@@ -1,0 +1,166 @@
+"""The panes as sources of findings for triage: each reads what its pane reads, once per call.
+
+A reader keeps its pane service between reads (LACP counter deltas, vCenter caches), so a
+background poll costs what the pane's own refresh costs. MTU runs only when an admin asks (it
+sends probes), so its source is the last saved run, not a new one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vconsole.models.common import Verdict
+from vconsole.models.findings import Finding, Subject, SubjectKind, could_not_read
+from vconsole.services.triage import HostPlace, SourceReading
+
+
+def _first(profile: Any, kind: str) -> str | None:
+    names = profile.names(kind)
+    return names[0] if names else None
+
+
+class LacpFindings:
+    def __init__(self, manager: Any, profile: Any) -> None:
+        from vconsole.services.lacp import LacpService
+
+        self.hosts = profile.names("esxi", "replay")
+        self.service = LacpService(manager, self.hosts, _first(profile, "vcenter"))
+
+    async def read(self) -> SourceReading:
+        if not self.hosts:
+            return SourceReading("lacp", taken_at=time.time(), note="no esxi targets")
+        report = await self.service.refresh()
+        return SourceReading("lacp", report.findings(), report.taken_at or time.time())
+
+
+class PathsFindings:
+    def __init__(self, manager: Any, profile: Any) -> None:
+        from vconsole.services.paths import PathsService
+
+        self.vcenter = _first(profile, "vcenter")
+        self.hosts = profile.names("esxi", "replay")
+        self.service = PathsService(manager, self.hosts, self.vcenter)
+
+    async def read(self) -> SourceReading:
+        if not self.hosts and self.vcenter is None:
+            return SourceReading("paths", taken_at=time.time(), note="no esxi or vcenter targets")
+        report = await self.service.refresh()
+        return SourceReading("paths", report.findings(), report.taken_at or time.time())
+
+
+class GpuFindings:
+    def __init__(self, manager: Any, profile: Any) -> None:
+        from vconsole.services.gpus import GpuPoolService
+
+        self.client = _first(profile, "bitfusion")
+        self.service = GpuPoolService(manager, self.client, _first(profile, "vcenter"))
+
+    async def read(self) -> SourceReading:
+        if self.client is None:
+            return SourceReading("gpus", taken_at=time.time(), note="no bitfusion target")
+        report = await self.service.refresh()
+        return SourceReading("gpus", report.findings(), report.taken_at or time.time())
+
+
+class InventoryFindings:
+    """Hosts vCenter cannot reach, datastores not accessible; and where each host lives."""
+
+    def __init__(self, manager: Any, profile: Any) -> None:
+        from vconsole.services.inventory import InventoryService
+
+        self.vcenters = profile.names("vcenter")
+        self.service = InventoryService(manager, self.vcenters)
+
+    async def read(self) -> SourceReading:
+        from vconsole.models.inventory import DatastoreRow, HostRow, ObjectKind
+
+        now = time.time()
+        if not self.vcenters:
+            return SourceReading("inventory", taken_at=now, note="no vcenter targets")
+        statuses = await self.service.load([ObjectKind.HOST, ObjectKind.DATASTORE])
+        found: list[Finding] = []
+        for status in statuses:
+            if status.error:
+                site = Subject.of(SubjectKind.SITE, status.vcenter, site=status.vcenter)
+                found.append(could_not_read(site, "inventory", status.error, seen_at=now))
+        places = []
+        for row in self.service.rows():
+            if isinstance(row, HostRow):
+                places.append(HostPlace(row.name, row.vcenter, row.cluster))
+                found += _host_findings(row, now)
+            elif isinstance(row, DatastoreRow) and row.accessible is False:
+                subject = Subject.of(SubjectKind.DATASTORE, row.name, site=row.vcenter)
+                text = f"datastore {row.name} is not accessible"
+                found.append(
+                    Finding("datastore-inaccessible", Verdict.CRITICAL, text, "", subject, "inventory", now)
+                )  # fmt: skip
+        return SourceReading("inventory", tuple(found), now, tuple(places))
+
+
+def _host_findings(row: Any, now: float) -> list[Finding]:
+    subject = Subject.of(
+        SubjectKind.HOST, row.name, host=row.name, cluster=row.cluster, site=row.vcenter
+    )
+    out = []
+    state = row.connection_state
+    if state and state != "connected":
+        text = f"vCenter reports the host {state}"
+        out.append(Finding("host-" + state.lower(), Verdict.CRITICAL, text, "", subject, "", now))
+    if row.maintenance:
+        out.append(
+            Finding("maintenance", Verdict.INFO, "in maintenance mode", "", subject, "", now)
+        )
+    return [f.about(subject, "inventory") for f in out]
+
+
+class MtuFindings:
+    """The last saved MTU run (the pane and `vconsole mtu` save every result)."""
+
+    def __init__(self, manager: Any, profile: Any) -> None:
+        from vconsole.services.mtu_store import MtuStore
+
+        self.store = MtuStore()
+
+    async def read(self) -> SourceReading:
+        results = self.store.last_results()
+        found = [f for data in results.values() for f in mtu_findings(data)]
+        if not results:
+            return SourceReading("mtu", taken_at=time.time(), note="no MTU run saved yet")
+        return SourceReading("mtu", tuple(found), time.time())
+
+
+_LEGACY = {"unreachable": Verdict.CRITICAL}
+
+
+def mtu_findings(data: dict[str, Any]) -> list[Finding]:
+    """Findings of one saved MTU result (its `to_json()` shape, older files included)."""
+    from vconsole.models.mtu import epoch_of
+
+    vmk, target = str(data.get("vmk") or "auto"), str(data.get("label") or data.get("target"))
+    family = str(data.get("family", "ipv4"))
+    subject = Subject.of(
+        SubjectKind.VMK_TARGET,
+        f"{vmk} -> {target}" + (" (v6)" if family == "ipv6" else ""),
+        host=str(data.get("host", "")),
+        vmk=vmk,
+        netstack=str(data.get("netstack", "")),
+        target=str(data.get("address") or data.get("target") or ""),
+        family=family,
+    )
+    seen = epoch_of(str(data.get("checked_at", "")))
+    out = []
+    for item in data.get("findings") or []:
+        if not isinstance(item, dict):
+            continue
+        raw = str(item.get("severity", ""))
+        try:
+            severity = _LEGACY.get(raw) or Verdict(raw)
+        except ValueError:
+            continue
+        text = str(item.get("text") or item.get("message") or "")
+        code = str(item.get("code", ""))
+        out.append(
+            Finding(code, severity, text, str(item.get("evidence", "")), subject, "mtu", seen)
+        )
+    return out
