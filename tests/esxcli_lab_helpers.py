@@ -108,3 +108,18 @@ def api_lab(state: Path) -> Iterator[ApiLab]:
     finally:
         vc.stop()
         esxi.stop()
+
+
+def ruled_table(text: str) -> list[dict[str, str]]:
+    """Rows of the lab's own aligned esxcli table keyed by the header text as printed
+    (`DVSName`, `Rx LACPDUs`), cut at the dash ruler's column starts; the last column runs on."""
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    at = next(i for i, ln in enumerate(lines) if ln and not set(ln) - {"-", " "})
+    starts = [m.start() for m in re.finditer(r"-+", lines[at])]
+
+    def cut(line: str) -> list[str]:
+        ends = [*starts[1:], len(line)]
+        return [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+
+    names = cut(lines[at - 1])
+    return [dict(zip(names, cut(row), strict=True)) for row in lines[at + 1 :] if row.strip()]

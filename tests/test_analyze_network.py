@@ -38,12 +38,12 @@ def _capture(tmp: Path, host: str, commands: dict[str, str]) -> Path:
     return path
 
 
-def _analyze(*paths: Path, json_out: bool = False) -> str:
+def _analyze(*paths: Path, json_out: bool = False, exit_code: int = 0) -> str:
     args = [sys.executable, "-m", "vconsole", "analyze", *map(str, paths)]
     done = subprocess.run(
         args + (["--json"] if json_out else []), capture_output=True, text=True, timeout=120
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == exit_code, done.stderr
     return done.stdout
 
 
@@ -92,5 +92,5 @@ def test_vmk_mtu_differing_between_hosts_on_one_service_is_a_warning(tmp_path: P
 
 def test_unreadable_output_says_could_not_read_on_the_host(tmp_path: Path) -> None:
     capture = _capture(tmp_path, "esx03", {inv.NIC_LIST.line: "Name  Driver\n----\nvmnic0 x y z\n"})
-    text = _analyze(capture)
+    text = _analyze(capture, exit_code=1)  # an unreadable answer is an ERROR: exit 1
     assert "ERROR    esx03: could not read esxcli network nic list on esx03" in text

@@ -19,12 +19,13 @@ from esxcli_lab_helpers import (
     api_lab,
     api_name,
     flat_blocks,
+    ruled_table,
     same_fields,
 )
 from vcsim_helpers import lab_test
 
 from vconsole.esx.lacp_status import parse_status
-from vconsole.esx.netinventory import parse_blocks, parse_table
+from vconsole.esx.netinventory import parse_blocks
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_read_agrees_with_ssh_field_by_field(
     api_rows = lab.api(host, command, **args)
     text = lab.ssh(host, line)
     if layout == "table":
-        ssh_rows = parse_table(text)
+        ssh_rows = ruled_table(text)
     else:
         ssh_rows = [f for _, f in flat_blocks(text)]
     assert len(api_rows) == len(ssh_rows) > 0
@@ -97,7 +98,7 @@ def test_lacp_status_and_stats_agree_with_ssh(lab: ApiLab) -> None:
             assert tuple(p for p in local["PortState"].split(",") if p) == ssh_nic.local.port_state
             assert local["Flags"] == ssh_nic.local.flags
     stats = lab.api(LACP_HOST, "network vswitch dvs vmware lacp stats get")
-    ssh_stats = parse_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp stats get"))
+    ssh_stats = ruled_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp stats get"))
     assert len(stats) == len(ssh_stats) > 0
     for api, text in zip(stats, ssh_stats, strict=True):
         same_fields(text, api, skip=("Rx LACPDUs", "Tx LACPDUs"))
@@ -138,7 +139,7 @@ def test_lacp_timeout_set_over_api_changes_what_ssh_reads(lab: ApiLab) -> None:
         timeout=1 if wanted == "Fast" else 0,
     )
     assert done.fault is None
-    (ssh,) = parse_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp config get"))
+    (ssh,) = ruled_table(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware lacp config get"))
     assert ssh["Timeout"] == wanted
     (status,) = lab.api(LACP_HOST, "network vswitch dvs vmware lacp status get")
     flags = {n["LocalInformation"]["Flags"][0] for n in as_list(status["NicList"])}

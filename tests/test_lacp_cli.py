@@ -98,8 +98,8 @@ def test_analyze_plain_51_capture_without_config_get(tmp_path, monkeypatch, caps
     """A capture pasted from a 5.1-era terminal: status and stats only, no config get."""
     monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
     capture = write_lacp_capture(tmp_path / "old.json", "old-host", STATUS_51_V, STATS_51_V)
-    # exit 1: the paths pane reports an ERROR (the capture has no storage commands)
-    assert main(["analyze", str(capture), "--json"]) == 1
+    # exit 0: a pane the capture holds no command of (paths) is not run, so nothing is an ERROR
+    assert main(["analyze", str(capture), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["captures"][0]["host"] == "old-host"
     assert result["paths"][0]["verdict"] == "error"

@@ -160,6 +160,12 @@ def _storage_fault(fault: str, output: Callable[..., T]) -> T:
     return output(StorageKind.ERROR, message=fault.strip().splitlines()[0][:200])
 
 
+def _unreadable(output: Callable[..., T], what: str) -> T:
+    """One record the mapping cannot read makes the whole answer unrecognised, never a shorter
+    list that looks complete; an empty list is a host with nothing of that kind."""
+    return output(StorageKind.UNRECOGNISED, message=f"unrecognised answer: {what}")
+
+
 def map_nmp_devices(values: tuple[Any, ...], fault: str = "") -> st.NmpDeviceList:
     if fault:
         return _storage_fault(fault, st.NmpDeviceList)
@@ -167,7 +173,7 @@ def map_nmp_devices(values: tuple[Any, ...], fault: str = "") -> st.NmpDeviceLis
     for rec in records_of(values):
         device = rec.text("Device", "DeviceUID")
         if not device:
-            continue
+            return _unreadable(st.NmpDeviceList, "a device without Device")
         psp = rec.text("PathSelectionPolicy")
         psp_config = rec.text("PathSelectionPolicyDeviceConfig")
         devices.append(
@@ -182,8 +188,6 @@ def map_nmp_devices(values: tuple[Any, ...], fault: str = "") -> st.NmpDeviceLis
                 working_paths=rec.words("WorkingPaths"),
             )
         )
-    if not devices:
-        return st.NmpDeviceList(StorageKind.UNRECOGNISED, message="no devices in the answer")
     return st.NmpDeviceList(StorageKind.OK, tuple(devices))
 
 
@@ -195,7 +199,7 @@ def map_core_paths(values: tuple[Any, ...], fault: str = "") -> st.CorePathList:
         uid = rec.text("UID")
         runtime = rec.text("RuntimeName")
         if not uid or not (rec.text("Device") or runtime):
-            continue
+            return _unreadable(st.CorePathList, "a path without UID, Device or RuntimeName")
         parts = st.runtime_parts(runtime)
         lun = rec.number("LUN")
         paths.append(
@@ -211,8 +215,6 @@ def map_core_paths(values: tuple[Any, ...], fault: str = "") -> st.CorePathList:
                 target_identifier=rec.text("TargetIdentifier"),
             )
         )
-    if not paths:
-        return st.CorePathList(StorageKind.UNRECOGNISED, message="no paths in the answer")
     return st.CorePathList(StorageKind.OK, tuple(paths))
 
 
@@ -225,7 +227,7 @@ def map_nmp_paths(values: tuple[Any, ...], fault: str = "") -> st.NmpPathList:
     for rec in records_of(values):
         uid = rec.text("Path", "UID", "PathUID")
         if not uid or not rec.has("GroupState"):
-            continue
+            return _unreadable(st.NmpPathList, "a path without Path or GroupState")
         tpg = re.search(r"TPG_state=([A-Za-z]+)", rec.text("StorageArrayTypePathConfig"))
         paths.append(
             st.NmpPath(
@@ -236,8 +238,6 @@ def map_nmp_paths(values: tuple[Any, ...], fault: str = "") -> st.NmpPathList:
                 tpg_state=tpg.group(1).upper() if tpg else "",
             )
         )
-    if not paths:
-        return st.NmpPathList(StorageKind.UNRECOGNISED, message="no paths in the answer")
     return st.NmpPathList(StorageKind.OK, tuple(paths))
 
 

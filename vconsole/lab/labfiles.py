@@ -93,6 +93,8 @@ def vcenter_profile(targets: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """`lab-vcenter`: what a real estate gives an admin — the vCenter, Cloud Director and the
     Bitfusion client, no host listed; every host comes from vCenter and is reached through it."""
     chosen = [lab_vcenter_target(t) for t in targets if t["kind"] in VCENTER_PROFILE_KINDS]
+    if not any(t["kind"] == "vcenter" for t in chosen):  # no vCenter: no host to find
+        return {"targets": chosen}
     return {"hosts": {"via": "api"}, "targets": chosen}
 
 
