@@ -164,17 +164,19 @@ def _target_to_toml(target: TargetConfig) -> dict[str, Any]:
 def save_target(
     path: Path | str, profile: str, target: TargetConfig, *, replaces: str | None = None
 ) -> None:
-    """Add or replace one target in the file and write it back atomically (comments are lost).
+    """Add or replace one target in the file and write it back atomically.
 
-    Only `TargetConfig` fields are written, so a password can never reach the file.
+    The file is edited in place, so the admin's comments, order and layout stay; only the
+    target's own table changes. Only `TargetConfig` fields are written, so a password can never
+    reach the file.
     """
-    import tomli_w
+    import tomlkit
 
     file = Path(path)
-    data: dict[str, Any] = _toml.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
-    profiles = data.setdefault("profiles", {})
-    prof = profiles.setdefault(profile, {})
-    targets = prof.setdefault("targets", [])
+    doc = tomlkit.parse(file.read_text(encoding="utf-8")) if file.exists() else tomlkit.document()
+    profiles = doc.setdefault("profiles", tomlkit.table(is_super_table=True))
+    prof = profiles.setdefault(profile, tomlkit.table())
+    targets = prof.setdefault("targets", tomlkit.aot())
     key = replaces or target.name
     from vconsole.secrets import env_var_name, sharing_password_variable
 
@@ -192,18 +194,28 @@ def save_target(
             ]
         )
     entry = _target_to_toml(target)
-    for i, existing in enumerate(targets):
+    known = {f.name for f in fields(TargetConfig)}
+    for existing in targets:
         if isinstance(existing, dict) and existing.get("name") == key:
-            targets[i] = entry
+            for gone in [k for k in existing if k in known and k not in entry]:
+                del existing[gone]
+            for name, value in entry.items():
+                if existing.get(name) != value:
+                    existing[name] = value
             break
     else:
-        targets.append(entry)
-    data.setdefault("default_profile", profile)
+        table = tomlkit.table()
+        table.update(entry)
+        if len(targets):
+            targets[-1].add(tomlkit.nl())  # a blank line between tables, as a person writes
+        targets.append(table)
+    if "default_profile" not in doc:
+        doc["default_profile"] = profile
     paths.ensure_dir(file.parent)
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".config-", suffix=".toml")
     try:
-        with os.fdopen(fd, "wb") as out:
-            tomli_w.dump(data, out)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(tomlkit.dumps(doc))
         os.replace(tmp, file)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
