@@ -185,7 +185,7 @@ def test_console_state_of_lab_runs_stays_in_the_lab(lab_dir: Path) -> None:
     change = lab_dir / "branding.json"
     change.write_text(json.dumps({"portalName": "Lab Portal"}))
     put = subprocess.run(
-        [*VCONSOLE, "--config", config, "branding", "set", str(change)],
+        [*VCONSOLE, "--config", config, "branding", "set", str(change), "--yes"],
         capture_output=True,
         text=True,
         timeout=120,

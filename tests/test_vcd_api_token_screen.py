@@ -1,4 +1,4 @@
-"""The connections screen's `p` on a vcd target with `auth = "token"` stores an API token."""
+"""The connections screen's `P` on a vcd target with `auth = "token"` stores an API token."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ async def test_p_on_a_token_target_asks_for_and_stores_the_api_token(tmp_path: P
     target = TargetConfig("vcd01", "vcd", address="127.0.0.1", org="acme", auth="token")
     app = console(tmp_path, Profile("lab", (target,), source=tmp_path / "config.toml"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("p")
+        await pilot.press("P")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, PasswordDialog)
