@@ -55,7 +55,7 @@ def test_a_one_command_capture_is_analysed_for_what_it_holds_only(tmp_path: Path
     assert "CRITICAL esx01 vmnic1: vmnic1 link is down: cable, switch port or SFP\n" in text
     assert "OK       esx01 vmnic0: link up, 10000 Mbps Full, MTU 1500\n" in text
     assert "ERROR" not in text and "error:" not in text
-    assert text.count("(no capture holds this pane's commands)") == 2  # lacp, paths
+    assert text.count("(no capture holds this pane's commands)") == 3  # checks, lacp, paths
     assert "(no Bitfusion client in these captures)" in text
     data = json.loads(_analyze(paste, json_out=True))
     assert data["coverage"]["network"] == ["esx01"] and data["coverage"]["lacp"] == []

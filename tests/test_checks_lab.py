@@ -137,8 +137,14 @@ def test_ha_slots_name_the_vm_that_sets_the_slot(report):
     assert inflated.value.startswith("slot 4000 MHz / 3172 MB")
     default = rows[("AKL-VSAN", "default-slot-size")]
     assert "slot 32 MHz / 100 MB" in default.value
-    # AKL: 2 hosts of 40 slots (4 GB / 100 MB), 13 VMs: one host can fail
-    assert default.value.endswith("80 total, 13 used, 27 available; failover capacity 1 host")
+    # AKL: 2 hosts, each holding as many 32 MHz / 100 MB slots as its CPU and memory fit (the
+    # scenario's hardware); 13 VMs; one host can fail, its slots are kept for failover
+    akl = [h for h in lab_scenario().hosts if h.cluster == "AKL-VSAN"]
+    per_host = [min(h.cpu_cores * h.cpu_mhz // 32, h.memory_gb * 1024 // 100) for h in akl]
+    total, available = sum(per_host), sum(per_host) - 13 - max(per_host)
+    assert len(akl) == 2 and default.value.endswith(
+        f"{total} total, 13 used, {available} available; failover capacity 1 host"
+    )
     assert rows[("WLG-VSAN", "ha-no-slots")].verdict is Verdict.OK
 
 

@@ -187,7 +187,7 @@ async def test_pasted_capture_with_unrecognised_output(tmp_path):
 def test_analyze_prints_check_problems_with_their_fix(tmp_path, capsys):
     from vconsole.cli import main
 
-    assert main(["analyze", str(pasted_capture(tmp_path)), "--pane", "checks"]) == 0
+    assert main(["analyze", str(pasted_capture(tmp_path)), "--pane", "checks"]) == 1
     text = capsys.readouterr().out
     assert "ERROR    boot esx-paste: could not read the storage device list" in text
     assert "fix (not run): esxcli system module parameters set -m i40en -p LLDP=0" in text

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vconsole.esx.netinventory import parse_table
 from vconsole.esx.storage_text import OutputKind, classify, first_line, read_blocks, to_bool, to_int
+from vconsole.esx.tables import read_table
 from vconsole.tokens import Command
 
 TEAM_UP_DELAY_OPTION = "/Net/TeamPolicyUpDelay"
@@ -45,6 +45,16 @@ def team_up_delay_command() -> Command:
     return Command.of(
         "esxcli", "system", "settings", "advanced", "list", "-o", TEAM_UP_DELAY_OPTION
     )
+
+
+READ_COMMANDS = (
+    module_parameters_command(),
+    device_list_command(),
+    vmfs_extent_list_command(),
+    team_up_delay_command(),
+)
+"""The commands only the design checks ask: a capture holding one of them is one for the checks
+(`analyze` coverage); the NIC, vmk and DVS lists the checks also read belong to other panes."""
 
 
 @dataclass(frozen=True)
@@ -197,10 +207,11 @@ def parse_extent_list(text: str) -> ExtentList:
     message = classify(text)
     if message is not None:
         return ExtentList(message[0], message=message[1])
-    rows = parse_table(text)
-    if not rows or not {"Volume Name", "Device Name"} <= set(rows[0]):
+    table = read_table(text)
+    rows = table.rows if table is not None and table.complete else ()
+    if not rows or not {"volumename", "devicename"} <= set(rows[0]):
         return ExtentList(OutputKind.UNRECOGNISED, message=first_line(text))
     extents = tuple(
-        VmfsExtent(r["Volume Name"], r["Device Name"], to_int(r.get("Partition", ""))) for r in rows
+        VmfsExtent(r["volumename"], r["devicename"], to_int(r.get("partition", ""))) for r in rows
     )
     return ExtentList(OutputKind.OK, extents)

@@ -34,6 +34,7 @@ PANE_COMMANDS: dict[str, str] = {
     "lacp": "vconsole.esx.lacp:READ_COMMANDS",
     "paths": "vconsole.esx.storage:READ_COMMANDS",
     "network": "vconsole.services.network_analyze:READ_COMMANDS",
+    "checks": "vconsole.esx.hostchecks:READ_COMMANDS",
 }
 """Pane alias -> `module:ATTR` of the commands it reads; a pane not listed reads every capture
 of its kind."""
