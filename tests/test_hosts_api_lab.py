@@ -113,8 +113,8 @@ def test_read_only_refuses_an_api_write_before_any_io_and_audits_the_call(
     argv += ["--lag-id", "1", "--yes"]
     code, _, err = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s", extra=["--readonly"])
     assert code != 0 and "read-only" in err
-    audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
-    refused = [a for a in audit if a.get("action") == "esxcli-api"]
+    audit = [json.loads(x) for x in audit_lines(lab)]
+    refused = [a for a in audit if a.get("action") == "esxcli-api" and a["mutating"]]
     assert refused and refused[-1]["outcome"].startswith("refused")
     assert refused[-1]["user"] == "user"  # the lab vCenter's user, the one the call goes as
     assert refused[-1]["what"] == (
@@ -129,7 +129,7 @@ def test_an_api_write_is_audited_and_read_back_over_ssh(
     argv += ["--lag-id", "1", "--yes"]
     code, _, err = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s")
     assert code == 0, err
-    audit = [json.loads(x) for x in (tmp_path / "s" / "audit.jsonl").read_text().splitlines()]
+    audit = [json.loads(x) for x in audit_lines(lab)]
     write = [a for a in audit if a.get("action") == "esxcli-api" and a["mutating"]]
     assert write[-1]["outcome"] == "ok" and "timeout=1" in write[-1]["what"]
     _, rows, _ = run_cli(
@@ -138,6 +138,14 @@ def test_an_api_write_is_audited_and_read_back_over_ssh(
     assert {r["local_flags"][:1] for r in rows if r["host"] == "esx-akl-02"} == {"F"}
     argv[4] = "slow"
     assert run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "s")[0] == 0
+
+
+def audit_lines(lab: Path) -> list[str]:
+    """The lab profiles keep the console's audit log in the lab's own state dir, not the
+    admin's (VCONSOLE_STATE_DIR)."""
+    from vconsole.lab.labfiles import console_state_dir
+
+    return (console_state_dir(lab.parent) / "audit.jsonl").read_text().splitlines()
 
 
 def _capture(lab: Path, host: str, capsys: Any, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
