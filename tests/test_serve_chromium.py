@@ -212,10 +212,10 @@ async def test_served_console_renders_and_takes_keys(served, tmp_path: Path) -> 
         await tools.wait_received(b"esx-served-01")
         assert "-first-byte" in await tools.body_class()
         assert b"webtest" in tools.received()  # the profile name in the header line
-        await tools.wait_received(b"(replay) idle")  # detail line: the screen is mounted
+        await tools.wait_received(b"sources read")  # triage status line: the pane is mounted
         await tools.type_text(":help")
         await tools.press_enter()
-        await tools.wait_received(b"Connect to the target and report.")  # help row text
+        await tools.wait_received(b"Read every source now.")  # a triage key's help row
         shot = await tools.call("Page.captureScreenshot", format="png")
         (tmp_path / "served.png").write_bytes(base64.b64decode(shot["data"]))
 
