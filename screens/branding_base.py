@@ -91,7 +91,7 @@ class BrandingPaneBase(ConsoleScreen):
         logo, icon = self.images.get((scope, "logo")), self.images.get((scope, "icon"))
         system_logo, system_icon = self.images.get((None, "logo")), self.images.get((None, "icon"))
         self.query_one(f"#title-{side}", Static).update(
-            visible(scope_title(self.views.get(scope), scope, self.edited(scope)))
+            scope_title(self.views.get(scope), scope, self.edited(scope))
         )
         self.query_one(f"#summary-{side}", Static).update(
             summary(

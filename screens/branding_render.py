@@ -13,10 +13,11 @@ _HEX = re.compile(r"#?([0-9A-Fa-f]{6})")
 
 
 def scope_title(view: BrandingView | None, tenant: str | None, edited: bool) -> Text:
+    """The column's title, styled; the tenant's name is the org's, so its controls are shown."""
     if tenant is None:
         title = Text("System", style="bold")
     else:
-        title = Text(tenant, style="bold")
+        title = field_text(tenant, style="bold")
         if view is not None:
             style = "green" if view.own else "yellow"
             title.append(f"  {view.marker}", style=style)

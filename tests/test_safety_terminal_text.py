@@ -71,6 +71,14 @@ def test_branding_text_shows_hostile_names_and_json_keeps_them(
     assert json.loads(capsys.readouterr().out)["portalName"] == HOSTILE
 
 
+def test_the_branding_pane_title_shows_a_hostile_org_name_and_stays_bold() -> None:
+    from screens.branding_render import scope_title
+
+    title = scope_title(None, HOSTILE, edited=False)
+    assert title.plain == visible(HOSTILE) and is_clean(title.plain)
+    assert "bold" in str(title.style) and "bold" in str(scope_title(None, None, False).style)
+
+
 def test_a_newline_in_a_name_never_forges_a_diff_line(
     tmp_path: Path, lab: VcdLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
