@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from vconsole import _toml, paths
+from vconsole import paths
 from vconsole.hosts_config import DiscoveredHost, HostsPolicy
 from vconsole.sessions.errors import ConfigError, UnknownTarget
 
