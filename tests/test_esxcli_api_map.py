@@ -309,3 +309,42 @@ def test_trace_round_trips_are_microseconds() -> None:
 def test_an_unknown_interface_is_an_error_not_a_loss() -> None:
     out = map_ping((), "Unknown interface 'vmk9'")
     assert vmkping.probe_outcome(out, 1000, 1).kind == ProbeKind.ERROR
+
+
+def test_check_answers_map_like_the_text_and_keep_esxcli_faults() -> None:
+    from vconsole.esx import hostchecks as hc
+
+    module = hc.module_parameters_command("i40en")
+    assert esxcli_call(module).args == (("module", "i40en"),)
+    with pytest.raises(InvalidToken):
+        esxcli_call(Command.of("esxcli", "system", "module", "parameters", "list", "-m", "a.b"))
+    xml = array(
+        "<Description>LLDP agent</Description><Name>LLDP</Name><Type>array of int</Type>"
+        "<Value>0,0</Value>",
+        "<Description>RSS</Description><Name>RSS</Name><Type>array of int</Type><Value></Value>",
+    )
+    text = (
+        "Name  Type          Value  Description\n----  ------------  -----  -----------\n"
+        "LLDP  array of int  0,0    LLDP agent\nRSS   array of int         RSS\n"
+    )
+    api = decode(answer(module, xml), hc.parse_module_parameters)
+    assert api == hc.parse_module_parameters(text) and api.get("LLDP").value == "0,0"
+    missing = decode(
+        answer(module, fault="Unable to find module i40en"), hc.parse_module_parameters
+    )
+    assert missing.kind is hc.OutputKind.ERROR and "i40en" in missing.message
+    devices = array(
+        "<Device>mpx.vmhba32:C0:T0:L0</Device><DisplayName>Local USB</DisplayName>"
+        "<IsBootDevice>true</IsBootDevice><IsLocal>true</IsLocal><IsUSB>true</IsUSB>"
+        "<Model>SDRAID</Model><Size>30436</Size><Vendor>Cypress</Vendor>"
+    )
+    boot = decode(answer(hc.device_list_command(), devices), hc.parse_device_list).boot_device()
+    assert boot is not None and boot.media == "sd" and boot.size_mb == 30436
+    extents = array(
+        "<DeviceName>mpx.vmhba32:C0:T0:L0</DeviceName><ExtentNumber>0</ExtentNumber>"
+        "<Partition>7</Partition><VMFSUUID>x</VMFSUUID><VolumeName>OSDATA-x</VolumeName>"
+    )
+    osdata = decode(answer(hc.vmfs_extent_list_command(), extents), hc.parse_extent_list).osdata()
+    assert osdata == hc.VmfsExtent("OSDATA-x", "mpx.vmhba32:C0:T0:L0", 7)
+    odd = decode(answer(hc.vmfs_extent_list_command(), array("<X>1</X>")), hc.parse_extent_list)
+    assert odd.kind is hc.OutputKind.UNRECOGNISED

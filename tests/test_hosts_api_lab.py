@@ -171,6 +171,15 @@ def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
     entry = capture["commands"]["esxcli network vswitch dvs vmware lacp status get"]
     assert entry["via"] == "api" and entry["method"] == "network.vswitch.dvs.vmware.lacp.status.get"
     assert entry["records"] and entry["records"][0]["DVSwitch"] == "DSwitch-AKL"
+    for line in (
+        "esxcli network ip netstack list",
+        "esxcli system module parameters list -m i40en",
+        "esxcli storage core device list",
+        "esxcli storage vmfs extent list",
+        "esxcli system settings advanced list -o /Net/TeamPolicyUpDelay",
+    ):
+        held = capture["commands"][line]
+        assert held["via"] == "api" and held["records"] and not held.get("error"), line
     rows = _analyze(file, "lacp", capsys)
     argv = ["lacp", "--host", "esx-akl-01", "--json"]
     _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "t")
@@ -305,3 +314,20 @@ async def test_the_support_transcript_of_an_api_host_says_how_it_was_read(
         await manager.close()
     assert "esxcli network vswitch dvs vmware lacp status get  # through vCenter" in text
     assert '"DVSwitch": "DSwitch-AKL"' in text
+
+
+def test_the_host_checks_through_the_api_equal_ssh(
+    lab: Path, lab_without_ssh: Path, capsys: Any, tmp_path: Path
+) -> None:
+    """Module parameters, device and extent lists and the up-delay read through vCenter give the
+    same check rows as SSH: nothing is 'not available' or unreadable on the API path."""
+    argv = ["checks", "--check", "lldp", "--check", "boot", "--check", "flapping"]
+    argv += ["--json"]
+    _, ssh, _ = run_cli(lab, "lab", argv, capsys, tmp_path / "c1")
+    _, api, err = run_cli(lab_without_ssh, "lab-vcenter", argv, capsys, tmp_path / "c2")
+    keys = ("check", "subject", "code", "verdict", "value")
+    ssh_rows = sorted(tuple(r[k] for k in keys) for r in ssh["rows"])
+    api_rows = sorted(tuple(r[k] for k in keys) for r in api["rows"])
+    assert api_rows == ssh_rows, err
+    assert not [r for r in api["rows"] if r["code"] == "unreadable"]
+    assert {r[1] for r in api_rows} >= {"esx-hq-01", "esx-wlg-02"}

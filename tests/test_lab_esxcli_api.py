@@ -46,6 +46,13 @@ READS = [
     (STORAGE_HOST, "storage nmp path list", {}, "esxcli storage nmp path list", "blocks"),
     (STORAGE_HOST, "system settings advanced list", {"option": "/Misc/EnablePSPLatencyPolicy"},
      "esxcli system settings advanced list -o /Misc/EnablePSPLatencyPolicy", "blocks"),
+    (STORAGE_HOST, "system settings advanced list", {"option": "/Net/TeamPolicyUpDelay"},
+     "esxcli system settings advanced list -o /Net/TeamPolicyUpDelay", "blocks"),
+    (LACP_HOST, "network ip netstack list", {}, "esxcli network ip netstack list", "blocks"),
+    (STORAGE_HOST, "system module parameters list", {"module": "i40en"},
+     "esxcli system module parameters list -m i40en", "table"),
+    (STORAGE_HOST, "storage core device list", {}, "esxcli storage core device list", "blocks"),
+    (STORAGE_HOST, "storage vmfs extent list", {}, "esxcli storage vmfs extent list", "table"),
 ]  # fmt: skip
 
 
@@ -73,6 +80,9 @@ def test_block_headers_are_fields_and_dvport_items_match(lab: ApiLab) -> None:
     paths = lab.api(STORAGE_HOST, "storage nmp path list")
     ssh_paths = [h for h, _ in flat_blocks(lab.ssh(STORAGE_HOST, "esxcli storage nmp path list"))]
     assert [p["Path"] for p in paths] == ssh_paths
+    scsi = lab.api(STORAGE_HOST, "storage core device list")
+    ssh_scsi = flat_blocks(lab.ssh(STORAGE_HOST, "esxcli storage core device list"))
+    assert [d["Device"] for d in scsi] == [h for h, _ in ssh_scsi]
     (vds,) = lab.api(LACP_HOST, "network vswitch dvs vmware list")
     ((_, ssh_vds),) = parse_blocks(lab.ssh(LACP_HOST, "esxcli network vswitch dvs vmware list"))
     same_fields(ssh_vds, vds)
@@ -157,3 +167,34 @@ def test_bad_write_is_an_esxcli_fault_with_the_ssh_message(lab: ApiLab) -> None:
     assert ssh.exit == 1
     assert result.fault.faultMsg == ssh.stderr.strip().removeprefix("Error: ")
     assert "VimEsxCLICLIFault" in result.fault.faultDetail
+
+
+CHECK_READS = [
+    # (API command, API args, SSH line, the SSH text parser the checks use)
+    ("system module parameters list", {"module": "i40en"},
+     "esxcli system module parameters list -m i40en", "parse_module_parameters"),
+    ("storage core device list", {}, "esxcli storage core device list", "parse_device_list"),
+    ("storage vmfs extent list", {}, "esxcli storage vmfs extent list", "parse_extent_list"),
+    ("network ip netstack list", {}, "esxcli network ip netstack list", "parse_netstack_list"),
+    ("system settings advanced list", {"option": "/Net/TeamPolicyUpDelay"},
+     "esxcli system settings advanced list -o /Net/TeamPolicyUpDelay", "parse_advanced_value"),
+]  # fmt: skip
+
+
+@lab_test
+@pytest.mark.parametrize("command,args,line,parser", CHECK_READS, ids=[r[0] for r in CHECK_READS])
+def test_the_checks_and_mtu_reads_map_to_the_models_ssh_gives(
+    lab: ApiLab, command: str, args: dict[str, Any], line: str, parser: str
+) -> None:
+    """What a host reached through vCenter answers is, once mapped, the model SSH text gives."""
+    from types import SimpleNamespace
+
+    from vconsole.esx import hostchecks, storage
+    from vconsole.esx import netinventory as inv
+    from vconsole.esx.api_map import decode
+
+    parse = next(getattr(m, parser) for m in (hostchecks, storage, inv) if hasattr(m, parser))
+    records = lab.api(STORAGE_HOST, command, **args)
+    answer = SimpleNamespace(records=records, method=command.replace(" ", "."), fault="")
+    mapped = decode(answer, parse)
+    assert mapped == parse(lab.ssh(STORAGE_HOST, line)) and mapped

@@ -51,11 +51,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 def handle(args: argparse.Namespace) -> int:
     from vconsole.services.checks_catalog import CHECKS
-    from vconsole.sessions.clisupport import load_profile
+    from vconsole.sessions.clisupport import load_profile, with_hosts
     from vconsole.sessions.errors import VconsoleError
 
     try:
-        profile = load_profile(args)
+        profile = with_hosts(load_profile(args), args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
     esxi = profile.names("esxi", "replay")

@@ -79,6 +79,13 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
     return check
 
 
+def _module(value: str, field: str) -> str:
+    text = tokens.plain_word(value, field)
+    if not text.replace("_", "").isalnum():
+        raise InvalidToken(field, value, "a driver module name such as i40en")
+    return text
+
+
 Validator = Callable[[str, str], str]
 _PARAMS: dict[str, Validator] = {
     "dvs": lambda v, f: tokens.dvs_name(v, f),
@@ -101,6 +108,7 @@ _PARAMS: dict[str, Validator] = {
     "df": _choice("true"),
     "ipv6": _choice("true"),
     "ipv4": _choice("true"),
+    "module": _module,
 }
 
 # Per esxcli method: short/long option -> parameter name (the long option without dashes).
@@ -119,6 +127,7 @@ _OPTIONS: dict[str, dict[str, str]] = {
         "--nic-name": "nicname",
     },
     "system.settings.advanced.list": {"-o": "option", "--option": "option"},
+    "system.module.parameters.list": {"-m": "module", "--module": "module"},
     "storage.nmp.psp.roundrobin.deviceconfig.get": {"-d": "device", "--device": "device"},
     "storage.nmp.psp.roundrobin.deviceconfig.set": {
         "-d": "device",
@@ -141,6 +150,8 @@ _NO_ARGS = (
     "storage.nmp.device.list",
     "storage.core.path.list",
     "storage.nmp.path.list",
+    "storage.core.device.list",
+    "storage.vmfs.extent.list",
 )
 _WRITES = ("set",)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vconsole.esx import storage as st
+from vconsole.esx.api_checks import map_devices, map_extents, map_module_parameters
 from vconsole.esx.api_network import (
     map_interfaces,
     map_ipv4,
@@ -290,6 +291,9 @@ MAPPERS: dict[str, Callable[[tuple[Any, ...], str], Any]] = {
     "network.vswitch.dvs.vmware.list": map_switches,
     "network.ip.netstack.list": map_netstacks,
     "network.diag.ping": map_ping,
+    "system.module.parameters.list": map_module_parameters,
+    "storage.core.device.list": map_devices,
+    "storage.vmfs.extent.list": map_extents,
 }
 
 

@@ -1,14 +1,16 @@
-"""Reading one host for the design checks, through the session manager (SSH, replay, or later
+"""Reading one host for the design checks, through the session manager (SSH, replay, or
 esxcli over the API): every command in parallel on the host's connection, each parsed
-tolerantly; a command that fails leaves its part `None` and its raw answer in the transcript.
+tolerantly (API records mapped to the same models by `api_map.decode`); a command that fails leaves its part `None` and its raw answer in the transcript.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from vconsole.esx.api_map import decode
 from vconsole.esx.hostchecks import (
     DeviceList,
     ExtentList,
@@ -37,6 +39,8 @@ from vconsole.esx.storage_text import OutputKind
 from vconsole.models.common import RawOutput
 from vconsole.services.answers import raw_output
 from vconsole.tokens import Command
+
+T = TypeVar("T")
 
 I40EN = "i40en"
 
@@ -93,9 +97,9 @@ async def read_host(manager: Any, host: str) -> HostFacts:
         first = answers[0]
         assert isinstance(first, BaseException)
         raise first
-    texts = [_text(a) for a in answers]
     outputs = [raw_output(c, a) for c, a in zip(HOST_COMMANDS, answers, strict=True)]
-    nics = _nics(texts[0])
+    nics_list = _read(answers[0], parse_nic_list)
+    nics = None if nics_list is None else tuple(nics_list)
     i40en = None
     if nics is not None and any(n.driver == I40EN for n in nics):
         command = module_parameters_command(I40EN)
@@ -106,26 +110,28 @@ async def read_host(manager: Any, host: str) -> HostFacts:
         except Exception as exc:
             answer = exc
         outputs.append(raw_output(command, answer))
-        text = _text(answer)
-        i40en = None if text is None else parse_module_parameters(text)
+        i40en = _read(answer, parse_module_parameters)
+    vmks = _read(answers[5], parse_interface_list)
+    switches = _read(answers[6], parse_dvs_list)
     return HostFacts(
         host=host,
         nics=nics,
         i40en=i40en,
-        devices=None if texts[1] is None else parse_device_list(texts[1]),
-        extents=None if texts[2] is None else parse_extent_list(texts[2]),
-        up_delay=None if texts[3] is None else parse_advanced_value(texts[3]),
-        psp_latency=None if texts[4] is None else parse_advanced_value(texts[4]),
-        vmks=None if texts[5] is None else tuple(parse_interface_list(texts[5])),
-        switches=None if texts[6] is None else tuple(parse_dvs_list(texts[6])),
+        devices=_read(answers[1], parse_device_list),
+        extents=_read(answers[2], parse_extent_list),
+        up_delay=_read(answers[3], parse_advanced_value),
+        psp_latency=_read(answers[4], parse_advanced_value),
+        vmks=None if vmks is None else tuple(vmks),
+        switches=None if switches is None else tuple(switches),
         outputs=tuple(outputs),
     )
 
 
-def _nics(text: str | None) -> tuple[PhysicalNic, ...] | None:
-    if text is None:
-        return None
-    return tuple(parse_nic_list(text))
+def _read(answer: Any, parse: Callable[[str], T]) -> T | None:
+    """The model of one answer (its API records when it has them, else its text), or None when
+    the command did not run."""
+    text = _text(answer)
+    return None if text is None else decode(answer, parse, text)
 
 
 def _text(answer: Any) -> str | None:

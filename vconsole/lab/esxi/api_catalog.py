@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from vconsole.lab.esxi import advanced, diagping, lacp, network, storage
+from vconsole.lab.esxi import advanced, checks, diagping, lacp, network, storage
 from vconsole.lab.esxi.api_xml import Result, Rows, Scalar, Single, Struct, Value
 from vconsole.lab.esxi.options import EsxcliError
 from vconsole.lab.esxi.state import HostState
@@ -104,6 +104,32 @@ def _dvs(state: HostState, argv: list[str]) -> Result:
         row.fields.append(("DVPort", [struct(p) for p in ports]))
         rows.append(row)
     return Rows(_type("network.vswitch.dvs.vmware", "list", "VDS"), rows)
+
+
+def _netstacks(state: HostState, argv: list[str]) -> Result:
+    items = network.netstack_items(state, argv)
+    return _items("network.ip.netstack", "list", "Netstack", None, items)
+
+
+def _module_parameters(state: HostState, argv: list[str]) -> Result:
+    rows = [
+        struct(zip(checks.MODULE_HEADERS, r, strict=True))
+        for r in checks.module_parameter_rows(state, argv)
+    ]
+    return Rows(_type("system.module.parameters", "list", "ModuleParameter"), rows)
+
+
+def _core_devices(state: HostState, argv: list[str]) -> Result:
+    items = checks.device_items(state, argv)
+    return _items("storage.core.device", "list", "Device", "Device", items)
+
+
+def _vmfs_extents(state: HostState, argv: list[str]) -> Result:
+    rows = [
+        struct(zip(checks.EXTENT_HEADERS, r, strict=True))
+        for r in checks.vmfs_extent_rows(state, argv)
+    ]
+    return Rows(_type("storage.vmfs.extent", "list", "VMFSExtent"), rows)
 
 
 _LACP = "network.vswitch.dvs.vmware.lacp"
@@ -229,6 +255,17 @@ CATALOG: tuple[Method, ...] = (
     Method("network.vswitch.dvs.vmware", "list", (_p("vdsname", short="v", option="vds-name"),),
            "vim.EsxCLI.network.vswitch.dvs.vmware.list.VDS[]", _dvs,
            "List the VMware vSphere Distributed Switches on the host."),
+    Method("network.ip.netstack", "list", (), "vim.EsxCLI.network.ip.netstack.list.Netstack[]",
+           _netstacks, "List the network stack instances currently configured."),
+    Method("system.module.parameters", "list", (_p("module", short="m", optional=False),),
+           "vim.EsxCLI.system.module.parameters.list.ModuleParameter[]", _module_parameters,
+           "List the parameters of a VMkernel module."),
+    Method("storage.core.device", "list", (_DEVICE,),
+           "vim.EsxCLI.storage.core.device.list.ScsiDevice[]", _core_devices,
+           "List the storage devices the VMkernel knows."),
+    Method("storage.vmfs.extent", "list", (),
+           "vim.EsxCLI.storage.vmfs.extent.list.VMFSExtent[]", _vmfs_extents,
+           "List the VMFS extents."),
     Method(_LACP + ".config", "get", (_DVS,), f"vim.EsxCLI.{_LACP}.config.get.LACPConfig[]",
            _lacp_config, "Get LACP configuration."),
     Method(_LACP + ".status", "get", (_DVS,), f"vim.EsxCLI.{_LACP}.status.get.LACPStatus[]",

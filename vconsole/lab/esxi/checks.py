@@ -79,17 +79,23 @@ def module_values(state: HostState, module: str) -> dict[str, str]:
     return out
 
 
+MODULE_HEADERS = ("Name", "Type", "Value", "Description")
+EXTENT_HEADERS = ("Volume Name", "VMFS UUID", "Extent Number", "Device Name", "Partition")
+
+
 def module_parameters_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(table(MODULE_HEADERS, module_parameter_rows(state, args)))
+
+
+def module_parameter_rows(state: HostState, args: Sequence[str]) -> list[list[Cell]]:
+    """The module's parameters (SSH table and API records alike)."""
     opts = parse_options(args, (Opt("module", "m", required=True),))
     module = opts["module"]
     loaded = {nic_model(n)[0] for n in state.host.nics} | {"nvmxnet3"}
     if module not in _PARAMETERS or module not in loaded:
         raise EsxcliError(f"Unable to find module {module}")
     values = module_values(state, module)
-    rows: list[list[Cell]] = [
-        [name, kind, values.get(name, ""), text] for name, kind, text in _PARAMETERS[module]
-    ]
-    return Reply(table(("Name", "Type", "Value", "Description"), rows))
+    return [[name, kind, values.get(name, ""), text] for name, kind, text in _PARAMETERS[module]]
 
 
 def boot_device_id(state: HostState) -> str:
@@ -145,6 +151,11 @@ def _mb(gb: int) -> int:
 
 
 def device_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks(device_items(state, args)))
+
+
+def device_items(state: HostState, args: Sequence[str]) -> list[tuple[str, list[tuple[str, Cell]]]]:
+    """(device id, fields) per device: the boot device, then the scenario's LUNs."""
     opts = parse_options(args, (Opt("device", "d"),))
     host = state.host
     boot_id = boot_device_id(state)
@@ -175,7 +186,7 @@ def device_list(state: HostState, args: Sequence[str]) -> Reply:
         items = [i for i in items if i[0] == opts["device"]]
         if not items:
             raise EsxcliError(f"Unable to find device {opts['device']}")
-    return Reply(blocks(items))
+    return items
 
 
 def _with_path(fields: list[tuple[str, Cell]], device: str) -> list[tuple[str, Cell]]:
@@ -199,6 +210,10 @@ def osdata_device(state: HostState) -> str:
 
 
 def vmfs_extent_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(table(EXTENT_HEADERS, vmfs_extent_rows(state, args)))
+
+
+def vmfs_extent_rows(state: HostState, args: Sequence[str]) -> list[list[Cell]]:
     parse_options(args, ())
     host = state.host
     osdata_dev = osdata_device(state)
@@ -215,9 +230,7 @@ def vmfs_extent_list(state: HostState, args: Sequence[str]) -> Reply:
     for lun in host.luns:
         if lun.datastore:
             rows.append([lun.datastore, _uuid(host.name, lun.id), 0, lun.id, 1])
-    return Reply(
-        table(("Volume Name", "VMFS UUID", "Extent Number", "Device Name", "Partition"), rows)
-    )
+    return rows
 
 
 COMMANDS = {

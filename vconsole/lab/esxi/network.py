@@ -146,11 +146,14 @@ def ipv4_get(state: HostState, args: Sequence[str]) -> Reply:
 
 
 def netstack_list(state: HostState, args: Sequence[str]) -> Reply:
+    return Reply(blocks(netstack_items(state, args)))
+
+
+def netstack_items(
+    state: HostState, args: Sequence[str]
+) -> list[tuple[str, list[tuple[str, Cell]]]]:
     parse_options(args, ())
-    items: list[tuple[str, list[tuple[str, Cell]]]] = [
-        (n, [("Key", n), ("Name", n), ("State", 4660)]) for n in state.netstacks()
-    ]
-    return Reply(blocks(items))
+    return [(n, [("Key", n), ("Name", n), ("State", 4660)]) for n in state.netstacks()]
 
 
 def _nic_row(state: HostState, i: int, nic: Nic) -> list[Cell]:
