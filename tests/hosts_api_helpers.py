@@ -49,7 +49,12 @@ def run_cli(
 
     os.environ["VCONSOLE_STATE_DIR"] = str(state)
     capsys.readouterr()
-    code = main(["--config", str(config), "--profile", profile, *extra, *argv])
+    try:
+        code = main(["--config", str(config), "--profile", profile, *extra, *argv])
+    finally:  # the lab profile's state dir must not outlive the call (later tests' known_hosts)
+        from vconsole import paths
+
+        paths.use_profile_state_dir(None)
     out = capsys.readouterr()
     body = json.loads(out.out) if "--json" in argv and out.out.strip() else out.out
     return code, body, out.err
