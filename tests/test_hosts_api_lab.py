@@ -180,6 +180,9 @@ def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
     ):
         held = capture["commands"][line]
         assert held["via"] == "api" and held["records"] and not held.get("error"), line
+    network = _analyze(file, "network", capsys)
+    vmks = {r["vmk"] for r in network if r.get("vmk")}
+    assert "vmk0" in vmks and {r["host"] for r in network} == {"esx-akl-01"}
     rows = _analyze(file, "lacp", capsys)
     argv = ["lacp", "--host", "esx-akl-01", "--json"]
     _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "t")

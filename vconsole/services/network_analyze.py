@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vconsole.esx import netinventory as inv
+from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
 from vconsole.models.common import Verdict
 from vconsole.sessions.errors import CommandNotCaptured
@@ -99,7 +100,7 @@ async def read_host(manager: Any, host: str) -> HostInventory:
             out.errors.append(_error_row(host, f"{what} failed on {host}: {said}"))
             continue
         try:
-            parsed[what] = _PARSERS[what](answer.stdout)
+            parsed[what] = decode(answer, _PARSERS[what])  # API captures hold records
         except UnrecognisedOutput as exc:
             out.errors.append(
                 _error_row(host, f"could not read {what} on {host}: {exc.reason}", str(exc))
