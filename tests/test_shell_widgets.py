@@ -126,7 +126,7 @@ async def test_sort_key_binding_sorts_numbers_numerically_and_keeps_cursor() -> 
         table.focus()
         await pilot.press("down")
         assert table.cursor_key == "host-2"
-        await pilot.press("s", "s")  # name -> state -> cpu
+        await pilot.press("greater_than_sign", "greater_than_sign", "s")  # column cursor -> cpu
         await pilot.pause()
         assert table.sort_column == "cpu"
         assert table.visible_keys == ["host-2", "host-4", "host-1", "host-3"]
@@ -135,3 +135,34 @@ async def test_sort_key_binding_sorts_numbers_numerically_and_keeps_cursor() -> 
         await pilot.pause()
         assert table.visible_keys == ["host-3", "host-1", "host-4", "host-2"]
         assert table.cursor_key == "host-2"
+
+
+def _header(table: ResourceTable) -> list[str]:
+    return [column.label.plain for column in table.ordered_columns]
+
+
+async def test_sort_column_cursor_is_shown_in_the_header_and_s_sorts_there() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(ResourceTable)
+        table.focus()
+        assert _header(table) == ["Name", "State", "CPU"]  # no marks before the user sorts
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        cursor = [c.label.plain for c in table.ordered_columns if "reverse" in str(c.label.style)]
+        assert cursor == ["State"]
+        assert _header(table) == ["Name▲", "State", "CPU"]  # still sorted by name
+        await pilot.press("greater_than_sign", "greater_than_sign", "s")  # stops at the last
+        await pilot.pause()
+        assert _header(table) == ["Name", "State", "CPU▲"]
+        cpus = [table.get_row(k)[2] for k in table.visible_keys]
+        assert cpus == sorted(cpus)
+        await pilot.press("s")  # again on the sorted column: reverse
+        await pilot.pause()
+        assert _header(table) == ["Name", "State", "CPU▼"]
+        assert [table.get_row(k)[2] for k in table.visible_keys] == sorted(cpus, reverse=True)
+        await pilot.press("less_than_sign", "less_than_sign", "less_than_sign", "s")
+        await pilot.pause()
+        assert _header(table) == ["Name▲", "State", "CPU"]
+        names = [table.get_row(k)[0] for k in table.visible_keys]
+        assert names == sorted(names)

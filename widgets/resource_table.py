@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
 from vconsole.models.common import Verdict
 from widgets.filter_bar import NO_FILTER, RowFilter
@@ -68,12 +68,30 @@ class ResourceTable(DataTable[Cell]):
 
     BINDINGS = [
         Binding(
+            "less_than_sign",
+            "column(-1)",
+            "Column left",
+            key_display="<",
+            id="table.column_left",
+            show=False,  # listed under `?`: every table sorts the same way
+            tooltip="Move the sort column cursor left (marked in the header).",
+        ),
+        Binding(
+            "greater_than_sign",
+            "column(1)",
+            "Column right",
+            key_display=">",
+            id="table.column_right",
+            show=False,
+            tooltip="Move the sort column cursor right (marked in the header).",
+        ),
+        Binding(
             "s",
-            "cycle_sort",
+            "sort_here",
             "Sort",
             id="table.sort",
-            show=False,  # listed under `?`: every table sorts the same way
-            tooltip="Sort by the next column (press again to move on).",
+            show=False,
+            tooltip="Sort by the column marked in the header, < > move it (again: reverse).",
         ),
         Binding(
             "S",
@@ -100,6 +118,8 @@ class ResourceTable(DataTable[Cell]):
         worst_first = next((k for k in SEVERITY_COLUMNS if k in keys), None)
         self.sort_column: str | None = worst_first or (keys[0] if keys else None)
         self.sort_reverse = False
+        self.sort_cursor: str | None = self.sort_column
+        self._marks_shown = False  # header marks appear once the user sorts or moves the column
         self._pending_focus: tuple[str, tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
@@ -172,27 +192,63 @@ class ResourceTable(DataTable[Cell]):
         self.sort_column = column_key
         self.sort_reverse = reverse
         self._apply(force_sort=True)
+        if self._marks_shown:
+            self._show_marks()
 
-    def action_cycle_sort(self) -> None:
+    def action_column(self, step: int) -> None:
+        """Move the column cursor (the column `s` sorts by), as inventory's left/right do."""
         keys = [c.key for c in self.resource_columns]
         if not keys:
             return
-        nxt = (
-            keys[0]
-            if self.sort_column is None
-            else keys[(keys.index(self.sort_column) + 1) % len(keys)]
-        )
-        self.sort_by(nxt, self.sort_reverse)
-        self.notify(f"sorted by {self._label(nxt)}", timeout=2)
+        at = keys.index(self.sort_cursor) if self.sort_cursor in keys else 0
+        self.sort_cursor = keys[max(0, min(at + step, len(keys) - 1))]
+        self._show_marks()
+
+    def action_sort_here(self) -> None:
+        """Sort by the column under the column cursor; on the sorted column, reverse."""
+        key = self.sort_cursor or (self.resource_columns[0].key if self.resource_columns else None)
+        if key is None:
+            return
+        same = key == self.sort_column
+        self._marks_shown = True
+        self.sort_by(key, (not self.sort_reverse) if same else False)
+        order = "descending" if self.sort_reverse else "ascending"
+        self.notify(f"sorted by {self._label(key)}, {order}", timeout=2)
 
     def action_reverse_sort(self) -> None:
+        self._marks_shown = True
         self.sort_by(self.sort_column or self.resource_columns[0].key, not self.sort_reverse)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
         key = str(event.column_key.value)
         reverse = (not self.sort_reverse) if key == self.sort_column else False
+        self.sort_cursor = key
+        self._marks_shown = True
         self.sort_by(key, reverse)
+
+    def header_label(self, key: str) -> str:
+        """The header text of column `key` as shown (with the sort arrow once marks show)."""
+        label = self._label(key)
+        if self._marks_shown and key == self.sort_column:
+            label += "▼" if self.sort_reverse else "▲"
+        return label
+
+    def _show_marks(self) -> None:
+        """Mark the sort column (▲/▼) and the column cursor (reverse video) in the header."""
+        self._marks_shown = True
+        for column in self.resource_columns:
+            current = self.columns.get(ColumnKey(column.key))
+            if current is None:
+                continue
+            style = "reverse" if column.key == self.sort_cursor else ""
+            label = Text(self.header_label(column.key), style=style)
+            current.label = label
+            if current.auto_width:
+                current.content_width = max(current.content_width, label.cell_len)
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
 
     def _label(self, key: str) -> str:
         return next((c.label for c in self.resource_columns if c.key == key), key)
