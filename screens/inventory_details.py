@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
-from vconsole.services.inventory_export import cell_text
+from vconsole.services.inventory_words import label, value_text
 from vconsole.textsafe import visible
 from widgets.safe_text import block_text
 
@@ -29,10 +29,12 @@ def _lines(title: str, items: tuple[EventLine, ...]) -> list[str]:
 
 
 def render_details(row: InventoryRow, details: ObjectDetails | None, error: str = "") -> str:
-    """Plain text (server strings are never markup): properties, then events and tasks."""
+    """Plain text (server strings are never markup): properties in admin words ("Memory 4 GiB"),
+    then events and tasks."""
     props = details.properties if details else tuple(row.as_json().items())
-    width = max((len(k) for k, _ in props), default=0)
-    lines = [f"{k.ljust(width)}  {cell_text(v) if not isinstance(v, str) else v}" for k, v in props]
+    shown = [(label(k), value_text(k, v)) for k, v in props if k != "denied"]
+    width = max((len(k) for k, _ in shown), default=0)
+    lines = [f"{k.ljust(width)}  {v}" for k, v in shown]
     if row.denied:
         lines.insert(0, f"no permission to read: {', '.join(row.denied)}")
     if details is None:

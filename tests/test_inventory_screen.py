@@ -168,7 +168,7 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
         assert type(details).__name__ == "InventoryDetailsScreen"
         await until(pilot, lambda: details.details is not None)
         text = details.query_one("#details-text").text
-        assert "power_state" in text and "Recent events" in text and "Recent tasks" in text
+        assert "Power  " in text and "Recent events" in text and "Recent tasks" in text
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.screen is screen

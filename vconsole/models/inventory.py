@@ -320,7 +320,7 @@ class ObjectDetails:
     """The details view: key properties, recent events and tasks (each may have failed alone)."""
 
     row: InventoryRow
-    properties: tuple[tuple[str, str], ...]
+    properties: tuple[tuple[str, Any], ...]
     events: tuple[EventLine, ...] = ()
     tasks: tuple[EventLine, ...] = ()
     errors: tuple[str, ...] = ()

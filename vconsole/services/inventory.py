@@ -296,4 +296,11 @@ class InventoryService:
             raise KeyError(f"no inventory object {key!r}")
         conn = await self.manager.vim(row.vcenter)
         vim_type = self.object_type(key)
-        return await conn.call(fetch_details, conn, row, vim_type, max_events, what="details")
+
+        def names(moid: str) -> str:
+            known = self.row(f"{row.vcenter}/{moid}")
+            return known.name if known is not None else moid
+
+        return await conn.call(
+            fetch_details, conn, row, vim_type, max_events, names, what="details"
+        )

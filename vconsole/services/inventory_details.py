@@ -7,9 +7,12 @@ listed in `errors` and the rest still shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
+from vconsole.services.inventory_words import disks_text, snapshots_text
 
 EXTRA_PATHS = {
     "VirtualMachine": (
@@ -21,6 +24,10 @@ EXTRA_PATHS = {
         "guest.guestState",
         "runtime.bootTime",
         "summary.overallStatus",
+        "datastore",
+        "network",
+        "config.hardware.device",
+        "snapshot",
     ),
     "HostSystem": (
         "summary.config.product.fullName",
@@ -45,7 +52,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, str]:
+def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, Any]:
     from pyVmomi import vmodl
 
     spec = vmodl.query.PropertyCollector.FilterSpec(
@@ -53,12 +60,37 @@ def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, str]:
         propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(mo), pathSet=list(paths))],
     )
     result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for content in getattr(result, "objects", None) or []:
         for prop in content.propSet or []:
-            out[prop.name] = str(prop.val)
+            out[prop.name] = prop.val
         for missing in content.missingSet or []:
             out[missing.path] = f"({type(missing.fault).__name__})"
+    return out
+
+
+def _plain(value: Any) -> str | datetime:
+    return value if isinstance(value, datetime) else str(value)
+
+
+def _vm_parts(raw: dict[str, Any], names: Callable[[str], str]) -> dict[str, Any]:
+    """Datastores and networks by name, disks (count and sizes), snapshots (count, newest):
+    read in the same one call as the other details properties."""
+    from pyVmomi import vim
+
+    out: dict[str, Any] = {}
+    for path in ("datastore", "network"):
+        if path in raw and not isinstance(raw[path], str):
+            out[path] = sorted(names(ref._moId) for ref in raw.pop(path) or [])
+    if "config.hardware.device" in raw and not isinstance(raw["config.hardware.device"], str):
+        devices = raw.pop("config.hardware.device") or []
+        disks = [d for d in devices if isinstance(d, vim.vm.device.VirtualDisk)]
+        out["disks"] = disks_text(int(d.capacityInKB or 0) for d in disks)
+    info = raw.pop("snapshot", None)
+    if isinstance(info, str):
+        out["snapshot"] = info
+    else:
+        out["snapshots"] = snapshots_text(getattr(info, "rootSnapshotList", None) or [])
     return out
 
 
@@ -117,20 +149,30 @@ def _tasks(content: Any, mo: Any, limit: int) -> list[EventLine]:
     return lines[:limit]
 
 
-def fetch_details(conn: Any, row: InventoryRow, vim_type: str, limit: int) -> ObjectDetails:
-    """Runs in the executor (through `VimConnection.call`)."""
+def fetch_details(
+    conn: Any,
+    row: InventoryRow,
+    vim_type: str,
+    limit: int,
+    names: Callable[[str], str] = str,
+) -> ObjectDetails:
+    """Runs in the executor (through `VimConnection.call`). `names` turns a moid into the
+    object's name (the inventory already holds them: no extra read)."""
     from pyVmomi import vim
 
     stub = conn.si._stub
     content = conn.content
     mo_class = getattr(vim, vim_type, None) or vim.ManagedEntity
     mo = mo_class(row.moid, stub)
-    properties = [(k, "" if v is None else str(v)) for k, v in row.as_json().items()]
+    properties: list[tuple[str, Any]] = list(row.as_json().items())
     errors: list[str] = []
     paths = EXTRA_PATHS.get(vim_type, ())
     if paths:
         try:
-            properties.extend(sorted(_properties(mo, paths, content.propertyCollector).items()))
+            raw = _properties(mo, paths, content.propertyCollector)
+            extra = _vm_parts(raw, names) if vim_type == "VirtualMachine" else {}
+            properties.extend(sorted((k, _plain(v)) for k, v in raw.items()))
+            properties.extend(extra.items())
         except Exception as exc:
             errors.append(f"properties: {type(exc).__name__}: {getattr(exc, 'msg', exc)}")
     events: list[EventLine] = []

@@ -1,0 +1,147 @@
+"""The details view speaks admin words and shows a VM's datastores, networks, disks and
+snapshots, read from the lab's vCenter when the details open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inventory_helpers import lab_scenario, manager_for, needs_vcsim, shared_lab
+
+from screens.app import VconsoleApp
+from vconsole.lab.vcsim import VcsimLab
+from vconsole.models.inventory import LoadState
+from vconsole.services.inventory_words import enum_words, size_text
+
+pytestmark = needs_vcsim
+
+
+@pytest.fixture(scope="module")
+def lab() -> VcsimLab:
+    return shared_lab("default", lab_scenario)
+
+
+async def until(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("condition not reached")
+
+
+def test_sizes_and_enum_values_read_as_words() -> None:
+    assert size_text(4096) == "4 GiB"
+    assert size_text(1536) == "1.5 GiB"
+    assert size_text(512) == "512 MiB"
+    assert enum_words("poweredOn") == "Powered on"
+    assert enum_words("guestToolsNotRunning") == "Guest tools not running"
+    assert enum_words("esx-01 (maint)") == "esx-01 (maint)"
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=1024, max_value=64 * 1024 * 1024))
+def test_size_text_names_a_size_within_rounding(mebibytes: int) -> None:
+    number, unit = size_text(mebibytes).split()
+    scale = {"GiB": 1024, "TiB": 1024 * 1024}[unit]
+    assert abs(float(number) * scale - mebibytes) <= 0.05 * scale + 1e-6  # one decimal
+
+
+def _lines(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        label, sep, value = line.partition("  ")
+        if sep and label.strip():
+            out.setdefault(label.strip(), value.strip())
+    return out
+
+
+async def test_vm_details_in_admin_words_with_storage_network_disks_snapshots(
+    lab: VcsimLab, tmp_path: Path
+) -> None:
+    from pyVim.connect import Disconnect, SmartConnect
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+
+    manager = manager_for(tmp_path, {"vc01": lab})
+    app = VconsoleApp(manager, manager.profile, start_pane="vm")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
+        await pilot.pause(0.2)
+        row = screen.service.row(screen.table.cursor_key)
+        si = SmartConnect(
+            host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+        )
+        try:
+            vm = vim.VirtualMachine(row.moid, si._stub)
+            net = vm.runtime.host.network[0]
+            nic = vim.vm.device.VirtualE1000(
+                backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(
+                    deviceName=net.name, network=net
+                )
+            )
+            change = vim.vm.device.VirtualDeviceSpec(operation="add", device=nic)
+            WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(deviceChange=[change])))
+            WaitForTask(vm.CreateSnapshot_Task("before-patch", "", False, False))
+            WaitForTask(vm.CreateSnapshot_Task("after-patch", "", False, False))
+            datastores = sorted(d.name for d in vm.datastore)
+            networks = sorted(n.name for n in vm.network)
+            disks = [
+                d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)
+            ]
+            snapshots = 0
+            pending = list(vm.snapshot.rootSnapshotList)
+            while pending:
+                node = pending.pop()
+                snapshots += 1
+                pending.extend(node.childSnapshotList or [])
+        finally:
+            Disconnect(si)
+
+        screen.table.focus()
+        await pilot.press("enter")
+        details = app.screen
+        assert details.row == row
+        await until(pilot, lambda: details.details is not None)
+        text = details.query_one("#details-text").text
+        lines = _lines(text)
+        assert "memory_mb" not in text and "power_state" not in text and "vcpu" not in text
+        assert lines["Memory"] == size_text(row.memory_mb)
+        assert lines["CPUs"] == str(row.vcpu)
+        assert lines["Power"] == enum_words(row.power_state)
+        assert lines["Power"] in {"Powered on", "Powered off", "Suspended"}
+        assert lines["Datastores"] == ", ".join(datastores) and datastores
+        assert lines["Networks"] == ", ".join(networks) and networks
+        assert (
+            lines["Disks"].startswith(f"{len(disks)}: ")
+            and "GiB" in lines["Disks"]
+            or (not disks and lines["Disks"] == "none")
+        )
+        assert lines["Snapshots"].startswith(f"{snapshots}, newest after-patch (")
+        assert not details.details.errors
+        await pilot.press("escape")
+
+
+async def test_host_details_in_admin_words(lab: VcsimLab, tmp_path: Path) -> None:
+    manager = manager_for(tmp_path, {"vc01": lab})
+    app = VconsoleApp(manager, manager.profile, start_pane="host")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
+        await pilot.pause(0.2)
+        row = screen.service.row(screen.table.cursor_key)
+        screen.table.focus()
+        await pilot.press("enter")
+        details = app.screen
+        assert details.row == row
+        await until(pilot, lambda: details.details is not None)
+        text = details.query_one("#details-text").text
+        lines = _lines(text)
+        assert "connection_state" not in text and "summary.hardware" not in text
+        assert lines["Connection"] == enum_words(row.connection_state)
+        assert lines["Type"] == "Host"
+        assert lines["VMs"] == str(row.vm_count)
+        assert lines["Product"].startswith("VMware ESX")
