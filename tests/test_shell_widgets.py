@@ -166,3 +166,16 @@ async def test_sort_column_cursor_is_shown_in_the_header_and_s_sorts_there() -> 
         assert _header(table) == ["Name▲", "State", "CPU"]
         names = [table.get_row(k)[0] for k in table.visible_keys]
         assert names == sorted(names)
+
+
+async def test_help_lists_the_sort_keys_of_a_focused_table() -> None:
+    from screens.help import key_rows
+
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(ResourceTable).focus()
+        await pilot.pause()
+        rows = {shown: why for shown, _, _, why in key_rows(app.screen, app).values()}
+        assert "column cursor left" in rows["<"] and "column cursor right" in rows[">"]
+        assert "Sort by the column marked in the header" in rows["s"]
+        assert "Reverse" in rows["S"]
