@@ -10,76 +10,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from screens.base import ConsoleScreen, PaletteCommand
+from screens.base import PaletteCommand
+from screens.mtu_cells import (
+    _column,
+)
+from screens.mtu_dialogs import DeletePairConfirm, saved_entry
+from screens.mtu_matrix import ALL_SETS, MtuMatrix
 from screens.panes import PaneContext
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
-from widgets.safe_text import field_text
-
-SEVERITY_STYLES = {
-    "ok": "green",
-    "info": "cyan",
-    "warning": "yellow",
-    "critical": "bold red",
-    "unreachable": "magenta",
-    "error": "bold magenta",
-    "pending": "dim",
-}
-ALL_SETS = "all sets"
+from widgets.filter_bar import FilterBar
 
 
-@dataclass(frozen=True)
-class CellState:
-    """What a matrix cell shows: the worst pair in it (a column may hold several peers)."""
-
-    text: str
-    severity: str
-    lines: tuple[str, ...]
-
-
-def cell_for(results: list[dict[str, Any]]) -> CellState:
-    """Fold the JSON results of one (host, column) into the cell text and the detail lines."""
-    order = ("pending", "ok", "info", "warning", "unreachable", "critical", "error")
-    worst = max(results, key=lambda r: order.index(r.get("severity", "error")))
-    mtu = worst.get("path_mtu")
-    unreachable = worst.get("verdict") == "unreachable" or worst.get("severity") == "unreachable"
-    text = str(mtu) if mtu is not None else ("unreach" if unreachable else "error")
-    if any(r.get("changed") for r in results):
-        text += " *"
-    lines = []
-    for r in results:
-        head = f"{r['host']} {r['vmk']} -> {r.get('label') or r['target']} ({r.get('address', '')})"
-        found = r.get("path_mtu")
-        path = f"path MTU {found}" if found is not None else "no path MTU found"
-        vmk = f"vmk MTU {r['vmk_mtu']}" if r.get("vmk_mtu") is not None else "vmk MTU unknown"
-        lines.append(f"{head}: {path}, {vmk}, {r.get('confidence', 'unknown')} confidence")
-        lines += [f"  {f['severity'].upper()}: {f['message']}" for f in r.get("findings", [])]
-        if r.get("changed"):
-            lines.append(
-                f"  CHANGED: was {r.get('previous_path_mtu')} at {r.get('previous_checked_at')}"
-            )
-        steps = sorted(r.get("evidence", []), key=lambda e: (e.get("round", 0), e["size"]))
-        shown = ", ".join(f"{e['size']}:{e['outcome']}" for e in steps[:12])
-        more = f" (+{len(steps) - 12})" if len(steps) > 12 else ""
-        lines.append(
-            f"  {r.get('probes', 0)} probes in {r.get('rounds', 0)} rounds, "
-            f"{r.get('duration_s', 0)} s at {r.get('checked_at', '')}: {shown}{more}"
-        )
-    return CellState(text, worst.get("severity", "error"), tuple(lines))
-
-
-class MtuScreen(ConsoleScreen):
+class MtuScreen(MtuMatrix):
     """The matrix for one saved set (or all of them), with progress while a run is going."""
 
     CSS_PATH = "mtu.tcss"
@@ -102,7 +54,25 @@ class MtuScreen(ConsoleScreen):
         Binding(
             "a", "add_pair", "Add pair", id="mtu.add", tooltip="Add HOST VMK TARGET to this set."
         ),
+        Binding(
+            "d",
+            "delete_pair",
+            "Delete pair",
+            id="mtu.delete",
+            show=False,
+            tooltip="Delete the saved pair under the cursor from this set (asks first).",
+        ),
+        Binding(
+            "slash",
+            "open_filter",
+            "Filter",
+            key_display="/",
+            id="pane.filter",
+            show=False,
+            tooltip="Filter matrix rows by regex over host and cells; a leading ! excludes.",
+        ),
     ]
+    WRITE_ACTIONS = frozenset({"add_pair", "delete_pair"})
 
     def __init__(self, context: PaneContext, store: Any = None) -> None:
         super().__init__()
@@ -114,9 +84,10 @@ class MtuScreen(ConsoleScreen):
         channels = getattr(context.manager, "per_host_limit", None)
         settings = RunSettings(channels_per_host=channels if isinstance(channels, int) else None)
         self.service = MtuService(context.manager, self.store, settings)
-        self.sets: list[TestSet] = []
+        self.sets = []
         self.scope = ALL_SETS
-        self.cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        self.cells = {}
+        self.skipped = set()
         self.running = False
         self.done = 0
         self.total = 0
@@ -125,16 +96,13 @@ class MtuScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="mtu-scope", markup=False)
         yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
+        yield FilterBar(id="filter")
         with VerticalScroll(id="mtu-detail-box"):  # tab to it, then up/down: the evidence
             yield Static("", id="mtu-detail", markup=False)
         yield Input(
             placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
         )
         yield Static("", id="mtu-status", markup=False)
-
-    @property
-    def matrix(self) -> DataTable[Any]:
-        return self.query_one("#mtu-matrix", DataTable)
 
     def on_mount(self) -> None:
         self.query_one("#mtu-add", Input).display = False
@@ -150,68 +118,6 @@ class MtuScreen(ConsoleScreen):
         if self.sets and self.scope == ALL_SETS:
             self.scope = self.sets[0].name
         self._rebuild()
-
-    # -- what the matrix holds --------------------------------------------------------------
-    def scope_tests(self) -> list[MtuTest]:
-        from vconsole.services.mtu import expand_set
-
-        chosen = (
-            self.sets if self.scope == ALL_SETS else [s for s in self.sets if s.name == self.scope]
-        )
-        return [t for s in chosen for t in expand_set(s)]
-
-    def _rebuild(self) -> None:
-        tests = self.scope_tests()
-        names = [s.name for s in self.sets]
-        where = f"set {self.scope}" if self.scope != ALL_SETS else "all sets"
-        self.query_one("#mtu-scope", Static).update(
-            f"MTU matrix - {where} ({len(tests)} pairs) - sets: {', '.join(names) or 'none saved'}"
-        )
-        table = self.matrix
-        table.clear(columns=True)
-        self.cells = {}
-        columns = list(dict.fromkeys(_column(t) for t in tests))
-        table.add_column("Host", key="host")
-        for c in columns:
-            table.add_column(field_text(_short(c)), key=c)
-        for host in dict.fromkeys(t.host for t in tests):
-            table.add_row(field_text(host), *(Text("·", style="dim") for _ in columns), key=host)
-        last = self.store.last_results()
-        for t in tests:
-            for r in last.values():
-                if r.get("host") == t.host and _json_column(r) == _column(t) and _same_pair(r, t):
-                    self._put(r)
-        if not tests:
-            self._status(
-                "No saved test sets: press a to add HOST VMK TARGET, or save one with "
-                "`vconsole mtu --host H --target T --save-set NAME`."
-            )
-
-    def _put(self, result: dict[str, Any]) -> None:
-        host, column = result["host"], _json_column(result)
-        table = self.matrix
-        if column not in {str(k.value) for k in table.columns}:
-            table.add_column(field_text(_short(column)), key=column, default=Text("·", style="dim"))
-        if host not in {str(k.value) for k in table.rows}:
-            table.add_row(
-                field_text(host),
-                *(Text("·", style="dim") for _ in range(len(table.columns) - 1)),
-                key=host,
-            )
-        pairs = self.cells.setdefault((host, column), {})
-        pairs[result.get("address") or result["target"]] = result
-        cell = cell_for(list(pairs.values()))
-        table.update_cell(
-            host, column, field_text(cell.text, style=SEVERITY_STYLES.get(cell.severity, ""))
-        )
-        self._show_detail()
-
-    def _pending(self, tests: list[MtuTest]) -> None:
-        for t in tests:
-            key = (t.host, _column(t))
-            if key[1] in {str(k.value) for k in self.matrix.columns}:
-                self.cells.pop(key, None)
-                self.matrix.update_cell(t.host, key[1], Text("...", style="dim"))
 
     # -- running ----------------------------------------------------------------------------
     @work(exclusive=True, group="mtu-run", exit_on_error=False)
@@ -231,6 +137,7 @@ class MtuScreen(ConsoleScreen):
             return
         self.total = len(plan.tests)
         self._pending(list(plan.tests))
+        skipped = self._skip(tests, plan.tests)
         self._progress(what)
 
         def arrived(result: MtuResult) -> None:
@@ -254,44 +161,19 @@ class MtuScreen(ConsoleScreen):
         took = time.monotonic() - self.started
         self._status(
             f"{what}: {len(results)} pairs in {took:.1f} s, {bad} with findings, "
-            f"{changed} changed - {time.strftime('%H:%M:%S')}"
+            f"{changed} changed"
+            + (f", {skipped} skipped (peer on another netstack)" if skipped else "")
+            + f" - {time.strftime('%H:%M:%S')}"
         )
 
     def _progress(self, what: str) -> None:
         took = time.monotonic() - self.started
         self._status(f"{what}: {self.done}/{self.total} pairs done, {took:.1f} s")
 
-    def _status(self, text: str) -> None:
-        self.query_one("#mtu-status", Static).update(text)
-
-    # -- selection ----------------------------------------------------------------------------
-    def selected(self) -> tuple[str, str] | None:
-        table = self.matrix
-        if not table.row_count:
-            return None
-        try:
-            row_key, col_key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
-            return None
-        return str(row_key.value), str(col_key.value)
-
-    @on(DataTable.CellHighlighted)
-    def _highlighted(self) -> None:
-        self._show_detail()
-
     @on(DataTable.CellSelected)
     def _cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
         self.action_run_cell()
-
-    def _show_detail(self) -> None:
-        chosen = self.selected()
-        detail = self.query_one("#mtu-detail", Static)
-        pairs = self.cells.get(chosen) if chosen else None
-        if not pairs:
-            detail.update(f"{chosen[0]}: press enter to run this pair" if chosen else "")
-            return
-        detail.update("\n".join(cell_for(list(pairs.values())).lines))
 
     # -- actions ------------------------------------------------------------------------------
     def action_run_scope(self) -> None:
@@ -382,6 +264,33 @@ class MtuScreen(ConsoleScreen):
         self.matrix.focus()
         self.run_tests([test], f"{test.host} {_column(test)}")
 
+    def action_delete_pair(self) -> None:
+        """Ask, then remove the saved entry behind the cell under the cursor from its set."""
+        chosen = self.selected()
+        sets = [s for s in self.sets if self.scope in (ALL_SETS, s.name)]
+        found = saved_entry(sets, *chosen) if chosen and chosen[1] != "host" else None
+        if chosen is None or found is None:
+            self._status("Put the cursor on a saved pair's cell to delete it.")
+            return
+        test_set, entry, pairs = found
+        what = f"{entry.host} {entry.vmk or 'auto'} -> {entry.label or entry.target}"
+
+        def done(answer: str | None) -> None:
+            if answer == "delete":
+                self._drop(test_set, entry, what)
+
+        self.app.push_screen(DeletePairConfirm(test_set.name, what, pairs), done)
+
+    def _drop(self, test_set: TestSet, entry: MtuTest, what: str) -> None:
+        kept = tuple(t for t in test_set.tests if t != entry)
+        try:
+            self.store.save_set(TestSet(test_set.name, kept, test_set.hosts, test_set.description))
+        except VconsoleError as exc:
+            self.notify(visible(str(exc)), title=exc.title, severity="error", markup=False)
+            return
+        self._load_sets()
+        self._status(f"Deleted {what} from set {test_set.name}.")
+
     async def action_close_add(self) -> None:
         """Esc closes the add line when it is open, else goes back like everywhere else."""
         box = self.query_one("#mtu-add", Input)
@@ -395,21 +304,3 @@ class MtuScreen(ConsoleScreen):
         yield PaletteCommand("Run MTU set", "search every pair of this set", "run_scope")
         yield PaletteCommand("Run all MTU sets", "search every saved pair", "run_all")
         yield PaletteCommand("Add MTU pair", "HOST VMK TARGET to this set", "add_pair")
-
-
-def _short(column: str) -> str:
-    """Header text: `vmk1→peer` rather than `vmk1 -> peer`, so more columns fit in 80."""
-    return column.replace(" -> ", "→")
-
-
-def _column(t: MtuTest) -> str:
-    return t.column
-
-
-def _json_column(r: dict[str, Any]) -> str:
-    label = r.get("label") or r.get("target", "")
-    return f"{r.get('vmk') or 'auto'} -> {label}" + (" (v6)" if r.get("family") == "ipv6" else "")
-
-
-def _same_pair(r: dict[str, Any], t: MtuTest) -> bool:
-    return r.get("target") == t.target or r.get("label") == (t.label or t.target)

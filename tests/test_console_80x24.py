@@ -142,7 +142,7 @@ def test_a_dead_path_shows_a_dash_not_zero_latency() -> None:
 
 
 def test_mtu_cell_says_unreachable_and_no_none_in_its_words() -> None:
-    from screens.mtu import cell_for
+    from screens.mtu_cells import cell_for
 
     unreachable = {
         "host": "esx-wlg-01", "vmk": "vmk0", "target": "witness", "address": "10.0.30.50",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mtu_helpers import lab_profile, running_lab, write_known_hosts
 from shell_helpers import console, isolate_dirs
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
@@ -54,7 +54,9 @@ async def test_matrix_runs_a_site_and_explains_a_cell(
             pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "run finished"
         )
         assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1400"
-        assert cell(screen, "esx-akl-02", "vmk1 -> peer") == "9000"
+        assert cell(screen, "esx-akl-02", "vmk1 -> esx-akl-01") == "9000"  # each peer its own
+        assert cell(screen, "esx-akl-01", "vmk1 -> esx-akl-02") == "9000"
+        assert cell(screen, "esx-akl-01", "vmk1 -> esx-akl-01") == ""  # no pair with itself
         # 1400 across a WAN that signals it: a warning for the management vmk, not critical
         assert screen.matrix.get_cell("esx-akl-01", "vmk0 -> vcsa01").style == "yellow"
         status = text_of(screen, "#mtu-status")
@@ -121,3 +123,91 @@ async def test_add_pair_with_an_unknown_vmk_says_nothing_was_sent(
             pilot, lambda: "Nothing was sent" in text_of(screen, "#mtu-status"), "refusal"
         )
         assert "vmk: 'vmk7'" in text_of(screen, "#mtu-status")
+
+
+def shown_cells(screen) -> list[str]:  # type: ignore[no-untyped-def]
+    table = screen.matrix
+    return [c.plain for row in table.rows for c in table.get_row(row)[1:] if c.plain]
+
+
+async def test_counts_agree_and_peers_on_another_netstack_show_as_skipped(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    seed_from_scenario(MtuStore(), default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("right_square_bracket")  # HQ: the witness's vmk1 is vSAN, not vMotion
+        await pilot.pause()
+        assert "set HQ (20 pairs)" in text_of(screen, "#mtu-scope")
+        assert len(shown_cells(screen)) == 20
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "run finished", 400
+        )
+        status = text_of(screen, "#mtu-status")
+        assert "set HQ: 14 pairs in" in status and "6 skipped" in status
+        cells = shown_cells(screen)
+        assert len(cells) == 20 and cells.count("skip") == 6
+        column = list(screen.matrix.columns).index(
+            next(k for k in screen.matrix.columns if k.value == "vmk1 -> esx-witness-01")
+        )
+        row = list(screen.matrix.rows).index(
+            next(k for k in screen.matrix.rows if k.value == "esx-hq-01")
+        )
+        screen.matrix.move_cursor(row=row, column=column)
+        await pilot.pause()
+        assert "another netstack" in text_of(screen, "#mtu-detail")
+
+
+async def test_slash_filters_the_matrix_rows_and_escape_clears_it(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    seed_from_scenario(MtuStore(), default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert screen.matrix.row_count == 2
+        await pilot.press("slash", *"akl-02")
+        await pilot.pause()
+        assert [str(k.value) for k in screen.matrix.rows] == ["esx-akl-02"]
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert screen.matrix.row_count == 2
+        assert app.screen is screen  # esc cleared the filter, it did not leave the pane
+
+
+async def test_d_deletes_a_saved_pair_after_confirmation(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    store = MtuStore()
+    seed_from_scenario(store, default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert "set AKL (8 pairs)" in text_of(screen, "#mtu-scope")
+        screen.matrix.move_cursor(row=0, column=1)  # vmk0 -> vcsa01
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog is not screen
+        dialog.query_one("#cancel", Button).press()
+        await pilot.pause()
+        assert "set AKL (8 pairs)" in text_of(screen, "#mtu-scope")
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one("#set-delete", Button).press()
+        await pilot.pause()
+        assert "set AKL (6 pairs)" in text_of(screen, "#mtu-scope")
+        assert "vmk0 -> vcsa01" not in [str(k.value) for k in screen.matrix.columns]
+        assert "Deleted" in text_of(screen, "#mtu-status")
+    assert all(t.target != "vcsa01" for t in store.get_set("AKL").tests)

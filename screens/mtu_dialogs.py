@@ -1,0 +1,56 @@
+"""The MTU pane's confirmation before a saved pair leaves its test set."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label
+
+from screens.confirm import ConfirmChoice
+from screens.mtu_cells import _column
+from vconsole.models.mtu import MtuTest, TestSet
+from vconsole.services.mtu import expand_set
+
+
+def saved_entry(
+    sets: list[TestSet], host: str, column: str
+) -> tuple[TestSet, MtuTest, list[str]] | None:
+    """The saved entry (and its set) that puts a pair in the cell (host, column), with every
+    matrix pair that entry stands for; None when no saved entry does."""
+    for test_set in sets:
+        for entry in test_set.tests:
+            one = TestSet(test_set.name, (entry,), test_set.hosts)
+            pairs = [f"{t.host} {_column(t)}" for t in expand_set(one)]
+            if f"{host} {column}" in pairs:
+                return test_set, entry, pairs
+    return None
+
+
+class DeletePairConfirm(ConfirmChoice):
+    """Asks before deleting a saved pair; returns "delete" or None. Names every matrix pair
+    the saved entry stands for, since one `*` entry fans out over the set's hosts."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="mtu_delete.cancel", tooltip="Keep the pair.")
+    ]
+
+    def __init__(self, set_name: str, entry: str, pairs: list[str]) -> None:
+        shown = pairs[:6] + ([f"... and {len(pairs) - 6} more"] if len(pairs) > 6 else [])
+        super().__init__(
+            f"Delete {entry} from set {set_name}?",
+            f"The saved entry stands for {len(pairs)} matrix pair(s); all leave the set:",
+            shown,
+            suggested="delete",
+            other="keep",
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, classes="dialog-title", markup=False)
+            yield Label(self.explanation, markup=False)
+            for i, line in enumerate(self.command_lines):
+                yield Label(line, classes="command", markup=False, id=f"command-{i}")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Delete", id="set-delete", variant="warning")
