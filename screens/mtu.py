@@ -22,13 +22,15 @@ from screens.base import PaletteCommand
 from screens.mtu_cells import (
     _column,
 )
-from screens.mtu_dialogs import DeletePairConfirm, saved_entry
+from screens.mtu_dialogs import DeleteConfirm, saved_entry
 from screens.mtu_matrix import ALL_SETS, MtuMatrix
 from screens.panes import PaneContext
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
 from widgets.filter_bar import FilterBar
+
+ADD_HINT = "HOST VMK TARGET [netstack]  (enter adds, esc closes)"
 
 
 class MtuScreen(MtuMatrix):
@@ -62,6 +64,8 @@ class MtuScreen(MtuMatrix):
             show=False,
             tooltip="Delete the saved pair under the cursor from this set (asks first).",
         ),
+        Binding("n", "rename_set", "Rename set", id="mtu.rename", show=False),
+        Binding("D", "delete_set", "Delete set", id="mtu.delete_set", show=False),
         Binding(
             "slash",
             "open_filter",
@@ -72,7 +76,7 @@ class MtuScreen(MtuMatrix):
             tooltip="Filter matrix rows by regex over host and cells; a leading ! excludes.",
         ),
     ]
-    WRITE_ACTIONS = frozenset({"add_pair", "delete_pair"})
+    WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set"})
 
     def __init__(self, context: PaneContext, store: Any = None) -> None:
         super().__init__()
@@ -88,6 +92,8 @@ class MtuScreen(MtuMatrix):
         self.scope = ALL_SETS
         self.cells = {}
         self.skipped = set()
+        self.renaming = ""
+        """The set the input line renames; empty while it adds a pair."""
         self.running = False
         self.done = 0
         self.total = 0
@@ -99,9 +105,7 @@ class MtuScreen(MtuMatrix):
         yield FilterBar(id="filter")
         with VerticalScroll(id="mtu-detail-box"):  # tab to it, then up/down: the evidence
             yield Static("", id="mtu-detail", markup=False)
-        yield Input(
-            placeholder="HOST VMK TARGET [netstack]  (enter adds, esc closes)", id="mtu-add"
-        )
+        yield Input(placeholder=ADD_HINT, id="mtu-add")
         yield Static("", id="mtu-status", markup=False)
 
     def on_mount(self) -> None:
@@ -223,6 +227,9 @@ class MtuScreen(MtuMatrix):
 
     @on(Input.Submitted, "#mtu-add")
     def _add_submitted(self, event: Input.Submitted) -> None:
+        if self.renaming:
+            self._rename(self.renaming, event.value.strip(), event.input)
+            return
         words = event.value.split()
         if len(words) not in (3, 4):
             self.notify("Type HOST VMK TARGET [netstack]", severity="warning")
@@ -279,7 +286,8 @@ class MtuScreen(MtuMatrix):
             if answer == "delete":
                 self._drop(test_set, entry, what)
 
-        self.app.push_screen(DeletePairConfirm(test_set.name, what, pairs), done)
+        question = f"Delete {what} from set {test_set.name}?"
+        self.app.push_screen(DeleteConfirm(question, pairs), done)
 
     def _drop(self, test_set: TestSet, entry: MtuTest, what: str) -> None:
         kept = tuple(t for t in test_set.tests if t != entry)
@@ -291,14 +299,62 @@ class MtuScreen(MtuMatrix):
         self._load_sets()
         self._status(f"Deleted {what} from set {test_set.name}.")
 
-    async def action_close_add(self) -> None:
-        """Esc closes the add line when it is open, else goes back like everywhere else."""
-        box = self.query_one("#mtu-add", Input)
-        if box.display:
-            box.display = False
-            self.matrix.focus()
+    def _scope_set(self) -> TestSet | None:
+        found = next((s for s in self.sets if s.name == self.scope), None)
+        if found is None:
+            self._status("Choose one set with [ or ] first.")
+        return found
+
+    def action_rename_set(self) -> None:
+        current = self._scope_set()
+        if current is not None:
+            self.renaming = current.name
+            box = self.query_one("#mtu-add", Input)
+            box.placeholder = f"new name for set {current.name}  (enter renames, esc closes)"
+            box.value = current.name
+            box.display = True
+            box.focus()
+
+    def _rename(self, old: str, new: str, box: Input) -> None:
+        try:
+            self.store.rename_set(old, new)
+        except VconsoleError as exc:  # the name is refused, named; nothing changed
+            self._status(visible(str(exc)))
             return
-        await self.app.run_action("back")
+        self._close_box()
+        self.scope = new
+        self._load_sets()
+        self._status(f"Set {old} is now {new}.")
+
+    def action_delete_set(self) -> None:
+        from vconsole.services.mtu import expand_set
+
+        current = self._scope_set()
+        if current is None:
+            return
+        pairs = [f"{t.host} {_column(t)}" for t in expand_set(current)]
+
+        def done(answer: str | None) -> None:
+            if answer == "delete":
+                self.store.delete_set(current.name)
+                self.scope = ALL_SETS
+                self._load_sets()
+                self._status(f"Deleted set {current.name}.")
+
+        self.app.push_screen(DeleteConfirm(f"Delete set {current.name}?", pairs), done)
+
+    def _close_box(self) -> None:
+        box = self.query_one("#mtu-add", Input)
+        box.value, box.display, self.renaming = "", False, ""
+        box.placeholder = ADD_HINT
+        self.matrix.focus()
+
+    async def action_escape(self) -> None:
+        """Esc closes the add/rename line when it is open, else clears the filter or goes back."""
+        if self.query_one("#mtu-add", Input).display:
+            self._close_box()
+            return
+        await super().action_escape()
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         yield PaletteCommand("Run MTU set", "search every pair of this set", "run_scope")

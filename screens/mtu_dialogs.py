@@ -27,19 +27,17 @@ def saved_entry(
     return None
 
 
-class DeletePairConfirm(ConfirmChoice):
-    """Asks before deleting a saved pair; returns "delete" or None. Names every matrix pair
-    the saved entry stands for, since one `*` entry fans out over the set's hosts."""
+class DeleteConfirm(ConfirmChoice):
+    """Asks before deleting a saved pair or set; returns "delete" or None. Lists every matrix
+    pair that goes, since one `*` entry fans out over the set's hosts."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="mtu_delete.cancel", tooltip="Keep the pair.")
-    ]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="mtu_delete.cancel", tooltip="Keep it.")]
 
-    def __init__(self, set_name: str, entry: str, pairs: list[str]) -> None:
+    def __init__(self, question: str, pairs: list[str]) -> None:
         shown = pairs[:6] + ([f"... and {len(pairs) - 6} more"] if len(pairs) > 6 else [])
         super().__init__(
-            f"Delete {entry} from set {set_name}?",
-            f"The saved entry stands for {len(pairs)} matrix pair(s); all leave the set:",
+            question,
+            f"{len(pairs)} matrix pair(s) leave the saved set:",
             shown,
             suggested="delete",
             other="keep",

@@ -211,3 +211,54 @@ async def test_d_deletes_a_saved_pair_after_confirmation(
         assert "vmk0 -> vcsa01" not in [str(k.value) for k in screen.matrix.columns]
         assert "Deleted" in text_of(screen, "#mtu-status")
     assert all(t.target != "vcsa01" for t in store.get_set("AKL").tests)
+
+
+async def test_n_renames_the_set_and_capital_d_deletes_it_after_confirmation(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    store = MtuStore()
+    seed_from_scenario(store, default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        box = screen.query_one("#mtu-add", Input)
+        assert box.display and box.value == "AKL"
+        box.value = "bad name!"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "set name: 'bad name!' is not accepted" in text_of(screen, "#mtu-status")
+        box.value = "Auckland"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not box.display
+        assert "set Auckland (8 pairs) - sets: Auckland, HQ, WLG" in text_of(screen, "#mtu-scope")
+        await pilot.press("D")
+        await pilot.pause()
+        app.screen.query_one("#set-delete", Button).press()
+        await pilot.pause()
+        assert "sets: HQ, WLG" in text_of(screen, "#mtu-scope")
+    assert [s.name for s in store.sets()] == ["HQ", "WLG"]
+
+
+async def test_read_only_hides_and_refuses_the_edit_keys(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    store = MtuStore()
+    seed_from_scenario(store, default_scenario())
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu", read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        shown = {b.binding.key for b in screen.active_bindings.values() if b.enabled}
+        assert not shown & {"a", "d", "n", "D"}
+        screen.matrix.move_cursor(row=0, column=1)
+        await pilot.press("d", "D", "n")
+        await pilot.pause()
+        assert app.screen is screen and not screen.query_one("#mtu-add", Input).display
+    assert len(store.get_set("AKL").tests) == 4

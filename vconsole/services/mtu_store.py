@@ -134,6 +134,15 @@ class MtuStore:
         self._write(SETS_FILE, data)
         return len(data["sets"]) != len(before)
 
+    def rename_set(self, old: str, new: str) -> None:
+        """Give a saved set a new name; refused when the name is taken or not accepted."""
+        check_name(new, "set name")
+        current = self.get_set(old)
+        if new.lower() != old.lower() and any(s.name.lower() == new.lower() for s in self.sets()):
+            raise MtuStoreError(f"set name: {new!r} is already a saved set; choose another name")
+        self.delete_set(current.name)
+        self.save_set(TestSet(new, current.tests, current.hosts, current.description))
+
     def addresses(self) -> dict[str, str]:
         raw = self._read(SETS_FILE).get("addresses", {})
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
