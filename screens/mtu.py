@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from textual import on, work
@@ -64,6 +65,14 @@ class MtuScreen(MtuMatrix):
             show=False,
             tooltip="Delete the saved pair under the cursor from this set (asks first).",
         ),
+        Binding(
+            "e",
+            "edit_pair",
+            "Edit pair",
+            id="mtu.edit",
+            show=False,
+            tooltip="Edit the saved pair under the cursor (checked before it is saved).",
+        ),
         Binding("n", "rename_set", "Rename set", id="mtu.rename", show=False),
         Binding("D", "delete_set", "Delete set", id="mtu.delete_set", show=False),
         Binding(
@@ -76,7 +85,7 @@ class MtuScreen(MtuMatrix):
             tooltip="Filter matrix rows by regex over host and cells; a leading ! excludes.",
         ),
     ]
-    WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set"})
+    WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set", "edit_pair"})
 
     def __init__(self, context: PaneContext, store: Any = None) -> None:
         super().__init__()
@@ -93,6 +102,7 @@ class MtuScreen(MtuMatrix):
         self.cells = {}
         self.skipped = set()
         self.renaming = ""
+        self.editing: tuple[TestSet, MtuTest] | None = None
         """The set the input line renames; empty while it adds a pair."""
         self.running = False
         self.done = 0
@@ -236,40 +246,67 @@ class MtuScreen(MtuMatrix):
             return
         test = MtuTest(
             host=words[0],
-            vmk=words[1],
+            vmk="" if words[1] == "auto" else words[1],
             target=words[2],
             netstack=words[3] if len(words) == 4 else "",
         )
+        if self.editing:
+            old_set, old = self.editing
+            label = old.label if test.target == old.target else ""
+            new = replace(test, family=old.family, label=label, required_mtu=old.required_mtu)
+            self.add_pair(new, old_set.name, event.input, old)
+            return
         name = self.scope if self.scope != ALL_SETS else "adhoc"
         self.add_pair(test, name, event.input)
 
-    @work(exclusive=True, group="mtu-add", exit_on_error=False)
-    async def add_pair(self, test: MtuTest, name: str, box: Input) -> None:
-        """Check the pair (host, vmk, netstack, target) before saving it: a pair the checks
-        refuse is never saved, so it cannot stop its whole set from running later."""
-        from vconsole.services.mtu import MtuInputError
+    def action_edit_pair(self) -> None:
+        chosen = self.selected()
+        sets = [s for s in self.sets if self.scope in (ALL_SETS, s.name)]
+        found = saved_entry(sets, *chosen) if chosen and chosen[1] != "host" else None
+        if found is None:
+            self._status("Put the cursor on a saved pair's cell to edit it.")
+            return
+        test_set, entry, _ = found
+        self.editing = (test_set, entry)
+        box = self.query_one("#mtu-add", Input)
+        words = (entry.host, entry.vmk or "auto", entry.target, entry.netstack)
+        box.value = " ".join(w for w in words if w)
+        box.placeholder = f"edit pair of set {test_set.name}: HOST VMK TARGET [netstack]"
+        box.display = True
+        box.focus()
 
+    @work(exclusive=True, group="mtu-add", exit_on_error=False)
+    async def add_pair(
+        self, test: MtuTest, name: str, box: Input, old: MtuTest | None = None
+    ) -> None:
+        """Check the pair (host, vmk, netstack, target) before saving it: a pair the checks
+        refuse is never saved, so it cannot stop its whole set from running later. With
+        `old`, the pair replaces that saved entry in place (an edit)."""
+        from vconsole.services.mtu import MtuInputError, expand_set
+
+        current = next((s for s in self.sets if s.name == name), TestSet(name))
+        asked = expand_set(TestSet(name, (test,), current.hosts)) if old else [test]
         self._status(f"Checking {test.host} {_column(test)}...")
         try:
-            await self.service.prepare([test])
+            await self.service.prepare(asked)
         except MtuInputError as exc:
             self._status("Not saved. Nothing was sent: " + "; ".join(exc.problems))
             box.focus()
             return
-        current = next((s for s in self.sets if s.name == name), TestSet(name))
+        tests = (
+            (*current.tests, test)
+            if old is None
+            else tuple(test if t == old else t for t in current.tests)
+        )
         try:
-            self.store.save_set(
-                TestSet(name, (*current.tests, test), current.hosts, current.description)
-            )
+            self.store.save_set(TestSet(name, tests, current.hosts, current.description))
         except VconsoleError as exc:  # the pair is refused before it is saved, named
             self.notify(visible(str(exc)), title=exc.title, severity="error", markup=False)
             return
-        box.value = ""
-        box.display = False
+        self._close_box()
         self.scope = name
         self._load_sets()
-        self.matrix.focus()
-        self.run_tests([test], f"{test.host} {_column(test)}")
+        self.run_tests(asked, f"{test.host} {_column(test)}")
 
     def action_delete_pair(self) -> None:
         """Ask, then remove the saved entry behind the cell under the cursor from its set."""
@@ -345,7 +382,7 @@ class MtuScreen(MtuMatrix):
 
     def _close_box(self) -> None:
         box = self.query_one("#mtu-add", Input)
-        box.value, box.display, self.renaming = "", False, ""
+        box.value, box.display, self.renaming, self.editing = "", False, "", None
         box.placeholder = ADD_HINT
         self.matrix.focus()
 

@@ -262,3 +262,39 @@ async def test_read_only_hides_and_refuses_the_edit_keys(
         await pilot.pause()
         assert app.screen is screen and not screen.query_one("#mtu-add", Input).display
     assert len(store.get_set("AKL").tests) == 4
+
+
+async def test_e_edits_a_saved_pair_and_a_refused_edit_changes_nothing(
+    lab: EsxiLab, tmp_path: Path, monkeypatch
+) -> None:
+    isolate_dirs(monkeypatch, tmp_path)
+    store = MtuStore()
+    seed_from_scenario(store, default_scenario())
+    address = store.addresses()["vcsa01"]
+    profile = lab_profile(lab, monkeypatch, tmp_path)
+    write_known_hosts(lab, tmp_path / "known_hosts")
+    app = console(tmp_path, profile, start_pane="mtu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.matrix.move_cursor(row=0, column=1)  # vmk0 -> vcsa01, saved as `*`
+        await pilot.press("e")
+        box = screen.query_one("#mtu-add", Input)
+        assert box.display and box.value == "* vmk0 vcsa01"
+        box.value = "* vmk7 vcsa01"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Not saved" in text_of(screen, "#mtu-status"), "refusal")
+        assert store.get_set("AKL").tests == seed_set().tests
+        box.value = f"* vmk0 {address}"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "edit ran")
+        assert "set AKL (8 pairs)" in text_of(screen, "#mtu-scope")
+        assert f"vmk0 -> {address}" in [str(k.value) for k in screen.matrix.columns]
+        assert cell(screen, "esx-akl-01", f"vmk0 -> {address}") == "1400"
+    targets = [t.target for t in store.get_set("AKL").tests]
+    assert address in targets and "vcsa01" not in targets and len(targets) == 4
+
+
+def seed_set():  # type: ignore[no-untyped-def]
+    from vconsole.services.mtu_store import sets_from_scenario
+
+    return next(s for s in sets_from_scenario(default_scenario())[0] if s.name == "AKL")
