@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+import esxi_samples as samples
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,50 +23,11 @@ from vconsole.esx.lacp import (
 )
 from vconsole.sessions.errors import InvalidToken
 
-STATUS_51_V = """\
-dvs
-  DVSwitch: dvs
-  Flags: S - Device is sending Slow LACPDUs,
-         F - Device is sending fast LACPDUs,
-         A - Device is in active mode,
-         P - Device is in passive mode
-  LAGID: 55555
-  Mode: Active
-  Nic List:
-   Local Information:
-        Admin Key: 7
-        Flags: FA
-        Oper Key: 7
-        Port Number: 2
-        Port Priority: 255
-        Port State: ACT,FTO,AGG,SYN,COL,DIST,
-        Nic: vmnic3
-        Partner Information:
-        Age: 00:00:03
-        Device ID: 00:04:96:34:c8:4f
-        Flags: SA
-        Oper Key: 1039
-        Port Number: 1039
-        Port Priority: 0
-        Port State: ACT,AGG,SYN,COL,DIST,
-        State: Bundled
-"""
+STATUS_51_V = samples.LACP_STATUS  # the same [V] sample the re-formatting tests use
 
-CONFIG_51_V = """\
-DVS Name           LAG ID  NICs                  Enabled  Mode
------------------  ------  --------------------  -------  ----
-vdswitch-0-1-1695       0  vmnic1,vmnic2,vmnic3    false
-vdswitch-1-1-1695       0                          true   Active
-vdswitch-2-1-1695       0  vmnic4                  true   Passive
-"""
+CONFIG_51_V = samples.LACP_CONFIG  # the same [V] sample the re-formatting tests use
 
-STATS_51_V = """\
-DVSwitch  LAGID  NIC     Rx Errors  Rx LACPDUs  Tx Errors  Tx LACPDUs
---------  -----  ------  ---------  ----------  ---------  ----------
-test-2        0  vmnic3          0           0          0         142
-test-2        0  vmnic2          0           0          0         142
-test-2        0  vmnic1          0           0          0         142
-"""
+STATS_51_V = samples.LACP_STATS  # the same [V] sample the re-formatting tests use
 
 
 def _port(nic: str, partner: str, key: int, state: str = "Bundled", flags: str = "SA") -> str:

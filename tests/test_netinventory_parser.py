@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import esxi_samples as samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,11 +81,7 @@ Name  IPv4 Address   IPv4 Netmask   IPv4 Broadcast  Address Type  Gateway      D
 vmk0  172.30.30.176  255.255.255.0  172.30.30.255   STATIC        172.30.30.1     false
 """
 
-NICS = """\
-Name    PCI Device    Driver    Admin Status  Link Status  Speed  Duplex  MAC Address         MTU  Description
-------  ------------  --------  ------------  -----------  -----  ------  -----------------  ----  -----------
-vmnic0  0000:02:01.0  nvmxnet3  Up            Up           10000  Full    00:50:56:b3:b9:89  1500  VMware Inc. vmxnet3 Virtual Ethernet Controller
-"""
+NICS = samples.NIC_LIST  # the same [V] sample the re-formatting tests use
 
 DVS_9 = (
     "[root@esxinitya:~] esxcli network vswitch dvs vmware list\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import esxi_samples as samples
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -80,25 +81,7 @@ fc.20000024ff8af5c1:21000024ff8af5c1-fc.2100143004b0e459:2091143004b0e459-naa.61
    Path Selection Policy Path Config: PSP VMW_PSP_RR does not support path configuration.
 """
 
-SAS_PATH = """\
-sas.5000000000000000-sas.500000e01947e132-naa.500000e01947e130
-   UID: sas.5000000000000000-sas.500000e01947e132-naa.500000e01947e130
-   Runtime Name: vmhba2:C0:T0:L0
-   Device: naa.500000e01947e130
-   Device Display Name: FUJITSU Serial Attached SCSI Disk (naa.500000e01947e130)
-   Adapter: vmhba2
-   Channel: 0
-   Target: 0
-   LUN: 0
-   Plugin: NMP
-   State: active
-   Transport: sas
-   Adapter Identifier: sas.5000000000000000
-   Target Identifier: sas.500000e01947e132
-   Adapter Transport Details: 5000000000000000
-   Target Transport Details: 500000e01947e132
-   Maximum IO Size: 4194304
-"""
+SAS_PATH = samples.CORE_PATH_SAS  # the same [V] sample the re-formatting tests use
 
 ISCSI_PATH = """\
 iqn.1998-01.com.vmware:ESXI-1-113d8999-00023d000001,iqn.2002-03.com.compellent:5000d3100077102b,t,0-naa.6000d31000771000000000000000000d:
@@ -130,14 +113,7 @@ RR_GET_IOPS = """\
    Use Active Unoptimized Paths: false
 """
 
-RR_GET_65 = """\
-[root@macm:~] esxcli storage nmp psp roundrobin deviceconfig get -d naa.600144f009d4d236000056918f920002
-   Byte Limit: 10485760
-   Device: naa.600144f009d4d236000056918f920002
-   IOOperation Limit: 1000
-   Limit Type: Default
-   Use Active Unoptimized Paths: false
-"""
+RR_GET_65 = samples.RR_CONFIG_65  # the same [V] sample the re-formatting tests use
 
 
 def test_nmp_device_list_iops_sample() -> None:
