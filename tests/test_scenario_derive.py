@@ -317,3 +317,24 @@ def test_vcenter_and_esxcli_name_every_path_alike(esxi, vcsim) -> None:
     finally:
         shell.close()
         Disconnect(si)
+
+
+@pytest.mark.lab
+@pytest.mark.timeout(300)
+async def test_a_lag_another_cluster_uses_is_no_finding_on_this_host(
+    esxi, vcsim, tmp_path: Path
+) -> None:
+    """Each host lists every LAG of its switch (none of its NICs in the other cluster's), and
+    neither host is told that vCenter's other LAG is missing or short of ports."""
+    manager = lab_manager(esxi, tmp_path, vcsim=vcsim)
+    try:
+        report = await LacpService(manager, sorted(esxi.endpoints), "vcsa01").refresh()
+    finally:
+        await manager.close()
+    assert [(r.host, r.lag, [p.text for p in r.problems]) for r in report.rows if r.problems] == []
+
+
+def test_a_lag_without_nics_gets_two_free_uplinks() -> None:
+    text = HAND_WRITTEN.replace('nics = ["vmnic2", "vmnic3"]\n', "", 1)
+    lag = scenario_from_dict(tomllib.loads(text), "t").hosts[0].lags[0]
+    assert lag.nics == ("vmnic2", "vmnic3")

@@ -29,7 +29,7 @@ def complete(scenario: Scenario) -> Scenario:
     """The scenario with omitted addresses, keys, paths, NICs and placements derived."""
     _refuse_duplicate_names(scenario)
     hosts = _with_vmk_addresses(scenario)
-    hosts = tuple(_with_nics(h) for h in hosts)
+    hosts = tuple(_with_nics(_with_lag_nics(h)) for h in hosts)
     hosts = _with_lag_keys(hosts)
     hosts = tuple(_with_paths(h, i) for i, h in enumerate(hosts))
     done = replace(scenario, hosts=hosts)
@@ -114,6 +114,23 @@ def _free(owner: dict[str, str], pattern: str, start: int) -> str:
         if ip not in owner:
             return ip
     raise ScenarioError(f"no free address left in {pattern.format(n='0')}/24 to derive one")
+
+
+def _with_lag_nics(h: Host) -> Host:
+    """A LAG without `nics` gets two uplinks, the lowest vmnicN from vmnic2 up that nothing on
+    the host uses yet, so it has the ports vCenter gives a LAG by default."""
+    if all(lag.nics for lag in h.lags):
+        return h
+    used = {n.name for n in h.nics} | {n for lag in h.lags for n in lag.nics} | {"vmnic0", "vmnic1"}
+    lags = []
+    for lag in h.lags:
+        if not lag.nics:
+            free = (f"vmnic{i}" for i in range(2, 64) if f"vmnic{i}" not in used)
+            nics = (next(free), next(free))
+            used.update(nics)
+            lag = replace(lag, nics=nics)
+        lags.append(lag)
+    return replace(h, lags=tuple(lags))
 
 
 def _with_nics(h: Host) -> Host:

@@ -137,6 +137,8 @@ def _drift(
     if vc_nics is not None and tuple(sorted(vc_nics)) != host_nics:
         differ("LAG membership", ",".join(sorted(vc_nics)) or "none", ",".join(host_nics) or "none")
     nic_count = max(len(rows), len(cfg.nics) if cfg else 0)
-    if vc.uplink_count is not None and nic_count != vc.uplink_count:
+    # A LAG with no NIC on this host carries none of its traffic: a switch-wide LAG that another
+    # cluster uses is listed on every member host, so only a used LAG is compared.
+    if vc.uplink_count is not None and nic_count and nic_count != vc.uplink_count:
         differ("Number of LAG ports", f"{vc.uplink_count} ports", f"{nic_count} NICs in the LAG")
     return out

@@ -14,6 +14,7 @@ import secrets
 import selectors
 import socket
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from vconsole.lab.esxi.agent import HostAgents
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.server import EsxiSshServer, listening_socket, start_session
 from vconsole.lab.esxi.state import HostState, LabClock
-from vconsole.lab.scenario import Scenario
+from vconsole.lab.scenario import Host, Lag, Scenario
 
 log = logging.getLogger(__name__)
 # paramiko logs a client hanging up as an error; keep that out of a bare stderr (an app that
@@ -54,7 +55,8 @@ class EsxiLab:
         self.password = password or secrets.token_urlsafe(16)
         self.clock = LabClock(time_scale)
         self.hosts: dict[str, HostState] = {
-            h.name: HostState(scenario, h, self.clock, real_network) for h in scenario.hosts
+            h.name: HostState(scenario, with_switch_lags(scenario, h), self.clock, real_network)
+            for h in scenario.hosts
         }
         self._key: paramiko.PKey | None = None
         self._ports: dict[str, int] = {}
@@ -206,3 +208,17 @@ class EsxiLab:
             live = [t for t in self._transports.get(host, []) if t.is_active()]
             live.append(transport)
             self._transports[host] = live
+
+
+def with_switch_lags(scenario: Scenario, host: Host) -> Host:
+    """A LAG is a switch-wide object: every host on the switch lists it, with no NIC where the
+    host does not use it (as `lacp config get` prints an empty NICs cell)."""
+    mine = {(lag.dvs, lag.name) for lag in host.lags}
+    switches = {lag.dvs for lag in host.lags}
+    extra: dict[tuple[str, str], Lag] = {}
+    for other in scenario.hosts:
+        for lag in other.lags:
+            key = (lag.dvs, lag.name)
+            if lag.dvs in switches and key not in mine and key not in extra:
+                extra[key] = replace(lag, nics=(), partner_silent=())
+    return replace(host, lags=(*host.lags, *extra.values())) if extra else host
