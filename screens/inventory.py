@@ -157,8 +157,7 @@ class InventoryScreen(InventoryExport, ConsoleScreen):
         for row in update.upserts:
             self._pending_removed.discard(row.key)
             self._pending_upserts[row.key] = row
-            if row.kind != ObjectKind.VM:
-                self._structure_dirty = True
+            self._structure_dirty = True  # a VM row changes its cluster's count in the tree
         if update.status is not None:
             self._status_changed()
         if self.first_rows_at is None and update.upserts:
