@@ -119,6 +119,11 @@ class VcdClient:
         return self._slot.name
 
     @property
+    def connected(self) -> bool:
+        """True once `connect` has opened the HTTP client, until `aclose`."""
+        return self._client is not None
+
+    @property
     def base_url(self) -> str:
         t = self._slot.target
         host = f"[{t.address}]" if ":" in t.address else t.address
@@ -178,8 +183,15 @@ class VcdClient:
         t = self._slot.target
         assert self._client is not None and self.version is not None
         if t.auth == "token":
-            from vconsole.sessions.vcd_token import token_login
+            from vconsole.sessions.vcd_token import TOKEN_FROM, token_login
 
+            key = version_key(self.version)
+            if key is None or key < TOKEN_FROM:
+                raise TargetUnreachable(
+                    self.target,
+                    f"API tokens need Cloud Director 10.3.1 or later (API 36.1); this one speaks "
+                    f'{self.version}. Use auth = "password" for this target.',
+                )
             access = await token_login(self._slot, self._client, self.version)
             self.logins += 1
             self._auth_header, self._refresh_at = access.header, access.refresh_at

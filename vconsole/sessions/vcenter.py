@@ -92,7 +92,7 @@ class VimConnection:
         from pyVmomi import vim
 
         t = self._slot.target
-        password = self._slot.manager._get_password(t)
+        password = self._slot.password_now()
         try:
             self.si.content.sessionManager.Login(t.user or "", password)
         except vim.fault.InvalidLogin:
