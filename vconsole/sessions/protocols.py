@@ -7,12 +7,11 @@ paramiko, pyVmomi or httpx (every import below is for type checking only).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from vconsole.audit import AuditLog
     from vconsole.config import DiscoveredHost, TargetConfig
     from vconsole.sessions.results import CommandResult, FanOutResult, TargetState
     from vconsole.sessions.vcd import VcdClient
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
     from vconsole.tokens import Command
 
 T = TypeVar("T")
+# called after each target of a fan-out: (done, total, that target's result)
+OnProgress = Callable[[int, int, "FanOutResult[T]"], None]
 
 
 class ProfileView(Protocol):
@@ -30,15 +31,6 @@ class ProfileView(Protocol):
 
     @property
     def read_only(self) -> bool: ...
-
-    @property
-    def source(self) -> Path | None: ...
-
-    @property
-    def targets(self) -> tuple[TargetConfig, ...]: ...
-
-    @property
-    def nlb_portgroups(self) -> tuple[str, ...]: ...
 
     def target(self, name: str) -> TargetConfig: ...
 
@@ -56,6 +48,9 @@ class Sessions(Protocol):
     @property
     def read_only(self) -> bool: ...
 
+    @property
+    def audit(self) -> AuditLog: ...
+
     def target(self, name: str) -> TargetConfig: ...
 
     def states(self) -> dict[str, TargetState]: ...
@@ -70,23 +65,13 @@ class Sessions(Protocol):
 
     async def vcd(self, target: str) -> VcdClient: ...
 
-    def fan_out_iter(
-        self,
-        op: Callable[[str], Awaitable[T]],
-        targets: Iterable[str],
-        *,
-        limit: int | None = None,
-        on_progress: Callable[[int, int, FanOutResult[T]], None] | None = None,
-        timeout: float | None = None,
-    ) -> AsyncIterator[FanOutResult[T]]: ...
-
     async def fan_out(
         self,
         op: Callable[[str], Awaitable[T]],
         targets: Iterable[str],
         *,
         limit: int | None = None,
-        on_progress: Callable[[int, int, FanOutResult[T]], None] | None = None,
+        on_progress: OnProgress[T] | None = None,
         timeout: float | None = None,
     ) -> list[FanOutResult[T]]: ...
 

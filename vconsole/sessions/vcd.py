@@ -19,7 +19,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
@@ -32,6 +32,17 @@ from vconsole.sessions.errors import (
 
 if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of `VcdClient.request`, for callers that pass them through."""
+
+    json: Any  # a JSON body (httpx takes any JSON-serialisable value)
+    content: bytes | None
+    headers: dict[str, str] | None
+    accept: str | None
+    mutating: bool
+
 
 # API versions this client speaks (vCD 9.7 .. 10.6).
 CLIENT_VERSIONS = (
