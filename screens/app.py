@@ -178,12 +178,14 @@ class VconsoleApp(App[int]):
             self._unsubscribe = subscribe(self._on_manager_event)
         if getattr(self.profile, "discovered", ()):  # hosts from vCenter: follow their states
             from vconsole.sessions.host_watch import watch_hosts
+            from vconsole.sessions.manager import SessionManager
 
-            self.run_worker(
-                watch_hosts(self.manager, self._hosts_changed),
-                group="host-watch",
-                exit_on_error=False,
-            )
+            if isinstance(self.manager, SessionManager):  # the watch updates its profile
+                self.run_worker(
+                    watch_hosts(self.manager, self._hosts_changed),
+                    group="host-watch",
+                    exit_on_error=False,
+                )
         if not self.is_headless:
             try:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)

@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx.api_calls import API_VERSION, EsxcliCall, esxcli_call
 from vconsole.sessions.errors import TargetUnreachable, VconsoleError
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from vconsole.sessions.protocols import ProfileView, Sessions
     from vconsole.sessions.slot import TargetSlot
     from vconsole.tokens import Command
+    from vconsole.untyped import Json
     from vconsole.vim.esxcli import EsxcliAnswer
     from vconsole.vim.soap import MoRef
     from vconsole.vim.transport import SoapFault
@@ -46,7 +47,7 @@ class ApiCommandResult(CommandResult):
     `stdout` holds the records as JSON (what a transcript shows); `method` is the full esxcli
     method (`network.ip.interface.list`), so the answer maps to a model without its command."""
 
-    records: tuple[Any, ...] | None = None
+    records: tuple[Json, ...] | None = None
     method: str = ""
     fault: str = ""
     call_line: str = ""

@@ -13,7 +13,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from vconsole.config import TargetConfig, normalise_thumbprint
 from vconsole.sessions.errors import (
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from vconsole.audit import AuditLog
 
 T = TypeVar("T")
+P = ParamSpec("P")
 BACKOFF_MAX_S = 30.0
 
 
@@ -121,9 +123,9 @@ class TargetSlot:
             duration_s=duration_s,
         )
 
-    async def in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+    async def in_executor(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.hooks.executor, fn, *args)
+        return await loop.run_in_executor(self.hooks.executor, partial(fn, *args, **kwargs))
 
     async def password(self) -> str:
         """Runs the lookup in the executor: a keyring call or a getpass prompt may block."""

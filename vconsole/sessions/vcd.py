@@ -19,7 +19,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 
@@ -31,13 +31,16 @@ from vconsole.sessions.errors import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from vconsole.sessions.slot import TargetSlot
+    from vconsole.untyped import Json
 
 
 class RequestOptions(TypedDict, total=False):
     """The keyword options of `VcdClient.request`, for callers that pass them through."""
 
-    json: Any  # a JSON body (httpx takes any JSON-serialisable value)
+    json: Json  # a JSON body (httpx takes any JSON-serialisable value)
     content: bytes | None
     headers: dict[str, str] | None
     accept: str | None
@@ -142,7 +145,7 @@ class VcdClient:
 
     async def connect(self) -> None:
         t = self._slot.target
-        verify: bool | Any = True
+        verify: bool | ssl.SSLContext = True
         if t.protocol == "https":
             ok, self._thumbprint = await self._slot.tls_decision()
             if not ok:
@@ -246,7 +249,7 @@ class VcdClient:
         method: str,
         path: str,
         *,
-        json: Any = None,
+        json: Json = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
         accept: str | None = None,
