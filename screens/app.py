@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -23,6 +23,15 @@ from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.panes import PaneContext, PaneSpec, find_pane
 from vconsole.services.triage import FindingsBoard
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from textual.command import Provider
+
+    from vconsole.config import Profile
+    from vconsole.models.findings import Subject
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.results import TrustPrompt
 
 
 def _screen_name(alias: str) -> str:
@@ -40,7 +49,10 @@ class VconsoleApp(App[int]):
     TITLE = "vconsole"
     CSS_PATH = "vconsole.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS: ClassVar[set[Any]] = {PaneJumpProvider, ScreenCommandsProvider}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        PaneJumpProvider,
+        ScreenCommandsProvider,
+    }
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -95,8 +107,8 @@ class VconsoleApp(App[int]):
 
     def __init__(
         self,
-        manager: Any,
-        profile: Any,
+        manager: Sessions,
+        profile: Profile,
         *,
         read_only: bool = False,
         start_pane: str = "triage",
@@ -117,11 +129,16 @@ class VconsoleApp(App[int]):
         self.pane_history: list[str] = []
         """Installed pane screens in the order visited, for esc."""
         """Every pane's latest findings; the triage pane shows them, the panes post to them."""
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         if keymap:
             self.set_keymap(dict(keymap))
 
-    def exit(self, *args: Any, **kwargs: Any) -> None:
+    def exit(
+        self,
+        result: int | None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
         """Start the quit hooks (e.g. the demo's lab stopping) while Textual shuts down."""
         hooks, self.quit_hooks = self.quit_hooks, []
         for hook in hooks:
@@ -129,7 +146,7 @@ class VconsoleApp(App[int]):
                 hook()
             except Exception:
                 pass
-        super().exit(*args, **kwargs)
+        super().exit(result, return_code, message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`:` is a priority key, so it must stay a plain character while typing in a field."""
@@ -137,7 +154,7 @@ class VconsoleApp(App[int]):
             return False
         return True
 
-    def get_default_screen(self) -> Screen[Any]:
+    def get_default_screen(self) -> Screen[None]:
         spec = find_pane(self.start_pane) or find_pane("conn")
         assert spec is not None
         screen = self.build_pane(spec, self.start_pane)
@@ -148,7 +165,7 @@ class VconsoleApp(App[int]):
         self._load_screen_css(screen)
         return screen
 
-    def build_pane(self, spec: PaneSpec, alias: str) -> Screen[Any]:
+    def build_pane(self, spec: PaneSpec, alias: str) -> Screen[None]:
         """Construct a pane screen (no I/O happens here; panes start their own workers)."""
         context = PaneContext(self.manager, self.profile, self.read_only, alias.lstrip(":"))
         screen = spec.factory(context)
@@ -161,12 +178,14 @@ class VconsoleApp(App[int]):
             self._unsubscribe = subscribe(self._on_manager_event)
         if getattr(self.profile, "discovered", ()):  # hosts from vCenter: follow their states
             from vconsole.sessions.host_watch import watch_hosts
+            from vconsole.sessions.manager import SessionManager
 
-            self.run_worker(
-                watch_hosts(self.manager, self._hosts_changed),
-                group="host-watch",
-                exit_on_error=False,
-            )
+            if isinstance(self.manager, SessionManager):  # the watch updates its profile
+                self.run_worker(
+                    watch_hosts(self.manager, self._hosts_changed),
+                    group="host-watch",
+                    exit_on_error=False,
+                )
         if not self.is_headless:
             try:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)
@@ -218,17 +237,17 @@ class VconsoleApp(App[int]):
                 pass
         os._exit(HANGUP_EXIT_CODE)
 
-    def _hosts_changed(self, profile: Any) -> None:
+    def _hosts_changed(self, profile: Profile) -> None:
         """vCenter changed a discovered host's state: panes opened from now on see it."""
         self.profile = profile
         self.post_message(self.TargetStatesChanged())
 
-    def _on_manager_event(self, *_: Any) -> None:
+    def _on_manager_event(self, *_: object) -> None:
         self.post_message(self.TargetStatesChanged())
 
     def _build_header_info(self) -> HeaderInfo:
         states_fn = getattr(self.manager, "states", None)
-        states: Mapping[str, Any] = states_fn() if callable(states_fn) else {}
+        states: Mapping[str, object] = states_fn() if callable(states_fn) else {}
         return HeaderInfo(
             profile=str(getattr(self.profile, "name", "") or ""),
             read_only=self.read_only,
@@ -249,7 +268,7 @@ class VconsoleApp(App[int]):
             if callable(hook):
                 hook()
 
-    async def confirm_trust(self, prompt: Any) -> bool:
+    async def confirm_trust(self, prompt: TrustPrompt) -> bool:
         """The manager's trust question (unknown host key / certificate) as a modal; True pins it."""
         from screens.trust_dialog import TrustDialog
 
@@ -268,9 +287,10 @@ class VconsoleApp(App[int]):
 
     def ask_password(self, question: str) -> str:
         """Password prompt for the secret store; runs on an executor thread, blocks until answered."""
-        ask: Any = self._ask_password
-        answer: str | None = self.call_from_thread(ask, question)
-        return answer or ""
+        # textual types call_from_thread's callback too narrowly for a coroutine function
+        ask: Callable[[str], object] = self._ask_password
+        answer = self.call_from_thread(ask, question)
+        return answer if isinstance(answer, str) else ""
 
     async def _ask_password(self, question: str) -> str | None:
         from screens.trust_dialog import PasswordDialog
@@ -328,7 +348,7 @@ class VconsoleApp(App[int]):
         else:
             self.push_screen(target)
 
-    def open_on(self, alias: str, subject: Any) -> None:
+    def open_on(self, alias: str, subject: Subject) -> None:
         """Open a pane with the cursor on `subject` (a finding's object), as soon as it is shown."""
         if not self.jump(alias):
             return

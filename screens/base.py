@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from vconsole.textsafe import visible
 from widgets.console_header import ConsoleHeader, HeaderInfo
 from widgets.filter_bar import NO_FILTER, FilterBar
 from widgets.resource_table import ResourceColumn, ResourceTable
+
+if TYPE_CHECKING:
+    from vconsole.models.findings import Finding, Subject
 
 __all__ = [
     "ConsoleHeader",
@@ -48,7 +51,7 @@ def error_title(error: BaseException) -> str:
     return str(getattr(error, "title", "") or type(error).__name__)
 
 
-def report_worker_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
+def report_worker_failure(screen: Screen[None], event: Worker.StateChanged) -> None:
     """The one place a failed background call becomes an error notification.
 
     Server text may contain square brackets or control characters: never markup, always shown.
@@ -118,7 +121,7 @@ class ConsoleScreen(Screen[None]):
                 return
         await self.app.run_action("back")
 
-    def focus_subject(self, subject: Any, tries: int = 50) -> None:
+    def focus_subject(self, subject: Subject, tries: int = 50) -> None:
         """Put the cursor on a finding's object (the triage pane's `enter`), once this pane is
         mounted and its tables have rows; panes with their own levels override this."""
         tables = list(self.query(ResourceTable)) if self.is_mounted else []
@@ -130,7 +133,7 @@ class ConsoleScreen(Screen[None]):
         for table in tables:
             table.focus_best(subject.host, words)
 
-    def post_findings(self, source: str, findings: Iterable[Any], taken_at: float) -> None:
+    def post_findings(self, source: str, findings: Iterable[Finding], taken_at: float) -> None:
         """Hand this pane's latest findings to the app's findings board (the triage pane)."""
         board = getattr(self.app, "findings_board", None)
         if board is not None:

@@ -121,7 +121,7 @@ class BrandingScreen(BrandingWrites):
         if self.service is None:
             self.status(f"{self.setup_error}. Add a Cloud Director target with :conn.")
             return
-        self.status(f"Reading branding from {self.service.target}…")
+        self.status(f"Reading branding from {self.brand.target}…")
         self.load()
 
     def palette_commands(self) -> list[PaletteCommand]:
@@ -139,7 +139,7 @@ class BrandingScreen(BrandingWrites):
     # -- loading ------------------------------------------------------------------------
     @work(exclusive=True, group="brand-load", exit_on_error=False)
     async def load(self) -> None:
-        svc = self.service
+        svc = self.brand
         self.caps = await svc.capabilities()
         self.tenants = await svc.tenants() if self.caps.tenants else []
         self.tenant_pos = min(self.tenant_pos, max(len(self.tenants) - 1, 0))
@@ -158,7 +158,7 @@ class BrandingScreen(BrandingWrites):
     async def _load_images(self, scope: str | None) -> None:
         kinds = ("logo", "icon") if self.caps and self.caps.icons else ("logo",)
         for kind in kinds:
-            info, _ = await self.service.image(kind, scope)
+            info, _ = await self.brand.image(kind, scope)
             self.images[(scope, kind)] = info
 
     @work(exclusive=True, group="brand-images", exit_on_error=False)

@@ -6,7 +6,7 @@ two columns; the screen adds keys and loading, `BrandingWrites` adds files and w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.widgets import Static, Tree
@@ -20,6 +20,9 @@ from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
 from widgets.links_tree import LinksTree
 
+if TYPE_CHECKING:
+    from vconsole.services.branding import BrandingService
+
 SIDES = ("system", "tenant")
 HINT = "tab other side - enter edit - a/s/-/o add link/section/separator/override - d delete - K/J move"
 
@@ -30,7 +33,7 @@ class BrandingPaneBase(ConsoleScreen):
     def __init__(self, context: PaneContext) -> None:
         super().__init__()
         self.context = context
-        self.service: Any = None
+        self.service: BrandingService | None = None
         self.setup_error = ""
         try:
             from vconsole.services.branding import BrandingService
@@ -110,6 +113,13 @@ class BrandingPaneBase(ConsoleScreen):
         if self.caps is not None and not self.caps.tenants:
             return f"Tenant branding needs API 32.0; this server speaks {self.caps.version}."
         return "No tenants (orgs) are visible to this login."
+
+    @property
+    def brand(self) -> BrandingService:
+        """The service, for code that runs only once the pane has one (no `setup_error`)."""
+        if self.service is None:
+            raise RuntimeError(self.setup_error or "no Cloud Director target")
+        return self.service
 
     def _scope_line(self) -> None:
         parts = []

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from screens.branding_base import BrandingPaneBase
 from screens.branding_dialogs import DiffConfirm, TextPrompt, TextView
 from vconsole.textsafe import visible
+
+if TYPE_CHECKING:
+    from vconsole.services.branding import BrandingApiError, WritePlan
 
 
 class BrandingWrites(BrandingPaneBase):
@@ -86,14 +89,14 @@ class BrandingWrites(BrandingPaneBase):
             return False
         return True
 
-    def _refused(self, exc: Any, kept: str = "", **notify: Any) -> None:
+    def _refused(self, exc: BrandingApiError, kept: str = "", timeout: float | None = None) -> None:
         """Cloud Director's own message under its HTTP status; server text is never markup."""
         self.notify(
             visible(exc.server_message + kept, keep_newlines=True),
             title=visible(f"HTTP {exc.status} {exc.minor}"),
             severity="error",
             markup=False,
-            **notify,
+            timeout=timeout,
         )
 
     def action_write(self) -> None:
@@ -108,7 +111,7 @@ class BrandingWrites(BrandingPaneBase):
         draft = self.draft(scope)
         assert draft is not None
         try:
-            plan = await self.service.plan(scope, draft, self.views.get(scope))
+            plan = await self.brand.plan(scope, draft, self.views.get(scope))
         except BrandingInputError as exc:
             self.app.push_screen(TextView("Not written: fix these first", str(exc)))
             return
@@ -129,16 +132,17 @@ class BrandingWrites(BrandingPaneBase):
         self.app.push_screen(DiffConfirm(f"Write {plan.diff.scope}?", text), confirmed)
 
     @work(exclusive=True, group="brand-write", exit_on_error=False)
-    async def send(self, plan: Any, reset: bool = False) -> None:
-        from vconsole.services.branding import BrandingApiError, ConcurrentChange
+    async def send(self, plan: WritePlan | str, reset: bool = False) -> None:
+        """`plan` is a checked write, or (with `reset`) the tenant to put back on the system's."""
+        from vconsole.services.branding import BrandingApiError, ConcurrentChange, WritePlan
         from vconsole.sessions.errors import VconsoleError
 
-        scope = plan if reset else plan.tenant
+        scope = plan.tenant if isinstance(plan, WritePlan) else plan
         try:
-            if reset:
-                result = await self.service.reset_tenant(scope)
-            else:
-                result = await self.service.write(plan)
+            if isinstance(plan, WritePlan):
+                result = await self.brand.write(plan)
+            else:  # `reset`: plan is the tenant to put back on the system branding
+                result = await self.brand.reset_tenant(plan)
         except ConcurrentChange as exc:
             self.app.push_screen(TextView("Not written: changed on the server", str(exc)))
             return
@@ -151,11 +155,11 @@ class BrandingWrites(BrandingPaneBase):
             self.notify(str(exc), title=exc.title, severity="error", markup=False)
             return
         self.drafts.pop(scope, None)
-        self.views[scope] = await self.service.read(scope)
+        self.views[scope] = await self.brand.read(scope)
         self.render_side("system" if scope is None else "tenant")
         if scope is None:  # inherited tenants follow the system branding
             for org in self.tenants:
-                self.views[org] = await self.service.read(org)
+                self.views[org] = await self.brand.read(org)
             self.render_side("tenant")
         self.notify(f"Written. Backup: {result.backup}", markup=False, timeout=10)
         self.status(f"{result.scope} written (HTTP {result.status}); backup {result.backup}")
@@ -203,7 +207,7 @@ class BrandingWrites(BrandingPaneBase):
                 return
             from vconsole.services.branding_images import describe, image_problems, sniff
 
-            problems = image_problems(kind, data, source.name, self.service.image_limit)
+            problems = image_problems(kind, data, source.name, self.brand.image_limit)
             if problems:
                 self.app.push_screen(
                     TextView(f"Not uploaded: {kind} refused", "\n".join(map(str, problems)))
@@ -227,11 +231,11 @@ class BrandingWrites(BrandingPaneBase):
         from vconsole.services.branding import BrandingApiError
 
         try:
-            result = await self.service.upload_image(kind, scope, data, name)
+            result = await self.brand.upload_image(kind, scope, data, name)
         except BrandingApiError as exc:
             self._refused(exc)
             return
-        info, _ = await self.service.image(kind, scope)
+        info, _ = await self.brand.image(kind, scope)
         self.images[(scope, kind)] = info
         self.render_side("system" if scope is None else "tenant")
         self.notify(f"{kind.capitalize()} uploaded. Backup: {result.backup}", markup=False)
@@ -243,9 +247,9 @@ class BrandingWrites(BrandingPaneBase):
         from screens.branding_dialogs import ChoiceDialog
         from vconsole.services.branding_backup import list_backups
 
-        files = list_backups(self.service.backup_dir, self.service.target)[:50]
+        files = list_backups(self.brand.backup_dir, self.brand.target)[:50]
         if not files:
-            self.notify(f"No backups of {self.service.target} in {self.service.backup_dir}.")
+            self.notify(f"No backups of {self.brand.target} in {self.brand.backup_dir}.")
             return
         names = [f.name for f in files]
 
@@ -269,10 +273,10 @@ class BrandingWrites(BrandingPaneBase):
         if backup.kind != "branding" or backup.branding is None:
             text = f"{backup.kind} of {backup.tenant or 'system'} from {backup.taken_at}"
         else:
-            current = await self.service.read(backup.tenant)
+            current = await self.brand.read(backup.tenant)
             target = backup.branding
             if backup.tenant is not None and not backup.own:
-                target = (await self.service.read(None)).branding
+                target = (await self.brand.read(None)).branding
             text = branding_diff(current.scope, current.branding, target).text()
             if backup.tenant is not None and not backup.own:
                 text = (
@@ -291,7 +295,7 @@ class BrandingWrites(BrandingPaneBase):
         from vconsole.services.branding import BrandingApiError
 
         try:
-            result = await self.service.restore(path)
+            result = await self.brand.restore(path)
         except BrandingApiError as exc:
             self._refused(exc)
             return

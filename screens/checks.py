@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,10 @@ from screens.polling import PollingPane
 from screens.raw_output import RawOutputDialog, raw_output_bindings
 from vconsole.models.checks import CheckRow, ChecksReport
 from vconsole.models.common import Verdict
-from widgets.resource_table import ResourceColumn
+from widgets.resource_table import Cell, ResourceColumn
+
+if TYPE_CHECKING:
+    from vconsole.services.checks import ChecksService
 
 DEFAULT_INTERVAL_S = 300.0
 VERDICT_STYLES = {
@@ -44,7 +47,7 @@ class ChecksRawOutput(RawOutputDialog):
     style_prefix = "checks"
 
 
-class ChecksScreen(PollingPane, TablePane):
+class ChecksScreen(PollingPane[ChecksReport], TablePane):
     """Every check's rows in one table, worst first within each check."""
 
     CSS_PATH = "checks.tcss"
@@ -200,7 +203,7 @@ class ChecksScreen(PollingPane, TablePane):
         yield PaletteCommand("Raw output", "the selected host's esxcli output", "raw_output")
 
 
-def _build_service(context: PaneContext) -> Any:
+def _build_service(context: PaneContext) -> ChecksService:
     from vconsole.services.checks import ChecksService
     from vconsole.services.checks_network import DEFAULT_NLB_PATTERNS
 
@@ -216,7 +219,7 @@ def _key(row: CheckRow) -> str:
     return f"{row.check.id}|{row.finding.subject.key}|{row.finding.code}"
 
 
-def _cells(row: CheckRow) -> tuple[Any, ...]:
+def _cells(row: CheckRow) -> tuple[Cell, ...]:
     return (
         Text(row.verdict.value, style=VERDICT_STYLES[row.verdict]),
         f"{row.check.number} {row.check.id}",

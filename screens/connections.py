@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +21,11 @@ from screens.base import PaletteCommand, TablePane, error_title
 from screens.panes import PaneContext
 from vconsole.sessions.via import via_of_target
 from widgets.console_header import HEALTH_STYLES, describe_state
-from widgets.resource_table import ResourceColumn
+from widgets.resource_table import Cell, ResourceColumn
+
+if TYPE_CHECKING:
+    from vconsole.config import Profile, TargetConfig
+    from vconsole.sessions.protocols import Sessions
 
 
 class ConnectionsScreen(TablePane):
@@ -84,10 +88,10 @@ class ConnectionsScreen(TablePane):
             self.action_test_all()
 
     @property
-    def manager(self) -> Any:
+    def manager(self) -> Sessions:
         return self.context.manager
 
-    def targets(self) -> tuple[Any, ...]:
+    def targets(self) -> tuple[TargetConfig, ...]:
         profile = getattr(self.app, "profile", None) or self.context.profile
         return tuple(getattr(profile, "targets", ()) or ())
 
@@ -98,7 +102,7 @@ class ConnectionsScreen(TablePane):
         """Rebuild rows from the profile and the manager's latest states (keyed diff)."""
         states_fn = getattr(self.manager, "states", None)
         states = states_fn() if callable(states_fn) else {}
-        rows: dict[str, tuple[Any, ...]] = {}
+        rows: dict[str, tuple[Cell, ...]] = {}
         for target in self.targets():
             health = describe_state(target.name, states.get(target.name, "idle"))
             where = target.file if target.kind == "replay" else target.address
@@ -123,7 +127,7 @@ class ConnectionsScreen(TablePane):
     def target_states_changed(self) -> None:
         self.refresh_rows()
 
-    def selected(self) -> Any | None:
+    def selected(self) -> TargetConfig | None:
         key = self.table.cursor_key
         return next((t for t in self.targets() if t.name == key), None)
 
@@ -210,23 +214,23 @@ class ConnectionsScreen(TablePane):
             return
         self._open_form(target)
 
-    def _open_form(self, existing: Any | None) -> None:
+    def _open_form(self, existing: TargetConfig | None) -> None:
         from screens.target_form import TargetForm
 
         taken = {t.name for t in self.targets()}
 
-        def done(target: Any | None) -> None:
+        def done(target: TargetConfig | None) -> None:
             if target is not None:
                 self.save_target(target, existing.name if existing else None)
 
         self.app.push_screen(TargetForm(existing, taken), done)
 
     @work(exclusive=True, exit_on_error=False, group="conn-save", thread=True)
-    def save_target(self, target: Any, replaces: str | None) -> None:
-        from vconsole.config import save_target
+    def save_target(self, target: TargetConfig, replaces: str | None) -> None:
+        from vconsole.config import Profile, save_target
 
         profile = getattr(self.app, "profile", None) or self.context.profile
-        if profile is None or profile.source is None:
+        if not isinstance(profile, Profile) or profile.source is None:
             raise RuntimeError(
                 "this profile was not loaded from a file; nowhere to save the target"
             )
@@ -235,7 +239,7 @@ class ConnectionsScreen(TablePane):
         updated = replace(profile, targets=(*kept, target))
         self.app.call_from_thread(self._saved, updated, target.name, str(profile.source))
 
-    def _saved(self, profile: Any, name: str, path: str) -> None:
+    def _saved(self, profile: Profile, name: str, path: str) -> None:
         self.app.profile = profile  # type: ignore[attr-defined]
         self.refresh_rows()
         self.notify(f"{name} saved to {path}", title="Target saved", markup=False)

@@ -10,12 +10,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from vconsole.commands.common import add_console_arguments, load_keymap, resolve_profile
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ui = subparsers.add_parser("ui", help="open the console (the default without a command)")
     add_console_arguments(ui)
     ui.set_defaults(handler=handle_ui)

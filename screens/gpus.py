@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,10 @@ from vconsole.models.gpus import Allocation, Gpu, GpuProblem, PoolReport, PoolSe
 from widgets.bar import usage_bar
 from widgets.filter_bar import FilterBar
 from widgets.plot import UsagePlot
-from widgets.resource_table import ResourceColumn, ResourceTable
+from widgets.resource_table import Cell, ResourceColumn, ResourceTable
+
+if TYPE_CHECKING:
+    from vconsole.services.gpus import GpuPoolService
 
 DEFAULT_INTERVAL_S = 10.0
 SEVERITY_STYLES = {"info": "cyan", "warning": "yellow", "critical": "bold red", "error": "magenta"}
@@ -67,7 +70,7 @@ CHECK_COLUMNS = (
 )
 
 
-class GpusScreen(PollingPane, ConsoleScreen):
+class GpusScreen(PollingPane[PoolReport], ConsoleScreen):
     """Pool summary and utilisation plot on top; GPUs, allocations and checks in tabs."""
 
     CSS_PATH = "gpus.tcss"
@@ -207,7 +210,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
 
     def _fill(self, report: PoolReport) -> None:
         self._gpus = {}
-        rows: dict[str, tuple[Any, ...]] = {}
+        rows: dict[str, tuple[Cell, ...]] = {}
         for server in report.servers:
             if not server.gpus:
                 key = f"server|{server.address}"
@@ -317,7 +320,7 @@ class GpusScreen(PollingPane, ConsoleScreen):
         yield PaletteCommand("GPU pool checks", "findings with evidence", "show_tab('checks')")
 
 
-def _build_service(context: PaneContext) -> Any:
+def _build_service(context: PaneContext) -> GpuPoolService:
     from vconsole.services.gpus import GpuPoolService
 
     clients = context.target_names("bitfusion")
@@ -332,9 +335,9 @@ def _server_cell(server: PoolServer) -> Text:
     return Text(server.name + mark[server.state], style=STATE_STYLES[server.state])
 
 
-def _server_cells(server: PoolServer) -> tuple[Any, ...]:
+def _server_cells(server: PoolServer) -> tuple[Cell, ...]:
     if server.reachable:
-        bar: Any = usage_bar(server.allocated_mb, server.memory_mb, 8)
+        bar: Cell = usage_bar(server.allocated_mb, server.memory_mb, 8)
     else:
         bar = Text(server.state.value, style=STATE_STYLES[server.state])
     nic = "" if server.host_nic_gbps is None else f"{server.host_nic_gbps:g}"
@@ -349,9 +352,9 @@ def _server_cells(server: PoolServer) -> tuple[Any, ...]:
     )
 
 
-def _gpu_cells(server: PoolServer, gpu: Gpu) -> tuple[Any, ...]:
+def _gpu_cells(server: PoolServer, gpu: Gpu) -> tuple[Cell, ...]:
     if server.reachable:
-        bar: Any = usage_bar(gpu.allocated_mb, gpu.memory_mb, 8)
+        bar: Cell = usage_bar(gpu.allocated_mb, gpu.memory_mb, 8)
         clients: str | Text = ", ".join(gpu.clients) if gpu.clients_known else "?"
         if gpu.allocated_mb and gpu.clients_known and not gpu.clients:
             clients = Text("(nobody)", style="yellow")
@@ -361,7 +364,7 @@ def _gpu_cells(server: PoolServer, gpu: Gpu) -> tuple[Any, ...]:
     return (_server_cell(server), gpu.index, bar, memory, clients, gpu.model)
 
 
-def _allocation_cells(a: Allocation) -> tuple[Any, ...]:
+def _allocation_cells(a: Allocation) -> tuple[Cell, ...]:
     return (a.client, a.server, a.gpu_index, a.memory_mb, f"{a.fraction:.2f}", _since(a))
 
 
@@ -370,7 +373,7 @@ def _since(a: Allocation) -> str:
     return f"<= {stamp}" if a.seen_at_start else stamp
 
 
-def _problem_cells(p: GpuProblem) -> tuple[Any, ...]:
+def _problem_cells(p: GpuProblem) -> tuple[Cell, ...]:
     return (
         Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]),
         p.subject.label,

@@ -5,8 +5,6 @@ The keys are read from the live bindings of that screen, so a user keymap shows 
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import App, ComposeResult
 from textual.screen import Screen
@@ -18,7 +16,7 @@ from screens.panes import PaneContext, all_panes
 from widgets.resource_table import ResourceColumn
 
 
-def key_rows(origin: Screen[Any], app: App[Any]) -> dict[str, tuple[str, str, str, str]]:
+def key_rows(origin: Screen[None], app: App[int]) -> dict[str, tuple[str, str, str, str]]:
     """Rows (key, where, what, why) for every binding active on `origin`, system keys and keys
     refused here (write keys in read-only mode) left out; the pane's own keys first."""
     rows: dict[str, tuple[str, str, str, str]] = {}

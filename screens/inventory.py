@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,6 +37,13 @@ from vconsole.services.inventory_export import (
     compile_filter,
 )
 from widgets.filter_bar import FilterBar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from textual.await_complete import AwaitComplete
+
+    from vconsole.services.inventory import InventoryUpdate
 
 FLUSH_S = 0.1
 FLUSH_ROWS = 2000
@@ -150,7 +157,7 @@ class InventoryScreen(InventoryExport, ConsoleScreen):
         await self.service.run(self._service_update)
 
     # -- updates from the service -----------------------------------------------------------
-    def _service_update(self, update: Any) -> None:
+    def _service_update(self, update: InventoryUpdate) -> None:
         for key in update.removed:
             self._pending_upserts.pop(key, None)
             self._pending_removed.add(key)
@@ -332,7 +339,7 @@ class InventoryScreen(InventoryExport, ConsoleScreen):
             return
         original = top.dismiss
 
-        def dismiss(result: str | None = None) -> Any:
+        def dismiss(result: str | None = None) -> AwaitComplete:
             if isinstance(result, str):
                 self._typed_alias = result
             return original(result)
@@ -380,7 +387,7 @@ class InventoryScreen(InventoryExport, ConsoleScreen):
         rows = (self.service.row(k) for k in self.table.shown)
         return [r for r in rows if r is not None]
 
-    def palette_commands(self) -> Any:
+    def palette_commands(self) -> Iterator[PaletteCommand]:
         yield PaletteCommand(
             "Filter rows", "regex over all columns, !regex excludes", "open_filter"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
 from vconsole.services.inventory_words import label, value_text
 from vconsole.textsafe import visible
 from widgets.safe_text import block_text
+
+if TYPE_CHECKING:
+    from vconsole.services.inventory import InventoryService
 
 
 def _lines(title: str, items: tuple[EventLine, ...]) -> list[str]:
@@ -61,7 +64,7 @@ class InventoryDetailsScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, service: Any, row: InventoryRow) -> None:
+    def __init__(self, service: InventoryService, row: InventoryRow) -> None:
         super().__init__(classes="dialog inventory-details")
         self.service = service
         self.row = row

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vconsole.services.inventory_export import to_csv, to_json
 
 if TYPE_CHECKING:
     from screens.base import ConsoleScreen as _Pane
+    from vconsole.models.inventory import InventoryRow, ObjectKind
+    from vconsole.services.inventory import InventoryService
 else:
     _Pane = object
 
@@ -19,10 +21,10 @@ class InventoryExport(_Pane):
     """Mixed into the inventory screen, which has `kind`, `service`, `visible_rows()`."""
 
     export_dir: Path | None
-    kind: Any
-    service: Any
+    kind: ObjectKind
+    service: InventoryService
 
-    def visible_rows(self) -> Any:
+    def visible_rows(self) -> list[InventoryRow]:
         raise NotImplementedError
 
     def action_export(self) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -43,7 +43,7 @@ class TableRow:
     """Display texts, raw values (for sorting), the filter text (lower case) and a Rich style."""
 
     cells: tuple[str, ...]
-    values: tuple[Any, ...]
+    values: tuple[object, ...]
     search: str
     style: str = ""
 
@@ -66,7 +66,7 @@ def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
 
 
-def _sort_value(value: Any) -> tuple[int, Any]:
+def _sort_value(value: object) -> tuple[int, float | str]:
     if value is None or value == "":
         return (2, "")
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -8,7 +8,7 @@ labels) changes, with expanded nodes kept. VMs are added under a host when it is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.widgets import Tree
@@ -18,11 +18,15 @@ from vconsole.models.inventory import (
     ClusterRow,
     DatastoreRow,
     HostRow,
+    InventoryRow,
     InventoryScope,
     NetworkRow,
     ObjectKind,
     VmRow,
 )
+
+if TYPE_CHECKING:
+    from vconsole.services.inventory import InventoryService
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,10 @@ class InventoryTree(Tree[NodeInfo]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("vCenters", id=id)
         self.show_root = False
-        self.signature: tuple[Any, ...] = ()
-        self.service: Any = None
+        self.signature: tuple[object, ...] = ()
+        self.service: InventoryService | None = None
 
-    def rebuild(self, service: Any) -> None:
+    def rebuild(self, service: InventoryService) -> None:
         self.service = service
         stale = service.stale()
         structure = [r for r in service.rows() if r.kind != ObjectKind.VM]
@@ -85,7 +89,9 @@ class InventoryTree(Tree[NodeInfo]):
             if node.data and node.data.path == highlighted:
                 self.move_cursor(node)
 
-    def _datacenter(self, parent: TreeNode[NodeInfo], vc: str, dc: str, rows: list[Any]) -> None:
+    def _datacenter(
+        self, parent: TreeNode[NodeInfo], vc: str, dc: str, rows: list[InventoryRow]
+    ) -> None:
         scope = InventoryScope(vc, dc)
         node = parent.add(dc or "(no datacenter)", data=NodeInfo(f"{vc}/{dc}", scope))
         hosts = [r for r in rows if isinstance(r, HostRow)]
@@ -150,7 +156,7 @@ class InventoryTree(Tree[NodeInfo]):
         return out
 
 
-def _label_of(row: Any) -> str:
+def _label_of(row: InventoryRow) -> str:
     if isinstance(row, HostRow):
         return _host_label(row)
     if isinstance(row, ClusterRow):

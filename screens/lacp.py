@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,10 @@ from screens.panes import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
 from vconsole.textsafe import visible
-from widgets.resource_table import ResourceColumn
+from widgets.resource_table import Cell, ResourceColumn
+
+if TYPE_CHECKING:
+    from vconsole.services.lacp import LacpService
 
 VERDICT_STYLES = {
     Verdict.OK: "green",
@@ -36,7 +39,7 @@ VERDICT_STYLES = {
 DEFAULT_INTERVAL_S = 30.0
 
 
-class LacpScreen(PollingPane, TablePane):
+class LacpScreen(PollingPane[LacpReport], TablePane):
     """The estate's LAGs in one table; the line under it explains the selected row."""
 
     WRITE_ACTIONS = frozenset({"set_timeout"})
@@ -267,7 +270,7 @@ class LacpScreen(PollingPane, TablePane):
             yield PaletteCommand("Set LACP timeout", "lacp timeout set (asks first)", "set_timeout")
 
 
-def _build_service(context: PaneContext) -> Any:
+def _build_service(context: PaneContext) -> LacpService:
     from vconsole.services.lacp import LacpService
 
     hosts = context.target_names("esxi", "replay")
@@ -279,13 +282,13 @@ def _row_title(row: LagPortRow) -> str:
     return "/".join(x for x in (row.host, row.dvs, row.lag or row.lag_id, row.vmnic) if x)
 
 
-def _count(value: int | None, delta: int | None) -> Any:
+def _count(value: int | None, delta: int | None) -> str | int:
     if value is None:
         return ""
     return f"{value} +{delta}" if delta else value
 
 
-def _cells(row: LagPortRow) -> tuple[Any, ...]:
+def _cells(row: LagPortRow) -> tuple[Cell, ...]:
     flags = f"{row.local_flags}/{row.partner_flags}" if row.local_flags or row.partner_flags else ""
     return (
         row.host,

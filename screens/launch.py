@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from screens.app import VconsoleApp
 from screens.panes import all_panes, find_pane
+
+if TYPE_CHECKING:
+    from vconsole.config import Profile
+    from vconsole.sessions.results import TrustPrompt
 
 
 class UnknownPane(ValueError):
@@ -18,7 +22,7 @@ class UnknownPane(ValueError):
 
 
 def build_console(
-    profile: Any,
+    profile: Profile,
     *,
     read_only: bool = False,
     start_pane: str = "triage",
@@ -36,7 +40,7 @@ def build_console(
 
     holder: list[VconsoleApp] = []
 
-    async def confirm(prompt: Any) -> bool:
+    async def confirm(prompt: TrustPrompt) -> bool:
         return await holder[0].confirm_trust(prompt)
 
     def prompt_password(question: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +30,9 @@ from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
 from widgets.filter_bar import FilterBar
+
+if TYPE_CHECKING:
+    from vconsole.services.mtu_store import MtuStore
 
 ADD_HINT = "HOST VMK TARGET [netstack]  (enter adds, esc closes)"
 
@@ -87,7 +90,7 @@ class MtuScreen(MtuMatrix):
     ]
     WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set", "edit_pair"})
 
-    def __init__(self, context: PaneContext, store: Any = None) -> None:
+    def __init__(self, context: PaneContext, store: MtuStore | None = None) -> None:
         super().__init__()
         from vconsole.services.mtu import MtuService, RunSettings
         from vconsole.services.mtu_store import MtuStore

@@ -7,9 +7,12 @@ another's; a column for the same vmk on the row's own host stays blank.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.mtu import MtuTest
+
+if TYPE_CHECKING:
+    from vconsole.untyped import Json
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class CellState:
     lines: tuple[str, ...]
 
 
-def cell_for(results: list[dict[str, Any]]) -> CellState:
+def cell_for(results: list[dict[str, Json]]) -> CellState:
     """Fold the JSON results of one (host, column) into the cell text and the detail lines."""
     order = ("pending", "ok", "info", "warning", "unreachable", "critical", "error")
     worst = max(results, key=lambda r: order.index(r.get("severity", "error")))
@@ -71,7 +74,7 @@ def _column(t: MtuTest) -> str:
     return pair_column(t.vmk, t.target, t.label, t.family == 6)
 
 
-def _json_column(r: dict[str, Any]) -> str:
+def _json_column(r: dict[str, Json]) -> str:
     return pair_column(
         str(r.get("vmk") or ""),
         str(r.get("target", "")),
@@ -80,5 +83,5 @@ def _json_column(r: dict[str, Any]) -> str:
     )
 
 
-def _same_pair(r: dict[str, Any], t: MtuTest) -> bool:
+def _same_pair(r: dict[str, Json], t: MtuTest) -> bool:
     return r.get("target") == t.target or r.get("label") == (t.label or t.target)

@@ -4,7 +4,7 @@ the `/` row filter and the selected cell's story. `MtuScreen` adds the runs and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,6 +15,11 @@ from screens.mtu_cells import _column, _json_column, _same_pair, _short, cell_fo
 from vconsole.models.mtu import MtuTest, TestSet
 from widgets.filter_bar import NO_FILTER, FilterBar, RowFilter
 from widgets.safe_text import field_text
+
+if TYPE_CHECKING:
+    from vconsole.services.mtu_store import MtuStore
+    from vconsole.untyped import Json
+    from widgets.resource_table import Cell
 
 SEVERITY_STYLES = {
     "ok": "green",
@@ -32,15 +37,15 @@ SKIPPED = "not run: the peer's vmk is on another netstack or network, so it is n
 class MtuMatrix(ConsoleScreen):
     """What the matrix shows for the chosen set (or all of them)."""
 
-    store: Any
+    store: MtuStore
     sets: list[TestSet]
     scope: str
-    cells: dict[tuple[str, str], dict[str, dict[str, Any]]]
+    cells: dict[tuple[str, str], dict[str, dict[str, Json]]]
     skipped: set[tuple[str, str]]
     row_filter: RowFilter = NO_FILTER
 
     @property
-    def matrix(self) -> DataTable[Any]:
+    def matrix(self) -> DataTable[Cell]:
         return self.query_one("#mtu-matrix", DataTable)
 
     # -- what the matrix holds --------------------------------------------------------------
@@ -85,7 +90,7 @@ class MtuMatrix(ConsoleScreen):
                 "`vconsole mtu --host H --target T --save-set NAME`."
             )
 
-    def _put(self, result: dict[str, Any]) -> None:
+    def _put(self, result: dict[str, Json]) -> None:
         host, column = result["host"], _json_column(result)
         table = self.matrix
         pairs = self.cells.setdefault((host, column), {})

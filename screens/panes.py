@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -18,13 +18,16 @@ from textual.widgets import Static
 
 from screens.base import ConsoleScreen
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import ProfileView, Sessions
+
 
 @dataclass(frozen=True)
 class PaneContext:
     """What a pane screen gets when opened: the shared session manager and the profile."""
 
-    manager: Any
-    profile: Any
+    manager: Sessions
+    profile: ProfileView
     read_only: bool
     alias: str
     """The alias the admin typed (`:vm` vs `:host` opens the inventory on a different tab)."""
@@ -35,7 +38,7 @@ class PaneContext:
         return names(*kinds) if callable(names) else []
 
 
-PaneFactory = Callable[[PaneContext], Screen[Any]]
+PaneFactory = Callable[[PaneContext], Screen[None]]
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class PaneUnavailable(ConsoleScreen):
 def lazy_pane(module: str, class_name: str, title: str) -> PaneFactory:
     """A factory that imports `screens.<module>` on first use; missing module -> PaneUnavailable."""
 
-    def factory(context: PaneContext) -> Screen[Any]:
+    def factory(context: PaneContext) -> Screen[None]:
         qualified = f"screens.{module}"
         try:
             loaded = importlib.import_module(qualified)
@@ -92,19 +95,19 @@ def lazy_pane(module: str, class_name: str, title: str) -> PaneFactory:
                 title,
                 f"The {title} pane is not available: {qualified} has no {class_name}.",
             )
-        screen: Screen[Any] = screen_class(context)
+        screen: Screen[None] = screen_class(context)
         return screen
 
     return factory
 
 
-def _connections(context: PaneContext) -> Screen[Any]:
+def _connections(context: PaneContext) -> Screen[None]:
     from screens.connections import ConnectionsScreen
 
     return ConnectionsScreen(context)
 
 
-def _help(context: PaneContext) -> Screen[Any]:
+def _help(context: PaneContext) -> Screen[None]:
     from screens.help import HelpScreen
 
     return HelpScreen(context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,11 +38,14 @@ from vconsole.models.paths import DeviceInfo, PathRow, PathsReport, Verdict
 from widgets.filter_bar import FilterBar
 from widgets.resource_table import ResourceTable
 
+if TYPE_CHECKING:
+    from vconsole.services.paths import PathsService
+
 DEFAULT_INTERVAL_S = 20.0
 LEVELS = ("hosts", "devices", "paths")
 
 
-class PathsScreen(PollingPane, TablePane):
+class PathsScreen(PollingPane[PathsReport], TablePane):
     """Three tables in one pane; the line under them explains the selected row."""
 
     WRITE_ACTIONS = frozenset({"set_rr"})
@@ -324,7 +327,7 @@ class PathsScreen(PollingPane, TablePane):
             yield PaletteCommand("Set RR sub-policy", "deviceconfig set (asks first)", "set_rr")
 
 
-def _build_service(context: PaneContext) -> Any:
+def _build_service(context: PaneContext) -> PathsService:
     from vconsole.services.paths import PathsService
 
     hosts = context.target_names("esxi", "replay")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
-from vconsole.models.paths import DeviceInfo, LatencyWindow, PathRow, PathsReport, Verdict, worst
-from widgets.resource_table import ResourceColumn
+from vconsole.models.paths import (
+    DeviceInfo,
+    LatencyWindow,
+    PathProblem,
+    PathRow,
+    PathsReport,
+    Verdict,
+    worst,
+)
+from widgets.resource_table import Cell, ResourceColumn
 from widgets.sparkline_cell import sparkline
 
 VERDICT_STYLES = {
@@ -67,15 +73,15 @@ def window_cell(window: LatencyWindow | None) -> str:
     return "" if window is None else f"{window.p50:g}/{window.p95:g}"
 
 
-def _why(problems: tuple[Any, ...], error: str = "") -> str:
+def _why(problems: tuple[PathProblem, ...], error: str = "") -> str:
     if error:
         return error
     shown = sorted(problems, key=lambda p: -p.severity.rank)
     return shown[0].text if shown else ""
 
 
-def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
-    out: dict[str, tuple[Any, ...]] = {}
+def host_cells(report: PathsReport) -> dict[str, tuple[Cell, ...]]:
+    out: dict[str, tuple[Cell, ...]] = {}
     for h in report.hosts:
         rows = [r for r in report.rows if r.host == h.host]
         devices = report.host_devices(h.host)
@@ -96,8 +102,8 @@ def host_cells(report: PathsReport) -> dict[str, tuple[Any, ...]]:
     return out
 
 
-def device_cells(devices: list[DeviceInfo]) -> dict[str, tuple[Any, ...]]:
-    out: dict[str, tuple[Any, ...]] = {}
+def device_cells(devices: list[DeviceInfo]) -> dict[str, tuple[Cell, ...]]:
+    out: dict[str, tuple[Cell, ...]] = {}
     for d in devices:
         live = d.paths - d.dead_paths
         out[d.key] = (
@@ -114,8 +120,8 @@ def device_cells(devices: list[DeviceInfo]) -> dict[str, tuple[Any, ...]]:
     return out
 
 
-def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, tuple[Any, ...]]:
-    out: dict[str, tuple[Any, ...]] = {}
+def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, tuple[Cell, ...]]:
+    out: dict[str, tuple[Cell, ...]] = {}
     for r in rows:
         state = r.state
         if r.group_state and r.group_state not in (r.state, "active"):
@@ -184,7 +190,7 @@ def device_detail(d: DeviceInfo) -> list[str]:
     return [*lines, " ".join(b for b in bits if b)]
 
 
-def problem_lines(problems: tuple[Any, ...]) -> list[str]:
+def problem_lines(problems: tuple[PathProblem, ...]) -> list[str]:
     out = []
     for p in sorted(problems, key=lambda p: -p.severity.rank):
         out.append(f"{p.severity.value.upper()}: {p.text}")

@@ -7,7 +7,7 @@ a due poll is put off while the pane is paused, still busy, or covered by a dial
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.timer import Timer
 
@@ -19,12 +19,12 @@ else:
 ReportT = TypeVar("ReportT")
 
 
-class PollingPane(_Pane):
+class PollingPane(Generic[ReportT], _Pane):
     """Mix into a pane screen (before its base) that has a report, `show_report` and `_status`."""
 
     interval_s: float
     paused: bool = False
-    report: Any
+    report: ReportT | None
     _timer: Timer | None = None
     _busy: bool = False
 
@@ -32,7 +32,7 @@ class PollingPane(_Pane):
         """Start this pane's refresh worker; called when a scheduled poll is due."""
         raise NotImplementedError
 
-    def show_report(self, report: Any) -> None:
+    def show_report(self, report: ReportT) -> None:
         raise NotImplementedError
 
     def _status(self, text: str) -> None:

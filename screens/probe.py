@@ -5,7 +5,11 @@ Uses only read-only calls; each kind is checked the way its panes will use it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vconsole.config import TargetConfig
+    from vconsole.sessions.protocols import Sessions
 
 VERSION_COMMANDS = {
     "esxi": ("esxcli", "system", "version", "get"),
@@ -19,7 +23,7 @@ def _first_lines(text: str, count: int = 2) -> str:
     return "; ".join(lines[:count])
 
 
-async def probe_target(manager: Any, name: str) -> str:
+async def probe_target(manager: Sessions, name: str) -> str:
     """A one-line report of a successful connection; raises the manager's typed error otherwise."""
     from vconsole.sessions.errors import CommandNotCaptured
     from vconsole.tokens import Command
@@ -48,7 +52,7 @@ async def probe_target(manager: Any, name: str) -> str:
     return f"{command.line} -> exit {result.exit}: {answer}"
 
 
-async def _probe_through_vcenter(manager: Any, target: Any) -> str:
+async def _probe_through_vcenter(manager: Sessions, target: TargetConfig) -> str:
     """A host reached through vCenter: the executer answers one esxcli read the panes use."""
     from vconsole.esx.netinventory import INTERFACE_LIST
 

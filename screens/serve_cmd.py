@@ -11,7 +11,6 @@ import argparse
 import ipaddress
 import shlex
 import sys
-from typing import Any
 
 DEFAULT_PORT = 8765
 PUBLIC_WARNING = (
@@ -21,7 +20,7 @@ PUBLIC_WARNING = (
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = subparsers.add_parser("serve", help="serve the console to a web browser (loopback)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(

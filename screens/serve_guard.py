@@ -15,10 +15,13 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from textual_serve.server import Server
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Middleware
 
 TOKEN_PARAM = "token"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -63,7 +66,7 @@ class Guard:
             return True
         return origin == f"http://{request.host}"
 
-    def middleware(self) -> Any:
+    def middleware(self) -> Middleware:
         @web.middleware
         async def check(
             request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -99,8 +102,10 @@ def allowed_hosts(bind: str, extra: Iterable[str], wildcard: bool) -> frozenset[
 class GuardedServer(Server):
     """textual-serve's server with the guard in front of every route."""
 
-    def __init__(self, command: str, guard: Guard, **kwargs: Any) -> None:
-        super().__init__(command, **kwargs)
+    def __init__(
+        self, command: str, guard: Guard, *, host: str, port: int, title: str | None = None
+    ) -> None:
+        super().__init__(command, host=host, port=port, title=title)
         self.guard = guard
 
     async def _make_app(self) -> web.Application:
@@ -108,7 +113,7 @@ class GuardedServer(Server):
         app.middlewares.append(self.guard.middleware())
         return app
 
-    async def handle_index(self, request: web.Request) -> Any:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         # The page's own URLs (static files, WebSocket) follow the Host it was opened with, so
         # the WebSocket stays same-origin whichever loopback name the admin used.
         self.public_url = f"http://{request.host}"

@@ -5,8 +5,6 @@ Every problem is shown under the field it names, with what would be accepted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +27,7 @@ AUTH_LABELS = {"password": "password", "token": "API token (store it with p)"}
 
 
 def validate_target(
-    raw: dict[str, Any], taken: set[str]
+    raw: dict[str, object], taken: set[str]
 ) -> tuple[dict[str, str], TargetConfig | None]:
     """Problems keyed by field name (message + what is accepted), or the validated target."""
     from vconsole.config_check import _check_target, _LineIndex
@@ -116,9 +114,9 @@ class TargetForm(ModalScreen[TargetConfig | None]):
             label.display = False
         self.query_one("#field-name", Input).focus()
 
-    def raw_values(self) -> dict[str, Any]:
+    def raw_values(self) -> dict[str, object]:
         """What the admin typed, empty fields left out; unchanged settings of an edit kept."""
-        raw: dict[str, Any] = {}
+        raw: dict[str, object] = {}
         if self.existing is not None:
             for key in ("read_only", "thumbprint", "host_key_policy", "concurrency", "key_file"):
                 value = getattr(self.existing, key)

@@ -9,7 +9,7 @@ line. `enter` opens the pane that shows the object, with the cursor on it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -33,6 +33,13 @@ from vconsole.services.triage import (
 )
 from vconsole.text_fit import clip_words
 from widgets.filter_bar import FilterBar, RowFilter
+
+if TYPE_CHECKING:
+    from vconsole.models.findings import Finding as _Finding
+    from vconsole.services.triage import Group, Unreadable
+
+    TriageItem = Unreadable | Group | _Finding  # what a row of the table stands for
+    from widgets.resource_table import Cell
 
 SEVERITY_STYLES = {
     Verdict.OK: "green",
@@ -62,12 +69,12 @@ def _fit(text: str) -> str:
     return "…" + text[-(OBJECT_WIDTH - 1) :]
 
 
-def app_board(app: Any) -> FindingsBoard:
+def app_board(app: object) -> FindingsBoard:
     """The app's one findings board, made on first use."""
     board = getattr(app, "findings_board", None)
     if not isinstance(board, FindingsBoard):
         board = FindingsBoard()
-        app.findings_board = board
+        setattr(app, "findings_board", board)  # noqa: B010 (any App: only the console has one)
     return board
 
 
@@ -100,18 +107,18 @@ class TriageScreen(ConsoleScreen):
         self.pattern: re.Pattern[str] | None = None
         self.negate = False
         self.triage: Triage | None = None
-        self.rows: dict[str, Any] = {}
+        self.rows: dict[str, tuple[TriageItem, tuple[Cell, ...]]] = {}
         self.board = FindingsBoard()
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="triage-table", cursor_type="row")
+        table: DataTable[Cell] = DataTable(id="triage-table", cursor_type="row")
         yield table
         yield Static("", id="triage-detail", markup=False)
         yield Static("", id="triage-status", markup=False)
         yield FilterBar(id="filter")
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Cell]:
         return self.query_one("#triage-table", DataTable)
 
     def on_mount(self) -> None:
@@ -190,7 +197,7 @@ class TriageScreen(ConsoleScreen):
 
     def _fill(self, triage: Triage) -> None:
         width = self._text_width()
-        rows: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+        rows: dict[str, tuple[TriageItem, tuple[Cell, ...]]] = {}
         for u in triage.unreadable:
             sev = Text("error", style=SEVERITY_STYLES[Verdict.ERROR])
             n = len(u.sources)

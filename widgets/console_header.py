@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -44,7 +43,7 @@ class HeaderInfo:
     targets: tuple[TargetHealth, ...] = field(default_factory=tuple)
 
 
-def describe_state(name: str, state: Any) -> TargetHealth:
+def describe_state(name: str, state: object) -> TargetHealth:
     """Read a session-layer TargetState (or a bare Health) into words, tolerating either shape."""
     health = getattr(state, "health", state)
     word = getattr(health, "value", health)
@@ -52,7 +51,7 @@ def describe_state(name: str, state: Any) -> TargetHealth:
     return TargetHealth(name, str(word).lower() if word is not None else "unknown", str(reason))
 
 
-def health_from_states(states: Mapping[str, Any]) -> tuple[TargetHealth, ...]:
+def health_from_states(states: Mapping[str, object]) -> tuple[TargetHealth, ...]:
     return tuple(describe_state(name, state) for name, state in states.items())
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -21,7 +20,7 @@ from widgets.safe_text import safe_cell
 
 _SEVERITY_ORDER = {v.value: -v.rank for v in Verdict}
 
-Cell = Any
+Cell = object
 """A cell value: str, rich Text, int or float (numbers sort numerically)."""
 
 
@@ -45,7 +44,7 @@ SEVERITY_COLUMNS = ("verdict", "severity")
 """A table with one of these columns opens sorted by it, worst first."""
 
 
-def sort_key(value: Cell) -> tuple[int, Any]:
+def sort_key(value: Cell) -> tuple[int, float | str]:
     """Severities worst first, then numbers numerically, then text case-insensitively."""
     text = cell_text(value).strip().lower()
     if text in _SEVERITY_ORDER:

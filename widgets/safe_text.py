@@ -6,15 +6,13 @@ hyperlink) and a raw ESC would reach the terminal; `Text(visible(value))` is sho
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.markup import escape
 from rich.text import Text
 
 from vconsole.textsafe import visible
 
 
-def field_text(value: Any, style: str = "") -> Text:
+def field_text(value: object, style: str = "") -> Text:
     """One field (a name, a URL): no markup, no line breaks, controls shown as escapes."""
     return Text(visible(value), style=style)
 
@@ -24,7 +22,7 @@ def block_text(value: str) -> str:
     return visible(value, keep_newlines=True)
 
 
-def safe_cell(value: Any) -> Any:
+def safe_cell(value: object) -> object:
     """A DataTable cell: a string stays a string (tests and filters compare it), but with
     controls made visible and markup escaped, so the table shows it literally."""
     return escape(visible(value)) if isinstance(value, str) else value

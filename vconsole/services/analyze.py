@@ -15,11 +15,15 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.tokens import normalise_line
 
-Analyzer = Callable[[Any, Sequence[str]], Awaitable[Any]]
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.untyped import Json
+
+Analyzer = Callable[["Sessions", Sequence[str]], Awaitable["Json"]]
 
 ANALYZERS: dict[str, str] = {
     "lacp": "vconsole.services.lacp:analyze_targets",
@@ -118,7 +122,7 @@ def covers(info: CaptureInfo, pane: str) -> bool:
 
 async def analyze_captures(
     paths: Sequence[Path | str], panes: Sequence[str] | None = None
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     """Run the chosen panes (default: all registered) over replay targets of the captures."""
     from vconsole.config import Profile, TargetConfig
     from vconsole.sessions import SessionManager
@@ -136,7 +140,7 @@ async def analyze_captures(
         tuple(TargetConfig(name=i.target, kind="replay", file=str(i.path)) for i in infos),
         read_only=True,
     )
-    out: dict[str, Any] = {
+    out: dict[str, Json] = {
         "captures": [
             {"target": i.target, "host": i.host, "captured_at": i.captured_at, "file": str(i.path)}
             for i in infos

@@ -7,11 +7,14 @@ Bitfusion panes, their transcripts and their `--json` output.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.common import RawOutput
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
+
+if TYPE_CHECKING:
+    from vconsole.sessions.results import Answer
 
 
 def error_text(error: BaseException) -> str:
@@ -23,11 +26,12 @@ def error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def raw_output(command: Command, answer: Any) -> RawOutput:
+def raw_output(command: Command, answer: Answer) -> RawOutput:
     """`answer` is a CommandResult or the exception the run raised instead."""
     if isinstance(answer, BaseException):
         return RawOutput(command.line, error=error_text(answer))
     line = command.line
-    if getattr(answer, "call_line", ""):  # through vCenter: what was called, and how
-        line = f"{answer.call_line}  # through vCenter: esxcli over the vSphere API, JSON records"
+    call_line = getattr(answer, "call_line", "")
+    if call_line:  # through vCenter: what was called, and how
+        line = f"{call_line}  # through vCenter: esxcli over the vSphere API, JSON records"
     return RawOutput(line, answer.stdout, answer.stderr, answer.exit)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole import paths
 from vconsole.api_path import join, org_name
@@ -34,6 +34,14 @@ from vconsole.services.branding_diff import branding_diff
 from vconsole.services.branding_images import SIZE_LIMIT, describe, image_problems, sniff
 from vconsole.services.branding_input import BrandingInputError, BrandingPatch, check_branding
 from vconsole.sessions.errors import InvalidToken, ReadOnlyRefused, VcdApiError, VconsoleError
+
+if TYPE_CHECKING:
+    import httpx
+    from typing_extensions import Unpack
+
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.vcd import RequestOptions, VcdClient
+    from vconsole.untyped import Json
 
 BASE = "/cloudapi/branding"
 IMAGE_KINDS = ("logo", "icon")
@@ -78,7 +86,7 @@ class WritePlan:
     after: Branding
     diff: BrandingDiff
     warnings: tuple[InputProblem, ...] = ()
-    body: Any = None  # sent instead of `after.to_api()`: a restore puts back the exact bytes
+    body: Json = None  # sent instead of `after.to_api()`: a restore puts back the exact bytes
 
     @property
     def tenant(self) -> str | None:
@@ -113,7 +121,7 @@ def scope_name(tenant: str | None) -> str:
 class BrandingService:
     """Branding of one Cloud Director target through the shared session manager."""
 
-    manager: Any
+    manager: Sessions
     target: str = ""
     backup_dir: Path = field(default_factory=lambda: paths.backup_dir() / "branding")
     image_limit: int = SIZE_LIMIT
@@ -126,15 +134,17 @@ class BrandingService:
             self.target = names[0]
 
     # -- reading --------------------------------------------------------------------------
-    async def _client(self) -> Any:
+    async def _client(self) -> VcdClient:
         return await self.manager.vcd(self.target)
 
     async def capabilities(self) -> Capabilities:
-        return Capabilities.for_version((await self._client()).version)
+        return Capabilities.for_version((await self._client()).version or "")
 
-    async def _call(self, method: str, path: str, ok: tuple[int, ...], **kw: Any) -> Any:
+    async def _call(
+        self, method: str, path: str, ok: tuple[int, ...], **options: Unpack[RequestOptions]
+    ) -> httpx.Response:
         client = await self._client()
-        response = await client.request(method, path, **kw)
+        response = await client.request(method, path, **options)
         if response.status_code not in ok:
             from vconsole.sessions.vcd import error_detail
 
@@ -144,16 +154,16 @@ class BrandingService:
             )
         return response
 
-    async def read_raw(self, tenant: str | None) -> Any:
+    async def read_raw(self, tenant: str | None) -> Json:
         return (await self._call("GET", scope_path(tenant), (200,))).json()
 
-    async def read(self, tenant: str | None, system: Any = None) -> BrandingView:
+    async def read(self, tenant: str | None, system: Json = None) -> BrandingView:
         """The scope's current branding; for a tenant, whether it is its own or inherited."""
         return (await self.read_with_raw(tenant, system))[0]
 
     async def read_with_raw(
-        self, tenant: str | None, system: Any = None
-    ) -> tuple[BrandingView, Any]:
+        self, tenant: str | None, system: Json = None
+    ) -> tuple[BrandingView, Json]:
         """The view and the body exactly as the server sent it (what a backup keeps)."""
         raw = await self.read_raw(tenant)
         if tenant is None:
@@ -258,7 +268,7 @@ class BrandingService:
             )
             raise ReadOnlyRefused(self.target, what, why)
 
-    async def _backup(self, view: BrandingView, raw: Any, reason: str) -> Path:
+    async def _backup(self, view: BrandingView, raw: Json, reason: str) -> Path:
         client = await self._client()
         return save_backup(
             self.backup_dir,

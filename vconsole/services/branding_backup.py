@@ -13,12 +13,15 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.api_path import org_name
 from vconsole.models.branding import Backup, Branding, InputProblem
 from vconsole.services.branding_input import BrandingInputError
 from vconsole.sessions.errors import InvalidToken
+
+if TYPE_CHECKING:
+    from vconsole.untyped import Json
 
 FORMAT = "vconsole-branding-backup/1"
 
@@ -41,7 +44,7 @@ def save_backup(
     own: bool,
     api_version: str,
     reason: str,
-    branding: Any = None,
+    branding: Json = None,
     image_type: str = "",
     image: bytes = b"",
 ) -> Path:
@@ -51,7 +54,7 @@ def save_backup(
     folder = directory / _safe(target)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{stamp}-{scope}-{kind}.json"
-    doc: dict[str, Any] = {
+    doc: dict[str, Json] = {
         "format": FORMAT,
         "target": target,
         "tenant": tenant,

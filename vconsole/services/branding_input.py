@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from vconsole.models.branding import (
@@ -23,6 +23,9 @@ from vconsole.models.branding import (
     Theme,
 )
 from vconsole.sessions.errors import VconsoleError
+
+if TYPE_CHECKING:
+    from vconsole.untyped import Json
 
 FIELDS = ("portalName", "portalColor", "selectedTheme", "customLinks")
 URL_SCHEMES = ("http", "https", "mailto")
@@ -64,7 +67,7 @@ class BrandingPatch:
         )
 
 
-def item_position(index: int, item: Any = None) -> str:
+def item_position(index: int, item: Json = None) -> str:
     """`customLinks[3] (item 4, link "Help Desk")`: the API index and the 1-based count."""
     extra = ""
     if isinstance(item, MenuItem):
@@ -176,7 +179,7 @@ def parse_document(text: str, caps: Capabilities, source: str = "") -> BrandingP
     )
 
 
-def _theme(raw: Any, problems: list[InputProblem]) -> Theme | None:
+def _theme(raw: Json, problems: list[InputProblem]) -> Theme | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
@@ -190,7 +193,7 @@ def _theme(raw: Any, problems: list[InputProblem]) -> Theme | None:
     return Theme(raw["name"], kind if isinstance(kind, str) and kind else "BUILT_IN")
 
 
-def _item(index: int, raw: Any, problems: list[InputProblem]) -> MenuItem | None:
+def _item(index: int, raw: Json, problems: list[InputProblem]) -> MenuItem | None:
     where = item_position(index, raw)
     if not isinstance(raw, dict):
         problems.append(InputProblem(where, "expected an object with menuItemType"))

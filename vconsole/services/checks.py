@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.checks import CheckRow, ChecksReport, HostReading, sorted_rows
 from vconsole.models.common import Verdict
@@ -31,6 +31,10 @@ from vconsole.services.checks_network import (
 )
 from vconsole.services.checks_vcenter import VcenterFacts
 
+if TYPE_CHECKING:
+    from vconsole.services.triage import SourceReading
+    from vconsole.sessions.protocols import ProfileView, Sessions
+
 Progress = Callable[[int, int], None]
 
 
@@ -39,7 +43,7 @@ class ChecksService:
 
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         hosts: Sequence[str],
         vcenter: str | None = None,
         *,
@@ -60,7 +64,7 @@ class ChecksService:
         now = time.time()
         vc_task = asyncio.ensure_future(self._vcenter()) if self.vcenter else None
 
-        def progress(done: int, total: int, _result: Any) -> None:
+        def progress(done: int, total: int, _result: object) -> None:
             if on_progress is not None:
                 on_progress(done, total)
 
@@ -87,7 +91,8 @@ class ChecksService:
                 readings.append(HostReading(result.target, False, text))
                 rows.extend(_host_down_rows(result.target, text, vc, site, now))
                 continue
-            value: HostFacts = result.value
+            value = result.value
+            assert value is not None  # no error: the host's reading came back
             facts[result.target] = value
             readings.append(HostReading(result.target, True, "", value.outputs))
         rows.extend(self._vcenter_rows(vc, vc_error, site, now))
@@ -184,13 +189,13 @@ def _host_down_rows(
     ]
 
 
-def report_json(report: ChecksReport) -> dict[str, Any]:
+def report_json(report: ChecksReport) -> dict[str, object]:
     """`vconsole checks --json`: the checks with their worst verdict, then one row per
     check x object."""
     return report.as_json()
 
 
-async def analyze_targets(manager: Any, targets: Sequence[str]) -> dict[str, Any]:
+async def analyze_targets(manager: Sessions, targets: Sequence[str]) -> dict[str, object]:
     """The `analyze` entry: the host checks on captured (replay) hosts; vCenter checks say they
     need a vCenter."""
     report = await ChecksService(manager, targets).refresh()
@@ -200,7 +205,7 @@ async def analyze_targets(manager: Any, targets: Sequence[str]) -> dict[str, Any
 class CheckFindings:
     """The triage source: the checks' problems (rows that are not ok), host placement from vCenter."""
 
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         vcenters = profile.names("vcenter")
         self.hosts = profile.names("esxi", "replay")
         nlb = tuple(getattr(profile, "nlb_portgroups", ()) or ()) or DEFAULT_NLB_PATTERNS
@@ -208,7 +213,7 @@ class CheckFindings:
             manager, self.hosts, vcenters[0] if vcenters else None, nlb_patterns=nlb
         )
 
-    async def read(self) -> Any:
+    async def read(self) -> SourceReading:
         from vconsole.services.triage import SourceReading
 
         if not self.hosts and self.service.vcenter is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.esx.api_map import decode
 from vconsole.esx.hostchecks import (
@@ -40,6 +40,10 @@ from vconsole.models.common import RawOutput
 from vconsole.services.answers import raw_output
 from vconsole.tokens import Command
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.results import Answer
+
 T = TypeVar("T")
 
 I40EN = "i40en"
@@ -63,7 +67,7 @@ class HostFacts:
     def output(self, command: Command) -> RawOutput | None:
         return next((o for o in self.outputs if o.line == command.line), None)
 
-    def why_unread(self, command: Command, parsed: Any = None) -> str:
+    def why_unread(self, command: Command, parsed: object = None) -> str:
         """The raw reason a command's answer is not usable: its error, stderr or first line."""
         message = str(getattr(parsed, "message", "") or "")
         out = self.output(command)
@@ -88,7 +92,7 @@ HOST_COMMANDS = (
 """Asked of every host; `module parameters list -m i40en` only where an i40en NIC exists."""
 
 
-async def read_host(manager: Any, host: str) -> HostFacts:
+async def read_host(manager: Sessions, host: str) -> HostFacts:
     """Raises only when the host gave no answer at all (the fan-out turns that into a row)."""
     answers = await asyncio.gather(
         *(manager.run(host, c) for c in HOST_COMMANDS), return_exceptions=True
@@ -104,7 +108,7 @@ async def read_host(manager: Any, host: str) -> HostFacts:
     if nics is not None and any(n.driver == I40EN for n in nics):
         command = module_parameters_command(I40EN)
         try:
-            answer: Any = await manager.run(host, command)
+            answer: Answer = await manager.run(host, command)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -127,24 +131,25 @@ async def read_host(manager: Any, host: str) -> HostFacts:
     )
 
 
-def _read(answer: Any, parse: Callable[[str], T]) -> T | None:
+def _read(answer: Answer, parse: Callable[[str], T]) -> T | None:
     """The model of one answer (its API records when it has them, else its text), or None when
     the command did not run."""
     text = _text(answer)
     return None if text is None else decode(answer, parse, text)
 
 
-def _text(answer: Any) -> str | None:
+def _text(answer: Answer) -> str | None:
     """The output to parse, or None when the command did not run or failed without output."""
     if isinstance(answer, BaseException):
         return None
     stdout = str(getattr(answer, "stdout", ""))
-    if getattr(answer, "exit", 0) and not stdout.strip():
-        return str(getattr(answer, "stderr", "")) or f"Error: exit status {answer.exit}"
+    code = getattr(answer, "exit", 0)
+    if code and not stdout.strip():
+        return str(getattr(answer, "stderr", "")) or f"Error: exit status {code}"
     return stdout
 
 
-def readable(value: Any) -> bool:
+def readable(value: object) -> bool:
     """True when a parsed part is usable (not missing, not an error or unrecognised text)."""
     kind = getattr(value, "kind", OutputKind.OK)
     return value is not None and kind is OutputKind.OK

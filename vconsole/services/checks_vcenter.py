@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.services.vcenter_props import read_properties
+
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
 LINK_DOWN_EVENTS = ("esx.problem.net.vmnic.linkstate.down", "vprob.net.vmnic.linkstate.down")
 EVENT_WINDOW_S = 3600.0
@@ -108,7 +111,7 @@ class VcenterFacts:
         return [s for s in self.switches if host in s.hosts]
 
 
-def read_check_facts(content: Any, now: float | None = None) -> VcenterFacts:
+def read_check_facts(content: VimObject, now: float | None = None) -> VcenterFacts:
     """Blocking: run through the session manager's executor (`vim.call`)."""
     from pyVmomi import vim
 
@@ -143,8 +146,8 @@ def read_check_facts(content: Any, now: float | None = None) -> VcenterFacts:
         if isinstance(o, vim.DistributedVirtualSwitch)
     }
     portgroups: dict[str, list[PortgroupFacts]] = {}
-    switches: list[tuple[str, Any, Any]] = []
-    clusters: list[tuple[Any, dict[str, Any]]] = []
+    switches: list[tuple[str, VimObject, VimObject]] = []
+    clusters: list[tuple[VimObject, dict[str, VimObject]]] = []
     vms: list[VmReservation] = []
     for obj, props in objects:
         if isinstance(obj, vim.DistributedVirtualSwitch):
@@ -187,7 +190,7 @@ def read_check_facts(content: Any, now: float | None = None) -> VcenterFacts:
 _VNIC = re.compile(r"VirtualNic-(vmk\d{1,3})$")
 
 
-def vmk_services(net_config: Any) -> dict[str, tuple[str, ...]]:
+def vmk_services(net_config: VimObject) -> dict[str, tuple[str, ...]]:
     """vmk -> services from `virtualNicManagerInfo.netConfig` (selectedVnic keys name the vmk,
     through the candidate with that key, else by the key's own `VirtualNic-vmkN` tail)."""
     out: dict[str, list[str]] = {}
@@ -208,7 +211,7 @@ def vmk_services(net_config: Any) -> dict[str, tuple[str, ...]]:
 
 
 def switch_facts_of(
-    name: str, config: Any, hosts: list[str], pgs: list[PortgroupFacts]
+    name: str, config: VimObject, hosts: list[str], pgs: list[PortgroupFacts]
 ) -> SwitchFacts:
     product = getattr(config, "productInfo", None)
     ldp = getattr(config, "linkDiscoveryProtocolConfig", None)
@@ -224,7 +227,7 @@ def switch_facts_of(
     )
 
 
-def portgroup_facts(name: str, dvs: str, setting: Any) -> PortgroupFacts | None:
+def portgroup_facts(name: str, dvs: str, setting: VimObject) -> PortgroupFacts | None:
     """A port group's failback; the uplink port group (DVUplinks) carries no VM traffic: None."""
     if "DVUplinks" in name:
         return None
@@ -235,7 +238,7 @@ def portgroup_facts(name: str, dvs: str, setting: Any) -> PortgroupFacts | None:
     return PortgroupFacts(name, dvs, failback, vlan)
 
 
-def _vm(props: dict[str, Any], names: dict[str, str]) -> VmReservation:
+def _vm(props: dict[str, VimObject], names: dict[str, str]) -> VmReservation:
     host = props.get("runtime.host")
     cpu = getattr(props.get("config.cpuAllocation"), "reservation", 0)
     mem = getattr(props.get("config.memoryAllocation"), "reservation", 0)
@@ -248,7 +251,7 @@ def _vm(props: dict[str, Any], names: dict[str, str]) -> VmReservation:
     )
 
 
-def _cluster(obj: Any, props: dict[str, Any], names: dict[str, str]) -> ClusterFacts:
+def _cluster(obj: VimObject, props: dict[str, VimObject], names: dict[str, str]) -> ClusterFacts:
     das = getattr(props.get("configurationEx"), "dasConfig", None)
     hosts = tuple(sorted(names.get(h._moId, h._moId) for h in props.get("host") or []))
     ha = bool(getattr(das, "enabled", False))
@@ -280,7 +283,7 @@ def _cluster(obj: Any, props: dict[str, Any], names: dict[str, str]) -> ClusterF
     )
 
 
-def slot_info(info: Any) -> SlotInfo | None:
+def slot_info(info: VimObject) -> SlotInfo | None:
     """`ClusterDasFailoverLevelAdvancedRuntimeInfo` as plain numbers (None for other kinds)."""
     slot = getattr(info, "slotInfo", None)
     if slot is None:
@@ -305,7 +308,7 @@ _VMNIC = re.compile(r"\bvmnic\d{1,3}\b")
 
 
 def _link_down(
-    content: Any, names: dict[str, str], now: float
+    content: VimObject, names: dict[str, str], now: float
 ) -> tuple[dict[str, dict[str, int]], str]:
     from datetime import datetime, timedelta, timezone
 
@@ -338,7 +341,7 @@ def _link_down(
     return out, ""
 
 
-def _event_nic(event: Any) -> str:
+def _event_nic(event: VimObject) -> str:
     for arg in getattr(event, "arguments", None) or []:
         match = _VMNIC.search(str(getattr(arg, "value", "")))
         if match:
@@ -347,7 +350,7 @@ def _event_nic(event: Any) -> str:
     return match.group(0) if match else ""
 
 
-def _int(value: Any) -> int | None:
+def _int(value: VimObject) -> int | None:
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):

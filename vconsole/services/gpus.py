@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx.bitfusion import (
     ClientLog,
@@ -49,13 +49,16 @@ from vconsole.services.gpus_merge import client_failure, gpus_of, holders
 from vconsole.services.gpus_vcenter import Placement
 from vconsole.sessions.errors import VconsoleError
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+
 SEVERITY_ORDER = (Severity.ERROR, Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 
 
 class GpuPoolService:
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         client: str | None,
         vcenter: str | None = None,
         *,
@@ -304,12 +307,14 @@ class GpuPoolService:
         return self.last.transcript() if self.last else f"# {self.client}: not refreshed yet\n"
 
 
-def report_json(report: PoolReport) -> dict[str, Any]:
+def report_json(report: PoolReport) -> dict[str, object]:
     """`vconsole gpus --json`."""
     return report.as_json()
 
 
-async def analyze_targets(manager: Any, targets: list[str] | tuple[str, ...]) -> dict[str, Any]:
+async def analyze_targets(
+    manager: Sessions, targets: list[str] | tuple[str, ...]
+) -> dict[str, object]:
     """The `analyze` entry: the pool of every capture that holds `bitfusion list_gpus`."""
     from vconsole.sessions.errors import CommandNotCaptured
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.services.vcenter_props import read_properties
+
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Placement:
         return None
 
 
-def read_placement(content: Any) -> Placement:
+def read_placement(content: VimObject) -> Placement:
     """Blocking: run through the session manager's executor (`vim.call`)."""
     from pyVmomi import vim
 
@@ -93,7 +96,7 @@ def read_placement(content: Any) -> Placement:
     return Placement(vms, tuple(hosts))
 
 
-def pnic_speeds(pnics: Any) -> tuple[tuple[str, int], ...]:
+def pnic_speeds(pnics: VimObject) -> tuple[tuple[str, int], ...]:
     """(vmnic, Mb/s) of NICs with link; a NIC without `linkSpeed` is down."""
     out = []
     for nic in pnics or []:
@@ -103,7 +106,7 @@ def pnic_speeds(pnics: Any) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(out))
 
 
-def guest_addresses(primary: Any, nets: Any) -> tuple[str, ...]:
+def guest_addresses(primary: VimObject, nets: VimObject) -> tuple[str, ...]:
     found = [str(primary)] if primary else []
     for net in nets or []:
         found.extend(str(a) for a in getattr(net, "ipAddress", None) or [])

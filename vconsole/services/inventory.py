@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.inventory import (
     InventoryRow,
@@ -32,6 +32,20 @@ from vconsole.services.inventory_specs import (
 )
 from vconsole.services.inventory_store import RowDelta, VcenterInventory
 from vconsole.vim.soap import MoRef
+
+if TYPE_CHECKING:
+    from typing_extensions import TypedDict, Unpack
+
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.vim.collector import ObjectChange, PropertyReader
+
+    class StatusChanges(TypedDict, total=False):
+        """What a status update may set besides the state."""
+
+        error: str
+        load_s: float | None
+        first_rows_s: float | None
+
 
 RECONNECT_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 _NEEDS_VMS = {ObjectKind.VM, ObjectKind.HOST, ObjectKind.CLUSTER}
@@ -64,7 +78,7 @@ class _Arrivals:
         self.started = time.monotonic()
         self.first_s: float | None = None
 
-    def __call__(self, changes: list[Any]) -> None:
+    def __call__(self, changes: list[ObjectChange]) -> None:
         if self.first_s is None:
             self.first_s = time.monotonic() - self.started
         self.forward(self.store.apply(changes), self.emit)
@@ -87,7 +101,7 @@ class InventoryService:
 
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         vcenters: Sequence[str] | None = None,
         *,
         page_size: int = 1000,
@@ -130,7 +144,11 @@ class InventoryService:
         return {name for name, status in self.statuses.items() if status.stale}
 
     def _set_status(
-        self, name: str, state: LoadState, emit: UpdateListener | None, **changes: Any
+        self,
+        name: str,
+        state: LoadState,
+        emit: UpdateListener | None,
+        **changes: Unpack[StatusChanges],
     ) -> VcenterStatus:
         old = self.statuses[name]
         keep_error = state not in (LoadState.LIVE, LoadState.LOADING)
@@ -212,7 +230,7 @@ class InventoryService:
         )
 
     async def _preview(
-        self, reader: Any, store: VcenterInventory, emit: UpdateListener, cluster: MoRef
+        self, reader: PropertyReader, store: VcenterInventory, emit: UpdateListener, cluster: MoRef
     ) -> None:
         """The VMs of one cluster, asked alongside the rest: a server that does not page (or
         pages late) computes its whole answer before the first byte, and the admin should see

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.inventory import EventLine, InventoryRow, ObjectDetails
 from vconsole.services.inventory_words import disks_text, snapshots_text
+
+if TYPE_CHECKING:
+    from vconsole.sessions.vcenter import VimConnection
+    from vconsole.untyped import VimObject
 
 EXTRA_PATHS = {
     "VirtualMachine": (
@@ -44,7 +48,7 @@ EXTRA_PATHS = {
 }
 
 
-def _text(value: Any) -> str:
+def _text(value: VimObject) -> str:
     if value is None:
         return ""
     if hasattr(value, "_moId"):
@@ -52,7 +56,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, Any]:
+def _properties(mo: VimObject, paths: tuple[str, ...], pc: VimObject) -> dict[str, VimObject]:
     from pyVmomi import vmodl
 
     spec = vmodl.query.PropertyCollector.FilterSpec(
@@ -60,7 +64,7 @@ def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, Any]:
         propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(mo), pathSet=list(paths))],
     )
     result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
-    out: dict[str, Any] = {}
+    out: dict[str, VimObject] = {}
     for content in getattr(result, "objects", None) or []:
         for prop in content.propSet or []:
             out[prop.name] = prop.val
@@ -69,16 +73,16 @@ def _properties(mo: Any, paths: tuple[str, ...], pc: Any) -> dict[str, Any]:
     return out
 
 
-def _plain(value: Any) -> str | datetime:
+def _plain(value: VimObject) -> str | datetime:
     return value if isinstance(value, datetime) else str(value)
 
 
-def _vm_parts(raw: dict[str, Any], names: Callable[[str], str]) -> dict[str, Any]:
+def _vm_parts(raw: dict[str, VimObject], names: Callable[[str], str]) -> dict[str, VimObject]:
     """Datastores and networks by name, disks (count and sizes), snapshots (count, newest):
     read in the same one call as the other details properties."""
     from pyVmomi import vim
 
-    out: dict[str, Any] = {}
+    out: dict[str, VimObject] = {}
     for path in ("datastore", "network"):
         if path in raw and not isinstance(raw[path], str):
             out[path] = sorted(names(ref._moId) for ref in raw.pop(path) or [])
@@ -94,7 +98,7 @@ def _vm_parts(raw: dict[str, Any], names: Callable[[str], str]) -> dict[str, Any
     return out
 
 
-def _events(content: Any, mo: Any, limit: int) -> list[EventLine]:
+def _events(content: VimObject, mo: VimObject, limit: int) -> list[EventLine]:
     from pyVmomi import vim
 
     spec = vim.event.EventFilterSpec(
@@ -115,7 +119,7 @@ def _events(content: Any, mo: Any, limit: int) -> list[EventLine]:
     return lines[:limit]
 
 
-def _tasks(content: Any, mo: Any, limit: int) -> list[EventLine]:
+def _tasks(content: VimObject, mo: VimObject, limit: int) -> list[EventLine]:
     from pyVmomi import vmodl
 
     recent = list(content.taskManager.recentTask or [])
@@ -150,7 +154,7 @@ def _tasks(content: Any, mo: Any, limit: int) -> list[EventLine]:
 
 
 def fetch_details(
-    conn: Any,
+    conn: VimConnection,
     row: InventoryRow,
     vim_type: str,
     limit: int,
@@ -164,7 +168,7 @@ def fetch_details(
     content = conn.content
     mo_class = getattr(vim, vim_type, None) or vim.ManagedEntity
     mo = mo_class(row.moid, stub)
-    properties: list[tuple[str, Any]] = list(row.as_json().items())
+    properties: list[tuple[str, object]] = list(row.as_json().items())
     errors: list[str] = []
     paths = EXTRA_PATHS.get(vim_type, ())
     if paths:

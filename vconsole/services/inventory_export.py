@@ -14,9 +14,12 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.inventory import COLUMNS, InventoryRow, ObjectKind
+
+if TYPE_CHECKING:
+    from vconsole.untyped import Json
 
 
 class FilterError(ValueError):
@@ -57,7 +60,7 @@ def compile_filter(text: str) -> RowMatcher:
     return RowMatcher(pattern, negate, text)
 
 
-def cell_text(value: Any) -> str:
+def cell_text(value: object) -> str:
     """How a value reads in the table, the filter and the CSV."""
     if type(value) is str:
         return value
@@ -93,7 +96,7 @@ def sort_rows(
 ) -> list[InventoryRow]:
     """Numbers numerically (empty last), text case-insensitively."""
 
-    def key(row: InventoryRow) -> tuple[int, Any]:
+    def key(row: InventoryRow) -> tuple[int, float | str]:
         value = getattr(row, column, None)
         if value is None or value == "":
             return (2, "")
@@ -113,7 +116,9 @@ def export_columns(kind: ObjectKind) -> list[str]:
     return keys
 
 
-def as_records(rows: Iterable[InventoryRow], stale: set[str] | None = None) -> list[dict[str, Any]]:
+def as_records(
+    rows: Iterable[InventoryRow], stale: set[str] | None = None
+) -> list[dict[str, Json]]:
     """JSON-ready dicts: every field, `denied` paths, and `stale` when its vCenter dropped."""
     out = []
     for row in rows:

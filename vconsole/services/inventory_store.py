@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import SupportsInt
 
 from vconsole.models.inventory import (
     ClusterRow,
@@ -35,7 +35,7 @@ GIB = 1024**3
 @dataclass
 class RawObject:
     type: str
-    props: dict[str, Any]
+    props: dict[str, object]
     denied: tuple[str, ...] = ()
 
 
@@ -62,9 +62,11 @@ def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
     return tuple(m.path for m in missing if m.fault in DENIED_FAULTS)
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
+    if not isinstance(value, (str, SupportsInt)) or value == "":
+        return None
     try:
-        return int(value) if value is not None and value != "" else None
+        return int(value)
     except (TypeError, ValueError):
         return None
 
@@ -75,7 +77,7 @@ def _pct(part: float | None, whole: float | None) -> float | None:
     return round(100.0 * part / whole, 1)
 
 
-def vlan_text(port_config: Any) -> str:
+def vlan_text(port_config: object) -> str:
     """VLAN of a distributed portgroup from its default port config (id, trunk ranges, PVLAN)."""
     if not isinstance(port_config, dict):
         return ""

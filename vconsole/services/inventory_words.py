@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
 LABELS = {
     "vcenter": "vCenter",
@@ -106,7 +109,7 @@ def size_text(mebibytes: float) -> str:
     return f"{mebibytes:.0f} MiB"
 
 
-def value_text(key: str, value: Any) -> str:
+def value_text(key: str, value: VimObject) -> str:
     """The value of `key` the way an admin reads it (units, yes/no, words for enum values)."""
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "none"
@@ -145,9 +148,9 @@ def disks_text(capacities_kb: Iterable[int]) -> str:
     return f"{len(sizes)}: {', '.join(sizes)}" if sizes else "none"
 
 
-def snapshots_text(roots: Iterable[Any]) -> str:
+def snapshots_text(roots: Iterable[VimObject]) -> str:
     """A snapshot tree (`snapshot.rootSnapshotList`) as "3, newest NAME (DATE)", or "none"."""
-    found: list[Any] = []
+    found: list[VimObject] = []
     pending = list(roots)
     while pending:
         node = pending.pop()

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx.api_map import decode
 from vconsole.esx.lacp import (
@@ -36,6 +36,10 @@ from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.results import Answer, CommandResult
+
 Progress = Callable[[int, int], None]
 VCENTER_MAX_AGE_S = 300.0
 """LAG config from vCenter is re-read at most this often, and on every full refresh."""
@@ -54,7 +58,7 @@ class LacpService:
 
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         hosts: Sequence[str],
         vcenter: str | None = None,
         *,
@@ -85,7 +89,7 @@ class LacpService:
         )
         vc_task = asyncio.ensure_future(self._vcenter_lags()) if vc_due else None
 
-        def progress(done: int, total: int, _result: Any) -> None:
+        def progress(done: int, total: int, _result: object) -> None:
             if on_progress is not None:
                 on_progress(done, total)
 
@@ -120,7 +124,8 @@ class LacpService:
                 rows.append(host_error_row(host, _error_code(result.error), text))
                 outcomes.append(HostOutcome(host, False, text, result.duration_s))
                 continue
-            fetch: _HostFetch = result.value
+            fetch = result.value
+            assert fetch is not None  # no error: the host's reading came back
             try:
                 judged = judge_host(
                     host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
@@ -213,7 +218,7 @@ class LacpService:
         return RawOutput(command.line, result.stdout, result.stderr, result.exit)
 
 
-async def _answer(pending: Any) -> Any:
+async def _answer(pending: Awaitable[CommandResult]) -> Answer:
     try:
         return await pending
     except asyncio.CancelledError:
@@ -228,11 +233,12 @@ def _config_covers(config: ConfigOutput, status: StatusOutput) -> bool:
     return all((lag.dvs, lag.lag_id) in known for lag in status.lags)
 
 
-def _text(answer: Any) -> str:
+def _text(answer: Answer) -> str:
     stdout = str(getattr(answer, "stdout", ""))
     stderr = str(getattr(answer, "stderr", ""))
-    if getattr(answer, "exit", 0) and not stdout.strip():
-        return stderr or f"Error: exit status {answer.exit}"
+    code = getattr(answer, "exit", 0)
+    if code and not stdout.strip():
+        return stderr or f"Error: exit status {code}"
     return stdout
 
 
@@ -252,12 +258,12 @@ def _error_code(error: BaseException) -> str:
     return next((code for kind, code in codes if isinstance(error, kind)), "host-error")
 
 
-def report_json(report: LacpReport) -> list[dict[str, Any]]:
+def report_json(report: LacpReport) -> list[dict[str, object]]:
     """`vconsole lacp --json`: the list of rows."""
     return [row.as_json() for row in report.rows]
 
 
-async def analyze_targets(manager: Any, targets: Sequence[str]) -> list[dict[str, Any]]:
+async def analyze_targets(manager: Sessions, targets: Sequence[str]) -> list[dict[str, object]]:
     """The `analyze` entry for this pane: the same rows from captured (replay) hosts."""
     report = await LacpService(manager, targets).refresh()
     return report_json(report)

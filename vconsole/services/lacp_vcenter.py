@@ -10,13 +10,16 @@ when present.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.lacp import DvsLag
 from vconsole.services.vcenter_props import read_properties
 
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
-def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
+
+def read_dvs_lags(content: VimObject) -> tuple[DvsLag, ...]:
     """Blocking: run through the session manager's executor (`vim.call`)."""
     from pyVmomi import vim
 
@@ -28,8 +31,8 @@ def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
         ],
     )
     host_names: dict[str, str] = {}
-    host_switches: list[tuple[str, Any]] = []
-    switches: list[tuple[str, Any, Any]] = []
+    host_switches: list[tuple[str, VimObject]] = []
+    switches: list[tuple[str, VimObject, VimObject]] = []
     for obj, props in objects:
         if isinstance(obj, vim.HostSystem):
             name = str(props.get("name", obj._moId))
@@ -48,7 +51,7 @@ def read_dvs_lags(content: Any) -> tuple[DvsLag, ...]:
 
 
 def lag_nics_by_host(
-    host_switches: list[tuple[str, Any]],
+    host_switches: list[tuple[str, VimObject]],
 ) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
     """(dvs, lag key) -> host -> vmnics, joining `hostLag[].uplinkPort` with `pnicSpec`."""
     out: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
@@ -69,7 +72,7 @@ def lag_nics_by_host(
 
 def lags_from_config(
     dvs: str,
-    config: Any,
+    config: VimObject,
     members: list[str],
     nics: dict[tuple[str, str], dict[str, tuple[str, ...]]] | None = None,
 ) -> list[DvsLag]:
@@ -99,7 +102,7 @@ def lags_from_config(
     return out
 
 
-def _int_or_none(value: Any) -> int | None:
+def _int_or_none(value: VimObject) -> int | None:
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
@@ -42,6 +42,11 @@ from vconsole.services.mtu_search import SearchSettings, find_path_mtu
 from vconsole.services.mtu_store import MtuStore
 from vconsole.services.mtu_verdict import judge
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.results import Answer
+    from vconsole.untyped import Json
+
 __all__ = ["MtuInputError", "MtuPlan", "MtuService", "RunSettings", "build_result", "expand_set"]
 
 
@@ -62,13 +67,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-ResultCallback = Callable[[MtuResult], Any]
+ResultCallback = Callable[[MtuResult], object]
 
 
 class MtuService:
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         store: MtuStore | None = None,
         settings: RunSettings | None = None,
         resolve_timeout_s: float = 3.0,
@@ -150,7 +155,7 @@ class MtuService:
         self,
         t: MtuTest,
         network: HostNetwork | None,
-        previous: dict[str, dict[str, Any]] | None = None,
+        previous: dict[str, dict[str, Json]] | None = None,
         parallel: int | None = None,
     ) -> MtuResult:
         started = time.monotonic()
@@ -197,7 +202,7 @@ def build_result(
     vmk: VmkInterface | None,
     search: SearchOutcome,
     duration_s: float,
-    previous: dict[str, dict[str, Any]],
+    previous: dict[str, dict[str, Json]],
 ) -> MtuResult:
     """Judge one search and compare it with the pair's last result."""
     vmk_mtu = vmk.mtu if vmk else None
@@ -249,7 +254,7 @@ def build_result(
     return result
 
 
-def _host_network(host: str, answers: Sequence[Any], texts: list[str]) -> HostNetwork:
+def _host_network(host: str, answers: Sequence[Answer], texts: list[str]) -> HostNetwork:
     """HostNetwork from the five inventory answers; UnrecognisedOutput when one cannot be read."""
     ipv4 = {i.name: i for i in decode(answers[1], inv.parse_ipv4_get, texts[1])}
     vmks = []

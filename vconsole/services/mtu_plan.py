@@ -12,11 +12,15 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole import tokens
 from vconsole.models.mtu import HostNetwork, MtuTest, TestSet, VmkInterface
 from vconsole.sessions.errors import InvalidToken, VconsoleError
+
+if TYPE_CHECKING:
+    from vconsole.services.mtu_store import MtuStore
+    from vconsole.sessions.protocols import Sessions
 
 MTU_RANGE = (68, 9216)
 IPV6_MIN_MTU = 1280
@@ -66,7 +70,11 @@ class PairResolver:
     """Turns what the admin asked for into pairs vmkping can run, or a list of problems."""
 
     def __init__(
-        self, manager: Any, store: Any, max_mtu: int | None, resolve_timeout_s: float
+        self,
+        manager: Sessions,
+        store: MtuStore | None,
+        max_mtu: int | None,
+        resolve_timeout_s: float,
     ) -> None:
         self.manager = manager
         self.store = store

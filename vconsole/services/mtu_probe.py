@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vconsole.esx.api_map import decode, is_api
 from vconsole.esx.api_ping import note_api_silence
 from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
 from vconsole.models.mtu import ProbeKind, ProbeOutcome
 from vconsole.services.mtu_search import Probe
+
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
 
 
 class ModelledPath(Protocol):
@@ -28,7 +31,7 @@ class ModelledPath(Protocol):
 
 
 def ssh_probe(
-    manager: Any,
+    manager: Sessions,
     host: str,
     address: str,
     *,

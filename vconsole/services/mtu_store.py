@@ -13,7 +13,7 @@ import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vconsole import paths
 from vconsole.models.mtu import MtuResult, MtuTest, TestSet
@@ -21,6 +21,7 @@ from vconsole.sessions.errors import InvalidToken, VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.lab.scenario import Scenario
+    from vconsole.untyped import Json
 
 SETS_FILE = "mtu-sets.json"
 RESULTS_FILE = "mtu-results.json"
@@ -74,7 +75,7 @@ class MtuStore:
         self.dir = Path(state_dir) if state_dir else paths.state_dir()
 
     # -- sets and addresses ------------------------------------------------------------
-    def _read(self, name: str) -> dict[str, Any]:
+    def _read(self, name: str) -> dict[str, Json]:
         file = self.dir / name
         if not file.exists():
             return {}
@@ -87,7 +88,7 @@ class MtuStore:
             raise MtuStoreError(f"{file}: expected a JSON object")
         return data
 
-    def _write(self, name: str, data: dict[str, Any]) -> None:
+    def _write(self, name: str, data: dict[str, Json]) -> None:
         paths.ensure_dir(self.dir)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}-", suffix=".tmp")
         try:
@@ -154,7 +155,7 @@ class MtuStore:
         self._write(SETS_FILE, data)
 
     # -- results --------------------------------------------------------------------------
-    def last_results(self) -> dict[str, dict[str, Any]]:
+    def last_results(self) -> dict[str, dict[str, Json]]:
         raw = self._read(RESULTS_FILE).get("results", {})
         return raw if isinstance(raw, dict) else {}
 
@@ -167,7 +168,7 @@ class MtuStore:
         self._write(RESULTS_FILE, data)
 
 
-def _set_to_json(s: TestSet) -> dict[str, Any]:
+def _set_to_json(s: TestSet) -> dict[str, object]:
     return {
         "name": s.name,
         "description": s.description,
@@ -176,7 +177,7 @@ def _set_to_json(s: TestSet) -> dict[str, Any]:
     }
 
 
-def _set_from_json(item: dict[str, Any]) -> TestSet:
+def _set_from_json(item: dict[str, Json]) -> TestSet:
     tests = tuple(
         MtuTest(
             host=str(t.get("host", "*")),

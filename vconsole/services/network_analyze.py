@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
 from vconsole.models.common import Verdict
 from vconsole.sessions.errors import CommandNotCaptured
+
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
 
 READ_COMMANDS = (inv.INTERFACE_LIST, inv.IPV4_GET, inv.NIC_LIST, inv.DVS_LIST, inv.NETSTACK_LIST)
 """What this pane reads from a capture (any subset of them)."""
@@ -59,7 +62,7 @@ class NetworkRow:
             (p.severity for p in self.problems), key=lambda v: _SEVERITY[v], default=Verdict.OK
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         return {
             "host": self.host,
             "vmk": self.vmk,
@@ -82,12 +85,12 @@ class HostInventory:
     errors: list[NetworkRow] = field(default_factory=list)
 
 
-async def read_host(manager: Any, host: str) -> HostInventory:
+async def read_host(manager: Sessions, host: str) -> HostInventory:
     answers = await asyncio.gather(
         *(manager.run(host, c) for c in READ_COMMANDS), return_exceptions=True
     )
     out = HostInventory(host)
-    parsed: dict[str, Any] = {}
+    parsed: dict[str, Sequence[object]] = {}
     for command, answer in zip(READ_COMMANDS, answers, strict=True):
         if isinstance(answer, CommandNotCaptured):
             continue  # the capture never meant to cover this command
@@ -105,13 +108,14 @@ async def read_host(manager: Any, host: str) -> HostInventory:
             out.errors.append(
                 _error_row(host, f"could not read {what} on {host}: {exc.reason}", str(exc))
             )
-    out.vmks = parsed.get(inv.INTERFACE_LIST.line)
-    out.nics = parsed.get(inv.NIC_LIST.line)
-    out.switches = parsed.get(inv.DVS_LIST.line)
+    # each command's parser gives the list type of its field
+    out.vmks = cast("list[inv.IpInterface] | None", parsed.get(inv.INTERFACE_LIST.line))
+    out.nics = cast("list[inv.PhysicalNic] | None", parsed.get(inv.NIC_LIST.line))
+    out.switches = cast("list[inv.DistributedSwitch] | None", parsed.get(inv.DVS_LIST.line))
     return out
 
 
-_PARSERS: dict[str, Any] = {
+_PARSERS: dict[str, Callable[[str], Sequence[object]]] = {
     inv.INTERFACE_LIST.line: inv.parse_interface_list,
     inv.IPV4_GET.line: inv.parse_ipv4_get,
     inv.NIC_LIST.line: inv.parse_nic_list,
@@ -247,7 +251,7 @@ def _nic_problems(nic: inv.PhysicalNic) -> tuple[NetworkProblem, ...]:
     return ()
 
 
-async def analyze_targets(manager: Any, targets: Sequence[str]) -> list[dict[str, Any]]:
+async def analyze_targets(manager: Sessions, targets: Sequence[str]) -> list[dict[str, object]]:
     """The `analyze` entry: rows for the captured hosts' vmks and NICs, with findings."""
     hosts = await asyncio.gather(*(read_host(manager, t) for t in targets))
     return [row.as_json() for row in judge(hosts)]

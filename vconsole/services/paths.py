@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx.api_map import decode
 from vconsole.esx.storage import (
@@ -45,6 +45,10 @@ from vconsole.services.paths_verdicts import judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.results import Answer, FanOutResult
+
 Progress = Callable[[int, int], None]
 DEFAULT_SAMPLES = 15  # 15 realtime samples of 20 s: the last five minutes
 
@@ -58,7 +62,7 @@ class PathsService:
 
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         hosts: Sequence[str],
         vcenter: str | None = None,
         *,
@@ -108,7 +112,7 @@ class PathsService:
                 self.reader.read(self._wanted, full_layout=full or self._vcenter_dependent)
             )
 
-        def progress(done: int, total: int, _result: Any) -> None:
+        def progress(done: int, total: int, _result: object) -> None:
             if on_progress is not None:
                 on_progress(done, total)
 
@@ -200,7 +204,7 @@ class PathsService:
         return self.only_hosts is None or name in self.only_hosts
 
     async def _switches_from_vcenter(
-        self, ssh: dict[str, Any], view: VcenterView
+        self, ssh: dict[str, FanOutResult[SshHostData]], view: VcenterView
     ) -> dict[str, int | None]:
         """EnablePSPLatencyPolicy from vCenter for connected hosts SSH did not answer (SSH is
         off by default on ESXi); asked only for those, one small call each."""
@@ -253,7 +257,7 @@ class PathsService:
         return RawOutput(command.line, result.stdout, result.stderr, result.exit), config
 
 
-def _needs_layout(result: Any, vc: VcHost | None) -> bool:
+def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -> bool:
     """True when vCenter's layout must be fresh for this host on the next refresh: SSH gave
     nothing (vCenter is the only source of its paths) or SSH sees a device vCenter lacks."""
     if vc is None or not vc.devices and (result is None or result.error is not None):
@@ -261,10 +265,11 @@ def _needs_layout(result: Any, vc: VcHost | None) -> bool:
     if result is None or result.error is not None:
         return True
     known = {d.device for d in vc.devices}
-    return any(d.device not in known for d in result.value.devices.devices)
+    ssh = result.value
+    return ssh is not None and any(d.device not in known for d in ssh.devices.devices)
 
 
-def _text(answer: Any) -> str:
+def _text(answer: Answer) -> str:
     if isinstance(answer, BaseException):
         return f"Error: {error_text(answer)}"
     stdout = str(getattr(answer, "stdout", ""))
@@ -274,7 +279,7 @@ def _text(answer: Any) -> str:
     return stdout
 
 
-def report_json(report: PathsReport) -> list[dict[str, Any]]:
+def report_json(report: PathsReport) -> list[dict[str, object]]:
     """`vconsole paths --json`: the list of per-path rows."""
     return [row.as_json() for row in report.rows]
 
@@ -284,7 +289,7 @@ def capture_commands() -> tuple[Command, ...]:
     return READ_COMMANDS
 
 
-async def analyze_targets(manager: Any, targets: Sequence[str]) -> list[dict[str, Any]]:
+async def analyze_targets(manager: Sessions, targets: Sequence[str]) -> list[dict[str, object]]:
     """The `analyze` entry for this pane: the same rows from captured (replay) hosts."""
     report = await PathsService(manager, targets).refresh()
     return report_json(report)

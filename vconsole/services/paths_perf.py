@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.services.paths_vcenter import (
     PATH_READ,
@@ -29,6 +29,11 @@ from vconsole.services.paths_vcenter import (
     read_multipath,
 )
 from vconsole.sessions.errors import VconsoleError
+
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.sessions.vcenter import VimConnection
+    from vconsole.untyped import VimObject
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class VcenterReader:
 
     def __init__(
         self,
-        manager: Any,
+        manager: Sessions,
         vcenter: str,
         *,
         samples: int,
@@ -95,7 +100,7 @@ class VcenterReader:
         self.incremental = incremental
         self.clock = clock
         self._ids: dict[str, int] | None = None
-        self._layout: tuple[float, tuple[VcHost, ...], dict[str, Any]] | None = None
+        self._layout: tuple[float, tuple[VcHost, ...], dict[str, VimObject]] | None = None
         self._windows: dict[str, _Window] = {}
 
     async def read(
@@ -185,7 +190,7 @@ class VcenterReader:
         }
 
 
-def _content_of(vim: Any) -> Any:
+def _content_of(vim: VimConnection) -> VimObject:
     return vim.content
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.services.vcenter_props import read_properties
+
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
 PATH_READ = "storagePath.totalReadLatency.average"
 PATH_WRITE = "storagePath.totalWriteLatency.average"
@@ -70,7 +73,7 @@ class HostLatency:
         return self.series.get(counter, {}).get(instance)
 
 
-def read_multipath(content: Any) -> tuple[tuple[VcHost, ...], dict[str, Any]]:
+def read_multipath(content: VimObject) -> tuple[tuple[VcHost, ...], dict[str, VimObject]]:
     """Blocking (run via `vim.call`): every host's multipath LUNs, and host name -> HostSystem."""
     from pyVmomi import vim
 
@@ -82,8 +85,8 @@ def read_multipath(content: Any) -> tuple[tuple[VcHost, ...], dict[str, Any]]:
         ],
     )
     datastores: dict[str, str] = {}
-    hosts: list[tuple[str, str, Any]] = []
-    refs: dict[str, Any] = {}
+    hosts: list[tuple[str, str, VimObject]] = []
+    refs: dict[str, VimObject] = {}
     for obj, props in objects:
         if isinstance(obj, vim.HostSystem):
             name = str(props.get("name", obj._moId))
@@ -108,7 +111,7 @@ def read_multipath(content: Any) -> tuple[tuple[VcHost, ...], dict[str, Any]]:
     return out, refs
 
 
-def devices_from_storage(storage: Any, datastores: dict[str, str]) -> tuple[VcDevice, ...]:
+def devices_from_storage(storage: VimObject, datastores: dict[str, str]) -> tuple[VcDevice, ...]:
     """The NMP devices of one `HostStorageDeviceInfo` (HPP devices are not in multipathInfo)."""
     if storage is None:
         return ()
@@ -154,7 +157,7 @@ def devices_from_storage(storage: Any, datastores: dict[str, str]) -> tuple[VcDe
     return tuple(devices)
 
 
-def _transport_target(transport: Any) -> str:
+def _transport_target(transport: VimObject) -> str:
     for attr in ("iScsiName", "portWorldWideName"):
         value = getattr(transport, attr, None)
         if value:
@@ -162,7 +165,7 @@ def _transport_target(transport: Any) -> str:
     return ""
 
 
-def counter_ids(content: Any) -> dict[str, int]:
+def counter_ids(content: VimObject) -> dict[str, int]:
     """Blocking: `group.name.rollup` -> counter id for the counters this pane reads."""
     wanted = set(COUNTERS)
     out: dict[str, int] = {}
@@ -174,7 +177,11 @@ def counter_ids(content: Any) -> dict[str, int]:
 
 
 def query_host_latency(
-    content: Any, host: Any, ids: dict[str, int], samples: int, since: float | None = None
+    content: VimObject,
+    host: VimObject,
+    ids: dict[str, int],
+    samples: int,
+    since: float | None = None,
 ) -> HostLatency:
     """Blocking: every path's and device's latency counters of one host in one QueryPerf.
 
@@ -194,7 +201,7 @@ def query_host_latency(
     return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
 
 
-def query_advanced_int(content: Any, host: Any, key: str) -> int | None:
+def query_advanced_int(content: VimObject, host: VimObject, key: str) -> int | None:
     """Blocking: one integer advanced option of one host (`Misc.EnablePSPLatencyPolicy`), or
     None when the host does not have it (before 6.7)."""
     from pyVmomi import vim
@@ -212,7 +219,7 @@ def query_advanced_int(content: Any, host: Any, key: str) -> int | None:
     return None
 
 
-def read_connection_states(content: Any) -> dict[str, str]:
+def read_connection_states(content: VimObject) -> dict[str, str]:
     """Blocking: every host's name -> `runtime.connectionState`, in one small property read."""
     from pyVmomi import vim
 
@@ -224,7 +231,7 @@ def read_connection_states(content: Any) -> dict[str, str]:
 
 
 def query_path_latency(
-    content: Any, host: Any, ids: dict[str, int], instance: str, samples: int
+    content: VimObject, host: VimObject, ids: dict[str, int], instance: str, samples: int
 ) -> HostLatency:
     """Blocking: one path's read and write latency alone (the per-path way, for comparison)."""
     from pyVmomi import vim
@@ -240,7 +247,7 @@ def query_path_latency(
     return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
 
 
-def _latency_of(metrics: list[Any], ids: dict[str, int]) -> HostLatency:
+def _latency_of(metrics: list[VimObject], ids: dict[str, int]) -> HostLatency:
     names = {v: k for k, v in ids.items()}
     series: dict[str, dict[str, tuple[float, ...]]] = {}
     count = 0
@@ -259,7 +266,7 @@ def _latency_of(metrics: list[Any], ids: dict[str, int]) -> HostLatency:
     return HostLatency(series, count, stamps)
 
 
-def _epoch(value: Any) -> float:
+def _epoch(value: VimObject) -> float:
     try:
         return float(value.timestamp())
     except (AttributeError, TypeError, ValueError, OverflowError):

@@ -16,11 +16,14 @@ import importlib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Finding, SubjectKind, is_problem, worst_first
 from vconsole.text_fit import clip_words
+
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import ProfileView, Sessions
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ class FindingSource:
     interval_s: float = 60.0
     pane: str = ""
 
-    def reader(self, manager: Any, profile: Any) -> SourceReader:
-        made: Callable[[Any, Any], SourceReader] = getattr(
+    def reader(self, manager: Sessions, profile: ProfileView) -> SourceReader:
+        made: Callable[[Sessions, ProfileView], SourceReader] = getattr(
             importlib.import_module(self.module), self.factory
         )
         return made(manager, profile)
@@ -99,7 +102,7 @@ class Unreadable:
         panes = f"{n} pane{'s' if n != 1 else ''} ({', '.join(self.sources)})"
         return f"{self.target}: {self.text} — {panes} ha{'ve' if n != 1 else 's'} no data for it"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"target": self.target, "text": self.text, "sources": list(self.sources)}
 
 
@@ -131,7 +134,7 @@ class Group:
         order = [v.value for v in sorted(Verdict, key=lambda v: -v.rank)]
         return ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "site": self.site,
             "cluster": self.cluster,
@@ -163,7 +166,7 @@ class Triage:
         """Any warning or worse (or an unreadable target): `vconsole triage` exits 1."""
         return bool(self.unreadable) or any(is_problem(f.severity) for f in self.findings)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "problem": self.problem,
             "unreadable": [u.to_json() for u in self.unreadable],
@@ -292,8 +295,8 @@ ReadAll = Callable[[], Awaitable[list[SourceReading]]]
 class TriageRun:
     """A one-shot read of the chosen sources (the CLI); each source's failure is a finding."""
 
-    manager: Any
-    profile: Any
+    manager: Sessions
+    profile: ProfileView
     sources: tuple[FindingSource, ...] = field(default_factory=lambda: SOURCES)
 
     async def read(self) -> FindingsBoard:
@@ -308,7 +311,9 @@ class TriageRun:
         return board
 
 
-async def read_source(source: FindingSource, manager: Any, profile: Any) -> SourceReading:
+async def read_source(
+    source: FindingSource, manager: Sessions, profile: ProfileView
+) -> SourceReading:
     """One read of `source`; a source that fails as a whole says so as one finding."""
     return await read_with(source, source.reader(manager, profile))
 

@@ -8,20 +8,25 @@ sends probes), so its source is the last saved run, not a new one.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Finding, Subject, SubjectKind, could_not_read
 from vconsole.services.triage import HostPlace, SourceReading
 
+if TYPE_CHECKING:
+    from vconsole.models.inventory import HostRow
+    from vconsole.sessions.protocols import ProfileView, Sessions
+    from vconsole.untyped import Json
 
-def _first(profile: Any, kind: str) -> str | None:
+
+def _first(profile: ProfileView, kind: str) -> str | None:
     names = profile.names(kind)
     return names[0] if names else None
 
 
 class LacpFindings:
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         from vconsole.services.lacp import LacpService
 
         self.hosts = profile.names("esxi", "replay")
@@ -35,7 +40,7 @@ class LacpFindings:
 
 
 class PathsFindings:
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         from vconsole.services.paths import PathsService
 
         self.vcenter = _first(profile, "vcenter")
@@ -50,7 +55,7 @@ class PathsFindings:
 
 
 class GpuFindings:
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         from vconsole.services.gpus import GpuPoolService
 
         self.client = _first(profile, "bitfusion")
@@ -66,7 +71,7 @@ class GpuFindings:
 class InventoryFindings:
     """Hosts vCenter cannot reach, datastores not accessible; and where each host lives."""
 
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         from vconsole.services.inventory import InventoryService
 
         self.vcenters = profile.names("vcenter")
@@ -98,7 +103,7 @@ class InventoryFindings:
         return SourceReading("inventory", tuple(found), now, tuple(places))
 
 
-def _host_findings(row: Any, now: float) -> list[Finding]:
+def _host_findings(row: HostRow, now: float) -> list[Finding]:
     subject = Subject.of(
         SubjectKind.HOST, row.name, host=row.name, cluster=row.cluster, site=row.vcenter
     )
@@ -117,7 +122,7 @@ def _host_findings(row: Any, now: float) -> list[Finding]:
 class MtuFindings:
     """The last saved MTU run (the pane and `vconsole mtu` save every result)."""
 
-    def __init__(self, manager: Any, profile: Any) -> None:
+    def __init__(self, manager: Sessions, profile: ProfileView) -> None:
         from vconsole.services.mtu_store import MtuStore
 
         self.store = MtuStore()
@@ -133,7 +138,7 @@ class MtuFindings:
 _LEGACY = {"unreachable": Verdict.CRITICAL}
 
 
-def mtu_findings(data: dict[str, Any]) -> list[Finding]:
+def mtu_findings(data: dict[str, Json]) -> list[Finding]:
     """Findings of one saved MTU result (its `to_json()` shape, older files included)."""
     from vconsole.models.mtu import epoch_of
 

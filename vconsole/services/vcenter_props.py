@@ -7,20 +7,23 @@ Each pane names the managed types and properties it needs; this asks for all of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vconsole.untyped import VimObject
 
 PAGE_SIZE = 1000
 
 
 def read_properties(
-    content: Any, wanted: Sequence[tuple[Any, Sequence[str]]]
-) -> list[tuple[Any, dict[str, Any]]]:
+    content: VimObject, wanted: Sequence[tuple[VimObject, Sequence[str]]]
+) -> list[tuple[VimObject, dict[str, VimObject]]]:
     """Blocking (run via `vim.call`): (object, {property path: value}) for every object of each
     (managed type, property paths) in `wanted`, found anywhere below the root folder."""
     from pyVmomi import vim, vmodl
 
     collector = vmodl.query.PropertyCollector
-    views: list[Any] = []
+    views: list[VimObject] = []
     try:
         for kind, _ in wanted:
             views.append(content.viewManager.CreateContainerView(content.rootFolder, [kind], True))
@@ -40,7 +43,9 @@ def read_properties(
     return [(obj.obj, {p.name: p.val for p in obj.propSet or []}) for obj in objects]
 
 
-def _retrieve_all(property_collector: Any, spec: Any, collector: Any) -> list[Any]:
+def _retrieve_all(
+    property_collector: VimObject, spec: VimObject, collector: VimObject
+) -> list[VimObject]:
     options = collector.RetrieveOptions(maxObjects=PAGE_SIZE)
     result = property_collector.RetrievePropertiesEx([spec], options)
     objects = list(result.objects) if result else []

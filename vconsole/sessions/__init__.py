@@ -7,7 +7,7 @@ pull paramiko, pyVmomi or httpx onto the start-up path.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 _EXPORTS = {
     "SessionManager": "vconsole.sessions.manager",
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from vconsole.tokens import Command
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'vconsole.sessions' has no attribute {name!r}")

@@ -14,11 +14,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.sessions.capture_api import api_entry
 from vconsole.sessions.errors import InvalidToken, VconsoleError
 from vconsole.tokens import Command
+
+if TYPE_CHECKING:
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.untyped import Json
 
 _LACP = ("esxcli", "network", "vswitch", "dvs", "vmware", "lacp")
 
@@ -55,20 +59,20 @@ def register_capture_command(command: Command) -> Command:
 
 
 async def capture_host(
-    manager: Any,
+    manager: Sessions,
     target: str,
     commands: list[Command] | None = None,
     *,
     timeout: float | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     """Run each command (the host's own concurrency limit applies) and build the capture.
 
     A command that fails is kept with exit -1 and the error title in stderr, so the capture
     still shows what could not be read; a host that cannot be reached at all raises.
     """
     wanted = list(commands if commands is not None else CAPTURE_COMMANDS)
-    entries: dict[str, dict[str, Any]] = {}
+    entries: dict[str, dict[str, Json]] = {}
     done = 0
     first_error: VconsoleError | None = None
 
@@ -103,7 +107,7 @@ async def capture_host(
     }
 
 
-def write_capture(path: Path | str, capture: dict[str, Any]) -> Path:
+def write_capture(path: Path | str, capture: dict[str, Json]) -> Path:
     """Write atomically, so an interrupted capture never leaves half a file."""
     file = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)

@@ -9,12 +9,15 @@ to the same models as a live API answer; see docs/capture.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.sessions.results import CommandResult
 
+if TYPE_CHECKING:
+    from vconsole.untyped import Json
 
-def api_entry(result: Any) -> dict[str, Any]:
+
+def api_entry(result: CommandResult) -> dict[str, Json]:
     """The extra keys of a capture entry for an answer that came over the API ({} otherwise)."""
     records = getattr(result, "records", None)
     if records is None:
@@ -28,7 +31,7 @@ def api_entry(result: Any) -> dict[str, Any]:
     }
 
 
-def api_result(entry: dict[str, Any], exit_code: int) -> CommandResult | None:
+def api_result(entry: dict[str, Json], exit_code: int) -> CommandResult | None:
     """A replayed API entry as the result a live API call gives (None for a text entry)."""
     records = entry.get("records")
     method = entry.get("method")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole import paths
 from vconsole.config import Profile, load_config
 from vconsole.secrets import SecretStore
 from vconsole.sessions.results import TrustPrompt
+
+if TYPE_CHECKING:
+    from vconsole.sessions.manager import SessionManager
 
 
 def load_profile(args: argparse.Namespace) -> Profile:
@@ -48,7 +51,7 @@ def terminal_confirm(prompt: TrustPrompt) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def cli_manager(args: argparse.Namespace, profile: Profile | None = None, **kwargs: Any) -> Any:
+def cli_manager(args: argparse.Namespace, profile: Profile | None = None) -> SessionManager:
     """A `SessionManager` for a CLI run: terminal prompts, `--readonly` honoured."""
     from vconsole.sessions.manager import SessionManager
 
@@ -61,7 +64,6 @@ def cli_manager(args: argparse.Namespace, profile: Profile | None = None, **kwar
         bool(getattr(args, "readonly", False)),
         secrets=secrets,
         confirm=terminal_confirm,
-        **kwargs,
     )
 
 
@@ -73,7 +75,7 @@ def with_hosts(profile: Profile, args: argparse.Namespace | None = None) -> Prof
     if not needs_discovery(profile):
         return profile
 
-    def make(chosen: Profile) -> Any:
+    def make(chosen: Profile) -> SessionManager:
         return cli_manager(args or argparse.Namespace(), chosen)
 
     def report(problem: str) -> None:

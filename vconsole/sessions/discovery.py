@@ -13,11 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.config import Profile, TargetConfig
 from vconsole.hosts_config import DiscoveredHost, HostsPolicy
 from vconsole.sessions.errors import VconsoleError
+
+if TYPE_CHECKING:
+    from vconsole.sessions.manager import SessionManager
+    from vconsole.sessions.protocols import Sessions
+    from vconsole.untyped import VimObject
 
 HOST_PROPERTIES = (
     "name",
@@ -37,7 +42,7 @@ class Discovery:
     problems: tuple[str, ...] = ()
 
 
-def read_hosts(content: Any, vcenter: str) -> list[DiscoveredHost]:
+def read_hosts(content: VimObject, vcenter: str) -> list[DiscoveredHost]:
     """Blocking (run via `vim.call`): every HostSystem of one vCenter, in one read."""
     from pyVmomi import vim
 
@@ -72,7 +77,7 @@ def read_hosts(content: Any, vcenter: str) -> list[DiscoveredHost]:
     return hosts
 
 
-def _management_address(vnics: Any) -> str:
+def _management_address(vnics: VimObject) -> str:
     """vmk0's IPv4 address (the management vmk on ESXi unless moved), else the first one."""
     found = []
     for vnic in vnics or ():
@@ -82,7 +87,7 @@ def _management_address(vnics: Any) -> str:
     return sorted(found)[0][1] if found else ""
 
 
-async def discover(manager: Any, profile: Profile) -> Discovery:
+async def discover(manager: Sessions, profile: Profile) -> Discovery:
     """Ask every vCenter of the profile at once; one that fails is a problem, not a stop."""
     vcenters = profile.names("vcenter")
     if not vcenters:
@@ -160,7 +165,7 @@ def needs_discovery(profile: Profile) -> bool:
     )
 
 
-async def discover_profile(manager: Any) -> Discovery:
+async def discover_profile(manager: SessionManager) -> Discovery:
     """Discover with `manager` and swap its profile for the expanded one (same manager)."""
     found = await discover(manager, manager.profile)
     manager.profile = expand(manager.profile, found.hosts)
@@ -168,7 +173,7 @@ async def discover_profile(manager: Any) -> Discovery:
 
 
 def with_discovered_hosts(
-    profile: Profile, make_manager: Callable[[Profile], Any], report: Callable[[str], None]
+    profile: Profile, make_manager: Callable[[Profile], Sessions], report: Callable[[str], None]
 ) -> Profile:
     """For a command line run: the expanded profile, problems told through `report`.
 

@@ -13,20 +13,29 @@ import asyncio
 import json
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vconsole.esx.api_calls import API_VERSION, EsxcliCall, esxcli_call
 from vconsole.sessions.errors import TargetUnreachable, VconsoleError
 from vconsole.sessions.results import CommandResult
 
 if TYPE_CHECKING:
-    from vconsole.sessions.manager import SessionManager
+    from vconsole.sessions.protocols import ProfileView, Sessions
     from vconsole.sessions.slot import TargetSlot
     from vconsole.tokens import Command
+    from vconsole.untyped import Json
+    from vconsole.vim.esxcli import EsxcliAnswer
+    from vconsole.vim.soap import MoRef
+    from vconsole.vim.transport import SoapFault
 
 VCENTER_CALLS = 8  # ExecuteSoap calls in flight per vCenter from one console run
-_GATES: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+_GATES: weakref.WeakKeyDictionary[Sessions, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+# each host's managed method executer, asked once per host and kept while its slot lives
+_EXECUTERS: weakref.WeakKeyDictionary[TargetSlot, MoRef] = weakref.WeakKeyDictionary()
 UNREACHABLE_FAULTS = ("HostNotConnected", "HostCommunication", "HostNotReachable")
 PERMISSION_FAULTS = ("NoPermission", "NotSupported", "RestrictedVersion", "SecurityError")
 
@@ -38,7 +47,7 @@ class ApiCommandResult(CommandResult):
     `stdout` holds the records as JSON (what a transcript shows); `method` is the full esxcli
     method (`network.ip.interface.list`), so the answer maps to a model without its command."""
 
-    records: tuple[Any, ...] | None = None
+    records: tuple[Json, ...] | None = None
     method: str = ""
     fault: str = ""
     call_line: str = ""
@@ -64,7 +73,7 @@ class LockdownRefused(VconsoleError):
 
 
 def answer_from(
-    call: EsxcliCall, answer: Any, duration_s: float, via: str = "api"
+    call: EsxcliCall, answer: EsxcliAnswer, duration_s: float, via: str = "api"
 ) -> ApiCommandResult:
     records = tuple(answer.records)
     fault = answer.fault or ""
@@ -81,10 +90,10 @@ def answer_from(
     )
 
 
-def check_reachable(manager: SessionManager, slot: TargetSlot) -> None:
+def check_reachable(profile: ProfileView, slot: TargetSlot) -> None:
     """Before any I/O: a host vCenter shows not connected, or in lockdown while SSH is asked."""
     t = slot.target
-    host = manager.profile.discovered_host(t.name)
+    host = profile.discovered_host(t.name)
     if host is None:
         return
     if not host.reachable:
@@ -101,11 +110,16 @@ def check_reachable(manager: SessionManager, slot: TargetSlot) -> None:
 
 
 async def run_over_api(
-    manager: SessionManager, slot: TargetSlot, command: Command, timeout: float | None
+    manager: Sessions,
+    slots: Callable[[str], TargetSlot],
+    slot: TargetSlot,
+    command: Command,
+    timeout: float | None,
 ) -> ApiCommandResult:
+    """`slots` finds the vCenter's own slot, whose health a refused call does not spoil."""
     t = slot.target
     call = esxcli_call(command)  # refuses anything that is not a known, validated call
-    check_reachable(manager, slot)
+    check_reachable(manager.profile, slot)
     slot.guard("esxcli-api", call.line, call.mutating)
     host = manager.profile.discovered_host(t.name)
     if t.vcenter is None or host is None:
@@ -117,7 +131,7 @@ async def run_over_api(
         try:
             async with _gate(manager, vcenter):
                 answer = await asyncio.wait_for(
-                    _execute(manager, slot, vcenter, host.moid, call), timeout or t.timeout
+                    _execute(manager, slots, slot, vcenter, host.moid, call), timeout or t.timeout
                 )
         except asyncio.TimeoutError:
             slot.mark_degraded("no answer in time")
@@ -135,7 +149,7 @@ async def run_over_api(
         return result
 
 
-def _gate(manager: SessionManager, vcenter: str) -> asyncio.Semaphore:
+def _gate(manager: Sessions, vcenter: str) -> asyncio.Semaphore:
     """One bound per vCenter for the whole run: a fan-out over 200 hosts must not open 200
     connections to vCenter at once (pyVmomi pools 5; each extra one is opened and closed per
     call). Measured on the lab: 300 calls to 100 hosts take the same time with 4 to 64 in
@@ -151,8 +165,13 @@ def _since(started: float) -> float:
 
 
 async def _execute(
-    manager: SessionManager, slot: TargetSlot, vcenter: str, moid: str, call: EsxcliCall
-) -> Any:
+    manager: Sessions,
+    slots: Callable[[str], TargetSlot],
+    slot: TargetSlot,
+    vcenter: str,
+    moid: str,
+    call: EsxcliCall,
+) -> EsxcliAnswer:
     from vconsole.vim import esxcli as wire
     from vconsole.vim.soap import MoRef
     from vconsole.vim.transport import SoapFault
@@ -165,9 +184,10 @@ async def _execute(
         raise TargetUnreachable(name, f"through vCenter {vcenter}: {exc.message}") from None
     for attempt in (1, 2):
         try:
-            if not isinstance(slot.conn, MoRef):
+            executer = _EXECUTERS.get(slot)
+            if executer is None:
                 stub = vim.si._stub
-                slot.conn = await vim.call(
+                executer = _EXECUTERS[slot] = await vim.call(
                     wire.retrieve_executer,
                     stub,
                     MoRef("HostSystem", moid),
@@ -177,7 +197,7 @@ async def _execute(
             return await vim.call(
                 wire.execute_soap,
                 vim.si._stub,
-                slot.conn,
+                executer,
                 call.moid,
                 API_VERSION,
                 call.method_name,
@@ -186,10 +206,10 @@ async def _execute(
             )
         except SoapFault as fault:
             if fault.kind == "ManagedObjectNotFound" and attempt == 1:
-                slot.conn = None  # vCenter restarted: ask for the executer again
+                _EXECUTERS.pop(slot, None)  # vCenter restarted: ask for the executer again
                 continue
             if fault.kind not in UNREACHABLE_FAULTS:
-                manager._slot(vcenter).mark_ok()  # vCenter answered; the call itself failed
+                slots(vcenter).mark_ok()  # vCenter answered; the call itself failed
             raise _translate(name, vcenter, fault) from None
         except TargetUnreachable as exc:
             slot.mark_down(f"vCenter {vcenter}: {exc.reason}")
@@ -197,7 +217,7 @@ async def _execute(
     raise TargetUnreachable(name, f"through vCenter {vcenter}: the executer kept disappearing")
 
 
-def _translate(name: str, vcenter: str, fault: Any) -> VconsoleError:
+def _translate(name: str, vcenter: str, fault: SoapFault) -> VconsoleError:
     kind, text = fault.kind, (fault.message or "").strip().splitlines()
     detail = f"{kind}: {text[0][:200]}" if text else kind
     if kind in UNREACHABLE_FAULTS:

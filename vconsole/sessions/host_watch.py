@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vconsole.config import Profile, TargetConfig
 from vconsole.hosts_config import DiscoveredHost
 from vconsole.sessions.discovery import host_target
 from vconsole.vim.parser import ObjectChange
+
+if TYPE_CHECKING:
+    from vconsole.sessions.manager import SessionManager
 
 WATCHED = ("name", "runtime.connectionState", "config.lockdownMode")
 GONE = "removed"  # the host left vCenter's inventory: reported, not probed
@@ -94,7 +97,9 @@ def _gone(profile: Profile, vcenter: str, present: Sequence[ObjectChange]) -> li
 
 
 async def watch_hosts(
-    manager: Any, on_change: Callable[[Profile], None] | None = None, max_wait_s: int = 20
+    manager: SessionManager,
+    on_change: Callable[[Profile], None] | None = None,
+    max_wait_s: int = 20,
 ) -> None:
     """Until cancelled: keep `manager.profile.discovered` as every vCenter shows it now."""
     vcenters = sorted({h.vcenter for h in manager.profile.discovered})
@@ -102,7 +107,10 @@ async def watch_hosts(
 
 
 async def _watch(
-    manager: Any, vcenter: str, on_change: Callable[[Profile], None] | None, max_wait_s: int
+    manager: SessionManager,
+    vcenter: str,
+    on_change: Callable[[Profile], None] | None,
+    max_wait_s: int,
 ) -> None:
     from vconsole.vim.collector import PropertyReader, UpdateStream
     from vconsole.vim.soap import PropertySpec

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.audit import AuditLog
 from vconsole.config import SSH_KINDS, Profile, TargetConfig, pin_thumbprint
@@ -36,8 +36,17 @@ from vconsole.sessions.results import (
     TargetState,
     TrustPrompt,
 )
-from vconsole.sessions.slot import TargetSlot
+from vconsole.sessions.slot import SlotHooks, TargetSlot
 from vconsole.tokens import Command
+
+if TYPE_CHECKING:
+    from paramiko import PKey
+
+    from vconsole.sessions.replay import ReplayHost
+    from vconsole.sessions.ssh import SshHost
+    from vconsole.sessions.trust import KnownHosts
+    from vconsole.sessions.vcd import VcdClient
+    from vconsole.sessions.vcenter import VimConnection
 
 T = TypeVar("T")
 ConfirmTrust = Callable[[TrustPrompt], bool | Awaitable[bool]]
@@ -72,7 +81,7 @@ class SessionManager:
         self.secrets = secrets or SecretStore(profile.name)
         self.audit = audit or AuditLog(redact=self.secrets.redact)
         self._known_hosts_path = known_hosts_path
-        self._known_hosts: Any = None
+        self._known_hosts: KnownHosts | None = None
         self.executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="vconsole-io"
         )
@@ -84,15 +93,39 @@ class SessionManager:
         self._on_pin = on_pin
         self._listeners: list[StateListener] = []
         self._slots: dict[str, TargetSlot] = {}
+        # the open connections, one map per kind (a slot keeps only health and trust)
+        self._ssh_hosts: dict[str, SshHost] = {}
+        self._vims: dict[str, VimConnection] = {}
+        self._vcds: dict[str, VcdClient] = {}
+        self._replays: dict[str, ReplayHost] = {}
         self._password_lock = threading.Lock()
         self._closed = False
+        self._hooks = SlotHooks(
+            executor=self.executor,
+            audit=self.audit,
+            per_host_limit=per_host_limit,
+            read_only_by=self._read_only_by,
+            publish=self._publish,
+            confirm=self._confirm,
+            password=self._get_password,
+            api_token=self._get_api_token,
+            forget=lambda name, token: self.secrets.forget(name, token=token),
+            pin=self._pin,
+        )
 
     # -- targets and health -------------------------------------------------------------
     def _slot(self, name: str) -> TargetSlot:
         slot = self._slots.get(name)
         if slot is None:
-            slot = self._slots[name] = TargetSlot(self, self.profile.target(name))
+            slot = self._slots[name] = TargetSlot(self._hooks, self.profile.target(name))
         return slot
+
+    def _read_only_by(self) -> str | None:
+        if self.read_only:
+            return "this session"
+        if self.profile.read_only:
+            return f"profile {self.profile.name!r}"
+        return None
 
     def target(self, name: str) -> TargetConfig:
         return self._slot(name).target
@@ -134,7 +167,7 @@ class SessionManager:
         return bool(answer)
 
     @property
-    def known_hosts(self) -> Any:
+    def known_hosts(self) -> KnownHosts:
         """The console's known_hosts, read on first SSH use (paramiko stays off the start path)."""
         if self._known_hosts is None:
             from vconsole.sessions.trust import KnownHosts
@@ -149,12 +182,13 @@ class SessionManager:
             pin_thumbprint(self.profile, target.name, thumbprint)
 
     # -- SSH and replay -----------------------------------------------------------------
-    async def _ssh(self, slot: TargetSlot) -> Any:
+    async def _ssh(self, slot: TargetSlot) -> SshHost:
         from vconsole.sessions.ssh import SshHost
 
         async with slot.lock:
-            if slot.conn is not None and slot.conn.alive:
-                return slot.conn
+            open_host = self._ssh_hosts.get(slot.name)
+            if open_host is not None and open_host.alive:
+                return open_host
             slot.check_backoff()
             slot.set_health(Health.CONNECTING)
             t = slot.target
@@ -186,12 +220,12 @@ class SessionManager:
             except BaseException:
                 host.close()
                 raise
-            slot.conn = host
+            self._ssh_hosts[slot.name] = host
             slot.mark_ok()
             return host
 
     @staticmethod
-    def _check_pinned_host_key(t: TargetConfig, key: Any) -> None:
+    def _check_pinned_host_key(t: TargetConfig, key: PKey) -> None:
         """A target that pins its host key trusts that key only; known_hosts is not consulted."""
         from vconsole.sessions.trust import host_entry, ssh_fingerprint
 
@@ -212,9 +246,10 @@ class SessionManager:
             slot.guard("replay", line, command.mutating)
             from vconsole.sessions.replay import ReplayHost
 
-            if slot.conn is None:
-                slot.conn = ReplayHost(t.name, t.file or "")
-            result = slot.conn.run(line)
+            replay = self._replays.get(t.name)
+            if replay is None:
+                replay = self._replays[t.name] = ReplayHost(t.name, t.file or "")
+            result = replay.run(line)
             slot.mark_ok()
             return result
         if t.kind not in SSH_KINDS:
@@ -223,8 +258,8 @@ class SessionManager:
             from vconsole.sessions.esxcli_api import check_reachable, run_over_api
 
             if t.via == "api":  # through vCenter: esxcli over the vSphere API
-                return await run_over_api(self, slot, command, timeout)
-            check_reachable(self, slot)
+                return await run_over_api(self, self._slot, slot, command, timeout)
+            check_reachable(self.profile, slot)
         slot.guard("ssh", line, command.mutating)
         async with slot.semaphore:
             started = time.monotonic()
@@ -250,7 +285,7 @@ class SessionManager:
                 raise
             except TargetUnreachable as exc:
                 host.close()
-                slot.conn = None
+                self._ssh_hosts.pop(slot.name, None)
                 slot.mark_down(exc.reason)
                 slot.audit(
                     "ssh",
@@ -268,7 +303,7 @@ class SessionManager:
             return result
 
     # -- vCenter and Cloud Director -----------------------------------------------------
-    async def vim(self, target: str) -> Any:
+    async def vim(self, target: str) -> VimConnection:
         """The pyVmomi connection (`VimConnection`) for a vCenter target, connecting if needed."""
         from vconsole.sessions.vcenter import VimConnection
 
@@ -276,15 +311,16 @@ class SessionManager:
         if slot.target.kind != "vcenter":
             raise WrongTargetKind(target, slot.target.kind, "a vcenter target")
         async with slot.lock:
-            if slot.conn is None:
-                slot.conn = VimConnection(slot)
-            if slot.conn.si is None:
+            conn = self._vims.get(target)
+            if conn is None:
+                conn = self._vims[target] = VimConnection(slot)
+            if conn.si is None:
                 slot.check_backoff()
                 slot.set_health(Health.CONNECTING)
-                await self._connect(slot, slot.conn.connect)
-        return slot.conn
+                await self._connect(slot, conn.connect)
+        return conn
 
-    async def vcd(self, target: str) -> Any:
+    async def vcd(self, target: str) -> VcdClient:
         """The Cloud Director client (`VcdClient`), logged in with the negotiated API version."""
         from vconsole.sessions.vcd import VcdClient
 
@@ -292,13 +328,14 @@ class SessionManager:
         if slot.target.kind != "vcd":
             raise WrongTargetKind(target, slot.target.kind, "a vcd target")
         async with slot.lock:
-            if slot.conn is None or slot.conn._client is None:
+            client = self._vcds.get(target)
+            if client is None or not client.connected:
                 slot.check_backoff()
                 slot.set_health(Health.CONNECTING)
                 client = VcdClient(slot)
                 await self._connect(slot, client.connect)
-                slot.conn = client
-        return slot.conn
+                self._vcds[target] = client
+        return client
 
     async def _connect(self, slot: TargetSlot, connect: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -345,15 +382,15 @@ class SessionManager:
         if self._closed:
             return
         self._closed = True
-        for slot in self._slots.values():
-            conn, slot.conn = slot.conn, None
+        for name, slot in self._slots.items():
+            self._replays.pop(name, None)
             try:
-                if conn is None:
-                    pass
-                elif hasattr(conn, "aclose"):
-                    await conn.aclose()
-                elif hasattr(conn, "close"):
-                    await slot.in_executor(conn.close)
+                client = self._vcds.pop(name, None)
+                if client is not None:
+                    await client.aclose()
+                for blocking in (self._ssh_hosts.pop(name, None), self._vims.pop(name, None)):
+                    if blocking is not None:
+                        await slot.in_executor(blocking.close)
             except Exception:
                 pass
             slot.set_health(Health.CLOSED)

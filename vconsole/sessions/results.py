@@ -71,3 +71,8 @@ class TrustPrompt:
     address: str
     fingerprint: str  # "SHA256:..." for SSH, colon hex SHA-256 for TLS
     key_type: str = ""
+
+
+# A command's result, or the exception it raised instead (as `gather(return_exceptions=True)`
+# hands them over).
+Answer = CommandResult | BaseException

@@ -2,16 +2,19 @@
 
 A `TargetSlot` is what the manager keeps for each configured target. Connection classes
 (SSH, vCenter, Cloud Director) use it to report health, ask for the password, enforce read-only
-before any I/O, write the audit log and make TLS trust decisions.
+before any I/O, write the audit log and make TLS trust decisions. The slot reaches the manager
+only through the `SlotHooks` it is given, so it neither imports nor pokes into the manager;
+the connections themselves are kept by the manager, typed per kind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from vconsole.config import TargetConfig, normalise_thumbprint
 from vconsole.sessions.errors import (
@@ -23,9 +26,12 @@ from vconsole.sessions.errors import (
 from vconsole.sessions.results import Health, TargetState, TrustPrompt
 
 if TYPE_CHECKING:
-    from vconsole.sessions.manager import SessionManager
+    from concurrent.futures import Executor
+
+    from vconsole.audit import AuditLog
 
 T = TypeVar("T")
+P = ParamSpec("P")
 BACKOFF_MAX_S = 30.0
 
 
@@ -36,13 +42,28 @@ def backoff_delay(failures: int) -> float:
     return min(BACKOFF_MAX_S, 2.0 ** (failures - 2))
 
 
+@dataclass(frozen=True)
+class SlotHooks:
+    """What a slot may ask of the manager that owns it; one set shared by all its slots."""
+
+    executor: Executor
+    audit: AuditLog
+    per_host_limit: int
+    read_only_by: Callable[[], str | None]  # who makes this run read-only ("this session"...)
+    publish: Callable[[TargetState], None]
+    confirm: Callable[[TrustPrompt], Awaitable[bool]]
+    password: Callable[[TargetConfig], str]
+    api_token: Callable[[TargetConfig], str]
+    forget: Callable[[str, bool], None]  # (target name, token?) drops a refused secret
+    pin: Callable[[TargetConfig, str], None]
+
+
 class TargetSlot:
-    def __init__(self, manager: SessionManager, target: TargetConfig) -> None:
-        self.manager = manager
+    def __init__(self, hooks: SlotHooks, target: TargetConfig) -> None:
+        self.hooks = hooks
         self.target = target
         self.lock = asyncio.Lock()
-        self.semaphore = asyncio.Semaphore(target.concurrency or manager.per_host_limit)
-        self.conn: Any = None
+        self.semaphore = asyncio.Semaphore(target.concurrency or hooks.per_host_limit)
         self.failures = 0
         self.next_try = 0.0
         self.state = TargetState(target.name, target.kind, Health.IDLE)
@@ -57,7 +78,7 @@ class TargetSlot:
         self.state = TargetState(
             self.name, self.target.kind, health, reason, time.time(), self.failures
         )
-        self.manager._publish(self.state)
+        self.hooks.publish(self.state)
 
     def mark_ok(self) -> None:
         self.failures = 0
@@ -82,12 +103,8 @@ class TargetSlot:
         """Read-only enforcement: refuse (and audit the refusal) before any I/O."""
         if not mutating:
             return
-        why = None
-        if self.manager.read_only:
-            why = "this session"
-        elif self.manager.profile.read_only:
-            why = f"profile {self.manager.profile.name!r}"
-        elif self.target.read_only:
+        why = self.hooks.read_only_by()
+        if why is None and self.target.read_only:
             why = f"target {self.name!r}"
         if why:
             self.audit(action, what, True, f"refused: {why} is read-only")
@@ -96,7 +113,7 @@ class TargetSlot:
     def audit(
         self, action: str, what: str, mutating: bool, outcome: str, duration_s: float = 0.0
     ) -> None:
-        self.manager.audit.record(
+        self.hooks.audit.record(
             target=self.name,
             user=self.target.user,
             action=action,
@@ -106,23 +123,27 @@ class TargetSlot:
             duration_s=duration_s,
         )
 
-    async def in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+    async def in_executor(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.manager.executor, fn, *args)
+        return await loop.run_in_executor(self.hooks.executor, partial(fn, *args, **kwargs))
 
     async def password(self) -> str:
         """Runs the lookup in the executor: a keyring call or a getpass prompt may block."""
-        return await self.in_executor(self.manager._get_password, self.target)
+        return await self.in_executor(self.hooks.password, self.target)
+
+    def password_now(self) -> str:
+        """The same lookup, from a thread already in the executor (a relogin inside a call)."""
+        return self.hooks.password(self.target)
 
     def forget_password(self) -> None:
-        self.manager.secrets.forget(self.name)
+        self.hooks.forget(self.name, False)
 
     async def api_token(self) -> str:
         """The Cloud Director API token (a refresh token), looked up like a password."""
-        return await self.in_executor(self.manager._get_api_token, self.target)
+        return await self.in_executor(self.hooks.api_token, self.target)
 
     def forget_api_token(self) -> None:
-        self.manager.secrets.forget(self.name, token=True)
+        self.hooks.forget(self.name, True)
 
     async def tls_decision(self) -> tuple[bool, str | None]:
         """(verify, thumbprint) for an https target: normal verification, or a pinned thumbprint.
@@ -151,11 +172,11 @@ class TargetSlot:
         if verified:
             return True, None
         prompt = TrustPrompt(self.name, "tls-certificate", f"{t.address}:{port}", presented)
-        if not await self.manager._confirm(prompt):
+        if not await self.hooks.confirm(prompt):
             raise UnknownCertificate(self.name, f"{t.address}:{port}", presented)
         self.pin(presented)
         return False, presented
 
     def pin(self, thumbprint: str) -> None:
         self.target = replace(self.target, thumbprint=thumbprint)
-        self.manager._pin(self.target, thumbprint)
+        self.hooks.pin(self.target, thumbprint)

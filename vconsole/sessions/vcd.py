@@ -19,7 +19,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 
@@ -31,7 +31,21 @@ from vconsole.sessions.errors import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from vconsole.sessions.slot import TargetSlot
+    from vconsole.untyped import Json
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of `VcdClient.request`, for callers that pass them through."""
+
+    json: Json  # a JSON body (httpx takes any JSON-serialisable value)
+    content: bytes | None
+    headers: dict[str, str] | None
+    accept: str | None
+    mutating: bool
+
 
 # API versions this client speaks (vCD 9.7 .. 10.6).
 CLIENT_VERSIONS = (
@@ -119,6 +133,11 @@ class VcdClient:
         return self._slot.name
 
     @property
+    def connected(self) -> bool:
+        """True once `connect` has opened the HTTP client, until `aclose`."""
+        return self._client is not None
+
+    @property
     def base_url(self) -> str:
         t = self._slot.target
         host = f"[{t.address}]" if ":" in t.address else t.address
@@ -126,7 +145,7 @@ class VcdClient:
 
     async def connect(self) -> None:
         t = self._slot.target
-        verify: bool | Any = True
+        verify: bool | ssl.SSLContext = True
         if t.protocol == "https":
             ok, self._thumbprint = await self._slot.tls_decision()
             if not ok:
@@ -178,8 +197,15 @@ class VcdClient:
         t = self._slot.target
         assert self._client is not None and self.version is not None
         if t.auth == "token":
-            from vconsole.sessions.vcd_token import token_login
+            from vconsole.sessions.vcd_token import TOKEN_FROM, token_login
 
+            key = version_key(self.version)
+            if key is None or key < TOKEN_FROM:
+                raise TargetUnreachable(
+                    self.target,
+                    f"API tokens need Cloud Director 10.3.1 or later (API 36.1); this one speaks "
+                    f'{self.version}. Use auth = "password" for this target.',
+                )
             access = await token_login(self._slot, self._client, self.version)
             self.logins += 1
             self._auth_header, self._refresh_at = access.header, access.refresh_at
@@ -223,7 +249,7 @@ class VcdClient:
         method: str,
         path: str,
         *,
-        json: Any = None,
+        json: Json = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
         accept: str | None = None,

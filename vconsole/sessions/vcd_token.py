@@ -72,16 +72,9 @@ def _refusal_code(response: httpx.Response) -> str:
 async def exchange(
     client: httpx.AsyncClient, target: str, org: str, version: str, api_token: str
 ) -> AccessToken:
-    """One refresh-grant request; raises `ApiTokenRefused` when the server will not take it."""
-    from vconsole.sessions.vcd import version_key
+    """One refresh-grant request; raises `ApiTokenRefused` when the server will not take it.
 
-    key = version_key(version)
-    if key is None or key < TOKEN_FROM:
-        raise TargetUnreachable(
-            target,
-            f"API tokens need Cloud Director 10.3.1 or later (API 36.1); this one speaks {version}. "
-            'Use auth = "password" for this target.',
-        )
+    The caller has checked that `version` is TOKEN_FROM or later (`VcdClient` does)."""
     path = token_path(org)
     started = time.monotonic()
     try:

@@ -11,14 +11,14 @@ import http.client
 import socket
 import ssl
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.sessions.errors import AuthFailed, CertificateMismatch, TargetUnreachable
 from vconsole.sessions.results import Health
 
 if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot
+    from vconsole.untyped import VimCall, VimObject
 
 T = TypeVar("T")
 _CONNECTION_ERRORS = (OSError, http.client.HTTPException, socket.timeout, ssl.SSLError)
@@ -29,7 +29,7 @@ class VimConnection:
 
     def __init__(self, slot: TargetSlot) -> None:
         self._slot = slot
-        self.si: Any = None
+        self.si: VimObject = None
         self._verify = True
         self._thumbprint: str | None = None
 
@@ -38,7 +38,7 @@ class VimConnection:
         return self._slot.name
 
     @property
-    def content(self) -> Any:
+    def content(self) -> VimObject:
         """The vCenter ServiceContent (`vim.ServiceInstanceContent`)."""
         if self.si is None:
             raise TargetUnreachable(self.target, "not connected")
@@ -52,12 +52,12 @@ class VimConnection:
         password = await self._slot.password()
         self.si = await self._slot.in_executor(self._smart_connect, password)
 
-    def _smart_connect(self, password: str) -> Any:
+    def _smart_connect(self, password: str) -> VimObject:
         from pyVim.connect import SmartConnect
         from pyVmomi import vim
 
         t = self._slot.target
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "protocol": t.protocol,
             "host": t.address,
             "port": t.effective_port,
@@ -92,13 +92,13 @@ class VimConnection:
         from pyVmomi import vim
 
         t = self._slot.target
-        password = self._slot.manager._get_password(t)
+        password = self._slot.password_now()
         try:
             self.si.content.sessionManager.Login(t.user or "", password)
         except vim.fault.InvalidLogin:
             raise AuthFailed(t.name, t.user) from None
 
-    def _invoke(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _invoke(self, fn: VimCall[T], args: tuple[object, ...]) -> T:
         """Run `fn` once; on a lost session (vCenter restarted) log in again and retry once."""
         from pyVmomi import vim
 
@@ -109,7 +109,7 @@ class VimConnection:
             return fn(*args)
 
     async def call(
-        self, fn: Callable[..., T], *args: Any, mutating: bool = False, what: str = ""
+        self, fn: VimCall[T], *args: object, mutating: bool = False, what: str = ""
     ) -> T:
         """Run a pyVmomi call in the executor; read-only and audit apply when `mutating`."""
         slot = self._slot

@@ -7,7 +7,6 @@ a script can tell an answer through vCenter from one over SSH; the rest of a row
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from vconsole.config import Profile, TargetConfig
 
@@ -27,7 +26,7 @@ def via_of(profile: Profile, host: str) -> str:
     return via_of_target(target) if target is not None else ""
 
 
-def with_via(rows: Iterable[Any], profile: Profile) -> list[Any]:
+def with_via(rows: Iterable[object], profile: Profile) -> list[object]:
     """Each JSON row that names a `host` gains `via` (rows are dicts; others pass unchanged)."""
     out = []
     for row in rows:
