@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
 from screens.raw_output import RawOutputDialog, raw_output_bindings
 from vconsole.models.checks import CheckRow, ChecksReport

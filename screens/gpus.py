@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import ConsoleScreen, PaletteCommand
 from screens.lacp_dialogs import RawOutputScreen
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.gpus import Allocation, Gpu, GpuProblem, PoolReport, PoolServer, ServerState
 from widgets.bar import usage_bar

@@ -22,7 +22,7 @@ from screens.base import ConsoleScreen, PaletteCommand
 from screens.inventory_export_prompt import InventoryExport
 from screens.inventory_table import TableColumn, TableRow, VirtualTable
 from screens.inventory_tree import InventoryTree, NodeInfo
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.inventory import (
     COLUMNS,
     KIND_ALIASES,

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
 from screens.lacp_dialogs import RawOutputScreen, TimeoutConfirm
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
 from vconsole.textsafe import visible

@@ -25,7 +25,7 @@ from screens.mtu_cells import (
 )
 from screens.mtu_dialogs import DeleteConfirm, saved_entry
 from screens.mtu_matrix import ALL_SETS, MtuMatrix
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens.base import ConsoleScreen
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Finding, SubjectKind
 from vconsole.services.triage import (
