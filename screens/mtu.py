@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from screens.base import PaletteCommand
+from screens.base import PaletteCommand, filter_binding
 from screens.mtu_cells import (
     _column,
 )
@@ -75,14 +75,8 @@ class MtuScreen(MtuMatrix):
         ),
         Binding("n", "rename_set", "Rename set", id="mtu.rename", show=False),
         Binding("D", "delete_set", "Delete set", id="mtu.delete_set", show=False),
-        Binding(
-            "slash",
-            "open_filter",
-            "Filter",
-            key_display="/",
-            id="pane.filter",
-            show=False,
-            tooltip="Filter matrix rows by regex over host and cells; a leading ! excludes.",
+        filter_binding(
+            "Filter matrix rows by regex over host and cells; a leading ! excludes.", show=False
         ),
     ]
     WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set", "edit_pair"})

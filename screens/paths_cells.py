@@ -6,17 +6,10 @@ from typing import Any
 
 from rich.text import Text
 
-from vconsole.models.paths import DeviceInfo, LatencyWindow, PathRow, PathsReport, Verdict, worst
+from vconsole.models.paths import DeviceInfo, LatencyWindow, PathRow, PathsReport, worst
 from widgets.resource_table import ResourceColumn
 from widgets.sparkline_cell import sparkline
-
-VERDICT_STYLES = {
-    Verdict.OK: "green",
-    Verdict.INFO: "cyan",
-    Verdict.WARNING: "yellow",
-    Verdict.CRITICAL: "bold red",
-    Verdict.ERROR: "magenta",
-}
+from widgets.verdict_style import verdict_cell
 
 HOST_COLUMNS = (
     ResourceColumn("host", "Host"),
@@ -48,10 +41,6 @@ PATH_COLUMNS = (
     ResourceColumn("write", "Wr p50/95"),
     ResourceColumn("why", "Why"),
 )
-
-
-def verdict_cell(verdict: Verdict) -> Text:
-    return Text(verdict.value, style=VERDICT_STYLES[verdict])
 
 
 def short_device(device: str) -> str:
