@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
-from screens.panes import PaneContext, PaneSpec, find_pane
+from screens.pane_context import PaneContext, PaneSpec
+from screens.panes import all_panes, find_pane, open_pane
 from vconsole.services.triage import FindingsBoard
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
 
@@ -168,7 +169,7 @@ class VconsoleApp(App[int]):
     def build_pane(self, spec: PaneSpec, alias: str) -> Screen[None]:
         """Construct a pane screen (no I/O happens here; panes start their own workers)."""
         context = PaneContext(self.manager, self.profile, self.read_only, alias.lstrip(":"))
-        screen = spec.factory(context)
+        screen = open_pane(context, spec.alias)
         screen.pane_alias = spec.alias  # type: ignore[attr-defined]
         return screen
 
@@ -366,14 +367,12 @@ class VconsoleApp(App[int]):
             elif alias:
                 self.call_later(self.jump, alias)
 
-        self.push_screen(CommandLine(), chosen)
+        self.push_screen(CommandLine(all_panes()), chosen)
 
     def action_help(self) -> None:
         self.jump("help")
 
     def action_jump_key(self, key: str) -> None:
-        from screens.panes import all_panes
-
         for spec in all_panes():
             if spec.key == key:
                 self.jump(spec.alias)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from vconsole.textsafe import visible
@@ -30,6 +30,7 @@ __all__ = [
     "ConsoleScreen",
     "Footer",
     "PaletteCommand",
+    "RowDetailPane",
     "Static",
     "TablePane",
     "report_worker_failure",
@@ -67,6 +68,18 @@ def report_worker_failure(screen: Screen[None], event: Worker.StateChanged) -> N
         severity="error",
         markup=False,
         timeout=8,
+    )
+
+
+def filter_binding(
+    tooltip: str = "Filter rows by regex across all columns; a leading ! excludes matches.",
+    *,
+    show: bool = True,
+    binding_id: str = "pane.filter",
+) -> Binding:
+    """`/` opens the pane's filter line; one id on every pane, so one keymap entry moves it."""
+    return Binding(
+        "slash", "open_filter", "Filter", key_display="/", id=binding_id, show=show, tooltip=tooltip
     )
 
 
@@ -151,16 +164,7 @@ class ConsoleScreen(Screen[None]):
 class TablePane(ConsoleScreen):
     """A pane whose body is one ResourceTable with the `/` filter line under it."""
 
-    BINDINGS = [
-        Binding(
-            "slash",
-            "open_filter",
-            "Filter",
-            key_display="/",
-            id="pane.filter",
-            tooltip="Filter rows by regex across all columns; a leading ! excludes matches.",
-        ),
-    ]
+    BINDINGS = [filter_binding()]
 
     columns: ClassVar[tuple[ResourceColumn, ...]] = ()
 
@@ -187,3 +191,34 @@ class TablePane(ConsoleScreen):
         yield PaletteCommand(
             "Filter rows", "regex over all columns, !regex excludes", "open_filter"
         )
+
+
+RowT = TypeVar("RowT")
+
+
+class RowDetailPane(TablePane, Generic[RowT]):
+    """A TablePane whose table rows stand for report rows (`_rows`, by table key): the row
+    under the cursor is explained under the table, and `enter` opens its host's raw output."""
+
+    _rows: dict[str, RowT]
+
+    def selected_row(self) -> RowT | None:
+        key = self.table.cursor_key
+        return self._rows.get(key) if key else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_raw_output()
+
+    def _show_detail(self) -> None:
+        """Explain `selected_row()` in the pane's detail line."""
+        raise NotImplementedError
+
+    def action_raw_output(self) -> None:
+        """Show the selected row's host output as sent."""
+        raise NotImplementedError

@@ -8,11 +8,14 @@ the draft: retry with `w` or export it with `e`. Writes are refused up front in 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Static, Tree
 
 from screens.base import PaletteCommand
@@ -27,6 +30,10 @@ from vconsole.models.branding import (
 from vconsole.services import branding_edit as edit
 from vconsole.services.branding_input import color_problem
 from widgets.links_tree import LinksTree
+
+_Answer = TypeVar("_Answer")
+_Placed = tuple[tuple[MenuItem, ...], int]
+"""The links after a change, and where the cursor goes."""
 
 
 def _b(
@@ -168,54 +175,48 @@ class BrandingScreen(BrandingWrites):
             self.render_side("tenant")
 
     # -- editing ------------------------------------------------------------------------
-    def action_edit_name(self) -> None:
+    def _edit_draft(
+        self,
+        dialog: Callable[[Branding], ModalScreen[_Answer | None]],
+        change: Callable[[Branding, _Answer], Branding],
+    ) -> None:
+        """Ask with `dialog(current draft)`; an answer becomes the side's new draft."""
         if not self._ready():
             return
         scope, current = self.scope(), self.draft(self.scope())
         assert current is not None
 
-        def done(value: str | None) -> None:
+        def done(value: _Answer | None) -> None:
             if value is not None:
-                self.set_draft(scope, dataclasses.replace(current, portal_name=value))
+                self.set_draft(scope, change(current, value))
 
-        self.app.push_screen(TextPrompt("Portal name", current.portal_name or ""), done)
+        self.app.push_screen(dialog(current), done)
+
+    def action_edit_name(self) -> None:
+        self._edit_draft(
+            lambda b: TextPrompt("Portal name", b.portal_name or ""),
+            lambda b, value: dataclasses.replace(b, portal_name=value),
+        )
 
     def action_edit_colour(self) -> None:
-        if not self._ready():
-            return
-        scope, current = self.scope(), self.draft(self.scope())
-        assert current is not None
-
-        def done(value: str | None) -> None:
-            if value is not None:
-                self.set_draft(
-                    scope, dataclasses.replace(current, portal_color=value.strip() or None)
-                )
-
-        self.app.push_screen(
-            TextPrompt(
+        self._edit_draft(
+            lambda b: TextPrompt(
                 "Portal colour",
-                current.portal_color or "",
+                b.portal_color or "",
                 "#RRGGBB, e.g. #0C0C01; empty uses the theme's colours",
                 lambda v: color_problem(v.strip()),
             ),
-            done,
+            lambda b, value: dataclasses.replace(b, portal_color=value.strip() or None),
         )
 
     def action_pick_theme(self) -> None:
-        if not self._ready():
-            return
-        scope, current = self.scope(), self.draft(self.scope())
-        assert current is not None
         labels = [t.label() for t in self.themes]
-
-        def done(label: str | None) -> None:
-            if label is not None:
-                theme = self.themes[labels.index(label)]
-                self.set_draft(scope, dataclasses.replace(current, theme=theme))
-
-        chosen = current.theme.label() if current.theme else None
-        self.app.push_screen(ChoiceDialog("Theme (from the server)", labels, chosen), done)
+        self._edit_draft(
+            lambda b: ChoiceDialog(
+                "Theme (from the server)", labels, b.theme.label() if b.theme else None
+            ),
+            lambda b, label: dataclasses.replace(b, theme=self.themes[labels.index(label)]),
+        )
 
     def action_add(self, kind: str) -> None:
         if not self._ready():
@@ -252,7 +253,8 @@ class BrandingScreen(BrandingWrites):
 
         self.app.push_screen(MenuItemDialog(item, self.caps.overrides), done)
 
-    def action_delete_item(self) -> None:
+    def _change_links(self, change: Callable[[tuple[MenuItem, ...], int], _Placed]) -> None:
+        """Apply `change(links, selected index)` to the draft; the cursor follows the item."""
         scope, current, index = (
             self.scope(),
             self.draft(self.scope()),
@@ -260,19 +262,14 @@ class BrandingScreen(BrandingWrites):
         )
         if current is None or index is None:
             return
-        links, at = edit.delete_at(current.links, index)
+        links, at = change(current.links, index)
         self.set_draft(scope, dataclasses.replace(current, links=links), at)
 
+    def action_delete_item(self) -> None:
+        self._change_links(edit.delete_at)
+
     def action_move(self, step: int) -> None:
-        scope, current, index = (
-            self.scope(),
-            self.draft(self.scope()),
-            self.links_tree().selected_index,
-        )
-        if current is None or index is None:
-            return
-        links, at = edit.move(current.links, index, step)
-        self.set_draft(scope, dataclasses.replace(current, links=links), at)
+        self._change_links(lambda links, index: edit.move(links, index, step))
 
     def action_undo(self) -> None:
         scope = self.scope()

@@ -13,7 +13,7 @@ from textual.widgets import Static, Tree
 
 from screens.base import ConsoleScreen
 from screens.branding_render import scope_title, summary
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.branding import Branding, BrandingView, Capabilities, ImageInfo, Theme
 from vconsole.services.branding_input import check_branding
 from vconsole.sessions.errors import VconsoleError

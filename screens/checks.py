@@ -14,40 +14,31 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
-from screens.base import PaletteCommand, TablePane
-from screens.panes import PaneContext
+from screens.base import PaletteCommand, RowDetailPane
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
-from screens.raw_output import RawOutputDialog, raw_output_bindings
+from screens.raw_output import RawOutputDialog
 from vconsole.models.checks import CheckRow, ChecksReport
 from vconsole.models.common import Verdict
 from widgets.resource_table import Cell, ResourceColumn
 
 if TYPE_CHECKING:
     from vconsole.services.checks import ChecksService
+from widgets.verdict_style import VERDICT_STYLES, verdict_cell
 
 DEFAULT_INTERVAL_S = 300.0
-VERDICT_STYLES = {
-    Verdict.OK: "green",
-    Verdict.INFO: "cyan",
-    Verdict.WARNING: "yellow",
-    Verdict.CRITICAL: "bold red",
-    Verdict.ERROR: "magenta",
-}
 
 
-class ChecksRawOutput(RawOutputDialog):
+class ChecksRawOutput(RawOutputDialog, pane="checks"):
     """The selected host's answers to the checks' commands, for a support case."""
 
-    BINDINGS = raw_output_bindings("checks_raw")
-    style_prefix = "checks"
 
-
-class ChecksScreen(PollingPane[ChecksReport], TablePane):
+class ChecksScreen(PollingPane[ChecksReport], RowDetailPane[CheckRow]):
     """Every check's rows in one table, worst first within each check."""
 
     CSS_PATH = "checks.tcss"
@@ -151,19 +142,6 @@ class ChecksScreen(PollingPane[ChecksReport], TablePane):
         self.query_one("#checks-status", Static).update(text)
 
     # -- selection and detail ----------------------------------------------------------------
-    def selected_row(self) -> CheckRow | None:
-        key = self.table.cursor_key
-        return self._rows.get(key) if key else None
-
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self) -> None:
-        self._show_detail()
-
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_raw_output()
-
     def _show_detail(self) -> None:
         row = self.selected_row()
         self.query_one("#checks-detail", Static).update(detail_text(row) if row else "")
@@ -221,7 +199,7 @@ def _key(row: CheckRow) -> str:
 
 def _cells(row: CheckRow) -> tuple[Cell, ...]:
     return (
-        Text(row.verdict.value, style=VERDICT_STYLES[row.verdict]),
+        verdict_cell(row.verdict),
         f"{row.check.number} {row.check.id}",
         row.finding.subject.label,
         row.value,

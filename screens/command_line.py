@@ -5,6 +5,8 @@ An unknown alias is reported inline and the line stays open so the admin can cor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,16 +15,14 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label
 
-from screens.panes import PaneSpec, all_aliases, all_panes, find_pane
+from screens.pane_context import PaneSpec, pane_for
 
 QUIT_WORDS = ("q", "quit")
 
 
-def unique_prefix_pane(word: str) -> PaneSpec | None:
+def unique_prefix_pane(panes: Sequence[PaneSpec], word: str) -> PaneSpec | None:
     """The pane all aliases starting with `word` belong to, if exactly one (`:la` -> LACP)."""
-    specs = {
-        spec.alias: spec for spec in all_panes() if any(a.startswith(word) for a in spec.aliases)
-    }
+    specs = {spec.alias: spec for spec in panes if any(a.startswith(word) for a in spec.aliases)}
     return next(iter(specs.values())) if len(specs) == 1 else None
 
 
@@ -51,7 +51,7 @@ class CommandLine(ModalScreen[str | None]):
             yield Label(":", id="command-prompt")
             yield Input(
                 placeholder="vm host ds net cluster lag mtu path gpu brand conn help",
-                suggester=SuggestFromList(all_aliases(), case_sensitive=False),
+                suggester=SuggestFromList(self.aliases, case_sensitive=False),
                 id="command-input",
             )
             yield Label("", id="command-hint", markup=False)
@@ -60,8 +60,11 @@ class CommandLine(ModalScreen[str | None]):
     def input(self) -> Input:
         return self.query_one("#command-input", Input)
 
-    def __init__(self) -> None:
+    def __init__(self, panes: Sequence[PaneSpec]) -> None:
+        """`panes` is the registry, handed in by the app (pane screens import this module)."""
         super().__init__()
+        self.panes = panes
+        self.aliases = [alias for spec in panes for alias in spec.aliases]
         self._typed_early: list[str] = []
 
     def on_mount(self) -> None:
@@ -86,7 +89,7 @@ class CommandLine(ModalScreen[str | None]):
 
     def _show_matches(self, typed: str) -> None:
         word = typed.strip().lstrip(":").lower()
-        matches = [a for a in all_aliases() if a.startswith(word)]
+        matches = [a for a in self.aliases if a.startswith(word)]
         hint = " ".join(f":{a}" for a in matches) if matches else "no alias starts with that"
         if word and any(q.startswith(word) for q in QUIT_WORDS):
             hint = " ".join(f":{a}" for a in matches + ["q"])  # `:q` quits: no error while typed
@@ -99,7 +102,7 @@ class CommandLine(ModalScreen[str | None]):
 
     def action_complete(self) -> None:
         word = self.input.value.strip().lstrip(":").lower()
-        matches = [a for a in all_aliases() if a.startswith(word)]
+        matches = [a for a in self.aliases if a.startswith(word)]
         if len(matches) == 1 or (matches and word and all(m == matches[0] for m in matches)):
             self.input.value = matches[0]
             self.input.cursor_position = len(self.input.value)
@@ -121,14 +124,14 @@ class CommandLine(ModalScreen[str | None]):
         if word in QUIT_WORDS:
             self.dismiss("quit")
             return
-        spec = find_pane(word) or unique_prefix_pane(word)
+        spec = pane_for(self.panes, word) or unique_prefix_pane(self.panes, word)
         if spec is None:
             hint = self.query_one("#command-hint", Label)
-            known = " ".join(f":{spec.alias}" for spec in all_panes())
+            known = " ".join(f":{spec.alias}" for spec in self.panes)
             hint.update(f"unknown alias :{word}; try {known}")
             hint.add_class("-error")
             return
-        self.dismiss(word if find_pane(word) else spec.alias)
+        self.dismiss(word if pane_for(self.panes, word) else spec.alias)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -25,10 +25,13 @@ class ConfirmChoice(ModalScreen[str | None]):
         command_lines: Sequence[str],
         *,
         suggested: str,
-        other: str,
+        other: str = "",
         warning: str = "",
         command_for: dict[str, str] | None = None,
+        suggested_label: str = "",
     ) -> None:
+        """`other` empty: only Cancel and the suggested choice (labelled `suggested_label`,
+        default "Set <suggested>")."""
         super().__init__(classes="dialog")
         self.question = question
         self.explanation = explanation
@@ -38,6 +41,7 @@ class ConfirmChoice(ModalScreen[str | None]):
         self.warning = warning
         self.command_for = dict(command_for or {})
         """The command each choice runs: the line shown follows the button in focus."""
+        self.suggested_label = suggested_label or f"Set {suggested}"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -49,8 +53,9 @@ class ConfirmChoice(ModalScreen[str | None]):
                 yield Label(self.warning, classes="warning", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(f"Set {self.other}", id=f"set-{self.other}")
-                yield Button(f"Set {self.suggested}", id=f"set-{self.suggested}", variant="warning")
+                if self.other:
+                    yield Button(f"Set {self.other}", id=f"set-{self.other}")
+                yield Button(self.suggested_label, id=f"set-{self.suggested}", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

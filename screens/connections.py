@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens.base import PaletteCommand, TablePane, error_title
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.sessions.via import via_of_target
 from widgets.console_header import HEALTH_STYLES, describe_state
 from widgets.resource_table import Cell, ResourceColumn

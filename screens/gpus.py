@@ -17,9 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from screens.base import ConsoleScreen, PaletteCommand
+from screens.base import ConsoleScreen, PaletteCommand, filter_binding
 from screens.lacp_dialogs import RawOutputScreen
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.gpus import Allocation, Gpu, GpuProblem, PoolReport, PoolServer, ServerState
 from widgets.bar import usage_bar
@@ -29,9 +29,9 @@ from widgets.resource_table import Cell, ResourceColumn, ResourceTable
 
 if TYPE_CHECKING:
     from vconsole.services.gpus import GpuPoolService
+from widgets.verdict_style import verdict_cell
 
 DEFAULT_INTERVAL_S = 10.0
-SEVERITY_STYLES = {"info": "cyan", "warning": "yellow", "critical": "bold red", "error": "magenta"}
 STATE_STYLES = {
     ServerState.UP: "green",
     ServerState.UNREACHABLE: "bold red",
@@ -76,14 +76,7 @@ class GpusScreen(PollingPane[PoolReport], ConsoleScreen):
     CSS_PATH = "gpus.tcss"
 
     BINDINGS = [
-        Binding(
-            "slash",
-            "open_filter",
-            "Filter",
-            key_display="/",
-            id="pane.filter",
-            tooltip="Filter the rows of every tab by regex; a leading ! excludes matches.",
-        ),
+        filter_binding("Filter the rows of every tab by regex; a leading ! excludes matches."),
         Binding("r", "refresh_now", "Refresh", id="gpus.refresh", tooltip="Ask the client now."),
         Binding(
             "p",
@@ -375,7 +368,7 @@ def _since(a: Allocation) -> str:
 
 def _problem_cells(p: GpuProblem) -> tuple[Cell, ...]:
     return (
-        Text(p.severity.value, style=SEVERITY_STYLES[p.severity.value]),
+        verdict_cell(p.severity),
         p.subject.label,
         p.text,
     )

@@ -5,6 +5,8 @@ The keys are read from the live bindings of that screen, so a user keymap shows 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on
 from textual.app import App, ComposeResult
 from textual.screen import Screen
@@ -12,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from screens.base import TablePane
-from screens.panes import PaneContext, all_panes
+from screens.pane_context import PaneContext, PaneSpec
 from widgets.resource_table import ResourceColumn
 
 
@@ -49,10 +51,10 @@ def _rank(row: tuple[str, str, str, str]) -> int:
     return {"screen": 0, "app": 2}.get(where, 1)
 
 
-def alias_rows() -> dict[str, tuple[str, str, str, str]]:
+def alias_rows(panes: Sequence[PaneSpec]) -> dict[str, tuple[str, str, str, str]]:
     """One row per pane: its canonical `:alias`; the other aliases go in the description."""
     rows: dict[str, tuple[str, str, str, str]] = {}
-    for spec in all_panes():
+    for spec in panes:
         key_hint = f" (key {spec.key})" if spec.key else ""
         others = " ".join(f":{a}" for a in spec.aliases if a != spec.alias)
         why = f"also {others}; {spec.summary}" if others else spec.summary
@@ -75,9 +77,11 @@ class HelpScreen(TablePane):
         ResourceColumn("why", "Description"),
     )
 
-    def __init__(self, context: PaneContext) -> None:
+    def __init__(self, context: PaneContext, panes: Sequence[PaneSpec]) -> None:
+        """`panes` comes from the registry, which opens this screen (so it imports no registry)."""
         super().__init__()
         self.context = context
+        self.panes = panes
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()
@@ -97,7 +101,7 @@ class HelpScreen(TablePane):
         origin = stack[-2] if len(stack) > 1 and stack[-1] is self else stack[-1]
         rows = key_rows(origin, self.app) if origin is not self else {}
         rows.update(key_rows(self, self.app) if not rows else {})
-        rows.update(alias_rows())
+        rows.update(alias_rows(self.panes))
         table = self.table
         table.sort_by(None)
         table.set_rows(rows)

@@ -18,11 +18,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static, Tree
 
-from screens.base import ConsoleScreen, PaletteCommand
+from screens.base import ConsoleScreen, PaletteCommand, filter_binding
 from screens.inventory_export_prompt import InventoryExport
 from screens.inventory_table import TableColumn, TableRow, VirtualTable
 from screens.inventory_tree import InventoryTree, NodeInfo
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.inventory import (
     COLUMNS,
     KIND_ALIASES,
@@ -83,8 +83,7 @@ class InventoryScreen(InventoryExport, ConsoleScreen):
     CSS_PATH = "inventory.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "open_filter", "Filter", key_display="/", id="inventory.filter",
-                tooltip="Filter rows by regex across all columns; a leading ! excludes matches."),
+        filter_binding(binding_id="inventory.filter"),
         Binding("t", "next_kind", "Type", id="inventory.type",
                 tooltip="Show the next object type (VM, host, cluster, datastore, network)."),
         Binding("tab", "toggle_focus", "Tree", id="inventory.focus",

@@ -12,16 +12,15 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
-from screens.base import PaletteCommand, TablePane
+from screens.base import PaletteCommand, RowDetailPane
 from screens.lacp_dialogs import RawOutputScreen, TimeoutConfirm
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.polling import PollingPane
 from vconsole.models.lacp import LacpReport, LagPortRow, Verdict
 from vconsole.textsafe import visible
@@ -29,17 +28,12 @@ from widgets.resource_table import Cell, ResourceColumn
 
 if TYPE_CHECKING:
     from vconsole.services.lacp import LacpService
+from widgets.verdict_style import verdict_cell
 
-VERDICT_STYLES = {
-    Verdict.OK: "green",
-    Verdict.WARNING: "yellow",
-    Verdict.CRITICAL: "bold red",
-    Verdict.ERROR: "magenta",
-}
 DEFAULT_INTERVAL_S = 30.0
 
 
-class LacpScreen(PollingPane[LacpReport], TablePane):
+class LacpScreen(PollingPane[LacpReport], RowDetailPane[LagPortRow]):
     """The estate's LAGs in one table; the line under it explains the selected row."""
 
     WRITE_ACTIONS = frozenset({"set_timeout"})
@@ -142,19 +136,6 @@ class LacpScreen(PollingPane[LacpReport], TablePane):
         self.query_one("#lacp-status", Static).update(text)
 
     # -- selection and detail ----------------------------------------------------------------
-    def selected_row(self) -> LagPortRow | None:
-        key = self.table.cursor_key
-        return self._rows.get(key) if key else None
-
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self) -> None:
-        self._show_detail()
-
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_raw_output()
-
     def _show_detail(self) -> None:
         row = self.selected_row()
         detail = self.query_one("#lacp-detail", Static)
@@ -294,7 +275,7 @@ def _cells(row: LagPortRow) -> tuple[Cell, ...]:
         row.host,
         row.lag or row.lag_id,
         row.vmnic,
-        Text(row.verdict.value, style=VERDICT_STYLES[row.verdict]),
+        verdict_cell(row.verdict),
         row.state,
         flags,
         row.partner_device_id,

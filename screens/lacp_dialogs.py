@@ -5,14 +5,11 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from screens.confirm import ConfirmChoice
-from screens.raw_output import RawOutputDialog, raw_output_bindings
+from screens.raw_output import RawOutputDialog
 
 
-class RawOutputScreen(RawOutputDialog):
+class RawOutputScreen(RawOutputDialog, pane="lacp"):
     """The host's esxcli output as sent, selectable and copyable for a support case."""
-
-    BINDINGS = raw_output_bindings("lacp_raw")
-    style_prefix = "lacp"
 
 
 class TimeoutConfirm(ConfirmChoice):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from screens import entry, serve_cmd
 from vconsole.cli import main as core_main
 
-UI_COMMAND_MODULES = ("screens.entry", "screens.serve_cmd")
+UI_COMMANDS = (entry.register, serve_cmd.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return core_main(argv, extra_modules=UI_COMMAND_MODULES, default_command="ui")
+    return core_main(argv, extra_commands=UI_COMMANDS, default_command="ui")
 
 
 if __name__ == "__main__":

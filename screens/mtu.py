@@ -19,13 +19,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from screens.base import PaletteCommand
+from screens.base import PaletteCommand, filter_binding
 from screens.mtu_cells import (
     _column,
 )
 from screens.mtu_dialogs import DeleteConfirm, saved_entry
 from screens.mtu_matrix import ALL_SETS, MtuMatrix
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
@@ -78,14 +78,8 @@ class MtuScreen(MtuMatrix):
         ),
         Binding("n", "rename_set", "Rename set", id="mtu.rename", show=False),
         Binding("D", "delete_set", "Delete set", id="mtu.delete_set", show=False),
-        Binding(
-            "slash",
-            "open_filter",
-            "Filter",
-            key_display="/",
-            id="pane.filter",
-            show=False,
-            tooltip="Filter matrix rows by regex over host and cells; a leading ! excludes.",
+        filter_binding(
+            "Filter matrix rows by regex over host and cells; a leading ! excludes.", show=False
         ),
     ]
     WRITE_ACTIONS = frozenset({"add_pair", "delete_pair", "rename_set", "delete_set", "edit_pair"})

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label
 
 from screens.confirm import ConfirmChoice
 from screens.mtu_cells import _column
@@ -40,15 +37,5 @@ class DeleteConfirm(ConfirmChoice):
             f"{len(pairs)} matrix pair(s) leave the saved set:",
             shown,
             suggested="delete",
-            other="keep",
+            suggested_label="Delete",
         )
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question, classes="dialog-title", markup=False)
-            yield Label(self.explanation, markup=False)
-            for i, line in enumerate(self.command_lines):
-                yield Label(line, classes="command", markup=False, id=f"command-{i}")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Delete", id="set-delete", variant="warning")

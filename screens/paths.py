@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.base import PaletteCommand, TablePane
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.paths_cells import (
     DEVICE_COLUMNS,
     HOST_COLUMNS,

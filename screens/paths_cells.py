@@ -10,19 +10,11 @@ from vconsole.models.paths import (
     PathProblem,
     PathRow,
     PathsReport,
-    Verdict,
     worst,
 )
 from widgets.resource_table import Cell, ResourceColumn
 from widgets.sparkline_cell import sparkline
-
-VERDICT_STYLES = {
-    Verdict.OK: "green",
-    Verdict.INFO: "cyan",
-    Verdict.WARNING: "yellow",
-    Verdict.CRITICAL: "bold red",
-    Verdict.ERROR: "magenta",
-}
+from widgets.verdict_style import verdict_cell
 
 HOST_COLUMNS = (
     ResourceColumn("host", "Host"),
@@ -54,10 +46,6 @@ PATH_COLUMNS = (
     ResourceColumn("write", "Wr p50/95"),
     ResourceColumn("why", "Why"),
 )
-
-
-def verdict_cell(verdict: Verdict) -> Text:
-    return Text(verdict.value, style=VERDICT_STYLES[verdict])
 
 
 def short_device(device: str) -> str:

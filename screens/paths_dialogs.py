@@ -5,14 +5,11 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from screens.confirm import ConfirmChoice
-from screens.raw_output import RawOutputDialog, raw_output_bindings
+from screens.raw_output import RawOutputDialog
 
 
-class PathsRawOutput(RawOutputDialog):
+class PathsRawOutput(RawOutputDialog, pane="paths"):
     """The host's esxcli output as sent, selectable and copyable for a support case."""
-
-    BINDINGS = raw_output_bindings("paths_raw")
-    style_prefix = "paths"
 
 
 class RoundRobinConfirm(ConfirmChoice):

@@ -31,10 +31,18 @@ def raw_output_bindings(binding_prefix: str) -> list[BindingType]:
 
 
 class RawOutputDialog(ModalScreen[None]):
-    """The output as sent; a pane subclasses it with its BINDINGS and its `style_prefix`."""
+    """The output as sent; a pane subclasses it with its name: `(RawOutputDialog, pane="lacp")`."""
 
     style_prefix: ClassVar[str] = ""
     """Names the dialog's CSS class (`<prefix>-raw`) and text area id (`<prefix>-raw-text`)."""
+
+    def __init_subclass__(cls, *, pane: str = "", **kwargs: bool) -> None:
+        """`pane` gives the style prefix and the binding ids (`<pane>_raw.close`); the bindings
+        are set before Textual merges them for the class."""
+        if pane:
+            cls.style_prefix = pane
+            cls.BINDINGS = raw_output_bindings(f"{pane}_raw")
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, host: str, transcript: str) -> None:
         super().__init__(classes=f"dialog {self.style_prefix}-raw")

@@ -49,6 +49,15 @@ def validate_target(
     return errors, (None if errors else target)
 
 
+def _choice_field(
+    key: str, label: str, options: list[tuple[str, str]], value: str
+) -> ComposeResult:
+    """A labelled drop-down (`#field-<key>`) with its error line (`#error-<key>`) under it."""
+    yield Label(label, classes="field-label")
+    yield Select(options, value=value, allow_blank=False, compact=True, id=f"field-{key}")
+    yield Label("", id=f"error-{key}", classes="field-error", markup=False)
+
+
 class TargetForm(ModalScreen[TargetConfig | None]):
     """Returns the validated TargetConfig, or None when cancelled."""
 
@@ -68,15 +77,9 @@ class TargetForm(ModalScreen[TargetConfig | None]):
         with Vertical():
             yield Label(title, classes="dialog-title", markup=False)
             with VerticalScroll():
-                yield Label("Kind", classes="field-label")
-                yield Select(
-                    [(k, k) for k in KINDS],
-                    value=current.kind if current else "esxi",
-                    allow_blank=False,
-                    compact=True,
-                    id="field-kind",
+                yield from _choice_field(
+                    "kind", "Kind", [(k, k) for k in KINDS], current.kind if current else "esxi"
                 )
-                yield Label("", id="error-kind", classes="field-error", markup=False)
                 for key, label, placeholder in FIELDS:
                     value = getattr(current, key, None) if current else None
                     yield Label(label, classes="field-label")
@@ -87,24 +90,18 @@ class TargetForm(ModalScreen[TargetConfig | None]):
                         id=f"field-{key}",
                     )
                     yield Label("", id=f"error-{key}", classes="field-error", markup=False)
-                yield Label("Protocol (vCenter / Cloud Director)", classes="field-label")
-                yield Select(
+                yield from _choice_field(
+                    "protocol",
+                    "Protocol (vCenter / Cloud Director)",
                     [(p, p) for p in PROTOCOLS],
-                    value=current.protocol if current else "https",
-                    allow_blank=False,
-                    compact=True,
-                    id="field-protocol",
+                    current.protocol if current else "https",
                 )
-                yield Label("", id="error-protocol", classes="field-error", markup=False)
-                yield Label("Login (Cloud Director)", classes="field-label")
-                yield Select(
+                yield from _choice_field(
+                    "auth",
+                    "Login (Cloud Director)",
                     [(AUTH_LABELS[a], a) for a in AUTH_MODES],
-                    value=current.auth if current else "password",
-                    allow_blank=False,
-                    compact=True,
-                    id="field-auth",
+                    current.auth if current else "password",
                 )
-                yield Label("", id="error-auth", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")

@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
-from screens.base import ConsoleScreen
-from screens.panes import PaneContext
+from screens.base import ConsoleScreen, filter_binding
+from screens.pane_context import PaneContext
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Finding, SubjectKind
 from vconsole.services.triage import (
@@ -33,6 +33,7 @@ from vconsole.services.triage import (
 )
 from vconsole.text_fit import clip_words
 from widgets.filter_bar import FilterBar, RowFilter
+from widgets.verdict_style import verdict_cell
 
 if TYPE_CHECKING:
     from vconsole.models.findings import Finding as _Finding
@@ -41,13 +42,7 @@ if TYPE_CHECKING:
     TriageItem = Unreadable | Group | _Finding  # what a row of the table stands for
     from widgets.resource_table import Cell
 
-SEVERITY_STYLES = {
-    Verdict.OK: "green",
-    Verdict.INFO: "cyan",
-    Verdict.WARNING: "yellow",
-    Verdict.CRITICAL: "bold red",
-    Verdict.ERROR: "magenta",
-}
+
 FIXED = (("sev", "Sev", 8), ("object", "Object", 20))
 OBJECT_WIDTH = 20
 
@@ -86,8 +81,7 @@ class TriageScreen(ConsoleScreen):
     BINDINGS = [
         Binding("enter", "open_object", "Open", id="triage.open",
                 tooltip="Open the pane that shows this object, with the cursor on it."),
-        Binding("slash", "open_filter", "Filter", key_display="/", id="pane.filter",
-                tooltip="Filter findings by regex (severity, host, object, pane, text)."),
+        filter_binding("Filter findings by regex (severity, host, object, pane, text)."),
         Binding("r", "refresh_now", "Refresh", id="triage.refresh",
                 tooltip="Read every source now."),
         Binding("p", "toggle_pause", "Pause", id="triage.pause",
@@ -199,18 +193,18 @@ class TriageScreen(ConsoleScreen):
         width = self._text_width()
         rows: dict[str, tuple[TriageItem, tuple[Cell, ...]]] = {}
         for u in triage.unreadable:
-            sev = Text("error", style=SEVERITY_STYLES[Verdict.ERROR])
+            sev = verdict_cell(Verdict.ERROR)
             n = len(u.sources)
             why = f"{n} pane{'s' if n != 1 else ''} ha{'ve' if n != 1 else 's'} no data: {u.text}"
             rows[f"u|{u.target}"] = (u, (sev, _fit(u.target), clip_words(why, width)))
         for g in triage.groups:
-            worst = Text(g.worst.value, style=SEVERITY_STYLES[g.worst] + " reverse")
+            worst = verdict_cell(g.worst, extra="reverse")
             label = Text(_fit(g.host or g.cluster or g.site or "(no host)"), style="bold")
             where = " / ".join(x for x in (g.cluster if g.host else "", g.site) if x)
             counts = g.count_text() + (f" — {where}" if where else "")
             rows[f"g|{g.label}"] = (g, (worst, label, clip_words(counts, width)))
             for f in g.findings:
-                sev = Text(f.severity.value, style=SEVERITY_STYLES[f.severity])
+                sev = verdict_cell(f.severity)
                 obj = _fit(" " + object_name(f))
                 rows[f"f|{f.key}"] = (f, (sev, obj, clip_words(f.text, width)))
         if list(rows) == list(self.rows) and all(self.rows[k][1] == v[1] for k, v in rows.items()):

@@ -136,7 +136,7 @@ async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, m
     from lacp_helpers import lab_profile, trust_lab_hosts
 
     from screens.lacp import LacpScreen
-    from screens.panes import PaneContext
+    from screens.pane_context import PaneContext
     from vconsole.lab.esxi import EsxiLab
     from vconsole.lab.scenario import default_scenario
     from vconsole.secrets import env_var_name

@@ -9,7 +9,7 @@ from lacp_helpers import lab_profile, trust_lab_hosts
 from shell_helpers import console, isolate_dirs
 from textual.widgets import Button, Label, Static
 
-from screens.panes import PaneContext
+from screens.pane_context import PaneContext
 from screens.paths import PathsScreen
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario

@@ -1,36 +1,54 @@
 """The `vconsole` command line: a thin argparse frame over per-group command modules.
 
 Command modules register their own subcommands and import heavy libraries (pyVmomi, paramiko)
-inside their handlers, so `vconsole --help` and start-up stay fast. The commands that open the
-console live in the UI layer and are handed in by `screens.main` (`extra_modules`); run as
-`python -m vconsole`, the core offers every scriptable command without them.
+inside their handlers, so `vconsole --help` and start-up stay fast. Each module is imported by
+name here, so a missing one is an import error, not a command that silently disappears. The
+commands that open the console live in the UI layer and are handed in by `screens.main`
+(`extra_commands`); run as `python -m vconsole`, the core offers every scriptable command
+without them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-# Modules that are missing (a pane not built yet) are skipped, not fatal.
-COMMAND_MODULES = (
-    "vconsole.commands.lab_cmd",
-    "vconsole.commands.config_cmd",
-    "vconsole.commands.capture_cmd",
-    "vconsole.commands.analyze_cmd",
-    "vconsole.commands.inventory_cmd",
-    "vconsole.commands.lacp_cmd",
-    "vconsole.commands.mtu_cmd",
-    "vconsole.commands.paths_cmd",
-    "vconsole.commands.gpus_cmd",
-    "vconsole.commands.branding_cmd",
-    "vconsole.commands.triage_cmd",
-    "vconsole.commands.checks_cmd",
+from vconsole.commands import (
+    analyze_cmd,
+    branding_cmd,
+    capture_cmd,
+    checks_cmd,
+    config_cmd,
+    gpus_cmd,
+    inventory_cmd,
+    lab_cmd,
+    lacp_cmd,
+    mtu_cmd,
+    paths_cmd,
+    triage_cmd,
+)
+
+RegisterCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+"""A command module's `register`: adds its subcommands to the parser."""
+
+COMMANDS: tuple[RegisterCommands, ...] = (
+    lab_cmd.register,
+    config_cmd.register,
+    capture_cmd.register,
+    analyze_cmd.register,
+    inventory_cmd.register,
+    lacp_cmd.register,
+    mtu_cmd.register,
+    paths_cmd.register,
+    gpus_cmd.register,
+    branding_cmd.register,
+    triage_cmd.register,
+    checks_cmd.register,
 )
 
 
-def build_parser(extra_modules: Sequence[str] = ()) -> argparse.ArgumentParser:
+def build_parser(extra_commands: Sequence[RegisterCommands] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vconsole",
         description="Keyboard-driven operations console for VMware admins.",
@@ -45,24 +63,18 @@ def build_parser(extra_modules: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--readonly", action="store_true", help="refuse every mutating call before any I/O"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in (*COMMAND_MODULES, *extra_modules):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(subparsers)
+    for register in (*COMMANDS, *extra_commands):
+        register(subparsers)
     return parser
 
 
 def main(
     argv: Sequence[str] | None = None,
     *,
-    extra_modules: Sequence[str] = (),
+    extra_commands: Sequence[RegisterCommands] = (),
     default_command: str | None = None,
 ) -> int:
-    parser = build_parser(extra_modules)
+    parser = build_parser(extra_commands)
     words = list(argv if argv is not None else sys.argv[1:])
     for word in words:
         # argparse (3.11) turns `--opt=--` into an empty list instead of refusing it

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vconsole import _toml
-from vconsole.config import (
+from vconsole.config_types import (
     AUTH_MODES,
     HOST_KEY_POLICIES,
     KINDS,

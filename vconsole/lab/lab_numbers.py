@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from vconsole.lab.scenario import Host
+from vconsole.lab.scenario_model import Host
 
 HYPERVISOR_MEMORY_MB = 3072  # what ESXi itself holds on a host with no VMs
 HYPERVISOR_CPU_MHZ = 120

@@ -168,24 +168,15 @@ def check_hosts(
                 )
 
 
-def validate_check_keys(scenario: Any) -> None:
-    """Check the scenario's check keys against its hosts, switches and lab VM names."""
-    from vconsole.lab.vcsim_topology import lab_vms
-
-    vm_names = {vm.name for vm in lab_vms(scenario)} if scenario.cluster_specs else set()
-    check_hosts(
-        scenario.hosts,
-        scenario.switches,
-        scenario.cluster_specs,
-        vm_names,
-        built_switches(scenario),
-    )
+def host_switch(host: Any) -> str:
+    """The distributed switch a host's LAGs and non-management vmks live on."""
+    for lag in host.lags:
+        return str(lag.dvs)
+    return f"DSwitch-{host.site}"
 
 
 def built_switches(scenario: Any) -> dict[str, str]:
     """Switch name -> site of the switches the lab builds for hosts (LAG switches, DSwitch-<site>)."""
-    from vconsole.lab.vcsim_topology import host_switch
-
     out = {host_switch(h): h.site for h in scenario.hosts}
     out.update({lag.dvs: h.site for h in scenario.hosts for lag in h.lags})
     return out
@@ -217,8 +208,6 @@ def extra_memberships(scenario: Any) -> dict[str, list[str]]:
 
 
 def _owns(host: Any, switch: str) -> bool:
-    from vconsole.lab.vcsim_topology import host_switch
-
     return switch == host_switch(host) or any(lag.dvs == switch for lag in host.lags)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
-from vconsole.lab.scenario import (
+from vconsole.lab.scenario_model import (
     BitfusionServer,
     Host,
     Lun,

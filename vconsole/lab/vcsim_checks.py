@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vconsole.lab.scenario import Scenario
 from vconsole.lab.scenario_checks import extra_memberships
+from vconsole.lab.scenario_model import Scenario
 
 
 def with_checks(topology: dict[str, Any], scenario: Scenario) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from vconsole.lab.lab_numbers import datastore_free_gb, host_load
-from vconsole.lab.scenario import Host, Lun, LunPath, Scenario
+from vconsole.lab.scenario_checks import host_switch
+from vconsole.lab.scenario_model import Host, Lun, LunPath, Scenario
 
 MANAGEMENT_PORTGROUP = "Management Network"
 
@@ -127,13 +128,6 @@ def host_datastores(scenario: Scenario, host: Host) -> list[str]:
             return ["vsanDatastore"]
         return [f"vsanDatastore ({host.cluster})"]
     return [f"datastore1 ({host.name})"]
-
-
-def host_switch(host: Host) -> str:
-    """The distributed switch a host's LAGs and non-management vmks live on."""
-    for lag in host.lags:
-        return lag.dvs
-    return f"DSwitch-{host.site}"
 
 
 def _lag_specs(hosts: list[Host], dvs: str) -> list[dict[str, Any]]:

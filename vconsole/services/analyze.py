@@ -1,7 +1,8 @@
 """Offline analysis of captures: every pane's parsing and verdicts, run on `replay` targets.
 
-Each pane registers one entry, `async (manager, targets) -> JSON-able`, by module path so
-that analysing one pane never imports another pane's code. A pane runs only on the captures
+Each pane offers one entry, `async (manager, targets) -> JSON-able`, imported by name here, so
+a pane whose module is gone is an import error rather than a shorter report. A pane runs only
+on the captures
 that hold at least one of its commands (`PANE_COMMANDS`), so a capture of one command pasted
 into a ticket is analysed for the pane it covers, without errors for the others; which
 captures each pane read is in `coverage`. A pane chosen with `--pane` reads every capture of
@@ -10,38 +11,39 @@ its kind and names what a capture lacks.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vconsole.tokens import normalise_line
+from vconsole.esx import hostchecks, storage
+from vconsole.esx import lacp as esx_lacp
+from vconsole.services import checks, gpus, lacp, network_analyze, paths
+from vconsole.tokens import Command, normalise_line
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
     from vconsole.untyped import Json
 
-Analyzer = Callable[["Sessions", Sequence[str]], Awaitable["Json"]]
+Analyzer = Callable[["Sessions", list[str]], Awaitable["Json"]]
 
-ANALYZERS: dict[str, str] = {
-    "lacp": "vconsole.services.lacp:analyze_targets",
-    "paths": "vconsole.services.paths:analyze_targets",
-    "gpu": "vconsole.services.gpus:analyze_targets",
-    "network": "vconsole.services.network_analyze:analyze_targets",
-    "checks": "vconsole.services.checks:analyze_targets",
+ANALYZERS: dict[str, Analyzer] = {
+    "lacp": lacp.analyze_targets,
+    "paths": paths.analyze_targets,
+    "gpu": gpus.analyze_targets,
+    "network": network_analyze.analyze_targets,
+    "checks": checks.analyze_targets,
 }
-"""Pane alias -> `module:function`. Panes add their own line here."""
+"""Pane alias -> its analyze entry. A new pane adds its line here."""
 
-PANE_COMMANDS: dict[str, str] = {
-    "lacp": "vconsole.esx.lacp:READ_COMMANDS",
-    "paths": "vconsole.esx.storage:READ_COMMANDS",
-    "network": "vconsole.services.network_analyze:READ_COMMANDS",
-    "checks": "vconsole.esx.hostchecks:READ_COMMANDS",
+PANE_COMMANDS: dict[str, Sequence[Command]] = {
+    "lacp": esx_lacp.READ_COMMANDS,
+    "paths": storage.READ_COMMANDS,
+    "network": network_analyze.READ_COMMANDS,
+    "checks": hostchecks.READ_COMMANDS,
 }
-"""Pane alias -> `module:ATTR` of the commands it reads; a pane not listed reads every capture
-of its kind."""
+"""Pane alias -> the commands it reads; a pane not listed reads every capture of its kind."""
 
 CAPTURE_KINDS: dict[str, str] = {"gpu": "bitfusion"}
 """Pane alias -> the kind of capture it reads; panes not listed read ESXi host captures."""
@@ -61,22 +63,13 @@ class CaptureInfo:
     lines: frozenset[str] = frozenset()  # the captured command lines, normalised
 
 
-def register_analyzer(pane: str, entry: str) -> None:
-    """Add or replace a pane's analyzer (`module:function`)."""
-    if ":" not in entry:
-        raise ValueError(f"analyzer for {pane!r}: expected 'module:function', got {entry!r}")
-    ANALYZERS[pane] = entry
-
-
 def load_analyzer(pane: str) -> Analyzer:
     entry = ANALYZERS.get(pane)
     if entry is None:
         raise CaptureError(
             f"--pane: no analyzer for {pane!r}; known: {', '.join(sorted(ANALYZERS))}"
         )
-    module_name, _, func = entry.partition(":")
-    analyzer: Analyzer = getattr(importlib.import_module(module_name), func)
-    return analyzer
+    return entry
 
 
 def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
@@ -112,11 +105,9 @@ def read_capture_info(path: Path, taken: set[str] | None = None) -> CaptureInfo:
 
 def covers(info: CaptureInfo, pane: str) -> bool:
     """Whether the capture holds at least one command the pane reads."""
-    entry = PANE_COMMANDS.get(pane)
-    if entry is None:
+    commands = PANE_COMMANDS.get(pane)
+    if commands is None:
         return True
-    module_name, _, attr = entry.partition(":")
-    commands = getattr(importlib.import_module(module_name), attr)
     return any(normalise_line(c.line) in info.lines for c in commands)
 
 

@@ -22,6 +22,13 @@ from vconsole.models.branding import (
     MenuItem,
     Theme,
 )
+from vconsole.services.branding_limits import (
+    URL_MAX,
+    item_position,
+    limit_problems,
+    shown,
+    text_problem,
+)
 from vconsole.sessions.errors import VconsoleError
 
 if TYPE_CHECKING:
@@ -67,28 +74,12 @@ class BrandingPatch:
         )
 
 
-def item_position(index: int, item: Json = None) -> str:
-    """`customLinks[3] (item 4, link "Help Desk")`: the API index and the 1-based count."""
-    extra = ""
-    if isinstance(item, MenuItem):
-        extra = f", {item.kind}" + (f' "{item.name}"' if item.name else "")
-    elif isinstance(item, dict):
-        kind = item.get("menuItemType")
-        name = item.get("name")
-        extra = (f", {kind}" if isinstance(kind, str) else "") + (
-            f' "{name}"' if isinstance(name, str) and name else ""
-        )
-    return f"customLinks[{index}] (item {index + 1}{extra})"
-
-
 def url_problem(url: str) -> str | None:
     """Why a link URL is refused, or None (http/https with a host, or mailto with an address).
 
     Length and control characters first (`branding_limits`), then the scheme; a URL Python
     cannot parse (`http://[::1`) is refused as such, never passed on.
     """
-    from vconsole.services.branding_limits import URL_MAX, shown, text_problem
-
     if why := text_problem(url, URL_MAX, "a URL"):
         return why
     if url != url.strip() or any(c.isspace() for c in url.split("?", 1)[0]):
@@ -308,8 +299,6 @@ def check_branding(
     b: Branding, caps: Capabilities
 ) -> tuple[list[InputProblem], list[InputProblem]]:
     """(errors, warnings) for a whole object about to be PUT."""
-    from vconsole.services.branding_limits import limit_problems
-
     errors, warnings = check_links(b.links, caps)
     errors += limit_problems(b)
     if b.portal_name is None:

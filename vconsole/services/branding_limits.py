@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from vconsole.models.branding import Branding, InputProblem
+from vconsole.models.branding import Branding, InputProblem, MenuItem
 
 NAME_MAX = 255
 URL_MAX = 2048
@@ -28,6 +28,20 @@ def shown(value: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
+def item_position(index: int, item: object = None) -> str:
+    """`customLinks[3] (item 4, link "Help Desk")`: the API index and the 1-based count."""
+    extra = ""
+    if isinstance(item, MenuItem):
+        extra = f", {item.kind}" + (f' "{item.name}"' if item.name else "")
+    elif isinstance(item, dict):
+        kind = item.get("menuItemType")
+        name = item.get("name")
+        extra = (f", {kind}" if isinstance(kind, str) else "") + (
+            f' "{name}"' if isinstance(name, str) and name else ""
+        )
+    return f"customLinks[{index}] (item {index + 1}{extra})"
+
+
 def text_problem(value: str, limit: int, what: str) -> str | None:
     """Why a name or URL is refused for its length or characters, or None."""
     if len(value) > limit:
@@ -39,8 +53,6 @@ def text_problem(value: str, limit: int, what: str) -> str | None:
 
 def limit_problems(b: Branding) -> list[InputProblem]:
     """Every field over its limit or carrying control characters, each named."""
-    from vconsole.services.branding_input import item_position
-
     out: list[InputProblem] = []
     if b.portal_name is not None and (why := text_problem(b.portal_name, NAME_MAX, "a name")):
         out.append(InputProblem("portalName", why))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from vconsole.audit import AuditLog
-    from vconsole.config import DiscoveredHost, TargetConfig
+    from vconsole.config import TargetConfig
+    from vconsole.hosts_config import DiscoveredHost
     from vconsole.sessions.results import CommandResult, FanOutResult, TargetState
     from vconsole.sessions.vcd import VcdClient
     from vconsole.sessions.vcenter import VimConnection

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from vconsole.lab.vcd import replies, versions
-from vconsole.lab.vcd.app import Call, LabContext, add_route
+from vconsole.lab.vcd.routing import Call, LabContext, add_route
 from vconsole.lab.vcd.store import (
     DEFAULT_ICON,
     DEFAULT_LOGO,

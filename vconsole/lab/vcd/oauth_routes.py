@@ -15,8 +15,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from vconsole.lab.vcd import replies, versions
-from vconsole.lab.vcd.app import LabContext
 from vconsole.lab.vcd.auth import SYSTEM_ORG
+from vconsole.lab.vcd.routing import LabContext
 
 ADDED_IN = 36.1
 FORM = "application/x-www-form-urlencoded"

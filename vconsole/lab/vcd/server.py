@@ -15,9 +15,10 @@ from pathlib import Path
 from aiohttp import web
 
 from vconsole.lab.scenario import Scenario
-from vconsole.lab.vcd.app import Fault, LabContext, build_app
+from vconsole.lab.vcd.app import build_app
 from vconsole.lab.vcd.auth import SYSTEM_ORG, SessionBook
 from vconsole.lab.vcd.certs import ensure_certificate, server_context, thumbprint
+from vconsole.lab.vcd.routing import Fault, LabContext
 from vconsole.lab.vcd.store import BrandingState
 
 SYSTEM_ADMIN = f"administrator@{SYSTEM_ORG}"

@@ -9,8 +9,8 @@ from xml.sax.saxutils import quoteattr
 from aiohttp import web
 
 from vconsole.lab.vcd import replies, versions
-from vconsole.lab.vcd.app import Call, LabContext, add_route
 from vconsole.lab.vcd.auth import LabSession, org_urn, user_urn
+from vconsole.lab.vcd.routing import Call, LabContext, add_route
 
 SITE_NAME = "vcd.lab.local"
 
