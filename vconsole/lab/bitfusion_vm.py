@@ -10,7 +10,7 @@
     lab.set_down(True)                      # the VM itself: connections refused
     lab.stop()
 
-The SSH side is the ESXi lab's (`LabSshServer`, `LabTransport`, the lab host key); this
+The SSH side is the ESXi lab's (`LabSshServer`, `start_session`, the lab host key); this
 module only answers lines from the pool (`bitfusion_pool`) through `bitfusion_cli`.
 """
 
