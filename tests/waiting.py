@@ -14,9 +14,10 @@ POLL_S = 0.01
 
 
 class ManualClock:
-    """A monotonic clock a test moves by hand, for servers that take a `clock`."""
+    """A clock the test moves by hand, for parts that take a `clock` (token expiry, GPU churn
+    epochs, first-seen times)."""
 
-    def __init__(self, start: float = 1000.0) -> None:
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
         self.now = start
 
     def __call__(self) -> float:
