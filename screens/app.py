@@ -7,6 +7,7 @@ a PaneContext. Nothing here talks to a server directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -23,6 +24,8 @@ from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.panes import PaneContext, PaneSpec, find_pane
 from vconsole.services.triage import FindingsBoard
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
+
+log = logging.getLogger(__name__)
 
 
 def _screen_name(alias: str) -> str:
@@ -127,8 +130,8 @@ class VconsoleApp(App[int]):
         for hook in hooks:
             try:
                 hook()
-            except Exception:
-                pass
+            except Exception:  # the console is quitting either way; the other hooks still run
+                log.exception("quit hook %r failed", hook)
         super().exit(*args, **kwargs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -170,8 +173,8 @@ class VconsoleApp(App[int]):
         if not self.is_headless:
             try:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)
-            except (NotImplementedError, RuntimeError, AttributeError):
-                pass
+            except (NotImplementedError, RuntimeError, AttributeError) as exc:  # not on this OS
+                log.info("no SIGHUP handler (a lost terminal is not noticed): %s", exc)
 
     async def on_unmount(self) -> None:
         if callable(self._unsubscribe):
@@ -192,8 +195,8 @@ class VconsoleApp(App[int]):
             for fd in (0, 1, 2):
                 os.dup2(sink, fd)
             os.close(sink)
-        except OSError:
-            pass
+        except OSError as exc:  # the streams stay as they were; leaving matters more
+            log.warning("standard streams not redirected after hangup: %s", exc)
         backstop = threading.Timer(HANGUP_GRACE_S + 2, self._end_after_hangup)
         backstop.daemon = True
         backstop.start()
@@ -204,8 +207,8 @@ class VconsoleApp(App[int]):
         try:
             if close is not None:
                 await asyncio.wait_for(close(), HANGUP_GRACE_S)
-        except Exception:
-            pass
+        except Exception:  # the terminal is gone: end the process whatever the logout did
+            log.exception("closing the sessions after hangup failed")
         await asyncio.get_running_loop().run_in_executor(None, self._end_after_hangup)
 
     def _end_after_hangup(self) -> None:
@@ -214,8 +217,8 @@ class VconsoleApp(App[int]):
         for hook in hooks:
             try:
                 hook()
-            except Exception:
-                pass
+            except Exception:  # the process ends next; the other hooks still run
+                log.exception("hangup hook %r failed", hook)
         os._exit(HANGUP_EXIT_CODE)
 
     def _hosts_changed(self, profile: Any) -> None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
 
 # Modules that are missing (a pane not built yet) are skipped, not fatal.
 COMMAND_MODULES = (
@@ -43,6 +47,11 @@ def build_parser(extra_modules: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--readonly", action="store_true", help="refuse every mutating call before any I/O"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write DEBUG records to the debug log (state dir's vconsole.log; INFO without it)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (*COMMAND_MODULES, *extra_modules):
@@ -78,8 +87,10 @@ def main(
         else:
             parser.print_help()
             return 2
-    from vconsole import crash
+    from vconsole import crash, debug_log
 
+    debug_log.configure(debug=args.debug)
+    log.info("vconsole %s: start (pid %d)", _command_name(args), os.getpid())
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -88,6 +99,8 @@ def main(
         return crash.reader_went_away()
     except Exception as exc:  # the one top-level handler: a line, and the traceback in a file
         return crash.report_unexpected(_command_name(args), exc)
+    finally:
+        debug_log.settle()
 
 
 def _command_name(args: argparse.Namespace) -> str:

@@ -213,6 +213,6 @@ def _close_listener(sock: socket.socket | None) -> None:
         return
     try:
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    except OSError as exc:  # not connected (some systems say so for a listener): close() suffices
+        log.debug("listener shutdown: %s", exc)
     sock.close()

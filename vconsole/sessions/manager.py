@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -38,6 +39,8 @@ from vconsole.sessions.results import (
 )
 from vconsole.sessions.slot import TargetSlot
 from vconsole.tokens import Command
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ConfirmTrust = Callable[[TrustPrompt], bool | Awaitable[bool]]
@@ -354,8 +357,8 @@ class SessionManager:
                     await conn.aclose()
                 elif hasattr(conn, "close"):
                     await slot.in_executor(conn.close)
-            except Exception:
-                pass
+            except Exception as exc:  # closing anyway: the connection is dropped either way
+                log.info("%s: close failed: %s: %s", slot.target.name, type(exc).__name__, exc)
             slot.set_health(Health.CLOSED)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.audit.close()
