@@ -12,6 +12,7 @@ The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,6 +45,8 @@ from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 DEFAULT_SAMPLES = 15  # 15 realtime samples of 20 s: the last five minutes
@@ -216,7 +219,8 @@ class PathsService:
             return {}
         try:
             return await self.reader.advanced_int(need, PSP_LATENCY_KEY)
-        except Exception:
+        except Exception as exc:  # the setting shows as unknown for those hosts
+            log.info("%s not read from vCenter: %s: %s", PSP_LATENCY_KEY, type(exc).__name__, exc)
             return {}
 
     # -- actions --------------------------------------------------------------------------
