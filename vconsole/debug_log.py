@@ -85,12 +85,16 @@ class StateDirLogHandler(logging.handlers.RotatingFileHandler):
             self.release()
 
     def _write(self, record: logging.LogRecord) -> None:
-        target = os.path.abspath(self._where())
-        if target != self.baseFilename:  # a profile's own state dir was opened
-            if self.stream is not None:
-                self.stream.close()
-                self.stream = None  # type: ignore[assignment]
-            self.baseFilename = target
+        try:
+            target = os.path.abspath(self._where())
+            if target != self.baseFilename:  # a profile's own state dir was opened
+                if self.stream is not None:
+                    self.stream.close()
+                    self.stream = None  # type: ignore[assignment]
+                self.baseFilename = target
+        except Exception:  # a log call must never fail the code that made it
+            self.handleError(record)
+            return
         super().emit(record)
 
     def _open(self) -> io.TextIOWrapper:
