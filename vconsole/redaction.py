@@ -38,10 +38,12 @@ _WORD_PAIR = re.compile(
     rf"""(?:{_QUOTED}|[^\s,;&}}\])'"]+)""",
     re.IGNORECASE,
 )
-_SCHEME_TOKEN = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
-_JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
-_URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@", re.IGNORECASE)
-_KEEP_HEAD = rf"\g<head>{MASK}"
+_SCHEME_TOKEN = re.compile(r"(?P<head>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_JWT = re.compile(r"(?P<head>)\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+_URL_CREDENTIALS = re.compile(
+    r"(?P<head>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)", re.IGNORECASE
+)
+_SHAPES = (_LINE_PAIR, _WORD_PAIR, _SCHEME_TOKEN, _JWT, _URL_CREDENTIALS)
 
 
 def forms_of(secret: str) -> set[str]:
@@ -55,19 +57,52 @@ def forms_of(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_KNOWN_LEN}
 
 
+def _known_spans(text: str, forms: set[str]) -> list[tuple[int, int]]:
+    """Every occurrence of a known secret's forms in `text`, overlapping ones too."""
+    spans = []
+    for form in forms:
+        at = text.find(form)
+        while at >= 0:
+            spans.append((at, at + len(form)))
+            at = text.find(form, at + 1)
+    return spans
+
+
+def _shaped_spans(text: str) -> list[tuple[int, int]]:
+    """The values of secret-shaped text (a header's, a `password=` pair's, a JWT), unmasked."""
+    spans = []
+    for shape in _SHAPES:
+        for m in shape.finditer(text):
+            if m.end("head") < m.end() and text[m.end("head") : m.end()] != MASK:
+                spans.append((m.end("head"), m.end()))
+    return spans
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each run of overlapping or touching spans (sorted) replaced by one mask."""
+    out, done = [], 0
+    for start, end in spans:
+        if end <= done:
+            continue
+        if start > done:
+            out.append(text[done:start])
+            out.append(MASK)
+        elif not out or out[-1] != MASK:  # overlaps the span before: one mask for both
+            out.append(MASK)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
 def redact(text: str, known: Iterable[str] = ()) -> str:
     """`text` with every known secret (in any of its forms) and every secret-shaped value masked."""
     forms: set[str] = set()
     for secret in known:
         if len(secret) >= MIN_KNOWN_LEN:
             forms |= forms_of(secret)
-    for form in sorted(forms, key=len, reverse=True):
-        while (
-            form in text
-        ):  # a mask can join the text around it into a new match; each pass shrinks
-            text = text.replace(form, MASK)
-    text = _LINE_PAIR.sub(_KEEP_HEAD, text)
-    text = _WORD_PAIR.sub(_KEEP_HEAD, text)
-    text = _SCHEME_TOKEN.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _JWT.sub(MASK, text)
-    return _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    # Both kinds are found on the same text, so a known secret that looks like a key name
+    # ("pass") cannot hide the value after it, nor a masked value hide part of a known secret.
+    text = _masked(text, sorted(_known_spans(text, forms) + _shaped_spans(text)))
+    while any(form in text for form in forms):  # a mask joined its neighbours into a new match
+        text = _masked(text, sorted(_known_spans(text, forms)))
+    return text
