@@ -53,7 +53,7 @@ def measure(label: str, count: int, parallel: int, wait: Callable[..., None]) ->
     try:
         with tempfile.TemporaryDirectory() as tmp, EsxiLab(default_scenario(), Path(tmp)) as lab:
             shell = LabShell(lab)
-            shell.run(HOST, "hostname")  # connect and log in outside the timing
+            shell.client(HOST)  # connect and log in outside the timing
             for width in (1, parallel):
                 ms, failed = run_many(shell, count, width)
                 load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
