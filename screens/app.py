@@ -7,6 +7,7 @@ a PaneContext. Nothing here talks to a server directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from vconsole.models.findings import Subject
     from vconsole.sessions.protocols import Sessions
     from vconsole.sessions.results import TrustPrompt
+
+log = logging.getLogger(__name__)
 
 
 def _screen_name(alias: str) -> str:
@@ -145,8 +148,8 @@ class VconsoleApp(App[int]):
         for hook in hooks:
             try:
                 hook()
-            except Exception:
-                pass
+            except Exception:  # the console is quitting either way; the other hooks still run
+                log.exception("quit hook %r failed", hook)
         super().exit(result, return_code, message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -190,8 +193,8 @@ class VconsoleApp(App[int]):
         if not self.is_headless:
             try:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._tty_lost)
-            except (NotImplementedError, RuntimeError, AttributeError):
-                pass
+            except (NotImplementedError, RuntimeError, AttributeError) as exc:  # not on this OS
+                log.info("no SIGHUP handler (a lost terminal is not noticed): %s", exc)
 
     async def on_unmount(self) -> None:
         if callable(self._unsubscribe):
@@ -212,8 +215,8 @@ class VconsoleApp(App[int]):
             for fd in (0, 1, 2):
                 os.dup2(sink, fd)
             os.close(sink)
-        except OSError:
-            pass
+        except OSError as exc:  # the streams stay as they were; leaving matters more
+            log.warning("standard streams not redirected after hangup: %s", exc)
         backstop = threading.Timer(HANGUP_GRACE_S + 2, self._end_after_hangup)
         backstop.daemon = True
         backstop.start()
@@ -224,8 +227,8 @@ class VconsoleApp(App[int]):
         try:
             if close is not None:
                 await asyncio.wait_for(close(), HANGUP_GRACE_S)
-        except Exception:
-            pass
+        except Exception:  # the terminal is gone: end the process whatever the logout did
+            log.exception("closing the sessions after hangup failed")
         await asyncio.get_running_loop().run_in_executor(None, self._end_after_hangup)
 
     def _end_after_hangup(self) -> None:
@@ -234,8 +237,8 @@ class VconsoleApp(App[int]):
         for hook in hooks:
             try:
                 hook()
-            except Exception:
-                pass
+            except Exception:  # the process ends next; the other hooks still run
+                log.exception("hangup hook %r failed", hook)
         os._exit(HANGUP_EXIT_CODE)
 
     def _hosts_changed(self, profile: Profile) -> None:

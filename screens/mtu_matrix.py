@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from screens.base import ConsoleScreen
 from screens.mtu_cells import _column, _json_column, _same_pair, _short, cell_for
@@ -167,7 +168,7 @@ class MtuMatrix(ConsoleScreen):
             return None
         try:
             row_key, col_key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
+        except CellDoesNotExist:  # the cursor is past the rows while the table refills
             return None
         return str(row_key.value), str(col_key.value)
 

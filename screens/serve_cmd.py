@@ -60,6 +60,8 @@ def console_command(args: argparse.Namespace) -> str:
         words += ["--profile", str(args.profile)]
     if getattr(args, "readonly", False):
         words.append("--readonly")
+    if getattr(args, "debug", False):  # each browser session logs as the serving run asked
+        words.append("--debug")
     words += ["ui", "--pane", str(getattr(args, "pane", "triage"))]
     return shlex.join(words)
 

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from screens.base import ConsoleScreen, filter_binding
 from screens.pane_context import PaneContext
@@ -227,7 +228,7 @@ class TriageScreen(ConsoleScreen):
             return None
         try:
             key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
+        except CellDoesNotExist:  # the cursor is past the rows while the table refills
             return None
         return None if key.value is None else str(key.value)
 

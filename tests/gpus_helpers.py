@@ -10,19 +10,6 @@ from vconsole.lab.scenario import Bitfusion, BitfusionClient, BitfusionServer, s
 CLIENT = "bf-client01"
 
 
-class ManualClock:
-    """A clock the test moves: churn epochs and first-seen times follow it."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def small_scenario(*, servers_as_vms: bool = False, **bitfusion: Any) -> Any:
     """One site, three hosts (the third with 10 Gb/s NICs only) and a three-server pool.
 

@@ -8,7 +8,6 @@ the network fault "vCenter drops mid-load", made deterministic.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import dataclasses
 import socket
@@ -104,15 +103,6 @@ def objects_of(content: Any, kind: Any) -> list[Any]:
         return list(view.view)
     finally:
         view.Destroy()
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
 
 
 class DroppingProxy:

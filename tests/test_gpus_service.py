@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from gpus_helpers import CLIENT, ManualClock, bf_manager, server_hosts, small_scenario
+from gpus_helpers import CLIENT, bf_manager, server_hosts, small_scenario
+from waiting import ManualClock
 
 from vconsole.lab.bitfusion_vm import BitfusionLab
 from vconsole.lab.vcsim import VcsimLab, vcsim_unavailable

@@ -19,8 +19,8 @@ from inventory_helpers import (
     pyvmomi_content,
     shared_lab,
     vm_answer_bytes,
-    wait_for,
 )
+from waiting import wait_for
 
 from vconsole.lab.vcsim import VcsimLab, lab_vms
 from vconsole.models.inventory import LoadState, ObjectKind

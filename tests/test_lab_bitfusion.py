@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import paramiko
 import pytest
-from gpus_helpers import CLIENT, ManualClock, small_scenario
+from gpus_helpers import CLIENT, small_scenario
+from waiting import ManualClock
 
 from vconsole.lab.bitfusion_vm import BitfusionLab
 from vconsole.lab.runtime import LabRuntime

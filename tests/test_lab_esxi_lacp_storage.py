@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 from esxi_lab_helpers import LabShell
+from waiting import wait_until
 
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
@@ -40,6 +40,13 @@ def _stats(sh: LabShell, host: str) -> dict[str, tuple[int, int]]:
             cols = line.split()
             out[cols[2]] = (int(cols[4]), int(cols[6]))
     return out
+
+
+def _let_lab_time_pass(sh: LabShell, lab_seconds: float) -> None:
+    """Wait on the lab's own clock (100x real time here) until `lab_seconds` have passed."""
+    clock = sh.lab.clock
+    until = clock.now() + lab_seconds
+    wait_until(lambda: clock.now() >= until, f"{lab_seconds:g} s of lab time")
 
 
 def _nic_blocks(status: str) -> dict[str, list[str]]:
@@ -77,7 +84,7 @@ def test_silent_partner_shows_zeros_and_stand_alone(sh: LabShell) -> None:
 
 def test_silent_partner_rx_does_not_increase_while_tx_does(sh: LabShell) -> None:
     before = _stats(sh, "esx-wlg-02")
-    time.sleep(0.8)  # 80 s of lab time: at least two slow LACPDUs each way
+    _let_lab_time_pass(sh, 80)  # at least two slow LACPDUs each way
     after = _stats(sh, "esx-wlg-02")
     assert before["vmnic3"][0] == after["vmnic3"][0] == 0
     assert after["vmnic3"][1] > before["vmnic3"][1]
@@ -100,7 +107,7 @@ def test_timeout_set_changes_later_status_and_config(sh: LabShell) -> None:
     nics = _nic_blocks(sh.run(host, f"{LACP} status get").stdout)
     assert "Flags: FA" in nics["vmnic3"][:8]
     assert "Flags: SA" in nics["vmnic2"][:8]
-    time.sleep(0.1)  # 10 lab seconds: ten fast LACPDUs
+    _let_lab_time_pass(sh, 10)  # ten fast LACPDUs
     assert _stats(sh, host)["vmnic3"][1] >= tx_slow + 5
     sh.run(host, f"{LACP} timeout set -l 1 -t 1 -s DSwitch-AKL")
     config = sh.run(host, f"{LACP} config get")

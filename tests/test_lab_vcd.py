@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import ssl
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from tests.vcd_helpers import basic, client, login, scenario_with, start_lab
+from tests.waiting import ManualClock
 from vconsole.lab.vcd import VcdLab
 
 NS = {"v": "http://www.vmware.com/vcloud/versions"}
@@ -358,12 +358,15 @@ def test_expire_tokens_knob_ends_every_session(lab: VcdLab, http: httpx.Client) 
 
 
 def test_idle_tokens_expire_after_the_scenario_ttl(tmp_path: Path) -> None:
-    lab = start_lab(tmp_path, ttl=1)
+    clock = ManualClock()
+    lab = start_lab(tmp_path, ttl=1, clock=clock)
     try:
         h = login(lab)
         with client(lab) as http:
             assert http.get("/cloudapi/branding/themes", headers=h).status_code == 200
-            time.sleep(1.3)
+            clock.advance(0.9)  # idle time under the TTL: the call succeeds and extends it
+            assert http.get("/cloudapi/branding/themes", headers=h).status_code == 200
+            clock.advance(1.3)
             r = http.get("/cloudapi/branding/themes", headers=h)
             assert r.status_code == 401 and r.json()["minorErrorCode"] == "NOT_AUTHENTICATED"
     finally:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gpus_helpers import ManualClock, bf_manager
+from gpus_helpers import bf_manager
 from lacp_helpers import lab_manager
+from waiting import ManualClock
 
 from vconsole import _toml as tomllib
 from vconsole.lab.bitfusion_vm import BitfusionLab

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sessions_helpers import (
     silent_listener,
     ssh_target,
 )
+from waiting import wait_for
 
 from vconsole.sessions import Command, Health
 from vconsole.sessions.errors import (
@@ -28,6 +30,18 @@ from vconsole.sessions.errors import (
 )
 
 pytestmark = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists(), reason="needs OpenSSH sshd")
+
+
+def _running_locally(*argv: str) -> bool:
+    """A process with exactly this argv exists (the sshd under test runs on this machine)."""
+    wanted = ("\0".join(argv) + "\0").encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes() == wanted:
+                return True
+        except OSError:  # the process ended while we looked
+            continue
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +138,9 @@ async def test_command_timeout_closes_channel_and_keeps_connection(sshd, tmp_pat
 async def test_cancel_stops_waiting(sshd, tmp_path):
     mgr = make_manager(tmp_path, [ssh_target(sshd)], confirm=accept_all)
     await mgr.run("esx01", Command.of("true"))
-    task = asyncio.create_task(mgr.run("esx01", Command.of("sleep", "30")))
-    await asyncio.sleep(0.3)
+    seconds = f"30.{secrets.randbelow(10**6):06d}"  # marks this test's remote process
+    task = asyncio.create_task(mgr.run("esx01", Command.of("sleep", seconds)))
+    assert await wait_for(lambda: _running_locally("sleep", seconds)), "the command never started"
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -59,6 +59,11 @@ def test_served_command_keeps_profile_and_readonly() -> None:
     assert "--config /etc/v.toml --profile prod --readonly ui --pane lag" in command
 
 
+def test_served_command_keeps_debug() -> None:
+    args = argparse.Namespace(config=None, profile=None, readonly=False, debug=True, pane="vm")
+    assert console_command(args).endswith("-m screens --debug ui --pane vm")
+
+
 def test_header_cuts_the_strip_with_a_count_and_paints_production() -> None:
     targets = tuple(TargetHealth(f"esx{n:02d}", "ok") for n in range(1, 30))
     info = HeaderInfo(profile="prod", read_only=True, colour="red", targets=targets)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,8 +24,13 @@ def scenario_with(version: str | None = None, ttl: int | None = None) -> Scenari
     return dataclasses.replace(base, vcd=vcd)
 
 
-def start_lab(tmp: Path, version: str | None = None, ttl: int | None = None) -> VcdLab:
-    return VcdLab(scenario_with(version, ttl), tmp).start()
+def start_lab(
+    tmp: Path,
+    version: str | None = None,
+    ttl: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> VcdLab:
+    return VcdLab(scenario_with(version, ttl), tmp, clock=clock).start()
 
 
 def basic(lab: VcdLab, principal: str = SYSTEM_ADMIN, password: str | None = None) -> str:

@@ -11,6 +11,8 @@ without them.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -47,6 +49,8 @@ COMMANDS: tuple[RegisterCommands, ...] = (
     checks_cmd.register,
 )
 
+log = logging.getLogger(__name__)
+
 
 def build_parser(extra_commands: Sequence[RegisterCommands] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -61,6 +65,11 @@ def build_parser(extra_commands: Sequence[RegisterCommands] = ()) -> argparse.Ar
     )
     parser.add_argument(
         "--readonly", action="store_true", help="refuse every mutating call before any I/O"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write DEBUG records to the debug log (state dir's vconsole.log; INFO without it)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in (*COMMANDS, *extra_commands):
@@ -90,8 +99,10 @@ def main(
         else:
             parser.print_help()
             return 2
-    from vconsole import crash
+    from vconsole import crash, debug_log
 
+    debug_log.configure(debug=args.debug)
+    log.info("vconsole %s: start (pid %d)", _command_name(args), os.getpid())
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -100,6 +111,8 @@ def main(
         return crash.reader_went_away()
     except Exception as exc:  # the one top-level handler: a line, and the traceback in a file
         return crash.report_unexpected(_command_name(args), exc)
+    finally:
+        debug_log.settle()
 
 
 def _command_name(args: argparse.Namespace) -> str:

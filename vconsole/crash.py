@@ -9,6 +9,7 @@ command prints what failed and where the details are, and the traceback goes to 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 import tempfile
@@ -49,8 +50,9 @@ def report_unexpected(command: str, exc: BaseException) -> int:
     summary = visible(str(exc))
     if len(summary) > 200:
         summary = summary[:197] + "..."
-    log = write_debug_log(command, exc)
-    where = f"the traceback is in {log}" if log else "no debug log could be written"
+    logging.getLogger(__name__).error("vconsole %s: unexpected error", command, exc_info=exc)
+    written = write_debug_log(command, exc)
+    where = f"the traceback is in {written}" if written else "no debug log could be written"
     detail = f"{type(exc).__name__}: {summary}" if summary else type(exc).__name__
     print(f"vconsole {command}: unexpected error ({detail}); {where}", file=sys.stderr)
     return 1
@@ -61,6 +63,6 @@ def reader_went_away() -> int:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+    except (OSError, ValueError, AttributeError) as exc:  # stdout is gone either way: just stop
+        logging.getLogger(__name__).debug("could not point stdout at %s: %s", os.devnull, exc)
     return 0

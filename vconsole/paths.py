@@ -14,6 +14,7 @@ from platformdirs import PlatformDirs
 APP_NAME = "vconsole"
 _DIRS = PlatformDirs(APP_NAME, appauthor=False)
 _profile_state_dir: Path | None = None
+_state_dir_chosen = False
 
 
 def config_dir() -> Path:
@@ -36,8 +37,14 @@ def state_dir() -> Path:
 
 def use_profile_state_dir(path: str | Path | None) -> None:
     """Keep this process's state under the opened profile's `state_dir` (None: the default)."""
-    global _profile_state_dir
+    global _profile_state_dir, _state_dir_chosen
     _profile_state_dir = Path(path).expanduser() if path else None
+    _state_dir_chosen = True
+
+
+def state_dir_chosen() -> bool:
+    """Whether a profile has decided this process's state dir yet (`use_profile_state_dir`)."""
+    return _state_dir_chosen
 
 
 def config_file() -> Path:

@@ -6,16 +6,23 @@ Without a keyring backend (a headless jump host) the prompt's answer lives only 
 A Cloud Director API token (a long-lived refresh token) takes the same path under its own names:
 `VCONSOLE_TOKEN_<TARGET>` and the keyring entry "profile/target/api-token", so switching a
 target between password and token never mixes the two.
-Nothing here logs or echoes a secret; `redact` scrubs known passwords and tokens from any text.
+Nothing here logs or echoes a secret; `redact` scrubs known passwords and tokens from any text,
+and `known_secrets` hands every secret of this run (stores, variables, noted session tokens) to
+the debug log's redaction.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 
 from vconsole.sessions.errors import SecretUnavailable
+
+log = logging.getLogger(__name__)
 
 SERVICE = "vconsole"
 TOKEN_SUFFIX = "/api-token"
@@ -25,6 +32,28 @@ NO_KEYRING_NOTE = (
     "No system keyring is available (headless session?): passwords will be asked for and kept "
     "in memory for this run only."
 )
+
+
+_LIVE_STORES: weakref.WeakSet[SecretStore] = weakref.WeakSet()
+_NOTED: set[str] = set()
+_NOTED_LOCK = threading.Lock()
+
+
+def note_secret(value: str) -> None:
+    """Mark a secret the console got from a server (a session token) for redaction in logs."""
+    if value:
+        with _NOTED_LOCK:
+            _NOTED.add(value)
+
+
+def known_secrets() -> set[str]:
+    """Every password and token this process holds: stores' memory, secret variables, noted."""
+    found = {v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES) and v}
+    with _NOTED_LOCK:
+        found |= _NOTED
+    for store in list(_LIVE_STORES):
+        found |= store.secrets()
+    return found
 
 
 def env_var_name(target: str, *, token: bool = False) -> str:
@@ -75,8 +104,6 @@ class SecretStore:
         environ: dict[str, str] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        import os
-
         self.profile = profile
         self.prompt = prompt
         self._environ = environ if environ is not None else os.environ
@@ -89,6 +116,7 @@ class SecretStore:
         self._use_keyring = use_keyring
         self._notify = notify
         self.keyring_note: str | None = None
+        _LIVE_STORES.add(self)
 
     def _keyring(self):  # -> keyring module, or None when there is no usable backend
         if not self._use_keyring:
@@ -194,14 +222,18 @@ class SecretStore:
 
             try:
                 ring.delete_password(SERVICE, keyring_username(self.profile, target, token=token))
-            except PasswordDeleteError:
-                pass
+            except PasswordDeleteError:  # nothing was stored: the goal (none stored) holds
+                log.debug("no keyring entry to delete for %s", target)
+
+    def secrets(self) -> set[str]:
+        """The passwords and API tokens this store has handed out or was given."""
+        with self._lock:
+            known = {p for p in self._memory.values() if p}
+        return known | set(self._env_secrets)
 
     def redact(self, text: str) -> str:
         """Replace every password and API token known to this run with `***`."""
-        with self._lock:
-            known = [p for p in self._memory.values() if p]
-        known += self._env_secrets
+        known = self.secrets()
         for secret in sorted(set(known), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text

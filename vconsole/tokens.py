@@ -84,16 +84,23 @@ def hostname(value: object, field: str = "hostname") -> str:
     return text
 
 
+def _ip_address(text: str) -> str | None:
+    """`text` as a normalised IP address, or None when it is not one (it may be a host name)."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def target_address(value: object, field: str = "target") -> str:
     """An IP address or a host name, e.g. the destination of a vmkping."""
     accepted = "an IPv4/IPv6 address or an RFC 1123 host name"
     text = _base(field, value, accepted)
     if "%" in text:
         raise InvalidToken(field, value, accepted)
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    address = _ip_address(text)
+    if address is not None:
+        return address
     if re.fullmatch(r"[\d.]+", text):  # looks numeric but is not a valid IPv4 address
         raise InvalidToken(field, value, accepted)
     try:

@@ -6,13 +6,17 @@ production profile looks different at a glance.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from rich.errors import StyleSyntaxError
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
+
+log = logging.getLogger(__name__)
 
 HEALTH_STYLES: dict[str, str] = {
     "ok": "bold green",
@@ -86,8 +90,8 @@ class ConsoleHeader(Widget):
         if info.colour:
             try:
                 profile_style = Style.parse(f"bold on {info.colour}")
-            except Exception:
-                pass
+            except StyleSyntaxError as exc:  # the profile's colour is not one rich knows
+                log.debug("profile colour %r not usable: %s", info.colour, exc)
         line.append(f" {info.profile or 'no profile'} ", profile_style)
         if info.read_only:
             line.append(" ")

@@ -15,11 +15,15 @@ KEYMAP_FILE = "keymap.toml"
 
 
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
-    """--config/--profile/--readonly after the subcommand too, without overriding the global ones."""
+    """--config/--profile/--readonly/--debug after the subcommand too, without overriding the
+    global ones."""
     parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="config file")
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile")
     parser.add_argument(
         "--readonly", action="store_true", default=argparse.SUPPRESS, help="refuse every write"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="DEBUG records in the log"
     )
     parser.add_argument(
         "--pane",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import signal
@@ -13,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 180.0  # covers the one-time vcsim build (about 20 s here) with room to spare
 
@@ -49,7 +52,14 @@ def default_state_dir() -> Path:
 
 
 def _dir(args: argparse.Namespace) -> Path:
-    return (args.state_dir or default_state_dir()).resolve()
+    """The lab's state dir; this command's own state (its debug log) is kept there too, where
+    the lab profile's console runs keep theirs."""
+    from vconsole import paths
+    from vconsole.lab.labfiles import console_state_dir
+
+    lab = (args.state_dir or default_state_dir()).resolve()
+    paths.use_profile_state_dir(console_state_dir(lab))
+    return lab
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -145,8 +155,8 @@ def signal_lab(pid: int) -> None:
     """Ask the lab daemon to stop, without waiting (safe to repeat)."""
     try:
         os.kill(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
+    except (ProcessLookupError, PermissionError) as exc:  # gone, or not ours: nothing to stop
+        log.info("lab daemon %d not signalled: %s", pid, exc)
 
 
 def stop_lab(state_dir: Path, timeout_s: float = 20.0) -> bool:
@@ -168,8 +178,8 @@ def wait_lab(pid: int, timeout_s: float = 20.0) -> None:
         time.sleep(0.05)
     try:
         os.killpg(pid, signal.SIGKILL)  # stragglers of the lab's own process group only
-    except (ProcessLookupError, PermissionError):
-        pass
+    except (ProcessLookupError, PermissionError) as exc:  # the usual case: nothing was left
+        log.debug("lab process group %d: %s", pid, exc)
 
 
 def cmd_start(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@
     lab.set_down(True)                      # the VM itself: connections refused
     lab.stop()
 
-The SSH side is the ESXi lab's (`LabSshServer`, `LabTransport`, the lab host key); this
+The SSH side is the ESXi lab's (`LabSshServer`, `start_session`, the lab host key); this
 module only answers lines from the pool (`bitfusion_pool`) through `bitfusion_cli`.
 """
 
@@ -213,6 +213,6 @@ def _close_listener(sock: socket.socket | None) -> None:
         return
     try:
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    except OSError as exc:  # not connected (some systems say so for a listener): close() suffices
+        log.debug("listener shutdown: %s", exc)
     sock.close()

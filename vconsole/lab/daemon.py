@@ -15,6 +15,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from vconsole import debug_log
 from vconsole.lab.labfiles import console_state_dir, write_lab_files, write_status
 from vconsole.lab.runtime import LabRuntime
 from vconsole.lab.scenario import Scenario, default_scenario, load_scenario
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state_dir: Path = args.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
+    debug_log.configure(where=lambda: state_dir / debug_log.LOG_FILE)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -27,6 +28,8 @@ from types import TracebackType
 
 from vconsole.lab.scenario import Scenario
 from vconsole.lab.vcsim_topology import LabVm, lab_vms, path_uid, scenario_to_vcsim_json
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "LabVm",
@@ -262,6 +265,7 @@ class VcsimLab:
         scheme = "https" if self.tls else "http"
         about = f"{scheme}://{self.host}:{self.port}/about"
         context = ssl._create_unverified_context() if self.tls else None
+        last = "no answer"
         while True:
             try:
                 with urllib.request.urlopen(about, timeout=2, context=context) as resp:
@@ -269,10 +273,14 @@ class VcsimLab:
                         if self.tls:
                             self.thumbprint = _thumbprint(self.host, self.port)
                         return
-            except (urllib.error.URLError, OSError):
-                pass
+                    last = f"HTTP {resp.status}"
+            except (urllib.error.URLError, OSError) as exc:  # not serving yet: ask again
+                last = str(exc)
+                log.debug("lab vCenter %s not ready yet: %s", about, exc)
             if time.monotonic() > deadline:
-                raise VcsimError(f"the lab vCenter at {self.url} did not answer in {timeout:.0f} s")
+                raise VcsimError(
+                    f"the lab vCenter at {self.url} did not answer in {timeout:.0f} s ({last})"
+                )
             time.sleep(0.05)
 
     def _log_tail(self) -> str:

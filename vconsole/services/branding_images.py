@@ -7,10 +7,13 @@ or ICO. The 512 KB limit is 9.0's documented one; later limits are unknown (§2.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import struct
 
 from vconsole.models.branding import ImageInfo, InputProblem
+
+log = logging.getLogger(__name__)
 
 ALLOWED = {
     "logo": ("image/png", "image/jpeg", "image/svg+xml"),
@@ -47,8 +50,8 @@ def dimensions(content_type: str, data: bytes) -> tuple[int | None, int | None]:
             w = re.search(r'<svg[^>]*\swidth="(\d+)', text)
             h = re.search(r'<svg[^>]*\sheight="(\d+)', text)
             return (int(w.group(1)) if w else None, int(h.group(1)) if h else None)
-    except (struct.error, IndexError, ValueError):
-        pass
+    except (struct.error, IndexError, ValueError) as exc:  # a truncated or odd header
+        log.debug("%s header not readable (%s): size unknown", content_type, exc)
     return None, None
 
 

@@ -9,7 +9,7 @@ and is retried with backoff; the resync after a reconnect removes what disappear
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
         load_s: float | None
         first_rows_s: float | None
 
+
+log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 _NEEDS_VMS = {ObjectKind.VM, ObjectKind.HOST, ObjectKind.CLUSTER}
@@ -235,9 +237,11 @@ class InventoryService:
         """The VMs of one cluster, asked alongside the rest: a server that does not page (or
         pages late) computes its whole answer before the first byte, and the admin should see
         rows meanwhile. The full read brings the same rows again (a keyed diff: no change)."""
-        with contextlib.suppress(Exception):
+        try:
             async for batch in reader.cluster_vms(cluster, VM_SPECS):
                 self._emit(store.add(batch), emit)
+        except Exception as exc:  # only a preview: the full read brings (or reports) these rows
+            log.debug("cluster %s preview stopped: %s: %s", cluster, type(exc).__name__, exc)
 
     # -- live (the pane) ----------------------------------------------------------------------
     async def run(self, on_update: UpdateListener) -> None:
@@ -249,8 +253,12 @@ class InventoryService:
             for task in tasks:
                 task.cancel()
             for task in tasks:
-                with contextlib.suppress(BaseException):
+                try:
                     await task
+                except asyncio.CancelledError:  # cancelled just above, as intended
+                    continue
+                except Exception as exc:  # gather() has raised the first failure already
+                    log.debug("inventory read task ended with %s: %s", type(exc).__name__, exc)
 
     async def _watch_one(self, name: str, emit: UpdateListener) -> None:
         from vconsole.vim.collector import PropertyReader, UpdateStream
@@ -298,8 +306,10 @@ class InventoryService:
                 state = LoadState.STALE if store.objects else LoadState.FAILED
                 self._set_status(name, state, emit, error=_error_text(exc))
                 if stream is not None:
-                    with contextlib.suppress(Exception):
+                    try:
                         await asyncio.wait_for(stream.close(), 2)
+                    except Exception as close_exc:  # the connection is being replaced anyway
+                        log.debug("%s: closing the broken stream: %s", name, close_exc)
                 delay = self.reconnect_delays_s[min(failures, len(self.reconnect_delays_s) - 1)]
                 failures += 1
                 await asyncio.sleep(delay)

@@ -12,6 +12,7 @@ The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -48,6 +49,8 @@ from vconsole.tokens import Command
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
     from vconsole.sessions.results import Answer, FanOutResult
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 DEFAULT_SAMPLES = 15  # 15 realtime samples of 20 s: the last five minutes
@@ -220,7 +223,8 @@ class PathsService:
             return {}
         try:
             return await self.reader.advanced_int(need, PSP_LATENCY_KEY)
-        except Exception:
+        except Exception as exc:  # the setting shows as unknown for those hosts
+            log.info("%s not read from vCenter: %s: %s", PSP_LATENCY_KEY, type(exc).__name__, exc)
             return {}
 
     # -- actions --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ A host added to vCenter meanwhile becomes a target too (as discovery would have 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,6 +22,8 @@ from vconsole.vim.parser import ObjectChange
 
 if TYPE_CHECKING:
     from vconsole.sessions.manager import SessionManager
+
+log = logging.getLogger(__name__)
 
 WATCHED = ("name", "runtime.connectionState", "config.lockdownMode")
 GONE = "removed"  # the host left vCenter's inventory: reported, not probed
@@ -137,10 +139,19 @@ async def _watch(
                 delay = 1.0
         except asyncio.CancelledError:
             raise
-        except Exception:  # vCenter away: its hosts keep their last state; try again later
+        except Exception as exc:  # vCenter away: its hosts keep their last state; try again later
+            log.info(
+                "%s: host watch lost (%s: %s); again in %.0f s",
+                vcenter,
+                type(exc).__name__,
+                exc,
+                delay,
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
         finally:
             if stream is not None:
-                with contextlib.suppress(Exception):
+                try:
                     await stream.close()
+                except Exception as exc:  # the stream is being dropped either way
+                    log.debug("%s: closing the host watch stream: %s", vcenter, exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from vconsole.sessions.trust import KnownHosts
     from vconsole.sessions.vcd import VcdClient
     from vconsole.sessions.vcenter import VimConnection
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ConfirmTrust = Callable[[TrustPrompt], bool | Awaitable[bool]]
@@ -391,8 +394,8 @@ class SessionManager:
                 for blocking in (self._ssh_hosts.pop(name, None), self._vims.pop(name, None)):
                     if blocking is not None:
                         await slot.in_executor(blocking.close)
-            except Exception:
-                pass
+            except Exception as exc:  # closing anyway: the connection is dropped either way
+                log.info("%s: close failed: %s: %s", slot.target.name, type(exc).__name__, exc)
             slot.set_health(Health.CLOSED)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.audit.close()

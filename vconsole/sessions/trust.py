@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import socket
 import ssl
 import threading
@@ -19,6 +20,8 @@ import paramiko
 
 from vconsole import paths
 from vconsole.sessions.errors import HostKeyChanged, UnknownHostKey
+
+log = logging.getLogger(__name__)
 
 
 def ssh_fingerprint(key: paramiko.PKey) -> str:
@@ -90,8 +93,8 @@ def fetch_certificate(host: str, port: int, timeout: float) -> tuple[bytes, bool
         with socket.create_connection((host, port), timeout=timeout) as raw:
             with verified.wrap_socket(raw, server_hostname=host) as tls:
                 return tls.getpeercert(binary_form=True) or b"", True
-    except ssl.SSLCertVerificationError:
-        pass
+    except ssl.SSLCertVerificationError as exc:  # self-signed: fetched again for pinning
+        log.info("%s:%d: certificate not trusted by the system: %s", host, port, exc.verify_message)
     unverified = ssl.create_default_context()
     unverified.check_hostname = False
     unverified.verify_mode = ssl.CERT_NONE

@@ -15,6 +15,7 @@ the client at once.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -23,12 +24,15 @@ from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 
+from vconsole.secrets import note_secret
 from vconsole.sessions.errors import (
     AuthFailed,
     CertificateMismatch,
     TargetUnreachable,
     VcdApiError,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import ssl
@@ -108,8 +112,8 @@ def error_detail(response: httpx.Response) -> tuple[str, str]:
         body = response.json()
         if isinstance(body, dict):
             return str(body.get("minorErrorCode", "")), str(body.get("message", ""))
-    except ValueError:
-        pass
+    except ValueError:  # not JSON: a legacy XML error body, read below
+        body = None
     text = response.text
     minor = re.search(r'minorErrorCode="([^"]*)"', text)
     message = re.search(r'message="([^"]*)"', text)
@@ -233,6 +237,7 @@ class VcdClient:
             minor, message = error_detail(response)
             raise VcdApiError(t.name, response.status_code, minor, message)
         token = response.headers.get("X-VMWARE-VCLOUD-ACCESS-TOKEN")
+        note_secret(token or response.headers.get("x-vcloud-authorization", ""))
         if token:
             kind = response.headers.get("X-VMWARE-VCLOUD-TOKEN-TYPE", "Bearer")
             self._auth_header = ("Authorization", f"{kind} {token}")
@@ -314,6 +319,6 @@ class VcdClient:
                     },
                     timeout=5.0,
                 )
-            except httpx.HTTPError:
-                pass
+            except httpx.HTTPError as exc:  # the server ends the session at its idle timeout
+                log.info("Cloud Director logout failed: %s: %s", type(exc).__name__, exc)
         await client.aclose()

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import httpx
 
+from vconsole.secrets import note_secret
 from vconsole.sessions.errors import (
     ApiTokenRefused,
     InvalidToken,
@@ -106,6 +107,7 @@ async def exchange(
     access = body.get("access_token") if isinstance(body, dict) else None
     if not isinstance(access, str) or not access:
         raise VcdApiError(target, 200, "NO_TOKEN", f"POST {path} returned no access_token")
+    note_secret(access)
     kind = body.get("token_type") if isinstance(body, dict) else None
     kind = kind if isinstance(kind, str) and kind.strip() else "Bearer"
     expires = body.get("expires_in") if isinstance(body, dict) else None

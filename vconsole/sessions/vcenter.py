@@ -8,6 +8,7 @@ that failed with `NotAuthenticated` is retried once after the login.
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
 import ssl
 import time
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.sessions.errors import AuthFailed, CertificateMismatch, TargetUnreachable
 from vconsole.sessions.results import Health
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot
@@ -147,6 +150,6 @@ class VimConnection:
 
             try:
                 Disconnect(self.si)
-            except Exception:
-                pass
+            except Exception as exc:  # the session expires on the server by itself
+                log.info("vCenter logout failed: %s: %s", type(exc).__name__, exc)
             self.si = None

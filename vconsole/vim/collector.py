@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from vconsole.vim import soap, transport
 from vconsole.vim.parser import MissingObject, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef, PropertySpec
+
+log = logging.getLogger(__name__)
 
 Batch = list[ObjectProperties | ObjectChange]
 _DONE = object()
@@ -82,8 +85,10 @@ class PropertyReader:
         return view
 
     async def destroy_view(self, view: MoRef) -> None:
-        with contextlib.suppress(Exception):
+        try:
             await self._call("DestroyView", soap.destroy_view(view))
+        except Exception as exc:  # the view dies with the session anyway
+            log.debug("DestroyView failed: %s: %s", type(exc).__name__, exc)
 
     async def stream(
         self,
@@ -111,10 +116,12 @@ class PropertyReader:
                     token = transport.post(self._stub, body, sink.add, cancel).token
             except transport.Cancelled:
                 if token:  # the server would keep the rest of the result until logout
-                    with contextlib.suppress(Exception):
+                    try:
                         transport.post(
                             self._stub, soap.cancel_retrieve_properties_ex(collector, token)
                         )
+                    except Exception as exc:  # then it is freed at logout instead
+                        log.debug("CancelRetrievePropertiesEx failed: %s", exc)
                 raise
 
         try:
@@ -248,19 +255,17 @@ class UpdateStream:
         reader = self.reader
         collector, self.collector = self.collector, None
         if collector is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    reader._call("CancelWaitForUpdates", soap.cancel_wait_for_updates(collector)),
-                    5,
-                )
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    reader._call(
-                        "DestroyPropertyCollector", soap.destroy_property_collector(collector)
-                    ),
-                    5,
-                )
+            for method, body in (
+                ("CancelWaitForUpdates", soap.cancel_wait_for_updates(collector)),
+                ("DestroyPropertyCollector", soap.destroy_property_collector(collector)),
+            ):
+                try:
+                    await asyncio.wait_for(reader._call(method, body), 5)
+                except Exception as exc:  # the collector dies with the session anyway
+                    log.debug("%s failed: %s: %s", method, type(exc).__name__, exc)
         view, self.view = self.view, None
         if view is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.wait_for(reader.destroy_view(view), 5)
+            except TimeoutError:  # destroy_view logs its own failures
+                log.debug("DestroyView took over 5 s; left to the session's end")

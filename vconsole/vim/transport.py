@@ -9,16 +9,19 @@ the usual re-login and a dropped connection marks the target down.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from http.client import HTTPException
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from vconsole.vim.parser import AnswerTail, ObjectChange, ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "vmware_soap_session"
 READ_SIZE = 256 * 1024
@@ -43,7 +46,8 @@ def session_cookie(stub: Any) -> str:
     raw = getattr(stub, "cookie", "") or ""
     try:
         morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-    except Exception:
+    except CookieError as exc:  # sent as pyVmomi holds it; its value is never logged
+        log.debug("session cookie header not parsed (%s); sent as it is", type(exc).__name__)
         morsel = None
     if morsel is None:
         return str(raw)

@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, (addr, port) in lab.endpoints.items():
             print(f"{name:<20} {addr}:{port}{'  (down)' if lab.is_down(name) else ''}")
         threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C is how a hand-run lab is meant to end
+        print("stopping the lab hosts")
     finally:
         lab.stop()
     return 0

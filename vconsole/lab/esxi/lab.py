@@ -140,8 +140,8 @@ class EsxiLab:
         if self._wake_w is not None:
             try:
                 self._wake_w.send(b"x")
-            except OSError:
-                pass
+            except OSError as exc:  # the accept loop is gone already; join() below returns at once
+                log.debug("accept loop wake-up not sent: %s", exc)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

@@ -2,11 +2,14 @@
 
 `LabSshServer` is the host-independent part; a subclass answers command lines (`answer`), so
 other lab machines (the Bitfusion client VM) reuse the same transport and channel handling.
+Only paramiko's public server API is used (`ServerInterface`, `Transport`, `Channel`), so a
+paramiko upgrade cannot silently change how the lab behaves.
 
 Each exec'd line is answered by `shell.run_line` from the host's state; a host with
-`slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies). A command starts only
-after paramiko has sent the exec request's success reply (`LabTransport`): a fast answer
-that closed the channel before that reply would make clients report "Channel closed".
+`slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies). A
+command starts only after paramiko has sent the exec request's success reply (`ReplyBarrier`):
+a fast answer that closed the channel before that reply would make clients report "Channel
+closed".
 """
 
 from __future__ import annotations
@@ -15,13 +18,12 @@ import hmac
 import logging
 import socket
 import threading
-from typing import Any
+from collections.abc import Callable
 
 import paramiko
 from paramiko.common import (
     AUTH_FAILED,
     AUTH_SUCCESSFUL,
-    MSG_CHANNEL_REQUEST,
     OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
     OPEN_SUCCEEDED,
 )
@@ -32,30 +34,52 @@ from vconsole.lab.esxi.state import HostState
 
 log = logging.getLogger(__name__)
 
-
-def _request_then_start(channel: paramiko.Channel, message: paramiko.Message) -> None:
-    """Handle a channel request as paramiko does, then start the command it accepted."""
-    paramiko.Channel._handle_request(channel, message)  # type: ignore[attr-defined]
-    server = channel.get_transport().server_object
-    if isinstance(server, LabSshServer):
-        server.start_pending(channel)
+# The global request OpenSSH's sshd sends as its client-alive probe; every client answers it.
+ROUND_TRIP_REQUEST = "keepalive@openssh.com"
+_CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
 
 
-def _close_quietly(channel: paramiko.Channel) -> None:
-    """Close a channel whose client may already have hung up."""
+class ReplyBarrier:
+    """Waits until the replies to the channel requests seen so far are on the wire.
+
+    paramiko replies to a channel request on its transport thread right after the
+    `check_channel_*_request` call returns. That thread handles one packet at a time, so once
+    it has handled the client's answer to a global request sent after a channel request
+    arrived, it has finished (and replied to) that channel request. Waiters that overlap share
+    one round trip.
+    """
+
+    def __init__(self, transport: paramiko.Transport) -> None:
+        self._transport = transport
+        self._count_lock = threading.Lock()
+        self._round_trip_lock = threading.Lock()
+        self._sent = 0
+        self._answered = 0
+
+    def ticket(self) -> int:
+        """Taken on the transport thread while it handles a request: the round trip to wait for."""
+        with self._count_lock:
+            return self._sent + 1
+
+    def wait(self, ticket: int) -> None:
+        with self._round_trip_lock:
+            if self._answered >= ticket:
+                return
+            with self._count_lock:
+                self._sent += 1
+                number = self._sent
+            # None when refused (as every client does) or when the transport has gone away:
+            # either way the transport thread is past the request.
+            self._transport.global_request(ROUND_TRIP_REQUEST, wait=True)
+            self._answered = number
+
+
+def _close_channel(channel: paramiko.Channel) -> None:
+    """Close a channel whose client may already have hung up (nothing left to tell it)."""
     try:
         channel.close()
-    except (OSError, EOFError, paramiko.SSHException):
-        pass
-
-
-class LabTransport(paramiko.Transport):
-    """A server Transport that starts accepted commands once their reply is on the wire."""
-
-    _channel_handler_table = {
-        **paramiko.Transport._channel_handler_table,  # type: ignore[attr-defined]
-        MSG_CHANNEL_REQUEST: _request_then_start,
-    }
+    except _CHANNEL_GONE as exc:
+        log.debug("channel %s already gone at close: %s", channel.get_id(), exc)
 
 
 class LabSshServer(paramiko.ServerInterface):
@@ -66,8 +90,7 @@ class LabSshServer(paramiko.ServerInterface):
         self._user = user
         self._password = password
         self._pty: set[int] = set()
-        self._pending: dict[int, threading.Thread] = {}
-        self._pending_lock = threading.Lock()
+        self._barrier: ReplyBarrier | None = None
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
@@ -88,19 +111,20 @@ class LabSshServer(paramiko.ServerInterface):
         self._queue(channel, self._exec, (channel, line), "exec")
         return True
 
-    def _queue(self, channel: paramiko.Channel, target: Any, args: tuple, kind: str) -> None:
-        worker = threading.Thread(
-            target=target, args=args, name=f"lab-{kind}-{self.name}", daemon=True
-        )
-        with self._pending_lock:
-            self._pending[channel.get_id()] = worker
+    def _queue(
+        self, channel: paramiko.Channel, target: Callable[..., None], args: tuple, kind: str
+    ) -> None:
+        """Start `target` on its own thread once the request's reply has been sent."""
+        if self._barrier is None:  # one server object per connection, so one barrier
+            self._barrier = ReplyBarrier(channel.get_transport())
+        barrier = self._barrier
+        ticket = barrier.ticket()
 
-    def start_pending(self, channel: paramiko.Channel) -> None:
-        """Called on the transport thread right after a request's reply was sent."""
-        with self._pending_lock:
-            worker = self._pending.pop(channel.get_id(), None)
-        if worker is not None:
-            worker.start()
+        def after_reply() -> None:
+            barrier.wait(ticket)
+            target(*args)
+
+        threading.Thread(target=after_reply, name=f"lab-{kind}-{self.name}", daemon=True).start()
 
     def check_channel_pty_request(
         self, channel, term, width, height, pixelwidth, pixelheight, modes
@@ -133,10 +157,10 @@ class LabSshServer(paramiko.ServerInterface):
             if reply.stderr:
                 channel.sendall_stderr(reply.stderr.encode())
             channel.send_exit_status(reply.exit)
-        except (OSError, EOFError, paramiko.SSHException):
-            pass
+        except _CHANNEL_GONE as exc:  # the client hung up or timed out: nobody to answer
+            log.debug("%s: client left before the answer to %r: %s", self.name, line, exc)
         finally:
-            _close_quietly(channel)
+            _close_channel(channel)
 
     def _shell(self, channel: paramiko.Channel) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
@@ -161,10 +185,10 @@ class LabSshServer(paramiko.ServerInterface):
                     reply = self._answer(line)
                     text = (reply.stdout + reply.stderr).replace("\n", newline)
                     channel.sendall((text + prompt).encode())
-        except (OSError, EOFError, paramiko.SSHException):
-            pass
+        except _CHANNEL_GONE as exc:  # the admin closed the session
+            log.debug("%s: shell session ended: %s", self.name, exc)
         finally:
-            _close_quietly(channel)
+            _close_channel(channel)
 
 
 class EsxiSshServer(LabSshServer):
@@ -202,13 +226,13 @@ def start_session(
     log_channel: str,
     who: str,
     logger: logging.Logger,
-) -> LabTransport | None:
+) -> paramiko.Transport | None:
     """Run the SSH server side on an accepted connection; None (connection closed, logged at
     debug as `who`'s) when the handshake fails."""
     try:
         conn.settimeout(None)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        transport = LabTransport(conn)
+        transport = paramiko.Transport(conn)
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
         transport.start_server(event=threading.Event(), server=server)

@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 SYSTEM_ORG = "System"
@@ -56,13 +56,17 @@ class LabSession:
 
 @dataclass
 class SessionBook:
-    """Users with their passwords, and the live sessions keyed by both tokens."""
+    """Users with their passwords, and the live sessions keyed by both tokens.
+
+    `clock` (seconds, monotonic) decides idle expiry; tests hand in one they move by hand.
+    """
 
     ttl_s: float
     users: dict[str, str] = field(default_factory=dict)  # "user@org" (org as configured) -> pw
     _by_token: dict[str, LabSession] = field(default_factory=dict)
     _api_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (user, org)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    clock: Callable[[], float] = time.monotonic
 
     def issue_api_token(self, user: str, org: str) -> str:
         """A new API token for `user@org`, as the portal's User preferences > API tokens makes."""
@@ -105,7 +109,7 @@ class SessionBook:
         claims = {"sub": user, "iss": f"{org_urn(org)}", "sid": sid, "typ": "Bearer"}
         payload = _b64url(json.dumps(claims).encode())
         bearer = f"{header}.{payload}.{_b64url(secrets.token_bytes(256))}"
-        session = LabSession(sid, user, org, secrets.token_hex(16), bearer, time.monotonic())
+        session = LabSession(sid, user, org, secrets.token_hex(16), bearer, self.clock())
         with self._lock:
             self._by_token[session.legacy_token] = session
             self._by_token[session.bearer] = session
@@ -113,7 +117,7 @@ class SessionBook:
 
     def lookup(self, token: str) -> LabSession | None:
         """The live session for a token, touching it; expired ones are dropped."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             session = self._by_token.get(token)
             if session is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -44,7 +46,12 @@ class VcdLab:
     """A Cloud Director on 127.0.0.1 answering versions, sessions and branding."""
 
     def __init__(
-        self, scenario: Scenario, state_dir: Path, port: int = 0, tls: bool = True
+        self,
+        scenario: Scenario,
+        state_dir: Path,
+        port: int = 0,
+        tls: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.scenario = scenario
         self.state_dir = Path(state_dir) / "vcd"
@@ -59,7 +66,9 @@ class VcdLab:
         state = BrandingState.load(state_file) if state_file.exists() else _seed(scenario)
         self.ctx = LabContext(
             max_version=scenario.vcd.version,
-            sessions=SessionBook(ttl_s=float(scenario.vcd.token_ttl_s), users=dict(users)),
+            sessions=SessionBook(
+                ttl_s=float(scenario.vcd.token_ttl_s), users=dict(users), clock=clock
+            ),
             state=state,
             orgs={o.name.lower(): o.name for o in scenario.vcd.orgs},
             state_file=state_file,
