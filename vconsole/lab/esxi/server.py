@@ -21,12 +21,14 @@ import paramiko
 from paramiko.common import (
     AUTH_FAILED,
     AUTH_SUCCESSFUL,
+    MSG_CHANNEL_CLOSE,
     MSG_CHANNEL_REQUEST,
     OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
     OPEN_SUCCEEDED,
 )
 
 from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.session_count import ChannelSessions, SessionGauge
 from vconsole.lab.esxi.shell import run_line
 from vconsole.lab.esxi.state import HostState
 
@@ -39,6 +41,14 @@ def _request_then_start(channel: paramiko.Channel, message: paramiko.Message) ->
     server = channel.get_transport().server_object
     if isinstance(server, LabSshServer):
         server.start_pending(channel)
+
+
+def _close_then_count(channel: paramiko.Channel, message: paramiko.Message) -> None:
+    """Handle the client's close as paramiko does, then let the session count see it."""
+    paramiko.Channel._handle_close(channel, message)  # type: ignore[attr-defined]
+    server = channel.get_transport().server_object
+    if isinstance(server, LabSshServer):
+        server.sessions.client_closed(channel.get_id())
 
 
 def _close_quietly(channel: paramiko.Channel) -> None:
@@ -55,16 +65,28 @@ class LabTransport(paramiko.Transport):
     _channel_handler_table = {
         **paramiko.Transport._channel_handler_table,  # type: ignore[attr-defined]
         MSG_CHANNEL_REQUEST: _request_then_start,
+        MSG_CHANNEL_CLOSE: _close_then_count,
     }
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            server = self.server_object
+            if isinstance(server, LabSshServer):
+                server.sessions.connection_closed()
 
 
 class LabSshServer(paramiko.ServerInterface):
     """Policy for one SSH connection to one lab machine; `answer` says what a line prints."""
 
-    def __init__(self, name: str, user: str, password: str) -> None:
+    def __init__(
+        self, name: str, user: str, password: str, sessions: SessionGauge | None = None
+    ) -> None:
         self.name = name
         self._user = user
         self._password = password
+        self.sessions = ChannelSessions(sessions or SessionGauge())
         self._pty: set[int] = set()
         self._pending: dict[int, threading.Thread] = {}
         self._pending_lock = threading.Lock()
@@ -80,6 +102,7 @@ class LabSshServer(paramiko.ServerInterface):
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
+            self.sessions.opened(chanid)
             return OPEN_SUCCEEDED
         return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
@@ -94,6 +117,7 @@ class LabSshServer(paramiko.ServerInterface):
         )
         with self._pending_lock:
             self._pending[channel.get_id()] = worker
+        self.sessions.command_started(channel.get_id())
 
     def start_pending(self, channel: paramiko.Channel) -> None:
         """Called on the transport thread right after a request's reply was sent."""
@@ -132,11 +156,14 @@ class LabSshServer(paramiko.ServerInterface):
                 channel.sendall(reply.stdout.encode())
             if reply.stderr:
                 channel.sendall_stderr(reply.stderr.encode())
+            # as with sshd, the process is gone before its exit status goes out
+            self.sessions.command_ended(channel.get_id())
             channel.send_exit_status(reply.exit)
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
             _close_quietly(channel)
+            self.sessions.command_ended(channel.get_id())
 
     def _shell(self, channel: paramiko.Channel) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
@@ -165,13 +192,16 @@ class LabSshServer(paramiko.ServerInterface):
             pass
         finally:
             _close_quietly(channel)
+            self.sessions.command_ended(channel.get_id())
 
 
 class EsxiSshServer(LabSshServer):
     """One connection to one lab ESXi host: lines are answered from the host's state."""
 
-    def __init__(self, state: HostState, user: str, password: str) -> None:
-        super().__init__(state.name, user, password)
+    def __init__(
+        self, state: HostState, user: str, password: str, sessions: SessionGauge | None = None
+    ) -> None:
+        super().__init__(state.name, user, password, sessions)
         self.state = state
 
     def check_auth_password(self, username: str, password: str) -> int:
