@@ -119,3 +119,14 @@ def wan_scenario(per_site: int = 2) -> Scenario:
 
 
 WAN_TARGETS = ("10.0.10.5", "10.0.30.50", "10.0.40.7")
+
+
+def wait_idle(lab: EsxiLab) -> None:
+    """Until no lab host has an SSH session open (probes a run abandoned end on their own)."""
+    import time
+
+    for _ in range(200):
+        if not any(g.now for g in lab.sessions.values()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"sessions still open: {[g.now for g in lab.sessions.values()]}")

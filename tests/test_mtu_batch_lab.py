@@ -7,13 +7,12 @@ allows 8 sessions: the old way makes pairs take turns, the batched way sends a f
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mtu_helpers import WAN_TARGETS, lab_manager, running_lab, wan_scenario
+from mtu_helpers import WAN_TARGETS, lab_manager, running_lab, wait_idle, wan_scenario
 
 from vconsole.lab.esxi import EsxiLab
 from vconsole.models.mtu import MtuTest
@@ -37,15 +36,6 @@ def rows(results: list[Any]) -> list[tuple[Any, ...]]:
     return [(r.host, r.vmk, r.address, r.path_mtu, r.verdict.code) for r in results]
 
 
-async def idle(lab: EsxiLab) -> None:
-    """Until no host has a session open (probes an earlier run abandoned end on their own)."""
-    for _ in range(200):
-        if not any(g.now for g in lab.sessions.values()):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"sessions still open: {[g.now for g in lab.sessions.values()]}")
-
-
 async def run(lab: EsxiLab, tmp: Path, settings: RunSettings) -> tuple[list[Any], int]:
     """The matrix's results and the most sessions any host had open at once during it."""
     tmp.mkdir(parents=True, exist_ok=True)
@@ -53,7 +43,7 @@ async def run(lab: EsxiLab, tmp: Path, settings: RunSettings) -> tuple[list[Any]
     try:
         service = MtuService(manager, settings=settings)
         plan = await service.prepare(TESTS)
-        await idle(lab)
+        wait_idle(lab)
         for gauge in lab.sessions.values():
             gauge.reset_peak()
         results = await service.run(plan)
