@@ -133,6 +133,44 @@ async def _manager(config: str, profile_name: str, workers: int):  # type: ignor
     return cli_manager(ap.Namespace(), profile, per_host_limit=8, max_workers=workers)
 
 
+class CallLog:
+    """Every `manager.run` of one matrix: how many were in flight at once, how long each took
+    from the caller's side, and how much of that the host itself spent (the evidence of what
+    bounds a matrix: waiting for a slot, or the probes)."""
+
+    def __init__(self, manager) -> None:  # type: ignore[no-untyped-def]
+        self.manager, self.original = manager, manager.run
+        self.now = self.peak = 0
+        self.calls: list[tuple[float, float]] = []
+
+        async def run(host, command, *, timeout=None):  # type: ignore[no-untyped-def]
+            t0 = time.monotonic()
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            try:
+                result = await self.original(host, command, timeout=timeout)
+            finally:
+                self.now -= 1
+            self.calls.append((time.monotonic() - t0, result.duration_s))
+            return result
+
+        manager.run = run
+
+    def stop(self) -> None:
+        self.manager.run = self.original
+
+    def summary(self) -> str:
+        if not self.calls:
+            return "no calls"
+        whole = sorted(c[0] for c in self.calls)
+        inner = sorted(c[1] for c in self.calls)
+        mid = len(whole) // 2
+        return (
+            f"{len(self.calls)} calls, at most {self.peak} in flight; per call median/max "
+            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering"
+        )
+
+
 def _load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -231,7 +269,9 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
             )
             variants = [
                 (
-                    "old: 1 probe per exec, pairs take turns",
+                    "old: 1 probe per "
+                    + ("exec" if via == "ssh" else "call")
+                    + ", pairs take turns",
                     RunSettings(timeout_s=1.0, channels_per_host=8, batch=False),
                 ),
                 (
@@ -241,7 +281,9 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
             ]
             for label, settings in variants:
                 matrix_service = MtuService(mgr, settings=settings)
+                calls = CallLog(mgr)
                 took, results = await _timed(matrix_service, tests)
+                calls.stop()
                 parent.send("peaks")
                 seen = parent.recv()
                 execs = sum(total for _, total in seen.values()) - opened
@@ -251,6 +293,7 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
                 print(
                     f"   {via:<4} {label:<38} {probes:>6} {execs or '-':>6} {max(p for p, _ in seen.values()):>8} {took:>6.2f}s {took / slowest[0]:>9.2f}x {wrong:>5}  {_load()}"
                 )
+                print(f"        {calls.summary()}")
     finally:
         for mgr in managers:
             await mgr.close()

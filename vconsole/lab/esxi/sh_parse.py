@@ -148,13 +148,8 @@ def _word_or_redir(src: str, i: int, out: list[Word | Op | Redir]) -> int:
         elif c == "\\":
             parts.append(("text", src[i + 1 : i + 2]))
             quoted, i = True, i + 2
-        elif c == "$":
-            i = _dollar(src, i, parts)
-        elif c == "`":
-            raise ShellSyntaxError("syntax error: command substitution is not in the lab's shell")
         else:
-            parts.append(("text", c))
-            i += 1
+            i = _plain(src, i, parts)
     if parts or quoted:
         out.append(Word(_merge(parts), quoted))
     return i
@@ -168,15 +163,21 @@ def _double_quoted(src: str, i: int, parts: list[tuple[str, str]]) -> int:
             if src[i + 1] != "\n":
                 parts.append(("text", src[i + 1]))
             i += 2
-        elif c == "$":
-            i = _dollar(src, i, parts)
-        elif c == "`":
-            raise ShellSyntaxError("syntax error: command substitution is not in the lab's shell")
         else:
-            parts.append(("text", c))
-            i += 1
+            i = _plain(src, i, parts)
     if i >= n:
         raise ShellSyntaxError("syntax error: unterminated quoted string")
+    return i + 1
+
+
+def _plain(src: str, i: int, parts: list[tuple[str, str]]) -> int:
+    """An expansion, a refused command substitution, or one literal character."""
+    c = src[i]
+    if c == "$":
+        return _dollar(src, i, parts)
+    if c == "`":
+        raise ShellSyntaxError("syntax error: command substitution is not in the lab's shell")
+    parts.append(("text", c))
     return i + 1
 
 
