@@ -6,9 +6,12 @@
    next to the manual procedure (vmkping -d -s 8972, then one size step lower per probe until a
    reply), simulated on the same modelled path with the same timeout.
 3. 20 hosts x 2 vmks x 2 targets behind the black hole: the whole matrix next to the slowest
-   single pair, each over real SSH to the lab with a 1 s probe timeout.
+   single pair, over real SSH to the lab and through the lab vCenter (esxcli network diag ping
+   over the vSphere API), 1 s probe timeout, 8 channels per host: the old way (one probe per
+   exec, pairs taking turns) beside the new (probes batched per exec / pings concurrent), with
+   the most SSH sessions any host had open at once, counted by the lab's SSH server.
 
-    .venv/bin/python bench/bench_mtu.py [--hosts 20] [--channels 8 24 32] [--step 1] [--manual-step 1]
+    .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--step 1] [--manual-step 1]
 """
 
 from __future__ import annotations
@@ -92,33 +95,97 @@ async def manual_decrement(path, timeout_s: float, step: int) -> tuple[int, floa
     return probes, spent, 0
 
 
-def _serve_lab(scenario, state_dir: Path, conn, stop) -> None:  # type: ignore[no-untyped-def]
-    """Child process: the lab hosts live apart from the console, as real hosts would."""
-    from mtu_helpers import running_lab
+def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:  # type: ignore[no-untyped-def]
+    """Child process: the lab lives apart from the console, as real hosts would.
 
-    with running_lab(scenario, state_dir) as lab:
-        key = lab.host_key
-        conn.send((lab.endpoints, lab.user, lab.password, key.get_name(), key.get_base64()))
-        stop.wait()
+    It answers "peaks" with the most SSH sessions each host had open at once since the last ask.
+    """
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import LabRuntime
 
-
-class RemoteLab:
-    """What `lab_manager` needs from a lab, filled in from the child process."""
-
-    def __init__(self, endpoints, user, password, key_name, key_b64) -> None:  # type: ignore[no-untyped-def]
-        import paramiko
-
-        self.endpoints, self.user, self.password = endpoints, user, password
-        self.host_key = paramiko.PKey.from_type_string(
-            key_name, __import__("base64").b64decode(key_b64)
+    runtime = LabRuntime(
+        scenario, state_dir, with_vcsim=with_vcsim, with_vcd=False, with_bitfusion=False
+    )
+    services = runtime.start()
+    try:
+        write_lab_files(
+            state_dir, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
         )
+        conn.send(str(state_dir / "lab.toml"))
+        gauges = runtime.parts["esxi"].sessions
+        while not stop.is_set():
+            if conn.poll(0.2) and conn.recv() == "peaks":
+                conn.send({h: (g.peak, g.total) for h, g in gauges.items()})
+                for g in gauges.values():
+                    g.reset_peak()
+    finally:
+        runtime.stop()
+
+
+async def _manager(config: str, profile_name: str, workers: int):  # type: ignore[no-untyped-def]
+    """The CLI's own manager for a lab profile: 8 channels per host, hosts from vCenter if asked."""
+    import argparse as ap
+
+    from vconsole.commands.common import resolve_profile
+    from vconsole.sessions.clisupport import cli_manager, with_hosts
+
+    profile = await asyncio.to_thread(with_hosts, resolve_profile(config, profile_name))
+    return cli_manager(ap.Namespace(), profile, per_host_limit=8, max_workers=workers)
+
+
+class CallLog:
+    """Every `manager.run` of one matrix: how many were in flight at once, how long each took
+    from the caller's side, and how much of that the host itself spent (the evidence of what
+    bounds a matrix: waiting for a slot, or the probes)."""
+
+    def __init__(self, manager) -> None:  # type: ignore[no-untyped-def]
+        self.manager, self.original = manager, manager.run
+        self.now = self.peak = 0
+        self.calls: list[tuple[float, float]] = []
+
+        async def run(host, command, *, timeout=None):  # type: ignore[no-untyped-def]
+            t0 = time.monotonic()
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            try:
+                result = await self.original(host, command, timeout=timeout)
+            finally:
+                self.now -= 1
+            self.calls.append((time.monotonic() - t0, result.duration_s))
+            return result
+
+        manager.run = run
+
+    def stop(self) -> None:
+        self.manager.run = self.original
+
+    def summary(self) -> str:
+        if not self.calls:
+            return "no calls"
+        whole = sorted(c[0] for c in self.calls)
+        inner = sorted(c[1] for c in self.calls)
+        mid = len(whole) // 2
+        return (
+            f"{len(self.calls)} calls, at most {self.peak} in flight; per call median/max "
+            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering"
+        )
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+async def _timed(service, tests):  # type: ignore[no-untyped-def]
+    plan = await service.prepare(tests)
+    t0 = time.monotonic()
+    results = await service.run(plan)
+    return time.monotonic() - t0, results
 
 
 async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
     import multiprocessing
 
-    from mtu_helpers import lab_manager
-
+    from vconsole.lab.vcsim import vcsim_unavailable
     from vconsole.models.mtu import MtuTest
     from vconsole.services.mtu import MtuService, RunSettings
     from vconsole.services.mtu_probe import modelled_probe
@@ -127,86 +194,111 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
     scenario = blackhole_scenario(args.hosts)
     one = scenario.hosts[0].name
     path = scenario.path(one, "vmk1", "10.0.10.5")
+    why_no_api = "--no-api" if args.no_api else vcsim_unavailable()
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     stop = ctx.Event()
-    proc = ctx.Process(target=_serve_lab, args=(scenario, tmp / "lab", child, stop), daemon=True)
+    proc = ctx.Process(
+        target=_serve_lab, args=(scenario, tmp / "lab", child, stop, not why_no_api), daemon=True
+    )
     proc.start()
-    lab = RemoteLab(*parent.recv())
+    config = parent.recv()
+    managers = []
     try:
-        manager = lab_manager(lab, tmp, concurrency=max(args.channels), max_workers=args.workers)
+        manager = await _manager(config, "lab", args.workers)
+        managers.append(manager)
         service = MtuService(manager, settings=RunSettings(timeout_s=1.0))
-        try:
-            hosts = [h.name for h in scenario.hosts]
-            await asyncio.gather(*(service.discover(h) for h in hosts))  # SSH handshakes, warm
-            print(
-                "\n2. one pair: vmk1 (MTU 9000) -> vCenter over a black-holed 1280 WAN, 1 s timeout"
-            )
-            plan = await service.prepare([MtuTest(one, "10.0.10.5", vmk="vmk1")])
-            t0 = time.monotonic()
-            (res,) = await service.run(plan)
-            wall = time.monotonic() - t0
-            virtual = await find_path_mtu(
-                modelled_probe(path, timeout_s=1.2, count=2, sleep=False), SearchSettings(), 9000
-            )
-            vtime = sum(
-                max(e.duration_s for e in virtual.evidence if e.round == r)
-                for r in range(1, virtual.rounds + 1)
-            )
-            m_probes, m_time, m_mtu = await manual_decrement(path, 1.0, args.manual_step)
-            print(f"   {'way':<34} {'path MTU':>8} {'probes':>7} {'rounds':>6} {'time':>10}")
-            print(
-                f"   {'k-ary search over SSH (measured)':<34} {res.path_mtu:>8} {res.probes:>7} {res.rounds:>6} {wall:>9.2f}s"
-            )
-            print(
-                f"   {'k-ary search (modelled clock)':<34} {virtual.path_mtu:>8} {virtual.probes:>7} {virtual.rounds:>6} {vtime:>9.2f}s"
-            )
-            label = f"manual, -{args.manual_step} per probe (modelled)"
-            print(f"   {label:<34} {m_mtu:>8} {m_probes:>7} {m_probes:>6} {m_time:>9.0f}s")
+        hosts = [h.name for h in scenario.hosts]
+        await asyncio.gather(*(service.discover(h) for h in hosts))  # SSH handshakes, warm
+        print("\n2. one pair: vmk1 (MTU 9000) -> vCenter over a black-holed 1280 WAN, 1 s timeout")
+        plan = await service.prepare([MtuTest(one, "10.0.10.5", vmk="vmk1")])
+        t0 = time.monotonic()
+        (res,) = await service.run(plan)
+        wall = time.monotonic() - t0
+        virtual = await find_path_mtu(
+            modelled_probe(path, timeout_s=1.2, count=2, sleep=False), SearchSettings(), 9000
+        )
+        vtime = sum(
+            max(e.duration_s for e in virtual.evidence if e.round == r)
+            for r in range(1, virtual.rounds + 1)
+        )
+        m_probes, m_time, m_mtu = await manual_decrement(path, 1.0, args.manual_step)
+        print(f"   {'way':<34} {'path MTU':>8} {'probes':>7} {'rounds':>6} {'time':>10}  {_load()}")
+        print(
+            f"   {'k-ary search over SSH (measured)':<34} {res.path_mtu:>8} {res.probes:>7} {res.rounds:>6} {wall:>9.2f}s"
+        )
+        print(
+            f"   {'k-ary search (modelled clock)':<34} {virtual.path_mtu:>8} {virtual.probes:>7} {virtual.rounds:>6} {vtime:>9.2f}s"
+        )
+        label = f"manual, -{args.manual_step} per probe (modelled)"
+        print(f"   {label:<34} {m_mtu:>8} {m_probes:>7} {m_probes:>6} {m_time:>9.0f}s")
 
+        tests = [
+            MtuTest(h, t, vmk=v)
+            for h in hosts
+            for v in ("vmk0", "vmk1")
+            for t in ("10.0.10.5", "10.0.30.50")
+        ]
+        print(
+            f"\n3. matrix: {args.hosts} hosts x 2 vmks x 2 targets behind the black hole, 1 s timeout,"
+            " 8 channels per host"
+        )
+        ways = [("ssh", "lab", manager)]
+        if why_no_api:
+            print(f"   (the API path is skipped: {why_no_api})")
+        else:
+            api = await _manager(config, "lab-vcenter", args.workers)
+            managers.append(api)
+            ways.append(("api", "lab-vcenter", api))
+        print(
+            f"   {'path':<4} {'way':<38} {'probes':>6} {'execs':>6} {'sessions':>8} {'time':>7} {'vs slowest':>10} {'wrong':>5}  load"
+        )
+        for via, _, mgr in ways:
+            single = MtuService(mgr, settings=RunSettings(timeout_s=1.0))
+            await asyncio.gather(*(single.discover(h) for h in hosts))  # connect, warm
             singles = []
             for vmk in ("vmk0", "vmk1"):
                 for target in ("10.0.10.5", "10.0.30.50"):
-                    plan = await service.prepare([MtuTest(one, target, vmk=vmk)])
-                    t0 = time.monotonic()
-                    (r,) = await service.run(plan)
-                    singles.append((time.monotonic() - t0, f"{vmk}->{target}", r.path_mtu))
+                    took, (r,) = await _timed(single, [MtuTest(one, target, vmk=vmk)])
+                    singles.append((took, f"{vmk}->{target}", r.path_mtu))
             slowest = max(singles)
-            tests = [
-                MtuTest(h, t, vmk=v)
-                for h in hosts
-                for v in ("vmk0", "vmk1")
-                for t in ("10.0.10.5", "10.0.30.50")
+            parent.send("peaks")
+            opened = sum(total for _, total in parent.recv().values())
+            print(
+                f"   {via:<4} {'slowest single pair alone (' + slowest[1] + ')':<38} {'':>6} {'':>6} {'':>8} {slowest[0]:>6.2f}s {1:>9.2f}x {'':>5}  {_load()}"
+            )
+            variants = [
+                (
+                    "old: 1 probe per "
+                    + ("exec" if via == "ssh" else "call")
+                    + ", pairs take turns",
+                    RunSettings(timeout_s=1.0, channels_per_host=8, batch=False),
+                ),
+                (
+                    "new: " + ("batched execs" if via == "ssh" else "concurrent diag ping"),
+                    RunSettings(timeout_s=1.0, channels_per_host=8),
+                ),
             ]
-            print(
-                f"\n3. matrix: {args.hosts} hosts x 2 vmks x 2 targets behind the black hole, 1 s timeout"
-            )
-            print(f"   slowest single pair alone ({slowest[1]}, k=8): {slowest[0]:.2f}s")
-            print(
-                f"   pairs one after another would take ~{sum(s[0] for s in singles) * args.hosts:.0f}s"
-            )
-            print(
-                f"   {'channels/host':>13} {'k per pair':>10} {'probes':>7} {'rounds':>6} {'matrix':>8} {'vs slowest':>10} {'wrong':>5}"
-            )
-            for channels in args.channels:
-                matrix_service = MtuService(
-                    manager, settings=RunSettings(timeout_s=1.0, channels_per_host=channels)
-                )
-                plan = await matrix_service.prepare(tests)
-                t0 = time.monotonic()
-                results = await matrix_service.run(plan)
-                matrix = time.monotonic() - t0
+            for label, settings in variants:
+                matrix_service = MtuService(mgr, settings=settings)
+                calls = CallLog(mgr)
+                took, results = await _timed(matrix_service, tests)
+                calls.stop()
+                parent.send("peaks")
+                seen = parent.recv()
+                execs = sum(total for _, total in seen.values()) - opened
+                opened += execs
                 wrong = sum(1 for r in results if r.path_mtu != 1280)
-                k = matrix_service.probes_per_pair(4)
+                probes = sum(r.probes for r in results)
                 print(
-                    f"   {channels:>13} {k:>10} {sum(r.probes for r in results):>7} "
-                    f"{max(r.rounds for r in results):>6} {matrix:>7.2f}s {matrix / slowest[0]:>9.2f}x {wrong:>5}"
+                    f"   {via:<4} {label:<38} {probes:>6} {execs or '-':>6} {max(p for p, _ in seen.values()):>8} {took:>6.2f}s {took / slowest[0]:>9.2f}x {wrong:>5}  {_load()}"
                 )
-        finally:
-            await manager.close()
+                print(f"        {calls.summary()}")
     finally:
+        for mgr in managers:
+            await mgr.close()
         stop.set()
-        proc.join(10)
+        proc.join(20)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -222,9 +314,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--hosts", type=int, default=20)
-    parser.add_argument(
-        "--channels", type=int, nargs="+", default=[8, 24, 32], help="SSH channels per host to try"
-    )
+    parser.add_argument("--no-api", action="store_true", help="skip the path through vCenter")
     parser.add_argument("--workers", type=int, default=700, help="session manager I/O threads")
     parser.add_argument("--step", type=int, default=7, help="MTU step for the rounds table")
     parser.add_argument("--manual-step", type=int, default=1, help="bytes per manual probe")

@@ -60,6 +60,9 @@ def build_console(
         secrets=secrets,
         confirm=confirm,
         known_hosts_path=known_hosts_path,
+        # an MTU matrix holds a thread per exec (SSH) or per ping (API) in flight; threads are
+        # only started when needed
+        max_workers=256,
     )
     app = VconsoleApp(manager, profile, read_only=read_only, start_pane=start_pane, keymap=keymap)
     app.test_all_on_start = test_all_on_start

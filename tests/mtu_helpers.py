@@ -82,3 +82,51 @@ def lab_profile(lab: EsxiLab, monkeypatch: Any, tmp: Path) -> Profile:
     for t in targets:
         monkeypatch.setenv(env_var_name(t.name), lab.password)
     return Profile("lab", tuple(targets), source=tmp / "config.toml")
+
+
+def wan_scenario(per_site: int = 2) -> Scenario:
+    """Branch hosts behind a black-holed 1280 WAN and behind a 1400 WAN that signals its MTU,
+    each probing three HQ targets (one of them on a 1500-MTU network) from vmk0 and vmk1."""
+    from vconsole.lab.scenario import ExtraTarget, Host, Site, Vmk
+
+    def host(site: str, net: int, i: int) -> Host:
+        return Host(
+            name=f"esx-{site.lower()}-{i + 1:02d}",
+            site=site,
+            cluster=site,
+            vmks=(
+                Vmk("vmk0", f"10.{net}.10.{10 + i}", mtu=1500, services=("management",)),
+                Vmk("vmk1", f"10.{net}.20.{10 + i}", mtu=9000, services=("vsan",)),
+            ),
+        )
+
+    return Scenario(
+        name="mtu-wan",
+        sites=(
+            Site("HQ", hq=True, wan_mtu=9000),
+            Site("BH", wan_mtu=1280, icmp_blackhole=True, latency_ms=5),
+            Site("LOW", wan_mtu=1400, latency_ms=5),
+        ),
+        hosts=tuple(
+            host(site, net, i) for site, net in (("BH", 5), ("LOW", 6)) for i in range(per_site)
+        ),
+        targets=(
+            ExtraTarget("vcsa01", "10.0.10.5", "HQ", mtu=9000),
+            ExtraTarget("witness", "10.0.30.50", "HQ"),
+            ExtraTarget("array", "10.0.40.7", "HQ", mtu=9000),
+        ),
+    )
+
+
+WAN_TARGETS = ("10.0.10.5", "10.0.30.50", "10.0.40.7")
+
+
+def wait_idle(lab: EsxiLab) -> None:
+    """Until no lab host has an SSH session open (probes a run abandoned end on their own)."""
+    import time
+
+    for _ in range(200):
+        if not any(g.now for g in lab.sessions.values()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"sessions still open: {[g.now for g in lab.sessions.values()]}")

@@ -70,6 +70,13 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="SSH channels per host, shared by its pairs (8)",
     )
+    p.add_argument(
+        "--one-probe-per-exec",
+        dest="batch",
+        action="store_false",
+        help="one vmkping per SSH exec, pairs taking turns for the channels (default: several "
+        "probes per exec; through vCenter, every pair's pings at once)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as a JSON list")
     p.set_defaults(handler=handle)
 
@@ -180,19 +187,22 @@ def _profile(args: argparse.Namespace) -> Any:
 async def _run(profile: Any, args: argparse.Namespace, store: Any, tests: list[Any]) -> list[Any]:
     from vconsole.services.mtu import MtuService, RunSettings
     from vconsole.sessions import SessionManager
+    from vconsole.sessions.esxcli_api import PING_CALLS_PER_HOST
 
     hosts = {t.host for t in tests}
+    per_host = max(args.channels, PING_CALLS_PER_HOST)  # a thread per waiting call over the API
     manager = SessionManager(
         profile,
         read_only=bool(getattr(args, "readonly", False) or profile.read_only),
         per_host_limit=args.channels,
-        max_workers=min(512, max(64, args.channels * len(hosts))),
+        max_workers=min(1024, max(64, per_host * len(hosts))),
     )
     settings = RunSettings(
         parallel=args.parallel,
         timeout_s=args.timeout,
         max_mtu=args.max_mtu,
         channels_per_host=args.channels,
+        batch=args.batch,
     )
     service = MtuService(manager, store, settings)
     progress = sys.stderr.isatty() and not args.json

@@ -29,6 +29,7 @@ from vconsole.models.mtu import (
     SearchOutcome,
     VmkInterface,
 )
+from vconsole.services.mtu_batch import HostBatcher
 from vconsole.services.mtu_plan import (
     IPV6_MIN_MTU,
     MTU_RANGE,
@@ -41,11 +42,15 @@ from vconsole.services.mtu_probe import ssh_probe
 from vconsole.services.mtu_search import SearchSettings, find_path_mtu
 from vconsole.services.mtu_store import MtuStore
 from vconsole.services.mtu_verdict import judge
+from vconsole.sessions.errors import UnknownTarget
 
 if TYPE_CHECKING:
+    from vconsole.config import TargetConfig
     from vconsole.sessions.protocols import Sessions
     from vconsole.sessions.results import Answer
     from vconsole.untyped import Json
+
+DEFAULT_CHANNELS = 8  # default SSH sessions per host: below OpenSSH's default MaxSessions (10)
 
 __all__ = ["MtuInputError", "MtuPlan", "MtuService", "RunSettings", "build_result", "expand_set"]
 
@@ -61,6 +66,10 @@ class RunSettings:
     interval_s: float = 0.2
     max_mtu: int | None = None  # search no higher than this even if the vmk allows more
     confirm_lost: int = 2
+    # over SSH several probes per exec (`mtu_batch`), over the API every pair's pings at once;
+    # False: one probe per exec, pairs taking turns for the host's channels
+    batch: bool = True
+    probes_per_exec: int = 16
 
 
 def _now() -> str:
@@ -120,33 +129,73 @@ class MtuService:
         for t in plan.tests:
             per_host[t.host] = per_host.get(t.host, 0) + 1
 
+        batchers = {h: self._batcher(h) for h in per_host}
+        shared = {h: batchers[h] is not None or self._pings_over_api(h) for h in per_host}
         gates: dict[str, asyncio.Semaphore] = {}
         for host, pairs in per_host.items():
-            k = self.probes_per_pair(pairs)
+            k = self.probes_per_pair(pairs, shared[host])
             budget = self.settings.channels_per_host
-            gates[host] = asyncio.Semaphore(max(1, budget // k) if budget else pairs)
+            gates[host] = asyncio.Semaphore(
+                max(1, budget // k) if budget and not shared[host] else pairs
+            )
 
         async def one(t: MtuTest) -> MtuResult:
-            k = self.probes_per_pair(per_host[t.host])
+            batcher = batchers[t.host]
+            k = self.probes_per_pair(per_host[t.host], shared[t.host])
             async with gates[t.host]:  # pairs beyond the host's channel budget wait their turn
-                result = await self.run_pair(t, plan.networks.get(t.host), previous, parallel=k)
+                result = await self.run_pair(
+                    t, plan.networks.get(t.host), previous, parallel=k, batcher=batcher
+                )
             if on_result is not None:
                 on_result(result)
             return result
 
-        results = list(await asyncio.gather(*(one(t) for t in plan.tests)))
+        try:
+            results = list(await asyncio.gather(*(one(t) for t in plan.tests)))
+        except BaseException:
+            await asyncio.gather(*(b.aclose(cancel=True) for b in batchers.values() if b))
+            raise
+        await asyncio.gather(*(b.aclose() for b in batchers.values() if b))
         if self.store is not None:
             self.store.save_results(results)
         return results
 
-    def probes_per_pair(self, pairs_on_host: int) -> int:
+    def _target(self, host: str) -> TargetConfig | None:
+        try:
+            return self.manager.target(host)
+        except UnknownTarget:  # a host outside the profile gets the one-probe-per-exec way
+            return None
+
+    def _pings_over_api(self, host: str) -> bool:
+        """Pings through vCenter hold no SSH channel: every pair's probes go out at once,
+        bounded by the session layer's own limits on concurrent `network diag ping` calls."""
+        target = self._target(host)
+        return self.settings.batch and getattr(target, "via", "") == "api"
+
+    def _batcher(self, host: str) -> HostBatcher | None:
+        """A batcher for a host reached over SSH; the API and replay answer one call per probe."""
+        target = self._target(host)
+        if not self.settings.batch or target is None:
+            return None
+        if getattr(target, "kind", "") != "esxi" or getattr(target, "via", "ssh") == "api":
+            return None
+        channels = self.settings.channels_per_host or getattr(target, "concurrency", None)
+        return HostBatcher(
+            self.manager,
+            host,
+            channels=channels or DEFAULT_CHANNELS,
+            per_exec=self.settings.probes_per_exec,
+        )
+
+    def probes_per_pair(self, pairs_on_host: int, shared: bool = False) -> int:
         """k for each pair when `pairs_on_host` pairs share the host's channel budget.
 
         Never below 6 (round 1 then still holds the vmk MTU and two common MTU pairs); when
-        the budget cannot give every pair that many, pairs take turns instead.
+        the budget cannot give every pair that many, pairs take turns instead. Batched probes
+        (and pings over the API) need no channel each, so every pair keeps its full k.
         """
         s = self.settings
-        if not s.channels_per_host:
+        if not s.channels_per_host or shared:
             return s.parallel
         share = s.channels_per_host // max(1, pairs_on_host)
         return min(s.parallel, max(6, share), max(1, s.channels_per_host))
@@ -157,6 +206,7 @@ class MtuService:
         network: HostNetwork | None,
         previous: dict[str, dict[str, Json]] | None = None,
         parallel: int | None = None,
+        batcher: HostBatcher | None = None,
     ) -> MtuResult:
         started = time.monotonic()
         net = network or HostNetwork(t.host, error="not discovered")
@@ -184,6 +234,7 @@ class MtuService:
                 count=s.count,
                 wait_s=s.timeout_s,
                 interval_s=s.interval_s,
+                batcher=batcher,
             )
             settings = SearchSettings(
                 family=t.family,

@@ -2,7 +2,8 @@
 
 Both return the same `ProbeOutcome`, so a test on the model and a run against a host exercise
 the same search. Each SSH probe is its own `mgr.run` call, i.e. its own channel on the host's
-one transport, so k probes of a round really are in flight together.
+one transport, or (with a `HostBatcher`) one of several probes in a shared exec; either way
+the k probes of a round really are in flight together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from vconsole.esx.api_map import decode, is_api
 from vconsole.esx.api_ping import note_api_silence
 from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
 from vconsole.models.mtu import ProbeKind, ProbeOutcome
+from vconsole.services.mtu_batch import HostBatcher
 from vconsole.services.mtu_search import Probe
 
 if TYPE_CHECKING:
@@ -41,8 +43,12 @@ def ssh_probe(
     count: int = 2,
     wait_s: float = 1.0,
     interval_s: float = 0.2,
+    batcher: HostBatcher | None = None,
 ) -> Probe:
-    """One vmkping per call on `host` (a session manager target), parsed into a ProbeOutcome."""
+    """One vmkping per call on `host` (a session manager target), parsed into a ProbeOutcome.
+
+    With a `batcher` the probe joins the host's next batch (several probes per exec) instead
+    of taking a channel of its own."""
 
     async def probe(payload: int) -> ProbeOutcome:
         command = vmkping_command(
@@ -56,6 +62,8 @@ def ssh_probe(
             interval_s=interval_s,
         )
         limit = wait_s + count * interval_s + 15.0
+        if batcher is not None:
+            return await batcher.probe(command, payload, limit)
         result = await manager.run(host, command, timeout=limit)
         parsed = decode(result, lambda _: parse_vmkping(result.stdout, result.stderr))
         outcome = probe_outcome(parsed, payload, result.exit)

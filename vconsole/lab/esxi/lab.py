@@ -23,6 +23,7 @@ import paramiko
 from vconsole.lab.esxi.agent import HostAgents
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.server import EsxiSshServer, listening_socket, start_session
+from vconsole.lab.esxi.session_count import SessionGauge
 from vconsole.lab.esxi.state import HostState, LabClock
 from vconsole.lab.scenario import Host, Lag, Scenario
 
@@ -58,6 +59,7 @@ class EsxiLab:
             h.name: HostState(scenario, with_switch_lags(scenario, h), self.clock, real_network)
             for h in scenario.hosts
         }
+        self.sessions = {name: SessionGauge() for name in self.hosts}  # SSH sessions per host
         self._key: paramiko.PKey | None = None
         self._ports: dict[str, int] = {}
         self._listeners: dict[str, socket.socket] = {}
@@ -195,7 +197,7 @@ class EsxiLab:
                 self._serve(key.data, conn)
 
     def _serve(self, host: str, conn: socket.socket) -> None:
-        server = EsxiSshServer(self.hosts[host], self.user, self.password)
+        server = EsxiSshServer(self.hosts[host], self.user, self.password, self.sessions[host])
         transport = start_session(
             conn, server, self.host_key, TRANSPORT_LOG, f"lab host {host}", log
         )

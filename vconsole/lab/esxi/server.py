@@ -18,6 +18,7 @@ import hmac
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 import paramiko
@@ -29,6 +30,7 @@ from paramiko.common import (
 )
 
 from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.session_count import ChannelSessions, SessionGauge
 from vconsole.lab.esxi.shell import run_line
 from vconsole.lab.esxi.state import HostState
 
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 # The global request OpenSSH's sshd sends as its client-alive probe; every client answers it.
 ROUND_TRIP_REQUEST = "keepalive@openssh.com"
 _CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
+CLIENT_CLOSE_S = 5.0  # how long a finished session waits for its client's close
+CLOSE_POLL_S = 0.005
 
 
 class ReplyBarrier:
@@ -85,12 +89,17 @@ def _close_channel(channel: paramiko.Channel) -> None:
 class LabSshServer(paramiko.ServerInterface):
     """Policy for one SSH connection to one lab machine; `answer` says what a line prints."""
 
-    def __init__(self, name: str, user: str, password: str) -> None:
+    def __init__(
+        self, name: str, user: str, password: str, sessions: SessionGauge | None = None
+    ) -> None:
         self.name = name
         self._user = user
         self._password = password
+        self.sessions = ChannelSessions(sessions or SessionGauge())
         self._pty: set[int] = set()
         self._barrier: ReplyBarrier | None = None
+        self._channels: dict[int, paramiko.Channel] = {}  # sessions with a command, by id
+        self._channels_lock = threading.Lock()
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
@@ -103,6 +112,8 @@ class LabSshServer(paramiko.ServerInterface):
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
+            self._count_client_closes()
+            self.sessions.opened(chanid)
             return OPEN_SUCCEEDED
         return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
@@ -119,12 +130,43 @@ class LabSshServer(paramiko.ServerInterface):
             self._barrier = ReplyBarrier(channel.get_transport())
         barrier = self._barrier
         ticket = barrier.ticket()
+        self.sessions.command_started(channel.get_id())
+        with self._channels_lock:
+            self._channels[channel.get_id()] = channel
 
         def after_reply() -> None:
             barrier.wait(ticket)
             target(*args)
 
         threading.Thread(target=after_reply, name=f"lab-{kind}-{self.name}", daemon=True).start()
+
+    def _count_client_closes(self) -> None:
+        """On the transport thread, before a new session counts: the closes it has already
+        handled (in wire order) end their sessions now, not when their threads next run."""
+        with self._channels_lock:
+            closed = [chanid for chanid, ch in self._channels.items() if ch.closed]
+        for chanid in closed:
+            self.sessions.client_closed(chanid)
+
+    def _finish(self, channel: paramiko.Channel) -> None:
+        """End a session as sshd does: its command is over; send EOF, then the session lasts
+        until the client closes the channel (seen as `Channel.closed`), or `CLIENT_CLOSE_S`."""
+        chanid = channel.get_id()
+        self.sessions.command_ended(chanid)
+        try:
+            channel.shutdown_write()
+            channel.settimeout(CLIENT_CLOSE_S)
+            while channel.recv(4096):  # what the client still sends is not read by anyone
+                pass
+        except (*_CHANNEL_GONE, TimeoutError) as exc:
+            log.debug("%s: channel %s ended without a close: %s", self.name, chanid, exc)
+        deadline = time.monotonic() + CLIENT_CLOSE_S
+        while not channel.closed and time.monotonic() < deadline:  # EOF came before the close
+            time.sleep(CLOSE_POLL_S)
+        _close_channel(channel)
+        self.sessions.client_closed(chanid)  # closed by the client, or by us after the wait
+        with self._channels_lock:
+            self._channels.pop(chanid, None)
 
     def check_channel_pty_request(
         self, channel, term, width, height, pixelwidth, pixelheight, modes
@@ -156,11 +198,13 @@ class LabSshServer(paramiko.ServerInterface):
                 channel.sendall(reply.stdout.encode())
             if reply.stderr:
                 channel.sendall_stderr(reply.stderr.encode())
+            # as with sshd, the process is gone before its exit status goes out
+            self.sessions.command_ended(channel.get_id())
             channel.send_exit_status(reply.exit)
         except _CHANNEL_GONE as exc:  # the client hung up or timed out: nobody to answer
             log.debug("%s: client left before the answer to %r: %s", self.name, line, exc)
         finally:
-            _close_channel(channel)
+            self._finish(channel)
 
     def _shell(self, channel: paramiko.Channel) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
@@ -188,14 +232,16 @@ class LabSshServer(paramiko.ServerInterface):
         except _CHANNEL_GONE as exc:  # the admin closed the session
             log.debug("%s: shell session ended: %s", self.name, exc)
         finally:
-            _close_channel(channel)
+            self._finish(channel)
 
 
 class EsxiSshServer(LabSshServer):
     """One connection to one lab ESXi host: lines are answered from the host's state."""
 
-    def __init__(self, state: HostState, user: str, password: str) -> None:
-        super().__init__(state.name, user, password)
+    def __init__(
+        self, state: HostState, user: str, password: str, sessions: SessionGauge | None = None
+    ) -> None:
+        super().__init__(state.name, user, password, sessions)
         self.state = state
 
     def check_auth_password(self, username: str, password: str) -> int:
@@ -219,6 +265,12 @@ def listening_socket(bind: str, port: int, backlog: int, timeout: float) -> sock
     return sock
 
 
+def _count_connection_end(transport: paramiko.Transport, server: LabSshServer) -> None:
+    """When the connection ends, its sessions end as their commands do."""
+    transport.join()
+    server.sessions.connection_closed()
+
+
 def start_session(
     conn: socket.socket,
     server: LabSshServer,
@@ -236,6 +288,9 @@ def start_session(
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
         transport.start_server(event=threading.Event(), server=server)
+        threading.Thread(
+            target=_count_connection_end, args=(transport, server), daemon=True
+        ).start()
     except (OSError, paramiko.SSHException) as exc:
         logger.debug("%s: connection failed: %s", who, exc)
         conn.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from vconsole.lab.esxi.advanced import esxcfg_advcfg
 from vconsole.lab.esxi.esxcli import esxcli
 from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.sh import looks_like_script, run_script
 from vconsole.lab.esxi.state import HostState
 from vconsole.lab.esxi.vmkping import vmkping
 
@@ -40,11 +41,20 @@ COMMANDS: dict[str, Command] = {
 
 
 def run_line(state: HostState, line: str) -> Reply:
-    """Answer one exec'd command line from the host's scenario and run-time state."""
+    """Answer one exec'd command line from the host's scenario and run-time state.
+
+    A line with shell syntax (`;`, `&`, `|`, groups, `while read`, `$`) runs through the ash
+    subset in `sh`, whose simple commands come back here as argv."""
+    if looks_like_script(line):
+        return run_script(line, lambda argv: run_argv(state, argv))
     try:
         argv = shlex.split(line)
     except ValueError as exc:
         return Reply(stderr=f"sh: syntax error: {exc}\n", exit=2)
+    return run_argv(state, argv)
+
+
+def run_argv(state: HostState, argv: Sequence[str]) -> Reply:
     if not argv:
         return Reply()
     name = argv[0].rsplit("/", 1)[-1]

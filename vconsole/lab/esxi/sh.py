@@ -1,0 +1,275 @@
+"""Running a parsed busybox-ash script on a lab host: background jobs are real threads.
+
+A command line with shell syntax (`;`, `&`, `|`, groups, `while read`) is interpreted here, so a
+script the console sends runs as a host's ash would run it: jobs started with `&` run in
+parallel (each vmkping sleeping its own timeout on the lab clock) and `wait` waits for them.
+Simplifications, none of which changes what a script of the subset prints: each command's
+output is collected and passed on when it ends (a pipe's reader sees it all at once, a job's
+lines arrive as a block), `2>&1` appends stderr after stdout, and the only files are
+/dev/null (anything else: `can't create`, as ash says on a read-only file system).
+Built-ins: `echo`, `read`, `wait`, `true`, `false`, `:`; other names go to the host's commands.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.sh_parse import (
+    AndOr,
+    Group,
+    Node,
+    Pipeline,
+    Redir,
+    Script,
+    ShellSyntaxError,
+    Simple,
+    While,
+    Word,
+    parse,
+)
+
+RunArgv = Callable[[Sequence[str]], Reply]
+MAX_JOBS = 256  # background jobs one script may start (a runaway loop must not exhaust threads)
+SHELL_CHARS = set(";&|(){}$<>`\n")
+
+
+@dataclass
+class Output:
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+    status: int = 0
+
+    def add(self, other: Output) -> None:
+        self.out += other.out
+        self.err += other.err
+        self.status = other.status
+
+
+class Stdin:
+    """A command's standard input: lines read once, shared by a `while read` loop's body."""
+
+    def __init__(self, text: str = "") -> None:
+        self.lines = text.splitlines(keepends=True)
+
+    def readline(self) -> str | None:
+        return self.lines.pop(0) if self.lines else None
+
+
+@dataclass
+class Env:
+    vars: dict[str, str]
+    status: int = 0
+    jobs: list[tuple[threading.Thread, Output]] = field(default_factory=list)
+    counter: list[int] = field(default_factory=lambda: [0])  # jobs started by the whole script
+
+    def subshell(self) -> Env:
+        return Env(dict(self.vars), self.status, [], self.counter)
+
+
+def looks_like_script(line: str) -> bool:
+    """Whether a line needs the shell (anything beyond words and plain quoting)."""
+    return any(c in SHELL_CHARS for c in line)
+
+
+def run_script(line: str, run_argv: RunArgv) -> Reply:
+    """Parse and run `line`; like sshd, the exec ends only when every background job is done."""
+    try:
+        script = parse(line)
+    except ShellSyntaxError as exc:
+        return Reply(stderr=f"sh: {exc}\n", exit=2)
+    env = Env({})
+    result = _Shell(run_argv).run(script, env, Stdin())
+    _join(env, result)
+    return Reply("".join(result.out), "".join(result.err), result.status)
+
+
+def _join(env: Env, into: Output) -> None:
+    while env.jobs:
+        thread, out = env.jobs.pop(0)
+        thread.join()
+        into.out += out.out
+        into.err += out.err
+
+
+class _Shell:
+    def __init__(self, run_argv: RunArgv) -> None:
+        self.run_argv = run_argv
+
+    def run(self, script: Script, env: Env, stdin: Stdin) -> Output:
+        result = Output(status=env.status)
+        for node, background in script.items:
+            if background:
+                self._start_job(node, env, stdin, result)
+                continue
+            result.add(self.and_or(node, env, stdin))
+            env.status = result.status
+        return result
+
+    def _start_job(self, node: AndOr, env: Env, stdin: Stdin, result: Output) -> None:
+        if env.counter[0] >= MAX_JOBS:
+            result.err.append(f"sh: can't fork: more than {MAX_JOBS} jobs\n")
+            result.status = env.status = 2
+            return
+        env.counter[0] += 1
+        sub = env.subshell()
+        out = Output()
+
+        def job() -> None:
+            out.add(self.and_or(node, sub, stdin))
+            _join(sub, out)
+
+        thread = threading.Thread(target=job, name="lab-sh-job", daemon=True)
+        env.jobs.append((thread, out))
+        thread.start()
+        result.status = env.status = 0
+
+    def and_or(self, node: AndOr, env: Env, stdin: Stdin) -> Output:
+        result = self.pipeline(node.first, env, stdin)
+        for op, pipe in node.rest:
+            if (op == "&&") == (result.status == 0):
+                result.add(self.pipeline(pipe, env, stdin))
+            env.status = result.status
+        return result
+
+    def pipeline(self, pipe: Pipeline, env: Env, stdin: Stdin) -> Output:
+        if len(pipe.commands) == 1:
+            return self.command(pipe.commands[0], env, stdin)
+        result = Output()
+        feed = stdin
+        for i, node in enumerate(pipe.commands):
+            sub = env.subshell()
+            step = self.command(node, sub, feed)
+            _join(sub, step)
+            result.err += step.err
+            result.status = step.status
+            if i + 1 < len(pipe.commands):
+                feed = Stdin("".join(step.out))
+            else:
+                result.out += step.out
+        env.status = result.status
+        return result
+
+    def command(self, node: Node, env: Env, stdin: Stdin) -> Output:
+        refused = _unwritable(node.redirs)
+        if refused:  # as in ash: the command does not run when a redirection fails
+            env.status = 1
+            return Output(err=[f"sh: can't create {refused}: Read-only file system\n"], status=1)
+        feed = _input(node.redirs, stdin)
+        if isinstance(node, Simple):
+            result = self.simple(node, env, feed)
+        elif isinstance(node, Group):
+            inner = env.subshell() if node.subshell else env
+            result = self.run(node.body, inner, feed)
+            if node.subshell:
+                _join(inner, result)
+        else:
+            result = self.loop(node, env, feed)
+        env.status = result.status
+        return _redirect(node.redirs, result)
+
+    def loop(self, node: While, env: Env, stdin: Stdin) -> Output:
+        result = Output()
+        status = 0
+        while True:
+            cond = self.run(node.cond, env, stdin)
+            result.out += cond.out
+            result.err += cond.err
+            if cond.status != 0:
+                break
+            body = self.run(node.body, env, stdin)
+            result.out += body.out
+            result.err += body.err
+            status = body.status
+        result.status = env.status = status
+        return result
+
+    def simple(self, node: Simple, env: Env, stdin: Stdin) -> Output:
+        argv = [_expand(w, env) for w in node.words]
+        if not argv:
+            for name, word in node.assigns:
+                env.vars[name] = _expand(word, env)
+            return Output(status=0)
+        name = argv[0]
+        if name == "echo":
+            newline = not (len(argv) > 1 and argv[1] == "-n")
+            words = argv[2:] if not newline else argv[1:]
+            return Output([" ".join(words) + ("\n" if newline else "")])
+        if name in ("true", ":"):
+            return Output()
+        if name == "false":
+            return Output(status=1)
+        if name == "read":
+            return _read(argv[1:], env, stdin)
+        if name == "wait":
+            result = Output()
+            _join(env, result)
+            return result
+        reply = self.run_argv(argv)
+        return Output([reply.stdout], [reply.stderr], reply.exit)
+
+
+def _expand(word: Word, env: Env) -> str:
+    out = []
+    for kind, text in word.parts:
+        if kind == "text":
+            out.append(text)
+        elif text == "?":
+            out.append(str(env.status))
+        else:
+            out.append(env.vars.get(text, ""))
+    return "".join(out)
+
+
+def _read(args: list[str], env: Env, stdin: Stdin) -> Output:
+    names = [a for a in args if a != "-r"]
+    line = stdin.readline()
+    if line is None:
+        return Output(status=1)
+    fields = line.rstrip("\n").strip(" \t")
+    for i, name in enumerate(names or ["REPLY"]):
+        if i == len(names) - 1 or not names:
+            env.vars[name] = fields
+            break
+        head, _, fields = fields.partition(" ")
+        env.vars[name] = head
+        fields = fields.lstrip(" \t")
+    return Output()
+
+
+def _input(redirs: list[Redir], stdin: Stdin) -> Stdin:
+    for r in redirs:
+        if r.op == "<":
+            return Stdin()
+    return stdin
+
+
+def _target(r: Redir) -> str:
+    return "".join(text for _, text in r.target.parts)
+
+
+def _unwritable(redirs: list[Redir]) -> str:
+    """The first redirection the lab cannot honour (a file other than /dev/null, an fd > 2)."""
+    for r in redirs:
+        target = _target(r)
+        dup = r.op in (">&", "<&") and target in ("1", "2") and r.fd in (1, 2)
+        if not dup and target != "/dev/null":
+            return target
+    return ""
+
+
+def _redirect(redirs: list[Redir], result: Output) -> Output:
+    for r in redirs:
+        target = _target(r)
+        if r.op in (">&", "<&"):
+            if r.fd == 2 and target == "1":
+                result.out, result.err = result.out + result.err, []
+            elif r.fd == 1 and target == "2":
+                result.out, result.err = [], result.err + result.out
+        elif r.fd == 1:
+            result.out = []
+        elif r.fd == 2:
+            result.err = []
+    return result
