@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class Verdict(str, enum.Enum):
@@ -31,6 +32,20 @@ _RANK = {v: i for i, v in enumerate(Verdict)}
 
 def worst(verdicts: Sequence[Verdict]) -> Verdict:
     return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
+
+
+def named_json(obj: object, names: str) -> dict[str, Any]:
+    """`{name: obj.name}` for the space-separated attribute names, in their order, so a model's
+    `--json` keys are its own attribute names; an enum gives its value and a tuple a list."""
+    out: dict[str, Any] = {}
+    for name in names.split():
+        value = getattr(obj, name)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
 
 
 @dataclass(frozen=True)

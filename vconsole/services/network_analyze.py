@@ -18,7 +18,7 @@ from typing import Any
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
-from vconsole.models.common import Verdict
+from vconsole.models.common import Verdict, named_json
 from vconsole.sessions.errors import CommandNotCaptured
 
 READ_COMMANDS = (inv.INTERFACE_LIST, inv.IPV4_GET, inv.NIC_LIST, inv.DVS_LIST, inv.NETSTACK_LIST)
@@ -35,12 +35,7 @@ class NetworkProblem:
     evidence: str = ""
 
     def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "text": self.text,
-            "evidence": self.evidence,
-        }
+        return named_json(self, "code severity text evidence")
 
 
 @dataclass(frozen=True)
@@ -60,11 +55,7 @@ class NetworkRow:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "vmk": self.vmk,
-            "vmnic": self.vmnic,
-            "verdict": self.verdict.value,
+        return named_json(self, "host vmk vmnic verdict") | {
             "state": self.summary,
             "summary": "; ".join(p.text for p in self.problems) or self.summary,
             "problems": [p.as_json() for p in self.problems],
