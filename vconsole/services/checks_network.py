@@ -23,7 +23,7 @@ from vconsole.models.common import Verdict
 from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.checks_catalog import FLAPPING, LLDP, MULTICAST, row
 from vconsole.services.checks_host import HostFacts, readable
-from vconsole.services.checks_vcenter import SwitchFacts, VcenterFacts
+from vconsole.services.checks_vcenter import SwitchFacts, VcenterFacts, host_subject
 
 DEFAULT_NLB_PATTERNS = ("*nlb*",)
 SNOOPING = "snooping"
@@ -127,8 +127,7 @@ def flapping_rows(
                 )
     delays: dict[str, int] = {}
     for name, facts in sorted(hosts.items()):
-        cluster = vc.cluster_of(name) if vc else ""
-        subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
+        subject = host_subject(name, vc, site)
         if not readable(facts.up_delay):
             why = facts.why_unread(team_up_delay_command(), facts.up_delay)
             rows.append(_unreadable(FLAPPING, subject, "Net.TeamPolicyUpDelay", why, now))
@@ -246,8 +245,7 @@ def lldp_rows(
 ) -> list[CheckRow]:
     rows: list[CheckRow] = []
     for name, facts in sorted(hosts.items()):
-        cluster = vc.cluster_of(name) if vc else ""
-        subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
+        subject = host_subject(name, vc, site)
         if facts.nics is None:
             rows.append(_unreadable(LLDP, subject, "the NIC list", facts.why_unread(NIC_LIST), now))
             continue
