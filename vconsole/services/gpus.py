@@ -141,21 +141,16 @@ class GpuPoolService:
             )
         self._refreshed = True
         problems = tuple(sorted(problems, key=lambda p: SEVERITY_ORDER.index(p.severity)))
-        report = PoolReport(
-            client=self.client,
-            taken_at=now,
+        return self._report(
+            now,
+            outputs,
+            started,
             servers=servers,
             totals=totals,
             allocations=allocations,
             problems=problems,
-            client_version=self._version,
-            history=tuple(self.history),
-            outputs=outputs,
-            duration_s=time.monotonic() - started,
             vcenter_error=vcenter_error,
         )
-        self.last = report
-        return report
 
     def _failed(
         self,
@@ -166,16 +161,22 @@ class GpuPoolService:
         started: float,
     ) -> PoolReport:
         problem = GpuProblem(failure.value, Severity.ERROR, self.client or "client", text)
+        return self._report(
+            now, outputs, started, problems=(problem,), failure=failure, failure_text=text
+        )
+
+    def _report(
+        self, now: float, outputs: tuple[RawOutput, ...], started: float, **parts: Any
+    ) -> PoolReport:
+        """This refresh's report (kept as `last`), with the history and outputs so far."""
         report = PoolReport(
             client=self.client or "",
             taken_at=now,
-            problems=(problem,),
-            failure=failure,
-            failure_text=text,
             client_version=self._version,
             history=tuple(self.history),
             outputs=outputs,
             duration_s=time.monotonic() - started,
+            **parts,
         )
         self.last = report
         return report
