@@ -61,6 +61,16 @@ class RawOutput:
     """Kept from an earlier refresh (a pane may re-read a command only when something changed)."""
 
 
+def last_transcript(report: Any, host: str, missing: str = "not refreshed yet") -> str:
+    """One host's raw output from a pane's last report (`report.host(name).transcript()`),
+    or a comment saying there is none yet."""
+    outcome = report.host(host) if report else None
+    if outcome is None:
+        return f"# {host}: {missing}\n"
+    text: str = outcome.transcript()
+    return text
+
+
 def host_transcript(
     host: str, notes: Iterable[str], outputs: Iterable[RawOutput], earlier_note: str = ""
 ) -> str:

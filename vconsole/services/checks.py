@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vconsole.models.checks import CheckInfo, CheckRow, ChecksReport, HostReading, sorted_rows
-from vconsole.models.common import Verdict
+from vconsole.models.common import Verdict, last_transcript
 from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.answers import error_text
 from vconsole.services.checks_boot import boot_rows
@@ -151,10 +151,7 @@ class ChecksService:
 
     def transcript(self, host: str) -> str:
         """The last raw output of one host, ready to paste into a support case."""
-        reading = self.last.host(host) if self.last else None
-        if reading is None:
-            return f"# {host}: not read yet\n"
-        return reading.transcript()
+        return last_transcript(self.last, host, "not read yet")
 
 
 def _host_down_rows(

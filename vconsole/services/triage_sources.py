@@ -20,6 +20,15 @@ def _first(profile: Any, kind: str) -> str | None:
     return names[0] if names else None
 
 
+async def _refreshed(source: str, service: Any, missing: str) -> SourceReading:
+    """The pane's findings after one refresh of its service; `missing` says why there is
+    nothing to read (no target of the kinds it needs), and then nothing is asked."""
+    if missing:
+        return SourceReading(source, taken_at=time.time(), note=missing)
+    report = await service.refresh()
+    return SourceReading(source, report.findings(), report.taken_at or time.time())
+
+
 class LacpFindings:
     def __init__(self, manager: Any, profile: Any) -> None:
         from vconsole.services.lacp import LacpService
@@ -28,10 +37,7 @@ class LacpFindings:
         self.service = LacpService(manager, self.hosts, _first(profile, "vcenter"))
 
     async def read(self) -> SourceReading:
-        if not self.hosts:
-            return SourceReading("lacp", taken_at=time.time(), note="no esxi targets")
-        report = await self.service.refresh()
-        return SourceReading("lacp", report.findings(), report.taken_at or time.time())
+        return await _refreshed("lacp", self.service, "" if self.hosts else "no esxi targets")
 
 
 class PathsFindings:
@@ -43,10 +49,9 @@ class PathsFindings:
         self.service = PathsService(manager, self.hosts, self.vcenter)
 
     async def read(self) -> SourceReading:
-        if not self.hosts and self.vcenter is None:
-            return SourceReading("paths", taken_at=time.time(), note="no esxi or vcenter targets")
-        report = await self.service.refresh()
-        return SourceReading("paths", report.findings(), report.taken_at or time.time())
+        none = not self.hosts and self.vcenter is None
+        missing = "no esxi or vcenter targets" if none else ""
+        return await _refreshed("paths", self.service, missing)
 
 
 class GpuFindings:
@@ -57,10 +62,8 @@ class GpuFindings:
         self.service = GpuPoolService(manager, self.client, _first(profile, "vcenter"))
 
     async def read(self) -> SourceReading:
-        if self.client is None:
-            return SourceReading("gpus", taken_at=time.time(), note="no bitfusion target")
-        report = await self.service.refresh()
-        return SourceReading("gpus", report.findings(), report.taken_at or time.time())
+        missing = "no bitfusion target" if self.client is None else ""
+        return await _refreshed("gpus", self.service, missing)
 
 
 class InventoryFindings:
