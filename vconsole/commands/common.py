@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,14 @@ def pick_vcenter(args: argparse.Namespace, profile: Any) -> str | None:
     if vcenter is not None and vcenter not in vcenters:
         raise ValueError(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
     return vcenter
+
+
+def not_known(option: str, what: str, asked: Iterable[str], known: Sequence[str]) -> str | None:
+    """`--host: no esxi target a, b; known: x, y` when some asked names are not known, else None."""
+    unknown = [name for name in asked if name not in known]
+    if not unknown:
+        return None
+    return f"{option}: no {what} {', '.join(unknown)}; known: {', '.join(known) or '(none)'}"
 
 
 def fail(command: str, message: str, code: int = 2) -> int:

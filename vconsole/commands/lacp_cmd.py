@@ -11,12 +11,14 @@ import asyncio
 import json
 import sys
 import threading
+from functools import partial
 from typing import Any
 
 from vconsole.commands.common import (
     confirm_change,
     fail,
     finding_lines,
+    not_known,
     pick_vcenter,
     text_table,
 )
@@ -48,8 +50,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("lacp", message, code)
+_fail = partial(fail, "lacp")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -61,11 +62,9 @@ def handle(args: argparse.Namespace) -> int:
         return _fail(f"{exc.title}: {exc}")
     esxi = profile.names("esxi", "replay")
     hosts = args.host or esxi
-    unknown = [h for h in hosts if h not in esxi]
-    if unknown:
-        return _fail(
-            f"--host: no esxi target {', '.join(unknown)}; known: {', '.join(esxi) or '(none)'}"
-        )
+    problem = not_known("--host", "esxi target", hosts, esxi)
+    if problem:
+        return _fail(problem)
     if not hosts:
         return _fail(
             f"profile {profile.name!r} has no esxi (or replay) targets; add one to the config file "
