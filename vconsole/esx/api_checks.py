@@ -25,18 +25,20 @@ def _fault_kind(fault: str) -> tuple[OutputKind, str]:
     return OutputKind.ERROR, fault.strip().splitlines()[0][:200]
 
 
-def _map_list(
+def map_list(
     values: tuple[Any, ...],
     fault: str,
     listing: Callable[..., _Listing],
     read_one: Callable[[Record], _Item | None],
     missing: str,
     empty: OutputKind = OutputKind.EMPTY,
+    fault_kind: Callable[[str], tuple[OutputKind, str]] = _fault_kind,
 ) -> _Listing:
     """A fault as esxcli's own message; one record `read_one` cannot read makes the whole
-    answer unrecognised (`missing` says what it lacks), never a shorter list."""
+    answer unrecognised (`missing` says what it lacks), never a shorter list that looks
+    complete; no record at all is `empty`."""
     if fault:
-        kind, message = _fault_kind(fault)
+        kind, message = fault_kind(fault)
         return listing(kind, message=message)
     items = [read_one(rec) for rec in records_of(values)]
     if any(item is None for item in items):
@@ -45,7 +47,7 @@ def _map_list(
 
 
 def map_module_parameters(values: tuple[Any, ...], fault: str = "") -> hc.ModuleParameters:
-    return _map_list(
+    return map_list(
         values, fault, hc.ModuleParameters, _parameter, "a parameter without a Name", OutputKind.OK
     )
 
@@ -57,7 +59,7 @@ def _parameter(rec: Record) -> hc.ModuleParameter | None:
 
 
 def map_devices(values: tuple[Any, ...], fault: str = "") -> hc.DeviceList:
-    return _map_list(values, fault, hc.DeviceList, _device, "a device without a Device id")
+    return map_list(values, fault, hc.DeviceList, _device, "a device without a Device id")
 
 
 def _device(rec: Record) -> hc.StorageDevice | None:
@@ -76,7 +78,7 @@ def _device(rec: Record) -> hc.StorageDevice | None:
 
 
 def map_extents(values: tuple[Any, ...], fault: str = "") -> hc.ExtentList:
-    return _map_list(values, fault, hc.ExtentList, _extent, "an extent without volume or device")
+    return map_list(values, fault, hc.ExtentList, _extent, "an extent without volume or device")
 
 
 def _extent(rec: Record) -> hc.VmfsExtent | None:
