@@ -88,67 +88,70 @@ def _port(rec: Record) -> LacpPortInfo:
     )
 
 
-def map_status(values: tuple[Any, ...], fault: str = "") -> StatusOutput:
+def _lacp_list(
+    values: tuple[Any, ...], fault: str, output: Callable[..., T], read_one: Callable[[Record], Any]
+) -> T:
+    """A LACP answer over the API; no record (or none `read_one` keeps) is a host without a
+    running LAG, as esxcli says over SSH."""
     if fault:
-        return _lacp_message(fault, StatusOutput)
-    lags = []
-    for rec in records_of(values):
-        nics = tuple(
-            LagNicStatus(
-                nic.text("Nic", "NicName", "Vmnic"),
-                nic.text("State"),
-                _port(nic.child("LocalInformation", "Local")),
-                _port(nic.child("PartnerInformation", "Partner")),
-            )
-            for nic in rec.records("NicList", "Nics")
+        return _lacp_message(fault, output)
+    items = tuple(item for item in map(read_one, records_of(values)) if item is not None)
+    if not items:
+        return output(OutputKind.NO_LAG, message=NO_LAG)
+    return output(OutputKind.OK, items)
+
+
+def map_status(values: tuple[Any, ...], fault: str = "") -> StatusOutput:
+    return _lacp_list(values, fault, StatusOutput, _lag_status)
+
+
+def _lag_status(rec: Record) -> LagStatus | None:
+    nics = tuple(
+        LagNicStatus(
+            nic.text("Nic", "NicName", "Vmnic"),
+            nic.text("State"),
+            _port(nic.child("LocalInformation", "Local")),
+            _port(nic.child("PartnerInformation", "Partner")),
         )
-        if _lag_id(rec) or nics:
-            lags.append(LagStatus(_dvs(rec), _lag_id(rec), rec.text("Mode"), nics))
-    if not lags:
-        return StatusOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return StatusOutput(OutputKind.OK, tuple(lags))
+        for nic in rec.records("NicList", "Nics")
+    )
+    if not (_lag_id(rec) or nics):
+        return None
+    return LagStatus(_dvs(rec), _lag_id(rec), rec.text("Mode"), nics)
 
 
 def map_stats(values: tuple[Any, ...], fault: str = "") -> StatsOutput:
-    if fault:
-        return _lacp_message(fault, StatsOutput)
-    counters = tuple(
-        LagNicCounters(
-            dvs=_dvs(rec),
-            lag_id=_lag_id(rec),
-            nic=rec.text("NIC", "NicName", "Vmnic", "Uplink"),
-            rx_lacpdus=rec.number("RxLACPDUs"),
-            tx_lacpdus=rec.number("TxLACPDUs"),
-            rx_errors=rec.number("RxErrors"),
-            tx_errors=rec.number("TxErrors"),
-        )
-        for rec in records_of(values)
+    return _lacp_list(values, fault, StatsOutput, _lag_counters)
+
+
+def _lag_counters(rec: Record) -> LagNicCounters:
+    return LagNicCounters(
+        dvs=_dvs(rec),
+        lag_id=_lag_id(rec),
+        nic=rec.text("NIC", "NicName", "Vmnic", "Uplink"),
+        rx_lacpdus=rec.number("RxLACPDUs"),
+        tx_lacpdus=rec.number("TxLACPDUs"),
+        rx_errors=rec.number("RxErrors"),
+        tx_errors=rec.number("TxErrors"),
     )
-    if not counters:
-        return StatsOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return StatsOutput(OutputKind.OK, counters)
 
 
 def map_config(values: tuple[Any, ...], fault: str = "") -> ConfigOutput:
-    if fault:
-        return _lacp_message(fault, ConfigOutput)
-    lags = tuple(
-        HostLagConfig(
-            dvs=_dvs(rec),
-            lag_id=_lag_id(rec),
-            lag_name=rec.text("LAGName"),
-            nics=rec.words("NICs", "NicList", "Nics", "NIC"),
-            enabled=rec.flag("Enabled"),
-            mode=rec.text("Mode"),
-            timeout=rec.text("Timeout", "TimeoutMode", "LACPTimeout"),
-            load_balance=rec.text("LoadBalance", "LoadBalancing", "LoadBalanceAlgorithm"),
-            nic_count=rec.number("NicNumber", "NumberOfNICs", "NicCount", "UplinkNum"),
-        )
-        for rec in records_of(values)
+    return _lacp_list(values, fault, ConfigOutput, _lag_config)
+
+
+def _lag_config(rec: Record) -> HostLagConfig:
+    return HostLagConfig(
+        dvs=_dvs(rec),
+        lag_id=_lag_id(rec),
+        lag_name=rec.text("LAGName"),
+        nics=rec.words("NICs", "NicList", "Nics", "NIC"),
+        enabled=rec.flag("Enabled"),
+        mode=rec.text("Mode"),
+        timeout=rec.text("Timeout", "TimeoutMode", "LACPTimeout"),
+        load_balance=rec.text("LoadBalance", "LoadBalancing", "LoadBalanceAlgorithm"),
+        nic_count=rec.number("NicNumber", "NumberOfNICs", "NicCount", "UplinkNum"),
     )
-    if not lags:
-        return ConfigOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return ConfigOutput(OutputKind.OK, lags)
 
 
 # ---------------------------------------------------------------- storage
