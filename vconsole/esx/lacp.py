@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from vconsole.esx.lacp_status import (
+    LacpAnswer,
     LacpPortInfo,
     LagNicStatus,
     LagStatus,
@@ -104,14 +105,10 @@ class LagNicCounters:
     tx_errors: int | None
 
 
-@dataclass(frozen=True)
-class StatsOutput:
-    kind: OutputKind
-    counters: tuple[LagNicCounters, ...] = ()
-    message: str = ""
-    unparsed: tuple[str, ...] = ()
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class StatsOutput(LacpAnswer[LagNicCounters]):
+    @property
+    def counters(self) -> tuple[LagNicCounters, ...]:
+        return self.items
 
 
 _DVS_COLUMNS = ("dvswitch", "dvsname", "dvs", "switch", "vds", "vdsname")
@@ -217,14 +214,10 @@ class HostLagConfig:
     nic_count: int | None = None
 
 
-@dataclass(frozen=True)
-class ConfigOutput:
-    kind: OutputKind
-    lags: tuple[HostLagConfig, ...] = ()
-    message: str = ""
-    unparsed: tuple[str, ...] = ()
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class ConfigOutput(LacpAnswer[HostLagConfig]):
+    @property
+    def lags(self) -> tuple[HostLagConfig, ...]:
+        return self.items
 
 
 def parse_config(text: str) -> ConfigOutput:
