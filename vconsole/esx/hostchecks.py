@@ -20,15 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vconsole.esx.storage_text import (
-    Listing,
-    OutputKind,
-    classify,
-    first_line,
-    read_blocks,
-    to_bool,
-    to_int,
-)
+from vconsole.esx import storage_text
+from vconsole.esx.storage_text import OutputKind, classify, first_line, read_blocks, to_bool, to_int
 from vconsole.esx.tables import read_table
 from vconsole.tokens import Command
 
@@ -72,7 +65,7 @@ class ModuleParameter:
     value: str  # "" when left at the driver's default
 
 
-class ModuleParameters(Listing[ModuleParameter]):
+class ModuleParameters(storage_text.Listing[ModuleParameter]):
     @property
     def parameters(self) -> tuple[ModuleParameter, ...]:
         return self.items
@@ -155,7 +148,7 @@ class StorageDevice:
         return "disk"
 
 
-class DeviceList(Listing[StorageDevice]):
+class DeviceList(storage_text.Listing[StorageDevice]):
     @property
     def devices(self) -> tuple[StorageDevice, ...]:
         return self.items
@@ -199,7 +192,7 @@ class VmfsExtent:
     partition: int | None = None
 
 
-class ExtentList(Listing[VmfsExtent]):
+class ExtentList(storage_text.Listing[VmfsExtent]):
     @property
     def extents(self) -> tuple[VmfsExtent, ...]:
         return self.items
