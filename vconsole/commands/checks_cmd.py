@@ -14,7 +14,7 @@ import textwrap
 from functools import partial
 from typing import Any
 
-from vconsole.commands.common import fail, not_known, pick_vcenter, text_table
+from vconsole.commands.common import esxi_hosts, fail, pick_vcenter, text_table
 
 
 def register(subparsers: Any) -> None:
@@ -58,9 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         profile = with_hosts(load_profile(args), args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
-    esxi = profile.names("esxi", "replay")
-    hosts = args.host or esxi
-    problem = not_known("--host", "esxi target", hosts, esxi)
+    hosts, problem = esxi_hosts(args, profile)
     if problem:
         return _fail(problem)
     known_checks = [c.id for c in CHECKS]

@@ -83,6 +83,14 @@ def not_known(option: str, what: str, asked: Iterable[str], known: Sequence[str]
     return f"{option}: no {what} {', '.join(unknown)}; known: {', '.join(known) or '(none)'}"
 
 
+def esxi_hosts(args: argparse.Namespace, profile: Any) -> tuple[list[str], str | None]:
+    """The `--host` names (default: every esxi and replay target of the profile), and the
+    message naming any that is not such a target."""
+    esxi = profile.names("esxi", "replay")
+    hosts = list(args.host or esxi)
+    return hosts, not_known("--host", "esxi target", hosts, esxi)
+
+
 def fail(command: str, message: str, code: int = 2) -> int:
     """Say on stderr why `vconsole COMMAND` stops, and give back its exit code."""
     print(f"vconsole {command}: {message}", file=sys.stderr)

@@ -16,9 +16,9 @@ from typing import Any
 
 from vconsole.commands.common import (
     confirm_change,
+    esxi_hosts,
     fail,
     finding_lines,
-    not_known,
     pick_vcenter,
     text_table,
 )
@@ -60,9 +60,7 @@ def handle(args: argparse.Namespace) -> int:
         profile = _profile(args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
-    esxi = profile.names("esxi", "replay")
-    hosts = args.host or esxi
-    problem = not_known("--host", "esxi target", hosts, esxi)
+    hosts, problem = esxi_hosts(args, profile)
     if problem:
         return _fail(problem)
     if not hosts:
