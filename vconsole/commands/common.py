@@ -14,6 +14,16 @@ from vconsole.textsafe import visible
 KEYMAP_FILE = "keymap.toml"
 
 
+def add_action(
+    actions: Any, name: str, text: str, handler: Any, common: Any
+) -> argparse.ArgumentParser:
+    """One `vconsole COMMAND ACTION` with the options (`common`) every action of it takes."""
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=text)
+    common(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     """--config/--profile/--readonly after the subcommand too, without overriding the global ones."""
     parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="config file")
