@@ -9,8 +9,8 @@ from vconsole.esx.hostchecks import device_list_command
 from vconsole.models.checks import CheckRow
 from vconsole.models.common import Verdict
 from vconsole.services.checks_catalog import BOOT, row
-from vconsole.services.checks_host import HostFacts, readable
-from vconsole.services.checks_vcenter import VcenterFacts, host_subject
+from vconsole.services.checks_host import HostFacts, each_host, readable
+from vconsole.services.checks_vcenter import VcenterFacts
 
 MIN_BOOT_GB = 32
 MIN_BOOT_MB = 30000
@@ -31,8 +31,7 @@ def boot_rows(
     hosts: dict[str, HostFacts], vc: VcenterFacts | None, site: str, now: float
 ) -> list[CheckRow]:
     rows: list[CheckRow] = []
-    for name, facts in sorted(hosts.items()):
-        subject = host_subject(name, vc, site)
+    for _name, facts, subject in each_host(hosts, vc, site):
         devices = facts.devices
         if devices is None or not readable(devices):
             raw = facts.why_unread(device_list_command(), devices)
