@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from vconsole.esx.bitfusion import (
@@ -243,30 +244,20 @@ class GpuPoolService:
             if key in seen:
                 continue
             previous = self._known.get(key)
-            seen[key] = PoolServer(
-                name=previous.name if previous else key,
+            if previous is None:
+                host = self._host_of(failure.address, key, placement)
+                previous = PoolServer(key, failure.address, ServerState.UNREACHABLE, host=host)
+            seen[key] = replace(
+                previous,
                 address=failure.address,
                 state=ServerState.UNREACHABLE,
-                gpus=previous.gpus if previous else (),
-                version=previous.version if previous else "",
-                host=previous.host if previous else self._host_of(failure.address, key, placement),
-                host_nic_gbps=previous.host_nic_gbps if previous else None,
+                tasks=None,
                 reason=failure.reason,
-                last_seen=previous.last_seen if previous else None,
             )
         for key, previous in self._known.items():
             if key not in seen:
-                seen[key] = PoolServer(
-                    name=previous.name,
-                    address=previous.address,
-                    state=ServerState.GONE,
-                    gpus=previous.gpus,
-                    version=previous.version,
-                    host=previous.host,
-                    host_nic_gbps=previous.host_nic_gbps,
-                    reason="no longer listed by the client",
-                    last_seen=previous.last_seen,
-                )
+                reason = "no longer listed by the client"
+                seen[key] = replace(previous, state=ServerState.GONE, tasks=None, reason=reason)
         self._known = dict(seen)
         return tuple(sorted(seen.values(), key=lambda s: (s.name, s.address)))
 
