@@ -97,6 +97,14 @@ def _no_content() -> web.Response:
     return web.Response(status=204, headers=replies.common_headers(replies.request_id()))
 
 
+def _forget(ctx: LabContext, table: dict[str, Any], key: str) -> web.Response:
+    """DELETE of what `table` holds under `key` (nothing there is no error): 204."""
+    with ctx.state.lock:
+        table.pop(key, None)
+        ctx.persist()
+    return _no_content()
+
+
 async def get_system(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
     with ctx.state.lock:
         return _reply(echo(ctx.state.system), call)
@@ -145,10 +153,7 @@ async def delete_tenant(request: web.Request, ctx: LabContext, call: Call) -> we
     org = _tenant(request, ctx, call, write=True)
     if isinstance(org, web.Response):
         return org
-    with ctx.state.lock:
-        ctx.state.tenants.pop(org, None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, ctx.state.tenants, org)
 
 
 def _image_owner(
@@ -215,10 +220,7 @@ async def _delete_image(
     owner = _image_owner(request, ctx, call, write=True)
     if isinstance(owner, web.Response):
         return owner
-    with ctx.state.lock:
-        table.pop(owner, None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, table, owner)
 
 
 @dataclass(frozen=True)
@@ -380,10 +382,7 @@ async def delete_contents(request: web.Request, ctx: LabContext, call: Call) -> 
     theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
-    with ctx.state.lock:
-        ctx.state.css.pop(theme["name"], None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, ctx.state.css, theme["name"])
 
 
 async def put_transfer(request: web.Request, ctx: LabContext) -> web.Response:
