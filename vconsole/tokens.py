@@ -129,13 +129,26 @@ def payload_size(
     return number
 
 
-def netstack_name(value: object, field: str = "netstack") -> str:
-    return _pattern(
-        field,
-        value,
+_FORMS = {
+    "netstack": (
         r"[A-Za-z][A-Za-z0-9_.]{0,63}",
         "a TCP/IP stack name like defaultTcpipStack, vmotion or vSphereProvisioning",
-    )
+    ),
+    "dvs": (
+        r"[A-Za-z0-9_.()\- ]{1,80}",
+        "a switch name of letters, digits, spaces and _ . - ( ) (max 80)",
+    ),
+    "lag": (r"[A-Za-z0-9_.\- ]{1,80}", "a LAG name of letters, digits, spaces and _ . - (max 80)"),
+    "option": (
+        r"(/[A-Za-z0-9_]{1,64}){2,4}",
+        "an advanced option path like /Misc/EnablePSPLatencyPolicy",
+    ),
+}
+"""The one-pattern tokens: the regex the whole token must match, and what the error accepts."""
+
+
+def netstack_name(value: object, field: str = "netstack") -> str:
+    return _pattern(field, value, *_FORMS["netstack"])
 
 
 def device_id(value: object, field: str = "device") -> str:
@@ -154,21 +167,11 @@ def device_id(value: object, field: str = "device") -> str:
 
 def dvs_name(value: object, field: str = "dvs") -> str:
     """A distributed switch name as vCenter shows it (spaces allowed; the token is quoted)."""
-    return _pattern(
-        field,
-        value,
-        r"[A-Za-z0-9_.()\- ]{1,80}",
-        "a switch name of letters, digits, spaces and _ . - ( ) (max 80)",
-    )
+    return _pattern(field, value, *_FORMS["dvs"])
 
 
 def lag_name(value: object, field: str = "lag") -> str:
-    return _pattern(
-        field,
-        value,
-        r"[A-Za-z0-9_.\- ]{1,80}",
-        "a LAG name of letters, digits, spaces and _ . - (max 80)",
-    )
+    return _pattern(field, value, *_FORMS["lag"])
 
 
 def lag_id(value: object, field: str = "lag id") -> str:
@@ -190,12 +193,7 @@ def rr_type(value: object, field: str = "type") -> str:
 
 
 def advanced_option(value: object, field: str = "option") -> str:
-    return _pattern(
-        field,
-        value,
-        r"(/[A-Za-z0-9_]{1,64}){2,4}",
-        "an advanced option path like /Misc/EnablePSPLatencyPolicy",
-    )
+    return _pattern(field, value, *_FORMS["option"])
 
 
 def plain_word(value: object, field: str = "argument") -> str:

@@ -11,8 +11,11 @@ import argparse
 import asyncio
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from vconsole.commands.common import fail
 
 
 def register(subparsers: Any) -> None:
@@ -52,9 +55,7 @@ def register(subparsers: Any) -> None:
     reset.set_defaults(handler=handle_reset)
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"vconsole branding: {message}", file=sys.stderr)
-    return code
+_fail = partial(fail, "branding")
 
 
 def _run(args: argparse.Namespace, work: Any, target: str | None = None) -> int:

@@ -11,9 +11,10 @@ import argparse
 import asyncio
 import json
 import textwrap
+from functools import partial
 from typing import Any
 
-from vconsole.commands.common import fail, pick_vcenter, text_table
+from vconsole.commands.common import esxi_hosts, fail, pick_vcenter, text_table
 
 
 def register(subparsers: Any) -> None:
@@ -45,8 +46,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("checks", message, code)
+_fail = partial(fail, "checks")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -58,13 +58,9 @@ def handle(args: argparse.Namespace) -> int:
         profile = with_hosts(load_profile(args), args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
-    esxi = profile.names("esxi", "replay")
-    hosts = args.host or esxi
-    unknown = [h for h in hosts if h not in esxi]
-    if unknown:
-        return _fail(
-            f"--host: no esxi target {', '.join(unknown)}; known: {', '.join(esxi) or '(none)'}"
-        )
+    hosts, problem = esxi_hosts(args, profile)
+    if problem:
+        return _fail(problem)
     known_checks = [c.id for c in CHECKS]
     bad = [c for c in args.check or () if c not in known_checks]
     if bad:

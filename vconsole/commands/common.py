@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from vconsole.textsafe import visible
 
 KEYMAP_FILE = "keymap.toml"
+
+
+def add_action(
+    actions: Any, name: str, text: str, handler: Any, common: Any
+) -> argparse.ArgumentParser:
+    """One `vconsole COMMAND ACTION` with the options (`common`) every action of it takes."""
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=text)
+    common(parser)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +87,22 @@ def pick_vcenter(args: argparse.Namespace, profile: Any) -> str | None:
     if vcenter is not None and vcenter not in vcenters:
         raise ValueError(f"--vcenter: no vcenter target {vcenter!r}; known: {', '.join(vcenters)}")
     return vcenter
+
+
+def not_known(option: str, what: str, asked: Iterable[str], known: Sequence[str]) -> str | None:
+    """`--host: no esxi target a, b; known: x, y` when some asked names are not known, else None."""
+    unknown = [name for name in asked if name not in known]
+    if not unknown:
+        return None
+    return f"{option}: no {what} {', '.join(unknown)}; known: {', '.join(known) or '(none)'}"
+
+
+def esxi_hosts(args: argparse.Namespace, profile: Any) -> tuple[list[str], str | None]:
+    """The `--host` names (default: every esxi and replay target of the profile), and the
+    message naming any that is not such a target."""
+    esxi = profile.names("esxi", "replay")
+    hosts = list(args.host or esxi)
+    return hosts, not_known("--host", "esxi target", hosts, esxi)
 
 
 def fail(command: str, message: str, code: int = 2) -> int:

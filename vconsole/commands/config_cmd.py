@@ -8,29 +8,27 @@ import sys
 from dataclasses import asdict, replace
 from typing import Any
 
+from vconsole.commands.common import add_action
+
 
 def register(subparsers: Any) -> None:
     config = subparsers.add_parser("config", help="check and show connection profiles")
     sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = sub.add_parser("check", help="list every problem in the config file (exit 1 if any)")
-    _config_option(check)
-    check.set_defaults(handler=cmd_check)
-    show = sub.add_parser("show", help="show profiles and targets (never passwords)")
-    _config_option(show)
-    show.add_argument("--json", action="store_true", help="machine-readable output")
-    show.set_defaults(handler=cmd_show)
-    setpw = sub.add_parser("set-password", help="store a target's password in the system keyring")
-    _config_option(setpw)
-    setpw.add_argument("target", help="target name in the profile")
-    setpw.set_defaults(handler=cmd_set_password)
-    settok = sub.add_parser(
-        "set-token",
-        help="store a Cloud Director API token in the system keyring (read from the terminal, "
-        "or one line on stdin)",
+    problems = "list every problem in the config file (exit 1 if any)"
+    add_action(sub, "check", problems, cmd_check, _config_option)
+    show = add_action(
+        sub, "show", "show profiles and targets (never passwords)", cmd_show, _config_option
     )
-    _config_option(settok)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    keyring = "store a target's password in the system keyring"
+    setpw = add_action(sub, "set-password", keyring, cmd_set_password, _config_option)
+    setpw.add_argument("target", help="target name in the profile")
+    keyring = (
+        "store a Cloud Director API token in the system keyring (read from the terminal, "
+        "or one line on stdin)"
+    )
+    settok = add_action(sub, "set-token", keyring, cmd_set_token, _config_option)
     settok.add_argument("target", help="vcd target name in the profile")
-    settok.set_defaults(handler=cmd_set_token)
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:

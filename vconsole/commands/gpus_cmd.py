@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import time
+from functools import partial
 from typing import Any
 
 from vconsole.commands.common import fail, finding_lines, pick_vcenter, text_table
@@ -42,8 +43,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("gpus", message, code)
+_fail = partial(fail, "gpus")
 
 
 def parse_server_hosts(values: list[str]) -> dict[str, str]:

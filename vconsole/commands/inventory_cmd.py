@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from functools import partial
 from typing import Any
 
-from vconsole.commands.common import fail, text_table
+from vconsole.commands.common import fail, not_known, text_table
 
 
 def register(subparsers: Any) -> None:
@@ -38,8 +39,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("inventory", message, code)
+_fail = partial(fail, "inventory")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -66,11 +66,9 @@ def handle(args: argparse.Namespace) -> int:
         return _fail(f"{exc.title}: {exc}")
     known = profile.names("vcenter")
     wanted = args.vcenter or known
-    unknown = [v for v in wanted if v not in known]
-    if unknown:
-        return _fail(
-            f"--vcenter: no vcenter target {', '.join(unknown)}; known: {', '.join(known) or '(none)'}"
-        )
+    problem = not_known("--vcenter", "vcenter target", wanted, known)
+    if problem:
+        return _fail(problem)
     if not wanted:
         return _fail("the profile has no vcenter target (add one with `vconsole config`)", 1)
     service = asyncio.run(_load(profile, args, wanted, kind))

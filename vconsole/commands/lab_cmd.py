@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vconsole.commands.common import add_action
+
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 180.0  # covers the one-time vcsim build (about 20 s here) with room to spare
@@ -23,22 +25,17 @@ START_TIMEOUT_S = 180.0  # covers the one-time vcsim build (about 20 s here) wit
 def register(subparsers: Any) -> None:
     lab = subparsers.add_parser("lab", help="run the embedded lab in the background")
     lab_sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
-    start = lab_sub.add_parser("start", help="start the lab and write DIR/lab.toml")
-    _common(start)
+    start = add_action(lab_sub, "start", "start the lab and write DIR/lab.toml", cmd_start, _common)
     start.add_argument("--scenario", type=Path, metavar="FILE", help="scenario TOML")
     start.add_argument(
         "--real-network",
         action="store_true",
         help="vmkping over real network namespaces (Linux, root)",
     )
-    start.set_defaults(handler=cmd_start)
-    status = lab_sub.add_parser("status", help="show each lab service and its address")
-    _common(status)
+    where = "show each lab service and its address"
+    status = add_action(lab_sub, "status", where, cmd_status, _common)
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.set_defaults(handler=cmd_status)
-    stop = lab_sub.add_parser("stop", help="stop everything the lab started")
-    _common(stop)
-    stop.set_defaults(handler=cmd_stop)
+    add_action(lab_sub, "stop", "stop everything the lab started", cmd_stop, _common)
 
 
 def _common(p: argparse.ArgumentParser) -> None:

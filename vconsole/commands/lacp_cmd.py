@@ -11,10 +11,12 @@ import asyncio
 import json
 import sys
 import threading
+from functools import partial
 from typing import Any
 
 from vconsole.commands.common import (
     confirm_change,
+    esxi_hosts,
     fail,
     finding_lines,
     pick_vcenter,
@@ -48,8 +50,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("lacp", message, code)
+_fail = partial(fail, "lacp")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -59,13 +60,9 @@ def handle(args: argparse.Namespace) -> int:
         profile = _profile(args)
     except VconsoleError as exc:
         return _fail(f"{exc.title}: {exc}")
-    esxi = profile.names("esxi", "replay")
-    hosts = args.host or esxi
-    unknown = [h for h in hosts if h not in esxi]
-    if unknown:
-        return _fail(
-            f"--host: no esxi target {', '.join(unknown)}; known: {', '.join(esxi) or '(none)'}"
-        )
+    hosts, problem = esxi_hosts(args, profile)
+    if problem:
+        return _fail(problem)
     if not hosts:
         return _fail(
             f"profile {profile.name!r} has no esxi (or replay) targets; add one to the config file "

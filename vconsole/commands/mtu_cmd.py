@@ -14,6 +14,7 @@ import asyncio
 import json
 import sys
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from vconsole.commands.common import fail, text_table
@@ -81,8 +82,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("mtu", message, code)
+_fail = partial(fail, "mtu")
 
 
 def _check_numbers(args: argparse.Namespace) -> list[str]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from functools import partial
 from typing import Any
 
 from vconsole.commands.common import (
     confirm_change,
     fail,
     finding_lines,
+    not_known,
     pick_vcenter,
     text_table,
 )
@@ -77,8 +79,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)  # fmt: skip
 
 
-def _fail(message: str, code: int = 2) -> int:
-    return fail("paths", message, code)
+_fail = partial(fail, "paths")
 
 
 def _thresholds(args: argparse.Namespace) -> Any:
@@ -113,13 +114,9 @@ def handle(args: argparse.Namespace) -> int:
         vcenter = pick_vcenter(args, profile)
     except ValueError as exc:
         return _fail(str(exc))
-    if args.host and vcenter is None:
-        unknown = [h for h in args.host if h not in ssh_targets]
-        if unknown:
-            return _fail(
-                f"--host: no esxi target {', '.join(unknown)}; "
-                f"known: {', '.join(ssh_targets) or '(none)'}"
-            )
+    problem = not_known("--host", "esxi target", args.host or [], ssh_targets)
+    if problem and vcenter is None:
+        return _fail(problem)
     try:
         devices = [device_id(d, "--device") for d in args.device or []]
         thresholds = _thresholds(args)
@@ -133,10 +130,9 @@ def handle(args: argparse.Namespace) -> int:
         return _set_rr(args, profile, devices)
     # every host is asked even with --host: verdicts compare a host with its siblings
     report = asyncio.run(_refresh(profile, args, ssh_targets, vcenter, thresholds))
-    known = [h.host for h in report.hosts]
-    unknown = [h for h in args.host or [] if h not in known]
-    if unknown:
-        return _fail(f"--host: no host {', '.join(unknown)}; known: {', '.join(known) or '(none)'}")
+    problem = not_known("--host", "host", args.host or [], [h.host for h in report.hosts])
+    if problem:
+        return _fail(problem)
     rows = [
         r
         for r in report.rows

@@ -111,34 +111,31 @@ _PARAMS: dict[str, Validator] = {
     "module": _module,
 }
 
-# Per esxcli method: short/long option -> parameter name (the long option without dashes).
+
+def _flags(*flags: str) -> dict[str, str]:
+    """`"-l --lag-id"` -> `{"-l": "lagid", "--lag-id": "lagid"}`: each option's parameter is
+    its long option without dashes."""
+    out: dict[str, str] = {}
+    for spelled in flags:
+        names = spelled.split()
+        out |= dict.fromkeys(names, names[-1].replace("-", ""))
+    return out
+
+
+# Per esxcli method: short/long option -> parameter name.
 _OPTIONS: dict[str, dict[str, str]] = {
-    "network.vswitch.dvs.vmware.lacp.config.get": {"-s": "dvs", "--dvs": "dvs"},
-    "network.vswitch.dvs.vmware.lacp.status.get": {"-s": "dvs", "--dvs": "dvs"},
-    "network.vswitch.dvs.vmware.lacp.stats.get": {"-s": "dvs", "--dvs": "dvs"},
-    "network.vswitch.dvs.vmware.lacp.timeout.set": {
-        "-l": "lagid",
-        "--lag-id": "lagid",
-        "-t": "timeout",
-        "--timeout": "timeout",
-        "-s": "dvs",
-        "--dvs": "dvs",
-        "-n": "nicname",
-        "--nic-name": "nicname",
-    },
-    "system.settings.advanced.list": {"-o": "option", "--option": "option"},
-    "system.module.parameters.list": {"-m": "module", "--module": "module"},
-    "storage.nmp.psp.roundrobin.deviceconfig.get": {"-d": "device", "--device": "device"},
-    "storage.nmp.psp.roundrobin.deviceconfig.set": {
-        "-d": "device",
-        "--device": "device",
-        "-t": "type",
-        "--type": "type",
-        "-I": "iops",
-        "--iops": "iops",
-        "--latency-eval-time": "latencyevaltime",
-        "--num-sampling-cycles": "numsamplingcycles",
-    },
+    "network.vswitch.dvs.vmware.lacp.config.get": _flags("-s --dvs"),
+    "network.vswitch.dvs.vmware.lacp.status.get": _flags("-s --dvs"),
+    "network.vswitch.dvs.vmware.lacp.stats.get": _flags("-s --dvs"),
+    "network.vswitch.dvs.vmware.lacp.timeout.set": _flags(
+        "-l --lag-id", "-t --timeout", "-s --dvs", "-n --nic-name"
+    ),
+    "system.settings.advanced.list": _flags("-o --option"),
+    "system.module.parameters.list": _flags("-m --module"),
+    "storage.nmp.psp.roundrobin.deviceconfig.get": _flags("-d --device"),
+    "storage.nmp.psp.roundrobin.deviceconfig.set": _flags(
+        "-d --device", "-t --type", "-I --iops", "--latency-eval-time", "--num-sampling-cycles"
+    ),
 }
 _NO_ARGS = (
     "network.ip.interface.list",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vconsole.esx import storage as st
-from vconsole.esx.api_checks import map_devices, map_extents, map_module_parameters
+from vconsole.esx.api_checks import map_devices, map_extents, map_list, map_module_parameters
 from vconsole.esx.api_network import (
     map_interfaces,
     map_ipv4,
@@ -88,158 +88,159 @@ def _port(rec: Record) -> LacpPortInfo:
     )
 
 
-def map_status(values: tuple[Any, ...], fault: str = "") -> StatusOutput:
+def _lacp_list(
+    values: tuple[Any, ...], fault: str, output: Callable[..., T], read_one: Callable[[Record], Any]
+) -> T:
+    """A LACP answer over the API; no record (or none `read_one` keeps) is a host without a
+    running LAG, as esxcli says over SSH."""
     if fault:
-        return _lacp_message(fault, StatusOutput)
-    lags = []
-    for rec in records_of(values):
-        nics = tuple(
-            LagNicStatus(
-                nic.text("Nic", "NicName", "Vmnic"),
-                nic.text("State"),
-                _port(nic.child("LocalInformation", "Local")),
-                _port(nic.child("PartnerInformation", "Partner")),
-            )
-            for nic in rec.records("NicList", "Nics")
+        return _lacp_message(fault, output)
+    items = tuple(item for item in map(read_one, records_of(values)) if item is not None)
+    if not items:
+        return output(OutputKind.NO_LAG, message=NO_LAG)
+    return output(OutputKind.OK, items)
+
+
+def map_status(values: tuple[Any, ...], fault: str = "") -> StatusOutput:
+    return _lacp_list(values, fault, StatusOutput, _lag_status)
+
+
+def _lag_status(rec: Record) -> LagStatus | None:
+    nics = tuple(
+        LagNicStatus(
+            nic.text("Nic", "NicName", "Vmnic"),
+            nic.text("State"),
+            _port(nic.child("LocalInformation", "Local")),
+            _port(nic.child("PartnerInformation", "Partner")),
         )
-        if _lag_id(rec) or nics:
-            lags.append(LagStatus(_dvs(rec), _lag_id(rec), rec.text("Mode"), nics))
-    if not lags:
-        return StatusOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return StatusOutput(OutputKind.OK, tuple(lags))
+        for nic in rec.records("NicList", "Nics")
+    )
+    if not (_lag_id(rec) or nics):
+        return None
+    return LagStatus(_dvs(rec), _lag_id(rec), rec.text("Mode"), nics)
 
 
 def map_stats(values: tuple[Any, ...], fault: str = "") -> StatsOutput:
-    if fault:
-        return _lacp_message(fault, StatsOutput)
-    counters = tuple(
-        LagNicCounters(
-            dvs=_dvs(rec),
-            lag_id=_lag_id(rec),
-            nic=rec.text("NIC", "NicName", "Vmnic", "Uplink"),
-            rx_lacpdus=rec.number("RxLACPDUs"),
-            tx_lacpdus=rec.number("TxLACPDUs"),
-            rx_errors=rec.number("RxErrors"),
-            tx_errors=rec.number("TxErrors"),
-        )
-        for rec in records_of(values)
+    return _lacp_list(values, fault, StatsOutput, _lag_counters)
+
+
+def _lag_counters(rec: Record) -> LagNicCounters:
+    return LagNicCounters(
+        dvs=_dvs(rec),
+        lag_id=_lag_id(rec),
+        nic=rec.text("NIC", "NicName", "Vmnic", "Uplink"),
+        rx_lacpdus=rec.number("RxLACPDUs"),
+        tx_lacpdus=rec.number("TxLACPDUs"),
+        rx_errors=rec.number("RxErrors"),
+        tx_errors=rec.number("TxErrors"),
     )
-    if not counters:
-        return StatsOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return StatsOutput(OutputKind.OK, counters)
 
 
 def map_config(values: tuple[Any, ...], fault: str = "") -> ConfigOutput:
-    if fault:
-        return _lacp_message(fault, ConfigOutput)
-    lags = tuple(
-        HostLagConfig(
-            dvs=_dvs(rec),
-            lag_id=_lag_id(rec),
-            lag_name=rec.text("LAGName"),
-            nics=rec.words("NICs", "NicList", "Nics", "NIC"),
-            enabled=rec.flag("Enabled"),
-            mode=rec.text("Mode"),
-            timeout=rec.text("Timeout", "TimeoutMode", "LACPTimeout"),
-            load_balance=rec.text("LoadBalance", "LoadBalancing", "LoadBalanceAlgorithm"),
-            nic_count=rec.number("NicNumber", "NumberOfNICs", "NicCount", "UplinkNum"),
-        )
-        for rec in records_of(values)
+    return _lacp_list(values, fault, ConfigOutput, _lag_config)
+
+
+def _lag_config(rec: Record) -> HostLagConfig:
+    return HostLagConfig(
+        dvs=_dvs(rec),
+        lag_id=_lag_id(rec),
+        lag_name=rec.text("LAGName"),
+        nics=rec.words("NICs", "NicList", "Nics", "NIC"),
+        enabled=rec.flag("Enabled"),
+        mode=rec.text("Mode"),
+        timeout=rec.text("Timeout", "TimeoutMode", "LACPTimeout"),
+        load_balance=rec.text("LoadBalance", "LoadBalancing", "LoadBalanceAlgorithm"),
+        nic_count=rec.number("NicNumber", "NumberOfNICs", "NicCount", "UplinkNum"),
     )
-    if not lags:
-        return ConfigOutput(OutputKind.NO_LAG, message=NO_LAG)
-    return ConfigOutput(OutputKind.OK, lags)
 
 
 # ---------------------------------------------------------------- storage
 
 
-def _storage_fault(fault: str, output: Callable[..., T]) -> T:
+def _storage_kind(fault: str) -> tuple[StorageKind, str]:
     found = classify_storage(fault)
-    if found is not None:
-        return output(found[0], message=found[1])
-    return output(StorageKind.ERROR, message=fault.strip().splitlines()[0][:200])
+    return found if found is not None else (StorageKind.ERROR, fault.strip().splitlines()[0][:200])
 
 
-def _unreadable(output: Callable[..., T], what: str) -> T:
-    """One record the mapping cannot read makes the whole answer unrecognised, never a shorter
-    list that looks complete; an empty list is a host with nothing of that kind."""
-    return output(StorageKind.UNRECOGNISED, message=f"unrecognised answer: {what}")
+def _storage_fault(fault: str, output: Callable[..., T]) -> T:
+    kind, message = _storage_kind(fault)
+    return output(kind, message=message)
+
+
+def _storage_list(
+    values: tuple[Any, ...], fault: str, listing: Callable[..., T], read_one: Any, missing: str
+) -> T:
+    """A storage list over the API: an empty list is a host with nothing of that kind."""
+    why = f"unrecognised answer: {missing}"
+    return map_list(values, fault, listing, read_one, why, StorageKind.OK, _storage_kind)
 
 
 def map_nmp_devices(values: tuple[Any, ...], fault: str = "") -> st.NmpDeviceList:
-    if fault:
-        return _storage_fault(fault, st.NmpDeviceList)
-    devices = []
-    for rec in records_of(values):
-        device = rec.text("Device", "DeviceUID")
-        if not device:
-            return _unreadable(st.NmpDeviceList, "a device without Device")
-        psp = rec.text("PathSelectionPolicy")
-        psp_config = rec.text("PathSelectionPolicyDeviceConfig")
-        devices.append(
-            st.NmpDevice(
-                device=device,
-                display_name=rec.text("DeviceDisplayName"),
-                satp=rec.text("StorageArrayType"),
-                satp_config=rec.text("StorageArrayTypeDeviceConfig"),
-                psp=psp,
-                psp_config=psp_config,
-                round_robin=st.parse_psp_device_config(psp_config) if "RR" in psp.upper() else None,
-                working_paths=rec.words("WorkingPaths"),
-            )
-        )
-    return st.NmpDeviceList(StorageKind.OK, tuple(devices))
+    return _storage_list(values, fault, st.NmpDeviceList, _nmp_device, "a device without Device")
+
+
+def _nmp_device(rec: Record) -> st.NmpDevice | None:
+    device = rec.text("Device", "DeviceUID")
+    if not device:
+        return None
+    psp = rec.text("PathSelectionPolicy")
+    psp_config = rec.text("PathSelectionPolicyDeviceConfig")
+    return st.NmpDevice(
+        device=device,
+        display_name=rec.text("DeviceDisplayName"),
+        satp=rec.text("StorageArrayType"),
+        satp_config=rec.text("StorageArrayTypeDeviceConfig"),
+        psp=psp,
+        psp_config=psp_config,
+        round_robin=st.parse_psp_device_config(psp_config) if "RR" in psp.upper() else None,
+        working_paths=rec.words("WorkingPaths"),
+    )
 
 
 def map_core_paths(values: tuple[Any, ...], fault: str = "") -> st.CorePathList:
-    if fault:
-        return _storage_fault(fault, st.CorePathList)
-    paths = []
-    for rec in records_of(values):
-        uid = rec.text("UID")
-        runtime = rec.text("RuntimeName")
-        if not uid or not (rec.text("Device") or runtime):
-            return _unreadable(st.CorePathList, "a path without UID, Device or RuntimeName")
-        parts = st.runtime_parts(runtime)
-        lun = rec.number("LUN")
-        paths.append(
-            st.CorePath(
-                uid=uid,
-                runtime_name=runtime,
-                device=rec.text("Device"),
-                adapter=rec.text("Adapter") or (parts[0] if parts else ""),
-                target=rec.text("Target") or (parts[1] if parts else ""),
-                lun=lun if lun is not None else (int(parts[2]) if parts else None),
-                state=rec.text("State").lower(),
-                transport=rec.text("Transport"),
-                target_identifier=rec.text("TargetIdentifier"),
-            )
-        )
-    return st.CorePathList(StorageKind.OK, tuple(paths))
+    missing = "a path without UID, Device or RuntimeName"
+    return _storage_list(values, fault, st.CorePathList, _core_path, missing)
+
+
+def _core_path(rec: Record) -> st.CorePath | None:
+    uid = rec.text("UID")
+    runtime = rec.text("RuntimeName")
+    if not uid or not (rec.text("Device") or runtime):
+        return None
+    parts = st.runtime_parts(runtime)
+    lun = rec.number("LUN")
+    return st.CorePath(
+        uid=uid,
+        runtime_name=runtime,
+        device=rec.text("Device"),
+        adapter=rec.text("Adapter") or (parts[0] if parts else ""),
+        target=rec.text("Target") or (parts[1] if parts else ""),
+        lun=lun if lun is not None else (int(parts[2]) if parts else None),
+        state=rec.text("State").lower(),
+        transport=rec.text("Transport"),
+        target_identifier=rec.text("TargetIdentifier"),
+    )
 
 
 def map_nmp_paths(values: tuple[Any, ...], fault: str = "") -> st.NmpPathList:
+    missing = "a path without Path or GroupState"
+    return _storage_list(values, fault, st.NmpPathList, _nmp_path, missing)
+
+
+def _nmp_path(rec: Record) -> st.NmpPath | None:
     import re
 
-    if fault:
-        return _storage_fault(fault, st.NmpPathList)
-    paths = []
-    for rec in records_of(values):
-        uid = rec.text("Path", "UID", "PathUID")
-        if not uid or not rec.has("GroupState"):
-            return _unreadable(st.NmpPathList, "a path without Path or GroupState")
-        tpg = re.search(r"TPG_state=([A-Za-z]+)", rec.text("StorageArrayTypePathConfig"))
-        paths.append(
-            st.NmpPath(
-                uid=uid,
-                runtime_name=rec.text("RuntimeName"),
-                device=rec.text("Device"),
-                group_state=" ".join(rec.text("GroupState").lower().split()),
-                tpg_state=tpg.group(1).upper() if tpg else "",
-            )
-        )
-    return st.NmpPathList(StorageKind.OK, tuple(paths))
+    uid = rec.text("Path", "UID", "PathUID")
+    if not uid or not rec.has("GroupState"):
+        return None
+    tpg = re.search(r"TPG_state=([A-Za-z]+)", rec.text("StorageArrayTypePathConfig"))
+    return st.NmpPath(
+        uid=uid,
+        runtime_name=rec.text("RuntimeName"),
+        device=rec.text("Device"),
+        group_state=" ".join(rec.text("GroupState").lower().split()),
+        tpg_state=tpg.group(1).upper() if tpg else "",
+    )
 
 
 def map_rr_config(values: tuple[Any, ...], fault: str = "") -> st.RoundRobinDeviceConfig:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vconsole.esx import storage_text
 from vconsole.esx.storage_text import OutputKind, classify, first_line, read_blocks, to_bool, to_int
 from vconsole.esx.tables import read_table
 from vconsole.tokens import Command
@@ -64,11 +65,10 @@ class ModuleParameter:
     value: str  # "" when left at the driver's default
 
 
-@dataclass(frozen=True)
-class ModuleParameters:
-    kind: OutputKind
-    parameters: tuple[ModuleParameter, ...] = ()
-    message: str = ""
+class ModuleParameters(storage_text.Listing[ModuleParameter]):
+    @property
+    def parameters(self) -> tuple[ModuleParameter, ...]:
+        return self.items
 
     def get(self, name: str) -> ModuleParameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -148,11 +148,10 @@ class StorageDevice:
         return "disk"
 
 
-@dataclass(frozen=True)
-class DeviceList:
-    kind: OutputKind
-    devices: tuple[StorageDevice, ...] = ()
-    message: str = ""
+class DeviceList(storage_text.Listing[StorageDevice]):
+    @property
+    def devices(self) -> tuple[StorageDevice, ...]:
+        return self.items
 
     def boot_device(self) -> StorageDevice | None:
         return next((d for d in self.devices if d.is_boot), None)
@@ -193,11 +192,10 @@ class VmfsExtent:
     partition: int | None = None
 
 
-@dataclass(frozen=True)
-class ExtentList:
-    kind: OutputKind
-    extents: tuple[VmfsExtent, ...] = ()
-    message: str = ""
+class ExtentList(storage_text.Listing[VmfsExtent]):
+    @property
+    def extents(self) -> tuple[VmfsExtent, ...]:
+        return self.items
 
     def osdata(self) -> VmfsExtent | None:
         return next((e for e in self.extents if e.volume.upper().startswith("OSDATA")), None)

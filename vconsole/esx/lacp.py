@@ -10,9 +10,12 @@ gives `unrecognised`, never an exception.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from vconsole.esx.lacp_status import (
+    LacpAnswer,
     LacpPortInfo,
     LagNicStatus,
     LagStatus,
@@ -24,8 +27,10 @@ from vconsole.esx.lacp_status import (
     parse_status,
 )
 from vconsole.esx.pasted import unrecognised_message
-from vconsole.esx.tables import read_table
+from vconsole.esx.tables import Table, read_table
 from vconsole.tokens import Command, dvs_name, lag_id, vmnic_name
+
+_Output = TypeVar("_Output")
 
 BASE = ("esxcli", "network", "vswitch", "dvs", "vmware", "lacp")
 
@@ -100,14 +105,10 @@ class LagNicCounters:
     tx_errors: int | None
 
 
-@dataclass(frozen=True)
-class StatsOutput:
-    kind: OutputKind
-    counters: tuple[LagNicCounters, ...] = ()
-    message: str = ""
-    unparsed: tuple[str, ...] = ()
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class StatsOutput(LacpAnswer[LagNicCounters]):
+    @property
+    def counters(self) -> tuple[LagNicCounters, ...]:
+        return self.items
 
 
 _DVS_COLUMNS = ("dvswitch", "dvsname", "dvs", "switch", "vds", "vdsname")
@@ -124,26 +125,43 @@ def parse_stats(text: str) -> StatsOutput:
     return parse_guarded(_parse_stats, text, StatsOutput)
 
 
-def _parse_stats(text: str) -> StatsOutput:
+def _table_or_why(
+    text: str,
+    output: Callable[..., _Output],
+    line: str,
+    has_columns: Callable[[Table], bool],
+    missing: str,
+) -> Table | _Output:
+    """The whole table of a `stats`/`config get` answer, or the `output` saying why there is
+    none: esxcli's own sentence, no table with the columns, or lines outside the table."""
     table = read_table(text)
-    if table is None or "rxlacpdus" not in table.headers or "txlacpdus" not in table.headers:
+    if table is None or not has_columns(table):
         message = classify_message(text)
         if message:
-            return StatsOutput(message[0], message=message[1])
-        return StatsOutput(
-            OutputKind.UNRECOGNISED,
-            message=unrecognised_message(
-                STATS, text, "no table with Rx LACPDUs / Tx LACPDUs columns"
-            ),
-            raw=text,
+            return output(message[0], message=message[1])
+        return output(
+            OutputKind.UNRECOGNISED, message=unrecognised_message(line, text, missing), raw=text
         )
     if not table.complete:
-        return StatsOutput(
+        return output(
             OutputKind.UNRECOGNISED,
-            message=unrecognised_message(STATS, text, table.why_incomplete),
+            message=unrecognised_message(line, text, table.why_incomplete),
             unparsed=table.skipped,
             raw=text,
         )
+    return table
+
+
+def _parse_stats(text: str) -> StatsOutput:
+    table = _table_or_why(
+        text,
+        StatsOutput,
+        STATS,
+        lambda t: "rxlacpdus" in t.headers and "txlacpdus" in t.headers,
+        "no table with Rx LACPDUs / Tx LACPDUs columns",
+    )
+    if not isinstance(table, Table):
+        return table
     counters = tuple(
         LagNicCounters(
             dvs=_pick(row, _DVS_COLUMNS),
@@ -196,14 +214,10 @@ class HostLagConfig:
     nic_count: int | None = None
 
 
-@dataclass(frozen=True)
-class ConfigOutput:
-    kind: OutputKind
-    lags: tuple[HostLagConfig, ...] = ()
-    message: str = ""
-    unparsed: tuple[str, ...] = ()
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class ConfigOutput(LacpAnswer[HostLagConfig]):
+    @property
+    def lags(self) -> tuple[HostLagConfig, ...]:
+        return self.items
 
 
 def parse_config(text: str) -> ConfigOutput:
@@ -212,23 +226,15 @@ def parse_config(text: str) -> ConfigOutput:
 
 
 def _parse_config(text: str) -> ConfigOutput:
-    table = read_table(text)
-    if table is None or not any(h in table.headers for h in _LAG_ID_COLUMNS + ("lagname",)):
-        message = classify_message(text)
-        if message:
-            return ConfigOutput(message[0], message=message[1])
-        return ConfigOutput(
-            OutputKind.UNRECOGNISED,
-            message=unrecognised_message(CONFIG, text, "no table with a LAG ID column"),
-            raw=text,
-        )
-    if not table.complete:
-        return ConfigOutput(
-            OutputKind.UNRECOGNISED,
-            message=unrecognised_message(CONFIG, text, table.why_incomplete),
-            unparsed=table.skipped,
-            raw=text,
-        )
+    table = _table_or_why(
+        text,
+        ConfigOutput,
+        CONFIG,
+        lambda t: any(h in t.headers for h in _LAG_ID_COLUMNS + ("lagname",)),
+        "no table with a LAG ID column",
+    )
+    if not isinstance(table, Table):
+        return table
     lags = tuple(_config_row(row) for row in table.rows)
     for row, lag in zip(table.rows, lags, strict=True):
         enabled = row.get("enabled")

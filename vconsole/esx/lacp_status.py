@@ -12,7 +12,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from vconsole.esx.pasted import clean, unrecognised_message
 
@@ -112,14 +112,26 @@ class LagStatus:
     nics: tuple[LagNicStatus, ...]
 
 
+_Item = TypeVar("_Item")
+
+
 @dataclass(frozen=True)
-class StatusOutput:
+class LacpAnswer(Generic[_Item]):
+    """A parsed `lacp ... get` answer: what it turned out to be, its rows, esxcli's message,
+    the lines left unread, and the text kept when it could not be read. Each answer names its
+    rows (`lags`, `counters`) in a subclass."""
+
     kind: OutputKind
-    lags: tuple[LagStatus, ...] = ()
+    items: tuple[_Item, ...] = ()
     message: str = ""
     unparsed: tuple[str, ...] = ()
     raw: str = ""
-    """The text as received, kept when it could not be read."""
+
+
+class StatusOutput(LacpAnswer[LagStatus]):
+    @property
+    def lags(self) -> tuple[LagStatus, ...]:
+        return self.items
 
 
 _PORT_FIELDS = {

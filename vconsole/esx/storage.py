@@ -27,6 +27,7 @@ from vconsole.esx.storage_config import (  # one-structure answers, read in thei
 )
 from vconsole.esx.storage_text import (
     Block,
+    Listing,
     OutputKind,
     classify,
     first_line,
@@ -174,13 +175,10 @@ class NmpDevice:
     working_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class NmpDeviceList:
-    kind: OutputKind
-    devices: tuple[NmpDevice, ...] = ()
-    message: str = ""
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class NmpDeviceList(Listing[NmpDevice]):
+    @property
+    def devices(self) -> tuple[NmpDevice, ...]:
+        return self.items
 
 
 def parse_psp_device_config(text: str) -> RoundRobinSettings | None:
@@ -249,13 +247,10 @@ class CorePath:
     target_identifier: str = ""
 
 
-@dataclass(frozen=True)
-class CorePathList:
-    kind: OutputKind
-    paths: tuple[CorePath, ...] = ()
-    message: str = ""
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class CorePathList(Listing[CorePath]):
+    @property
+    def paths(self) -> tuple[CorePath, ...]:
+        return self.items
 
 
 def runtime_parts(name: str) -> tuple[str, str, str] | None:
@@ -318,13 +313,10 @@ class NmpPath:
     """ALUA target port group state (AO, ANO, STBY, UNAV) when the SATP reports one."""
 
 
-@dataclass(frozen=True)
-class NmpPathList:
-    kind: OutputKind
-    paths: tuple[NmpPath, ...] = ()
-    message: str = ""
-    raw: str = ""
-    """The text as received, kept when it could not be read."""
+class NmpPathList(Listing[NmpPath]):
+    @property
+    def paths(self) -> tuple[NmpPath, ...]:
+        return self.items
 
 
 def parse_nmp_path_list(text: str) -> NmpPathList:

@@ -10,6 +10,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from vconsole.esx.pasted import clean
 
@@ -21,6 +22,21 @@ class OutputKind(str, enum.Enum):
     EMPTY = "empty"  # nothing printed: e.g. a host without NMP devices
     ERROR = "error"  # esxcli printed an error instead of data
     UNRECOGNISED = "unrecognised"
+
+
+_Item = TypeVar("_Item")
+
+
+@dataclass(frozen=True)
+class Listing(Generic[_Item]):
+    """A parsed `... list` answer: what it turned out to be, its items in esxcli's order,
+    esxcli's own message when it printed one, and the text kept when it could not be read.
+    Each answer names its items (`devices`, `paths`, ...) in a subclass."""
+
+    kind: OutputKind
+    items: tuple[_Item, ...] = ()
+    message: str = ""
+    raw: str = ""
 
 
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /()_.\-]{0,80}")

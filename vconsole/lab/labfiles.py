@@ -73,10 +73,7 @@ def lab_config(state_dir: Path, services: Sequence[LabService]) -> dict[str, Any
         else:
             t["address"] = s.host
             t["port"] = s.port
-        if s.thumbprint:
-            t["thumbprint"] = s.thumbprint
-        if s.host_key:
-            t["host_key"] = s.host_key
+        t.update(s.pins())
         if s.kind == "vcd":
             user, _, org = s.user.partition("@")
             t["user"], t["org"] = user, org or "System"

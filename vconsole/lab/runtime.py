@@ -41,12 +41,14 @@ class LabService:
             out["port"] = self.port
         out["user"] = self.user
         out["password"] = self.password
-        if self.thumbprint:
-            out["thumbprint"] = self.thumbprint
-        if self.host_key:
-            out["host_key"] = self.host_key
+        out.update(self.pins())
         out.update(self.extra)
         return out
+
+    def pins(self) -> dict[str, str]:
+        """What a client pins to trust this server: its TLS thumbprint, its SSH host key."""
+        pins = {"thumbprint": self.thumbprint, "host_key": self.host_key}
+        return {key: value for key, value in pins.items() if value}
 
 
 class LabRuntime:

@@ -72,6 +72,15 @@ def _build(table: Any, cls: type, where: str, **extra: Any) -> Any:
         raise ScenarioKeyError(f"{where}: {exc}") from None
 
 
+def _build_with(raw: Any, cls: type, where: str, key: str, child: type, field: str) -> Any:
+    """A table whose `[[...key]]` sub-tables, each built as `child`, become its `field`."""
+    table = dict(raw)
+    children = tuple(
+        _build(item, child, f"{where}.{key}[{j}]") for j, item in enumerate(table.pop(key, []))
+    )
+    return _build(table, cls, where, **{field: children})
+
+
 def _one_of(value: object, accepted: tuple[str, ...], where: str) -> None:
     if value not in accepted:
         raise ScenarioKeyError(
@@ -84,12 +93,7 @@ def parse_switches(items: Any) -> tuple[DvsSpec, ...]:
     out = []
     for i, raw in enumerate(items or []):
         where = f"dvs[{i}]"
-        table = dict(raw)
-        groups = tuple(
-            _build(pg, PortgroupSpec, f"{where}.portgroup[{j}]")
-            for j, pg in enumerate(table.pop("portgroup", []))
-        )
-        spec = _build(table, DvsSpec, where, portgroups=groups)
+        spec = _build_with(raw, DvsSpec, where, "portgroup", PortgroupSpec, "portgroups")
         _one_of(spec.multicast_filtering, MULTICAST_MODES, f"{where}.multicast_filtering")
         _one_of(spec.discovery, DISCOVERY_PROTOCOLS, f"{where}.discovery")
         for j, pg in enumerate(spec.portgroups):
@@ -109,12 +113,7 @@ def parse_clusters(items: Any) -> tuple[ClusterSpec, ...]:
     out = []
     for i, raw in enumerate(items or []):
         where = f"cluster[{i}]"
-        table = dict(raw)
-        reservations = tuple(
-            _build(r, Reservation, f"{where}.reservation[{j}]")
-            for j, r in enumerate(table.pop("reservation", []))
-        )
-        spec = _build(table, ClusterSpec, where, reservations=reservations)
+        spec = _build_with(raw, ClusterSpec, where, "reservation", Reservation, "reservations")
         _one_of(spec.admission, ADMISSION_POLICIES, f"{where}.admission")
         if not isinstance(spec.failures_tolerated, int) or not 0 <= spec.failures_tolerated <= 31:
             raise ScenarioKeyError(f"{where}.failures_tolerated: expected a whole number 0..31")

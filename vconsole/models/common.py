@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class Verdict(str, enum.Enum):
@@ -33,6 +34,20 @@ def worst(verdicts: Sequence[Verdict]) -> Verdict:
     return max(verdicts, key=lambda v: v.rank, default=Verdict.OK)
 
 
+def named_json(obj: object, names: str) -> dict[str, Any]:
+    """`{name: obj.name}` for the space-separated attribute names, in their order, so a model's
+    `--json` keys are its own attribute names; an enum gives its value and a tuple a list."""
+    out: dict[str, Any] = {}
+    for name in names.split():
+        value = getattr(obj, name)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
 @dataclass(frozen=True)
 class RawOutput:
     """A command as the host answered it, kept for the detail view and support cases."""
@@ -44,6 +59,16 @@ class RawOutput:
     error: str = ""
     earlier: bool = False
     """Kept from an earlier refresh (a pane may re-read a command only when something changed)."""
+
+
+def last_transcript(report: Any, host: str, missing: str = "not refreshed yet") -> str:
+    """One host's raw output from a pane's last report (`report.host(name).transcript()`),
+    or a comment saying there is none yet."""
+    outcome = report.host(host) if report else None
+    if outcome is None:
+        return f"# {host}: {missing}\n"
+    text: str = outcome.transcript()
+    return text
 
 
 def host_transcript(

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from vconsole.models.common import Verdict
+from vconsole.models.common import Verdict, named_json
 
 Severity = Verdict
 
@@ -116,15 +116,14 @@ class Subject:
         return own or self.host or self.cluster or self.site
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "subject": self.label,
-            "kind": self.kind.value,
-            "site": self.site,
-            "cluster": self.cluster,
-            "host": self.host,
-            "fields": dict(self.fields) | {"name": self.name},
-            "key": self.key,
-        }
+        return (
+            {"subject": self.label}
+            | named_json(self, "kind site cluster host")
+            | {
+                "fields": dict(self.fields) | {"name": self.name},
+                "key": self.key,
+            }
+        )
 
 
 NO_SUBJECT = Subject()
@@ -165,10 +164,7 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape; every key always present."""
         return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "text": self.text,
-            "evidence": self.evidence,
+            **named_json(self, "code severity text evidence"),
             **self.subject.to_json(),
             "source": self.source,
             "seen_at": iso_time(self.seen_at),

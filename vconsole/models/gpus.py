@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vconsole.models.common import RawOutput, Verdict
+from vconsole.models.common import RawOutput, Verdict, named_json
 from vconsole.models.findings import Finding, Subject, SubjectKind
 
 Severity = Verdict
@@ -84,9 +84,7 @@ class Allocation:
         return f"{self.client}|{self.gpu_id}"
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "client": self.client,
-            "server": self.server,
+        return named_json(self, "client server") | {
             "gpu": self.gpu_id,
             "memory_mb": self.memory_mb,
             "fraction": round(self.fraction, 4),
@@ -114,16 +112,9 @@ class Gpu:
         return max(0, self.memory_mb - self.allocated_mb)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "index": self.index,
-            "model": self.model,
-            "memory_mb": self.memory_mb,
-            "allocated_mb": self.allocated_mb,
-            "free_mb": self.free_mb,
-            "clients": list(self.clients),
-            "clients_known": self.clients_known,
-        }
+        return named_json(
+            self, "id index model memory_mb allocated_mb free_mb clients clients_known"
+        )
 
 
 @dataclass(frozen=True)
@@ -154,17 +145,9 @@ class PoolServer:
         return sum(g.allocated_mb for g in self.gpus)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "address": self.address,
-            "reachable": self.reachable,
-            "state": self.state.value,
-            "version": self.version,
-            "host": self.host,
-            "host_nic_gbps": self.host_nic_gbps,
-            "reason": self.reason,
-            "gpus": [g.as_json() for g in self.gpus],
-        }
+        return named_json(
+            self, "name address reachable state version host host_nic_gbps reason"
+        ) | {"gpus": [g.as_json() for g in self.gpus]}
 
 
 @dataclass(frozen=True)
@@ -184,12 +167,8 @@ class PoolTotals:
         return 100.0 * self.allocated_mb / self.memory_mb if self.memory_mb else 0.0
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "gpus": self.gpus,
-            "memory_mb": self.memory_mb,
-            "allocated_mb": self.allocated_mb,
-            "free_mb": self.free_mb,
-            "used_pct": round(self.used_pct, 1),
+        return named_json(self, "gpus memory_mb allocated_mb free_mb") | {
+            "used_pct": round(self.used_pct, 1)
         }
 
 

@@ -172,8 +172,9 @@ ROW_CLASSES: dict[ObjectKind, type[InventoryRow]] = {
 }
 
 _N = True
-COLUMNS: dict[ObjectKind, tuple[Column, ...]] = {
-    ObjectKind.VM: (
+_EVERY_COLUMN = {
+    c.key: c
+    for c in (
         Column("name", "Name"),
         Column("power_state", "Power"),
         Column("host", "Host"),
@@ -184,49 +185,50 @@ COLUMNS: dict[ObjectKind, tuple[Column, ...]] = {
         Column("ip_address", "IP"),
         Column("tools_status", "Tools"),
         Column("vcenter", "vCenter"),
-    ),
-    ObjectKind.HOST: (
-        Column("name", "Name"),
-        Column("cluster", "Cluster"),
         Column("connection_state", "Connection"),
-        Column("power_state", "Power"),
         Column("maintenance", "Maint"),
         Column("version", "Version"),
         Column("build", "Build"),
         Column("cpu_usage_pct", "CPU %", _N),
         Column("memory_usage_pct", "Mem %", _N),
         Column("vm_count", "VMs", _N),
-        Column("vcenter", "vCenter"),
-    ),
-    ObjectKind.CLUSTER: (
-        Column("name", "Name"),
         Column("datacenter", "Datacenter"),
         Column("host_count", "Hosts", _N),
         Column("effective_host_count", "Effective", _N),
-        Column("vm_count", "VMs", _N),
         Column("total_cpu_mhz", "CPU MHz", _N),
         Column("total_memory_mb", "Mem MB", _N),
-        Column("vcenter", "vCenter"),
-    ),
-    ObjectKind.DATASTORE: (
-        Column("name", "Name"),
         Column("datastore_type", "Type"),
         Column("capacity_gb", "Capacity GB", _N),
         Column("free_gb", "Free GB", _N),
         Column("used_pct", "Used %", _N),
-        Column("host_count", "Hosts", _N),
-        Column("datacenter", "Datacenter"),
-        Column("vcenter", "vCenter"),
-    ),
-    ObjectKind.NETWORK: (
-        Column("name", "Name"),
         Column("network_type", "Type"),
         Column("vlan", "VLAN"),
         Column("dvs", "DVS"),
-        Column("host_count", "Hosts", _N),
-        Column("datacenter", "Datacenter"),
-        Column("vcenter", "vCenter"),
+    )
+}
+"""Each column once: the row attribute, its title, and whether it sorts as a number."""
+
+
+def _columns(keys: str) -> tuple[Column, ...]:
+    return tuple(_EVERY_COLUMN[key] for key in keys.split())
+
+
+COLUMNS: dict[ObjectKind, tuple[Column, ...]] = {
+    ObjectKind.VM: _columns(
+        "name power_state host cluster vcpu memory_mb guest_os ip_address tools_status vcenter"
     ),
+    ObjectKind.HOST: _columns(
+        "name cluster connection_state power_state maintenance version build cpu_usage_pct"
+        " memory_usage_pct vm_count vcenter"
+    ),
+    ObjectKind.CLUSTER: _columns(
+        "name datacenter host_count effective_host_count vm_count total_cpu_mhz"
+        " total_memory_mb vcenter"
+    ),
+    ObjectKind.DATASTORE: _columns(
+        "name datastore_type capacity_gb free_gb used_pct host_count datacenter vcenter"
+    ),
+    ObjectKind.NETWORK: _columns("name network_type vlan dvs host_count datacenter vcenter"),
 }
 
 

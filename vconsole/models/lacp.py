@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
+from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
 from vconsole.models.findings import Finding, Subject, SubjectKind
 
 LacpProblem = Finding
@@ -109,32 +109,13 @@ class LagPortRow:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "dvs": self.dvs,
-            "lag": self.lag,
-            "lag_id": self.lag_id,
-            "vmnic": self.vmnic,
-            "state": self.state,
-            "mode": self.mode,
-            "local_flags": self.local_flags,
-            "partner_flags": self.partner_flags,
-            "port_state": list(self.port_state),
-            "partner_port_state": list(self.partner_port_state),
-            "partner_device_id": self.partner_device_id,
-            "partner_oper_key": self.partner_oper_key,
-            "partner_port_number": self.partner_port_number,
-            "local_oper_key": self.local_oper_key,
-            "local_port_number": self.local_port_number,
-            "partner_age": self.partner_age,
-            "rx_lacpdus": self.rx_lacpdus,
-            "tx_lacpdus": self.tx_lacpdus,
-            "rx_errors": self.rx_errors,
-            "tx_errors": self.tx_errors,
-            "rx_delta": self.rx_delta,
-            "tx_delta": self.tx_delta,
-            "verdict": self.verdict.value,
-            "summary": self.summary,
+        return named_json(
+            self,
+            "host dvs lag lag_id vmnic state mode local_flags partner_flags port_state"
+            " partner_port_state partner_device_id partner_oper_key partner_port_number"
+            " local_oper_key local_port_number partner_age rx_lacpdus tx_lacpdus rx_errors"
+            " tx_errors rx_delta tx_delta verdict summary",
+        ) | {
             "problems": [p.about(self.subject, "lacp").as_json() for p in self.problems],
             "error": self.error,
         }
@@ -160,18 +141,9 @@ class LagHealth:
         return lag_subject(self.host, self.dvs, self.lag, self.lag_id)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "dvs": self.dvs,
-            "lag": self.lag,
-            "lag_id": self.lag_id,
-            "mode": self.mode,
-            "configured_links": self.configured_links,
-            "bundled_links": self.bundled_links,
-            "verdict": self.verdict.value,
-            "summary": self.summary,
-            "problems": [p.about(self.subject, "lacp").as_json() for p in self.problems],
-        }
+        return named_json(
+            self, "host dvs lag lag_id mode configured_links bundled_links verdict summary"
+        ) | {"problems": [p.about(self.subject, "lacp").as_json() for p in self.problems]}
 
 
 def lag_subject(host: str, dvs: str, lag: str, lag_id: str) -> Subject:

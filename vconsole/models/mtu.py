@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from vconsole.models.common import Verdict as CommonVerdict
+from vconsole.models.common import named_json
 from vconsole.models.findings import Finding, Subject, SubjectKind
 
 IPV4_OVERHEAD = 28  # 20-byte IPv4 header + 8-byte ICMP header
@@ -241,48 +242,41 @@ class MtuResult:
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape: stable keys, enum values as strings, evidence as a list."""
         head = overhead(self.family)
-        return {
-            "host": self.host,
-            "vmk": self.vmk,
-            "netstack": self.netstack,
-            "target": self.target,
-            "address": self.address,
-            "label": self.label,
-            "family": f"ipv{self.family}",
-            "vmk_mtu": self.vmk_mtu,
-            "switch_mtu": self.switch_mtu,
-            "required_mtu": self.required_mtu,
-            "path_mtu": self.path_mtu,
-            "max_payload": self.max_payload,
-            "verdict": self.verdict.code,
-            "severity": self.verdict.severity.value,
-            "message": self.verdict.message,
-            "findings": [f.to_json() | {"message": f.text} for f in self.findings()],
-            "confidence": self.confidence.value,
-            "confidence_note": self.confidence_note,
-            "probes": self.probes,
-            "probes_cancelled": self.cancelled,
-            "rounds": self.rounds,
-            "duration_s": round(self.duration_s, 3),
-            "checked_at": self.checked_at,
-            "previous_path_mtu": self.previous_path_mtu,
-            "previous_checked_at": self.previous_checked_at,
-            "changed": self.changed,
-            "error": self.error or None,
-            "evidence": [
-                {
-                    "size": p.payload,
-                    "mtu": p.payload + head,
-                    "outcome": p.kind.value,
-                    "sent": p.sent,
-                    "received": p.received,
-                    "round": p.round,
-                    "detail": p.detail,
-                }
-                | ({"mtu_hint": p.mtu_hint} if p.mtu_hint else {})
-                for p in self.evidence
-            ],
-        }
+        return (
+            named_json(self, "host vmk netstack target address label")
+            | {"family": f"ipv{self.family}"}
+            | named_json(self, "vmk_mtu switch_mtu required_mtu path_mtu max_payload")
+            | {
+                "verdict": self.verdict.code,
+                "severity": self.verdict.severity.value,
+                "message": self.verdict.message,
+                "findings": [f.to_json() | {"message": f.text} for f in self.findings()],
+                "confidence": self.confidence.value,
+                "confidence_note": self.confidence_note,
+                "probes": self.probes,
+                "probes_cancelled": self.cancelled,
+                "rounds": self.rounds,
+                "duration_s": round(self.duration_s, 3),
+                "checked_at": self.checked_at,
+                "previous_path_mtu": self.previous_path_mtu,
+                "previous_checked_at": self.previous_checked_at,
+                "changed": self.changed,
+                "error": self.error or None,
+                "evidence": [
+                    {
+                        "size": p.payload,
+                        "mtu": p.payload + head,
+                        "outcome": p.kind.value,
+                        "sent": p.sent,
+                        "received": p.received,
+                        "round": p.round,
+                        "detail": p.detail,
+                    }
+                    | ({"mtu_hint": p.mtu_hint} if p.mtu_hint else {})
+                    for p in self.evidence
+                ],
+            }
+        )
 
 
 def epoch_of(iso: str) -> float | None:

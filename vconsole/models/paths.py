@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vconsole.models.common import RawOutput, Verdict, host_transcript, worst
+from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
 from vconsole.models.findings import Finding, Subject, SubjectKind
 
 
@@ -30,12 +30,7 @@ class Thresholds:
     """...and at least this many ms above it, is an outlier."""
 
     def as_json(self) -> dict[str, float]:
-        return {
-            "davg_ms": self.davg_ms,
-            "kavg_ms": self.kavg_ms,
-            "slow_path_ratio": self.slow_path_ratio,
-            "slow_path_min_ms": self.slow_path_min_ms,
-        }
+        return named_json(self, "davg_ms kavg_ms slow_path_ratio slow_path_min_ms")
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -73,13 +68,7 @@ class LatencyWindow:
         return self.samples[-1]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "p50": self.p50,
-            "p95": self.p95,
-            "max": self.max,
-            "last": self.last,
-            "samples": list(self.samples),
-        }
+        return named_json(self, "p50 p95 max last samples")
 
 
 def _window_json(window: LatencyWindow | None) -> dict[str, Any] | None:
@@ -248,39 +237,33 @@ class PathRow:
 
     def as_json(self) -> dict[str, Any]:
         rr = self.rr or RoundRobin()
-        return {
-            "host": self.host,
-            "device": self.device,
-            "display_name": self.display_name,
-            "datastore": self.datastore,
-            "satp": self.satp,
-            "psp": self.psp,
-            "rr_type": rr.type or None,
-            "rr_iops": rr.iops,
-            "rr_latency_eval_ms": rr.latency_eval_ms,
-            "rr_sampling_ios": rr.sampling_ios,
-            "path": self.path,
-            "uid": self.uid,
-            "state": self.state,
-            "group_state": self.group_state,
-            "working": self.working,
-            "adapter": self.adapter,
-            "target": self.target,
-            "lun": self.lun,
-            "read_ms": self.read_ms,
-            "write_ms": self.write_ms,
-            "read": _window_json(self.read),
-            "write": _window_json(self.write),
-            "device_latency": _window_json(self.device_latency),
-            "kernel_latency": _window_json(self.kernel_latency),
-            "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
-            "verdict": self.verdict.value,
-            "problems": [self.place(p).as_json() for p in self.problems],
-            "error": self.error,
-            "sources": list(self.sources),
-            "device_verdict": None if self.device_verdict is None else self.device_verdict.value,
-            "device_problems": [p.as_json() for p in self.device_problems],
-        }
+        return (
+            named_json(self, "host device display_name datastore satp psp")
+            | {
+                "rr_type": rr.type or None,
+                "rr_iops": rr.iops,
+                "rr_latency_eval_ms": rr.latency_eval_ms,
+                "rr_sampling_ios": rr.sampling_ios,
+            }
+            | named_json(
+                self, "path uid state group_state working adapter target lun read_ms write_ms"
+            )
+            | {
+                "read": _window_json(self.read),
+                "write": _window_json(self.write),
+                "device_latency": _window_json(self.device_latency),
+                "kernel_latency": _window_json(self.kernel_latency),
+                "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
+                "verdict": self.verdict.value,
+                "problems": [self.place(p).as_json() for p in self.problems],
+                "error": self.error,
+                "sources": list(self.sources),
+                "device_verdict": None
+                if self.device_verdict is None
+                else self.device_verdict.value,
+                "device_problems": [p.as_json() for p in self.device_problems],
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -304,14 +287,9 @@ class HostPaths:
         return host_transcript(self.host, notes, self.outputs)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "ok": self.ok,
-            "error": self.error,
-            "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
-            "connection_state": self.connection_state,
-            "perf_note": self.perf_note,
-        }
+        return named_json(
+            self, "host ok error psp_latency_policy_enabled connection_state perf_note"
+        )
 
 
 @dataclass(frozen=True)

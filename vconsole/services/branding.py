@@ -269,16 +269,22 @@ class BrandingService:
             raise ReadOnlyRefused(self.target, what, why)
 
     async def _backup(self, view: BrandingView, raw: Json, reason: str) -> Path:
+        return await self._save(view.tenant, "branding", view.own, reason, branding=raw)
+
+    async def _save(
+        self, tenant: str | None, kind: str, own: bool, reason: str, **content: Json
+    ) -> Path:
+        """Back up what is about to change, stamped with the API version it was read with."""
         client = await self._client()
         return save_backup(
             self.backup_dir,
             target=self.target,
-            tenant=view.tenant,
-            kind="branding",
-            own=view.own,
+            tenant=tenant,
+            kind=kind,
+            own=own,
             api_version=str(client.version),
             reason=reason,
-            branding=raw,
+            **content,
         )
 
     async def write(self, plan: WritePlan) -> WriteResult:
@@ -323,17 +329,8 @@ class BrandingService:
         info, previous = await self.image(kind, tenant)
         # a tenant without its own image is answered the system's: restore must DELETE, not PUT
         own = tenant is None or previous != (await self.image(kind, None))[1]
-        client = await self._client()
-        backup = save_backup(
-            self.backup_dir,
-            target=self.target,
-            tenant=tenant,
-            kind=kind,
-            own=own,
-            api_version=str(client.version),
-            reason=f"before PUT {path}",
-            image_type=info.content_type,
-            image=previous,
+        backup = await self._save(
+            tenant, kind, own, f"before PUT {path}", image_type=info.content_type, image=previous
         )
         ctype = sniff(data) or ""
         response = await self._call(
@@ -351,15 +348,11 @@ class BrandingService:
         path = image_path(kind, tenant)
         self.refuse_if_read_only(f"DELETE {path}")
         info, previous = await self.image(kind, tenant)
-        client = await self._client()
-        backup = save_backup(
-            self.backup_dir,
-            target=self.target,
-            tenant=tenant,
-            kind=kind,
-            own=True,
-            api_version=str(client.version),
-            reason=f"before DELETE {path}",
+        backup = await self._save(
+            tenant,
+            kind,
+            True,
+            f"before DELETE {path}",
             image_type=info.content_type,
             image=previous,
         )

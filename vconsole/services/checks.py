@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from vconsole.models.checks import CheckRow, ChecksReport, HostReading, sorted_rows
-from vconsole.models.common import Verdict
+from vconsole.models.checks import CheckInfo, CheckRow, ChecksReport, HostReading, sorted_rows
+from vconsole.models.common import Verdict, last_transcript
 from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.answers import error_text
 from vconsole.services.checks_boot import boot_rows
@@ -29,7 +29,7 @@ from vconsole.services.checks_network import (
     lldp_rows,
     multicast_rows,
 )
-from vconsole.services.checks_vcenter import VcenterFacts
+from vconsole.services.checks_vcenter import VcenterFacts, host_subject
 
 if TYPE_CHECKING:
     from vconsole.services.triage import SourceReading
@@ -131,17 +131,8 @@ class ChecksService:
             return out
         subject = Subject.of(SubjectKind.SITE, site or "vCenter", site=site)
         if vc_error:
-            return [
-                row(
-                    check,
-                    subject,
-                    "unreadable",
-                    Verdict.ERROR,
-                    f"could not read vCenter {site}: {vc_error}",
-                    seen_at=now,
-                )
-                for check in (MULTICAST, HA_SLOTS)
-            ]
+            text = f"could not read vCenter {site}: {vc_error}"
+            return _unreadable_rows((MULTICAST, HA_SLOTS), subject, text, now)
         return [
             row(
                 check,
@@ -165,28 +156,23 @@ class ChecksService:
 
     def transcript(self, host: str) -> str:
         """The last raw output of one host, ready to paste into a support case."""
-        reading = self.last.host(host) if self.last else None
-        if reading is None:
-            return f"# {host}: not read yet\n"
-        return reading.transcript()
+        return last_transcript(self.last, host, "not read yet")
 
 
 def _host_down_rows(
     host: str, text: str, vc: VcenterFacts | None, site: str, now: float
 ) -> list[CheckRow]:
-    cluster = vc.cluster_of(host) if vc else ""
-    subject = Subject.of(SubjectKind.HOST, host, host=host, cluster=cluster, site=site)
-    return [
-        row(
-            check,
-            subject,
-            "unreadable",
-            Verdict.ERROR,
-            f"could not read the host: {text}",
-            seen_at=now,
-        )
-        for check in (FLAPPING, LLDP, BOOT)
-    ]
+    subject = host_subject(host, vc, site)
+    return _unreadable_rows(
+        (FLAPPING, LLDP, BOOT), subject, f"could not read the host: {text}", now
+    )
+
+
+def _unreadable_rows(
+    checks: Sequence[CheckInfo], subject: Subject, text: str, now: float
+) -> list[CheckRow]:
+    """One `unreadable` row per check that could not run, all on the object that failed."""
+    return [row(check, subject, "unreadable", Verdict.ERROR, text, seen_at=now) for check in checks]
 
 
 def report_json(report: ChecksReport) -> dict[str, object]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 from vconsole.esx.hostchecks import device_list_command
 from vconsole.models.checks import CheckRow
 from vconsole.models.common import Verdict
-from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.checks_catalog import BOOT, row
-from vconsole.services.checks_host import HostFacts, readable
+from vconsole.services.checks_host import HostFacts, each_host, readable
 from vconsole.services.checks_vcenter import VcenterFacts
 
 MIN_BOOT_GB = 32
@@ -32,9 +31,7 @@ def boot_rows(
     hosts: dict[str, HostFacts], vc: VcenterFacts | None, site: str, now: float
 ) -> list[CheckRow]:
     rows: list[CheckRow] = []
-    for name, facts in sorted(hosts.items()):
-        cluster = vc.cluster_of(name) if vc else ""
-        subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
+    for _name, facts, subject in each_host(hosts, vc, site):
         devices = facts.devices
         if devices is None or not readable(devices):
             raw = facts.why_unread(device_list_command(), devices)

@@ -6,7 +6,7 @@ tolerantly (API records mapped to the same models by `api_map.decode`); a comman
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -37,7 +37,9 @@ from vconsole.esx.netinventory import (
 from vconsole.esx.storage import AdvancedValue, parse_advanced_value, psp_latency_policy_command
 from vconsole.esx.storage_text import OutputKind
 from vconsole.models.common import RawOutput
+from vconsole.models.findings import Subject
 from vconsole.services.answers import raw_output
+from vconsole.services.checks_vcenter import VcenterFacts, host_subject
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
@@ -153,3 +155,11 @@ def readable(value: object) -> bool:
     """True when a parsed part is usable (not missing, not an error or unrecognised text)."""
     kind = getattr(value, "kind", OutputKind.OK)
     return value is not None and kind is OutputKind.OK
+
+
+def each_host(
+    hosts: dict[str, HostFacts], vc: VcenterFacts | None, site: str
+) -> Iterator[tuple[str, HostFacts, Subject]]:
+    """Every host a check judges, by name, with what it answered and its subject placed."""
+    for name, facts in sorted(hosts.items()):
+        yield name, facts, host_subject(name, vc, site)

@@ -22,7 +22,7 @@ from vconsole.models.checks import CheckInfo, CheckRow
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.checks_catalog import FLAPPING, LLDP, MULTICAST, row
-from vconsole.services.checks_host import HostFacts, readable
+from vconsole.services.checks_host import HostFacts, each_host, readable
 from vconsole.services.checks_vcenter import SwitchFacts, VcenterFacts
 
 DEFAULT_NLB_PATTERNS = ("*nlb*",)
@@ -126,9 +126,7 @@ def flapping_rows(
                     )
                 )
     delays: dict[str, int] = {}
-    for name, facts in sorted(hosts.items()):
-        cluster = vc.cluster_of(name) if vc else ""
-        subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
+    for name, facts, subject in each_host(hosts, vc, site):
         if not readable(facts.up_delay):
             why = facts.why_unread(team_up_delay_command(), facts.up_delay)
             rows.append(_unreadable(FLAPPING, subject, "Net.TeamPolicyUpDelay", why, now))
@@ -245,9 +243,7 @@ def lldp_rows(
     hosts: dict[str, HostFacts], vc: VcenterFacts | None, site: str, now: float
 ) -> list[CheckRow]:
     rows: list[CheckRow] = []
-    for name, facts in sorted(hosts.items()):
-        cluster = vc.cluster_of(name) if vc else ""
-        subject = Subject.of(SubjectKind.HOST, name, host=name, cluster=cluster, site=site)
+    for name, facts, subject in each_host(hosts, vc, site):
         if facts.nics is None:
             rows.append(_unreadable(LLDP, subject, "the NIC list", facts.why_unread(NIC_LIST), now))
             continue

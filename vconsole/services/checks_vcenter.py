@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vconsole.models.findings import Subject, SubjectKind
 from vconsole.services.vcenter_props import read_properties
 
 if TYPE_CHECKING:
@@ -109,6 +110,12 @@ class VcenterFacts:
 
     def switches_of(self, host: str) -> list[SwitchFacts]:
         return [s for s in self.switches if host in s.hosts]
+
+
+def host_subject(host: str, vc: VcenterFacts | None, site: str) -> Subject:
+    """A host as the checks place it: in its cluster when vCenter was read, on its site."""
+    cluster = vc.cluster_of(host) if vc else ""
+    return Subject.of(SubjectKind.HOST, host, host=host, cluster=cluster, site=site)
 
 
 def read_check_facts(content: VimObject, now: float | None = None) -> VcenterFacts:

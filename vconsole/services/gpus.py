@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from vconsole.esx.bitfusion import (
@@ -144,21 +145,20 @@ class GpuPoolService:
             )
         self._refreshed = True
         problems = tuple(sorted(problems, key=lambda p: SEVERITY_ORDER.index(p.severity)))
-        report = PoolReport(
-            client=self.client,
-            taken_at=now,
-            servers=servers,
-            totals=totals,
-            allocations=allocations,
-            problems=problems,
-            client_version=self._version,
-            history=tuple(self.history),
-            outputs=outputs,
-            duration_s=time.monotonic() - started,
-            vcenter_error=vcenter_error,
+        return self._report(
+            now,
+            outputs,
+            started,
+            PoolReport(
+                "",
+                now,
+                servers=servers,
+                totals=totals,
+                allocations=allocations,
+                problems=problems,
+                vcenter_error=vcenter_error,
+            ),
         )
-        self.last = report
-        return report
 
     def _failed(
         self,
@@ -169,12 +169,22 @@ class GpuPoolService:
         started: float,
     ) -> PoolReport:
         problem = GpuProblem(failure.value, Severity.ERROR, self.client or "client", text)
-        report = PoolReport(
+        return self._report(
+            now,
+            outputs,
+            started,
+            PoolReport("", now, problems=(problem,), failure=failure, failure_text=text),
+        )
+
+    def _report(
+        self, now: float, outputs: tuple[RawOutput, ...], started: float, found: PoolReport
+    ) -> PoolReport:
+        """This refresh's report (kept as `last`): what was `found`, with the client, the
+        history and the outputs so far."""
+        report = replace(
+            found,
             client=self.client or "",
             taken_at=now,
-            problems=(problem,),
-            failure=failure,
-            failure_text=text,
             client_version=self._version,
             history=tuple(self.history),
             outputs=outputs,
@@ -245,30 +255,20 @@ class GpuPoolService:
             if key in seen:
                 continue
             previous = self._known.get(key)
-            seen[key] = PoolServer(
-                name=previous.name if previous else key,
+            if previous is None:
+                host = self._host_of(failure.address, key, placement)
+                previous = PoolServer(key, failure.address, ServerState.UNREACHABLE, host=host)
+            seen[key] = replace(
+                previous,
                 address=failure.address,
                 state=ServerState.UNREACHABLE,
-                gpus=previous.gpus if previous else (),
-                version=previous.version if previous else "",
-                host=previous.host if previous else self._host_of(failure.address, key, placement),
-                host_nic_gbps=previous.host_nic_gbps if previous else None,
+                tasks=None,
                 reason=failure.reason,
-                last_seen=previous.last_seen if previous else None,
             )
         for key, previous in self._known.items():
             if key not in seen:
-                seen[key] = PoolServer(
-                    name=previous.name,
-                    address=previous.address,
-                    state=ServerState.GONE,
-                    gpus=previous.gpus,
-                    version=previous.version,
-                    host=previous.host,
-                    host_nic_gbps=previous.host_nic_gbps,
-                    reason="no longer listed by the client",
-                    last_seen=previous.last_seen,
-                )
+                reason = "no longer listed by the client"
+                seen[key] = replace(previous, state=ServerState.GONE, tasks=None, reason=reason)
         self._known = dict(seen)
         return tuple(sorted(seen.values(), key=lambda s: (s.name, s.address)))
 

@@ -30,6 +30,7 @@ from vconsole.esx.lacp import (
     status_command,
     timeout_set_command,
 )
+from vconsole.models.common import last_transcript
 from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, LagPortRow, RawOutput
 from vconsole.services.answers import error_text, raw_output
 from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge_host
@@ -197,10 +198,7 @@ class LacpService:
 
     def transcript(self, host: str) -> str:
         """The last raw output of one host, ready to paste into a support case."""
-        outcome = self.last.host(host) if self.last else None
-        if outcome is None:
-            return f"# {host}: not refreshed yet\n"
-        return outcome.transcript()
+        return last_transcript(self.last, host)
 
     def timeout_command(self, dvs: str, lag: str, timeout: str, nic: str | None = None) -> Command:
         """The exact command `set_timeout` would run (shown in the confirmation)."""

@@ -141,19 +141,24 @@ def _not_running_rows(
             text,
             f"lacp config get lists {label} on {cfg.dvs}; lacp status get does not",
         )
-        out.append(
-            LagPortRow(
-                host=host,
-                dvs=cfg.dvs,
-                lag=cfg.lag_name,
-                lag_id=cfg.lag_id,
-                state="not running",
-                verdict=Verdict.CRITICAL,
-                summary=text,
-                problems=(problem,),
-            )
-        )
+        out.append(_lag_row(host, cfg.dvs, cfg.lag_name, cfg.lag_id, "not running", problem))
     return out
+
+
+def _lag_row(
+    host: str, dvs: str, lag: str, lag_id: str, state: str, problem: LacpProblem
+) -> LagPortRow:
+    """A LAG-level row (no vmnic) that stands for its one problem."""
+    return LagPortRow(
+        host=host,
+        dvs=dvs,
+        lag=lag,
+        lag_id=lag_id,
+        state=state,
+        verdict=problem.severity,
+        summary=problem.text,
+        problems=(problem,),
+    )
 
 
 def _expected_lags(host: str, vcenter: tuple[DvsLag, ...] | None) -> tuple[DvsLag, ...]:
@@ -182,16 +187,7 @@ def _missing_row(host: str, lag: DvsLag, evidence: str) -> LagPortRow:
         f"vCenter configures {lag.name} on {lag.dvs} for this host, but the host runs no such LAG"
     )
     problem = LacpProblem("config-drift", Verdict.CRITICAL, text, evidence)
-    return LagPortRow(
-        host=host,
-        dvs=lag.dvs,
-        lag=lag.name,
-        lag_id=lag.key,
-        state="missing",
-        verdict=Verdict.CRITICAL,
-        summary=text,
-        problems=(problem,),
-    )
+    return _lag_row(host, lag.dvs, lag.name, lag.key, "missing", problem)
 
 
 def _missing_lag_rows(

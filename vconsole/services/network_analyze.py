@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, cast
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
-from vconsole.models.common import Verdict
+from vconsole.models.common import Verdict, named_json, worst
+from vconsole.models.findings import Finding
 from vconsole.sessions.errors import CommandNotCaptured
 
 if TYPE_CHECKING:
@@ -27,23 +28,8 @@ if TYPE_CHECKING:
 READ_COMMANDS = (inv.INTERFACE_LIST, inv.IPV4_GET, inv.NIC_LIST, inv.DVS_LIST, inv.NETSTACK_LIST)
 """What this pane reads from a capture (any subset of them)."""
 
-_SEVERITY = {v: i for i, v in enumerate(Verdict)}
-
-
-@dataclass(frozen=True)
-class NetworkProblem:
-    code: str
-    severity: Verdict
-    text: str
-    evidence: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "text": self.text,
-            "evidence": self.evidence,
-        }
+NetworkProblem = Finding
+"""A finding of the network analysis, built as `NetworkProblem(code, severity, text, evidence)`."""
 
 
 @dataclass(frozen=True)
@@ -58,19 +44,13 @@ class NetworkRow:
 
     @property
     def verdict(self) -> Verdict:
-        return max(
-            (p.severity for p in self.problems), key=lambda v: _SEVERITY[v], default=Verdict.OK
-        )
+        return worst([p.severity for p in self.problems])
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "host": self.host,
-            "vmk": self.vmk,
-            "vmnic": self.vmnic,
-            "verdict": self.verdict.value,
+        return named_json(self, "host vmk vmnic verdict") | {
             "state": self.summary,
             "summary": "; ".join(p.text for p in self.problems) or self.summary,
-            "problems": [p.as_json() for p in self.problems],
+            "problems": [named_json(p, "code severity text evidence") for p in self.problems],
         }
 
 

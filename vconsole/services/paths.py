@@ -30,6 +30,7 @@ from vconsole.esx.storage import (
     rr_get_command,
     rr_set_command,
 )
+from vconsole.models.common import last_transcript
 from vconsole.models.paths import (
     DeviceInfo,
     HostPaths,
@@ -230,10 +231,7 @@ class PathsService:
     # -- actions --------------------------------------------------------------------------
     def transcript(self, host: str) -> str:
         """The last raw output of one host, ready to paste into a support case."""
-        outcome = self.last.host(host) if self.last else None
-        if outcome is None:
-            return f"# {host}: not refreshed yet\n"
-        return outcome.transcript()
+        return last_transcript(self.last, host)
 
     def rr_command(self, device: str, rr_type: str, iops: int | None = None) -> Command:
         """The exact command `set_rr_type` would run (shown in the confirmation)."""

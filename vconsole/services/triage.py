@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
-from vconsole.models.common import Verdict
+from vconsole.models.common import Verdict, named_json
 from vconsole.models.findings import Finding, SubjectKind, is_problem, worst_first
 from vconsole.text_fit import clip_words
 
@@ -135,11 +135,7 @@ class Group:
         return ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "site": self.site,
-            "cluster": self.cluster,
-            "host": self.host,
-            "worst": self.worst.value,
+        return named_json(self, "site cluster host worst") | {
             "counts": self.counts(),
             "findings": [f.to_json() for f in self.findings],
         }

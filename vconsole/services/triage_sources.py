@@ -8,7 +8,8 @@ sends probes), so its source is the last saved run, not a new one.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from vconsole.models.common import Verdict
 from vconsole.models.findings import Finding, Subject, SubjectKind, could_not_read
@@ -20,9 +21,31 @@ if TYPE_CHECKING:
     from vconsole.untyped import Json
 
 
+class _Report(Protocol):
+    @property
+    def taken_at(self) -> float | None: ...
+
+    def findings(self) -> Iterable[Finding]: ...
+
+
+class _Refreshable(Protocol):
+    """A pane service as triage reads it: one refresh gives a report with findings."""
+
+    async def refresh(self) -> _Report: ...
+
+
 def _first(profile: ProfileView, kind: str) -> str | None:
     names = profile.names(kind)
     return names[0] if names else None
+
+
+async def _refreshed(source: str, service: _Refreshable, missing: str) -> SourceReading:
+    """The pane's findings after one refresh of its service; `missing` says why there is
+    nothing to read (no target of the kinds it needs), and then nothing is asked."""
+    if missing:
+        return SourceReading(source, taken_at=time.time(), note=missing)
+    report = await service.refresh()
+    return SourceReading(source, tuple(report.findings()), report.taken_at or time.time())
 
 
 class LacpFindings:
@@ -33,10 +56,7 @@ class LacpFindings:
         self.service = LacpService(manager, self.hosts, _first(profile, "vcenter"))
 
     async def read(self) -> SourceReading:
-        if not self.hosts:
-            return SourceReading("lacp", taken_at=time.time(), note="no esxi targets")
-        report = await self.service.refresh()
-        return SourceReading("lacp", report.findings(), report.taken_at or time.time())
+        return await _refreshed("lacp", self.service, "" if self.hosts else "no esxi targets")
 
 
 class PathsFindings:
@@ -48,10 +68,9 @@ class PathsFindings:
         self.service = PathsService(manager, self.hosts, self.vcenter)
 
     async def read(self) -> SourceReading:
-        if not self.hosts and self.vcenter is None:
-            return SourceReading("paths", taken_at=time.time(), note="no esxi or vcenter targets")
-        report = await self.service.refresh()
-        return SourceReading("paths", report.findings(), report.taken_at or time.time())
+        none = not self.hosts and self.vcenter is None
+        missing = "no esxi or vcenter targets" if none else ""
+        return await _refreshed("paths", self.service, missing)
 
 
 class GpuFindings:
@@ -62,10 +81,8 @@ class GpuFindings:
         self.service = GpuPoolService(manager, self.client, _first(profile, "vcenter"))
 
     async def read(self) -> SourceReading:
-        if self.client is None:
-            return SourceReading("gpus", taken_at=time.time(), note="no bitfusion target")
-        report = await self.service.refresh()
-        return SourceReading("gpus", report.findings(), report.taken_at or time.time())
+        missing = "no bitfusion target" if self.client is None else ""
+        return await _refreshed("gpus", self.service, missing)
 
 
 class InventoryFindings:

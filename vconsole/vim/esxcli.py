@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from vconsole.vim.parser import XSI_TYPE, local, value_of
 from vconsole.vim.soap import MoRef, _call
-from vconsole.vim.transport import SoapFault, session_cookie
+from vconsole.vim.transport import SoapFault, release, soap_headers
 
 MAX_ANSWER = 64 * 1024 * 1024
 
@@ -53,13 +53,7 @@ def execute_soap_body(
 
 def post_body(stub: Any, body: bytes, timeout: float | None = None) -> ElementTree.Element:
     """POST a SOAP body on the stub's connection; the Body's first element, or SoapFault."""
-    headers = {
-        "Cookie": session_cookie(stub),
-        "SOAPAction": getattr(stub, "versionId", "") or "",
-        "Content-Type": 'text/xml; charset="utf-8"',
-        "Accept-Encoding": "gzip, deflate",
-        "User-Agent": "vconsole",
-    }
+    headers = soap_headers(stub)
     conn = stub.GetConnection()
     reusable = False
     broken = True
@@ -81,12 +75,7 @@ def post_body(stub: Any, body: bytes, timeout: float | None = None) -> ElementTr
         reusable = not resp.will_close
         broken = False
     finally:
-        if reusable:
-            stub.ReturnConnection(conn)
-        else:
-            conn.close()
-            if broken:
-                stub.DropConnections()  # vCenter is likely gone: pooled connections are dead too
+        release(stub, conn, reusable, broken)
     try:
         envelope = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:

@@ -58,31 +58,31 @@ def _prop_sets(specs: Iterable[PropertySpec]) -> list[str]:
 
 def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
     """A PropertyFilterSpec reading `specs` from every object of a ContainerView."""
-    parts = ["<specSet>", *_prop_sets(specs), "<objectSet>"]
-    parts.append(_moref("obj", view))
-    parts.append(
-        "<skip>true</skip>"
+    return _spec_set(
+        view,
+        specs,
         '<selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type>'
-        "<path>view</path><skip>false</skip></selectSet>"
-        "</objectSet></specSet>"
+        "<path>view</path><skip>false</skip></selectSet>",
     )
-    return "".join(parts)
 
 
 def cluster_vms_spec(cluster: MoRef, specs: Iterable[PropertySpec]) -> str:
     """A PropertyFilterSpec reading the VMs of one cluster's hosts (cluster -> host -> vm),
     without creating a view first: one round trip."""
-    parts = ["<specSet>", *_prop_sets(specs), "<objectSet>"]
-    parts.append(_moref("obj", cluster))
-    parts.append(
-        "<skip>true</skip>"
+    return _spec_set(
+        cluster,
+        specs,
         '<selectSet xsi:type="TraversalSpec"><name>hosts</name><type>ComputeResource</type>'
         "<path>host</path><skip>true</skip>"
         '<selectSet xsi:type="TraversalSpec"><name>vms</name><type>HostSystem</type>'
-        "<path>vm</path><skip>false</skip></selectSet></selectSet>"
-        "</objectSet></specSet>"
+        "<path>vm</path><skip>false</skip></selectSet></selectSet>",
     )
-    return "".join(parts)
+
+
+def _spec_set(start: MoRef, specs: Iterable[PropertySpec], traversal: str) -> str:
+    """`specs` read from what `traversal` reaches from `start` (itself skipped)."""
+    head = ["<specSet>", *_prop_sets(specs), "<objectSet>", _moref("obj", start)]
+    return "".join([*head, "<skip>true</skip>", traversal, "</objectSet></specSet>"])
 
 
 def retrieve_cluster_vms(collector: MoRef, cluster: MoRef, specs: Sequence[PropertySpec]) -> bytes:

@@ -54,6 +54,28 @@ def session_cookie(stub: Any) -> str:
     return f'{SESSION_COOKIE}="{morsel.value}"'
 
 
+def soap_headers(stub: Any) -> dict[str, str]:
+    """The headers of every SOAP POST on the stub's session (gzip asked for: answers are big)."""
+    return {
+        "Cookie": session_cookie(stub),
+        "SOAPAction": getattr(stub, "versionId", "") or "",
+        "Content-Type": 'text/xml; charset="utf-8"',
+        "Accept-Encoding": "gzip, deflate",
+        "User-Agent": "vconsole",
+    }
+
+
+def release(stub: Any, conn: Any, reusable: bool, broken: bool) -> None:
+    """Give a connection back to the stub's pool, or close it; a broken one drops the pool
+    too (the server is likely gone, so pooled connections are dead as well)."""
+    if reusable:
+        stub.ReturnConnection(conn)
+        return
+    conn.close()
+    if broken:
+        stub.DropConnections()
+
+
 class BatchSink:
     """Coalesces parsed objects into batches: the first at once, then every `interval_s` or `size`."""
 
@@ -93,13 +115,7 @@ def post(
     again and retries), `SoapFault` for any other fault, OSError/HTTPException when the
     connection breaks (objects delivered before the break stay delivered).
     """
-    headers = {
-        "Cookie": session_cookie(stub),
-        "SOAPAction": getattr(stub, "versionId", "") or "",
-        "Content-Type": 'text/xml; charset="utf-8"',
-        "Accept-Encoding": "gzip, deflate",
-        "User-Agent": "vconsole",
-    }
+    headers = soap_headers(stub)
     conn = stub.GetConnection()
     reusable = False
     broken = True
@@ -137,12 +153,7 @@ def post(
         broken = False
         raise
     finally:
-        if reusable:
-            stub.ReturnConnection(conn)
-        else:
-            conn.close()
-            if broken:
-                stub.DropConnections()  # the server is likely gone: pooled ones are dead too
+        release(stub, conn, reusable, broken)
     tail = parser.tail
     if tail.fault is not None:
         if tail.fault.kind == "NotAuthenticated":

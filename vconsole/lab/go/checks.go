@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -128,15 +129,21 @@ func defaultFailback() {
 	}
 }
 
-func switchNamed(name string) *simulator.DistributedVirtualSwitch {
-	for _, kind := range []string{"VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch"} {
+// objectNamed: the first object of these kinds named name, or nil.
+func objectNamed[T mo.Entity](name string, kinds ...string) T {
+	var none T
+	for _, kind := range kinds {
 		for _, obj := range simulator.Map.All(kind) {
-			if dvs, ok := obj.(*simulator.DistributedVirtualSwitch); ok && dvs.Name == name {
-				return dvs
+			if found, ok := obj.(T); ok && found.Entity().Name == name {
+				return found
 			}
 		}
 	}
-	return nil
+	return none
+}
+
+func switchNamed(name string) *simulator.DistributedVirtualSwitch {
+	return objectNamed[*simulator.DistributedVirtualSwitch](name, "VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch")
 }
 
 func shapeCheckSwitch(sw CheckSwitch) error {
@@ -174,21 +181,11 @@ func shapeCheckSwitch(sw CheckSwitch) error {
 }
 
 func clusterNamed(name string) *simulator.ClusterComputeResource {
-	for _, obj := range simulator.Map.All("ClusterComputeResource") {
-		if cl, ok := obj.(*simulator.ClusterComputeResource); ok && cl.Name == name {
-			return cl
-		}
-	}
-	return nil
+	return objectNamed[*simulator.ClusterComputeResource](name, "ClusterComputeResource")
 }
 
 func vmNamed(name string) *simulator.VirtualMachine {
-	for _, obj := range simulator.Map.All("VirtualMachine") {
-		if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Name == name {
-			return vm
-		}
-	}
-	return nil
+	return objectNamed[*simulator.VirtualMachine](name, "VirtualMachine")
 }
 
 func shapeCluster(spec CheckCluster) error {

@@ -14,6 +14,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,23 +38,28 @@ type RetrieveDynamicTypeManagerRequest struct {
 	This types.ManagedObjectReference `xml:"_this"`
 }
 
-type moRefResponse struct {
+// answerBody is the SOAP Body of one method's answer: its response, whose element name is the
+// response type's XMLName, or a fault.
+type answerBody[R any] struct {
+	Res    *R          `xml:",omitempty"`
+	Fault_ *soap.Fault `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
+}
+
+func (b *answerBody[R]) Fault() *soap.Fault { return b.Fault_ }
+
+type executerResponse struct {
+	XMLName   xml.Name                      `xml:"urn:vim25 RetrieveManagedMethodExecuterResponse"`
 	Returnval *types.ManagedObjectReference `xml:"urn:vim25 returnval"`
 }
 
-type RetrieveManagedMethodExecuterBody struct {
-	Res    *moRefResponse `xml:"urn:vim25 RetrieveManagedMethodExecuterResponse,omitempty"`
-	Fault_ *soap.Fault    `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
+type typeManagerResponse struct {
+	XMLName   xml.Name                      `xml:"urn:vim25 RetrieveDynamicTypeManagerResponse"`
+	Returnval *types.ManagedObjectReference `xml:"urn:vim25 returnval"`
 }
 
-func (b *RetrieveManagedMethodExecuterBody) Fault() *soap.Fault { return b.Fault_ }
+type RetrieveManagedMethodExecuterBody = answerBody[executerResponse]
 
-type RetrieveDynamicTypeManagerBody struct {
-	Res    *moRefResponse `xml:"urn:vim25 RetrieveDynamicTypeManagerResponse,omitempty"`
-	Fault_ *soap.Fault    `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
-}
-
-func (b *RetrieveDynamicTypeManagerBody) Fault() *soap.Fault { return b.Fault_ }
+type RetrieveDynamicTypeManagerBody = answerBody[typeManagerResponse]
 
 type SoapArgument struct {
 	Name string `xml:"name"`
@@ -79,15 +85,11 @@ type SoapResult struct {
 }
 
 type ExecuteSoapResponse struct {
+	XMLName   xml.Name    `xml:"urn:vim25 ExecuteSoapResponse"`
 	Returnval *SoapResult `xml:"urn:vim25 returnval"`
 }
 
-type ExecuteSoapBody struct {
-	Res    *ExecuteSoapResponse `xml:"urn:vim25 ExecuteSoapResponse,omitempty"`
-	Fault_ *soap.Fault          `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
-}
-
-func (b *ExecuteSoapBody) Fault() *soap.Fault { return b.Fault_ }
+type ExecuteSoapBody = answerBody[ExecuteSoapResponse]
 
 // FilterSpec takes both filter kinds (MoFilterSpec: id, typeSubstr; TypeFilterSpec: typeSubstr).
 type FilterSpec struct {
@@ -106,15 +108,11 @@ type MoInstance struct {
 }
 
 type QueryMoInstancesResponse struct {
+	XMLName   xml.Name     `xml:"urn:vim25 DynamicTypeMgrQueryMoInstancesResponse"`
 	Returnval []MoInstance `xml:"urn:vim25 returnval"`
 }
 
-type QueryMoInstancesBody struct {
-	Res    *QueryMoInstancesResponse `xml:"urn:vim25 DynamicTypeMgrQueryMoInstancesResponse,omitempty"`
-	Fault_ *soap.Fault               `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
-}
-
-func (b *QueryMoInstancesBody) Fault() *soap.Fault { return b.Fault_ }
+type QueryMoInstancesBody = answerBody[QueryMoInstancesResponse]
 
 type QueryTypeInfoRequest struct {
 	This       types.ManagedObjectReference `xml:"_this"`
@@ -210,7 +208,7 @@ func (a *LabHostAgent) RetrieveManagedMethodExecuter(ctx *simulator.Context, req
 		return &RetrieveManagedMethodExecuterBody{Fault_: f}
 	}
 	ref := a.mme
-	return &RetrieveManagedMethodExecuterBody{Res: &moRefResponse{Returnval: &ref}}
+	return &RetrieveManagedMethodExecuterBody{Res: &executerResponse{Returnval: &ref}}
 }
 
 func (a *LabHostAgent) RetrieveDynamicTypeManager(ctx *simulator.Context, req *RetrieveDynamicTypeManagerRequest) soap.HasFault {
@@ -218,7 +216,7 @@ func (a *LabHostAgent) RetrieveDynamicTypeManager(ctx *simulator.Context, req *R
 		return &RetrieveDynamicTypeManagerBody{Fault_: f}
 	}
 	ref := a.dtm
-	return &RetrieveDynamicTypeManagerBody{Res: &moRefResponse{Returnval: &ref}}
+	return &RetrieveDynamicTypeManagerBody{Res: &typeManagerResponse{Returnval: &ref}}
 }
 
 // LabExecuter is a host's ReflectManagedMethodExecuter.

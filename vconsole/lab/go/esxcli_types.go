@@ -3,7 +3,7 @@ package main
 // DynamicTypeMgrQueryTypeInfo's answer: the managed types of the esxcli namespaces a host
 // serves, built from the host agent's catalog (methods, parameters, result types).
 
-import "github.com/vmware/govmomi/vim25/soap"
+import "encoding/xml"
 
 const esxcliVersion = "vim.version.version5"
 
@@ -40,15 +40,11 @@ type AllTypeInfo struct {
 }
 
 type QueryTypeInfoResponse struct {
+	XMLName   xml.Name    `xml:"urn:vim25 DynamicTypeMgrQueryTypeInfoResponse"`
 	Returnval AllTypeInfo `xml:"urn:vim25 returnval"`
 }
 
-type QueryTypeInfoBody struct {
-	Res    *QueryTypeInfoResponse `xml:"urn:vim25 DynamicTypeMgrQueryTypeInfoResponse,omitempty"`
-	Fault_ *soap.Fault            `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
-}
-
-func (b *QueryTypeInfoBody) Fault() *soap.Fault { return b.Fault_ }
+type QueryTypeInfoBody = answerBody[QueryTypeInfoResponse]
 
 // agentType is one namespace as the host agent's catalog describes it (JSON).
 type agentType struct {

@@ -74,32 +74,28 @@ func hostPerfOf(spec HostSpec) *hostPerf {
 	return h
 }
 
-func pathValue(pick func(p pathPerf) float64) counter {
+// instanceValue: the picked value of one instance (a path or a device of the host), or the
+// largest over all of them for the host-wide instance "".
+func instanceValue[T any](all func(h *hostPerf) []T, id func(T) string, pick func(T) float64) counter {
 	return func(h *hostPerf, instance string) (float64, bool) {
 		best := 0.0
-		for _, p := range h.paths {
+		for _, item := range all(h) {
 			if instance == "" {
-				best = math.Max(best, pick(p))
-			} else if p.uid == instance {
-				return pick(p), true
+				best = math.Max(best, pick(item))
+			} else if id(item) == instance {
+				return pick(item), true
 			}
 		}
 		return best, instance == ""
 	}
 }
 
+func pathValue(pick func(p pathPerf) float64) counter {
+	return instanceValue(func(h *hostPerf) []pathPerf { return h.paths }, func(p pathPerf) string { return p.uid }, pick)
+}
+
 func deviceValue(pick func(d devicePerf) float64) counter {
-	return func(h *hostPerf, instance string) (float64, bool) {
-		best := 0.0
-		for _, d := range h.devices {
-			if instance == "" {
-				best = math.Max(best, pick(d))
-			} else if d.id == instance {
-				return pick(d), true
-			}
-		}
-		return best, instance == ""
-	}
+	return instanceValue(func(h *hostPerf) []devicePerf { return h.devices }, func(d devicePerf) string { return d.id }, pick)
 }
 
 func installPerformanceManager(ref types.ManagedObjectReference, hosts map[types.ManagedObjectReference]*hostPerf) {

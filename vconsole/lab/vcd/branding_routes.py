@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -37,21 +38,17 @@ def register(app: web.Application, ctx: LabContext) -> None:
 
     r("GET", B, get_system, 30.0, auth="anonymous_ok")
     r("PUT", B, put_system, 30.0)
-    r("GET", B + "/logo", get_logo, 30.0, auth="anonymous_ok")
-    r("PUT", B + "/logo", put_logo, 30.0)
-    r("DELETE", B + "/logo", delete_logo, 30.0)
-    r("GET", B + "/icon", get_icon, 32.0, auth="anonymous_ok")
-    r("PUT", B + "/icon", put_icon, 32.0)
-    r("DELETE", B + "/icon", delete_icon, 32.0)
     r("GET", B + "/tenant/{org}", get_tenant, 32.0, auth="anonymous_ok")
     r("PUT", B + "/tenant/{org}", put_tenant, 32.0)
     r("DELETE", B + "/tenant/{org}", delete_tenant, 32.0)
-    r("GET", B + "/tenant/{org}/logo", get_logo, 32.0, auth="anonymous_ok")
-    r("PUT", B + "/tenant/{org}/logo", put_logo, 32.0)
-    r("DELETE", B + "/tenant/{org}/logo", delete_logo, 32.0)
-    r("GET", B + "/tenant/{org}/icon", get_icon, 32.0, auth="anonymous_ok")
-    r("PUT", B + "/tenant/{org}/icon", put_icon, 32.0)
-    r("DELETE", B + "/tenant/{org}/icon", delete_icon, 32.0)
+    for image in IMAGES:
+        for path, added in (
+            (f"{B}/{image.name}", image.added),
+            (f"{B}/tenant/{{org}}/{image.name}", 32.0),
+        ):
+            r("GET", path, image.get, added, auth="anonymous_ok")
+            r("PUT", path, image.put, added)
+            r("DELETE", path, image.delete, added)
     r("GET", B + "/themes", list_themes, 0.0)
     r("POST", B + "/themes", create_theme, 30.0)
     r("GET", B + "/themes/{name}", get_theme, 0.0)
@@ -98,6 +95,14 @@ def _reply(body: Any, call: Call, status: int = 200) -> web.Response:
 
 def _no_content() -> web.Response:
     return web.Response(status=204, headers=replies.common_headers(replies.request_id()))
+
+
+def _forget(ctx: LabContext, table: dict[str, Any], key: str) -> web.Response:
+    """DELETE of what `table` holds under `key` (nothing there is no error): 204."""
+    with ctx.state.lock:
+        table.pop(key, None)
+        ctx.persist()
+    return _no_content()
 
 
 async def get_system(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
@@ -148,10 +153,7 @@ async def delete_tenant(request: web.Request, ctx: LabContext, call: Call) -> we
     org = _tenant(request, ctx, call, write=True)
     if isinstance(org, web.Response):
         return org
-    with ctx.state.lock:
-        ctx.state.tenants.pop(org, None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, ctx.state.tenants, org)
 
 
 def _image_owner(
@@ -218,34 +220,34 @@ async def _delete_image(
     owner = _image_owner(request, ctx, call, write=True)
     if isinstance(owner, web.Response):
         return owner
-    with ctx.state.lock:
-        table.pop(owner, None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, table, owner)
 
 
-async def get_logo(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return _send_image(request, ctx, call, ctx.state.logos, DEFAULT_LOGO)
+@dataclass(frozen=True)
+class BrandingImage:
+    """The logo or the icon: its URL word, the lab state's table of it, its default and types,
+    and the API version of its system-wide route (every tenant route came with 32.0)."""
+
+    name: str
+    kept_in: str
+    default: bytes
+    types: tuple[str, ...]
+    added: float
+
+    async def get(self, request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+        return _send_image(request, ctx, call, getattr(ctx.state, self.kept_in), self.default)
+
+    async def put(self, request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+        return await _store_image(request, ctx, call, getattr(ctx.state, self.kept_in), self.types)
+
+    async def delete(self, request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+        return await _delete_image(request, ctx, call, getattr(ctx.state, self.kept_in))
 
 
-async def put_logo(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return await _store_image(request, ctx, call, ctx.state.logos, LOGO_TYPES)
-
-
-async def delete_logo(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return await _delete_image(request, ctx, call, ctx.state.logos)
-
-
-async def get_icon(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return _send_image(request, ctx, call, ctx.state.icons, DEFAULT_ICON)
-
-
-async def put_icon(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return await _store_image(request, ctx, call, ctx.state.icons, ICON_TYPES)
-
-
-async def delete_icon(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    return await _delete_image(request, ctx, call, ctx.state.icons)
+IMAGES = (
+    BrandingImage("logo", "logos", DEFAULT_LOGO, LOGO_TYPES, 30.0),
+    BrandingImage("icon", "icons", DEFAULT_ICON, ICON_TYPES, 32.0),
+)
 
 
 def _theme_type(value: Any) -> str | None:
@@ -292,15 +294,22 @@ def _named_theme(request: web.Request, ctx: LabContext) -> dict[str, str] | web.
     return theme
 
 
+def _theme_to_change(
+    request: web.Request, ctx: LabContext, call: Call
+) -> dict[str, str] | web.Response:
+    """The named theme for a provider's change; 403 for anyone else, 404 for no such theme."""
+    if not _is_provider(call):
+        return replies.forbidden()
+    return _named_theme(request, ctx)
+
+
 async def get_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
     theme = _named_theme(request, ctx)
     return theme if isinstance(theme, web.Response) else _reply(dict(theme), call)
 
 
 async def update_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    if not _is_provider(call):
-        return replies.forbidden()
-    theme = _named_theme(request, ctx)
+    theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
     try:
@@ -322,9 +331,7 @@ async def update_theme(request: web.Request, ctx: LabContext, call: Call) -> web
 
 
 async def delete_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    if not _is_provider(call):
-        return replies.forbidden()
-    theme = _named_theme(request, ctx)
+    theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
     if theme["themeType"] == "BUILT_IN":
@@ -349,9 +356,7 @@ async def get_css(request: web.Request, ctx: LabContext, call: Call) -> web.Resp
 
 
 async def upload_contents(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    if not _is_provider(call):
-        return replies.forbidden()
-    theme = _named_theme(request, ctx)
+    theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
     try:
@@ -374,15 +379,10 @@ async def upload_contents(request: web.Request, ctx: LabContext, call: Call) -> 
 
 
 async def delete_contents(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    if not _is_provider(call):
-        return replies.forbidden()
-    theme = _named_theme(request, ctx)
+    theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
-    with ctx.state.lock:
-        ctx.state.css.pop(theme["name"], None)
-        ctx.persist()
-    return _no_content()
+    return _forget(ctx, ctx.state.css, theme["name"])
 
 
 async def put_transfer(request: web.Request, ctx: LabContext) -> web.Response:
