@@ -82,3 +82,22 @@ def lab_profile(lab: EsxiLab, monkeypatch: Any, tmp: Path) -> Profile:
     for t in targets:
         monkeypatch.setenv(env_var_name(t.name), lab.password)
     return Profile("lab", tuple(targets), source=tmp / "config.toml")
+
+
+def config_targets(lab: EsxiLab, tmp: Path, monkeypatch: Any) -> list[dict]:
+    """Every lab host as a config-file target: state and config dirs in `tmp`, host keys pinned
+    in the state dir, passwords through the environment override."""
+    from vconsole.secrets import env_var_name
+
+    state = tmp / "state"
+    state.mkdir()
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(state))
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    write_known_hosts(lab, state / "known_hosts")
+    targets = []
+    for t in lab_targets(lab):
+        monkeypatch.setenv(env_var_name(t.name), lab.password)
+        targets.append(
+            {"name": t.name, "kind": "esxi", "address": t.address, "port": t.port, "user": t.user}
+        )
+    return targets

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from tests.test_branding_input import REFERENCE_EXAMPLE
-from tests.vcd_helpers import login, start_lab, write_config
+from tests.vcd_helpers import client, lab_with_acme_branding, login, write_config
 from vconsole.cli import main
-from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
+from vconsole.lab.vcd import VcdLab
 
 ACME_OWN = {
     "portalName": "ACME Cloud",
@@ -25,20 +25,14 @@ ACME_OWN = {
 
 @pytest.fixture
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VcdLab]:
-    server = start_lab(tmp_path / "lab")
-    with httpx.Client(base_url=server.url, verify=False) as http:
-        http.put(
-            "/cloudapi/branding/tenant/acme", headers=login(server), json=ACME_OWN
-        ).raise_for_status()
+    server = lab_with_acme_branding(tmp_path, monkeypatch, ACME_OWN)
+    with client(server) as http:
         http.post(
             "/cloudapi/branding/themes",
             headers=login(server),
             json={"themeType": "CUSTOM", "name": "MyCloud"},
         ).raise_for_status()
     server.clear_request_log()
-    monkeypatch.setenv("VCONSOLE_PASSWORD_VCD01", server.users[SYSTEM_ADMIN])
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
     yield server
     server.stop()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.shell_helpers import console, isolate_dirs
-from tests.vcd_helpers import login, start_lab, vcd_target
+from tests.shell_helpers import console
+from tests.vcd_helpers import lab_with_acme_branding, login, vcd_target
 from vconsole.config import Profile
-from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
+from vconsole.lab.vcd import VcdLab
 
 SIZE = (80, 24)
 ACME_OWN = {
@@ -29,13 +29,7 @@ ACME_OWN = {
 
 @pytest.fixture
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VcdLab]:
-    server = start_lab(tmp_path / "lab")
-    with httpx.Client(base_url=server.url, verify=False) as http:
-        http.put(
-            "/cloudapi/branding/tenant/acme", headers=login(server), json=ACME_OWN
-        ).raise_for_status()
-    isolate_dirs(monkeypatch, tmp_path)
-    monkeypatch.setenv("VCONSOLE_PASSWORD_VCD01", server.users[SYSTEM_ADMIN])
+    server = lab_with_acme_branding(tmp_path, monkeypatch, ACME_OWN)
     yield server
     server.stop()
 

@@ -16,15 +16,12 @@ from hosts_api_helpers import (
     run_cli,
     start_lab,
 )
-
-from vconsole.lab.vcsim import vcsim_unavailable
+from vcsim_helpers import needs_go
 
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.timeout(600),
-    pytest.mark.skipif(
-        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-    ),
+    needs_go,
 ]
 
 

@@ -23,15 +23,12 @@ from hosts_api_helpers import (
     same_rows,
     start_lab,
 )
-
-from vconsole.lab.vcsim import vcsim_unavailable
+from vcsim_helpers import needs_go
 
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.timeout(600),
-    pytest.mark.skipif(
-        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-    ),
+    needs_go,
 ]
 
 

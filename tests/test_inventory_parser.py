@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from inventory_helpers import lab_scenario, needs_vcsim, shared_lab
+from vim_answer_helpers import ENVELOPE, answer
 
 from vconsole.models.inventory import ObjectKind
 from vconsole.services.inventory_specs import STRUCTURE_SPECS, STRUCTURE_TYPES, VM_SPECS
@@ -24,22 +25,6 @@ from vconsole.vim import soap, transport
 from vconsole.vim.parser import AnswerParser, ObjectChange, ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
 from vconsole.vim.soap import MoRef
-
-ENVELOPE = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{}</soapenv:Body>'
-    "</soapenv:Envelope>"
-)
-
-
-def answer(method: str, returnval: str) -> bytes:
-    body = (
-        f'<{method}Response xmlns="urn:vim25"><returnval>{returnval}</returnval></{method}Response>'
-    )
-    return ENVELOPE.format(body).encode()
 
 
 def vm_object(moid: str, name: str, power: str = "poweredOn", extra: str = "") -> str:

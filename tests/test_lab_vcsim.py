@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.lab_fixtures import vcsim_fixture
 from tests.vcsim_helpers import (
     DOWN_HOST,
     alive,
@@ -35,12 +36,7 @@ from vconsole.lab.vcsim import (
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
+lab = vcsim_fixture(lab_scenario, "vcsim", name="lab")
 
 
 @pytest.fixture(scope="module")

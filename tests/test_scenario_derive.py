@@ -3,19 +3,17 @@ shows what it describes; only true contradictions are refused, with the key's lo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gpus_helpers import ManualClock, bf_manager
+from lab_fixtures import esxi_fixture, vcsim_fixture
 from lacp_helpers import lab_manager
 
 from vconsole import _toml as tomllib
 from vconsole.lab.bitfusion_vm import BitfusionLab
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import Scenario, ScenarioError, scenario_from_dict
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.lab.vcsim_topology import lab_vms, path_uid
 from vconsole.models.paths import Verdict
 from vconsole.services.gpus import GpuPoolService
@@ -192,21 +190,8 @@ def test_true_contradictions_are_refused_with_the_key(edit: Any, words: list[str
         assert w in str(err.value)
 
 
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    lab = VcsimLab(hand_written(), tmp_path_factory.mktemp("derive-vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(hand_written(), tmp_path_factory.mktemp("derive-esxi")) as lab:
-        yield lab
+vcsim = vcsim_fixture(hand_written, "derive")
+esxi = esxi_fixture(hand_written, "derive")
 
 
 @pytest.mark.lab
