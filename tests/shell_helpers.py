@@ -62,3 +62,12 @@ async def wait_until(pilot, check, what: str = "condition", seconds: float = 20.
         if check():
             return
     raise AssertionError(f"never: {what}")
+
+
+async def screen_after(pilot, key: str, kind: type):  # type: ignore[no-untyped-def]
+    """Press `key` and return the screen shown then, which must be a `kind`."""
+    await pilot.press(key)
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), f"{key} showed {type(screen).__name__}, not {kind.__name__}"
+    return screen

@@ -79,19 +79,8 @@ def test_set_dry_run_prints_the_diff_and_sends_nothing(
 ) -> None:
     (tmp_path / "b.json").write_text(json.dumps(REFERENCE_EXAMPLE))
     before = server_branding(lab, "globex")
-    assert (
-        run(
-            tmp_path,
-            lab,
-            "branding",
-            "set",
-            str(tmp_path / "b.json"),
-            "--tenant",
-            "globex",
-            "--dry-run",
-        )
-        == 0
-    )
+    argv = ["set", str(tmp_path / "b.json"), "--tenant", "globex", "--dry-run"]
+    assert run(tmp_path, lab, "branding", *argv) == 0
     out = capsys.readouterr().out
     assert '~ portalName: "VMware Cloud Director" -> "My Cloud Portal"' in out
     assert '+ customLinks[1]: section "Support"' in out
@@ -107,19 +96,8 @@ def test_set_writes_saves_a_backup_and_restore_puts_it_back(
     (tmp_path / "links.json").write_text(
         json.dumps({"customLinks": REFERENCE_EXAMPLE["customLinks"]})
     )
-    assert (
-        run(
-            tmp_path,
-            lab,
-            "branding",
-            "set",
-            str(tmp_path / "links.json"),
-            "--tenant",
-            "acme",
-            "--yes",
-        )
-        == 0
-    )
+    argv = ["set", str(tmp_path / "links.json"), "--tenant", "acme", "--yes"]
+    assert run(tmp_path, lab, "branding", *argv) == 0
     out = capsys.readouterr().out
     backup = Path(re.search(r"^backup: (.+)$", out, re.M).group(1))
     assert backup.exists() and backup.is_relative_to(tmp_path / "state" / "backups")

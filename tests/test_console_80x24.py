@@ -3,14 +3,13 @@ tables worst first, an MTU pair that fails its checks never saved (Pilot, real l
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mtu_helpers import lab_profile, running_lab, write_known_hosts
 from shell_helpers import console, isolate_dirs, wait_until
-from test_lacp_screen import lacp_profile
+from test_lacp_screen import lacp_profile, lacp_rows
 from textual.widgets import Input, Static
 
 from vconsole.lab.esxi import EsxiLab
@@ -46,16 +45,6 @@ def replay_console(tmp_path, monkeypatch, pane: str):  # type: ignore[no-untyped
     """The console on `pane` over the LACP replay captures, its dirs in tmp."""
     isolate_dirs(monkeypatch, tmp_path)
     return console(tmp_path, lacp_profile(tmp_path), start_pane=pane)
-
-
-@contextlib.asynccontextmanager
-async def lacp_rows(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    """The LACP pane at 80x24 once its rows are in: the pilot and the pane."""
-    app = replay_console(tmp_path, monkeypatch, "lag")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
-        yield pilot, screen
 
 
 async def test_every_pane_footer_fits_80_columns_and_p_is_pause(tmp_path, monkeypatch):

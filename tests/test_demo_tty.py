@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tty_helpers import console_on_pty, finish, isolated_env, read_until
+from tty_helpers import console_on_pty, drain_until_exit, finish, isolated_env, read_until
 from vcsim_helpers import alive, needs_go
 
 pytestmark = [
@@ -74,12 +73,7 @@ def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> 
         os.write(master, b":")
         time.sleep(0.3)
         os.write(master, b"q\r")
-        while proc.poll() is None:  # keep the terminal drained so no write blocks the exit
-            if select.select([master], [], [], 0.1)[0]:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    break
+        drain_until_exit(proc, master)
         assert finish(proc) == 0
         assert not alive(daemon), "the lab outlived the demo"
         assert json.loads((state / "lab.json").read_text())["status"] == "stopped"

@@ -12,17 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hosts_api_helpers import (
-    run_cli,
-    start_lab,
-)
-from vcsim_helpers import needs_go
+from hosts_api_helpers import LAB_MARKS, run_cli, start_lab
 
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.timeout(600),
-    needs_go,
-]
+pytestmark = LAB_MARKS
 
 
 @pytest.fixture(scope="module")

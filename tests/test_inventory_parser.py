@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from inventory_helpers import lab_scenario, needs_vcsim, shared_lab
+from sessions_helpers import QuietHandler
 from vim_answer_helpers import ENVELOPE, answer
 
 from vconsole.models.inventory import ObjectKind
@@ -192,7 +193,7 @@ def _raw(stub: Any, body: bytes) -> bytes:
 
 
 # -- paging over a real HTTP server (the simulator never pages) --------------------------------
-class _PagingHandler(BaseHTTPRequestHandler):
+class _PagingHandler(QuietHandler):
     """Answers RetrievePropertiesEx with page 1 and a token, ContinueRetrievePropertiesEx after."""
 
     requests: list[bytes] = []
@@ -213,14 +214,7 @@ class _PagingHandler(BaseHTTPRequestHandler):
             data = data.replace(
                 b"<returnval></returnval>", b'<returnval type="ContainerView">view-1</returnval>'
             )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(data, "text/xml")
 
 
 class _Conn:

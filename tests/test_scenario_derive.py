@@ -3,6 +3,7 @@ shows what it describes; only true contradictions are refused, with the key's lo
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -250,19 +251,27 @@ async def test_servers_without_address_or_host_are_all_pooled_and_sized(
     assert not [p for p in report.problems if p.code == "network-unchecked"]
 
 
+@contextlib.contextmanager
+def api_and_ssh(esxi, vcsim):  # type: ignore[no-untyped-def]
+    """The lab vCenter's content and an SSH shell on the lab hosts, both closed afterwards."""
+    from esxi_lab_helpers import LabShell
+    from vcsim_helpers import vcenter_content
+
+    shell = LabShell(esxi)
+    try:
+        with vcenter_content(vcsim) as content:
+            yield content, shell
+    finally:
+        shell.close()
+
+
 @pytest.mark.lab
 @pytest.mark.timeout(300)
 def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
-    from esxi_lab_helpers import LabShell
-    from pyVim.connect import Disconnect, SmartConnect
     from vcsim_helpers import host_named
 
-    si = SmartConnect(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
-    )
-    shell = LabShell(esxi)
-    try:
-        net = host_named(si.RetrieveContent(), "esx-a1").config.network
+    with api_and_ssh(esxi, vcsim) as (content, shell):
+        net = host_named(content, "esx-a1").config.network
         api = {v.device: v.spec.mac for v in net.vnic} | {p.device: p.mac for p in net.pnic}
         nics = shell.run("esx-a1", "esxcli network nic list").lines[2:]
         ssh = {line.split()[0]: line.split()[7] for line in nics if line.strip()}
@@ -273,9 +282,6 @@ def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
             )
             if "MAC Address" in fields:
                 ssh[block.strip().splitlines()[0].strip()] = fields["MAC Address"]
-    finally:
-        shell.close()
-        Disconnect(si)
     assert set(api) == set(ssh) and len(api) >= 4
     assert api == ssh
 
@@ -284,24 +290,15 @@ def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
 @pytest.mark.timeout(300)
 def test_vcenter_and_esxcli_name_every_path_alike(esxi, vcsim) -> None:
     """iSCSI and Fibre Channel paths: the API's path names are esxcli's UIDs."""
-    from esxi_lab_helpers import LabShell
-    from pyVim.connect import Disconnect, SmartConnect
     from vcsim_helpers import host_named
 
-    si = SmartConnect(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
-    )
-    shell = LabShell(esxi)
-    try:
+    with api_and_ssh(esxi, vcsim) as (content, shell):
         for name in ("esx-a1", "esx-b1"):
-            info = host_named(si.RetrieveContent(), name).config.storageDevice.multipathInfo
+            info = host_named(content, name).config.storageDevice.multipathInfo
             api = {p.name for lun in info.lun for p in lun.path}
             out = shell.run(name, "esxcli storage core path list").lines
             ssh = {line.split(": ", 1)[1] for line in out if line.strip().startswith("UID: ")}
             assert api == ssh and len(api) in (2, 4), name
-    finally:
-        shell.close()
-        Disconnect(si)
 
 
 @pytest.mark.lab

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shell_helpers import console, isolate_dirs, replay_profile
+from shell_helpers import console, isolate_dirs, replay_profile, screen_after
 from textual.widgets import Button, Input, Label
 
 from screens.connections import ConnectionsScreen
@@ -70,10 +70,7 @@ async def test_add_target_validation_names_the_field_then_saves(tmp_path) -> Non
     profile = replay_profile(tmp_path)
     app = console(tmp_path, profile)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, TargetForm)
+        form = await screen_after(pilot, "a", TargetForm)
         form.query_one("#field-name", Input).value = "esx01"
         form.query_one("#field-port", Input).value = "abc"
         await pilot.press("ctrl+s")
@@ -100,10 +97,7 @@ async def test_add_target_validation_names_the_field_then_saves(tmp_path) -> Non
 async def test_edit_target_keeps_name_and_rewrites_it(tmp_path) -> None:
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, TargetForm)
+        form = await screen_after(pilot, "e", TargetForm)
         assert form.query_one("#field-name", Input).value == "esx01"
         form.query_one("#field-name", Input).value = "esx01-capture"
         await pilot.press("ctrl+s")
@@ -117,10 +111,7 @@ async def test_password_is_masked_stored_and_never_shown(tmp_path) -> None:
     secret = "Sup3r-s3cret!pw"
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("P")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, PasswordDialog)
+        dialog = await screen_after(pilot, "P", PasswordDialog)
         field = dialog.query_one("#password", Input)
         assert field.password is True
         await pilot.press(*secret)

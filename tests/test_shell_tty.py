@@ -6,14 +6,19 @@ Runs the real `vconsole ui` on a pseudo-terminal, waits for the first paint, the
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from tty_helpers import console_on_pty, finish, isolated_env, read_until, replay_config
+from tty_helpers import (
+    console_on_pty,
+    drain_until_exit,
+    finish,
+    isolated_env,
+    read_until,
+    replay_config,
+)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -28,14 +33,7 @@ def test_sighup_exits_cleanly(tmp_path: Path) -> None:
     try:
         read_until(master, b"esx-tty-01")
         os.kill(proc.pid, signal.SIGHUP)
-        # keep draining so a blocked write cannot hold the process
-        deadline = time.monotonic() + 15
-        while proc.poll() is None and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.2)[0]:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    break
+        drain_until_exit(proc, master, seconds=15)
         assert finish(proc) == 129
     finally:
         os.close(master)

@@ -87,3 +87,15 @@ def finish(proc: subprocess.Popen[bytes]) -> int | None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
         return None
+
+
+def drain_until_exit(proc: subprocess.Popen[bytes], master: int, seconds: float = 60) -> None:
+    """Read and drop what the pty prints until the process exits (or `seconds` pass), so that
+    no write of the console's can block its exit."""
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.1)[0]:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                break

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,20 @@ def objects(content: Any, kind: Any) -> list[Any]:
         return list(view.view)
     finally:
         view.Destroy()
+
+
+@contextlib.contextmanager
+def vcenter_content(lab: Any) -> Iterator[Any]:
+    """pyVmomi's ServiceContent of the lab vCenter (over http), disconnected afterwards."""
+    from pyVim.connect import Disconnect, SmartConnect
+
+    si = SmartConnect(
+        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+    )
+    try:
+        yield si.RetrieveContent()
+    finally:
+        Disconnect(si)
 
 
 def host_named(content: Any, name: str) -> Any:
