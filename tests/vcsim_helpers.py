@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_fixtures import with_host_down
 
-from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.scenario import Scenario
 from vconsole.lab.vcsim import vcsim_unavailable
 
 _MISSING = vcsim_unavailable()
@@ -27,9 +27,7 @@ DOWN_HOST = "esx-wlg-02"
 
 def lab_scenario() -> Scenario:
     """The default scenario with one branch host down, so the fault shows in vCenter too."""
-    base = default_scenario()
-    hosts = tuple(dataclasses.replace(h, down=h.name == DOWN_HOST) for h in base.hosts)
-    return dataclasses.replace(base, hosts=hosts)
+    return with_host_down(DOWN_HOST)
 
 
 def objects(content: Any, kind: Any) -> list[Any]:
