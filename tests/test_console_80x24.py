@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mtu_helpers import lab_profile, running_lab, write_known_hosts
 from shell_helpers import console, isolate_dirs, wait_until
-from test_lacp_screen import lacp_profile, lacp_rows
+from test_lacp_screen import lacp_profile, lacp_rows, timeout_dialog
 from textual.widgets import Input, Static
 
 from vconsole.lab.esxi import EsxiLab
@@ -150,11 +150,7 @@ def test_mtu_cell_says_unreachable_and_no_none_in_its_words() -> None:
 
 async def test_lacp_timeout_dialog_shows_the_command_of_the_button_in_focus(tmp_path, monkeypatch):
     async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
-        app = pilot.app
-        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
-        await pilot.press("t")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await timeout_dialog(pilot, screen, "esx-akl-01|DSwitch-AKL|1|vmnic2")
         command = lambda: str(dialog.query_one("#command-0").render())  # noqa: E731
         assert command().endswith("timeout set -l 1 -t 0 -s DSwitch-AKL")  # slow, suggested
         dialog.query_one("#set-fast").focus()

@@ -45,11 +45,19 @@ def lacp_profile(tmp: Path) -> Profile:
 
 
 async def wait_for_rows(pilot, screen, count: int) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(100):
+    for _ in range(300):
         await pilot.pause(0.05)
         if screen.report is not None and screen.table.row_count >= count:
             return
     raise AssertionError("the LACP table never filled")
+
+
+async def timeout_dialog(pilot, screen, key: str):  # type: ignore[no-untyped-def]
+    """Put the cursor on row `key` and press t: the screen shown then (the timeout dialog)."""
+    screen.table.move_cursor(row=screen.table.get_row_index(key))
+    await pilot.press("t")
+    await pilot.pause()
+    return pilot.app.screen
 
 
 @contextlib.asynccontextmanager
@@ -122,10 +130,7 @@ def footer_bindings(screen):  # type: ignore[no-untyped-def]
 async def test_timeout_set_asks_first_with_the_exact_command(tmp_path, monkeypatch):
     async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
         app = pilot.app
-        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
-        await pilot.press("t")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await timeout_dialog(pilot, screen, "esx-akl-01|DSwitch-AKL|1|vmnic2")
         assert dialog is not screen
         texts = " ".join(str(label.render()) for label in dialog.query("Label"))
         assert (
