@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
 import select
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,54 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from shell_helpers import write_capture  # noqa: E402
-
-
-def _take_terminal() -> None:
-    import fcntl
-    import termios
-
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
-def _drain(master: int, needle: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and needle not in seen:
-        if select.select([master], [], [], 0.1)[0]:
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-    if needle not in seen:
-        raise RuntimeError(f"{needle!r} never painted; last output {seen[-200:]!r}")
-    return seen
+from tty_helpers import console_on_pty, isolated_env, read_until, replay_config  # noqa: E402
 
 
 def quit_time(argv: list[str], ready: bytes, tmp: Path) -> float:
     """Seconds from `:q` Enter to the process having exited (output kept drained)."""
-    env = {
-        **os.environ,
-        "VCONSOLE_CONFIG_DIR": str(tmp / "cfg"),
-        "VCONSOLE_STATE_DIR": str(tmp / "state"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-    }
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "screens", *argv],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        preexec_fn=_take_terminal,
-    )
-    os.close(slave)
+    proc, master = console_on_pty(argv, isolated_env(tmp), size=(100, 30), cwd=ROOT)
     try:
-        _drain(master, ready, 240)
+        read_until(master, ready, 240)
         time.sleep(1.0)  # let the first refresh settle, as a person would look first
         os.write(master, b":")
         time.sleep(0.3)
@@ -98,13 +56,7 @@ def main() -> None:
     demo: list[float] = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        capture = write_capture(tmp / "esx01.json", "esx01")
-        config = tmp / "config.toml"
-        config.write_text(
-            'default_profile = "p"\n[profiles.p]\n[[profiles.p.targets]]\n'
-            f'name = "esx-replay-01"\nkind = "replay"\nfile = "{capture}"\n',
-            encoding="utf-8",
-        )
+        config = replay_config(tmp, "p", "esx-replay-01")
         for i in range(args.runs):
             plain.append(quit_time(["--config", str(config), "ui"], b"esx-replay-01", tmp))
             lab = tmp / f"lab{i}"

@@ -12,45 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def serve_lab(hosts: int, slow_ms: int, state_dir: str, password: str, conn: Any) -> None:
-    """Child process: run the lab hosts until the parent says stop."""
-    from vconsole.lab.esxi import EsxiLab
-    from vconsole.lab.scenario import generate_scenario
-
-    scenario = generate_scenario(hosts=hosts, vms=hosts, slow_ms=slow_ms)
-    with EsxiLab(scenario, Path(state_dir), password=password) as lab:
-        conn.send((lab.endpoints, lab.user))
-        conn.recv()
-
-
-def start_lab_process(args: argparse.Namespace, state_dir: Path) -> tuple[Any, Any, Any]:
-    import secrets
-
-    from vconsole.lab.esxi.hostkey import load_or_create_host_key
-
-    key = load_or_create_host_key(state_dir)
-    password = secrets.token_urlsafe(16)
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(
-        target=serve_lab, args=(args.hosts, args.slow_ms, str(state_dir), password, child)
-    )
-    proc.start()
-    endpoints, user = parent.recv()
-    lab = SimpleNamespace(endpoints=endpoints, user=user, password=password, host_key=key)
-    return lab, proc, parent
+from lab_process import start_lab_process  # noqa: E402
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -65,13 +35,13 @@ async def main(args: argparse.Namespace) -> None:
     from vconsole.lab.scenario import generate_scenario
     from vconsole.services.lacp import LacpService
 
+    scenario = generate_scenario(hosts=args.hosts, vms=args.hosts, slow_ms=args.slow_ms)
     if args.same_process:
-        scenario = generate_scenario(hosts=args.hosts, vms=args.hosts, slow_ms=args.slow_ms)
         in_process = EsxiLab(scenario, tmp / "lab")
         in_process.start()
         lab, proc, pipe = in_process, None, None
     else:
-        lab, proc, pipe = start_lab_process(args, tmp / "lab")
+        lab, proc, pipe = start_lab_process(scenario, tmp / "lab")
     try:
         hosts = sorted(lab.endpoints)
         manager = lab_manager(lab, tmp, max_workers=args.workers, fan_out_limit=args.limit)

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lab_process import start_lab_process  # noqa: E402
 
 
 def _scenario(args: Any) -> Any:
@@ -34,32 +34,6 @@ def _scenario(args: Any) -> Any:
     return generate_scenario(
         hosts=args.hosts, vms=args.hosts, luns_per_host=args.luns, paths_per_lun=args.paths
     )
-
-
-def serve_lab(args: Any, state_dir: str, password: str, conn: Any) -> None:
-    """Child process: run the lab hosts until the parent says stop."""
-    from vconsole.lab.esxi import EsxiLab
-
-    with EsxiLab(_scenario(args), Path(state_dir), password=password) as lab:
-        conn.send((lab.endpoints, lab.user))
-        conn.recv()
-
-
-def start_lab_process(args: argparse.Namespace, state_dir: Path) -> tuple[Any, Any, Any]:
-    import secrets
-
-    from vconsole.lab.esxi.hostkey import load_or_create_host_key
-
-    key = load_or_create_host_key(state_dir)
-    password = secrets.token_urlsafe(16)
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    lite = SimpleNamespace(hosts=args.hosts, luns=args.luns, paths=args.paths)
-    proc = ctx.Process(target=serve_lab, args=(lite, str(state_dir), password, child))
-    proc.start()
-    endpoints, user = parent.recv()
-    lab = SimpleNamespace(endpoints=endpoints, user=user, password=password, host_key=key)
-    return lab, proc, parent
 
 
 async def timed(coro: Any) -> tuple[float, Any]:
@@ -86,7 +60,7 @@ async def main(args: argparse.Namespace) -> None:
 
     scenario = _scenario(args)
     vcsim = VcsimLab(scenario, tmp / "vcsim").start()
-    lab, proc, pipe = start_lab_process(args, tmp / "lab")
+    lab, proc, pipe = start_lab_process(scenario, tmp / "lab")
     try:
         hosts = sorted(lab.endpoints)
         manager = lab_manager(lab, tmp, vcsim=vcsim)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from esxcli_api_helpers import as_list, execute, executer, rows
 from esxi_lab_helpers import LabShell
 from pyVim.connect import Disconnect, SmartConnect
@@ -108,6 +109,17 @@ def api_lab(state: Path) -> Iterator[ApiLab]:
     finally:
         vc.stop()
         esxi.stop()
+
+
+def api_lab_fixture() -> Any:
+    """A module fixture `lab`: an `api_lab` for the module's tests, stopped after them."""
+
+    @pytest.fixture(scope="module", name="lab")
+    def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiLab]:
+        with api_lab(tmp_path_factory.mktemp("esxcli-api")) as started:
+            yield started
+
+    return lab
 
 
 def ruled_table(text: str) -> list[dict[str, str]]:

@@ -73,21 +73,14 @@ def server_hosts(scenario: Any) -> dict[str, str]:
 
 
 def bf_profile(lab: Any, vcsim: Any = None, name: str = CLIENT) -> Any:
+    from lab_fixtures import vcenter_config
+
     from vconsole.config import Profile, TargetConfig
 
     host, port = lab.endpoint
     targets = [TargetConfig(name, "bitfusion", address=host, port=port, user=lab.user, timeout=10)]
     if vcsim is not None:
-        targets.append(
-            TargetConfig(
-                "vcsa01",
-                "vcenter",
-                address=vcsim.host,
-                port=vcsim.port,
-                user=vcsim.user,
-                protocol="http",
-            )
-        )
+        targets.append(vcenter_config(vcsim))
     return Profile("lab", tuple(targets))
 
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import pytest
+from vcsim_helpers import needs_go
+
+# every test of these labs: a lab test, long (20 hosts), and only where the lab vCenter builds
+LAB_MARKS = [pytest.mark.lab, pytest.mark.timeout(600), needs_go]
 
 TIMING = {"via", "duration_s", "checked_at", "probes", "probes_cancelled"}
 # vCenter's storagePath performance window (not read from the host either way) moves with time
@@ -24,6 +31,19 @@ def start_lab(scenario: Any, where: Path) -> Any:
         where, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
     )
     return runtime
+
+
+def lab_toml_fixture(scenario: Callable[[], Any], label: str, name: str) -> Any:
+    """A module fixture `name`: the lab.toml of a lab started by `start_lab` on `scenario()`."""
+
+    @pytest.fixture(scope="module", name=name)
+    def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+        where = tmp_path_factory.mktemp(label)
+        runtime = start_lab(scenario(), where)
+        yield where / "lab.toml"
+        runtime.stop()
+
+    return started
 
 
 def default_with_ipv6(ssh: bool = True) -> Any:

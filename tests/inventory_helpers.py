@@ -18,21 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vcsim_helpers import DOWN_HOST, lab_scenario  # noqa: F401 (the inventory tests' scenario)
 
 from vconsole.lab.scenario import Scenario, default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing, lab_vms
 
-DOWN_HOST = "esx-wlg-02"
 _MISSING = go_toolchain_missing()
 needs_vcsim = pytest.mark.skipif(_MISSING is not None, reason=f"lab vCenter: {_MISSING}")
 _LABS: dict[str, VcsimLab] = {}
-
-
-def lab_scenario() -> Scenario:
-    """The default scenario with one branch host down (its connection state shows it)."""
-    base = default_scenario()
-    hosts = tuple(dataclasses.replace(h, down=h.name == DOWN_HOST) for h in base.hosts)
-    return dataclasses.replace(base, hosts=hosts)
 
 
 def second_scenario() -> Scenario:
@@ -52,6 +45,19 @@ def shared_lab(name: str, scenario: Callable[[], Scenario]) -> VcsimLab:
         _LABS[name] = lab
         atexit.register(lab.stop)
     return lab
+
+
+def default_lab_fixture() -> Any:
+    """A module fixture `lab`: the shared lab vCenter on the default scenario, one host down."""
+
+    @pytest.fixture(scope="module", name="lab")
+    def lab() -> VcsimLab:
+        return shared_lab("default", lab_scenario)
+
+    return lab
+
+
+VM_TOTAL = len(lab_vms(lab_scenario()))
 
 
 def vc_target(lab: VcsimLab, name: str, port: int | None = None) -> Any:
@@ -95,14 +101,6 @@ def pyvmomi_content(lab: VcsimLab) -> tuple[Any, Any]:
         host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
     )
     return si, si.RetrieveContent()
-
-
-def objects_of(content: Any, kind: Any) -> list[Any]:
-    view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
-    try:
-        return list(view.view)
-    finally:
-        view.Destroy()
 
 
 class DroppingProxy:

@@ -83,6 +83,8 @@ def write_lacp_capture(
 
 def lab_profile(esxi_lab, vcsim=None, hosts=None):  # type: ignore[no-untyped-def]
     """Profile `lab` with an esxi target per lab host (and the lab vCenter when given)."""
+    from lab_fixtures import vcenter_config
+
     from vconsole.config import Profile, TargetConfig
 
     targets = [
@@ -91,16 +93,7 @@ def lab_profile(esxi_lab, vcsim=None, hosts=None):  # type: ignore[no-untyped-de
         if hosts is None or name in hosts
     ]
     if vcsim is not None:
-        targets.append(
-            TargetConfig(
-                "vcsa01",
-                "vcenter",
-                address=vcsim.host,
-                port=vcsim.port,
-                user=vcsim.user,
-                protocol="http",
-            )  # fmt: skip
-        )
+        targets.append(vcenter_config(vcsim))
     return Profile("lab", tuple(targets))
 
 

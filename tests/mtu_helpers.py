@@ -130,3 +130,22 @@ def wait_idle(lab: EsxiLab) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"sessions still open: {[g.now for g in lab.sessions.values()]}")
+
+
+def config_targets(lab: EsxiLab, tmp: Path, monkeypatch: Any) -> list[dict]:
+    """Every lab host as a config-file target: state and config dirs in `tmp`, host keys pinned
+    in the state dir, passwords through the environment override."""
+    from vconsole.secrets import env_var_name
+
+    state = tmp / "state"
+    state.mkdir()
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(state))
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    write_known_hosts(lab, state / "known_hosts")
+    targets = []
+    for t in lab_targets(lab):
+        monkeypatch.setenv(env_var_name(t.name), lab.password)
+        targets.append(
+            {"name": t.name, "kind": "esxi", "address": t.address, "port": t.port, "user": t.user}
+        )
+    return targets

@@ -53,3 +53,21 @@ def console(tmp: Path, profile: Profile | None = None, **kwargs):  # type: ignor
         use_keyring=False,
         **kwargs,
     )
+
+
+async def wait_until(pilot, check, what: str = "condition", seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `check()` holds; fail naming `what` after `seconds`."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        if check():
+            return
+    raise AssertionError(f"never: {what}")
+
+
+async def screen_after(pilot, key: str, kind: type):  # type: ignore[no-untyped-def]
+    """Press `key` and return the screen shown then, which must be a `kind`."""
+    await pilot.press(key)
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), f"{key} showed {type(screen).__name__}, not {kind.__name__}"
+    return screen

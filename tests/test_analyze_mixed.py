@@ -6,33 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from lab_fixtures import VCONSOLE, whole_lab_fixture
+from vcsim_helpers import needs_go
 
-from vconsole.lab.vcsim import vcsim_unavailable
-
-pytestmark = pytest.mark.skipif(
-    bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-)
-VCONSOLE = [sys.executable, "-m", "vconsole"]
+pytestmark = needs_go
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state = tmp_path_factory.mktemp("analyze-lab")
-    env = dict(os.environ, VCONSOLE_STATE_DIR=str(state / "state"))
-    subprocess.run(
-        [*VCONSOLE, "lab", "start", "--state-dir", str(state)],
-        check=True,
-        env=env,
-        capture_output=True,
-        timeout=240,
-    )
-    yield state
-    subprocess.run([*VCONSOLE, "lab", "stop", "--state-dir", str(state)], env=env, timeout=60)
+lab = whole_lab_fixture("analyze-lab", name="lab")
 
 
 def _capture(lab: Path, target: str, out: Path) -> dict:

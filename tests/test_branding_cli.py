@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from tests.test_branding_input import REFERENCE_EXAMPLE
-from tests.vcd_helpers import login, start_lab, write_config
+from tests.vcd_helpers import client, lab_with_acme_branding, login, write_config
 from vconsole.cli import main
-from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
+from vconsole.lab.vcd import VcdLab
 
 ACME_OWN = {
     "portalName": "ACME Cloud",
@@ -25,20 +25,14 @@ ACME_OWN = {
 
 @pytest.fixture
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VcdLab]:
-    server = start_lab(tmp_path / "lab")
-    with httpx.Client(base_url=server.url, verify=False) as http:
-        http.put(
-            "/cloudapi/branding/tenant/acme", headers=login(server), json=ACME_OWN
-        ).raise_for_status()
+    server = lab_with_acme_branding(tmp_path, monkeypatch, ACME_OWN)
+    with client(server) as http:
         http.post(
             "/cloudapi/branding/themes",
             headers=login(server),
             json={"themeType": "CUSTOM", "name": "MyCloud"},
         ).raise_for_status()
     server.clear_request_log()
-    monkeypatch.setenv("VCONSOLE_PASSWORD_VCD01", server.users[SYSTEM_ADMIN])
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
     yield server
     server.stop()
 
@@ -85,19 +79,8 @@ def test_set_dry_run_prints_the_diff_and_sends_nothing(
 ) -> None:
     (tmp_path / "b.json").write_text(json.dumps(REFERENCE_EXAMPLE))
     before = server_branding(lab, "globex")
-    assert (
-        run(
-            tmp_path,
-            lab,
-            "branding",
-            "set",
-            str(tmp_path / "b.json"),
-            "--tenant",
-            "globex",
-            "--dry-run",
-        )
-        == 0
-    )
+    argv = ["set", str(tmp_path / "b.json"), "--tenant", "globex", "--dry-run"]
+    assert run(tmp_path, lab, "branding", *argv) == 0
     out = capsys.readouterr().out
     assert '~ portalName: "VMware Cloud Director" -> "My Cloud Portal"' in out
     assert '+ customLinks[1]: section "Support"' in out
@@ -113,19 +96,8 @@ def test_set_writes_saves_a_backup_and_restore_puts_it_back(
     (tmp_path / "links.json").write_text(
         json.dumps({"customLinks": REFERENCE_EXAMPLE["customLinks"]})
     )
-    assert (
-        run(
-            tmp_path,
-            lab,
-            "branding",
-            "set",
-            str(tmp_path / "links.json"),
-            "--tenant",
-            "acme",
-            "--yes",
-        )
-        == 0
-    )
+    argv = ["set", str(tmp_path / "links.json"), "--tenant", "acme", "--yes"]
+    assert run(tmp_path, lab, "branding", *argv) == 0
     out = capsys.readouterr().out
     backup = Path(re.search(r"^backup: (.+)$", out, re.M).group(1))
     assert backup.exists() and backup.is_relative_to(tmp_path / "state" / "backups")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.shell_helpers import console, isolate_dirs
-from tests.vcd_helpers import login, start_lab, vcd_target
+from tests.shell_helpers import console
+from tests.vcd_helpers import lab_with_acme_branding, login, vcd_target
 from vconsole.config import Profile
-from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
+from vconsole.lab.vcd import VcdLab
 
 SIZE = (80, 24)
 ACME_OWN = {
@@ -29,13 +31,7 @@ ACME_OWN = {
 
 @pytest.fixture
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VcdLab]:
-    server = start_lab(tmp_path / "lab")
-    with httpx.Client(base_url=server.url, verify=False) as http:
-        http.put(
-            "/cloudapi/branding/tenant/acme", headers=login(server), json=ACME_OWN
-        ).raise_for_status()
-    isolate_dirs(monkeypatch, tmp_path)
-    monkeypatch.setenv("VCONSOLE_PASSWORD_VCD01", server.users[SYSTEM_ADMIN])
+    server = lab_with_acme_branding(tmp_path, monkeypatch, ACME_OWN)
     yield server
     server.stop()
 
@@ -66,6 +62,22 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+@contextlib.asynccontextmanager
+async def settled_pane(tmp_path: Path, lab: VcdLab, **kwargs: Any) -> AsyncIterator[Any]:
+    """The Branding pane at 80x24 once its first reads are done: the pilot and the app."""
+    app = app_for(tmp_path, lab, **kwargs)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield pilot, app
+
+
+async def write_confirmed(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Write the edits (w) and confirm the diff (y), letting each step finish."""
+    for key in ("w", "y"):
+        await pilot.press(key)
+        await settle(pilot)
+
+
 def server_branding(lab: VcdLab, tenant: str) -> dict:
     with httpx.Client(base_url=lab.url, verify=False) as http:
         return http.get(f"/cloudapi/branding/tenant/{tenant}", headers=login(lab)).json()
@@ -74,9 +86,7 @@ def server_branding(lab: VcdLab, tenant: str) -> dict:
 async def test_system_and_tenant_side_by_side_with_the_portal_menus(
     tmp_path: Path, lab: VcdLab
 ) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         text = screen_text(app)
         assert "System" in text and "acme  own" in text
         assert "ACME Cloud" in text and "VMware Cloud Director" in text
@@ -92,9 +102,7 @@ async def test_system_and_tenant_side_by_side_with_the_portal_menus(
 async def test_edit_diff_confirm_write_keeps_tenant_values_and_backs_up(
     tmp_path: Path, lab: VcdLab
 ) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab")  # the tenant side
         assert app.screen.side() == "tenant"
         await pilot.press("n")
@@ -120,9 +128,7 @@ async def test_edit_diff_confirm_write_keeps_tenant_values_and_backs_up(
 
 
 async def test_links_are_added_reordered_and_bad_urls_refused(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab")
         screen = app.screen
         tree = screen.links_tree("tenant")
@@ -150,9 +156,7 @@ async def test_links_are_added_reordered_and_bad_urls_refused(tmp_path: Path, la
 
 
 async def test_read_only_refuses_writes_before_any_request(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab, read_only=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab, read_only=True) as (pilot, app):
         assert "READ-ONLY" in screen_text(app)
         screen = app.screen
         # read-only: the editing and writing keys are not offered, and do nothing
@@ -168,31 +172,21 @@ async def test_read_only_refuses_writes_before_any_request(tmp_path: Path, lab: 
 
 
 async def test_server_error_keeps_the_edit_for_a_retry(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab", "c", "end", "ctrl+u", *"#123456", "enter")
         await pilot.pause()
         lab.inject_fault(503)
-        await pilot.press("w")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await write_confirmed(pilot)
         screen = app.screen
         assert screen.draft("acme").portal_color == "#123456" and screen.edited("acme")
         assert "Not written: HTTP 503" in screen_text(app)
-        await pilot.press("w")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await write_confirmed(pilot)
         assert not app.screen.edited("acme")
     assert server_branding(lab, "acme")["portalColor"] == "#123456"
 
 
 async def test_concurrent_change_is_refused_and_shown(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab", "n", "end", "ctrl+u", *"Mine", "enter")
         await pilot.press("w")
         await settle(pilot)
@@ -209,9 +203,7 @@ async def test_concurrent_change_is_refused_and_shown(tmp_path: Path, lab: VcdLa
 
 
 async def test_revert_tenant_asks_then_deletes(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab", "D")
         await pilot.pause()
         assert type(app.screen).__name__ == "DiffConfirm"
@@ -226,9 +218,7 @@ async def test_revert_tenant_asks_then_deletes(tmp_path: Path, lab: VcdLab) -> N
 
 
 async def test_change_on_the_server_after_load_is_refused_at_w(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         with httpx.Client(base_url=lab.url, verify=False) as http:
             theirs = dict(ACME_OWN, portalColor="#00FF00")
             http.put(
@@ -244,9 +234,7 @@ async def test_change_on_the_server_after_load_is_refused_at_w(tmp_path: Path, l
 
 
 async def test_restore_a_backup_from_the_pane(tmp_path: Path, lab: VcdLab) -> None:
-    app = app_for(tmp_path, lab)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with settled_pane(tmp_path, lab) as (pilot, app):
         await pilot.press("tab", "n", "end", "ctrl+u", *"Changed", "enter", "w")
         await settle(pilot)
         await pilot.press("y")

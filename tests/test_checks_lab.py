@@ -8,21 +8,24 @@ check passes; esx-wlg-01 is taken down here to show an unreachable host.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-from collections.abc import Iterator
 
 import pytest
-import tomli_w
+from lab_fixtures import (
+    esxi_fixture,
+    esxi_targets,
+    vcenter_target,
+    vcsim_fixture,
+    with_host_down,
+    write_config,
+)
 from lacp_helpers import lab_manager, trust_lab_hosts
+from shell_helpers import isolate_dirs
 
 from vconsole import paths
 from vconsole.cli import main
-from vconsole.lab.esxi import EsxiLab
-from vconsole.lab.scenario import Scenario, default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+from vconsole.lab.scenario import Scenario
 from vconsole.models.common import Verdict
-from vconsole.secrets import env_var_name
 from vconsole.services.analyze import analyze_captures
 from vconsole.services.checks import ChecksService
 from vconsole.sessions.capture import capture_host, write_capture
@@ -34,27 +37,11 @@ CLEAN = "esx-hq-01"
 
 
 def lab_scenario() -> Scenario:
-    base = default_scenario()
-    return dataclasses.replace(
-        base, hosts=tuple(dataclasses.replace(h, down=h.name == DOWN) for h in base.hosts)
-    )
+    return with_host_down(DOWN)
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(lab_scenario(), tmp_path_factory.mktemp("checks-esxi")) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("checks-vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
+esxi = esxi_fixture(lab_scenario, "checks")
+vcsim = vcsim_fixture(lab_scenario, "checks")
 
 
 @pytest.fixture(scope="module")
@@ -163,28 +150,10 @@ def test_drift_lists_the_host_off_the_majority(report):
 
 @pytest.fixture
 def lab_config(esxi, vcsim, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    targets = []
-    for name, (addr, port) in sorted(esxi.endpoints.items()):
-        targets.append(
-            {"name": name, "kind": "esxi", "address": addr, "port": port, "user": "root"}
-        )
-        monkeypatch.setenv(env_var_name(name), esxi.password)
-    targets.append(
-        {
-            "name": "vcsa01",
-            "kind": "vcenter",
-            "address": vcsim.host,
-            "port": vcsim.port,
-            "user": vcsim.user,
-            "protocol": "http",
-        }  # fmt: skip
-    )
-    monkeypatch.setenv(env_var_name("vcsa01"), vcsim.password)
-    profile = {"targets": targets, "nlb_portgroups": ["vMotion-*"]}
-    config = tmp_path / "config.toml"
-    config.write_text(tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": profile}}))
+    isolate_dirs(monkeypatch, tmp_path)
+    targets = esxi_targets(esxi, sorted(esxi.endpoints), monkeypatch)
+    targets.append(vcenter_target(vcsim, monkeypatch))
+    config = write_config(tmp_path, {"lab": {"targets": targets, "nlb_portgroups": ["vMotion-*"]}})
     trust_lab_hosts(esxi, paths.known_hosts_path())
     return config
 

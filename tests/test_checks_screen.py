@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,16 @@ async def filled(pilot, screen) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError("the checks table never filled")
 
 
+@contextlib.asynccontextmanager
+async def filled_pane(captures, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The `:check` pane at 80x24 on the captures once its table has rows: pilot and pane."""
+    isolate_dirs(monkeypatch, tmp_path)
+    app = console(tmp_path, profile(tmp_path, captures), start_pane="check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await filled(pilot, app.screen)
+        yield pilot, app.screen
+
+
 def row_key(screen, check: str, host: str, code: str) -> str:  # type: ignore[no-untyped-def]
     return next(
         k
@@ -61,11 +72,7 @@ def row_key(screen, check: str, host: str, code: str) -> str:  # type: ignore[no
 
 
 async def test_pane_shows_rows_detail_with_fix_and_fits_80x24(captures, tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, profile(tmp_path, captures), start_pane="check")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await filled(pilot, screen)
+    async with filled_pane(captures, tmp_path, monkeypatch) as (pilot, screen):
         summary = str(screen.query_one("#checks-summary", Static).render())
         assert "1 multicast" in summary and "4 boot" in summary
         key = row_key(screen, "boot", "esx-wlg-02", "osdata-on-sd-usb")
@@ -81,11 +88,7 @@ async def test_pane_shows_rows_detail_with_fix_and_fits_80x24(captures, tmp_path
 
 
 async def test_problems_only_check_filter_and_raw_output(captures, tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, profile(tmp_path, captures), start_pane="check")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await filled(pilot, screen)
+    async with filled_pane(captures, tmp_path, monkeypatch) as (pilot, screen):
         everything = len(screen._rows)
         await pilot.press("f")
         assert 0 < len(screen._rows) < everything
@@ -96,6 +99,6 @@ async def test_problems_only_check_filter_and_raw_output(captures, tmp_path, mon
         screen.table.move_cursor(row=screen.table.visible_keys.index(key))
         await pilot.press("enter")
         await pilot.pause(0.1)
-        text = app.screen.query_one(TextArea).text
+        text = pilot.app.screen.query_one(TextArea).text
         assert "[root@esx-akl-01:~] esxcli system module parameters list -m i40en" in text
         assert "LLDP" in text and "1,1" in text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from mtu_helpers import lab_profile, running_lab, write_known_hosts
-from shell_helpers import console, isolate_dirs
-from test_lacp_screen import lacp_profile
+from shell_helpers import console, isolate_dirs, wait_until
+from test_lacp_screen import lacp_profile, lacp_rows, timeout_dialog
 from textual.widgets import Input, Static
 
 from vconsole.lab.esxi import EsxiLab
@@ -41,17 +41,14 @@ def footer_text(screen) -> str:  # type: ignore[no-untyped-def]
     return " ".join(parts)
 
 
-async def wait_until(pilot, check, what: str, tries: int = 300) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if check():
-            return
-    raise AssertionError(f"never: {what}")
+def replay_console(tmp_path, monkeypatch, pane: str):  # type: ignore[no-untyped-def]
+    """The console on `pane` over the LACP replay captures, its dirs in tmp."""
+    isolate_dirs(monkeypatch, tmp_path)
+    return console(tmp_path, lacp_profile(tmp_path), start_pane=pane)
 
 
 async def test_every_pane_footer_fits_80_columns_and_p_is_pause(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    app = replay_console(tmp_path, monkeypatch, "triage")
     async with app.run_test(size=SIZE) as pilot:
         for alias in ("triage", "lag", "path", "gpu", "mtu", "vm", "brand", "conn"):
             app.jump(alias)
@@ -64,11 +61,7 @@ async def test_every_pane_footer_fits_80_columns_and_p_is_pause(tmp_path, monkey
 
 
 async def test_tables_open_worst_first(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
         order = [screen._rows[k].verdict.value for k in screen.table.visible_keys]
         assert order[:2] == ["error", "critical"] and order[-1] == "ok"
         await pilot.press("S")  # reverse: the healthy rows first
@@ -77,8 +70,7 @@ async def test_tables_open_worst_first(tmp_path, monkeypatch):
 
 
 async def test_help_lists_the_panes_own_keys_first(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
+    app = replay_console(tmp_path, monkeypatch, "lag")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -120,8 +112,7 @@ async def test_an_mtu_pair_that_fails_its_checks_is_not_saved(
 
 
 async def test_typing_colon_q_shows_no_unknown_alias_hint(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    app = replay_console(tmp_path, monkeypatch, "triage")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("colon", "q")
         await pilot.pause()
@@ -158,15 +149,8 @@ def test_mtu_cell_says_unreachable_and_no_none_in_its_words() -> None:
 
 
 async def test_lacp_timeout_dialog_shows_the_command_of_the_button_in_focus(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
-        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
-        await pilot.press("t")
-        await pilot.pause()
-        dialog = app.screen
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
+        dialog = await timeout_dialog(pilot, screen, "esx-akl-01|DSwitch-AKL|1|vmnic2")
         command = lambda: str(dialog.query_one("#command-0").render())  # noqa: E731
         assert command().endswith("timeout set -l 1 -t 0 -s DSwitch-AKL")  # slow, suggested
         dialog.query_one("#set-fast").focus()
@@ -189,11 +173,7 @@ def test_a_flat_latency_is_a_flat_low_sparkline_and_a_spike_stands_out() -> None
 
 
 async def test_lacp_evidence_is_reachable_at_80x24(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.table.row_count >= 5, "LACP rows")
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
         screen.table.move_cursor(row=screen.table.get_row_index("esx-wlg-02|DSwitch-WLG|1|vmnic3"))
         await pilot.pause()
         box = screen.query_one("#lacp-detail-box")

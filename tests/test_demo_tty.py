@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
@@ -13,73 +11,42 @@ import time
 from pathlib import Path
 
 import pytest
-from test_shell_tty import _take_terminal, finish, read_until
-
-from vconsole.lab.vcsim import vcsim_unavailable
+from tty_helpers import console_on_pty, drain_until_exit, finish, isolated_env, read_until
+from vcsim_helpers import alive, needs_go
 
 pytestmark = [
     pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-    ),
+    needs_go,
 ]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_hangup_during_demo_stops_the_lab(tmp_path: Path) -> None:
     state = tmp_path / "lab"
-    env = {
-        **os.environ,
-        "VCONSOLE_CONFIG_DIR": str(tmp_path / "cfg"),
-        "VCONSOLE_STATE_DIR": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "80",
-        "LINES": "24",
-    }
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "screens", "demo", "--state-dir", str(state)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-        preexec_fn=_take_terminal,
-    )
-    os.close(slave)
+    proc, master = console_on_pty(["demo", "--state-dir", str(state)], isolated_env(tmp_path))
     daemon = 0
     try:
         read_until(master, b"esx-akl-01", timeout=180)
         daemon = json.loads((state / "lab.json").read_text())["pid"]
-        assert _alive(daemon)
+        assert alive(daemon)
         os.close(master)  # the terminal goes away: the kernel hangs up the console
         master = -1
         assert finish(proc) == 129
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _alive(daemon):
+        while time.monotonic() < deadline and alive(daemon):
             time.sleep(0.1)
-        assert not _alive(daemon), "the lab outlived the demo that started it"
+        assert not alive(daemon), "the lab outlived the demo that started it"
     finally:
         if master >= 0:
             os.close(master)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-        if daemon and _alive(daemon):
+        if daemon and alive(daemon):
             os.killpg(daemon, signal.SIGKILL)
 
 
 def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> None:
     """`:q` ends the demo and its lab; the demo starts from the scenario (last run's Cloud
     Director edits and console state forgotten) and writes nothing into the admin's state dir."""
-    from vcsim_helpers import alive
-
     state = tmp_path / "lab"
     admin = tmp_path / "state"
     admin.mkdir()
@@ -88,25 +55,9 @@ def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> 
     (state / "vcd" / "branding.json").write_text('{"portalName": "edited last time"}')
     (state / "console").mkdir()
     (state / "console" / "mtu-results.json").write_text('{"stale": true}')
-    env = {
-        **os.environ,
-        "VCONSOLE_CONFIG_DIR": str(tmp_path / "cfg"),
-        "VCONSOLE_STATE_DIR": str(admin),
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-    }
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "screens", "demo", "--state-dir", str(state)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-        preexec_fn=_take_terminal,
+    proc, master = console_on_pty(
+        ["demo", "--state-dir", str(state)], isolated_env(tmp_path, admin), size=(100, 30)
     )
-    os.close(slave)
     daemon = 0
     try:
         seen = read_until(master, b"esx-akl-01", timeout=180)
@@ -122,12 +73,7 @@ def test_quit_stops_the_lab_and_leaves_the_admin_state_alone(tmp_path: Path) -> 
         os.write(master, b":")
         time.sleep(0.3)
         os.write(master, b"q\r")
-        while proc.poll() is None:  # keep the terminal drained so no write blocks the exit
-            if select.select([master], [], [], 0.1)[0]:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    break
+        drain_until_exit(proc, master)
         assert finish(proc) == 0
         assert not alive(daemon), "the lab outlived the demo"
         assert json.loads((state / "lab.json").read_text())["status"] == "stopped"

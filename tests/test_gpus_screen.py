@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -40,15 +41,21 @@ async def wait_for(pilot, screen, taken_after: float = 0.0) -> None:  # type: ig
     raise AssertionError("the pane never showed a refresh")
 
 
+@contextlib.asynccontextmanager
+async def refreshed_pane(lab, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The pane at 80x24 once its first refresh is shown: the pilot and the pane's screen."""
+    app = pane_app(lab, tmp_path, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, app.screen)
+        yield pilot, app.screen
+
+
 def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
     return str(screen.query_one(selector, Static).render())
 
 
 async def test_pool_gpus_and_plot_fit_80x24(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         table = screen.query_one("#gpus-table", ResourceTable)
         assert table.row_count == 14
         summary = text_of(screen, "#gpus-summary")
@@ -63,10 +70,7 @@ async def test_pool_gpus_and_plot_fit_80x24(lab, tmp_path, monkeypatch):
 
 
 async def test_a_server_going_down_shows_in_rows_summary_and_checks(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         first = screen.report.taken_at
         lab.leak("bf-srv03", 5, 4000)
         await pilot.press("r")
@@ -94,10 +98,7 @@ async def test_a_server_going_down_shows_in_rows_summary_and_checks(lab, tmp_pat
 
 
 async def test_servers_tab_lists_address_version_and_state(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         await pilot.press("v")
         await pilot.pause()
         table = screen.query_one("#gpus-servers", ResourceTable)
@@ -109,10 +110,7 @@ async def test_servers_tab_lists_address_version_and_state(lab, tmp_path, monkey
 
 
 async def test_allocations_tab_says_who_holds_what(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         await pilot.press("a")
         await pilot.pause()
         table = screen.query_one("#gpus-allocations", ResourceTable)
@@ -123,10 +121,7 @@ async def test_allocations_tab_says_who_holds_what(lab, tmp_path, monkeypatch):
 
 
 async def test_client_failure_keeps_the_last_pool_and_says_why(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         first = screen.report.taken_at
         lab.set_installed(False)
         await pilot.press("r")
@@ -137,10 +132,7 @@ async def test_client_failure_keeps_the_last_pool_and_says_why(lab, tmp_path, mo
 
 
 async def test_removed_server_is_shown_gone(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         first = screen.report.taken_at
         lab.remove_server("bf-srv03")
         await pilot.press("r")
@@ -154,17 +146,14 @@ async def test_removed_server_is_shown_gone(lab, tmp_path, monkeypatch):
 
 
 async def test_raw_output_shows_the_client_commands(lab, tmp_path, monkeypatch):
-    app = pane_app(lab, tmp_path, monkeypatch)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        await wait_for(pilot, screen)
+    async with refreshed_pane(lab, tmp_path, monkeypatch) as (pilot, screen):
         await pilot.press("o")
         await pilot.pause()
-        raw = app.screen.query_one(TextArea).text
+        raw = pilot.app.screen.query_one(TextArea).text
         assert "$ bitfusion list_gpus" in raw and "free memory" in raw and "$ bitfusion smi" in raw
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is screen
+        assert pilot.app.screen is screen
 
 
 async def test_profile_without_a_client_says_what_to_add(tmp_path, monkeypatch):

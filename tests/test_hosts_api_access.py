@@ -12,20 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hosts_api_helpers import (
-    run_cli,
-    start_lab,
-)
+from hosts_api_helpers import LAB_MARKS, run_cli, start_lab
 
-from vconsole.lab.vcsim import vcsim_unavailable
-
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.timeout(600),
-    pytest.mark.skipif(
-        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-    ),
-]
+pytestmark = LAB_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -10,47 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hosts_api_helpers import (
+    LAB_MARKS,
     PERF_WINDOW,
     TIMING,
     default_with_ipv6,
+    lab_toml_fixture,
     run_cli,
     same_rows,
-    start_lab,
 )
 
-from vconsole.lab.vcsim import vcsim_unavailable
-
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.timeout(600),
-    pytest.mark.skipif(
-        bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    where = tmp_path_factory.mktemp("api-lab")
-    runtime = start_lab(default_with_ipv6(), where)
-    yield where / "lab.toml"
-    runtime.stop()
-
-
-@pytest.fixture(scope="module")
-def lab_without_ssh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The same default scenario with the SSH service stopped on every host."""
-    scenario = default_with_ipv6(ssh=False)
-    where = tmp_path_factory.mktemp("api-lab-no-ssh")
-    runtime = start_lab(scenario, where)
-    yield where / "lab.toml"
-    runtime.stop()
+pytestmark = LAB_MARKS
+lab = lab_toml_fixture(default_with_ipv6, "api-lab", "lab")
+# the same default scenario with the SSH service stopped on every host
+lab_without_ssh = lab_toml_fixture(
+    lambda: default_with_ipv6(ssh=False), "api-lab-no-ssh", "lab_without_ssh"
+)
 
 
 @pytest.mark.parametrize("pane", ["lacp", "paths"])
@@ -155,6 +134,11 @@ def _capture(lab: Path, host: str, capsys: Any, tmp_path: Path) -> tuple[Path, d
     return file, json.loads(file.read_text())
 
 
+def projected(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The rows as sorted tuples of `keys`: what a capture and a live read must agree on."""
+    return sorted(tuple(r[k] for k in keys) for r in rows)
+
+
 def _analyze(file: Path, pane: str, capsys: Any) -> list[dict[str, Any]]:
     from vconsole.cli import main
 
@@ -187,17 +171,13 @@ def test_a_capture_over_the_api_keeps_records_that_analyze_reads(
     argv = ["lacp", "--host", "esx-akl-01", "--json"]
     _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "t")
     keys = ("dvs", "lag_id", "vmnic", "state", "partner_device_id", "verdict")
-    assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
-        tuple(r[k] for k in keys) for r in live
-    )
+    assert rows and projected(rows, keys) == projected(live, keys)
     file, _ = _capture(lab, "esx-hq-01", capsys, tmp_path)
     rows = _analyze(file, "paths", capsys)
     argv = ["paths", "--host", "esx-hq-01", "--json"]
     _, live, _ = run_cli(lab, "lab-vcenter", argv, capsys, tmp_path / "u")
     keys = ("device", "path", "psp", "rr_type", "state", "group_state")
-    assert rows and sorted(tuple(r[k] for k in keys) for r in rows) == sorted(
-        tuple(r[k] for k in keys) for r in live
-    )
+    assert rows and projected(rows, keys) == projected(live, keys)
 
 
 async def test_the_console_opens_lab_vcenter_and_its_lacp_pane_fills_through_the_api(

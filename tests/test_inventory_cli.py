@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-import tomli_w
 from inventory_helpers import DOWN_HOST, lab_scenario, needs_vcsim, second_scenario, shared_lab
+from lab_fixtures import vcenter_target, write_config
+from shell_helpers import isolate_dirs
 
 from vconsole.cli import main
 from vconsole.lab.vcsim import VcsimLab, lab_vms
@@ -28,21 +29,8 @@ def labs() -> dict[str, VcsimLab]:
 
 @pytest.fixture
 def config(labs: dict[str, VcsimLab], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    targets = []
-    for name, lab in labs.items():
-        monkeypatch.setenv(env_var_name(name), lab.password)
-        targets.append(
-            {
-                "name": name,
-                "kind": "vcenter",
-                "address": lab.host,
-                "port": lab.port,
-                "user": lab.user,
-                "protocol": "http",
-            }
-        )
+    isolate_dirs(monkeypatch, tmp_path)
+    targets = [vcenter_target(lab, monkeypatch, name) for name, lab in labs.items()]
     targets.append(
         {
             "name": "gone",
@@ -54,11 +42,7 @@ def config(labs: dict[str, VcsimLab], tmp_path: Path, monkeypatch: pytest.Monkey
         }
     )
     monkeypatch.setenv(env_var_name("gone"), "x")
-    path = tmp_path / "config.toml"
-    path.write_text(
-        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
-    )
-    return path
+    return write_config(tmp_path, {"lab": targets})
 
 
 def run(config: Path, *args: str) -> int:

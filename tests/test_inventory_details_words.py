@@ -3,13 +3,19 @@ snapshots, read from the lab's vCenter when the details open."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inventory_helpers import lab_scenario, manager_for, needs_vcsim, shared_lab
+from inventory_helpers import (
+    default_lab_fixture,
+    manager_for,
+    needs_vcsim,
+)
+from shell_helpers import wait_until
 
 from screens.app import VconsoleApp
 from vconsole.lab.vcsim import VcsimLab
@@ -19,17 +25,7 @@ from vconsole.services.inventory_words import enum_words, size_text
 pytestmark = needs_vcsim
 
 
-@pytest.fixture(scope="module")
-def lab() -> VcsimLab:
-    return shared_lab("default", lab_scenario)
-
-
-async def until(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition not reached")
+lab = default_lab_fixture()
 
 
 def test_sizes_and_enum_values_read_as_words() -> None:
@@ -58,6 +54,30 @@ def _lines(text: str) -> dict[str, str]:
     return out
 
 
+@contextlib.asynccontextmanager
+async def live_pane(
+    lab: VcsimLab, tmp_path: Path, pane: str
+) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The console at 120x40 on `pane` once vc01 is live: pilot, pane, the row under the cursor."""
+    manager = manager_for(tmp_path, {"vc01": lab})
+    app = VconsoleApp(manager, manager.profile, start_pane=pane)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
+        await pilot.pause(0.2)
+        yield pilot, screen, screen.service.row(screen.table.cursor_key)
+
+
+async def open_details(pilot: Any, screen: Any, row: Any) -> Any:
+    """Enter on the row: its details view, once the details have been read."""
+    screen.table.focus()
+    await pilot.press("enter")
+    details = pilot.app.screen
+    assert details.row == row
+    await wait_until(pilot, lambda: details.details is not None)
+    return details
+
+
 async def test_vm_details_in_admin_words_with_storage_network_disks_snapshots(
     lab: VcsimLab, tmp_path: Path
 ) -> None:
@@ -65,13 +85,7 @@ async def test_vm_details_in_admin_words_with_storage_network_disks_snapshots(
     from pyVim.task import WaitForTask
     from pyVmomi import vim
 
-    manager = manager_for(tmp_path, {"vc01": lab})
-    app = VconsoleApp(manager, manager.profile, start_pane="vm")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
-        await pilot.pause(0.2)
-        row = screen.service.row(screen.table.cursor_key)
+    async with live_pane(lab, tmp_path, "vm") as (pilot, screen, row):
         si = SmartConnect(
             host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
         )
@@ -101,11 +115,7 @@ async def test_vm_details_in_admin_words_with_storage_network_disks_snapshots(
         finally:
             Disconnect(si)
 
-        screen.table.focus()
-        await pilot.press("enter")
-        details = app.screen
-        assert details.row == row
-        await until(pilot, lambda: details.details is not None)
+        details = await open_details(pilot, screen, row)
         text = details.query_one("#details-text").text
         lines = _lines(text)
         assert "memory_mb" not in text and "power_state" not in text and "vcpu" not in text
@@ -126,18 +136,8 @@ async def test_vm_details_in_admin_words_with_storage_network_disks_snapshots(
 
 
 async def test_host_details_in_admin_words(lab: VcsimLab, tmp_path: Path) -> None:
-    manager = manager_for(tmp_path, {"vc01": lab})
-    app = VconsoleApp(manager, manager.profile, start_pane="host")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
-        await pilot.pause(0.2)
-        row = screen.service.row(screen.table.cursor_key)
-        screen.table.focus()
-        await pilot.press("enter")
-        details = app.screen
-        assert details.row == row
-        await until(pilot, lambda: details.details is not None)
+    async with live_pane(lab, tmp_path, "host") as (pilot, screen, row):
+        details = await open_details(pilot, screen, row)
         text = details.query_one("#details-text").text
         lines = _lines(text)
         assert "connection_state" not in text and "summary.hardware" not in text

@@ -11,24 +11,24 @@ from typing import Any
 
 import pytest
 from inventory_helpers import (
+    VM_TOTAL,
     DroppingProxy,
+    default_lab_fixture,
     lab_scenario,
     manager_for,
     needs_vcsim,
-    objects_of,
     pyvmomi_content,
-    shared_lab,
     vm_answer_bytes,
 )
+from vcsim_helpers import objects
 from waiting import wait_for
 
-from vconsole.lab.vcsim import VcsimLab, lab_vms
+from vconsole.lab.vcsim import VcsimLab
 from vconsole.models.inventory import LoadState, ObjectKind
 from vconsole.services.inventory import InventoryService, InventoryUpdate
 from vconsole.services.inventory_export import as_records
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
-VM_TOTAL = len(lab_vms(lab_scenario()))
 
 
 class Recorder:
@@ -61,9 +61,7 @@ async def running(service: InventoryService, recorder: Recorder) -> AsyncIterato
             await task
 
 
-@pytest.fixture(scope="module")
-def lab() -> VcsimLab:
-    return shared_lab("default", lab_scenario)
+lab = default_lab_fixture()
 
 
 @pytest.fixture
@@ -77,7 +75,14 @@ def own_lab() -> Iterator[VcsimLab]:
 def _vm(content: Any, name: str) -> Any:
     from pyVmomi import vim
 
-    return next(vm for vm in objects_of(content, vim.VirtualMachine) if vm.name == name)
+    return next(vm for vm in objects(content, vim.VirtualMachine) if vm.name == name)
+
+
+def watched(lab: VcsimLab, tmp_path: Path) -> tuple[Any, InventoryService, Recorder, Any]:
+    """The lab as vc01 behind a manager, a service watching it (5 s waits), a recorder for its
+    updates, and pyVmomi's content of the same vCenter to change things with."""
+    manager = manager_for(tmp_path, {"vc01": lab})
+    return manager, InventoryService(manager, watch_wait_s=5), Recorder(), pyvmomi_content(lab)[1]
 
 
 async def _task(fn: Any, *args: Any) -> Any:
@@ -87,10 +92,7 @@ async def _task(fn: Any, *args: Any) -> Any:
 async def test_power_off_reaches_the_update_stream(lab: VcsimLab, tmp_path: Path) -> None:
     from pyVim.task import WaitForTask
 
-    manager = manager_for(tmp_path, {"vc01": lab})
-    service = InventoryService(manager, watch_wait_s=5)
-    recorder = Recorder()
-    _, content = pyvmomi_content(lab)
+    manager, service, recorder, content = watched(lab, tmp_path)
     vm = _vm(content, "MGMT-vm-0001")
     key = f"vc01/{vm._moId}"
     async with running(service, recorder):
@@ -110,13 +112,10 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
     from pyVim.task import WaitForTask
     from pyVmomi import vim
 
-    manager = manager_for(tmp_path, {"vc01": lab})
-    service = InventoryService(manager, watch_wait_s=5)
-    recorder = Recorder()
-    _, content = pyvmomi_content(lab)
+    manager, service, recorder, content = watched(lab, tmp_path)
     template = _vm(content, "AKL-VSAN-vm-0001")
     host = template.runtime.host
-    datacenter = next(dc for dc in objects_of(content, vim.Datacenter) if dc.name == "DC-AKL")
+    datacenter = next(dc for dc in objects(content, vim.Datacenter) if dc.name == "DC-AKL")
     spec = vim.vm.ConfigSpec(
         name="inventory-test-new-vm",
         guestId="otherGuest",

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from inventory_helpers import lab_scenario, needs_vcsim, shared_lab
+from sessions_helpers import QuietHandler
+from vim_answer_helpers import ENVELOPE, answer
 
 from vconsole.models.inventory import ObjectKind
 from vconsole.services.inventory_specs import STRUCTURE_SPECS, STRUCTURE_TYPES, VM_SPECS
@@ -24,22 +26,6 @@ from vconsole.vim import soap, transport
 from vconsole.vim.parser import AnswerParser, ObjectChange, ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
 from vconsole.vim.soap import MoRef
-
-ENVELOPE = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{}</soapenv:Body>'
-    "</soapenv:Envelope>"
-)
-
-
-def answer(method: str, returnval: str) -> bytes:
-    body = (
-        f'<{method}Response xmlns="urn:vim25"><returnval>{returnval}</returnval></{method}Response>'
-    )
-    return ENVELOPE.format(body).encode()
 
 
 def vm_object(moid: str, name: str, power: str = "poweredOn", extra: str = "") -> str:
@@ -207,7 +193,7 @@ def _raw(stub: Any, body: bytes) -> bytes:
 
 
 # -- paging over a real HTTP server (the simulator never pages) --------------------------------
-class _PagingHandler(BaseHTTPRequestHandler):
+class _PagingHandler(QuietHandler):
     """Answers RetrievePropertiesEx with page 1 and a token, ContinueRetrievePropertiesEx after."""
 
     requests: list[bytes] = []
@@ -228,14 +214,7 @@ class _PagingHandler(BaseHTTPRequestHandler):
             data = data.replace(
                 b"<returnval></returnval>", b'<returnval type="ContainerView">view-1</returnval>'
             )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(data, "text/xml")
 
 
 class _Conn:

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from inventory_helpers import (
     DOWN_HOST,
-    lab_scenario,
+    VM_TOTAL,
+    default_lab_fixture,
     manager_for,
     needs_vcsim,
     second_scenario,
     shared_lab,
 )
+from shell_helpers import wait_until
 from textual.widgets import Static
 
 from screens.app import VconsoleApp
@@ -23,25 +25,14 @@ from vconsole.lab.vcsim import VcsimLab, lab_vms
 from vconsole.models.inventory import LoadState, ObjectKind
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
-VM_TOTAL = len(lab_vms(lab_scenario()))
 
 
-@pytest.fixture(scope="module")
-def lab() -> VcsimLab:
-    return shared_lab("default", lab_scenario)
+lab = default_lab_fixture()
 
 
 def app_for(tmp: Path, labs: dict[str, VcsimLab], start: str = "vm", **kw: Any) -> VconsoleApp:
     manager = manager_for(tmp, labs, **kw)
     return VconsoleApp(manager, manager.profile, start_pane=start)
-
-
-async def until(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition not reached")
 
 
 def text_of(screen: Any, selector: str) -> str:
@@ -52,8 +43,8 @@ async def test_vm_table_fills_and_views_switch_by_alias(lab: VcsimLab, tmp_path:
     app = app_for(tmp_path, {"vc01": lab})
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
-        await until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
+        await wait_until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
+        await wait_until(pilot, lambda: screen.service.statuses["vc01"].state == LoadState.LIVE)
         assert screen.first_rows_at is not None
         assert "VM host" in text_of(screen, "#inventory-tabs")
         assert f"{VM_TOTAL}/{VM_TOTAL}" in text_of(screen, "#inventory-tabs")
@@ -78,7 +69,7 @@ async def test_filter_negation_invalid_regex_and_sort(lab: VcsimLab, tmp_path: P
     app = app_for(tmp_path, {"vc01": lab})
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
+        await wait_until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
         table = screen.table
         await pilot.press("slash", *"poweredoff")
         await pilot.pause(0.2)
@@ -117,7 +108,7 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.export_dir = tmp_path
-        await until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
+        await wait_until(pilot, lambda: len(screen.table.rows) == VM_TOTAL)
         tree = screen.scope_tree
 
         def akl_host() -> Any:
@@ -130,7 +121,7 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
                 None,
             )
 
-        await until(pilot, lambda: akl_host() is not None)  # the tree follows within a second
+        await wait_until(pilot, lambda: akl_host() is not None)  # the tree follows within a second
         host_node = akl_host()
         parent = host_node.parent
         while parent is not None:
@@ -166,7 +157,7 @@ async def test_tree_scope_details_copy_and_export(lab: VcsimLab, tmp_path: Path)
         await pilot.pause(0.1)
         details = app.screen
         assert type(details).__name__ == "InventoryDetailsScreen"
-        await until(pilot, lambda: details.details is not None)
+        await wait_until(pilot, lambda: details.details is not None)
         text = details.query_one("#details-text").text
         assert "Power  " in text and "Recent events" in text and "Recent tasks" in text
         await pilot.press("escape")
@@ -188,11 +179,11 @@ async def test_two_vcenters_one_table_and_a_stale_one(lab: VcsimLab, tmp_path: P
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.service.reconnect_delays_s = (3.0,)
-        await until(pilot, lambda: "vc02" in screen.service.stale())
+        await wait_until(pilot, lambda: "vc02" in screen.service.stale())
         status = text_of(screen, "#inventory-status")
         assert "vc02 stale" in status and "reconnecting" in status
-        await until(pilot, lambda: not screen.service.stale(), timeout=30)
-        await until(pilot, lambda: len(screen.table.rows) == total)
+        await wait_until(pilot, lambda: not screen.service.stale(), seconds=30)
+        await wait_until(pilot, lambda: len(screen.table.rows) == total)
         vcenters = {screen.service.row(k).vcenter for k in screen.table.rows}
         assert vcenters == {"vc01", "vc02"}
         await pilot.press("slash", *"^vc02$")

@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from inventory_helpers import (
     DOWN_HOST,
+    default_lab_fixture,
     lab_scenario,
     manager_for,
     needs_vcsim,
-    objects_of,
     pyvmomi_content,
     second_scenario,
     shared_lab,
 )
+from vcsim_helpers import objects
 
 from vconsole.lab.vcsim import VcsimLab, lab_vms, scenario_to_vcsim_json
 from vconsole.lab.vcsim_topology import host_datastores
@@ -37,13 +38,11 @@ pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
-def lab() -> VcsimLab:
-    return shared_lab("default", lab_scenario)
-
-
-@pytest.fixture(scope="module")
 def lab2() -> VcsimLab:
     return shared_lab("second", second_scenario)
+
+
+lab = default_lab_fixture()
 
 
 async def loaded(tmp: Path, labs: dict[str, VcsimLab]) -> InventoryService:
@@ -73,7 +72,7 @@ async def test_counts_per_type_match_the_scenario(lab: VcsimLab, tmp_path: Path)
     si, content = pyvmomi_content(lab)
     from pyVmomi import vim
 
-    assert counts[ObjectKind.NETWORK] == len(objects_of(content, vim.Network))
+    assert counts[ObjectKind.NETWORK] == len(objects(content, vim.Network))
     assert service.statuses["vc01"].state.value == "live"
     assert service.statuses["vc01"].first_rows_s is not None
 
@@ -158,7 +157,7 @@ async def test_fast_read_agrees_with_pyvmomi(lab: VcsimLab, tmp_path: Path) -> N
 
     service = await loaded(tmp_path, {"vc01": lab})
     _, content = pyvmomi_content(lab)
-    for vm in objects_of(content, vim.VirtualMachine):
+    for vm in objects(content, vim.VirtualMachine):
         row = service.row(f"vc01/{vm._moId}")
         assert row is not None
         assert (row.name, row.power_state, row.host) == (

@@ -7,7 +7,6 @@ way are read back the other way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from esxcli_lab_helpers import (
     LACP_HOST,
     STORAGE_HOST,
     ApiLab,
-    api_lab,
+    api_lab_fixture,
     api_name,
     flat_blocks,
     ruled_table,
@@ -27,11 +26,7 @@ from vcsim_helpers import lab_test
 from vconsole.esx.lacp_status import parse_status
 from vconsole.esx.netinventory import parse_blocks
 
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiLab]:
-    with api_lab(tmp_path_factory.mktemp("esxcli-api")) as started:
-        yield started
+lab = api_lab_fixture()
 
 
 READS = [

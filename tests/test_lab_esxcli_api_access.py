@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import paramiko
@@ -19,7 +18,7 @@ from esxcli_lab_helpers import (
     NO_SSH,
     STORAGE_HOST,
     ApiLab,
-    api_lab,
+    api_lab_fixture,
     api_scenario,
 )
 from hypothesis import given, settings
@@ -29,11 +28,7 @@ from vcsim_helpers import host_named, lab_test
 
 from vconsole.lab.esxi import EsxiLab
 
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiLab]:
-    with api_lab(tmp_path_factory.mktemp("esxcli-api")) as started:
-        yield started
+lab = api_lab_fixture()
 
 
 PINGS = [

@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pytest
 from esxi_lab_helpers import LabShell
+from lab_fixtures import esxi_fixture
 
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario, generate_scenario
 
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    lab = EsxiLab(default_scenario(), tmp_path_factory.mktemp("esxi-lab"))
-    lab.start()
-    yield lab
-    lab.stop()
+lab = esxi_fixture(default_scenario, "esxi-lab", name="lab")
 
 
 @pytest.fixture(scope="module")

@@ -111,25 +111,15 @@ def test_scenario_keys_pin_hardware_and_load(tmp_path: Path) -> None:
 
 
 def test_events_and_tasks_come_in_the_order_they_happened(tmp_path: Path) -> None:
-    from pyVim.connect import Disconnect, SmartConnect
     from pyVmomi import vim
-    from vcsim_helpers import objects
+    from vcsim_helpers import objects, vcenter_content
 
     from vconsole.lab.vcsim import VcsimLab
     from vconsole.services.inventory_details import _events
 
-    lab = VcsimLab(default_scenario(), tmp_path / "vcsim")
-    lab.start()
-    try:
-        si = SmartConnect(
-            host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
-        )
-        content = si.RetrieveContent()
+    with VcsimLab(default_scenario(), tmp_path / "vcsim") as lab, vcenter_content(lab) as content:
         vm = next(v for v in objects(content, vim.VirtualMachine) if v.name == "MGMT-vm-0001")
         newest_first = _events(content, vm, 20)
-        Disconnect(si)
-    finally:
-        lab.stop()
     kinds = [e.kind for e in newest_first]
     assert kinds.index("VmPoweredOnEvent") < kinds.index("VmStartingEvent")
     assert kinds.index("VmStartingEvent") < kinds.index("VmCreatedEvent")
@@ -139,19 +129,12 @@ def test_events_and_tasks_come_in_the_order_they_happened(tmp_path: Path) -> Non
 
 
 def test_vsan_hosts_have_the_vsan_datastores_devices(tmp_path: Path) -> None:
-    from pyVim.connect import Disconnect, SmartConnect
     from pyVmomi import vim
-    from vcsim_helpers import objects
+    from vcsim_helpers import objects, vcenter_content
 
     from vconsole.lab.vcsim import VcsimLab
 
-    lab = VcsimLab(default_scenario(), tmp_path / "vcsim")
-    lab.start()
-    try:
-        si = SmartConnect(
-            host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
-        )
-        content = si.RetrieveContent()
+    with VcsimLab(default_scenario(), tmp_path / "vcsim") as lab, vcenter_content(lab) as content:
         seen = {}
         for ds in objects(content, vim.Datastore):
             if ds.summary.type != "vsan":
@@ -166,8 +149,5 @@ def test_vsan_hosts_have_the_vsan_datastores_devices(tmp_path: Path) -> None:
                 seen[mount.key.name] = group.ssd.canonicalName
         hq = next(h for h in objects(content, vim.HostSystem) if h.name == "esx-hq-01")
         assert not hq.config.vsanHostConfig.enabled, "a host on VMFS LUNs has no vSAN"
-        Disconnect(si)
-    finally:
-        lab.stop()
     assert set(seen) == {"esx-akl-01", "esx-akl-02", "esx-wlg-01", "esx-wlg-02"}
     assert len(set(seen.values())) == 4, "each host has its own devices"

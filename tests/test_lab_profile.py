@@ -6,45 +6,23 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_fixtures import VCONSOLE, whole_lab
+from vcsim_helpers import alive, needs_go
 
-from vconsole.lab.vcsim import vcsim_unavailable
-
-pytestmark = pytest.mark.skipif(
-    bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-)
-
-VCONSOLE = [sys.executable, "-m", "vconsole"]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+pytestmark = needs_go
 
 
 @pytest.fixture(scope="module")
 def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     state = tmp_path_factory.mktemp("lab-profile")
-    env = dict(os.environ, VCONSOLE_STATE_DIR=str(state / "state"))
-    started = subprocess.run(
-        [*VCONSOLE, "lab", "start", "--state-dir", str(state)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env,
-    )
-    assert started.returncode == 0, started.stderr
-    assert started.stdout.strip() == str(state.resolve())
-    yield state
-    subprocess.run([*VCONSOLE, "lab", "stop", "--state-dir", str(state)], timeout=60, env=env)
+    with whole_lab(state) as started:
+        assert started.stdout.strip() == str(state.resolve())
+        yield state
 
 
 def _status(lab_dir: Path) -> dict:
@@ -151,9 +129,9 @@ def test_stop_ends_every_process_the_lab_started(tmp_path: Path) -> None:
     assert children, "the lab vCenter runs as a child of the lab process"
     assert subprocess.run([*run, "stop", "--state-dir", str(state)], timeout=60).returncode == 0
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(int(p)) for p in [daemon, *children]):
+    while time.monotonic() < deadline and any(alive(int(p)) for p in [daemon, *children]):
         time.sleep(0.1)
-    assert not any(_alive(int(p)) for p in [daemon, *children])
+    assert not any(alive(int(p)) for p in [daemon, *children])
     again = subprocess.run(
         [*run, "status", "--state-dir", str(state)], capture_output=True, text=True, timeout=60
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from waiting import ManualClock
 
 from tests.vcd_helpers import basic, client, login, scenario_with, start_lab
-from tests.waiting import ManualClock
 from vconsole.lab.vcd import VcdLab
 
 NS = {"v": "http://www.vmware.com/vcloud/versions"}

@@ -6,35 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from lab_fixtures import VCONSOLE, whole_lab_fixture
+from vcsim_helpers import needs_go
 
-from vconsole.lab.vcsim import vcsim_unavailable
-
-pytestmark = pytest.mark.skipif(
-    bool(vcsim_unavailable()), reason=f"lab vCenter unavailable: {vcsim_unavailable()}"
-)
-
-VCONSOLE = [sys.executable, "-m", "vconsole"]
+pytestmark = needs_go
 
 
-@pytest.fixture(scope="module")
-def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state = tmp_path_factory.mktemp("lab-token")
-    env = dict(os.environ, VCONSOLE_STATE_DIR=str(state / "state"))
-    started = subprocess.run(
-        [*VCONSOLE, "lab", "start", "--state-dir", str(state)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env,
-    )
-    assert started.returncode == 0, started.stderr
-    yield state
-    subprocess.run([*VCONSOLE, "lab", "stop", "--state-dir", str(state)], timeout=60, env=env)
+lab_dir = whole_lab_fixture("lab-token")
 
 
 def vconsole(lab_dir: Path, tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.lab_fixtures import vcsim_fixture
 from tests.vcsim_helpers import (
     DOWN_HOST,
     alive,
@@ -21,6 +22,7 @@ from tests.vcsim_helpers import (
     lab_test,
     objects,
     query_latency,
+    vcenter_content,
 )
 from vconsole.lab.scenario import default_scenario
 from vconsole.lab.vcsim import (
@@ -35,23 +37,13 @@ from vconsole.lab.vcsim import (
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
+lab = vcsim_fixture(lab_scenario, "vcsim", name="lab")
 
 
 @pytest.fixture(scope="module")
 def content(lab: VcsimLab) -> Iterator[Any]:
-    from pyVim.connect import Disconnect, SmartConnect
-
-    si = SmartConnect(
-        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
-    )
-    yield si.RetrieveContent()
-    Disconnect(si)
+    with vcenter_content(lab) as content:
+        yield content
 
 
 @lab_test
@@ -222,21 +214,21 @@ def test_multipath_has_four_paths_per_lun_and_the_dead_path_is_dead(content: Any
     assert not dead[0].isWorkingPath
 
 
+def latency_series(content: Any, host_name: str, counters: list[str], samples: int) -> Any:
+    """The scenario's host, its samples by (counter, instance) and the raw QueryPerf result."""
+    result, names = query_latency(content, host_name, counters, samples)
+    series = {(names[v.id.counterId], v.id.instance): list(v.value) for v in result.value}
+    return lab_scenario().host(host_name), series, result
+
+
 @lab_test
 def test_storage_path_latency_follows_the_scenario_per_path(content: Any) -> None:
-    scenario = lab_scenario()
-    host = scenario.host("esx-hq-01")
-    result, names = query_latency(
-        content,
-        "esx-hq-01",
-        ["storagePath.totalReadLatency.average", "storagePath.totalWriteLatency.average"],
-        6,
-    )
+    counters = ["storagePath.totalReadLatency.average", "storagePath.totalWriteLatency.average"]
+    host, series, result = latency_series(content, "esx-hq-01", counters, 6)
     assert len(result.sampleInfo) == 6
     assert all(s.interval == 20 for s in result.sampleInfo)
     stamps = [s.timestamp for s in result.sampleInfo]
     assert stamps == sorted(stamps)
-    series = {(names[v.id.counterId], v.id.instance): list(v.value) for v in result.value}
     slow = host.luns[1].paths[2]
     values = series[("storagePath.totalReadLatency.average", path_uid(host, host.luns[1], slow))]
     assert all(abs(v - slow.read_ms) <= slow.read_ms * 0.1 + 1 for v in values)
@@ -247,15 +239,8 @@ def test_storage_path_latency_follows_the_scenario_per_path(content: Any) -> Non
 
 @lab_test
 def test_dead_path_carries_no_io_and_device_latency_is_served(content: Any) -> None:
-    scenario = lab_scenario()
-    host = scenario.host("esx-hq-02")
-    result, names = query_latency(
-        content,
-        "esx-hq-02",
-        ["storagePath.totalReadLatency.average", "disk.deviceLatency.average"],
-        3,
-    )
-    series = {(names[v.id.counterId], v.id.instance): list(v.value) for v in result.value}
+    counters = ["storagePath.totalReadLatency.average", "disk.deviceLatency.average"]
+    host, series, _ = latency_series(content, "esx-hq-02", counters, 3)
     lun = host.luns[0]
     dead = path_uid(host, lun, lun.paths[3])
     assert series[("storagePath.totalReadLatency.average", dead)] == [0, 0, 0]

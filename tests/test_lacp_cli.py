@@ -3,44 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-import tomli_w
+from lab_fixtures import esxi_fixture, esxi_targets, write_config
 from lacp_helpers import port, stats, status, trust_lab_hosts, write_lacp_capture
+from shell_helpers import isolate_dirs
 from test_lacp_parsers import STATS_51_V, STATUS_51_V
 
 from vconsole import paths
 from vconsole.cli import main
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
-from vconsole.secrets import env_var_name
 
 HOSTS = ("esx-akl-01", "esx-wlg-01", "esx-wlg-02")
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(default_scenario(), tmp_path_factory.mktemp("lacp-cli-esxi")) as lab:
-        yield lab
+esxi = esxi_fixture(default_scenario, "lacp-cli")
 
 
 @pytest.fixture
 def lab_config(esxi, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """A config file with the lab hosts; passwords in the environment, host keys pinned."""
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    targets = []
-    for name in HOSTS:
-        addr, port_number = esxi.endpoints[name]
-        targets.append(
-            {"name": name, "kind": "esxi", "address": addr, "port": port_number, "user": "root"}
-        )
-        monkeypatch.setenv(env_var_name(name), esxi.password)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
-    )
+    isolate_dirs(monkeypatch, tmp_path)
+    config = write_config(tmp_path, {"lab": esxi_targets(esxi, HOSTS, monkeypatch)})
     trust_lab_hosts(esxi, paths.known_hosts_path())
     return config
 

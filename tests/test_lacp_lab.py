@@ -6,16 +6,13 @@ slow switch, a WLG host whose switch never answers on vmnic3, and hosts without 
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
 
 import pytest
+from lab_fixtures import esxi_fixture, vcsim_fixture, with_host_down
 from lacp_helpers import lab_manager
 
-from vconsole.lab.esxi import EsxiLab
-from vconsole.lab.scenario import Scenario, default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
+from vconsole.lab.scenario import Scenario
 from vconsole.models.lacp import Verdict
 from vconsole.services.lacp import LacpService, report_json
 from vconsole.sessions.errors import ReadOnlyRefused
@@ -26,27 +23,11 @@ DOWN = "esx-hq-03"
 
 
 def lab_scenario() -> Scenario:
-    base = default_scenario()
-    return dataclasses.replace(
-        base, hosts=tuple(dataclasses.replace(h, down=h.name == DOWN) for h in base.hosts)
-    )
+    return with_host_down(DOWN)
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(lab_scenario(), tmp_path_factory.mktemp("lacp-esxi")) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("lacp-vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
+esxi = esxi_fixture(lab_scenario, "lacp")
+vcsim = vcsim_fixture(lab_scenario, "lacp")
 
 
 def by_key(report):  # type: ignore[no-untyped-def]

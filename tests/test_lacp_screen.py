@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from lacp_helpers import port, stats, status, write_lacp_capture
@@ -44,19 +45,34 @@ def lacp_profile(tmp: Path) -> Profile:
 
 
 async def wait_for_rows(pilot, screen, count: int) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(100):
+    for _ in range(300):
         await pilot.pause(0.05)
         if screen.report is not None and screen.table.row_count >= count:
             return
     raise AssertionError("the LACP table never filled")
 
 
-async def test_lacp_pane_shows_verdicts_evidence_and_failed_host(tmp_path, monkeypatch):
+async def timeout_dialog(pilot, screen, key: str):  # type: ignore[no-untyped-def]
+    """Put the cursor on row `key` and press t: the screen shown then (the timeout dialog)."""
+    screen.table.move_cursor(row=screen.table.get_row_index(key))
+    await pilot.press("t")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+@contextlib.asynccontextmanager
+async def lacp_rows(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The LACP pane at 80x24 on the replay captures once its rows are in: pilot and pane."""
     isolate_dirs(monkeypatch, tmp_path)
     app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await wait_for_rows(pilot, screen, 5)
+        await wait_for_rows(pilot, app.screen, 5)
+        yield pilot, app.screen
+
+
+async def test_lacp_pane_shows_verdicts_evidence_and_failed_host(tmp_path, monkeypatch):
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
         verdicts = {key: row.verdict.value for key, row in screen._rows.items()}
         assert verdicts["esx-akl-01|DSwitch-AKL|1|vmnic2"] == "ok"
         assert verdicts["esx-wlg-02|DSwitch-WLG|1|vmnic3"] == "critical"
@@ -112,15 +128,9 @@ def footer_bindings(screen):  # type: ignore[no-untyped-def]
 
 
 async def test_timeout_set_asks_first_with_the_exact_command(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="lag")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await wait_for_rows(pilot, screen, 5)
-        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01|DSwitch-AKL|1|vmnic2"))
-        await pilot.press("t")
-        await pilot.pause()
-        dialog = app.screen
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
+        dialog = await timeout_dialog(pilot, screen, "esx-akl-01|DSwitch-AKL|1|vmnic2")
         assert dialog is not screen
         texts = " ".join(str(label.render()) for label in dialog.query("Label"))
         assert (
@@ -131,21 +141,29 @@ async def test_timeout_set_asks_first_with_the_exact_command(tmp_path, monkeypat
         assert app.screen is screen
 
 
-async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, monkeypatch):
-    """Against a real lab SSH host sending fast LACPDUs: the second poll shows Tx rising."""
+@contextlib.contextmanager
+def wlg01_on_the_lab(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The lab's SSH hosts with esx-wlg-01 (fast LACPDUs to a slow switch) the profile's only
+    target: its password in the environment, its key pinned, the console's dirs in tmp."""
     from lacp_helpers import lab_profile, trust_lab_hosts
 
-    from screens.lacp import LacpScreen
-    from screens.pane_context import PaneContext
     from vconsole.lab.esxi import EsxiLab
     from vconsole.lab.scenario import default_scenario
     from vconsole.secrets import env_var_name
 
     isolate_dirs(monkeypatch, tmp_path)
     with EsxiLab(default_scenario(), tmp_path / "lab") as lab:
-        profile = lab_profile(lab, hosts={"esx-wlg-01"})
         monkeypatch.setenv(env_var_name("esx-wlg-01"), lab.password)
         trust_lab_hosts(lab, tmp_path / "known_hosts")
+        yield lab_profile(lab, hosts={"esx-wlg-01"})
+
+
+async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, monkeypatch):
+    """Against a real lab SSH host sending fast LACPDUs: the second poll shows Tx rising."""
+    from screens.lacp import LacpScreen
+    from screens.panes import PaneContext
+
+    with wlg01_on_the_lab(tmp_path, monkeypatch) as profile:
         app = console(tmp_path, profile)
         async with app.run_test(size=(80, 24)) as pilot:
             context = PaneContext(app.manager, profile, False, "lag")
@@ -168,18 +186,9 @@ async def test_interval_refresh_shows_counter_deltas_from_a_lab_host(tmp_path, m
 
 
 async def test_confirmed_timeout_set_fixes_the_mismatch_on_a_lab_host(tmp_path, monkeypatch):
-    from lacp_helpers import lab_profile, trust_lab_hosts
     from textual.widgets import Button
 
-    from vconsole.lab.esxi import EsxiLab
-    from vconsole.lab.scenario import default_scenario
-    from vconsole.secrets import env_var_name
-
-    isolate_dirs(monkeypatch, tmp_path)
-    with EsxiLab(default_scenario(), tmp_path / "lab") as lab:
-        profile = lab_profile(lab, hosts={"esx-wlg-01"})
-        monkeypatch.setenv(env_var_name("esx-wlg-01"), lab.password)
-        trust_lab_hosts(lab, tmp_path / "known_hosts")
+    with wlg01_on_the_lab(tmp_path, monkeypatch) as profile:
         app = console(tmp_path, profile, start_pane="lag")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen

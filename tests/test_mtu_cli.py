@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import tomli_w
-from mtu_helpers import lab_targets, running_lab, write_known_hosts
+from lab_fixtures import write_config
+from mtu_helpers import config_targets, running_lab
 
 from vconsole.cli import main
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
-from vconsole.secrets import env_var_name
 
 
 @pytest.fixture(scope="module")
@@ -24,22 +23,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
 
 @pytest.fixture
 def config(lab: EsxiLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    state = tmp_path / "state"
-    state.mkdir()
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(state))
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    write_known_hosts(lab, state / "known_hosts")
-    targets = []
-    for t in lab_targets(lab):
-        monkeypatch.setenv(env_var_name(t.name), lab.password)
-        targets.append(
-            {"name": t.name, "kind": "esxi", "address": t.address, "port": t.port, "user": t.user}
-        )
-    path = tmp_path / "config.toml"
-    path.write_text(
-        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
-    )
-    return path
+    return write_config(tmp_path, {"lab": config_targets(lab, tmp_path, monkeypatch)})
 
 
 def run(config: Path, *args: str) -> int:

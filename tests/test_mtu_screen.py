@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mtu_helpers import lab_profile, running_lab, write_known_hosts
-from shell_helpers import console, isolate_dirs
+from shell_helpers import console, isolate_dirs, wait_until
 from textual.widgets import Button, Input, Static
 
 from vconsole.lab.esxi import EsxiLab
@@ -25,28 +26,40 @@ def text_of(screen, widget_id: str) -> str:  # type: ignore[no-untyped-def]
     return str(screen.query_one(widget_id, Static).render())
 
 
-async def wait_until(pilot, check, what: str, tries: int = 200) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if check():
-            return
-    raise AssertionError(f"never happened: {what}")
-
-
 def cell(screen, host: str, column: str) -> str:  # type: ignore[no-untyped-def]
     return screen.matrix.get_cell(host, column).plain
 
 
-async def test_matrix_runs_a_site_and_explains_a_cell(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
-) -> None:
+async def delete_confirmed(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Press `key` (d: the pair under the cursor, D: the set) and confirm in the dialog."""
+    await pilot.press(key)
+    await pilot.pause()
+    pilot.app.screen.query_one("#set-delete", Button).press()
+    await pilot.pause()
+
+
+def mtu_console(lab, tmp_path, monkeypatch, seeded=True, **kwargs):  # type: ignore[no-untyped-def]
+    """The console on the MTU pane over every lab host (host keys pinned, dirs in tmp), and its
+    MTU store, holding the scenario's test sets when `seeded`."""
     isolate_dirs(monkeypatch, tmp_path)
-    seed_from_scenario(MtuStore(), default_scenario())
+    store = MtuStore()
+    if seeded:
+        seed_from_scenario(store, default_scenario())
     profile = lab_profile(lab, monkeypatch, tmp_path)
     write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
+    return console(tmp_path, profile, start_pane="mtu", **kwargs), store
+
+
+@contextlib.asynccontextmanager
+async def mtu_pane(lab, tmp_path, monkeypatch, **kwargs):  # type: ignore[no-untyped-def]
+    """`mtu_console` running at 80x24, the scenario's sets seeded: pilot, pane and store."""
+    app, store = mtu_console(lab, tmp_path, monkeypatch, **kwargs)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+        yield pilot, app.screen, store
+
+
+async def test_matrix_runs_a_site_and_explains_a_cell(lab, tmp_path, monkeypatch) -> None:
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         assert "set AKL" in text_of(screen, "#mtu-scope")
         assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "·"
         await pilot.press("r")
@@ -73,17 +86,8 @@ async def test_matrix_runs_a_site_and_explains_a_cell(
         assert "set HQ" in text_of(screen, "#mtu-scope")
 
 
-async def test_last_results_are_shown_and_changes_marked(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
-) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    store = MtuStore()
-    seed_from_scenario(store, default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+async def test_last_results_are_shown_and_changes_marked(lab, tmp_path, monkeypatch) -> None:
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         screen.matrix.move_cursor(row=0, column=1)
         await pilot.press("enter")  # one pair only
         await wait_until(pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "pair ran")
@@ -93,7 +97,7 @@ async def test_last_results_are_shown_and_changes_marked(
     (key,) = [k for k in results if k.startswith("esx-akl-01|vmk0|")]
     results[key]["path_mtu"] = 1500
     store._write("mtu-results.json", {"results": results})
-    app = console(tmp_path, profile, start_pane="mtu")
+    app, _ = mtu_console(lab, tmp_path, monkeypatch, seeded=False)  # the same dirs, kept
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert cell(screen, "esx-akl-01", "vmk0 -> vcsa01") == "1500"  # last known, before any run
@@ -107,10 +111,7 @@ async def test_last_results_are_shown_and_changes_marked(
 async def test_add_pair_with_an_unknown_vmk_says_nothing_was_sent(
     lab: EsxiLab, tmp_path: Path, monkeypatch
 ) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
+    app, _ = mtu_console(lab, tmp_path, monkeypatch, seeded=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert "No saved test sets" in text_of(screen, "#mtu-status")
@@ -131,22 +132,16 @@ def shown_cells(screen) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_counts_agree_and_peers_on_another_netstack_show_as_skipped(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
+    lab, tmp_path, monkeypatch
 ) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    seed_from_scenario(MtuStore(), default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         await pilot.press("right_square_bracket")  # HQ: the witness's vmk1 is vSAN, not vMotion
         await pilot.pause()
         assert "set HQ (20 pairs)" in text_of(screen, "#mtu-scope")
         assert len(shown_cells(screen)) == 20
         await pilot.press("r")
         await wait_until(
-            pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "run finished", 400
+            pilot, lambda: "pairs in" in text_of(screen, "#mtu-status"), "run finished"
         )
         status = text_of(screen, "#mtu-status")
         assert "set HQ: 14 pairs in" in status and "6 skipped" in status
@@ -164,15 +159,9 @@ async def test_counts_agree_and_peers_on_another_netstack_show_as_skipped(
 
 
 async def test_slash_filters_the_matrix_rows_and_escape_clears_it(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
+    lab, tmp_path, monkeypatch
 ) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    seed_from_scenario(MtuStore(), default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         assert screen.matrix.row_count == 2
         await pilot.press("slash", *"akl-02")
         await pilot.pause()
@@ -180,33 +169,21 @@ async def test_slash_filters_the_matrix_rows_and_escape_clears_it(
         await pilot.press("enter", "escape")
         await pilot.pause()
         assert screen.matrix.row_count == 2
-        assert app.screen is screen  # esc cleared the filter, it did not leave the pane
+        assert pilot.app.screen is screen  # esc cleared the filter, it did not leave the pane
 
 
-async def test_d_deletes_a_saved_pair_after_confirmation(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
-) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    store = MtuStore()
-    seed_from_scenario(store, default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+async def test_d_deletes_a_saved_pair_after_confirmation(lab, tmp_path, monkeypatch) -> None:
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         assert "set AKL (8 pairs)" in text_of(screen, "#mtu-scope")
         screen.matrix.move_cursor(row=0, column=1)  # vmk0 -> vcsa01
         await pilot.press("d")
         await pilot.pause()
-        dialog = app.screen
+        dialog = pilot.app.screen
         assert dialog is not screen
         dialog.query_one("#cancel", Button).press()
         await pilot.pause()
         assert "set AKL (8 pairs)" in text_of(screen, "#mtu-scope")
-        await pilot.press("d")
-        await pilot.pause()
-        app.screen.query_one("#set-delete", Button).press()
-        await pilot.pause()
+        await delete_confirmed(pilot, "d")
         assert "set AKL (6 pairs)" in text_of(screen, "#mtu-scope")
         assert "vmk0 -> vcsa01" not in [str(k.value) for k in screen.matrix.columns]
         assert "Deleted" in text_of(screen, "#mtu-status")
@@ -214,16 +191,9 @@ async def test_d_deletes_a_saved_pair_after_confirmation(
 
 
 async def test_n_renames_the_set_and_capital_d_deletes_it_after_confirmation(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
+    lab, tmp_path, monkeypatch
 ) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    store = MtuStore()
-    seed_from_scenario(store, default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+    async with mtu_pane(lab, tmp_path, monkeypatch) as (pilot, screen, store):
         await pilot.press("n")
         box = screen.query_one("#mtu-add", Input)
         assert box.display and box.value == "AKL"
@@ -236,44 +206,27 @@ async def test_n_renames_the_set_and_capital_d_deletes_it_after_confirmation(
         await pilot.pause()
         assert not box.display
         assert "set Auckland (8 pairs) - sets: Auckland, HQ, WLG" in text_of(screen, "#mtu-scope")
-        await pilot.press("D")
-        await pilot.pause()
-        app.screen.query_one("#set-delete", Button).press()
-        await pilot.pause()
+        await delete_confirmed(pilot, "D")
         assert "sets: HQ, WLG" in text_of(screen, "#mtu-scope")
     assert [s.name for s in store.sets()] == ["HQ", "WLG"]
 
 
-async def test_read_only_hides_and_refuses_the_edit_keys(
-    lab: EsxiLab, tmp_path: Path, monkeypatch
-) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    store = MtuStore()
-    seed_from_scenario(store, default_scenario())
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu", read_only=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+async def test_read_only_hides_and_refuses_the_edit_keys(lab, tmp_path, monkeypatch) -> None:
+    async with mtu_pane(lab, tmp_path, monkeypatch, read_only=True) as (pilot, screen, store):
         shown = {b.binding.key for b in screen.active_bindings.values() if b.enabled}
         assert not shown & {"a", "d", "n", "D"}
         screen.matrix.move_cursor(row=0, column=1)
         await pilot.press("d", "D", "n")
         await pilot.pause()
-        assert app.screen is screen and not screen.query_one("#mtu-add", Input).display
+        assert pilot.app.screen is screen and not screen.query_one("#mtu-add", Input).display
     assert len(store.get_set("AKL").tests) == 4
 
 
 async def test_e_edits_a_saved_pair_and_a_refused_edit_changes_nothing(
     lab: EsxiLab, tmp_path: Path, monkeypatch
 ) -> None:
-    isolate_dirs(monkeypatch, tmp_path)
-    store = MtuStore()
-    seed_from_scenario(store, default_scenario())
+    app, store = mtu_console(lab, tmp_path, monkeypatch)
     address = store.addresses()["vcsa01"]
-    profile = lab_profile(lab, monkeypatch, tmp_path)
-    write_known_hosts(lab, tmp_path / "known_hosts")
-    app = console(tmp_path, profile, start_pane="mtu")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.matrix.move_cursor(row=0, column=1)  # vmk0 -> vcsa01, saved as `*`

@@ -15,51 +15,14 @@ from vconsole.esx.netinventory import (
 )
 from vconsole.esx.pasted import UnrecognisedOutput
 
-IFACE_9 = """\
-[root@vcf-esxi1:~] esxcli network ip interface list
-vmk0
-   Name: vmk0
-   MAC Address: 00:50:56:9f:78:3b
-   Enabled: true
-   Portset: vSwitch0
-   Portgroup: Management Network
-   Netstack Instance: defaultTcpipStack
-   VDS Name: N/A
-   VDS UUID: N/A
-   VDS Port: N/A
-   VDS Connection: -1
-   Opaque Network ID: N/A
-   Opaque Network Type: N/A
-   External ID: N/A
-   MTU: 9000
-   TSO MSS: 65535
-   RXDispQueue Size: 4
-   Port ID: 67108875
-   URPF: 0
-"""
+# The [V] samples of esxi_samples as an admin pastes them: with the prompt and command line,
+# and (6.x) a second interface or netstack after the published first one.
+IFACE_9 = "[root@vcf-esxi1:~] esxcli network ip interface list\n" + samples.IFACE_9
 
-IFACE_6 = """\
-# esxcli network ip interface list
-
-vmk0
-   Name: vmk0
-   MAC Address: 00:50:56:6c:01:11
-   Enabled: true
-   Portset: vSwitch0
-   Portgroup: Management
-   Netstack Instance: defaultTcpipStack
-   VDS Name: N/A
-   VDS UUID: N/A
-   VDS Port: N/A
-   VDS Connection: -1
-   Opaque Network ID: N/A
-   Opaque Network Type: N/A
-   External ID: N/A
-   MTU: 1500
-   TSO MSS: 65535
-   RXDispQueue Size: 1
-   Port ID: 33554443
-
+IFACE_6 = (
+    "# esxcli network ip interface list\n\n"
+    + samples.IFACE_6
+    + """
 vmk2
    Name: vmk2
    MAC Address: 00:50:56:6c:01:12
@@ -73,41 +36,13 @@ vmk2
    VDS Connection: 1234567890
    MTU: 9000
 """
+)
 
-IPV4 = """\
-[root@esxinitya:~] esxcli network ip interface ipv4 get
-Name  IPv4 Address   IPv4 Netmask   IPv4 Broadcast  Address Type  Gateway      DHCP DNS
-----  -------------  -------------  --------------  ------------  -----------  --------
-vmk0  172.30.30.176  255.255.255.0  172.30.30.255   STATIC        172.30.30.1     false
-"""
+IPV4 = "[root@esxinitya:~] esxcli network ip interface ipv4 get\n" + samples.IPV4_9
 
 NICS = samples.NIC_LIST  # the same [V] sample the re-formatting tests use
 
-DVS_9 = (
-    "[root@esxinitya:~] esxcli network vswitch dvs vmware list\n"
-    "VDS-Prod\n"
-    "   Name: VDS-Prod\n"
-    "   VDS ID: 50 33 8c 87 5f 05 cd 73-bc 4f 7c 4f 55 23 fc f8\n"
-    "   Class: cswitch\n"
-    "   Num Ports: 1590\n"
-    "   Used Ports: 1\n"
-    "   Configured Ports: 512\n"
-    "   MTU: 1500\n"
-    "   CDP Status: listen\n"
-    "   Beacon Timeout: -1\n"
-    "   Uplinks: \n"
-    "   VMware Branded: true\n"
-    "   DVPort: \n"
-    "         Client: \n"
-    "         DVPortgroup ID: dvportgroup-4024\n"
-    "         In Use: false\n"
-    "         Port ID: 0\n"
-    "      \n"
-    "         Client: \n"
-    "         DVPortgroup ID: dvportgroup-4024\n"
-    "         In Use: false\n"
-    "         Port ID: 1\n"
-)
+DVS_9 = "[root@esxinitya:~] esxcli network vswitch dvs vmware list\n" + samples.DVS_9
 
 DVS_DEDENTED = """\
 DSwitch_078
@@ -134,19 +69,16 @@ DVPort:
       Port ID: 2
 """
 
-NETSTACKS = """\
-# esxcli network ip netstack list
-
-defaultTcpipStack
-   Key: defaultTcpipStack
-   Name: defaultTcpipStack
-   State: 4660
-
+NETSTACKS = (
+    "# esxcli network ip netstack list\n\n"
+    + samples.NETSTACKS
+    + """
 vmotion
    Key: vmotion
    Name: vmotion
    State: 4660
 """
+)
 
 
 def test_interface_list_esxi9():

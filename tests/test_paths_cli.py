@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-import tomli_w
 from esxi_lab_helpers import LabShell
+from lab_fixtures import esxi_fixture, esxi_targets, vcenter_target, vcsim_fixture, write_config
 from lacp_helpers import trust_lab_hosts
+from shell_helpers import isolate_dirs
 
 from vconsole import paths
 from vconsole.cli import main
 from vconsole.esx.storage import READ_COMMANDS
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
-from vconsole.secrets import env_var_name
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 
@@ -24,48 +21,16 @@ HOSTS = ("esx-hq-01", "esx-hq-02", "esx-hq-03")
 DS01 = "naa.600a098038304437415d4b6a59684a52"
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(default_scenario(), tmp_path_factory.mktemp("paths-cli-esxi")) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    with VcsimLab(default_scenario(), tmp_path_factory.mktemp("paths-cli-vcsim")) as lab:
-        yield lab
+esxi = esxi_fixture(default_scenario, "paths-cli")
+vcsim = vcsim_fixture(default_scenario, "paths-cli")
 
 
 @pytest.fixture
 def lab_config(esxi, vcsim, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """A config file with the HQ hosts and the lab vCenter; passwords in the environment."""
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    targets = []
-    for name in HOSTS:
-        addr, port_number = esxi.endpoints[name]
-        targets.append(
-            {"name": name, "kind": "esxi", "address": addr, "port": port_number, "user": "root"}
-        )
-        monkeypatch.setenv(env_var_name(name), esxi.password)
-    targets.append(
-        {
-            "name": "vcsa01",
-            "kind": "vcenter",
-            "address": vcsim.host,
-            "port": vcsim.port,
-            "user": vcsim.user,
-            "protocol": "http",
-        }  # fmt: skip
-    )
-    monkeypatch.setenv(env_var_name("vcsa01"), vcsim.password)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        tomli_w.dumps({"default_profile": "lab", "profiles": {"lab": {"targets": targets}}})
-    )
+    isolate_dirs(monkeypatch, tmp_path)
+    targets = [*esxi_targets(esxi, HOSTS, monkeypatch), vcenter_target(vcsim, monkeypatch)]
+    config = write_config(tmp_path, {"lab": targets})
     trust_lab_hosts(esxi, paths.known_hosts_path())
     return config
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 
 import pytest
+from lab_fixtures import esxi_fixture, vcsim_fixture
 from lacp_helpers import lab_manager
 
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import Scenario, default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.models.paths import Verdict
 from vconsole.services import paths_perf
 from vconsole.services.paths import PathsService, report_json
@@ -38,21 +36,8 @@ def lab_scenario() -> Scenario:
     return dataclasses.replace(base, hosts=(*hosts, copy))
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(lab_scenario(), tmp_path_factory.mktemp("paths-esxi")) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    lab = VcsimLab(lab_scenario(), tmp_path_factory.mktemp("paths-vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
+esxi = esxi_fixture(lab_scenario, "paths")
+vcsim = vcsim_fixture(lab_scenario, "paths")
 
 
 async def refresh(esxi, tmp, vcsim=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import esxi_samples as samples
 import pytest
 from hypothesis import given, settings
@@ -20,17 +22,7 @@ from vconsole.esx.storage import (
 )
 from vconsole.sessions.errors import InvalidToken
 
-IOPS_DEVICE = """\
-naa.60a010a03ff1bb511962194c40626cd1
-   Device Display Name: B*BRIDGE iSCSI Disk (naa.60a010a03ff1bb511962194c40626cd1)
-   Storage Array Type: VMW_SATP_DEFAULT_AA
-   Storage Array Type Device Config: {action_OnRetryErrors=off}
-   Path Selection Policy: VMW_PSP_RR
-   Path Selection Policy Device Config: {policy=iops,iops=8,bytes=10485760,useANO=0; lastPathIndex=1: NumIOsPending=0,numBytesPending=0}
-   Path Selection Policy Device Custom Config:
-   Working Paths: vmhba64:C1:T0:L0, vmhba64:C0:T0:L0
-   Is USB: false
-"""
+IOPS_DEVICE = textwrap.dedent(samples.NMP_DEVICE_IOPS)  # the [V] sample, as ESXi prints it
 
 ALUA_FLATTENED = """\
 naa.6589cfc000000f0033f8cf3c39a68aa7
@@ -61,25 +53,8 @@ LATENCY_CONFIG = (
     "CurrentPath=vmhba1:C0:T0:L0: NumIOsPending=0,latency=0}"
 )
 
-NMP_PATHS = """\
-fc.20000024ff8af5c0:21000024ff8af5c0-fc.2100143004b0e459:2080143004b0e459-naa.6143004100b0e4590139f72e00000046
-   Runtime Name: vmhba2:C0:T0:L1
-   Device: naa.6143004100b0e4590139f72e00000046
-   Device Display Name: HUAWEI Fibre Channel Disk (naa.6143004100b0e4590139f72e00000046)
-   Group State: active
-   Array Priority: 0
-   Storage Array Type Path Config: {TPG_id=1,TPG_state=AO,RTP_id=29,RTP_health=UP}
-   Path Selection Policy Path Config: PSP VMW_PSP_RR does not support path configuration.
-
-fc.20000024ff8af5c1:21000024ff8af5c1-fc.2100143004b0e459:2091143004b0e459-naa.6143004100b0e4590139f72e00000046
-   Runtime Name: vmhba3:C0:T3:L1
-   Device: naa.6143004100b0e4590139f72e00000046
-   Device Display Name: HUAWEI Fibre Channel Disk (naa.6143004100b0e4590139f72e00000046)
-   Group State: active unoptimized
-   Array Priority: 0
-   Storage Array Type Path Config: {TPG_id=2,TPG_state=ANO,RTP_id=286,RTP_health=UP}
-   Path Selection Policy Path Config: PSP VMW_PSP_RR does not support path configuration.
-"""
+# the [V] sample with the three-space indent ESXi prints, not the four of the published copy
+NMP_PATHS = samples.NMP_PATHS.replace("\n    ", "\n   ")
 
 SAS_PATH = samples.CORE_PATH_SAS  # the same [V] sample the re-formatting tests use
 

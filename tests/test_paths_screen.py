@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from lab_fixtures import vcsim_fixture
 from lacp_helpers import lab_profile, trust_lab_hosts
 from shell_helpers import console, isolate_dirs
 from textual.widgets import Button, Label, Static
@@ -13,7 +14,6 @@ from screens.pane_context import PaneContext
 from screens.paths import PathsScreen
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.secrets import env_var_name
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
@@ -23,13 +23,7 @@ DS02 = "naa.600a098038304437415d4b6a59684a53"
 DS03 = "naa.600a098038304437415d4b6a59684a54"
 
 
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    with VcsimLab(default_scenario(), tmp_path_factory.mktemp("paths-screen-vcsim")) as lab:
-        yield lab
+vcsim = vcsim_fixture(default_scenario, "paths-screen")
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import tomli_w
-from mtu_helpers import lab_targets, running_lab, write_known_hosts
+from lab_fixtures import write_config
+from mtu_helpers import config_targets, running_lab
 from sessions_helpers import free_port
 
 from vconsole.cli import main
@@ -35,17 +35,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
 def config(lab: EsxiLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every lab host as an esxi target, plus vCenter, Cloud Director and a Bitfusion client
     VM on ports nothing listens on."""
-    state = tmp_path / "state"
-    state.mkdir()
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(state))
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    write_known_hosts(lab, state / "known_hosts")
-    targets = []
-    for t in lab_targets(lab, timeout=10.0):
-        monkeypatch.setenv(env_var_name(t.name), lab.password)
-        targets.append(
-            {"name": t.name, "kind": "esxi", "address": t.address, "port": t.port, "user": t.user}
-        )
+    targets = config_targets(lab, tmp_path, monkeypatch)
     gone = {"address": "127.0.0.1", "user": "root", "timeout": 5.0}
     extra = [
         {"name": "vc-gone", "kind": "vcenter", "port": free_port(), "protocol": "http", **gone},
@@ -54,10 +44,7 @@ def config(lab: EsxiLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     ]
     for target in extra:
         monkeypatch.setenv(env_var_name(str(target["name"])), "pw")
-    path = tmp_path / "config.toml"
-    profiles = {"lab": {"targets": targets}, "all": {"targets": targets + extra}}
-    path.write_text(tomli_w.dumps({"default_profile": "lab", "profiles": profiles}))
-    return path
+    return write_config(tmp_path, {"lab": targets, "all": targets + extra})
 
 
 def run(config: Path, *argv: str, profile: str = "lab") -> int:

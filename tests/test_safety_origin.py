@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import httpx
 import pytest
+from sessions_helpers import QuietHandler
 from test_serve_chromium import CHROMIUM, DevTools, free_port, open_in_chromium, served
 
 from screens.serve_guard import Guard, allowed_hosts
@@ -50,17 +51,9 @@ def evil_site() -> Iterator[tuple[str, list[str]]]:
     """Another origin on loopback serving a page (its text set by the test)."""
     page: list[str] = [""]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            body = page[0].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer(page[0].encode(), "text/html")
 
     port = free_port()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -3,20 +3,19 @@ shows what it describes; only true contradictions are refused, with the key's lo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gpus_helpers import bf_manager
+from lab_fixtures import esxi_fixture, vcsim_fixture
 from lacp_helpers import lab_manager
 from waiting import ManualClock
 
 from vconsole import _toml as tomllib
 from vconsole.lab.bitfusion_vm import BitfusionLab
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import Scenario, ScenarioError, scenario_from_dict
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.lab.vcsim_topology import lab_vms, path_uid
 from vconsole.models.paths import Verdict
 from vconsole.services.gpus import GpuPoolService
@@ -193,21 +192,8 @@ def test_true_contradictions_are_refused_with_the_key(edit: Any, words: list[str
         assert w in str(err.value)
 
 
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    lab = VcsimLab(hand_written(), tmp_path_factory.mktemp("derive-vcsim"))
-    lab.start()
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(hand_written(), tmp_path_factory.mktemp("derive-esxi")) as lab:
-        yield lab
+vcsim = vcsim_fixture(hand_written, "derive")
+esxi = esxi_fixture(hand_written, "derive")
 
 
 @pytest.mark.lab
@@ -266,19 +252,27 @@ async def test_servers_without_address_or_host_are_all_pooled_and_sized(
     assert not [p for p in report.problems if p.code == "network-unchecked"]
 
 
+@contextlib.contextmanager
+def api_and_ssh(esxi, vcsim):  # type: ignore[no-untyped-def]
+    """The lab vCenter's content and an SSH shell on the lab hosts, both closed afterwards."""
+    from esxi_lab_helpers import LabShell
+    from vcsim_helpers import vcenter_content
+
+    shell = LabShell(esxi)
+    try:
+        with vcenter_content(vcsim) as content:
+            yield content, shell
+    finally:
+        shell.close()
+
+
 @pytest.mark.lab
 @pytest.mark.timeout(300)
 def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
-    from esxi_lab_helpers import LabShell
-    from pyVim.connect import Disconnect, SmartConnect
     from vcsim_helpers import host_named
 
-    si = SmartConnect(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
-    )
-    shell = LabShell(esxi)
-    try:
-        net = host_named(si.RetrieveContent(), "esx-a1").config.network
+    with api_and_ssh(esxi, vcsim) as (content, shell):
+        net = host_named(content, "esx-a1").config.network
         api = {v.device: v.spec.mac for v in net.vnic} | {p.device: p.mac for p in net.pnic}
         nics = shell.run("esx-a1", "esxcli network nic list").lines[2:]
         ssh = {line.split()[0]: line.split()[7] for line in nics if line.strip()}
@@ -289,9 +283,6 @@ def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
             )
             if "MAC Address" in fields:
                 ssh[block.strip().splitlines()[0].strip()] = fields["MAC Address"]
-    finally:
-        shell.close()
-        Disconnect(si)
     assert set(api) == set(ssh) and len(api) >= 4
     assert api == ssh
 
@@ -300,24 +291,15 @@ def test_vcenter_and_esxcli_agree_on_every_mac(esxi, vcsim) -> None:
 @pytest.mark.timeout(300)
 def test_vcenter_and_esxcli_name_every_path_alike(esxi, vcsim) -> None:
     """iSCSI and Fibre Channel paths: the API's path names are esxcli's UIDs."""
-    from esxi_lab_helpers import LabShell
-    from pyVim.connect import Disconnect, SmartConnect
     from vcsim_helpers import host_named
 
-    si = SmartConnect(
-        host=vcsim.host, port=vcsim.port, user=vcsim.user, pwd=vcsim.password, protocol="http"
-    )
-    shell = LabShell(esxi)
-    try:
+    with api_and_ssh(esxi, vcsim) as (content, shell):
         for name in ("esx-a1", "esx-b1"):
-            info = host_named(si.RetrieveContent(), name).config.storageDevice.multipathInfo
+            info = host_named(content, name).config.storageDevice.multipathInfo
             api = {p.name for lun in info.lun for p in lun.path}
             out = shell.run(name, "esxcli storage core path list").lines
             ssh = {line.split(": ", 1)[1] for line in out if line.strip().startswith("UID: ")}
             assert api == ssh and len(api) in (2, 4), name
-    finally:
-        shell.close()
-        Disconnect(si)
 
 
 @pytest.mark.lab

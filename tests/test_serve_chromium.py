@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shell_helpers import write_capture
+from tty_helpers import isolated_env, replay_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -88,19 +88,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Any:
-    capture = write_capture(tmp_path / "esx-served-01.json", "esx-served-01")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        'default_profile = "webtest"\n[profiles.webtest]\n[[profiles.webtest.targets]]\n'
-        f'name = "esx-served-01"\nkind = "replay"\nfile = "{capture}"\n',
-        encoding="utf-8",
-    )
-    env = {
-        **os.environ,
-        "VCONSOLE_CONFIG_DIR": str(tmp_path / "cfg"),
-        "VCONSOLE_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
+    config = replay_config(tmp_path, "webtest", "esx-served-01")
+    env = {**isolated_env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     port = free_port()
     cmd = [sys.executable, "-m", "screens", "--config", str(config), "serve", "--port", str(port)]
     log = (tmp_path / "serve.log").open("wb")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sessions_helpers import accept_all, make_manager
 from vcd_helpers import start_lab
+from vcd_helpers import vcd_target as lab_vcd_target
 
-from vconsole.config import TargetConfig
 from vconsole.lab.vcd import SYSTEM_ADMIN
 from vconsole.sessions.errors import (
     AuthFailed,
@@ -57,19 +57,9 @@ def lab(tmp_path):
     server.stop()
 
 
-def vcd_target(lab, name="vcd01", **options):
-    values = dict(
-        name=name,
-        kind="vcd",
-        address="127.0.0.1",
-        port=lab.port,
-        user="administrator",
-        org="System",
-        protocol="https",
-        timeout=10.0,
-    )
-    values.update(options)
-    return TargetConfig(**values)
+def vcd_target(lab, **options):
+    """vcd01 as the System administrator, its certificate not pinned unless `thumbprint` says."""
+    return lab_vcd_target(lab, **{"thumbprint": None, **options})
 
 
 def manager(tmp_path, lab, target, **kwargs):

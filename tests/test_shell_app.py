@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shell_helpers import console, isolate_dirs, replay_profile
+from shell_helpers import console, isolate_dirs, replay_profile, screen_after
 from textual.widgets import Label
 
 from screens.command_line import CommandLine
@@ -65,9 +65,7 @@ async def test_unknown_alias_shows_inline_message_and_stays_open(tmp_path) -> No
         hint = str(app.screen.query_one("#command-hint", Label).render())
         assert hint.startswith("unknown alias :bogus")
         assert ":lag" in hint
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ConnectionsScreen)
+        await screen_after(pilot, "escape", ConnectionsScreen)
 
 
 async def test_tab_completes_alias(tmp_path) -> None:
@@ -88,9 +86,7 @@ async def test_escape_goes_back_to_the_previous_pane(tmp_path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.pane_alias == "lag"  # type: ignore[attr-defined]
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ConnectionsScreen)
+        await screen_after(pilot, "escape", ConnectionsScreen)
         await pilot.press("escape")  # nothing under the first pane: stays
         await pilot.pause()
         assert isinstance(app.screen, ConnectionsScreen)
@@ -99,9 +95,7 @@ async def test_escape_goes_back_to_the_previous_pane(tmp_path) -> None:
 async def test_question_mark_lists_keys_of_screen_and_app(tmp_path) -> None:
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await screen_after(pilot, "question_mark", HelpScreen)
         rows = {
             r[0]: tuple(r) for r in (app.screen.table.get_row(k) for k in app.screen.table.all_keys)
         }
@@ -112,20 +106,14 @@ async def test_question_mark_lists_keys_of_screen_and_app(tmp_path) -> None:
         assert rows["s"][1] == "ResourceTable"
         assert rows[":vm"][1:3] == ("pane", "Go to Inventory (key 1)")
         assert rows[":vm"][3].startswith("also :host :ds :net :cluster")
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ConnectionsScreen)
+        await screen_after(pilot, "escape", ConnectionsScreen)
 
 
 async def test_user_keymap_overrides_binding_by_id(tmp_path) -> None:
     app = console(tmp_path, keymap={"app.help": "f1"})
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, ConnectionsScreen)
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await screen_after(pilot, "question_mark", ConnectionsScreen)
+        await screen_after(pilot, "f1", HelpScreen)
 
 
 async def test_readonly_badge(tmp_path) -> None:
@@ -176,9 +164,7 @@ async def test_digit_keys_open_panes(tmp_path) -> None:
         await pilot.press("4")
         await pilot.pause()
         assert app.screen.pane_alias == "path"  # type: ignore[attr-defined]
-        await pilot.press("0")
-        await pilot.pause()
-        assert isinstance(app.screen, ConnectionsScreen)
+        await screen_after(pilot, "0", ConnectionsScreen)
 
 
 async def test_letters_typed_fast_after_colon_reach_the_command_line(tmp_path) -> None:

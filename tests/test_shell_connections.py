@@ -5,16 +5,13 @@ TLS trust runs against a real TLS server on loopback with a self-signed certific
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import socket
-import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shell_helpers import console, isolate_dirs, replay_profile
+from shell_helpers import console, isolate_dirs, replay_profile, screen_after
 from textual.widgets import Button, Input, Label
 
 from screens.connections import ConnectionsScreen
@@ -70,10 +67,7 @@ async def test_add_target_validation_names_the_field_then_saves(tmp_path) -> Non
     profile = replay_profile(tmp_path)
     app = console(tmp_path, profile)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, TargetForm)
+        form = await screen_after(pilot, "a", TargetForm)
         form.query_one("#field-name", Input).value = "esx01"
         form.query_one("#field-port", Input).value = "abc"
         await pilot.press("ctrl+s")
@@ -100,10 +94,7 @@ async def test_add_target_validation_names_the_field_then_saves(tmp_path) -> Non
 async def test_edit_target_keeps_name_and_rewrites_it(tmp_path) -> None:
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, TargetForm)
+        form = await screen_after(pilot, "e", TargetForm)
         assert form.query_one("#field-name", Input).value == "esx01"
         form.query_one("#field-name", Input).value = "esx01-capture"
         await pilot.press("ctrl+s")
@@ -117,10 +108,7 @@ async def test_password_is_masked_stored_and_never_shown(tmp_path) -> None:
     secret = "Sup3r-s3cret!pw"
     app = console(tmp_path, replay_profile(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("P")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, PasswordDialog)
+        dialog = await screen_after(pilot, "P", PasswordDialog)
         field = dialog.query_one("#password", Input)
         assert field.password is True
         await pilot.press(*secret)
@@ -160,36 +148,12 @@ async def test_trust_dialog_answers_the_managers_question(tmp_path) -> None:
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
     """A loopback TLS server with a fresh self-signed certificate; yields (port, SHA-256 colon hex)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from vconsole.lab.vcd.certs import ensure_certificate, server_context
+    from vconsole.lab.vcd.certs import thumbprint as thumbprint_of
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcd.lab.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    digest = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
-    thumbprint = ":".join(digest[i : i + 2] for i in range(0, 64, 2))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    cert, key = ensure_certificate(tmp_path)  # tmp_path is new: a certificate never seen before
+    thumbprint = thumbprint_of(cert)
+    context = server_context(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
-import tomli_w
+from lab_fixtures import esxi_fixture, esxi_targets, vcenter_target, vcsim_fixture, write_config
 from lacp_helpers import trust_lab_hosts
+from shell_helpers import isolate_dirs
 
 from vconsole import paths
 from vconsole.cli import main
-from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
-from vconsole.lab.vcsim import VcsimLab, go_toolchain_missing
 from vconsole.secrets import env_var_name
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
@@ -23,19 +21,8 @@ HOSTS = ("esx-hq-01", "esx-hq-02", "esx-hq-03", "esx-akl-01")
 RANK = {"ok": 0, "info": 1, "warning": 2, "critical": 3, "error": 4}
 
 
-@pytest.fixture(scope="module")
-def esxi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EsxiLab]:
-    with EsxiLab(default_scenario(), tmp_path_factory.mktemp("triage-cli-esxi")) as lab:
-        yield lab
-
-
-@pytest.fixture(scope="module")
-def vcsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
-    missing = go_toolchain_missing()
-    if missing:
-        pytest.skip(f"lab vCenter unavailable: {missing}")
-    with VcsimLab(default_scenario(), tmp_path_factory.mktemp("triage-cli-vcsim")) as lab:
-        yield lab
+esxi = esxi_fixture(default_scenario, "triage-cli")
+vcsim = vcsim_fixture(default_scenario, "triage-cli")
 
 
 def closed_port() -> int:
@@ -45,39 +32,17 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(tmp_path, monkeypatch, profiles):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp_path / "state"))
-    config = tmp_path / "config.toml"
-    default = next(iter(profiles))
-    body = {
-        "default_profile": default,
-        "profiles": {k: {"targets": v} for k, v in profiles.items()},
-    }
-    config.write_text(tomli_w.dumps(body))
-    return config
-
-
 @pytest.fixture
 def lab_config(esxi, vcsim, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    targets = []
-    for name in HOSTS:
-        addr, port_number = esxi.endpoints[name]
-        targets.append(
-            {"name": name, "kind": "esxi", "address": addr, "port": port_number, "user": "root"}
-        )
-        monkeypatch.setenv(env_var_name(name), esxi.password)
+    isolate_dirs(monkeypatch, tmp_path)
+    targets = esxi_targets(esxi, HOSTS, monkeypatch)
     targets.append(
         {"name": "esx-gone", "kind": "esxi", "address": "127.0.0.1", "port": closed_port(),
          "user": "root"}
     )  # fmt: skip
     monkeypatch.setenv(env_var_name("esx-gone"), esxi.password)
-    targets.append(
-        {"name": "vcsa01", "kind": "vcenter", "address": vcsim.host, "port": vcsim.port,
-         "user": vcsim.user, "protocol": "http"}
-    )  # fmt: skip
-    monkeypatch.setenv(env_var_name("vcsa01"), vcsim.password)
-    config = write_config(tmp_path, monkeypatch, {"lab": targets, "empty": []})
+    targets.append(vcenter_target(vcsim, monkeypatch))
+    config = write_config(tmp_path, {"lab": targets, "empty": []})
     trust_lab_hosts(esxi, paths.known_hosts_path())
     return config
 
@@ -118,7 +83,8 @@ def test_text_groups_with_counts_and_filter(lab_config, capsys):  # type: ignore
 
 
 def test_clean_profile_exits_0(tmp_path, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path, monkeypatch, {"empty": []})
+    isolate_dirs(monkeypatch, tmp_path)
+    config = write_config(tmp_path, {"empty": []}, default="empty")
     assert main(["--config", str(config), "triage"]) == 0
     out = capsys.readouterr().out
     assert "Nothing to report" in out and "note: lacp: no esxi targets" in out
@@ -132,7 +98,8 @@ def test_clean_profile_exits_0(tmp_path, monkeypatch, capsys):  # type: ignore[n
     ],
 )
 def test_bad_input_exits_2_naming_the_option(tmp_path, monkeypatch, capsys, argv, says):  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path, monkeypatch, {"empty": []})
+    isolate_dirs(monkeypatch, tmp_path)
+    config = write_config(tmp_path, {"empty": []}, default="empty")
     assert main(["--config", str(config), "triage", *argv]) == 2
     captured = capsys.readouterr()
     assert says in captured.err and "Traceback" not in captured.err

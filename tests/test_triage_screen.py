@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shell_helpers import console, isolate_dirs
+import contextlib
+
+from shell_helpers import console, isolate_dirs, wait_until
 from test_lacp_screen import lacp_profile
 from textual.widgets import Input, Label, Static
 
@@ -13,25 +15,30 @@ from vconsole.services.triage import SOURCES, SourceReading
 CRITICAL_KEY = "esx-wlg-02|DSwitch-WLG|1|vmnic3"
 
 
-async def wait_until(pilot, check, what: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        await pilot.pause(0.05)
-        if check():
-            return
-    raise AssertionError(f"never: {what}")
-
-
 def keys(screen) -> list[str]:  # type: ignore[no-untyped-def]
     return list(screen.rows)
 
 
-async def test_home_pane_lists_worst_first_and_enter_opens_the_object(tmp_path, monkeypatch):
+def triage_app(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The console on the triage pane over the LACP replay captures, its dirs in tmp."""
     isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    return console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+
+
+@contextlib.asynccontextmanager
+async def triage_read(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The triage pane at 80x24 once every source has been read: the pilot and the pane."""
+    app = triage_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert screen.pane_alias == "triage"
         await wait_until(pilot, lambda: len(screen.board.readings) == len(SOURCES), "all read")
+        yield pilot, screen
+
+
+async def test_home_pane_lists_worst_first_and_enter_opens_the_object(tmp_path, monkeypatch):
+    async with triage_read(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
         rows = keys(screen)
         # targets nobody could read first (one line each), then the worst place, worst row first
         assert rows[0] == "u|esx-gone"
@@ -50,11 +57,8 @@ async def test_home_pane_lists_worst_first_and_enter_opens_the_object(tmp_path, 
 
 
 async def test_findings_appear_and_clear_live(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: len(screen.board.readings) == len(SOURCES), "all read")
+    async with triage_read(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
         subject = Subject.of("server", "bf-srv09", site="bf-client")
         late = Finding("server-unreachable", Verdict.CRITICAL, "bf-srv09 unreachable", "",
                        subject, "gpus", 9e9)  # fmt: skip
@@ -67,11 +71,8 @@ async def test_findings_appear_and_clear_live(tmp_path, monkeypatch):
 
 
 async def test_filter_line_shows_typing_and_errors_and_esc_clears_it_first(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        await wait_until(pilot, lambda: len(screen.board.readings) == len(SOURCES), "all read")
+    async with triage_read(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
         before = len(keys(screen))
         await pilot.press("slash", *"wlg")
         field = screen.query_one("#filter-input", Input)
@@ -91,8 +92,7 @@ async def test_filter_line_shows_typing_and_errors_and_esc_clears_it_first(tmp_p
 
 
 async def test_esc_in_a_pane_clears_its_filter_before_going_back(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    app = triage_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         app.jump("lag")
         await wait_until(pilot, lambda: app.screen.table.row_count >= 5, "LACP rows")
@@ -109,8 +109,7 @@ async def test_esc_in_a_pane_clears_its_filter_before_going_back(tmp_path, monke
 
 
 async def test_jumping_keeps_one_screen_per_pane(tmp_path, monkeypatch):
-    isolate_dirs(monkeypatch, tmp_path)
-    app = console(tmp_path, lacp_profile(tmp_path), start_pane="triage")
+    app = triage_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         opened = {}
         for alias in ["lag", "conn", "mtu", "triage", "lag", "conn"] * 4:

@@ -11,19 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import esxi_samples as samples
 import pytest
-from esxi_samples import (
-    CORE_PATH_SAS,
-    DVS_9,
-    IFACE_9,
-    IPV4_9,
-    LACP_CONFIG,
-    LACP_STATS,
-    LACP_STATUS,
-    NETSTACKS,
-    NIC_LIST,
-    NMP_DEVICE_IOPS,
-)
 
 from vconsole.esx import lacp, storage
 from vconsole.esx import netinventory as inv
@@ -53,9 +42,9 @@ def test_unreadable_lacp_stats_say_could_not_read_on_the_host(tmp_path: Path) ->
         tmp_path,
         "esx01",
         {
-            lacp.status_command().line: LACP_STATUS,
+            lacp.status_command().line: samples.LACP_STATUS,
             lacp.stats_command().line: garbled,
-            lacp.config_command().line: LACP_CONFIG,
+            lacp.config_command().line: samples.LACP_CONFIG,
         },
         "lacp",
     )
@@ -83,8 +72,8 @@ def test_esxcfg_mpath_pasted_as_device_list_is_named_in_the_paths_verdict(tmp_pa
         tmp_path,
         "esx02",
         {
-            storage.nmp_device_list_command().line: CORE_PATH_SAS,
-            storage.core_path_list_command().line: CORE_PATH_SAS,
+            storage.nmp_device_list_command().line: samples.CORE_PATH_SAS,
+            storage.core_path_list_command().line: samples.CORE_PATH_SAS,
             storage.nmp_path_list_command().line: "",
             storage.psp_latency_policy_command().line: "",
         },
@@ -92,17 +81,19 @@ def test_esxcfg_mpath_pasted_as_device_list_is_named_in_the_paths_verdict(tmp_pa
     )
     texts = _texts(rows)
     assert any("could not read esxcli storage nmp device list on esx02" in t for t in texts), texts
-    assert not any(NMP_DEVICE_IOPS[:10] in t for t in texts)
+    assert not any(samples.NMP_DEVICE_IOPS[:10] in t for t in texts)
 
 
 def test_collapsed_stats_in_a_capture_still_give_the_critical_silent_switch(tmp_path: Path) -> None:
     """The issue's case end to end: padding lost in a ticket must not turn critical into ok."""
-    squeezed = "\n".join(" ".join(line.split()) for line in LACP_STATS.splitlines())
+    squeezed = "\n".join(" ".join(line.split()) for line in samples.LACP_STATS.splitlines())
     rows = _analyze(
         tmp_path,
         "esx01",
         {
-            lacp.status_command().line: LACP_STATUS.replace("dvs", "test-2").replace("55555", "0"),
+            lacp.status_command().line: samples.LACP_STATUS.replace("dvs", "test-2").replace(
+                "55555", "0"
+            ),
             lacp.stats_command().line: squeezed,
             lacp.config_command().line: "",
         },
@@ -119,11 +110,11 @@ async def test_mtu_discovery_says_which_output_it_could_not_read(tmp_path: Path)
     from vconsole.sessions import SessionManager
 
     good = {
-        inv.INTERFACE_LIST.line: IFACE_9,
-        inv.IPV4_GET.line: IPV4_9,
-        inv.NETSTACK_LIST.line: NETSTACKS,
-        inv.DVS_LIST.line: DVS_9,
-        inv.NIC_LIST.line: NIC_LIST,
+        inv.INTERFACE_LIST.line: samples.IFACE_9,
+        inv.IPV4_GET.line: samples.IPV4_9,
+        inv.NETSTACK_LIST.line: samples.NETSTACKS,
+        inv.DVS_LIST.line: samples.DVS_9,
+        inv.NIC_LIST.line: samples.NIC_LIST,
     }
     bad = {**good, inv.NIC_LIST.line: "Name  Driver\n----  ------\nvmnic0 nvmxnet3 extra\n"}
     targets = []

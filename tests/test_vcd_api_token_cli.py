@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import tomli_w
 
-from tests.vcd_helpers import start_lab
+from tests.lab_fixtures import write_config
+from tests.vcd_helpers import start_lab, target_fields
 from vconsole.cli import main
 from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
 
@@ -58,22 +58,9 @@ def memory_keyring() -> Iterator[dict]:
 
 
 def token_config(tmp: Path, lab: VcdLab, principal: str = SYSTEM_ADMIN, **extra: object) -> Path:
-    user, _, org = principal.rpartition("@")
-    target = {
-        "name": "vcd01",
-        "kind": "vcd",
-        "address": "127.0.0.1",
-        "port": lab.port,
-        "org": org,
-        "auth": "token",
-        "thumbprint": lab.thumbprint,
-        **extra,
-    }
-    path = tmp / "config.toml"
-    path.write_text(
-        tomli_w.dumps({"default_profile": "t", "profiles": {"t": {"targets": [target]}}})
-    )
-    return path
+    """Config with target vcd01 logging in by API token: no user, `auth = "token"`."""
+    target = {k: v for k, v in target_fields(lab, principal).items() if k != "user"}
+    return write_config(tmp, {"t": [{**target, "auth": "token", **extra}]}, default="t")
 
 
 def test_branding_get_json_with_a_token_from_the_environment(

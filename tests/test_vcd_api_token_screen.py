@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input, Label
 
 from screens.trust_dialog import PasswordDialog
-from tests.shell_helpers import console, isolate_dirs
+from tests.shell_helpers import console, isolate_dirs, screen_after
 from vconsole.config import Profile, TargetConfig
 from vconsole.sessions.errors import SecretUnavailable
 
@@ -18,15 +18,21 @@ def _dirs(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     isolate_dirs(monkeypatch, tmp_path)
 
 
+async def saved_and_closed(pilot, form) -> None:  # type: ignore[no-untyped-def]
+    """Save the form (ctrl+s) and let the console close it, for up to five seconds."""
+    await pilot.press("ctrl+s")
+    for _ in range(50):
+        if pilot.app.screen is not form:
+            break
+        await pilot.pause(0.1)
+
+
 async def test_p_on_a_token_target_asks_for_and_stores_the_api_token(tmp_path: Path) -> None:
     secret = "AbCdEf0123456789-token"
     target = TargetConfig("vcd01", "vcd", address="127.0.0.1", org="acme", auth="token")
     app = console(tmp_path, Profile("lab", (target,), source=tmp_path / "config.toml"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("P")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, PasswordDialog)
+        dialog = await screen_after(pilot, "P", PasswordDialog)
         assert str(dialog.query_one(".dialog-title", Label).render()) == "API token for vcd01"
         assert dialog.query_one("#password", Input).password is True
         await pilot.press(*secret)
@@ -55,10 +61,7 @@ async def test_target_form_sets_token_login_for_vcd_only_and_an_edit_keeps_it(
 
     app = console(tmp_path, Profile("lab", (), source=tmp_path / "config.toml"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, TargetForm)
+        form = await screen_after(pilot, "a", TargetForm)
         form.query_one("#field-name", Input).value = "vcd01"
         form.query_one("#field-address", Input).value = "192.0.2.30"
         form.query_one("#field-auth", Select).value = "token"
@@ -69,24 +72,13 @@ async def test_target_form_sets_token_login_for_vcd_only_and_an_edit_keeps_it(
         assert error.startswith("auth: a esxi target cannot use an API token")
         form.query_one("#field-kind", Select).value = "vcd"
         form.query_one("#field-org", Input).value = "acme"
-        await pilot.press("ctrl+s")
-        for _ in range(50):
-            if app.screen is not form:
-                break
-            await pilot.pause(0.1)
+        await saved_and_closed(pilot, form)
         saved = load_config(tmp_path / "config.toml").profile("lab").target("vcd01")
         assert (saved.kind, saved.org, saved.auth) == ("vcd", "acme", "token")
-        await pilot.press("e")
-        await pilot.pause()
-        edit = app.screen
-        assert isinstance(edit, TargetForm)
+        edit = await screen_after(pilot, "e", TargetForm)
         assert edit.query_one("#field-auth", Select).value == "token"
         edit.query_one("#field-address", Input).value = "192.0.2.31"
-        await pilot.press("ctrl+s")
-        for _ in range(50):
-            if app.screen is not edit:
-                break
-            await pilot.pause(0.1)
+        await saved_and_closed(pilot, edit)
         again = load_config(tmp_path / "config.toml").profile("lab").target("vcd01")
         assert (again.address, again.auth) == ("192.0.2.31", "token")
 

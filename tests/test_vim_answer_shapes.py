@@ -12,28 +12,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vim_answer_helpers import ENVELOPE, answer
 
 from vconsole.vim.parser import AnswerParser, MissingObject, ObjectChange, ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
 from vconsole.vim.soap import MoRef
-
-ENVELOPE = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{}</soapenv:Body>'
-    "</soapenv:Envelope>"
-)
-
-
-def answer(method: str, returnval: str, prefix: str = "") -> bytes:
-    declare = ' xmlns:vim25="urn:vim25"' if prefix else ""
-    body = (
-        f'<{method}Response xmlns="urn:vim25"{declare}><returnval>{returnval}</returnval>'
-        f"</{method}Response>"
-    )
-    return ENVELOPE.format(body).encode()
 
 
 def fast_parse(data: bytes, chunk: int = 7) -> tuple[list[Any], Any]:

@@ -7,6 +7,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -62,31 +63,10 @@ def login(lab: VcdLab, principal: str = SYSTEM_ADMIN) -> dict[str, str]:
     }
 
 
-def vcd_target(lab: VcdLab, name: str = "vcd01", principal: str = SYSTEM_ADMIN, **options: object):  # type: ignore[no-untyped-def]
-    """A profile target for the lab's Cloud Director, its certificate pinned."""
-    from vconsole.config import TargetConfig
-
+def target_fields(lab: VcdLab, principal: str = SYSTEM_ADMIN) -> dict[str, object]:
+    """Target vcd01 on the lab's Cloud Director for `principal`, its certificate pinned."""
     user, _, org = principal.rpartition("@")
-    values: dict[str, object] = {
-        "name": name,
-        "kind": "vcd",
-        "address": "127.0.0.1",
-        "port": lab.port,
-        "user": user,
-        "org": org,
-        "thumbprint": lab.thumbprint,
-        "timeout": 10.0,
-    }
-    values.update(options)
-    return TargetConfig(**values)  # type: ignore[arg-type]
-
-
-def write_config(tmp: Path, lab: VcdLab, principal: str = SYSTEM_ADMIN) -> Path:
-    """A config file with profile `t` holding target vcd01 (the password comes from the env)."""
-    import tomli_w
-
-    user, _, org = principal.rpartition("@")
-    target = {
+    return {
         "name": "vcd01",
         "kind": "vcd",
         "address": "127.0.0.1",
@@ -95,8 +75,37 @@ def write_config(tmp: Path, lab: VcdLab, principal: str = SYSTEM_ADMIN) -> Path:
         "org": org,
         "thumbprint": lab.thumbprint,
     }
+
+
+def vcd_target(lab: VcdLab, name: str = "vcd01", principal: str = SYSTEM_ADMIN, **options: object):  # type: ignore[no-untyped-def]
+    """A profile target for the lab's Cloud Director, its certificate pinned."""
+    from vconsole.config import TargetConfig
+
+    values = {**target_fields(lab, principal), "name": name, "timeout": 10.0, **options}
+    return TargetConfig(**values)  # type: ignore[arg-type]
+
+
+def write_config(tmp: Path, lab: VcdLab, principal: str = SYSTEM_ADMIN) -> Path:
+    """A config file with profile `t` holding target vcd01 (the password comes from the env)."""
+    import tomli_w
+
+    target = target_fields(lab, principal)
     path = tmp / "config.toml"
     path.write_text(
         tomli_w.dumps({"default_profile": "t", "profiles": {"t": {"targets": [target]}}})
     )
     return path
+
+
+def lab_with_acme_branding(tmp: Path, monkeypatch: Any, acme: dict) -> VcdLab:
+    """The lab's Cloud Director with `acme` as tenant acme's own branding; the console's dirs in
+    `tmp` and vcd01's password in the environment."""
+    server = start_lab(tmp / "lab")
+    with client(server) as http:
+        http.put(
+            "/cloudapi/branding/tenant/acme", headers=login(server), json=acme
+        ).raise_for_status()
+    monkeypatch.setenv("VCONSOLE_PASSWORD_VCD01", server.users[SYSTEM_ADMIN])
+    monkeypatch.setenv("VCONSOLE_STATE_DIR", str(tmp / "state"))
+    monkeypatch.setenv("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    return server

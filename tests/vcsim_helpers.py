@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_fixtures import with_host_down
 
-from vconsole.lab.scenario import Scenario, default_scenario
+from vconsole.lab.scenario import Scenario
 from vconsole.lab.vcsim import vcsim_unavailable
 
 _MISSING = vcsim_unavailable()
@@ -25,9 +27,7 @@ DOWN_HOST = "esx-wlg-02"
 
 def lab_scenario() -> Scenario:
     """The default scenario with one branch host down, so the fault shows in vCenter too."""
-    base = default_scenario()
-    hosts = tuple(dataclasses.replace(h, down=h.name == DOWN_HOST) for h in base.hosts)
-    return dataclasses.replace(base, hosts=hosts)
+    return with_host_down(DOWN_HOST)
 
 
 def objects(content: Any, kind: Any) -> list[Any]:
@@ -36,6 +36,20 @@ def objects(content: Any, kind: Any) -> list[Any]:
         return list(view.view)
     finally:
         view.Destroy()
+
+
+@contextlib.contextmanager
+def vcenter_content(lab: Any) -> Iterator[Any]:
+    """pyVmomi's ServiceContent of the lab vCenter (over http), disconnected afterwards."""
+    from pyVim.connect import Disconnect, SmartConnect
+
+    si = SmartConnect(
+        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, protocol="http"
+    )
+    try:
+        yield si.RetrieveContent()
+    finally:
+        Disconnect(si)
 
 
 def host_named(content: Any, name: str) -> Any:
