@@ -14,9 +14,9 @@ from textual.widgets import Static, Tree
 from screens.base import ConsoleScreen
 from screens.branding_render import scope_title, summary
 from screens.pane_context import PaneContext
+from vconsole.errors import VconsoleError
 from vconsole.models.branding import Branding, BrandingView, Capabilities, ImageInfo, Theme
 from vconsole.services.branding_input import check_branding
-from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
 from widgets.links_tree import LinksTree
 

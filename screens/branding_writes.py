@@ -134,8 +134,8 @@ class BrandingWrites(BrandingPaneBase):
     @work(exclusive=True, group="brand-write", exit_on_error=False)
     async def send(self, plan: WritePlan | str, reset: bool = False) -> None:
         """`plan` is a checked write, or (with `reset`) the tenant to put back on the system's."""
+        from vconsole.errors import VconsoleError
         from vconsole.services.branding import BrandingApiError, ConcurrentChange, WritePlan
-        from vconsole.sessions.errors import VconsoleError
 
         scope = plan.tenant if isinstance(plan, WritePlan) else plan
         try:

@@ -158,7 +158,7 @@ class ConnectionsScreen(TablePane):
 
     @work(exclusive=True, exit_on_error=False, group="conn-test")
     async def test_target(self, name: str) -> None:
-        from vconsole.sessions.errors import CertificateMismatch, HostKeyChanged, VconsoleError
+        from vconsole.errors import CertificateMismatch, HostKeyChanged, VconsoleError
 
         try:
             from screens.probe import probe_target

@@ -104,7 +104,7 @@ def run_console(
 ) -> int:
     """Open the console on a profile and return the exit code."""
     from vconsole import paths
-    from vconsole.sessions.errors import ConfigError
+    from vconsole.errors import ConfigError
 
     try:
         from vconsole.sessions.clisupport import with_hosts

@@ -26,8 +26,8 @@ from screens.mtu_cells import (
 from screens.mtu_dialogs import DeleteConfirm, saved_entry
 from screens.mtu_matrix import ALL_SETS, MtuMatrix
 from screens.pane_context import PaneContext
+from vconsole.errors import VconsoleError
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
-from vconsole.sessions.errors import VconsoleError
 from vconsole.textsafe import visible
 from widgets.filter_bar import FilterBar
 

@@ -25,7 +25,7 @@ def _first_lines(text: str, count: int = 2) -> str:
 
 async def probe_target(manager: Sessions, name: str) -> str:
     """A one-line report of a successful connection; raises the manager's typed error otherwise."""
-    from vconsole.sessions.errors import CommandNotCaptured
+    from vconsole.errors import CommandNotCaptured
     from vconsole.tokens import Command
 
     target = manager.target(name)

@@ -11,12 +11,12 @@ import pytest
 
 from tests.sessions_helpers import make_manager
 from tests.vcd_helpers import login, start_lab, vcd_target
+from vconsole.errors import ReadOnlyRefused
 from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
 from vconsole.models.branding import Branding, MenuItem
 from vconsole.services.branding import BrandingApiError, BrandingService, ConcurrentChange
 from vconsole.services.branding_backup import load_backup
 from vconsole.services.branding_input import BrandingInputError, BrandingPatch, parse_document
-from vconsole.sessions.errors import ReadOnlyRefused
 
 ACME_OWN = {
     "portalName": "ACME Cloud",

@@ -8,8 +8,8 @@ import pytest
 
 from vconsole import paths
 from vconsole.config import TargetConfig, check_config, load_config, pin_thumbprint, save_target
+from vconsole.errors import ConfigError, SecretUnavailable, UnknownTarget
 from vconsole.secrets import NO_KEYRING_NOTE, SecretStore, env_var_name
-from vconsole.sessions.errors import ConfigError, SecretUnavailable, UnknownTarget
 
 GOOD = """\
 default_profile = "prod"

@@ -75,8 +75,8 @@ async def test_a_refused_executer_names_host_and_vcenter_and_other_hosts_go_on(
 
 
 async def test_read_only_refuses_before_vcenter_is_even_asked(tmp_path: Path) -> None:
+    from vconsole.errors import ReadOnlyRefused
     from vconsole.esx.lacp import timeout_set_command
-    from vconsole.sessions.errors import ReadOnlyRefused
 
     vcenter = RefusingVcenter({"host-1", "host-2"})
     manager = _manager(tmp_path, vcenter)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vconsole.errors import InvalidToken
 from vconsole.esx import lacp, storage, vmkping
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_calls import NoApiEquivalent, esxcli_call
@@ -19,7 +20,6 @@ from vconsole.esx.api_map import decode, map_status
 from vconsole.esx.api_ping import API_SILENCE_NOTE, map_ping, note_api_silence
 from vconsole.esx.lacp_status import OutputKind
 from vconsole.models.mtu import ProbeKind
-from vconsole.sessions.errors import InvalidToken
 from vconsole.sessions.esxcli_api import ApiCommandResult
 from vconsole.tokens import Command
 from vconsole.vim.esxcli import execute_soap_body, parse_response

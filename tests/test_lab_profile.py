@@ -97,9 +97,9 @@ async def test_a_wrong_pinned_host_key_is_refused(lab_dir: Path, tmp_path: Path)
     from dataclasses import replace
 
     from vconsole.config import Profile, load_config
+    from vconsole.errors import HostKeyChanged
     from vconsole.secrets import SecretStore
     from vconsole.sessions import SessionManager
-    from vconsole.sessions.errors import HostKeyChanged
     from vconsole.tokens import Command
 
     profile = load_config(lab_dir / "lab.toml").profile("lab")

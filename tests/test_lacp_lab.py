@@ -12,10 +12,10 @@ import pytest
 from lab_fixtures import esxi_fixture, vcsim_fixture, with_host_down
 from lacp_helpers import lab_manager
 
+from vconsole.errors import ReadOnlyRefused
 from vconsole.lab.scenario import Scenario
 from vconsole.models.lacp import Verdict
 from vconsole.services.lacp import LacpService, report_json
-from vconsole.sessions.errors import ReadOnlyRefused
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vconsole.errors import InvalidToken
 from vconsole.esx.lacp import (
     READ_COMMANDS,
     OutputKind,
@@ -21,7 +22,6 @@ from vconsole.esx.lacp import (
     parse_status,
     timeout_set_command,
 )
-from vconsole.sessions.errors import InvalidToken
 
 STATUS_51_V = samples.LACP_STATUS  # the same [V] sample the re-formatting tests use
 

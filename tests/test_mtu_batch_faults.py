@@ -9,11 +9,11 @@ from typing import Any
 
 from esxi_samples import VMKPING_LOST, VMKPING_OK
 
+from vconsole.errors import TargetUnreachable
 from vconsole.esx.vmkping import vmkping_command
 from vconsole.esx.vmkping_batch import nonce_of
 from vconsole.models.mtu import ProbeKind
 from vconsole.services.mtu_batch import UNRECOGNISED, HostBatcher
-from vconsole.sessions.errors import TargetUnreachable
 from vconsole.sessions.results import CommandResult
 
 

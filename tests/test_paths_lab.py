@@ -14,12 +14,12 @@ import pytest
 from lab_fixtures import esxi_fixture, vcsim_fixture
 from lacp_helpers import lab_manager
 
+from vconsole.errors import ReadOnlyRefused
 from vconsole.lab.scenario import Scenario, default_scenario
 from vconsole.models.paths import Verdict
 from vconsole.services import paths_perf
 from vconsole.services.paths import PathsService, report_json
 from vconsole.services.paths_vcenter import HostLatency
-from vconsole.sessions.errors import ReadOnlyRefused
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vconsole.errors import InvalidToken
 from vconsole.esx.storage import (
     OutputKind,
     parse_advanced_value,
@@ -20,7 +21,6 @@ from vconsole.esx.storage import (
     rr_get_command,
     rr_set_command,
 )
-from vconsole.sessions.errors import InvalidToken
 
 IOPS_DEVICE = textwrap.dedent(samples.NMP_DEVICE_IOPS)  # the [V] sample, as ESXi prints it
 

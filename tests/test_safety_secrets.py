@@ -19,8 +19,8 @@ from test_safety_fuzz import CountingListener, run
 
 from vconsole.cli import main
 from vconsole.config import TargetConfig, load_config, save_target
+from vconsole.errors import ConfigError
 from vconsole.secrets import env_var_name
-from vconsole.sessions.errors import ConfigError
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tests import test_branding_cli
 from tests.test_branding_cli import run, server_branding, writes
 from vconsole.api_path import join, org_name
+from vconsole.errors import InvalidToken
 from vconsole.lab.vcd import VcdLab
-from vconsole.sessions.errors import InvalidToken
 
 HOSTILE_TENANTS = [
     "x/../..",

@@ -10,6 +10,7 @@ import pytest
 from sessions_helpers import make_manager
 
 from vconsole.config import TargetConfig
+from vconsole.errors import InvalidToken
 from vconsole.lab.esxi import EsxiLab
 from vconsole.lab.scenario import default_scenario
 from vconsole.sessions import Command
@@ -19,7 +20,6 @@ from vconsole.sessions.capture import (
     register_capture_command,
     write_capture,
 )
-from vconsole.sessions.errors import InvalidToken
 
 
 @pytest.fixture(scope="module")

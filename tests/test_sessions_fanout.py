@@ -16,8 +16,8 @@ from sessions_helpers import (
 )
 
 from vconsole.config import TargetConfig
+from vconsole.errors import CommandNotCaptured, TargetUnreachable
 from vconsole.sessions import Command, Health
-from vconsole.sessions.errors import CommandNotCaptured, TargetUnreachable
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from vconsole.audit import AuditLog
 from vconsole.config import TargetConfig
-from vconsole.sessions.errors import ReadOnlyRefused, TargetUnreachable
+from vconsole.errors import ReadOnlyRefused, TargetUnreachable
 from vconsole.sessions.results import Health, TargetState, TrustPrompt
 from vconsole.sessions.slot import SlotHooks, TargetSlot
 

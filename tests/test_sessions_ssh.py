@@ -19,8 +19,7 @@ from sessions_helpers import (
 )
 from waiting import wait_for
 
-from vconsole.sessions import Command, Health
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     AuthFailed,
     CommandTimeout,
     HostKeyChanged,
@@ -28,6 +27,7 @@ from vconsole.sessions.errors import (
     TargetUnreachable,
     UnknownHostKey,
 )
+from vconsole.sessions import Command, Health
 
 pytestmark = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists(), reason="needs OpenSSH sshd")
 
@@ -164,7 +164,7 @@ async def test_output_cap_truncates_and_flags(sshd, tmp_path):
 )
 async def test_hostile_arguments_never_reach_the_host(sshd, tmp_path, hostile):
     from vconsole import tokens
-    from vconsole.sessions.errors import InvalidToken
+    from vconsole.errors import InvalidToken
 
     mgr = make_manager(tmp_path, [ssh_target(sshd)], confirm=accept_all)
     with pytest.raises(InvalidToken) as info:

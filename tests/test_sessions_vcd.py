@@ -10,13 +10,13 @@ from sessions_helpers import accept_all, make_manager
 from vcd_helpers import start_lab
 from vcd_helpers import vcd_target as lab_vcd_target
 
-from vconsole.lab.vcd import SYSTEM_ADMIN
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     AuthFailed,
     CertificateMismatch,
     ReadOnlyRefused,
     UnknownCertificate,
 )
+from vconsole.lab.vcd import SYSTEM_ADMIN
 from vconsole.sessions.vcd import ServerVersion, parse_versions, pick_version, version_key
 
 REFERENCE_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -6,14 +6,14 @@ import pytest
 from sessions_helpers import accept_all, make_manager, running_vcsim
 
 from vconsole.config import TargetConfig
-from vconsole.sessions import Health
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     AuthFailed,
     CertificateMismatch,
     ReadOnlyRefused,
     TargetUnreachable,
     UnknownCertificate,
 )
+from vconsole.sessions import Health
 
 
 def vc_target(server, name="vc01", **options):

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vconsole import tokens
-from vconsole.sessions.errors import InvalidToken
+from vconsole.errors import InvalidToken
 from vconsole.tokens import Command, normalise_line
 
 HOSTILE = [

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from tests.sessions_helpers import make_manager
 from tests.vcd_helpers import client, scenario_with, start_lab, vcd_target
+from vconsole.errors import ApiTokenRefused, InvalidToken, TargetUnreachable
 from vconsole.lab.vcd import SYSTEM_ADMIN, VcdLab
 from vconsole.secrets import SecretStore, env_var_name
 from vconsole.services.branding import BrandingService
-from vconsole.sessions.errors import ApiTokenRefused, InvalidToken, TargetUnreachable
 from vconsole.sessions.vcd_token import token_path
 
 ACME_ADMIN = "orgadmin@acme"

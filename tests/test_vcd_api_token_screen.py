@@ -10,7 +10,7 @@ from textual.widgets import Input, Label
 from screens.trust_dialog import PasswordDialog
 from tests.shell_helpers import console, isolate_dirs, screen_after
 from vconsole.config import Profile, TargetConfig
-from vconsole.sessions.errors import SecretUnavailable
+from vconsole.errors import SecretUnavailable
 
 
 @pytest.fixture(autouse=True)

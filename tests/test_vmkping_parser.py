@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vconsole.errors import InvalidToken
 from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
 from vconsole.models.mtu import ProbeKind
-from vconsole.sessions.errors import InvalidToken
 
 JUMBO_OK = """\
 [root@hci01p02rv:~] vmkping -I vmk2 -c 3 -d -s 8972 -i 0.05 10.100.208.3

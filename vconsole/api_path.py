@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from vconsole.sessions.errors import InvalidToken
+from vconsole.errors import InvalidToken
 
 # Cloud Director documents no character set for org names (the API schema types `name` as a
 # plain string); the console accepts the conservative set every portal URL

@@ -29,7 +29,7 @@ from vconsole.config_types import (
     TargetConfig,
     normalise_thumbprint,
 )
-from vconsole.sessions.errors import ConfigError
+from vconsole.errors import ConfigError
 
 __all__ = [
     "AUTH_MODES",

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from vconsole.errors import ConfigError, ConfigProblem, UnknownTarget
 from vconsole.hosts_config import DiscoveredHost, HostsPolicy
-from vconsole.sessions.errors import ConfigError, UnknownTarget
 
 KINDS = ("vcenter", "vcd", "esxi", "bitfusion", "replay")
 SSH_KINDS = ("esxi", "bitfusion")
@@ -98,22 +98,6 @@ class Config:
         raise ConfigError(
             [ConfigProblem(self.path, None, "profile", f"no profile {wanted!r}", known)]
         )
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One thing wrong in a config file, with where it is and what would be accepted."""
-
-    path: Path | None
-    line: int | None
-    field: str
-    message: str
-    accepted: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.path or '<config>'}:{self.line or '?'}"
-        tail = f" (accepted: {self.accepted})" if self.accepted else ""
-        return f"{where}: {self.field}: {self.message}{tail}"
 
 
 def normalise_thumbprint(value: str) -> str | None:

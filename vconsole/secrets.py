@@ -20,7 +20,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 
-from vconsole.sessions.errors import SecretUnavailable
+from vconsole.errors import SecretUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vconsole.sessions.errors import InvalidToken
+from vconsole.errors import InvalidToken
 
 _HOSTILE = (";", "$(", "`", "\n", "\r", "\x00", "|", "&", ">", "<")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")

@@ -61,10 +61,10 @@ _fail = partial(fail, "branding")
 def _run(args: argparse.Namespace, work: Any, target: str | None = None) -> int:
     """Build the manager and service, run `work(service)`, map errors to exit codes."""
     from vconsole.commands.common import resolve_profile
+    from vconsole.errors import ReadOnlyRefused, VcdApiError, VconsoleError
     from vconsole.services.branding import BrandingService, ConcurrentChange
     from vconsole.services.branding_input import BrandingInputError
     from vconsole.sessions import SessionManager
-    from vconsole.sessions.errors import ReadOnlyRefused, VcdApiError, VconsoleError
 
     async def main() -> int:
         profile = resolve_profile(getattr(args, "config", None), getattr(args, "profile", None))
@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace, work: Any, target: str | None = None) -> int:
             await manager.close()
 
     from vconsole.api_path import org_name
-    from vconsole.sessions.errors import InvalidToken
+    from vconsole.errors import InvalidToken
 
     try:
         if getattr(args, "tenant", None) is not None:

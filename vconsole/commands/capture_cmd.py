@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from vconsole.sessions.errors import UnknownTarget, VconsoleError, WrongTargetKind
+    from vconsole.errors import UnknownTarget, VconsoleError, WrongTargetKind
 
     problem = file_problem(args.file, args.force)
     if problem:

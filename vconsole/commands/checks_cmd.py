@@ -50,9 +50,9 @@ _fail = partial(fail, "checks")
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.services.checks_catalog import CHECKS
     from vconsole.sessions.clisupport import load_profile, with_hosts
-    from vconsole.sessions.errors import VconsoleError
 
     try:
         profile = with_hosts(load_profile(args), args)

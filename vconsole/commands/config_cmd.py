@@ -61,7 +61,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _unknown_profile(args: argparse.Namespace) -> str | None:
     """`--profile NAME` that the file does not define: said on stderr, like every command."""
     from vconsole.config import load_config
-    from vconsole.sessions.errors import ConfigError
+    from vconsole.errors import ConfigError
 
     wanted = getattr(args, "profile", None)
     if wanted is None:
@@ -76,7 +76,7 @@ def _unknown_profile(args: argparse.Namespace) -> str | None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from vconsole.config import load_config
-    from vconsole.sessions.errors import ConfigError
+    from vconsole.errors import ConfigError
 
     try:
         config = load_config(getattr(args, "config", None))
@@ -136,9 +136,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_set_password(args: argparse.Namespace) -> int:
     import getpass
 
+    from vconsole.errors import VconsoleError
     from vconsole.secrets import SecretStore
     from vconsole.sessions.clisupport import load_profile
-    from vconsole.sessions.errors import VconsoleError
 
     try:
         profile = load_profile(args)
@@ -165,9 +165,9 @@ def cmd_set_token(args: argparse.Namespace) -> int:
     """Store a vcd target's API token; it is never echoed, written to the config or logged."""
     import getpass
 
+    from vconsole.errors import VconsoleError, WrongTargetKind
     from vconsole.secrets import SecretStore
     from vconsole.sessions.clisupport import load_profile
-    from vconsole.sessions.errors import VconsoleError, WrongTargetKind
 
     try:
         profile = load_profile(args)

@@ -60,7 +60,7 @@ def parse_server_hosts(values: list[str]) -> dict[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from vconsole.sessions.errors import VconsoleError
+    from vconsole.errors import VconsoleError
 
     try:
         from vconsole.commands.common import resolve_profile

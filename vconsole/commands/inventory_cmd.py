@@ -43,9 +43,9 @@ _fail = partial(fail, "inventory")
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.models.inventory import COLUMNS, kind_of
     from vconsole.services.inventory_export import FilterError, compile_filter
-    from vconsole.sessions.errors import VconsoleError
 
     try:
         kind = kind_of(args.type)

@@ -54,7 +54,7 @@ _fail = partial(fail, "lacp")
 
 
 def handle(args: argparse.Namespace) -> int:
-    from vconsole.sessions.errors import VconsoleError
+    from vconsole.errors import VconsoleError
 
     try:
         profile = _profile(args)
@@ -188,8 +188,8 @@ def render_text(report: Any) -> str:
 
 
 def _set_timeout(args: argparse.Namespace, profile: Any, hosts: list[str]) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.esx.lacp import timeout_set_command
-    from vconsole.sessions.errors import VconsoleError
 
     if len(hosts) != 1 or not args.host:
         return _fail("--set-timeout: name exactly one --host")

@@ -101,10 +101,10 @@ def _check_numbers(args: argparse.Namespace) -> list[str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.models.mtu import MtuTest, TestSet
     from vconsole.services.mtu import MtuInputError, expand_set
     from vconsole.services.mtu_store import MtuStore, check_test_set
-    from vconsole.sessions.errors import VconsoleError
 
     problems = _check_numbers(args)
     if args.target and not args.host:

@@ -102,7 +102,7 @@ def _thresholds(args: argparse.Namespace) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from vconsole.sessions.errors import InvalidToken, VconsoleError
+    from vconsole.errors import InvalidToken, VconsoleError
     from vconsole.tokens import device_id
 
     try:
@@ -236,8 +236,8 @@ def render_text(report: Any, rows: list[Any]) -> str:
 
 
 def _set_rr(args: argparse.Namespace, profile: Any, devices: list[str]) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.esx.storage import rr_set_command
-    from vconsole.sessions.errors import VconsoleError
 
     if not args.host or len(args.host) != 1:
         return _fail("--set-rr: name exactly one --host")

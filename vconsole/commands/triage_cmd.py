@@ -34,8 +34,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from vconsole.errors import VconsoleError
     from vconsole.services.triage import SOURCES, compile_filter
-    from vconsole.sessions.errors import VconsoleError
 
     names = [s.name for s in SOURCES]
     unknown = [n for n in args.source or [] if n not in names]

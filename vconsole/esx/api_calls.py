@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vconsole import tokens
-from vconsole.sessions.errors import InvalidToken
+from vconsole.errors import InvalidToken
 from vconsole.tokens import Command
 
 API_VERSION = "urn:vim25/5.0"  # the version string govc sends with every ExecuteSoap

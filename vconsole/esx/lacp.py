@@ -53,7 +53,7 @@ def config_command(dvs: str | None = None) -> Command:
 def timeout_set_command(dvs: str, lag: int | str, timeout: str, nic: str | None = None) -> Command:
     """`lacp timeout set`: the only way to change the timeout on a DVS <= 7.0.0 (KB 376191)."""
     if timeout not in TIMEOUT_VALUES:
-        from vconsole.sessions.errors import InvalidToken
+        from vconsole.errors import InvalidToken
 
         raise InvalidToken("timeout", timeout, "fast or slow")
     words = [*BASE, "timeout", "set", "-l", lag_id(lag), "-t", TIMEOUT_VALUES[timeout]]

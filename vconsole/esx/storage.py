@@ -75,7 +75,7 @@ def rr_set_command(
     sampling_ios: int | None = None,
 ) -> Command:
     """`deviceconfig set --type=latency|iops`; per host and device, not persistent for new LUNs."""
-    from vconsole.sessions.errors import InvalidToken
+    from vconsole.errors import InvalidToken
 
     if rr_type not in RR_SET_TYPES:
         raise InvalidToken("type", rr_type, "latency or iops")
@@ -95,7 +95,7 @@ def rr_set_command(
 
 
 def _bounded(value: int, field: str, low: int, high: int) -> int:
-    from vconsole.sessions.errors import InvalidToken
+    from vconsole.errors import InvalidToken
 
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidToken(field, value, f"a whole number from {low} to {high}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from vconsole.errors import VconsoleError
 from vconsole.models.common import RawOutput
-from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:

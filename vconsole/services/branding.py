@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from vconsole import paths
 from vconsole.api_path import join, org_name
+from vconsole.errors import InvalidToken, ReadOnlyRefused, VcdApiError, VconsoleError
 from vconsole.models.branding import (
     Branding,
     BrandingDiff,
@@ -33,7 +34,6 @@ from vconsole.services.branding_backup import load_backup, save_backup
 from vconsole.services.branding_diff import branding_diff
 from vconsole.services.branding_images import SIZE_LIMIT, describe, image_problems, sniff
 from vconsole.services.branding_input import BrandingInputError, BrandingPatch, check_branding
-from vconsole.sessions.errors import InvalidToken, ReadOnlyRefused, VcdApiError, VconsoleError
 
 if TYPE_CHECKING:
     import httpx

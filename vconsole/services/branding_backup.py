@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vconsole.api_path import org_name
+from vconsole.errors import InvalidToken
 from vconsole.models.branding import Backup, Branding, InputProblem
 from vconsole.services.branding_input import BrandingInputError
-from vconsole.sessions.errors import InvalidToken
 
 if TYPE_CHECKING:
     from vconsole.untyped import Json

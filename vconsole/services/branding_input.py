@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from vconsole.errors import VconsoleError
 from vconsole.models.branding import (
     KEY_URL_LINK,
     MENU_ITEM_TYPES,
@@ -29,7 +30,6 @@ from vconsole.services.branding_limits import (
     shown,
     text_problem,
 )
-from vconsole.sessions.errors import VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.untyped import Json

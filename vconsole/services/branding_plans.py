@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vconsole.api_path import org_name
+from vconsole.errors import InvalidToken
 from vconsole.models.branding import Backup, Branding, BrandingView, InputProblem
 from vconsole.services.branding import BrandingService, WritePlan, WriteResult, scope_name
 from vconsole.services.branding_backup import load_backup
 from vconsole.services.branding_diff import branding_diff
 from vconsole.services.branding_input import BrandingInputError
-from vconsole.sessions.errors import InvalidToken
 
 PLAN_FORMAT = "vconsole-branding-plan/1"
 

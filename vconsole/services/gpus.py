@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from vconsole.errors import VconsoleError
 from vconsole.esx.bitfusion import (
     ClientLog,
     ListedServer,
@@ -48,7 +49,6 @@ from vconsole.services.answers import error_text, raw_output
 from vconsole.services.gpus_checks import DEFAULT_FREE_THRESHOLD_PCT, judge_pool
 from vconsole.services.gpus_merge import client_failure, gpus_of, holders
 from vconsole.services.gpus_vcenter import Placement
-from vconsole.sessions.errors import VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -316,7 +316,7 @@ async def analyze_targets(
     manager: Sessions, targets: list[str] | tuple[str, ...]
 ) -> dict[str, object]:
     """The `analyze` entry: the pool of every capture that holds `bitfusion list_gpus`."""
-    from vconsole.sessions.errors import CommandNotCaptured
+    from vconsole.errors import CommandNotCaptured
 
     out = []
     for target in targets:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from vconsole.errors import VconsoleError
 from vconsole.esx.api_map import decode
 from vconsole.esx.lacp import (
     ConfigOutput,
@@ -34,7 +35,6 @@ from vconsole.models.common import last_transcript
 from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, LagPortRow, RawOutput
 from vconsole.services.answers import error_text, raw_output
 from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge_host
-from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ def _text(answer: Answer) -> str:
 
 def _error_code(error: BaseException) -> str:
     """A short code for why a host gave no answer, for scripts reading the JSON."""
-    from vconsole.sessions import errors
+    from vconsole import errors
 
     codes: tuple[tuple[type[BaseException], str], ...] = (
         (errors.CommandNotCaptured, "not-captured"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from vconsole.errors import UnknownTarget
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
@@ -42,7 +43,6 @@ from vconsole.services.mtu_probe import ssh_probe
 from vconsole.services.mtu_search import SearchSettings, find_path_mtu
 from vconsole.services.mtu_store import MtuStore
 from vconsole.services.mtu_verdict import judge
-from vconsole.sessions.errors import UnknownTarget
 
 if TYPE_CHECKING:
     from vconsole.config import TargetConfig

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from vconsole import tokens
+from vconsole.errors import InvalidToken, VconsoleError
 from vconsole.models.mtu import HostNetwork, MtuTest, TestSet, VmkInterface
-from vconsole.sessions.errors import InvalidToken, VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.services.mtu_store import MtuStore

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vconsole import paths
+from vconsole.errors import InvalidToken, VconsoleError
 from vconsole.models.mtu import MtuResult, MtuTest, TestSet
-from vconsole.sessions.errors import InvalidToken, VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.lab.scenario import Scenario

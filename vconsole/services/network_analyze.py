@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
+from vconsole.errors import CommandNotCaptured
 from vconsole.esx import netinventory as inv
 from vconsole.esx.api_map import decode
 from vconsole.esx.pasted import UnrecognisedOutput
 from vconsole.models.common import Verdict, named_json, worst
 from vconsole.models.findings import Finding
-from vconsole.sessions.errors import CommandNotCaptured
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from vconsole.errors import VconsoleError
 from vconsole.esx.api_map import decode
 from vconsole.esx.storage import (
     READ_COMMANDS,
@@ -44,7 +45,6 @@ from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_perf import VcenterReader, VcenterView
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
-from vconsole.sessions.errors import VconsoleError
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from vconsole.errors import VconsoleError
 from vconsole.services.paths_vcenter import (
     PATH_READ,
     PATH_WRITE,
@@ -28,7 +29,6 @@ from vconsole.services.paths_vcenter import (
     read_connection_states,
     read_multipath,
 )
-from vconsole.sessions.errors import VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vconsole.errors import InvalidToken, VconsoleError
 from vconsole.sessions.capture_api import api_entry
-from vconsole.sessions.errors import InvalidToken, VconsoleError
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:

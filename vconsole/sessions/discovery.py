@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vconsole.config import Profile, TargetConfig
+from vconsole.errors import VconsoleError
 from vconsole.hosts_config import DiscoveredHost, HostsPolicy
-from vconsole.sessions.errors import VconsoleError
 
 if TYPE_CHECKING:
     from vconsole.sessions.manager import SessionManager

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vconsole.errors import TargetUnreachable, VconsoleError
 from vconsole.esx.api_calls import API_VERSION, EsxcliCall, esxcli_call
-from vconsole.sessions.errors import TargetUnreachable, VconsoleError
 from vconsole.sessions.results import CommandResult
 
 if TYPE_CHECKING:

@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.audit import AuditLog
 from vconsole.config import SSH_KINDS, Profile, TargetConfig, pin_thumbprint
-from vconsole.secrets import SecretStore
-from vconsole.sessions import fanout
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     AuthFailed,
     CommandTimeout,
     HostKeyChanged,
@@ -29,6 +27,8 @@ from vconsole.sessions.errors import (
     VconsoleError,
     WrongTargetKind,
 )
+from vconsole.secrets import SecretStore
+from vconsole.sessions import fanout
 from vconsole.sessions.results import (
     OUTPUT_CAP,
     CommandResult,

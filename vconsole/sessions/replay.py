@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from vconsole.errors import CommandNotCaptured, TargetUnreachable
 from vconsole.sessions.capture_api import api_result
-from vconsole.sessions.errors import CommandNotCaptured, TargetUnreachable
 from vconsole.sessions.results import CommandResult
 from vconsole.tokens import normalise_line
 

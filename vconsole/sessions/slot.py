@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from vconsole.config import TargetConfig, normalise_thumbprint
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     CertificateMismatch,
     ReadOnlyRefused,
     TargetUnreachable,

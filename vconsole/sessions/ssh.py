@@ -14,7 +14,7 @@ import time
 import paramiko
 
 from vconsole.config import TargetConfig
-from vconsole.sessions.errors import AuthFailed, CommandTimeout, TargetUnreachable
+from vconsole.errors import AuthFailed, CommandTimeout, TargetUnreachable
 from vconsole.sessions.results import OUTPUT_CAP, CommandResult
 from vconsole.sessions.trust import KnownHosts
 

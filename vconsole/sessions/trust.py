@@ -19,7 +19,7 @@ from pathlib import Path
 import paramiko
 
 from vconsole import paths
-from vconsole.sessions.errors import HostKeyChanged, UnknownHostKey
+from vconsole.errors import HostKeyChanged, UnknownHostKey
 
 log = logging.getLogger(__name__)
 

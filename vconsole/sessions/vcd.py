@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 
-from vconsole.secrets import note_secret
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     AuthFailed,
     CertificateMismatch,
     TargetUnreachable,
     VcdApiError,
 )
+from vconsole.secrets import note_secret
 
 log = logging.getLogger(__name__)
 

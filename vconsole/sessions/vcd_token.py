@@ -25,13 +25,13 @@ from urllib.parse import quote
 
 import httpx
 
-from vconsole.secrets import note_secret
-from vconsole.sessions.errors import (
+from vconsole.errors import (
     ApiTokenRefused,
     InvalidToken,
     TargetUnreachable,
     VcdApiError,
 )
+from vconsole.secrets import note_secret
 
 if TYPE_CHECKING:
     from vconsole.sessions.slot import TargetSlot

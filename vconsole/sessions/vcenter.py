@@ -14,7 +14,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from vconsole.sessions.errors import AuthFailed, CertificateMismatch, TargetUnreachable
+from vconsole.errors import AuthFailed, CertificateMismatch, TargetUnreachable
 from vconsole.sessions.results import Health
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Typed errors raised by the session layer.
+"""The console's typed errors, in a core module of their own so every layer (config, sessions,
+services, screens) can raise and catch them without importing another layer.
 
 Each error carries a short `title` (for a dialog or a CLI prefix) and a message an admin can act
 on. Messages never contain a password or token: they are built only from target names,
@@ -6,6 +7,9 @@ addresses, fingerprints and command lines, which are not secret.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 
 class VconsoleError(Exception):
@@ -22,12 +26,28 @@ class VconsoleError(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a config file, with where it is and what would be accepted."""
+
+    path: Path | None
+    line: int | None
+    field: str
+    message: str
+    accepted: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path or '<config>'}:{self.line or '?'}"
+        tail = f" (accepted: {self.accepted})" if self.accepted else ""
+        return f"{where}: {self.field}: {self.message}{tail}"
+
+
 class ConfigError(VconsoleError):
     """The configuration file cannot be used; `problems` lists every issue found."""
 
     title = "Configuration problem"
 
-    def __init__(self, problems: list) -> None:  # list[ConfigProblem]; untyped to avoid a cycle
+    def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = list(problems)
         lines = [str(p) for p in self.problems] or ["unknown problem"]
         super().__init__("\n".join(lines))
