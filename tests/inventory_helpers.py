@@ -185,6 +185,11 @@ class DroppingProxy:
 
 def vm_answer_bytes(lab: VcsimLab) -> int:
     """Size of the full VM answer (RetrievePropertiesEx over all VMs), to cut it part-way."""
+    return len(vm_answer(lab))
+
+
+def vm_answer(lab: VcsimLab) -> bytes:
+    """The full VM answer (RetrievePropertiesEx over all VMs) as the lab vCenter writes it."""
     from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
     from vconsole.vim import soap, transport
 
@@ -198,6 +203,6 @@ def vm_answer_bytes(lab: VcsimLab) -> int:
     conn = stub.GetConnection()
     body = soap.retrieve_properties_ex(collector, view, VM_SPECS, None)
     conn.request("POST", stub.path, body, {"Cookie": transport.session_cookie(stub)})
-    size = len(conn.getresponse().read())
+    data = conn.getresponse().read()
     conn.close()
-    return size
+    return data
