@@ -25,8 +25,11 @@ from vconsole.models.inventory import (
 from vconsole.services.inventory_specs import (
     ALL_SPECS,
     ALL_TYPES,
-    STRUCTURE_SPECS,
-    STRUCTURE_TYPES,
+    HOST_SPECS,
+    RESOURCE_SPECS,
+    RESOURCE_TYPES,
+    SKELETON_SPECS,
+    SKELETON_TYPES,
     VM_SPECS,
     VM_TYPES,
 )
@@ -178,9 +181,15 @@ class InventoryService:
             reader = PropertyReader(conn)
             preview: asyncio.Future[None] | None = None
             try:
-                async for batch in reader.stream(STRUCTURE_TYPES, STRUCTURE_SPECS, self.page_size):
-                    first = first if first is not None else time.monotonic() - started
-                    self._emit(store.add(batch), emit)
+                # datacenters, folders and clusters first (few even in the largest estate):
+                # one cluster's VMs are asked for while hosts, datastores and networks arrive
+                for types, specs in (
+                    (SKELETON_TYPES, SKELETON_SPECS),
+                    (RESOURCE_TYPES, RESOURCE_SPECS),
+                ):
+                    async for batch in reader.stream(types, specs, self.page_size):
+                        first = first if first is not None else time.monotonic() - started
+                        self._emit(store.add(batch), emit)
                     if preview is None and with_vms and emit is not None:
                         cluster = _first_cluster(store)
                         if cluster is not None:
@@ -214,11 +223,12 @@ class InventoryService:
     async def _preview(
         self, reader: Any, store: VcenterInventory, emit: UpdateListener, cluster: MoRef
     ) -> None:
-        """The VMs of one cluster, asked alongside the rest: a server that does not page (or
-        pages late) computes its whole answer before the first byte, and the admin should see
-        rows meanwhile. The full read brings the same rows again (a keyed diff: no change)."""
+        """The VMs of one cluster (and its hosts, so the rows name them), asked alongside the
+        rest: a server that does not page (or pages late) computes its whole answer before the
+        first byte, and the admin should see rows meanwhile. The full reads bring the same rows
+        again (a keyed diff: no change)."""
         with contextlib.suppress(Exception):
-            async for batch in reader.cluster_vms(cluster, VM_SPECS):
+            async for batch in reader.cluster_vms(cluster, HOST_SPECS + VM_SPECS):
                 self._emit(store.add(batch), emit)
 
     # -- live (the pane) ----------------------------------------------------------------------

@@ -71,13 +71,16 @@ def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
 
 def cluster_vms_spec(cluster: MoRef, specs: Iterable[PropertySpec]) -> str:
     """A PropertyFilterSpec reading the VMs of one cluster's hosts (cluster -> host -> vm),
-    without creating a view first: one round trip."""
+    without creating a view first: one round trip. The hosts come too when `specs` name
+    HostSystem properties."""
+    specs = tuple(specs)
+    hosts_too = "false" if any(s.type == "HostSystem" for s in specs) else "true"
     parts = ["<specSet>", *_prop_sets(specs), "<objectSet>"]
     parts.append(_moref("obj", cluster))
     parts.append(
         "<skip>true</skip>"
         '<selectSet xsi:type="TraversalSpec"><name>hosts</name><type>ComputeResource</type>'
-        "<path>host</path><skip>true</skip>"
+        f"<path>host</path><skip>{hosts_too}</skip>"
         '<selectSet xsi:type="TraversalSpec"><name>vms</name><type>HostSystem</type>'
         "<path>vm</path><skip>false</skip></selectSet></selectSet>"
         "</objectSet></specSet>"
