@@ -158,12 +158,7 @@ def pyvmomi_pc(si: Any) -> tuple[float, int]:
 async def project(manager: Any) -> tuple[float, float, int]:
     """Time until the VM rows are built (hosts and clusters already known, as in the pane)."""
     from vconsole.services.inventory import InventoryService
-    from vconsole.services.inventory_specs import (
-        STRUCTURE_SPECS,
-        STRUCTURE_TYPES,
-        VM_SPECS,
-        VM_TYPES,
-    )
+    from vconsole.services.inventory_specs import STRUCTURE_SPECS, STRUCTURE_TYPES
     from vconsole.vim.collector import PropertyReader
 
     service = InventoryService(manager)
@@ -173,7 +168,7 @@ async def project(manager: Any) -> tuple[float, float, int]:
         store.add(batch)
     started = time.perf_counter()
     first = None
-    async for batch in reader.stream(VM_TYPES, VM_SPECS):
+    async for batch in service.vm_batches(reader, store):
         if first is None:
             first = time.perf_counter() - started
         store.add(batch)
@@ -182,7 +177,8 @@ async def project(manager: Any) -> tuple[float, float, int]:
     return elapsed, first or 0.0, vms
 
 
-def raw_wire(si: Any) -> tuple[float, int]:
+def raw_wire(si: Any, container: Any = None) -> tuple[float, int]:
+    """The VM answer read into memory, nothing parsed; of one container (default: all)."""
     from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
     from vconsole.vim import soap, transport
 
@@ -190,7 +186,7 @@ def raw_wire(si: Any) -> tuple[float, int]:
     content = si.content
     collector = soap.MoRef("PropertyCollector", content.propertyCollector._moId)
     view_manager = soap.MoRef("ViewManager", content.viewManager._moId)
-    root = soap.MoRef("Folder", content.rootFolder._moId)
+    root = container or soap.MoRef("Folder", content.rootFolder._moId)
     started = time.perf_counter()
     view = transport.post(stub, soap.create_container_view(view_manager, root, VM_TYPES)).returned
     body = soap.retrieve_properties_ex(collector, view, VM_SPECS, 1000)

@@ -29,6 +29,8 @@ from vconsole.services.inventory_export import as_records
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
 VM_TOTAL = len(lab_vms(lab_scenario()))
+VM_READ = (b"<path>view</path>", b"<type>VirtualMachine</type>")
+"""Bytes only a request of the full VM read holds (a container view of VMs)."""
 
 
 class Recorder:
@@ -156,8 +158,8 @@ async def test_drop_mid_load_keeps_partial_rows_stale_then_resumes(
             seen_at_stale.append(len(service.rows(ObjectKind.VM)))
 
     recorder = Recorder()
-    # Cut the full VM answer at 85 %: larger than any single cluster's (the early preview)
-    proxy.drop_after(int(vm_answer_bytes(lab) * 0.85))
+    # Cut the first answer of the full VM read (datacenter by datacenter), not the preview
+    proxy.drop_after(vm_answer_bytes(lab) // 20, request_has=VM_READ)
     async with running(service, on_update):
         assert await wait_for(lambda: bool(seen_at_stale))
         assert proxy.cuts == 1
@@ -175,7 +177,7 @@ async def test_one_shot_load_cut_short_flags_rows_stale(lab: VcsimLab, tmp_path:
     proxy = DroppingProxy(lab.port)
     manager = manager_for(tmp_path, {"vc01": lab}, ports={"vc01": proxy.port})
     service = InventoryService(manager)
-    proxy.drop_after(int(vm_answer_bytes(lab) * 0.5))
+    proxy.drop_after(vm_answer_bytes(lab) // 20, request_has=VM_READ)
     statuses = await service.load()
     await manager.close()
     proxy.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from vconsole.services.inventory_specs import (
     VM_TYPES,
 )
 from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.soap import MoRef
 
 RECONNECT_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -197,7 +198,7 @@ class InventoryService:
                                 self._preview(reader, store, emit, cluster)
                             )
                 if with_vms:
-                    async for batch in reader.stream(VM_TYPES, VM_SPECS, self.page_size):
+                    async for batch in self.vm_batches(reader, store):
                         if preview is not None:
                             preview.cancel()
                         self._emit(store.add(batch), emit)
@@ -220,16 +221,31 @@ class InventoryService:
             first_rows_s=first,
         )
 
+    def vm_batches(
+        self, reader: Any, store: VcenterInventory
+    ) -> AsyncIterator[list[ObjectProperties]]:
+        """Every VM of one vCenter: datacenter by datacenter when the skeleton shows several
+        (the server computes one while the last is parsed), else in one read."""
+        datacenters = [MoRef(o.type, m) for m, o in store.objects.items() if o.type == "Datacenter"]
+        if len(datacenters) < 2:
+            return reader.stream(VM_TYPES, VM_SPECS, self.page_size)
+        return reader.stream_each(datacenters, VM_TYPES, VM_SPECS, self.page_size)
+
     async def _preview(
         self, reader: Any, store: VcenterInventory, emit: UpdateListener, cluster: MoRef
     ) -> None:
-        """The VMs of one cluster (and its hosts, so the rows name them), asked alongside the
-        rest: a server that does not page (or pages late) computes its whole answer before the
-        first byte, and the admin should see rows meanwhile. The full reads bring the same rows
-        again (a keyed diff: no change)."""
+        """The VMs of one host, then of its whole cluster (with the hosts, so the rows name
+        them), asked alongside the rest: a server that does not page (or pages late) computes
+        its whole answer before the first byte, and the admin should see rows meanwhile; one
+        host's VMs fill a screen soonest. The full reads bring the same rows again (a keyed
+        diff: no change)."""
+        hosts = store.objects[cluster.value].props.get("host")
+        first = hosts[0] if isinstance(hosts, list) and hosts else hosts
+        parents = [first, cluster] if isinstance(first, MoRef) else [cluster]
         with contextlib.suppress(Exception):
-            async for batch in reader.cluster_vms(cluster, HOST_SPECS + VM_SPECS):
-                self._emit(store.add(batch), emit)
+            for parent in parents:
+                async for batch in reader.vms_under(parent, HOST_SPECS + VM_SPECS):
+                    self._emit(store.add(batch), emit)
 
     # -- live (the pane) ----------------------------------------------------------------------
     async def run(self, on_update: UpdateListener) -> None:

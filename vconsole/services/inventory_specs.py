@@ -58,6 +58,7 @@ SKELETON_SPECS = (
         (
             "name",
             "parent",
+            "host",
             "summary.numHosts",
             "summary.numEffectiveHosts",
             "summary.totalCpu",

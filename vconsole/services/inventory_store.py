@@ -157,7 +157,8 @@ class VcenterInventory:
             moid = item.ref.value
             if self._resync_unseen is not None:
                 self._resync_unseen.discard(moid)
-            self.objects[moid] = RawObject(item.ref.type, dict(item.props), _denied(item.missing))
+            denied = _denied(item.missing) if item.missing else ()
+            self.objects[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
             if item.ref.type == "HostSystem":
                 self._hosts.add(moid)
