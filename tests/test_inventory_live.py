@@ -126,8 +126,10 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
         memoryMB=512,
         files=vim.vm.FileInfo(vmPathName="[vsanDatastore]"),
     )
+    cluster_key = f"vc01/{host.parent._moId}"
     async with running(service, recorder):
         assert await wait_for(lambda: "vc01" in service.watching)
+        before = service.row(cluster_key).vm_count
         task = datacenter.vmFolder.CreateVM_Task(spec, host.parent.resourcePool, host)
         await _task(WaitForTask, task)
         new = task.info.result
@@ -138,8 +140,10 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
         hosts = {r.name: r for r in service.rows(ObjectKind.HOST)}
         assert await wait_for(lambda: service.row(f"vc01/{host._moId}").vm_count == 9)
         assert hosts[host.name].vm_count in (8, 9)
+        assert await wait_for(lambda: service.row(cluster_key).vm_count == before + 1)
         await _task(WaitForTask, new.Destroy_Task())
         assert await wait_for(lambda: service.row(key) is None)
+        assert await wait_for(lambda: service.row(cluster_key).vm_count == before)
         assert recorder.removed(key)
     await manager.close()
 
