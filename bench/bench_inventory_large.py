@@ -45,11 +45,11 @@ from bench_inventory import (  # noqa: E402
     connect,
     naive,
     naive_table,
+    open_vm_pane,
     pyvmomi_pc,
     raw_wire,
     rss_mb,
-    watch_filters,
-    watch_repaints,
+    type_filter,
 )
 
 
@@ -102,16 +102,21 @@ async def project(manager: Any, names: list[str]) -> tuple[float, float, int]:
     return elapsed, cpu, sum(1 for r in service.rows() if r.kind.value == "vm")
 
 
-def raw_all(sis: list[Any]) -> tuple[float, int]:
-    """The same answers read raw, all vCenters at once (one thread each, as the service)."""
-    sizes: list[int] = []
-    threads = [threading.Thread(target=lambda si=si: sizes.append(raw_wire(si)[1])) for si in sis]
+def threads_take(threads: list[threading.Thread]) -> float:
+    """Seconds from starting `threads` to the last one's end."""
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - started, sum(sizes)
+    return time.perf_counter() - started
+
+
+def raw_all(sis: list[Any]) -> tuple[float, int]:
+    """The same answers read raw, all vCenters at once (one thread each, as the service)."""
+    sizes: list[int] = []
+    threads = [threading.Thread(target=lambda si=si: sizes.append(raw_wire(si)[1])) for si in sis]
+    return threads_take(threads), sum(sizes)
 
 
 def raw_per_datacenter(sis: list[Any]) -> float:
@@ -121,32 +126,18 @@ def raw_per_datacenter(sis: list[Any]) -> float:
 
     def one_vcenter(si: Any) -> None:
         dcs = [MoRef("Datacenter", dc._moId) for dc in si.content.rootFolder.childEntity]
-        workers = [
-            threading.Thread(target=lambda part=dcs[k::2]: [raw_wire(si, dc) for dc in part])
-            for k in range(2)
-        ]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        threads_take(
+            [
+                threading.Thread(target=lambda part=dcs[k::2]: [raw_wire(si, dc) for dc in part])
+                for k in range(2)
+            ]
+        )
 
-    threads = [threading.Thread(target=one_vcenter, args=(si,)) for si in sis]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+    return threads_take([threading.Thread(target=one_vcenter, args=(si,)) for si in sis])
 
 
 def pyvmomi_all(sis: list[Any]) -> float:
-    threads = [threading.Thread(target=pyvmomi_pc, args=(si,)) for si in sis]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+    return threads_take([threading.Thread(target=pyvmomi_pc, args=(si,)) for si in sis])
 
 
 async def whole_table(labs: dict[str, Any], args: argparse.Namespace, tmp: Path) -> None:
@@ -195,11 +186,7 @@ async def pane(labs: dict[str, Any], tmp: Path, naive_rows: int) -> None:
     app = VconsoleApp(manager, manager.profile, start_pane="conn")
     total = sum(lab.vms for lab in labs.values())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.5)
-        gc.collect()
-        before = rss_mb()
-        app.jump("vm")
-        await pilot.pause(0)
+        before = await open_vm_pane(app, pilot)
         screen = app.screen
         while screen.first_rows_at is None:
             await pilot.pause(0.01)
@@ -212,19 +199,7 @@ async def pane(labs: dict[str, Any], tmp: Path, naive_rows: int) -> None:
         await pilot.pause(0.5)
         gc.collect()
         after = rss_mb()
-        painted = watch_repaints(screen.table)
-        filtered = watch_filters(screen.table)
-        await pilot.press("slash")
-        await pilot.pause(0.1)
-        repaint, updated = [], []
-        for key, _ in KEYS:
-            painted.clear()
-            filtered.clear()
-            started = time.perf_counter()
-            await pilot.press(key)
-            await pilot.pause()
-            repaint.append(max(painted) - started if painted else float("nan"))
-            updated.append(max(filtered) - started if filtered else float("nan"))
+        repaint, updated, _ = await type_filter(pilot, screen.table)
         for key in ("ctrl+u", *"^vc02$"):
             await pilot.press(key)
         await pilot.pause(0.2)
@@ -244,35 +219,11 @@ async def pane(labs: dict[str, Any], tmp: Path, naive_rows: int) -> None:
 
 def naive_rss(labs: dict[str, Any]) -> None:
     """pyVmomi's PropertyCollector result for every VM, held as an admin's script holds it."""
-    from pyVmomi import vim, vmodl
-
-    from vconsole.services.inventory_specs import VM_PATHS
-
     gc.collect()
     before = rss_mb()
-    kept = []
+    kept: list[Any] = []
     for lab in labs.values():
-        si = connect(lab)
-        content = si.content
-        view = content.viewManager.CreateContainerView(
-            content.rootFolder, [vim.VirtualMachine], True
-        )
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[
-                pc.ObjectSpec(
-                    obj=view,
-                    skip=True,
-                    selectSet=[
-                        pc.TraversalSpec(
-                            name="v", type=vim.view.ContainerView, path="view", skip=False
-                        )
-                    ],
-                )
-            ],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=list(VM_PATHS))],
-        )
-        kept.append(content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions()))
+        pyvmomi_pc(connect(lab), kept)
     gc.collect()
     print(f"    naive: pyVmomi-PC result held: RSS {before:.0f} MB -> {rss_mb():.0f} MB: "
           f"+{rss_mb() - before:.0f} MB {load()}")  # fmt: skip
