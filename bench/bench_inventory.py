@@ -119,7 +119,9 @@ def naive(si: Any, sample: int | None) -> tuple[float, int, int]:
     return elapsed * len(vms) / len(chosen), len(chosen), len(vms)
 
 
-def pyvmomi_pc(si: Any) -> tuple[float, int]:
+def pyvmomi_pc(si: Any, keep: list[Any] | None = None) -> tuple[float, int]:
+    """One RetrievePropertiesEx (and its continuations) through pyVmomi; `keep` receives the
+    results, as a script holding them would."""
     from pyVmomi import vim, vmodl
 
     from vconsole.services.inventory_specs import VM_PATHS
@@ -145,6 +147,8 @@ def pyvmomi_pc(si: Any) -> tuple[float, int]:
     result = pc.RetrievePropertiesEx([spec], options)
     rows = []
     while True:
+        if keep is not None:
+            keep.append(result)
         for obj in result.objects:
             rows.append({p.name: p.val for p in obj.propSet})
         if not result.token:
@@ -158,12 +162,7 @@ def pyvmomi_pc(si: Any) -> tuple[float, int]:
 async def project(manager: Any) -> tuple[float, float, int]:
     """Time until the VM rows are built (hosts and clusters already known, as in the pane)."""
     from vconsole.services.inventory import InventoryService
-    from vconsole.services.inventory_specs import (
-        STRUCTURE_SPECS,
-        STRUCTURE_TYPES,
-        VM_SPECS,
-        VM_TYPES,
-    )
+    from vconsole.services.inventory_specs import STRUCTURE_SPECS, STRUCTURE_TYPES
     from vconsole.vim.collector import PropertyReader
 
     service = InventoryService(manager)
@@ -173,7 +172,7 @@ async def project(manager: Any) -> tuple[float, float, int]:
         store.add(batch)
     started = time.perf_counter()
     first = None
-    async for batch in reader.stream(VM_TYPES, VM_SPECS):
+    async for batch in service.vm_batches(reader, store):
         if first is None:
             first = time.perf_counter() - started
         store.add(batch)
@@ -182,7 +181,8 @@ async def project(manager: Any) -> tuple[float, float, int]:
     return elapsed, first or 0.0, vms
 
 
-def raw_wire(si: Any) -> tuple[float, int]:
+def raw_wire(si: Any, container: Any = None) -> tuple[float, int]:
+    """The VM answer read into memory, nothing parsed; of one container (default: all)."""
     from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
     from vconsole.vim import soap, transport
 
@@ -190,7 +190,7 @@ def raw_wire(si: Any) -> tuple[float, int]:
     content = si.content
     collector = soap.MoRef("PropertyCollector", content.propertyCollector._moId)
     view_manager = soap.MoRef("ViewManager", content.viewManager._moId)
-    root = soap.MoRef("Folder", content.rootFolder._moId)
+    root = container or soap.MoRef("Folder", content.rootFolder._moId)
     started = time.perf_counter()
     view = transport.post(stub, soap.create_container_view(view_manager, root, VM_TYPES)).returned
     body = soap.retrieve_properties_ex(collector, view, VM_SPECS, 1000)
@@ -269,11 +269,7 @@ async def part_two(lab: Any, args: argparse.Namespace, tmp: Path) -> None:
     manager = manager_for(tmp, {"vc01": lab})
     app = VconsoleApp(manager, manager.profile, start_pane="conn")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.5)
-        gc.collect()
-        before = rss_mb()
-        app.jump("vm")
-        await pilot.pause(0.1)
+        before = await open_vm_pane(app, pilot)
         screen = app.screen
         while "vc01" not in screen.service.watching or len(screen.table.rows) < args.vms_10k:
             await pilot.pause(0.1)
@@ -281,20 +277,7 @@ async def part_two(lab: Any, args: argparse.Namespace, tmp: Path) -> None:
         gc.collect()
         after = rss_mb()
         rows = len(screen.table.rows)
-        painted = watch_repaints(screen.table)
-        filtered = watch_filters(screen.table)
-        await pilot.press("slash")
-        await pilot.pause(0.1)
-        repaint, updated, round_trip = [], [], []
-        for key, _ in KEYS:
-            painted.clear()
-            filtered.clear()
-            started = time.perf_counter()
-            await pilot.press(key)
-            await pilot.pause()
-            round_trip.append(time.perf_counter() - started)
-            repaint.append(max(painted) - started if painted else float("nan"))
-            updated.append(max(filtered) - started if filtered else float("nan"))
+        repaint, updated, round_trip = await type_filter(pilot, screen.table)
         shown = len(screen.table.shown)
     print(f"\nPane with {rows} VMs (80x24, Pilot), {len(KEYS)} keys typed into the / filter:")
     print(f"  keystroke -> table rows updated: median {statistics.median(updated) * 1000:.1f} ms, "
@@ -306,6 +289,36 @@ async def part_two(lab: Any, args: argparse.Namespace, tmp: Path) -> None:
     print(f"  RSS {before:.0f} MB -> {after:.0f} MB: +{after - before:.0f} MB for the rows, "
           f"store and update stream (target <= 150 MB)")  # fmt: skip
     await naive_table(args.naive_table_rows)
+
+
+async def open_vm_pane(app: Any, pilot: Any) -> float:
+    """RSS (MB) once the app settled on another pane, then the VM pane opened."""
+    await pilot.pause(0.5)
+    gc.collect()
+    before = rss_mb()
+    app.jump("vm")
+    await pilot.pause(0.1)
+    return before
+
+
+async def type_filter(pilot: Any, table: Any) -> tuple[list[float], list[float], list[float]]:
+    """Types KEYS into the pane's / filter: per key, seconds until the table repainted, until
+    its rows were filtered, and Pilot's whole round trip."""
+    painted = watch_repaints(table)
+    filtered = watch_filters(table)
+    await pilot.press("slash")
+    await pilot.pause(0.1)
+    repaint, updated, round_trip = [], [], []
+    for key, _ in KEYS:
+        painted.clear()
+        filtered.clear()
+        started = time.perf_counter()
+        await pilot.press(key)
+        await pilot.pause()
+        round_trip.append(time.perf_counter() - started)
+        repaint.append(max(painted) - started if painted else float("nan"))
+        updated.append(max(filtered) - started if filtered else float("nan"))
+    return repaint, updated, round_trip
 
 
 async def naive_table(count: int) -> None:

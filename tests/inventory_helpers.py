@@ -117,14 +117,18 @@ class DroppingProxy:
         self._server.listen(32)
         self.port = int(self._server.getsockname()[1])
         self._cut_after: int | None = None
+        self._cut_when: tuple[bytes, ...] = ()
         self.cuts = 0
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def drop_after(self, n: int | None) -> None:
+    def drop_after(self, n: int | None, request_has: tuple[bytes, ...] = ()) -> None:
+        """Cut the next answer after `n` bytes; with `request_has`, the next answer to a
+        request holding all those bytes (one VM read among several, say)."""
         with self._lock:
             self._cut_after = n
+            self._cut_when = request_has
 
     def close(self) -> None:
         self._closed = True
@@ -137,21 +141,31 @@ class DroppingProxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+            request = bytearray()  # the last request on this connection
+            for args in ((client, upstream, False, request), (upstream, client, True, request)):
+                threading.Thread(target=self._pipe, args=args, daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, answers: bool) -> None:
+    def _pipe(
+        self, src: socket.socket, dst: socket.socket, answers: bool, request: bytearray
+    ) -> None:
         sent = 0
+        chosen = True
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
-                if answers:
+                if not answers:
+                    if data.startswith(b"POST"):
+                        request.clear()
+                    request.extend(data)
+                else:
                     if data.startswith(b"HTTP/1.1"):
                         sent = 0
+                        with self._lock:
+                            chosen = all(m in request for m in self._cut_when)
                     with self._lock:
-                        limit = self._cut_after
+                        limit = self._cut_after if chosen else None
                     if limit is not None and sent + len(data) > limit:
                         dst.sendall(data[: max(0, limit - sent)])
                         with self._lock:
@@ -173,6 +187,11 @@ class DroppingProxy:
 
 def vm_answer_bytes(lab: VcsimLab) -> int:
     """Size of the full VM answer (RetrievePropertiesEx over all VMs), to cut it part-way."""
+    return len(vm_answer(lab))
+
+
+def vm_answer(lab: VcsimLab) -> bytes:
+    """The full VM answer (RetrievePropertiesEx over all VMs) as the lab vCenter writes it."""
     from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
     from vconsole.vim import soap, transport
 
@@ -186,6 +205,6 @@ def vm_answer_bytes(lab: VcsimLab) -> int:
     conn = stub.GetConnection()
     body = soap.retrieve_properties_ex(collector, view, VM_SPECS, None)
     conn.request("POST", stub.path, body, {"Cookie": transport.session_cookie(stub)})
-    size = len(conn.getresponse().read())
+    data = conn.getresponse().read()
     conn.close()
-    return size
+    return data

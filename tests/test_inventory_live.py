@@ -29,6 +29,8 @@ from vconsole.services.inventory import InventoryService, InventoryUpdate
 from vconsole.services.inventory_export import as_records
 
 pytestmark = [needs_vcsim, pytest.mark.timeout(300)]
+VM_READ = (b"<path>view</path>", b"<type>VirtualMachine</type>")
+"""Bytes only a request of the full VM read holds (a container view of VMs)."""
 
 
 class Recorder:
@@ -123,8 +125,10 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
         memoryMB=512,
         files=vim.vm.FileInfo(vmPathName="[vsanDatastore]"),
     )
+    cluster_key = f"vc01/{host.parent._moId}"
     async with running(service, recorder):
         assert await wait_for(lambda: "vc01" in service.watching)
+        before = service.row(cluster_key).vm_count
         task = datacenter.vmFolder.CreateVM_Task(spec, host.parent.resourcePool, host)
         await _task(WaitForTask, task)
         new = task.info.result
@@ -135,8 +139,10 @@ async def test_new_and_removed_vms_appear_and_disappear(lab: VcsimLab, tmp_path:
         hosts = {r.name: r for r in service.rows(ObjectKind.HOST)}
         assert await wait_for(lambda: service.row(f"vc01/{host._moId}").vm_count == 9)
         assert hosts[host.name].vm_count in (8, 9)
+        assert await wait_for(lambda: service.row(cluster_key).vm_count == before + 1)
         await _task(WaitForTask, new.Destroy_Task())
         assert await wait_for(lambda: service.row(key) is None)
+        assert await wait_for(lambda: service.row(cluster_key).vm_count == before)
         assert recorder.removed(key)
     await manager.close()
 
@@ -155,8 +161,8 @@ async def test_drop_mid_load_keeps_partial_rows_stale_then_resumes(
             seen_at_stale.append(len(service.rows(ObjectKind.VM)))
 
     recorder = Recorder()
-    # Cut the full VM answer at 85 %: larger than any single cluster's (the early preview)
-    proxy.drop_after(int(vm_answer_bytes(lab) * 0.85))
+    # Cut the first answer of the full VM read (datacenter by datacenter), not the preview
+    proxy.drop_after(vm_answer_bytes(lab) // 20, request_has=VM_READ)
     async with running(service, on_update):
         assert await wait_for(lambda: bool(seen_at_stale))
         assert proxy.cuts == 1
@@ -174,7 +180,7 @@ async def test_one_shot_load_cut_short_flags_rows_stale(lab: VcsimLab, tmp_path:
     proxy = DroppingProxy(lab.port)
     manager = manager_for(tmp_path, {"vc01": lab}, ports={"vc01": proxy.port})
     service = InventoryService(manager)
-    proxy.drop_after(int(vm_answer_bytes(lab) * 0.5))
+    proxy.drop_after(vm_answer_bytes(lab) // 20, request_has=VM_READ)
     statuses = await service.load()
     await manager.close()
     proxy.close()

@@ -3,7 +3,9 @@
 The simulator never writes these shapes (empty data objects, a default namespace on `objects`,
 `vim25:` prefixes, entities in moids and names, characters by reference, raw CR, single-quoted
 attributes, filter-level missingSet, repeated changeSet entries, a fault without detail), so the
-answers are generated after the vim25 WSDL and pyVmomi's deserializer is the referee.
+answers are generated after the vim25 WSDL and pyVmomi's deserializer is the referee. The
+property tests also spell the value types the simulator's way (a schema-instance declaration on
+each `val`).
 """
 
 from __future__ import annotations
@@ -223,24 +225,32 @@ _VALUES = st.one_of(
 _NAMES = st.sampled_from(["name", "config", "portgroup[&quot;R&amp;D&quot;]", "a&#150;b"])
 
 
-def _val(p: str, q: str, value: tuple[str, str]) -> str:
+XSI_SPELLINGS = st.sampled_from(["xsi", "XMLSchema-instance", "i"])
+"""The envelope's `xsi`, or a prefix each `val` declares itself (as govmomi's simulator does)."""
+
+
+def _val(p: str, q: str, value: tuple[str, str], x: str = "xsi") -> str:
     xtype, text = value
+    declare = "" if x == "xsi" else f" xmlns:{x}={q}http://www.w3.org/2001/XMLSchema-instance{q}"
     if xtype == "MoRef":
         return (
-            f"<{p}val xsi:type={q}ManagedObjectReference{q} type={q}HostSystem{q}>{text}</{p}val>"
+            f"<{p}val{declare} {x}:type={q}ManagedObjectReference{q} type={q}HostSystem{q}>"
+            f"{text}</{p}val>"
         )
-    return f"<{p}val xsi:type={q}{xtype}{q}>{text}</{p}val>"
+    return f"<{p}val{declare} {x}:type={q}{xtype}{q}>{text}</{p}val>"
 
 
 @st.composite
 def retrieve_answer(draw: st.DrawFn) -> bytes:
     p = draw(st.sampled_from(["", "vim25:"]))
     q = draw(st.sampled_from(['"', "'"]))
+    x = draw(XSI_SPELLINGS)
     ns = draw(st.sampled_from(["", ' xmlns="urn:vim25"'])) if not p else ""
     objects = []
     for _ in range(draw(st.integers(1, 3))):
         props = "".join(
-            f"<{p}propSet><{p}name>{draw(_NAMES)}</{p}name>{_val(p, q, draw(_VALUES))}</{p}propSet>"
+            f"<{p}propSet><{p}name>{draw(_NAMES)}</{p}name>{_val(p, q, draw(_VALUES), x)}"
+            f"</{p}propSet>"
             for _ in range(draw(st.integers(0, 3)))
         )
         moid = draw(xml_text(min_size=1))
@@ -254,12 +264,13 @@ def retrieve_answer(draw: st.DrawFn) -> bytes:
 def update_answer(draw: st.DrawFn) -> bytes:
     p = draw(st.sampled_from(["", "vim25:"]))
     q = draw(st.sampled_from(['"', "'"]))
+    x = draw(XSI_SPELLINGS)
     sets = []
     for _ in range(draw(st.integers(0, 3))):
         changes = []
         for _ in range(draw(st.integers(0, 4))):
             op = draw(st.sampled_from(["assign", "add", "remove", "indirectRemove"]))
-            val = "" if op.endswith("emove") else _val(p, q, draw(_VALUES))
+            val = "" if op.endswith("emove") else _val(p, q, draw(_VALUES), x)
             changes.append(
                 f"<{p}changeSet><{p}name>{draw(_NAMES)}</{p}name><{p}op>{op}</{p}op>{val}"
                 f"</{p}changeSet>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -25,12 +25,16 @@ from vconsole.models.inventory import (
 from vconsole.services.inventory_specs import (
     ALL_SPECS,
     ALL_TYPES,
-    STRUCTURE_SPECS,
-    STRUCTURE_TYPES,
+    HOST_SPECS,
+    RESOURCE_SPECS,
+    RESOURCE_TYPES,
+    SKELETON_SPECS,
+    SKELETON_TYPES,
     VM_SPECS,
     VM_TYPES,
 )
 from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.soap import MoRef
 
 if TYPE_CHECKING:
@@ -198,9 +202,15 @@ class InventoryService:
             reader = PropertyReader(conn)
             preview: asyncio.Future[None] | None = None
             try:
-                async for batch in reader.stream(STRUCTURE_TYPES, STRUCTURE_SPECS, self.page_size):
-                    first = first if first is not None else time.monotonic() - started
-                    self._emit(store.add(batch), emit)
+                # datacenters, folders and clusters first (few even in the largest estate):
+                # one cluster's VMs are asked for while hosts, datastores and networks arrive
+                for types, specs in (
+                    (SKELETON_TYPES, SKELETON_SPECS),
+                    (RESOURCE_TYPES, RESOURCE_SPECS),
+                ):
+                    async for batch in reader.stream(types, specs, self.page_size):
+                        first = first if first is not None else time.monotonic() - started
+                        self._emit(store.add(batch), emit)
                     if preview is None and with_vms and emit is not None:
                         cluster = _first_cluster(store)
                         if cluster is not None:
@@ -208,7 +218,7 @@ class InventoryService:
                                 self._preview(reader, store, emit, cluster)
                             )
                 if with_vms:
-                    async for batch in reader.stream(VM_TYPES, VM_SPECS, self.page_size):
+                    async for batch in self.vm_batches(reader, store):
                         if preview is not None:
                             preview.cancel()
                         self._emit(store.add(batch), emit)
@@ -231,17 +241,33 @@ class InventoryService:
             first_rows_s=first,
         )
 
+    def vm_batches(
+        self, reader: PropertyReader, store: VcenterInventory
+    ) -> AsyncIterator[list[ObjectProperties]]:
+        """Every VM of one vCenter: datacenter by datacenter when the skeleton shows several
+        (the server computes one while the last is parsed), else in one read."""
+        datacenters = [MoRef(o.type, m) for m, o in store.objects.items() if o.type == "Datacenter"]
+        if len(datacenters) < 2:
+            return reader.stream(VM_TYPES, VM_SPECS, self.page_size)
+        return reader.stream_each(datacenters, VM_TYPES, VM_SPECS, self.page_size)
+
     async def _preview(
         self, reader: PropertyReader, store: VcenterInventory, emit: UpdateListener, cluster: MoRef
     ) -> None:
-        """The VMs of one cluster, asked alongside the rest: a server that does not page (or
-        pages late) computes its whole answer before the first byte, and the admin should see
-        rows meanwhile. The full read brings the same rows again (a keyed diff: no change)."""
+        """The VMs of one host, then of its whole cluster (with the hosts, so the rows name
+        them), asked alongside the rest: a server that does not page (or pages late) computes
+        its whole answer before the first byte, and the admin should see rows meanwhile; one
+        host's VMs fill a screen soonest. The full reads bring the same rows again (a keyed
+        diff: no change)."""
+        hosts = store.objects[cluster.value].props.get("host")
+        first = hosts[0] if isinstance(hosts, list) and hosts else hosts
+        parents = [first, cluster] if isinstance(first, MoRef) else [cluster]
         try:
-            async for batch in reader.cluster_vms(cluster, VM_SPECS):
-                self._emit(store.add(batch), emit)
+            for parent in parents:
+                async for batch in reader.vms_under(parent, HOST_SPECS + VM_SPECS):
+                    self._emit(store.add(batch), emit)
         except Exception as exc:  # only a preview: the full read brings (or reports) these rows
-            log.debug("cluster %s preview stopped: %s: %s", cluster, type(exc).__name__, exc)
+            log.debug("preview under %s stopped: %s: %s", cluster, type(exc).__name__, exc)
 
     # -- live (the pane) ----------------------------------------------------------------------
     async def run(self, on_update: UpdateListener) -> None:

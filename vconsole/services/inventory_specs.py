@@ -25,11 +25,9 @@ VM_PATHS = (
 )
 VM_SPECS = (PropertySpec("VirtualMachine", VM_PATHS),)
 
-STRUCTURE_TYPES = (
-    "Folder",
-    "Datacenter",
-    "ComputeResource",
-    "ClusterComputeResource",
+SKELETON_TYPES = ("Folder", "Datacenter", "ComputeResource", "ClusterComputeResource")
+"""Read first: few objects even in the largest estate, and enough to ask for one cluster's VMs."""
+RESOURCE_TYPES = (
     "HostSystem",
     "Datastore",
     "Network",
@@ -52,7 +50,7 @@ HOST_PATHS = (
     "summary.hardware.numCpuCores",
     "summary.hardware.memorySize",
 )
-STRUCTURE_SPECS = (
+SKELETON_SPECS = (
     PropertySpec("Folder", ("name", "parent")),
     PropertySpec("Datacenter", ("name", "parent")),
     PropertySpec(
@@ -60,13 +58,17 @@ STRUCTURE_SPECS = (
         (
             "name",
             "parent",
+            "host",
             "summary.numHosts",
             "summary.numEffectiveHosts",
             "summary.totalCpu",
             "summary.totalMemory",
         ),
     ),
-    PropertySpec("HostSystem", HOST_PATHS),
+)
+HOST_SPECS = (PropertySpec("HostSystem", HOST_PATHS),)
+RESOURCE_SPECS = (
+    *HOST_SPECS,
     PropertySpec(
         "Datastore",
         (
@@ -87,5 +89,7 @@ STRUCTURE_SPECS = (
     PropertySpec("DistributedVirtualSwitch", ("name", "parent")),
 )
 
+STRUCTURE_TYPES = SKELETON_TYPES + RESOURCE_TYPES
+STRUCTURE_SPECS = SKELETON_SPECS + RESOURCE_SPECS
 ALL_TYPES = STRUCTURE_TYPES + VM_TYPES
 ALL_SPECS = STRUCTURE_SPECS + VM_SPECS

@@ -109,6 +109,7 @@ class VcenterInventory:
         self._vm_host: dict[str, str] = {}
         self._dc_cache: dict[str, tuple[str, str]] = {}
         self._hosts: set[str] = set()
+        self._hosts_of: dict[str, list[str]] | None = None
         self._resync_unseen: set[str] | None = None
 
     # -- lookups ----------------------------------------------------------------------------
@@ -159,7 +160,8 @@ class VcenterInventory:
             moid = item.ref.value
             if self._resync_unseen is not None:
                 self._resync_unseen.discard(moid)
-            self.objects[moid] = RawObject(item.ref.type, dict(item.props), _denied(item.missing))
+            denied = _denied(item.missing) if item.missing else ()
+            self.objects[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
             if item.ref.type == "HostSystem":
                 self._hosts.add(moid)
@@ -246,12 +248,13 @@ class VcenterInventory:
         elif counts_changed:
             for host in counts_changed:
                 self._derive_structure(host, delta)
-                cluster, _ = self._cluster_of_host(host)
+            for cluster in {self._cluster_of_host(host)[0] for host in counts_changed}:
                 self._derive_structure(cluster, delta)
 
     def _structure_changed(self, delta: RowDelta, full: bool = True) -> None:
         """Names or parents of non-VM objects changed: derive them all (few), and VMs if asked."""
         self._dc_cache.clear()
+        self._hosts_of = None
         for moid in list(self.objects):
             obj = self.objects[moid]
             if obj.type == "VirtualMachine":
@@ -342,7 +345,11 @@ class VcenterInventory:
     def _cluster_row(self, moid: str, obj: RawObject) -> ClusterRow:
         p = obj.props
         dc_moid, dc = self.datacenter_of(moid)
-        hosts = [h for h in self._hosts if self._parent(h) == moid]
+        if self._hosts_of is None:  # hosts by parent, kept until the structure changes
+            self._hosts_of = {}
+            for host in self._hosts:
+                self._hosts_of.setdefault(self._parent(host), []).append(host)
+        hosts = self._hosts_of.get(moid, [])
         memory = _int(p.get("summary.totalMemory"))
         return ClusterRow(
             self.vcenter,

@@ -131,12 +131,48 @@ class PropertyReader:
         finally:
             await self.destroy_view(view)
 
-    async def cluster_vms(
-        self, cluster: MoRef, specs: Sequence[PropertySpec]
+    async def stream_each(
+        self,
+        containers: Sequence[MoRef],
+        types: Sequence[str],
+        specs: Sequence[PropertySpec],
+        page_size: int = 1000,
+        in_flight: int = 2,
     ) -> AsyncIterator[list[ObjectProperties]]:
-        """The VMs on one cluster's hosts in one request (no view), in batches as they arrive."""
+        """`stream` over each container, `in_flight` requests at a time, batches as they come.
+
+        A server that does not page computes a whole answer before its first byte: asked in
+        parts, it computes the next part while the last one is parsed. The first failure
+        raises after the batches already read.
+        """
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        slots = asyncio.Semaphore(max(1, in_flight))
+
+        async def one(container: MoRef) -> None:
+            async with slots:
+                async for batch in self.stream(types, specs, page_size, container):
+                    queue.put_nowait(batch)
+
+        tasks = [asyncio.ensure_future(one(c)) for c in containers]
+        every = asyncio.gather(*tasks)
+        every.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while (item := await queue.get()) is not _DONE:
+                yield item
+            await every
+        finally:
+            every.cancel()
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await every
+
+    async def vms_under(
+        self, parent: MoRef, specs: Sequence[PropertySpec]
+    ) -> AsyncIterator[list[ObjectProperties]]:
+        """The VMs of one host or one cluster's hosts in one request (no view), in batches."""
         collector, _, _ = self._service()
-        body = soap.retrieve_cluster_vms(collector, cluster, specs)
+        body = soap.retrieve_vms_under(collector, parent, specs)
 
         def read(sink: transport.BatchSink, cancel: threading.Event) -> None:
             transport.post(self._stub, body, sink.add, cancel)

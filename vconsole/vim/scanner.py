@@ -50,6 +50,12 @@ _PREFIXED_TYPE = re.compile(rb"""\s[\w.-]+:type=(["'])([^"'<&]*)\1""")
 _PLAIN_TYPE = re.compile(rb"""\stype=(["'])([^"'<&]*)\1""")
 _PLAIN_ATTRS = re.compile(rb"""(?:\s+(?:[\w.-]+:)?type=(?:"[^"<&]*"|'[^'<&]*'))*\s*""")
 """The attributes a simple `val` carries; anything else goes to ElementTree."""
+_XSI_DECLARATION = re.compile(
+    rb"""\sxmlns:([\w.-]+)=(["'])http://www\.w3\.org/2001/XMLSchema-instance\2"""
+)
+"""The XML Schema instance namespace declared on the `val` itself, as govmomi's simulator
+writes every value (`xmlns:XMLSchema-instance="..." XMLSchema-instance:type="xsd:int"`)."""
+_PREFIXED_TYPE_NAME = re.compile(rb"""\s([\w.-]+):type=""")
 _REFERENCE = re.compile(r"&([^;&<]*)(;?)")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _CR = b"\r"
@@ -137,10 +143,11 @@ class FastAnswerParser:
     def _converter(self, attrs: bytes) -> Callable[[bytes], Any]:
         convert = self._converters.get(attrs)
         if convert is None:
-            if not _PLAIN_ATTRS.fullmatch(attrs):
+            plain_attrs = _own_xsi_declaration_removed(attrs)
+            if not _PLAIN_ATTRS.fullmatch(plain_attrs):
                 raise _Unusual(attrs)
-            typed = _PREFIXED_TYPE.search(attrs)
-            plain = _PLAIN_TYPE.search(attrs)
+            typed = _PREFIXED_TYPE.search(plain_attrs)
+            plain = _PLAIN_TYPE.search(plain_attrs)
             xtype = typed.group(2).decode() if typed else ""
             kind = xtype.rpartition(":")[2]
             ref_type = plain.group(2).decode() if plain else None
@@ -262,6 +269,21 @@ class FastAnswerParser:
         return ObjectChange(
             ref, _text(kind.group(1)), props, tuple(removed), changes=tuple(changes)
         )
+
+
+def _own_xsi_declaration_removed(attrs: bytes) -> bytes:
+    """`attrs` without a declaration of the schema-instance namespace on the element itself,
+    when that is the only declaration and the type attribute uses its prefix; any other
+    declaration (it could rebind `xsd`, say) is left in, so ElementTree reads that value."""
+    if b"xmlns" not in attrs:
+        return attrs
+    declared = _XSI_DECLARATION.findall(attrs)
+    if len(declared) != 1 or attrs.count(b"xmlns") != 1:
+        return attrs
+    prefix = declared[0][0]
+    if any(p != prefix for p in _PREFIXED_TYPE_NAME.findall(attrs)):
+        return attrs
+    return _XSI_DECLARATION.sub(b"", attrs)
 
 
 def _boolean(text: bytes) -> bool:

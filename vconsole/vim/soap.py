@@ -66,28 +66,38 @@ def filter_spec(view: MoRef, specs: Iterable[PropertySpec]) -> str:
     )
 
 
-def cluster_vms_spec(cluster: MoRef, specs: Iterable[PropertySpec]) -> str:
-    """A PropertyFilterSpec reading the VMs of one cluster's hosts (cluster -> host -> vm),
-    without creating a view first: one round trip."""
-    return _spec_set(
-        cluster,
-        specs,
-        '<selectSet xsi:type="TraversalSpec"><name>hosts</name><type>ComputeResource</type>'
-        "<path>host</path><skip>true</skip>"
-        '<selectSet xsi:type="TraversalSpec"><name>vms</name><type>HostSystem</type>'
-        "<path>vm</path><skip>false</skip></selectSet></selectSet>",
-    )
-
-
 def _spec_set(start: MoRef, specs: Iterable[PropertySpec], traversal: str) -> str:
     """`specs` read from what `traversal` reaches from `start` (itself skipped)."""
     head = ["<specSet>", *_prop_sets(specs), "<objectSet>", _moref("obj", start)]
     return "".join([*head, "<skip>true</skip>", traversal, "</objectSet></specSet>"])
 
 
-def retrieve_cluster_vms(collector: MoRef, cluster: MoRef, specs: Sequence[PropertySpec]) -> bytes:
+def vms_under_spec(parent: MoRef, specs: Iterable[PropertySpec]) -> str:
+    """A PropertyFilterSpec reading the VMs of one host (host -> vm) or of one cluster's hosts
+    (cluster -> host -> vm), without creating a view first: one round trip. The hosts come
+    too when `specs` name HostSystem properties."""
+    specs = tuple(specs)
+    hosts_too = "false" if any(s.type == "HostSystem" for s in specs) else "true"
+    vms = (
+        '<selectSet xsi:type="TraversalSpec"><name>vms</name><type>HostSystem</type>'
+        "<path>vm</path><skip>false</skip></selectSet>"
+    )
+    parts = ["<specSet>", *_prop_sets(specs), "<objectSet>", _moref("obj", parent)]
+    if parent.type == "HostSystem":
+        parts.append(f"<skip>{hosts_too}</skip>{vms}")
+    else:
+        parts.append(
+            "<skip>true</skip>"
+            '<selectSet xsi:type="TraversalSpec"><name>hosts</name><type>ComputeResource</type>'
+            f"<path>host</path><skip>{hosts_too}</skip>{vms}</selectSet>"
+        )
+    parts.append("</objectSet></specSet>")
+    return "".join(parts)
+
+
+def retrieve_vms_under(collector: MoRef, parent: MoRef, specs: Sequence[PropertySpec]) -> bytes:
     return _call(
-        "RetrievePropertiesEx", collector, cluster_vms_spec(cluster, specs) + "<options></options>"
+        "RetrievePropertiesEx", collector, vms_under_spec(parent, specs) + "<options></options>"
     )
 
 
