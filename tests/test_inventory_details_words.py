@@ -145,3 +145,55 @@ async def test_host_details_in_admin_words(lab: VcsimLab, tmp_path: Path) -> Non
         assert lines["Type"] == "Host"
         assert lines["VMs"] == str(row.vm_count)
         assert lines["Product"].startswith("VMware ESX")
+
+
+def test_vm_tasks_listed_beside_a_task_on_the_file_manager(lab: VcsimLab) -> None:
+    """vCenter's recent tasks can hold one whose entity is the FileManager (the simulator records
+    one when a VM's files are deleted): pyVmomi refuses such an answer whole, and the VM's own tasks
+    must still be listed, with no error in the details."""
+    from inventory_helpers import pyvmomi_content
+    from pyVim.connect import Disconnect
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+    from vcsim_helpers import objects
+
+    from vconsole.services.inventory_details import _tasks
+
+    si, content = pyvmomi_content(lab)
+    try:
+        host = objects(content, vim.HostSystem)[0]
+        datacenter = objects(content, vim.Datacenter)[0]
+        spec = vim.vm.ConfigSpec(
+            name="details-task-vm",
+            guestId="otherGuest",
+            numCPUs=1,
+            memoryMB=512,
+            files=vim.vm.FileInfo(vmPathName=f"[{host.datastore[0].name}]"),
+        )
+
+        def create(name: str) -> Any:
+            task = datacenter.vmFolder.CreateVM_Task(
+                vim.vm.ConfigSpec(name=name, guestId=spec.guestId, files=spec.files),
+                host.parent.resourcePool,
+                host,
+            )
+            WaitForTask(task)
+            return task.info.result
+
+        WaitForTask(create("details-task-gone").Destroy_Task())  # its files: a FileManager task
+        vm = create("details-task-vm")
+        try:
+            WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(annotation="tasks test")))
+            entities = []
+            for t in content.taskManager.recentTask:
+                try:
+                    entities.append(type(t.info.entity).__name__)
+                except TypeError:
+                    entities.append("unreadable")
+            lines = _tasks(content, vm, 10)
+        finally:
+            WaitForTask(vm.Destroy_Task())
+    finally:
+        Disconnect(si)
+    assert "unreadable" in entities  # the case this test is about is really there
+    assert any("reconfig" in line.text.lower() for line in lines), lines

@@ -7,6 +7,7 @@ listed in `errors` and the rest still shows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -46,6 +47,9 @@ EXTRA_PATHS = {
     "DistributedVirtualPortgroup": ("key", "config.numPorts", "overallStatus"),
     "Network": ("overallStatus",),
 }
+
+
+log = logging.getLogger(__name__)
 
 
 def _text(value: VimObject) -> str:
@@ -119,6 +123,18 @@ def _events(content: VimObject, mo: VimObject, limit: int) -> list[EventLine]:
     return lines[:limit]
 
 
+def _task_infos_one_by_one(tasks: list[VimObject]) -> list[VimObject]:
+    """Each task's info on its own; a task whose info cannot be read is not about an inventory
+    object the details show, so it is left out."""
+    infos = []
+    for task in tasks:
+        try:
+            infos.append(task.info)
+        except TypeError as exc:
+            log.debug("task %s left out of recent tasks: %s", getattr(task, "_moId", "?"), exc)
+    return infos
+
+
 def _tasks(content: VimObject, mo: VimObject, limit: int) -> list[EventLine]:
     from pyVmomi import vmodl
 
@@ -131,12 +147,21 @@ def _tasks(content: VimObject, mo: VimObject, limit: int) -> list[EventLine]:
             vmodl.query.PropertyCollector.PropertySpec(type=type(recent[0]), pathSet=["info"])
         ],
     )
-    result = content.propertyCollector.RetrievePropertiesEx(
-        [spec], vmodl.query.PropertyCollector.RetrieveOptions()
-    )
+    try:
+        result = content.propertyCollector.RetrievePropertiesEx(
+            [spec], vmodl.query.PropertyCollector.RetrieveOptions()
+        )
+        infos = [
+            next((p.val for p in item.propSet or [] if p.name == "info"), None)
+            for item in getattr(result, "objects", None) or []
+        ]
+    except TypeError as exc:
+        # pyVmomi refuses a whole answer when one task's entity is not a ManagedEntity (a task
+        # on the FileManager, as the simulator records for VM file work): read task by task
+        log.debug("recent tasks in one read failed (%s); reading them one by one", exc)
+        infos = _task_infos_one_by_one(recent)
     lines = []
-    for item in getattr(result, "objects", None) or []:
-        info = next((p.val for p in item.propSet or [] if p.name == "info"), None)
+    for info in infos:
         if info is None or info.entity is None or info.entity._moId != mo._moId:
             continue
         user = getattr(info.reason, "userName", "") if info.reason else ""
