@@ -44,7 +44,7 @@ def judge(
     for row in rows:
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
-    judged: list[PathRow] = []
+    own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     for row in rows:
         problems = list(row.problems)
@@ -53,7 +53,7 @@ def judge(
         verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
         if row.error:
             verdict = Verdict.ERROR
-        judged.append(replace(row, problems=tuple(problems), verdict=verdict))
+        own.append((tuple(problems), verdict))
         verdicts.setdefault((row.host, row.device), []).append(verdict)
     out_devices = []
     for d in devices:
@@ -61,10 +61,21 @@ def judge(
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
         out_devices.append(replace(d, problems=tuple(problems), verdict=worst(mine)))
     device_verdict = {(d.host, d.device): d for d in out_devices}
-    for i, row in enumerate(judged):
+    judged = []
+    for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
         device = device_verdict.get((row.host, row.device))
-        if device is not None:
-            judged[i] = replace(row, device_verdict=device.verdict, device_problems=device.problems)
+        if device is None:
+            judged.append(replace(row, problems=row_problems, verdict=verdict))
+        else:
+            judged.append(
+                replace(
+                    row,
+                    problems=row_problems,
+                    verdict=verdict,
+                    device_verdict=device.verdict,
+                    device_problems=device.problems,
+                )
+            )
     return tuple(judged), tuple(out_devices)
 
 
@@ -157,7 +168,7 @@ class _Group:
     hosts: set[str] = field(default_factory=set)
     psp: _Tally | None = None
     rr_types: _Tally | None = None
-    most_paths: list[tuple[int, list[str]]] = field(default_factory=list)
+    most_paths: tuple[int, str] = (0, "")  # the most paths any host has, and the first such host
 
     def add(self, d: DeviceInfo) -> None:
         self.members.append(d)
@@ -166,21 +177,9 @@ class _Group:
     def count(self) -> _Group:
         self.psp = _Tally(self.members, lambda d: d.psp)
         self.rr_types = _Tally(self.members, lambda d: d.rr_type if d.psp == RR else "")
-        first: dict[int, list[str]] = {}  # paths -> the first two hosts with that many
-        for d in self.members:
-            holders = first.setdefault(d.paths, [])
-            if len(holders) < 2 and d.host not in holders:
-                holders.append(d.host)
-        self.most_paths = sorted(first.items(), reverse=True)
+        most = max(d.paths for d in self.members)
+        self.most_paths = (most, next(d.host for d in self.members if d.paths == most))
         return self
-
-    def most_elsewhere(self, host: str) -> tuple[int, str] | None:
-        """The most paths another host has to this device, and the first such host."""
-        for paths, holders in self.most_paths:
-            other = next((h for h in holders if h != host), None)
-            if other is not None:
-                return paths, other
-        return None
 
 
 def _groups(devices: Sequence[DeviceInfo], key: Callable[[DeviceInfo], str]) -> dict[str, _Group]:
@@ -201,13 +200,13 @@ def _device_problems(
         problems: list[PathProblem] = []
         group = by_device[d.device]
         peers = len(group.hosts) > 1
-        most = group.most_elsewhere(d.host)
-        if most is not None and d.paths < most[0]:
+        most, where = group.most_paths  # fewer than the most: the most are on another host
+        if d.paths < most:
             problems.append(
                 PathProblem(
                     "paths-missing",
                     Verdict.WARNING,
-                    f"{d.paths} path(s) here, {most[0]} on {most[1]}",
+                    f"{d.paths} path(s) here, {most} on {where}",
                     "device",
                 )
             )
