@@ -11,8 +11,8 @@ other machines. For each way in to the hosts, in this one run:
 3. MTU search for one pair through the API beside SSH.
 The session manager is built as the console builds it (default workers and fan-out limit).
 
-    .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 3]
-        [--seq-hosts 100] [--only ssh|api] [--profile FILE]
+    .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
+        [--seq-hosts 20] [--only ssh|api] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -198,8 +198,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--luns", type=int, default=5, help="LUNs per host")
     parser.add_argument("--paths", type=int, default=4, help="paths per LUN")
-    parser.add_argument("--warm", type=int, default=3)
-    parser.add_argument("--seq-hosts", type=int, default=100, help="hosts the loops time")
+    parser.add_argument("--warm", type=int, default=2)
+    parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
     args = parser.parse_args()
