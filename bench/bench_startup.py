@@ -121,7 +121,9 @@ def main() -> int:
             "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
         }
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        # installed libraries' own __pycache__, none written for the project: its modules compile
         no_pyc_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+        no_pyc_env.pop("PYTHONPYCACHEPREFIX")
         fill = {"capture": str(capture), "known_hosts": str(Path(tmp) / "kh"), "marker": MARKER}
         codes = dict(VARIANTS)
         codes[LAZY] = CONSOLE.format(eager="", **fill)
