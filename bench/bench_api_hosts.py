@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+LAB_PID = [0]  # the lab's child process, once started
 WAYS = {"ssh": ("SSH (lab, hosts listed)", "lab"), "api": ("API (lab-vcenter)", "lab-vcenter")}
 
 
@@ -70,16 +71,33 @@ async def manager_for(config: Path, name: str) -> tuple[Any, float]:
     return manager, time.perf_counter() - started
 
 
-async def timed_refreshes(service: Any, warm: int) -> tuple[float, list[float], Any]:
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children, from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def timed_refreshes(service: Any, warm: int) -> tuple[float, list[float], Any, str]:
+    """Cold and warm wall times, and the CPU the warm refreshes took here and in the lab."""
     started = time.perf_counter()
     report = await service.refresh()
     cold = time.perf_counter() - started
     times = []
+    here, there = time.process_time(), tree_cpu(LAB_PID[0])
     for _ in range(warm):
         started = time.perf_counter()
         report = await service.refresh()
         times.append(time.perf_counter() - started)
-    return cold, times, report
+    here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
+    cpu = f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s"
+    return cold, times, report, cpu
 
 
 async def lacp_loop(manager: Any, hosts: list[str]) -> float:
@@ -129,11 +147,12 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         scale = len(hosts) / max(1, len(sample))
         print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
         lacp = LacpService(manager, hosts, vcenter)
-        cold, warm, report = await timed_refreshes(lacp, args.warm)
+        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
         failed = sum(1 for h in report.hosts if not h.ok)
         print(
             row("LACP refresh (fan-out)", cold, warm, f"{len(report.rows)} rows, {failed} failed")
         )
+        print(f"  {'':<30} {cpu}")
         seq = await lacp_loop(manager, sample)
         print(
             f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
@@ -141,13 +160,14 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             f"  ({load()})"
         )
         paths = PathsService(manager, hosts, vcenter)
-        cold, warm, report = await timed_refreshes(paths, args.warm)
+        cold, warm, report, cpu = await timed_refreshes(paths, args.warm)
         n = sum(1 for r in report.rows if r.path)
         timed = sum(1 for r in report.rows if r.read_ms is not None)
         failed = sum(1 for h in report.hosts if not h.ok)
         print(
             row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
         )
+        print(f"  {'':<30} {cpu}")
         seq = await paths_loop(manager, sample, vcenter)
         print(
             f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
@@ -213,6 +233,7 @@ def main() -> None:
         target=serve_lab, args=(args.hosts, args.luns, args.paths, str(tmp / "lab"), child)
     )
     lab.start()
+    LAB_PID[0] = lab.pid or 0
     try:
         parent.recv()
         print(

@@ -47,19 +47,11 @@ def _drain(master: int, needle: bytes, timeout: float) -> bytes:
     return seen
 
 
-def quit_time(argv: list[str], ready: bytes, tmp: Path) -> float:
-    """Seconds from `:q` Enter to the process having exited (output kept drained)."""
-    env = {
-        **os.environ,
-        "VCONSOLE_CONFIG_DIR": str(tmp / "cfg"),
-        "VCONSOLE_STATE_DIR": str(tmp / "state"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-    }
+def open_on_pty(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `argv` in its own session with a new pseudo-terminal as its controlling terminal."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "screens", *argv],
+        argv,
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -69,6 +61,25 @@ def quit_time(argv: list[str], ready: bytes, tmp: Path) -> float:
         preexec_fn=_take_terminal,
     )
     os.close(slave)
+    return proc, master
+
+
+def tty_env(tmp: Path) -> dict[str, str]:
+    """A 100x30 xterm, with the console's config and state kept under `tmp`."""
+    return {
+        **os.environ,
+        "VCONSOLE_CONFIG_DIR": str(tmp / "cfg"),
+        "VCONSOLE_STATE_DIR": str(tmp / "state"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+
+
+def quit_time(argv: list[str], ready: bytes, tmp: Path) -> float:
+    """Seconds from `:q` Enter to the process having exited (output kept drained)."""
+    env = tty_env(tmp)
+    proc, master = open_on_pty([sys.executable, "-m", "screens", *argv], env)
     try:
         _drain(master, ready, 240)
         time.sleep(1.0)  # let the first refresh settle, as a person would look first

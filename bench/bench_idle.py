@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -26,6 +25,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_demo_quit import open_on_pty, tty_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PANES = ("lag", "path", "gpu", "mtu", "vm", "brand", "check", "conn", "triage")
@@ -46,13 +47,6 @@ class Floor(App):
 
 Floor().run()
 """
-
-
-def _take_terminal() -> None:
-    import fcntl
-    import termios
-
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 @dataclass
@@ -114,18 +108,7 @@ def cpu_rss(pid: int) -> tuple[float, int]:
 
 
 def spawn(name: str, argv: list[str], env: dict[str, str]) -> Watched:
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        argv,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        preexec_fn=_take_terminal,
-    )
-    os.close(slave)
+    proc, master = open_on_pty(argv, env)
     watched = Watched(name, proc, master)
     threading.Thread(target=watched.drain, daemon=True).start()
     return watched
@@ -144,15 +127,19 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
 
 def report(w: Watched, settle_s: float) -> str:
     s = w.samples
-    first = next((x for x in s if x[0] >= settle_s), s[0])
     last = s[-1]
+    first = next((x for x in s if x[0] >= settle_s and x is not last), s[0])
     span = last[0] - first[0]
     core = (last[1] - first[1]) / span * 100 if span else float("nan")
-    slope = slope_per_hour([(t, rss / 2**20) for t, _, rss, _ in s if t >= settle_s])
+    points = [(t, rss / 2**20) for t, _, rss, _ in s if t >= settle_s]
+    half = (first[0] + last[0]) / 2
+    slope = slope_per_hour(points)
+    late = slope_per_hour([p for p in points if p[0] >= half])
     out_rate = (last[3] - first[3]) / span * 60 if span else float("nan")
     return (
         f"{w.name:34} {core:6.2f}% of one core  RSS {last[2] / 2**20:7.1f} MiB"
-        f"  slope {slope:+7.2f} MiB/h  terminal {out_rate / 1024:7.1f} KiB/min"
+        f"  slope {slope:+7.2f} MiB/h (second half {late:+6.2f})"
+        f"  terminal {out_rate / 1024:7.1f} KiB/min"
     )
 
 
@@ -166,15 +153,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         lab = tmp / "lab"
-        env = {
-            **os.environ,
-            "VCONSOLE_CONFIG_DIR": str(tmp / "cfg"),
-            "VCONSOLE_STATE_DIR": str(tmp / "state"),
-            "TERM": "xterm-256color",
-            "COLUMNS": "100",
-            "LINES": "30",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = {**tty_env(tmp), "PYTHONPATH": str(ROOT)}
         subprocess.run(
             [py, "-m", "screens", "lab", "start", "--state-dir", str(lab)],
             env=env,
