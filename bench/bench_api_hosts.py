@@ -1,20 +1,28 @@
-"""Hosts through vCenter (esxcli over the vSphere API) beside the same hosts over SSH, one run.
+"""1,000 hosts over SSH and through vCenter (esxcli over the vSphere API), each beside a loop.
 
-1. LACP refresh of every host of a generated lab: the `lab-vcenter` profile (no host listed,
-   hosts discovered from vCenter, each command an ExecuteSoap through vCenter) beside the `lab`
-   profile (each host over its own SSH connection). Cold (first refresh: logins, handshakes,
-   executer look-ups) and warm (second refresh) are shown apart, plus the discovery read.
-2. MTU search for one pair (vmk1 to a host behind a 1280 WAN): rounds, probes and wall time
-   through the API beside SSH.
+The lab (vcsim, one SSH server per host, the esxcli agents vCenter relays to) runs from
+`generate_scenario(hosts, luns_per_host, paths_per_lun)` in a child process, as a real estate is
+other machines. For each way in to the hosts, in this one run:
+1. LACP refresh of every host (the pane's service): cold (logins, handshakes), warm (best and
+   worst of `--warm`), then the sequential loop: host after host, command after command.
+2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
+   QueryPerf): cold, warm, then the sequential loop (each host's commands and its QueryPerf
+   one after another). The loops time `--seq-hosts` hosts and scale to all of them.
+3. MTU search for one pair through the API beside SSH.
+The session manager is built as the console builds it (default workers and fan-out limit).
 
-    .venv/bin/python bench/bench_api_hosts.py [--hosts 200] [--warm 3]
+    .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
+        [--seq-hosts 20] [--only ssh|api] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import multiprocessing
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -23,19 +31,31 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+LAB_PID = [0]  # the lab's child process, once started
+WAYS = {"ssh": ("SSH (lab, hosts listed)", "lab"), "api": ("API (lab-vcenter)", "lab-vcenter")}
 
-def start_lab(hosts: int, where: Path) -> tuple[Any, Path]:
+
+def serve_lab(hosts: int, luns: int, paths: int, where: str, conn: Any) -> None:
+    """Child process: the generated lab, its files written, until the parent says stop."""
     from vconsole.lab.labfiles import write_lab_files
     from vconsole.lab.runtime import LabRuntime
     from vconsole.lab.scenario import generate_scenario
 
-    scenario = generate_scenario(hosts=hosts, vms=hosts, luns_per_host=1, paths_per_lun=2)
-    runtime = LabRuntime(scenario, where, with_vcd=False, with_bitfusion=False)
-    services = runtime.start()
-    write_lab_files(
-        where, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
-    )
-    return runtime, where / "lab.toml"
+    scenario = generate_scenario(hosts=hosts, vms=hosts, luns_per_host=luns, paths_per_lun=paths)
+    runtime = LabRuntime(scenario, Path(where), with_vcd=False, with_bitfusion=False)
+    try:
+        services = runtime.start()
+        write_lab_files(
+            Path(where), services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
+        )
+        conn.send("up")
+        conn.recv()
+    finally:
+        runtime.stop()
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 async def manager_for(config: Path, name: str) -> tuple[Any, float]:
@@ -44,37 +64,116 @@ async def manager_for(config: Path, name: str) -> tuple[Any, float]:
     from vconsole.sessions.manager import SessionManager
 
     profile = load_config(config).profile(name)
-    manager = SessionManager(profile, max_workers=128, fan_out_limit=64)
+    manager = SessionManager(profile)
     started = time.perf_counter()
     if profile.hosts is not None:
         await discover_profile(manager)
     return manager, time.perf_counter() - started
 
 
-async def lacp_side(config: Path, name: str, warm: int) -> dict[str, Any]:
-    from vconsole.services.lacp import LacpService
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children, from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
-    manager, discovery_s = await manager_for(config, name)
-    try:
-        hosts = manager.profile.names("esxi")
-        service = LacpService(manager, hosts)
+
+async def timed_refreshes(service: Any, warm: int) -> tuple[float, list[float], Any, str]:
+    """Cold and warm wall times, and the CPU the warm refreshes took here and in the lab."""
+    started = time.perf_counter()
+    report = await service.refresh()
+    cold = time.perf_counter() - started
+    times = []
+    here, there = time.process_time(), tree_cpu(LAB_PID[0])
+    for _ in range(warm):
         started = time.perf_counter()
         report = await service.refresh()
-        cold = time.perf_counter() - started
-        warm_times = []
-        for _ in range(warm):
-            started = time.perf_counter()
-            report = await service.refresh()
-            warm_times.append(time.perf_counter() - started)
-        failed = [h.host for h in report.hosts if not h.ok]
-        return {
-            "hosts": len(hosts),
-            "rows": len(report.rows),
-            "failed": failed,
-            "discovery_s": discovery_s,
-            "cold_s": cold,
-            "warm_s": min(warm_times) if warm_times else float("nan"),
-        }
+        times.append(time.perf_counter() - started)
+    here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
+    cpu = f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s"
+    return cold, times, report, cpu
+
+
+async def lacp_loop(manager: Any, hosts: list[str]) -> float:
+    from vconsole.esx.lacp import READ_COMMANDS, parse_config, parse_stats, parse_status
+
+    started = time.perf_counter()
+    for host in hosts:
+        outs = [await manager.run(host, command) for command in READ_COMMANDS]
+        parse_status(outs[0].stdout)
+        parse_stats(outs[1].stdout)
+        parse_config(outs[2].stdout)
+    return time.perf_counter() - started
+
+
+async def paths_loop(manager: Any, hosts: list[str], vcenter: str) -> float:
+    from vconsole.esx.storage import READ_COMMANDS
+    from vconsole.services.paths_vcenter import counter_ids, query_host_latency, read_multipath
+
+    vim = await manager.vim(vcenter)
+    started = time.perf_counter()
+    _, refs = await vim.call(read_multipath, vim.content)
+    ids = await vim.call(counter_ids, vim.content)
+    for host in hosts:
+        for command in READ_COMMANDS:
+            await manager.run(host, command)
+        await vim.call(query_host_latency, vim.content, refs[host], ids, 15)
+    return time.perf_counter() - started
+
+
+def row(label: str, cold: float, warm: list[float], extra: str) -> str:
+    return (
+        f"  {label:<30} cold {cold:6.2f} s  warm best {min(warm):5.2f} s worst {max(warm):5.2f} s"
+        f"  {extra}  ({load()})"
+    )
+
+
+async def way(config: Path, key: str, args: argparse.Namespace) -> None:
+    from vconsole.services.lacp import LacpService
+    from vconsole.services.paths import PathsService
+
+    label, profile = WAYS[key]
+    manager, discovery_s = await manager_for(config, profile)
+    try:
+        hosts = manager.profile.names("esxi")
+        vcenter = manager.profile.names("vcenter")[0]
+        sample = hosts[: args.seq_hosts]
+        scale = len(hosts) / max(1, len(sample))
+        print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
+        lacp = LacpService(manager, hosts, vcenter)
+        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
+        failed = sum(1 for h in report.hosts if not h.ok)
+        print(
+            row("LACP refresh (fan-out)", cold, warm, f"{len(report.rows)} rows, {failed} failed")
+        )
+        print(f"  {'':<30} {cpu}")
+        seq = await lacp_loop(manager, sample)
+        print(
+            f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
+            f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
+            f"  ({load()})"
+        )
+        paths = PathsService(manager, hosts, vcenter)
+        cold, warm, report, cpu = await timed_refreshes(paths, args.warm)
+        n = sum(1 for r in report.rows if r.path)
+        timed = sum(1 for r in report.rows if r.read_ms is not None)
+        failed = sum(1 for h in report.hosts if not h.ok)
+        print(
+            row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
+        )
+        print(f"  {'':<30} {cpu}")
+        seq = await paths_loop(manager, sample, vcenter)
+        print(
+            f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
+            f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
+            f"  ({load()})"
+        )
     finally:
         await manager.close()
 
@@ -92,7 +191,6 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
         wall = time.perf_counter() - started
         return {
             "path_mtu": result.path_mtu,
-            "verdict": result.verdict.code if hasattr(result.verdict, "code") else result.verdict,
             "rounds": result.rounds,
             "probes": len(result.evidence),
             "wall_s": wall,
@@ -101,39 +199,60 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
         await manager.close()
 
 
-async def main(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, config: Path) -> None:
+    for key in args.only or list(WAYS):
+        await way(config, key, args)
+    if args.only:
+        return
+    print("\nMTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
+    for label, profile in (("SSH", "lab"), ("API", "lab-vcenter")):
+        m = await mtu_side(config, profile, "esx0002", "esx0003:vmk1")
+        print(
+            f"  {label:<6} path MTU {m['path_mtu']!s:>5}, {m['rounds']} rounds, "
+            f"{m['probes']} probes, {m['wall_s']:.2f} s  ({load()})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=1000)
+    parser.add_argument("--luns", type=int, default=5, help="LUNs per host")
+    parser.add_argument("--paths", type=int, default=4, help="paths per LUN")
+    parser.add_argument("--warm", type=int, default=2)
+    parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
+    parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
+    args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-hosts-"))
     os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
     os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
     started = time.perf_counter()
-    runtime, config = await asyncio.to_thread(start_lab, args.hosts, tmp / "lab")
-    print(f"lab of {args.hosts} generated hosts up in {time.perf_counter() - started:.1f} s")
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    lab = ctx.Process(
+        target=serve_lab, args=(args.hosts, args.luns, args.paths, str(tmp / "lab"), child)
+    )
+    lab.start()
+    LAB_PID[0] = lab.pid or 0
     try:
-        print(f"\n1. LACP refresh of every host ({args.warm} warm refreshes, best shown)")
-        print(f"{'way':<28}{'hosts':>6}{'rows':>6}{'failed':>7}{'find':>8}{'cold':>8}{'warm':>8}")
-        for label, profile in (
-            ("SSH (lab, hosts listed)", "lab"),
-            ("API (lab-vcenter)", "lab-vcenter"),
-        ):
-            r = await lacp_side(config, profile, args.warm)
-            print(
-                f"{label:<28}{r['hosts']:>6}{r['rows']:>6}{len(r['failed']):>7}"
-                f"{r['discovery_s']:>7.2f}s{r['cold_s']:>7.2f}s{r['warm_s']:>7.2f}s"
-            )
-        print("\n2. MTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
-        print(f"{'way':<28}{'path MTU':>9}{'rounds':>8}{'probes':>8}{'wall':>9}")
-        for label, profile in (("SSH", "lab"), ("API", "lab-vcenter")):
-            m = await mtu_side(config, profile, "esx0002", "esx0003:vmk1")
-            print(
-                f"{label:<28}{m['path_mtu']!s:>9}{m['rounds']:>8}{m['probes']:>8}"
-                f"{m['wall_s']:>8.2f}s"
-            )
+        parent.recv()
+        print(
+            f"lab of {args.hosts} hosts x {args.luns} LUNs x {args.paths} paths up in a child "
+            f"process in {time.perf_counter() - started:.1f} s ({load()})"
+        )
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
+        asyncio.run(run(args, tmp / "lab" / "lab.toml"))
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     finally:
-        await asyncio.to_thread(runtime.stop)
+        parent.send("stop")
+        lab.join(60)
+    print(f"\ncommand: {' '.join(sys.argv)}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hosts", type=int, default=200)
-    parser.add_argument("--warm", type=int, default=3)
-    asyncio.run(main(parser.parse_args()))
+    main()

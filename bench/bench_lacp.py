@@ -28,9 +28,9 @@ async def main(args: argparse.Namespace) -> None:
     os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
     os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from bench_api_hosts import lacp_loop
     from lacp_helpers import lab_manager
 
-    from vconsole.esx.lacp import READ_COMMANDS, parse_config, parse_stats, parse_status
     from vconsole.lab.esxi import EsxiLab
     from vconsole.lab.scenario import generate_scenario
     from vconsole.services.lacp import LacpService
@@ -76,13 +76,7 @@ async def main(args: argparse.Namespace) -> None:
             # fmt: on
             if args.skip_sequential:
                 return
-            started = time.perf_counter()
-            for host in hosts:
-                outs = [await manager.run(host, command) for command in READ_COMMANDS]
-                parse_status(outs[0].stdout)
-                parse_stats(outs[1].stdout)
-                parse_config(outs[2].stdout)
-            sequential_s = time.perf_counter() - started
+            sequential_s = await lacp_loop(manager, hosts)
             print(f"sequential loop, warm (all 3 commands): {sequential_s:6.2f} s "
                   f"(x{sequential_s / min(full_runs):.0f} the full fan-out)")  # fmt: skip
         finally:

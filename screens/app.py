@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.pane_context import PaneContext, PaneSpec
@@ -154,7 +154,7 @@ class VconsoleApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`:` is a priority key, so it must stay a plain character while typing in a field."""
-        if action == "command_line" and isinstance(self.focused, (Input, TextArea)):
+        if action == "command_line" and _is_text_field(self.focused):
             return False
         return True
 
@@ -391,3 +391,14 @@ class VconsoleApp(App[int]):
         if len(self.pane_history) > 1:
             self.pane_history = self.pane_history[:-1]
             self._show_pane(self.pane_history[-1])
+
+
+def _is_text_field(widget: object) -> bool:
+    """An Input or a TextArea; TextArea is looked up by name so start-up does not import it
+    (a text area in focus was imported by the dialog that shows it)."""
+    if isinstance(widget, Input):
+        return True
+    return any(
+        cls.__name__ == "TextArea" and cls.__module__.startswith("textual.widgets")
+        for cls in type(widget).__mro__
+    )

@@ -104,6 +104,7 @@ class TriageScreen(ConsoleScreen):
         self.triage: Triage | None = None
         self.rows: dict[str, tuple[TriageItem, tuple[Cell, ...]]] = {}
         self.board = FindingsBoard()
+        self.shown: dict[str, str] = {}  # widget id -> text it shows
 
     def compose_body(self) -> ComposeResult:
         table: DataTable[Cell] = DataTable(id="triage-table", cursor_type="row")
@@ -244,7 +245,13 @@ class TriageScreen(ConsoleScreen):
             parts.append(f"{triage.hidden_ok} ok hidden (a)")
         if self.paused:
             parts.append("paused")
-        self.query_one("#triage-status", Static).update(", ".join(parts))
+        self._show_text("triage-status", ", ".join(parts))
+
+    def _show_text(self, widget_id: str, text: str) -> None:
+        """Update a line only when its text changes: a board read again unchanged repaints nothing."""
+        if self.shown.get(widget_id) != text:
+            self.shown[widget_id] = text
+            self.query_one(f"#{widget_id}", Static).update(text)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
@@ -252,7 +259,7 @@ class TriageScreen(ConsoleScreen):
 
     def _show_detail(self) -> None:
         item = self.rows.get(self._cursor_key() or "", (None,))[0]
-        detail = self.query_one("#triage-detail", Static)
+        text = ""
         if isinstance(item, Finding):
             where = " ".join(x for x in (item.subject.site, item.subject.cluster) if x)
             lines = [f"{item.severity.value.upper()} {item.subject.label} [{item.source}]: "
@@ -261,13 +268,12 @@ class TriageScreen(ConsoleScreen):
                 lines.append(f"evidence: {item.evidence}")
             if where:
                 lines.append(f"in {where}; code {item.code}")
-            detail.update("\n".join(lines))
+            text = "\n".join(lines)
         elif item is not None and hasattr(item, "line"):
-            detail.update(item.line)
+            text = item.line
         elif item is not None:
-            detail.update(f"{item.label}: {item.count_text()}")
-        else:
-            detail.update("")
+            text = f"{item.label}: {item.count_text()}"
+        self._show_text("triage-detail", text)
 
     # -- jumping ------------------------------------------------------------------------------
     @on(DataTable.RowSelected)

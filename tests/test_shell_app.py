@@ -190,6 +190,25 @@ async def test_colon_is_a_plain_character_inside_the_filter_line(tmp_path) -> No
         assert app.screen.query_one("#filter-input").value == "a:b"  # type: ignore[attr-defined]
 
 
+async def test_colon_in_a_read_only_text_area_does_not_open_the_command_line(tmp_path) -> None:
+    from textual.screen import ModalScreen
+    from textual.widgets import TextArea
+
+    class Raw(ModalScreen[None]):  # as a pane's raw esxcli output is shown
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield TextArea("esxcli output", id="raw", read_only=True)
+
+    app = console(tmp_path, replay_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.push_screen(Raw())
+        app.screen.query_one("#raw").focus()
+        await pilot.press("colon")
+        await pilot.pause()
+        assert isinstance(app.screen, Raw)
+        assert not isinstance(app.screen, CommandLine)
+
+
 async def test_filter_line_on_a_pane_filters_its_table(tmp_path) -> None:
     app = console(tmp_path, replay_profile(tmp_path, with_missing=True))
     async with app.run_test(size=SIZE) as pilot:

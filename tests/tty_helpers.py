@@ -48,10 +48,17 @@ def console_on_pty(
     argv: list[str], env: dict[str, str], size: tuple[int, int] = (80, 24), cwd: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
     """`python -m screens *argv` on a new pty of `size` (columns, lines); the pty's master fd."""
+    return program_on_pty([sys.executable, "-m", "screens", *argv], env, size, cwd)
+
+
+def program_on_pty(
+    argv: list[str], env: dict[str, str], size: tuple[int, int] = (80, 24), cwd: Path | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`argv` on a new pty of `size` (columns, lines) as its controlling terminal; the master fd."""
     columns, lines = size
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "screens", *argv],
+        argv,
         stdin=slave,
         stdout=slave,
         stderr=slave,

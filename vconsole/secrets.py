@@ -112,6 +112,7 @@ class SecretStore:
             v for k, v in self._environ.items() if k.startswith(ENV_PREFIXES) and v
         ]
         self._memory: dict[str, str] = {}
+        self._redact_order: list[str] | None = None  # longest first; None when memory changed
         self._lock = threading.Lock()
         self._use_keyring = use_keyring
         self._notify = notify
@@ -199,11 +200,13 @@ class SecretStore:
     def _remember(self, key: str, secret: str) -> None:
         with self._lock:
             self._memory[key] = secret
+            self._redact_order = None
 
     def forget(self, target: str, *, token: bool = False) -> None:
         """Drop a cached secret (after a refused login) so the next attempt asks again."""
         with self._lock:
             self._memory.pop(_memory_key(target, token), None)
+            self._redact_order = None
 
     def store(self, target: str, password: str, *, token: bool = False) -> bool:
         """Save in the keyring; returns False (memory only) when there is no backend."""
@@ -233,8 +236,12 @@ class SecretStore:
 
     def redact(self, text: str) -> str:
         """Replace every password and API token known to this run with `***`."""
-        known = self.secrets()
-        for secret in sorted(set(known), key=len, reverse=True):
+        with self._lock:  # sorted once per change: 1,000 hosts' passwords, every audit record
+            order = self._redact_order
+            if order is None:
+                known = {p for p in self._memory.values() if p} | set(self._env_secrets)
+                order = self._redact_order = sorted(known, key=len, reverse=True)
+        for secret in order:
             text = text.replace(secret, "***")
         return text
 

@@ -35,9 +35,30 @@ class Pasted:
     command: str = ""
 
 
+_PROMPT_ANY_LINE = re.compile(_PROMPT.pattern, re.VERBOSE | re.MULTILINE)
+_FLUSH_LINE = re.compile(r"^\S", re.MULTILINE)
+
+
 def clean(text: str) -> Pasted:
-    """CRLF/CR to LF, prompt and echoed command lines out, the common indentation removed."""
-    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """CRLF/CR to LF, prompt and echoed command lines out, the common indentation removed.
+
+    Output straight from a host has none of these; that case is found by whole-text scans and
+    costs one pass, as 1,000 hosts' paths are parsed on every refresh.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if (
+        "\t" not in text
+        and _FLUSH_LINE.search(text) is not None
+        and _PROMPT_ANY_LINE.search(text) is None
+        and not _COMMAND_WORDS.match(next((line for line in lines if line.strip()), ""))
+    ):
+        return Pasted("\n".join(line.rstrip() for line in lines).strip("\n"))
+    return _clean_lines(lines)
+
+
+def _clean_lines(lines: list[str]) -> Pasted:
+    """`clean` line by line: prompts and a leading echoed command dropped, then dedented."""
     kept: list[str] = []
     command = ""
     for line in lines:

@@ -30,7 +30,12 @@ from vconsole.lab.bitfusion_cli import TOKEN_STATES, BitfusionShell, ClientVmSta
 from vconsole.lab.bitfusion_pool import GpuPool
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.output import Reply
-from vconsole.lab.esxi.server import LabSshServer, listening_socket, start_session
+from vconsole.lab.esxi.server import (
+    LabSshServer,
+    close_transport,
+    listening_socket,
+    start_session,
+)
 from vconsole.lab.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -135,7 +140,7 @@ class BitfusionLab:
                 _close_listener(self._sock)
                 self._sock = None
                 for t in self._transports:
-                    t.close()
+                    close_transport(t)
                 self._transports.clear()
             elif self._thread is not None and self._sock is None:
                 self._sock = self._listen(self._port)
@@ -156,7 +161,7 @@ class BitfusionLab:
             _close_listener(self._sock)
             self._sock = None
             for t in self._transports:
-                t.close()
+                close_transport(t)
             self._transports.clear()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -201,7 +206,7 @@ class BitfusionLab:
             return
         with self._lock:
             if self._down:
-                transport.close()
+                close_transport(transport)
                 return
             self._transports = [t for t in self._transports if t.is_active()] + [transport]
 

@@ -6,6 +6,7 @@ The same objects back the screen and `vconsole lacp --json` (`as_json()`), so bo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
@@ -34,16 +35,33 @@ class DvsLag:
 
     def nics_of(self, host: str) -> tuple[str, ...] | None:
         """The vmnics vCenter assigns to this LAG on `host`, or None when it does not say."""
-        wanted = host.lower().split(".")[0]
+        return self._nics_by_host.get(short_host(host))
+
+    def has_member(self, host: str) -> bool:
+        """`host` (by FQDN or short name, any case) is a member host of this LAG's switch."""
+        return short_host(host) in self._members
+
+    # Indexed once per LAG: an estate of 1,000 hosts asks each LAG once per host per refresh.
+    @cached_property
+    def _members(self) -> frozenset[str]:
+        return frozenset(short_host(h) for h in self.hosts)
+
+    @cached_property
+    def _nics_by_host(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
         for name, nics in self.host_nics:
-            if name.lower() == host.lower() or name.lower().split(".")[0] == wanted:
-                return nics
-        return None
+            found.setdefault(short_host(name), nics)
+        return found
 
     @property
     def timeout_in_vcenter(self) -> bool:
         """DVS 7.0.2+ sets the timeout centrally; older switches only per host (KB 376191)."""
         return bool(self.timeout_mode) or _version(self.dvs_version) >= (7, 0, 2)
+
+
+def short_host(name: str) -> str:
+    """`ESX01.corp.local` and `esx01` name the same host to vCenter and to the host itself."""
+    return name.lower().split(".")[0]
 
 
 def _version(text: str) -> tuple[int, ...]:

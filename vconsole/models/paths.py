@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
@@ -51,15 +52,16 @@ class LatencyWindow:
         kept = tuple(float(v) for v in values if v is not None and v >= 0)
         return cls(kept) if kept else None
 
-    @property
+    # Computed once per window: each path is compared with every sibling path of its device.
+    @cached_property
     def p50(self) -> float:
         return percentile(self.samples, 50)
 
-    @property
+    @cached_property
     def p95(self) -> float:
         return percentile(self.samples, 95)
 
-    @property
+    @cached_property
     def max(self) -> float:
         return max(self.samples)
 

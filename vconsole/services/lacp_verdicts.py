@@ -165,12 +165,7 @@ def _expected_lags(host: str, vcenter: tuple[DvsLag, ...] | None) -> tuple[DvsLa
     """vCenter LAGs on switches this host is a member of (empty when membership is unknown)."""
     if not vcenter:
         return ()
-    return tuple(lag for lag in vcenter if any(_same_host(host, h) for h in lag.hosts))
-
-
-def _same_host(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return a == b or a.split(".")[0] == b.split(".")[0]
+    return tuple(lag for lag in vcenter if lag.has_member(host))
 
 
 def _no_lag(host: str, status: StatusOutput, expected: tuple[DvsLag, ...]) -> HostJudgement:

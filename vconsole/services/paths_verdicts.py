@@ -9,8 +9,8 @@ window for path outliers and p95 for device thresholds, so one slow command cann
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from statistics import median
 
 from vconsole.models.paths import (
@@ -44,7 +44,7 @@ def judge(
     for row in rows:
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
-    judged: list[PathRow] = []
+    own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     for row in rows:
         problems = list(row.problems)
@@ -53,7 +53,7 @@ def judge(
         verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
         if row.error:
             verdict = Verdict.ERROR
-        judged.append(replace(row, problems=tuple(problems), verdict=verdict))
+        own.append((tuple(problems), verdict))
         verdicts.setdefault((row.host, row.device), []).append(verdict)
     out_devices = []
     for d in devices:
@@ -61,10 +61,21 @@ def judge(
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
         out_devices.append(replace(d, problems=tuple(problems), verdict=worst(mine)))
     device_verdict = {(d.host, d.device): d for d in out_devices}
-    for i, row in enumerate(judged):
+    judged = []
+    for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
         device = device_verdict.get((row.host, row.device))
-        if device is not None:
-            judged[i] = replace(row, device_verdict=device.verdict, device_problems=device.problems)
+        if device is None:
+            judged.append(replace(row, problems=row_problems, verdict=verdict))
+        else:
+            judged.append(
+                replace(
+                    row,
+                    problems=row_problems,
+                    verdict=verdict,
+                    device_verdict=device.verdict,
+                    device_problems=device.problems,
+                )
+            )
     return tuple(judged), tuple(out_devices)
 
 
@@ -119,30 +130,78 @@ def _slow_path(row: PathRow, siblings: list[PathRow], t: Thresholds) -> PathProb
     return PathProblem("path-slow", Verdict.WARNING, worst_finding[1], "path", worst_finding[2])
 
 
-def _majority(values: list[str]) -> tuple[str, int] | None:
-    counted = Counter(v for v in values if v).most_common()
+def _majority(counted_values: Counter[str]) -> tuple[str, int] | None:
+    counted = counted_values.most_common()
     if not counted or (len(counted) > 1 and counted[0][1] == counted[1][1]):
         return None
     return counted[0]
 
 
+class _Tally:
+    """How often each value of one field occurs over a group of devices, in total and per host,
+    so "the other hosts" is the total minus one host: an estate of 1,000 hosts sharing a LUN
+    costs one pass over the group instead of one per member."""
+
+    def __init__(self, group: Sequence[DeviceInfo], value: Callable[[DeviceInfo], str]) -> None:
+        self.total: Counter[str] = Counter()
+        self.by_host: dict[str, Counter[str]] = {}
+        for d in group:
+            v = value(d)
+            if v:
+                self.total[v] += 1
+                self.by_host.setdefault(d.host, Counter())[v] += 1
+
+    def without_host(self, host: str) -> Counter[str]:
+        own = self.by_host.get(host)
+        if not own:
+            return self.total
+        rest = self.total.copy()
+        rest.subtract(own)
+        return +rest  # drops the values only this host had, keeps first-seen order
+
+
+@dataclass
+class _Group:
+    """One device as every host sees it (or every device of one SATP), counted once."""
+
+    members: list[DeviceInfo] = field(default_factory=list)
+    hosts: set[str] = field(default_factory=set)
+    psp: _Tally | None = None
+    rr_types: _Tally | None = None
+    most_paths: tuple[int, str] = (0, "")  # the most paths any host has, and the first such host
+
+    def add(self, d: DeviceInfo) -> None:
+        self.members.append(d)
+        self.hosts.add(d.host)
+
+    def count(self) -> _Group:
+        self.psp = _Tally(self.members, lambda d: d.psp)
+        self.rr_types = _Tally(self.members, lambda d: d.rr_type if d.psp == RR else "")
+        most = max(d.paths for d in self.members)
+        self.most_paths = (most, next(d.host for d in self.members if d.paths == most))
+        return self
+
+
+def _groups(devices: Sequence[DeviceInfo], key: Callable[[DeviceInfo], str]) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {}
+    for d in devices:
+        groups.setdefault(key(d), _Group()).add(d)
+    return {k: g.count() for k, g in groups.items()}
+
+
 def _device_problems(
     devices: Sequence[DeviceInfo], hosts: Sequence[HostPaths], t: Thresholds
 ) -> dict[tuple[str, str], list[PathProblem]]:
-    by_device: dict[str, list[DeviceInfo]] = {}
-    for d in devices:
-        by_device.setdefault(d.device, []).append(d)
-    by_satp: dict[str, list[DeviceInfo]] = {}
-    for d in devices:
-        by_satp.setdefault(d.satp, []).append(d)
+    by_device = _groups(devices, lambda d: d.device)
+    by_satp = _groups(devices, lambda d: d.satp)
     enabled = {h.host: h.psp_latency_policy_enabled for h in hosts}
     out: dict[tuple[str, str], list[PathProblem]] = {}
     for d in devices:
         problems: list[PathProblem] = []
-        peers = [p for p in by_device[d.device] if p.host != d.host]
-        most = max((p.paths for p in peers), default=0)
-        if peers and d.paths < most:
-            where = next(p.host for p in peers if p.paths == most)
+        group = by_device[d.device]
+        peers = len(group.hosts) > 1
+        most, where = group.most_paths  # fewer than the most: the most are on another host
+        if d.paths < most:
             problems.append(
                 PathProblem(
                     "paths-missing",
@@ -151,8 +210,7 @@ def _device_problems(
                     "device",
                 )
             )
-        psp_peers = peers or [p for p in by_satp.get(d.satp, []) if p is not d]
-        majority = _majority([p.psp for p in psp_peers])
+        majority = _majority(_psp_elsewhere(d, group, by_satp, peers))
         if d.psp and majority and majority[0] == RR and d.psp != RR:
             problems.append(
                 PathProblem(
@@ -174,7 +232,7 @@ def _device_problems(
                     "policy=iops,iops=1000",
                 )
             )
-        rr_problem = _rr_type_problem(d, by_device[d.device])
+        rr_problem = _rr_type_problem(d, group)
         if rr_problem is not None:
             problems.append(rr_problem)
         if d.rr_type == "latency" and enabled.get(d.host) is False:
@@ -193,20 +251,33 @@ def _device_problems(
     return out
 
 
-def _rr_type_problem(d: DeviceInfo, same_device: list[DeviceInfo]) -> PathProblem | None:
+def _psp_elsewhere(
+    d: DeviceInfo, group: _Group, by_satp: dict[str, _Group], peers: bool
+) -> Counter[str]:
+    """PSPs of this device on the other hosts, or (on one host only) of its SATP's other devices."""
+    assert group.psp is not None
+    if peers:
+        return group.psp.without_host(d.host)
+    satp = by_satp[d.satp].psp
+    assert satp is not None
+    rest = satp.total.copy()
+    if d.psp:
+        rest[d.psp] -= 1
+    return +rest
+
+
+def _rr_type_problem(d: DeviceInfo, group: _Group) -> PathProblem | None:
     """The sub-policy of this device differs from the other hosts' (the majority, or any on a tie)."""
     if d.psp != RR or not d.rr_type:
         return None
-    types = [p.rr_type for p in same_device if p.psp == RR and p.rr_type]
-    counted = Counter(types).most_common()
+    assert group.rr_types is not None
+    counted = group.rr_types.total.most_common()
     if len(counted) < 2:
         return None
     tie = counted[0][1] == counted[1][1]
     if not tie and counted[0][0] == d.rr_type:
         return None
-    others = Counter(
-        p.rr_type for p in same_device if p.host != d.host and p.psp == RR and p.rr_type
-    )
+    others = group.rr_types.without_host(d.host)
     elsewhere = ", ".join(
         f"by {t} on {n} other host(s)" for t, n in others.items() if t != d.rr_type
     )

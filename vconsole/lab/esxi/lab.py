@@ -22,7 +22,12 @@ import paramiko
 
 from vconsole.lab.esxi.agent import HostAgents
 from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
-from vconsole.lab.esxi.server import EsxiSshServer, listening_socket, start_session
+from vconsole.lab.esxi.server import (
+    EsxiSshServer,
+    close_transport,
+    listening_socket,
+    start_session,
+)
 from vconsole.lab.esxi.session_count import SessionGauge
 from vconsole.lab.esxi.state import HostState, LabClock
 from vconsole.lab.scenario import Host, Lag, Scenario
@@ -126,7 +131,7 @@ class EsxiLab:
                     self._selector.unregister(sock)
                     sock.close()
                 for t in self._transports.pop(host, []):
-                    t.close()
+                    close_transport(t)
                 return
             self._down.discard(host)
             if self._selector is None or host in self._listeners or host in self._no_ssh:
@@ -153,7 +158,7 @@ class EsxiLab:
             self._listeners.clear()
             for ts in self._transports.values():
                 for t in ts:
-                    t.close()
+                    close_transport(t)
             self._transports.clear()
             if self._selector is not None:
                 self._selector.close()
@@ -205,7 +210,7 @@ class EsxiLab:
             return
         with self._lock:
             if host in self._down or self._stopping:  # went down while this one was accepted
-                transport.close()
+                close_transport(transport)
                 return
             live = [t for t in self._transports.get(host, []) if t.is_active()]
             live.append(transport)

@@ -41,6 +41,10 @@ ROUND_TRIP_REQUEST = "keepalive@openssh.com"
 _CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
 CLIENT_CLOSE_S = 5.0  # how long a finished session waits for its client's close
 CLOSE_POLL_S = 0.005
+# paramiko's reader thread wakes every 0.1 s to look for a close: 1,000 idle lab connections
+# made 10,000 wake-ups a second. Served connections wait this long; `close_transport` shuts
+# the socket first, which wakes the thread at once.
+IDLE_WAKE_S = 5.0
 
 
 class ReplyBarrier:
@@ -265,6 +269,16 @@ def listening_socket(bind: str, port: int, backlog: int, timeout: float) -> sock
     return sock
 
 
+def close_transport(transport: paramiko.Transport) -> None:
+    """Close a served connection now: shutting the socket wakes its reader thread, which
+    otherwise notices the close only after its idle wait."""
+    try:
+        transport.sock.shutdown(socket.SHUT_RDWR)
+    except OSError as exc:  # already gone: nothing left to wake
+        log.debug("lab connection already closed: %s", exc)
+    transport.close()
+
+
 def _count_connection_end(transport: paramiko.Transport, server: LabSshServer) -> None:
     """When the connection ends, its sessions end as their commands do."""
     transport.join()
@@ -287,6 +301,7 @@ def start_session(
         transport = paramiko.Transport(conn)
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
+        transport.sock.settimeout(IDLE_WAKE_S)
         transport.start_server(event=threading.Event(), server=server)
         threading.Thread(
             target=_count_connection_end, args=(transport, server), daemon=True
