@@ -80,7 +80,8 @@ def test_slow_host_delays_every_answer(tmp_path: Path) -> None:
             slow = time.monotonic() - start
         finally:
             shell.close()
-    assert slow >= 0.4 and slow - fast >= 0.3
+    assert slow >= 0.4  # the delay is a floor, whatever the machine's load
+    assert fast < slow
 
 
 def test_wrong_password_is_refused(tmp_path: Path) -> None:
@@ -123,8 +124,8 @@ def test_time_scale_shortens_waits(tmp_path: Path) -> None:
             took = time.monotonic() - start
         finally:
             shell.close()
-    # 2 intervals + a 5 s wait = 7 lab seconds = 0.35 s real
-    assert ans.exit == 1 and took < 2.5
+    # 2 intervals + a 5 s wait = 7 lab seconds = 0.35 s real; unscaled it would take 7 s
+    assert ans.exit == 1 and took < 7 / 2
 
 
 netns_reason = ""

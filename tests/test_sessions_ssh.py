@@ -32,6 +32,11 @@ from vconsole.sessions import Command, Health
 pytestmark = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists(), reason="needs OpenSSH sshd")
 
 
+# Far longer than the timeouts under test and far shorter than the remote sleeps: reaching it
+# means a timeout or a cancel was not honoured (a deadline, not a speed measure).
+UNBOUNDED_S = 12.0
+
+
 def _running_locally(*argv: str) -> bool:
     """A process with exactly this argv exists (the sshd under test runs on this machine)."""
     wanted = ("\0".join(argv) + "\0").encode()
@@ -115,20 +120,18 @@ async def test_host_that_never_answers_is_bounded_by_timeout(tmp_path):
             type("S", (), {"host": "127.0.0.1", "port": port, "client_key": "k"})(), timeout=1.0
         )
         mgr = make_manager(tmp_path, [target], confirm=accept_all)
-        started = time.monotonic()
-        with pytest.raises(TargetUnreachable):
-            await mgr.run("esx01", Command.of("true"))
-        assert time.monotonic() - started < 5
+        with pytest.raises(TargetUnreachable):  # not TimeoutError: the 1 s timeout ended it
+            await asyncio.wait_for(mgr.run("esx01", Command.of("true")), UNBOUNDED_S)
         assert mgr.states()["esx01"].health == Health.DOWN
         await mgr.close()
 
 
 async def test_command_timeout_closes_channel_and_keeps_connection(sshd, tmp_path):
     mgr = make_manager(tmp_path, [ssh_target(sshd)], confirm=accept_all)
-    started = time.monotonic()
-    with pytest.raises(CommandTimeout):
-        await mgr.run("esx01", Command.of("sleep", "20"), timeout=0.5)
-    assert time.monotonic() - started < 3
+    with pytest.raises(CommandTimeout):  # not TimeoutError: the 0.5 s timeout ended the sleep
+        await asyncio.wait_for(
+            mgr.run("esx01", Command.of("sleep", "20"), timeout=0.5), UNBOUNDED_S
+        )
     assert mgr.states()["esx01"].health == Health.DEGRADED
     assert (await mgr.run("esx01", Command.of("echo", "still here"))).stdout == "still here\n"
     assert mgr.ssh_connects == 1
@@ -141,11 +144,9 @@ async def test_cancel_stops_waiting(sshd, tmp_path):
     seconds = f"30.{secrets.randbelow(10**6):06d}"  # marks this test's remote process
     task = asyncio.create_task(mgr.run("esx01", Command.of("sleep", seconds)))
     assert await wait_for(lambda: _running_locally("sleep", seconds)), "the command never started"
-    started = time.monotonic()
     task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert time.monotonic() - started < 1
+    with pytest.raises(asyncio.CancelledError):  # not TimeoutError: it did not wait for sleep 30
+        await asyncio.wait_for(task, UNBOUNDED_S)
     assert (await mgr.run("esx01", Command.of("echo", "next"))).stdout == "next\n"
     assert [r.outcome for r in mgr.audit.read()][-2] == "cancelled"
     await mgr.close()

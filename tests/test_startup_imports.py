@@ -41,8 +41,12 @@ type(app)._display = first_frame
 
 async def main():
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        seen["rows"] = app.screen.query_one("#triage-table").row_count
+        table = app.screen.query_one("#triage-table")
+        for _ in range(600):  # until the first background reads are in (at most 30 s)
+            await pilot.pause(0.05)
+            if table.row_count:
+                break
+        seen["rows"] = table.row_count
         seen["settled"] = sorted(sys.modules)
     sys.__stdout__.write(json.dumps(seen))
 
