@@ -5,6 +5,7 @@ revert a tenant, upload a logo or icon. Every write asks first and is refused in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,28 +29,35 @@ class BrandingWrites(BrandingPaneBase):
         name = "system" if scope is None else f"tenant-{scope}"
         return paths.state_dir() / "exports" / f"branding-{name}.json"
 
+    def _ask_file(self, question: str, default: str, then: Callable[[Path], None]) -> None:
+        """Ask for a file name (`~` expanded); nothing happens when the answer is empty."""
+
+        def answered(path: str | None) -> None:
+            if path:
+                then(Path(path).expanduser())
+
+        self.app.push_screen(TextPrompt(question, default), answered)
+
+    def _file_failed(self, path: Path, exc: OSError) -> None:
+        self.notify(f"{path}: {exc.strerror}", severity="error", markup=False)
+
     def action_export(self) -> None:
         if not self._ready():
             return
         scope = self.scope()
 
-        def done(path: str | None) -> None:
-            if not path:
-                return
-            target = Path(path).expanduser()
+        def save(target: Path) -> None:
             branding = self.draft(scope)
             assert branding is not None
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(branding.to_api(), indent=2) + "\n", encoding="utf-8")
             except OSError as exc:
-                self.notify(f"{target}: {exc.strerror}", severity="error", markup=False)
+                self._file_failed(target, exc)
                 return
             self.notify(f"Saved {target}", markup=False)
 
-        self.app.push_screen(
-            TextPrompt("Export this side's draft to", str(self.default_export(scope))), done
-        )
+        self._ask_file("Export this side's draft to", str(self.default_export(scope)), save)
 
     def action_import_file(self) -> None:
         if not self._ready():
@@ -60,14 +68,11 @@ class BrandingWrites(BrandingPaneBase):
         assert current is not None and self.caps is not None
         caps = self.caps
 
-        def done(path: str | None) -> None:
-            if not path:
-                return
-            source = Path(path).expanduser()
+        def load(source: Path) -> None:
             try:
                 patch = parse_document(source.read_text(encoding="utf-8"), caps, str(source))
             except OSError as exc:
-                self.notify(f"{source}: {exc.strerror}", severity="error", markup=False)
+                self._file_failed(source, exc)
                 return
             except BrandingInputError as exc:
                 self.app.push_screen(TextView("Not imported: the file has problems", str(exc)))
@@ -78,7 +83,7 @@ class BrandingWrites(BrandingPaneBase):
                     "\n".join(str(w) for w in patch.warnings), severity="warning", markup=False
                 )
 
-        self.app.push_screen(TextPrompt("Import UiBranding JSON from", ""), done)
+        self._ask_file("Import UiBranding JSON from", "", load)
 
     # -- writes ---------------------------------------------------------------------------
     def _writable(self) -> bool:
@@ -196,14 +201,11 @@ class BrandingWrites(BrandingPaneBase):
             return
         scope = self.scope()
 
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            source = Path(path).expanduser()
+        def chosen(source: Path) -> None:
             try:
                 data = source.read_bytes()
             except OSError as exc:
-                self.notify(f"{source}: {exc.strerror}", severity="error", markup=False)
+                self._file_failed(source, exc)
                 return
             from vconsole.services.branding_images import describe, image_problems, sniff
 
@@ -224,7 +226,7 @@ class BrandingWrites(BrandingPaneBase):
 
             self.app.push_screen(DiffConfirm(f"Upload the {kind}?", text, "Upload"), confirmed)
 
-        self.app.push_screen(TextPrompt(f"{kind.capitalize()} file to upload", ""), chosen)
+        self._ask_file(f"{kind.capitalize()} file to upload", "", chosen)
 
     @work(exclusive=True, group="brand-write", exit_on_error=False)
     async def send_image(self, kind: str, scope: str | None, data: bytes, name: str) -> None:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist
 
 from screens.base import ConsoleScreen
 from screens.mtu_cells import _column, _json_column, _same_pair, _short, cell_for
 from vconsole.models.mtu import MtuTest, TestSet
 from widgets.filter_bar import NO_FILTER, FilterBar, RowFilter
+from widgets.resource_table import cursor_cell_keys
 from widgets.safe_text import field_text
 
 if TYPE_CHECKING:
@@ -163,14 +163,8 @@ class MtuMatrix(ConsoleScreen):
 
     # -- selection ----------------------------------------------------------------------------
     def selected(self) -> tuple[str, str] | None:
-        table = self.matrix
-        if not table.row_count:
-            return None
-        try:
-            row_key, col_key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except CellDoesNotExist:  # the cursor is past the rows while the table refills
-            return None
-        return str(row_key.value), str(col_key.value)
+        keys = cursor_cell_keys(self.matrix)
+        return None if keys is None else (str(keys[0].value), str(keys[1].value))
 
     @on(DataTable.CellHighlighted)
     def _highlighted(self) -> None:

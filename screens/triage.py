@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist
 
 from screens.base import ConsoleScreen, filter_binding
 from screens.pane_context import PaneContext
@@ -34,6 +33,7 @@ from vconsole.services.triage import (
 )
 from vconsole.text_fit import clip_words
 from widgets.filter_bar import FilterBar, RowFilter
+from widgets.resource_table import cursor_cell_keys
 from widgets.verdict_style import verdict_cell
 
 if TYPE_CHECKING:
@@ -224,14 +224,8 @@ class TriageScreen(ConsoleScreen):
                 table.move_cursor(row=0, animate=False)
 
     def _cursor_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except CellDoesNotExist:  # the cursor is past the rows while the table refills
-            return None
-        return None if key.value is None else str(key.value)
+        keys = cursor_cell_keys(self.table)
+        return None if keys is None or keys[0].value is None else str(keys[0].value)
 
     def _status(self, triage: Triage) -> None:
         counts: dict[str, int] = {}

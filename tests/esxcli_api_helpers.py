@@ -31,141 +31,58 @@ _MANAGEDINFO = "vmodl.reflect.LabManagedTypeInfo"
 _ALLINFO = "vmodl.reflect.LabAllTypeInfo"
 
 
+S, OPT = "string", F_OPTIONAL
+
+
+def _data(name: str, wsdl: str, *fields: tuple[str, str, int]) -> None:
+    """A `vmodl.DynamicData` type; each field is (name, type, flags), all at version V."""
+    members = [(field, kind, V, flags) for field, kind, flags in fields]
+    CreateDataType(name, wsdl, "vmodl.DynamicData", V, members)
+
+
+def _method(
+    name: str, wsdl: str, params: tuple[tuple[str, str, int], ...], flags: int, result: str
+) -> tuple[Any, ...]:
+    """A read-only method of a managed type, as `CreateManagedType` takes it."""
+    args = tuple((param, kind, V, pflags, None) for param, kind, pflags in params)
+    return (name, wsdl, V, args, (flags, result, result), "System.Read", None)
+
+
 def _declare() -> None:
     if VmomiSupport.TypeDefExists(_HOST):
         return
-    CreateDataType(
-        _ARG,
-        "ReflectManagedMethodExecuterSoapArgument",
-        "vmodl.DynamicData",
-        V,
-        [("name", "string", V, 0), ("val", "string", V, 0)],
-    )
-    CreateDataType(
-        _FAULT,
-        "ReflectManagedMethodExecuterSoapFault",
-        "vmodl.DynamicData",
-        V,
-        [("faultMsg", "string", V, 0), ("faultDetail", "string", V, F_OPTIONAL)],
-    )
-    CreateDataType(
-        _RESULT,
-        "ReflectManagedMethodExecuterSoapResult",
-        "vmodl.DynamicData",
-        V,
-        [("response", "string", V, F_OPTIONAL), ("fault", _FAULT, V, F_OPTIONAL)],
-    )
-    CreateDataType(
-        _MOFILTER,
-        "DynamicTypeMgrMoFilterSpec",
-        "vmodl.DynamicData",
-        V,
-        [("id", "string", V, F_OPTIONAL), ("typeSubstr", "string", V, F_OPTIONAL)],
-    )
-    CreateDataType(
-        _MOINSTANCE,
-        "DynamicTypeMgrMoInstance",
-        "vmodl.DynamicData",
-        V,
-        [("id", "string", V, 0), ("moType", "string", V, 0)],
-    )
-    execute = (
-        "executeSoap",
-        "ExecuteSoap",
-        V,
-        (
-            ("moid", "string", V, 0, None),
-            ("version", "string", V, 0, None),
-            ("method", "string", V, 0, None),
-            ("argument", _ARG + "[]", V, F_OPTIONAL, None),
-        ),
-        (F_OPTIONAL, _RESULT, _RESULT),
-        "System.Read",
-        None,
-    )
-    CreateManagedType(
-        _MME, "ReflectManagedMethodExecuter", "vmodl.ManagedObject", V, None, [execute]
-    )
-    CreateDataType(
-        _ANNOTATION,
-        "DynamicTypeMgrAnnotation",
-        "vmodl.DynamicData",
-        V,
-        [("name", "string", V, 0), ("parameter", "string[]", V, F_OPTIONAL)],
-    )
-    CreateDataType(
-        _PARAMINFO,
-        "DynamicTypeMgrParamTypeInfo",
-        "vmodl.DynamicData",
-        V,
-        [
-            ("name", "string", V, 0),
-            ("version", "string", V, 0),
-            ("type", "string", V, 0),
-            ("privId", "string", V, F_OPTIONAL),
-            ("annotation", _ANNOTATION + "[]", V, F_OPTIONAL),
-        ],
-    )
-    CreateDataType(
-        _METHODINFO,
-        "DynamicTypeMgrMethodTypeInfo",
-        "vmodl.DynamicData",
-        V,
-        [
-            ("name", "string", V, 0),
-            ("wsdlName", "string", V, 0),
-            ("version", "string", V, 0),
-            ("paramTypeInfo", _PARAMINFO + "[]", V, F_OPTIONAL),
-            ("returnTypeInfo", _PARAMINFO, V, F_OPTIONAL),
-            ("fault", "string[]", V, F_OPTIONAL),
-            ("privId", "string", V, F_OPTIONAL),
-        ],
-    )
-    CreateDataType(
-        _MANAGEDINFO,
-        "DynamicTypeMgrManagedTypeInfo",
-        "vmodl.DynamicData",
-        V,
-        [
-            ("name", "string", V, 0),
-            ("wsdlName", "string", V, 0),
-            ("version", "string", V, 0),
-            ("base", "string[]", V, F_OPTIONAL),
-            ("method", _METHODINFO + "[]", V, F_OPTIONAL),
-        ],
-    )
-    CreateDataType(
-        _ALLINFO, "DynamicTypeMgrAllTypeInfo", "vmodl.DynamicData", V,
-        [("managedTypeInfo", _MANAGEDINFO + "[]", V, F_OPTIONAL)],
-    )  # fmt: skip
-    type_query = (
-        "queryTypeInfo",
-        "DynamicTypeMgrQueryTypeInfo",
-        V,
-        (("filterSpec", _MOFILTER, V, F_OPTIONAL, None),),
-        (0, _ALLINFO, _ALLINFO),
-        "System.Read",
-        None,
-    )
-    query = (
-        "queryMoInstances",
-        "DynamicTypeMgrQueryMoInstances",
-        V,
-        (("filterSpec", _MOFILTER, V, F_OPTIONAL, None),),
-        (F_OPTIONAL, _MOINSTANCE + "[]", _MOINSTANCE + "[]"),
-        "System.Read",
-        None,
-    )
-    CreateManagedType(
-        _DTM, "InternalDynamicTypeManager", "vmodl.ManagedObject", V, None, [query, type_query]
-    )
+    managed = "vmodl.ManagedObject"
+    # fmt: off
+    _data(_ARG, "ReflectManagedMethodExecuterSoapArgument", ("name", S, 0), ("val", S, 0))
+    _data(_FAULT, "ReflectManagedMethodExecuterSoapFault", ("faultMsg", S, 0), ("faultDetail", S, OPT))
+    _data(_RESULT, "ReflectManagedMethodExecuterSoapResult", ("response", S, OPT), ("fault", _FAULT, OPT))
+    _data(_MOFILTER, "DynamicTypeMgrMoFilterSpec", ("id", S, OPT), ("typeSubstr", S, OPT))
+    _data(_MOINSTANCE, "DynamicTypeMgrMoInstance", ("id", S, 0), ("moType", S, 0))
+    execute = _method("executeSoap", "ExecuteSoap", (
+        ("moid", S, 0), ("version", S, 0), ("method", S, 0), ("argument", _ARG + "[]", OPT),
+    ), OPT, _RESULT)
+    CreateManagedType(_MME, "ReflectManagedMethodExecuter", managed, V, None, [execute])
+    _data(_ANNOTATION, "DynamicTypeMgrAnnotation", ("name", S, 0), ("parameter", "string[]", OPT))
+    _data(_PARAMINFO, "DynamicTypeMgrParamTypeInfo", ("name", S, 0), ("version", S, 0),
+          ("type", S, 0), ("privId", S, OPT), ("annotation", _ANNOTATION + "[]", OPT))
+    named = (("name", S, 0), ("wsdlName", S, 0), ("version", S, 0))  # every type or method info
+    _data(_METHODINFO, "DynamicTypeMgrMethodTypeInfo", *named,
+          ("paramTypeInfo", _PARAMINFO + "[]", OPT), ("returnTypeInfo", _PARAMINFO, OPT),
+          ("fault", "string[]", OPT), ("privId", S, OPT))
+    _data(_MANAGEDINFO, "DynamicTypeMgrManagedTypeInfo", *named,
+          ("base", "string[]", OPT), ("method", _METHODINFO + "[]", OPT))
+    _data(_ALLINFO, "DynamicTypeMgrAllTypeInfo", ("managedTypeInfo", _MANAGEDINFO + "[]", OPT))
+    by_filter = (("filterSpec", _MOFILTER, OPT),)
+    type_query = _method("queryTypeInfo", "DynamicTypeMgrQueryTypeInfo", by_filter, 0, _ALLINFO)
+    query = _method("queryMoInstances", "DynamicTypeMgrQueryMoInstances", by_filter, OPT,
+                    _MOINSTANCE + "[]")
+    CreateManagedType(_DTM, "InternalDynamicTypeManager", managed, V, None, [query, type_query])
     retrieve = [
-        ("retrieveManagedMethodExecuter", "RetrieveManagedMethodExecuter", V, (),
-         (F_OPTIONAL, _MME, _MME), "System.Read", None),
-        ("retrieveDynamicTypeManager", "RetrieveDynamicTypeManager", V, (),
-         (F_OPTIONAL, _DTM, _DTM), "System.Read", None),
-    ]  # fmt: skip
-    CreateManagedType(_HOST, "LabEsxcliHost", "vmodl.ManagedObject", V, None, retrieve)
+        _method("retrieveManagedMethodExecuter", "RetrieveManagedMethodExecuter", (), OPT, _MME),
+        _method("retrieveDynamicTypeManager", "RetrieveDynamicTypeManager", (), OPT, _DTM),
+    ]
+    CreateManagedType(_HOST, "LabEsxcliHost", managed, V, None, retrieve)
+    # fmt: on
 
 
 def _host_call(host: vim.HostSystem, method: str) -> Any:

@@ -249,3 +249,29 @@ async def test_restore_a_backup_from_the_pane(tmp_path: Path, lab: VcdLab) -> No
         await pilot.press("y")
         await settle(pilot)
     assert server_branding(lab, "acme")["portalName"] == "ACME Cloud"
+
+
+async def test_export_then_import_a_file_and_a_missing_file_changes_nothing(
+    tmp_path: Path, lab: VcdLab
+) -> None:
+    saved = tmp_path / "out" / "acme.json"
+    async with settled_pane(tmp_path, lab) as (pilot, app):
+        await pilot.press("tab", "e")
+        await pilot.pause()
+        await pilot.press("end", "ctrl+u", *str(saved), "enter")
+        await pilot.pause()
+        exported = json.loads(saved.read_text(encoding="utf-8"))
+        assert exported["portalName"] == "ACME Cloud"
+        saved.write_text(json.dumps(dict(exported, portalName="From File")), encoding="utf-8")
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*str(tmp_path / "missing.json"), "enter")
+        await pilot.pause()
+        assert app.screen.draft("acme").portal_name == "ACME Cloud"
+        assert any("missing.json" in n.message for n in app._notifications)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*str(saved), "enter")
+        await pilot.pause()
+        assert app.screen.draft("acme").portal_name == "From File"
+    assert server_branding(lab, "acme")["portalName"] == "ACME Cloud"  # nothing was written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_refusals import refuses_read_only, refuses_unknown_host
 from lab_fixtures import esxi_fixture, esxi_targets, write_config
 from lacp_helpers import port, stats, status, trust_lab_hosts, write_lacp_capture
 from shell_helpers import isolate_dirs
@@ -49,16 +50,13 @@ def test_lacp_host_filter_and_text_output(lab_config, capsys):
 
 
 def test_lacp_unknown_host_names_the_flag_and_choices(lab_config, capsys):
-    assert main(["--config", str(lab_config), "lacp", "--host", "esx99"]) == 2
-    err = capsys.readouterr().err
-    assert "--host" in err and "esx99" in err and "esx-akl-01" in err
+    refuses_unknown_host(lab_config, "lacp", "esx-akl-01", capsys)
 
 
 def test_set_timeout_refused_in_read_only_mode(lab_config, capsys):
     argv = ["--config", str(lab_config), "--readonly", "lacp", "--host", "esx-wlg-01",
             "--set-timeout", "slow", "--dvs", "DSwitch-WLG", "--lag-id", "1", "--yes"]  # fmt: skip
-    assert main(argv) == 1
-    assert "read-only" in capsys.readouterr().err.lower()
+    refuses_read_only(argv, capsys)
 
 
 def test_analyze_capture_gives_the_same_rows(tmp_path, monkeypatch, capsys):

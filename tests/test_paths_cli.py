@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_refusals import refuses_read_only, refuses_unknown_host
 from esxi_lab_helpers import LabShell
 from lab_fixtures import esxi_fixture, esxi_targets, vcenter_target, vcsim_fixture, write_config
 from lacp_helpers import trust_lab_hosts
@@ -82,16 +83,13 @@ def test_bad_input_names_the_flag(lab_config, capsys):
 
 
 def test_unknown_host_names_the_flag_and_the_known_hosts(lab_config, capsys):
-    assert main(["--config", str(lab_config), "paths", "--host", "esx99"]) == 2
-    err = capsys.readouterr().err
-    assert "--host" in err and "esx99" in err and "esx-hq-01" in err
+    refuses_unknown_host(lab_config, "paths", "esx-hq-01", capsys)
 
 
 def test_set_rr_refused_in_read_only_mode(lab_config, capsys):
     argv = ["--config", str(lab_config), "--readonly", "paths", "--host", "esx-hq-03",
             "--device", DS01, "--set-rr", "latency", "--yes"]  # fmt: skip
-    assert main(argv) == 1
-    assert "read-only" in capsys.readouterr().err.lower()
+    refuses_read_only(argv, capsys)
 
 
 def test_analyze_a_capture_of_a_lab_host(esxi, tmp_path, monkeypatch, capsys):

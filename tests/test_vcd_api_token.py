@@ -52,6 +52,15 @@ def token_calls(lab: VcdLab) -> list[str]:
     return [r for r in lab.requests if r.startswith("POST /oauth/")]
 
 
+async def portal_name_read(mgr, tenant: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The portal name the branding service reads for `tenant` (None: system); closes `mgr`."""
+    try:
+        view = await BrandingService(mgr, "vcd01").read(tenant)
+    finally:
+        await mgr.close()
+    return view.branding.portal_name
+
+
 # -- the lab's token endpoints, as a raw client sees them ------------------------------------
 def test_provider_token_buys_a_bearer_that_reads_branding(lab: VcdLab) -> None:
     with client(lab) as http:
@@ -148,29 +157,23 @@ async def test_lab_json_carries_the_provider_token_for_lab_credentials_targets(
     write_status(tmp_path, {"status": "running", "services": [entry]})
     target = token_target(lab, lab_credentials=str(tmp_path / "lab.json"))
     mgr = make_manager(tmp_path, [target])  # no password and no token in the environment
-    view = await BrandingService(mgr, "vcd01").read(None)
-    assert view.branding.portal_name == "VMware Cloud Director"
+    assert await portal_name_read(mgr, None) == "VMware Cloud Director"
     assert token_calls(lab) == ["POST /oauth/provider/token"]
-    await mgr.close()
 
 
 async def test_provider_token_reads_system_branding_without_a_password(
     tmp_path: Path, lab: VcdLab
 ) -> None:
     mgr = token_manager(tmp_path, lab, token_target(lab))
-    view = await BrandingService(mgr, "vcd01").read(None)
-    assert view.branding.portal_name == "VMware Cloud Director"
+    assert await portal_name_read(mgr, None) == "VMware Cloud Director"
     assert token_calls(lab) == ["POST /oauth/provider/token"]
     assert not any("/sessions" in r for r in lab.requests if r.startswith("POST"))
-    await mgr.close()
 
 
 async def test_tenant_token_uses_its_org_endpoint(tmp_path: Path, lab: VcdLab) -> None:
     mgr = token_manager(tmp_path, lab, token_target(lab, ACME_ADMIN))
-    view = await BrandingService(mgr, "vcd01").read("acme")
-    assert view.branding.portal_name == "ACME Cloud"
+    assert await portal_name_read(mgr, "acme") == "ACME Cloud"
     assert token_calls(lab) == ["POST /oauth/tenant/acme/token"]
-    await mgr.close()
 
 
 async def test_expired_access_token_is_renewed_once_with_the_api_token(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from esxi_samples import VMKPING_LOST, VMKPING_TOO_LONG
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,25 +23,12 @@ PING 10.100.208.3 (10.100.208.3): 8972 data bytes
 round-trip min/avg/max = 0.190/0.240/0.303 ms
 """
 
-ALL_LOST = """\
-[root@hci01p02rv:~] vmkping -I vmk2 -c 3 -d -s 8972 -i 0.05 10.100.208.3
-PING 10.100.208.3 (10.100.208.3): 8972 data bytes
+# the same [V] samples as esxi_samples, with the command line the session echoed first
+ALL_LOST = (
+    "[root@hci01p02rv:~] vmkping -I vmk2 -c 3 -d -s 8972 -i 0.05 10.100.208.3\n" + VMKPING_LOST
+)
 
---- 10.100.208.3 ping statistics ---
-3 packets transmitted, 0 packets received, 100% packet loss
-"""
-
-TOO_LONG = """\
-vmkping -d  -s 1500  192.168.6.1
-PING 192.168.6.1 (192.168.6.1): 1500 data bytes
-sendto() failed (Message too long)
-sendto() failed (Message too long)
-sendto() failed (Message too long)
-
---- 192.168.6.1 ping statistics ---
-3 packets transmitted, 0 packets received, 100% packet loss
-
-"""
+TOO_LONG = "vmkping -d  -s 1500  192.168.6.1\n" + VMKPING_TOO_LONG
 
 
 def test_jumbo_reply_is_a_pass_with_rtt():

@@ -216,101 +216,53 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
         return [ConfigProblem(path, None, "syntax", "nested too deeply", "valid TOML")], None
     lines = _LineIndex(text)
     problems: list[ConfigProblem] = []
+
+    def bad(table: str, key: str, message: str, accepted: str) -> None:
+        """A problem with `key` of `table` ("" for the top level), at the line that sets it."""
+        field = f"{table}.{key}" if table else key
+        problems.append(ConfigProblem(path, lines.line(table, 0, key), field, message, accepted))
+
     for key in data:
         if key not in _TOP_KEYS:
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line("", 0, key),
-                    key,
-                    f"unknown key {key!r}",
-                    ", ".join(sorted(_TOP_KEYS)),
-                )
-            )
+            bad("", key, f"unknown key {key!r}", ", ".join(sorted(_TOP_KEYS)))
     profiles: list[Profile] = []
     raw_profiles = data.get("profiles", {})
     if not isinstance(raw_profiles, dict):
         raw_profiles = {}
-        problems.append(
-            ConfigProblem(
-                path,
-                lines.line("", 0, "profiles"),
-                "profiles",
-                "must be a table",
-                "[profiles.NAME]",
-            )
-        )
+        bad("", "profiles", "must be a table", "[profiles.NAME]")
     for pname, praw in raw_profiles.items():
         table = f"profiles.{pname}"
         if not isinstance(praw, dict):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line("profiles", 0, pname),
-                    table,
-                    "a profile must be a table",
-                    f"[{table}]",
-                )
-            )
+            bad("profiles", pname, "a profile must be a table", f"[{table}]")
             continue
         for key in praw:
             if key not in _PROFILE_KEYS:
-                problems.append(
-                    ConfigProblem(
-                        path,
-                        lines.line(table, 0, key),
-                        f"{table}.{key}",
-                        f"unknown key {key!r}",
-                        "read_only, state_dir, targets, hosts, nlb_portgroups",
-                    )
+                bad(
+                    table,
+                    key,
+                    f"unknown key {key!r}",
+                    "read_only, state_dir, targets, hosts, nlb_portgroups",
                 )
         read_only = praw.get("read_only", False)
         if not isinstance(read_only, bool):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line(table, 0, "read_only"),
-                    f"{table}.read_only",
-                    f"invalid value {read_only!r}",
-                    "true or false",
-                )
-            )
+            bad(table, "read_only", f"invalid value {read_only!r}", "true or false")
             read_only = False
         state_dir = praw.get("state_dir")
         if state_dir is not None and not (isinstance(state_dir, str) and state_dir.strip()):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line(table, 0, "state_dir"),
-                    f"{table}.state_dir",
-                    f"invalid value {state_dir!r}",
-                    "a directory path",
-                )
-            )
+            bad(table, "state_dir", f"invalid value {state_dir!r}", "a directory path")
             state_dir = None
         nlb = praw.get("nlb_portgroups", [])
         if not isinstance(nlb, list) or not all(isinstance(p, str) and p for p in nlb):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line(table, 0, "nlb_portgroups"),
-                    f"{table}.nlb_portgroups",
-                    f"invalid value {nlb!r}",
-                    'a list of port group name patterns, e.g. ["NLB-*", "*-nlb"]',
-                )
+            bad(
+                table,
+                "nlb_portgroups",
+                f"invalid value {nlb!r}",
+                'a list of port group name patterns, e.g. ["NLB-*", "*-nlb"]',
             )
             nlb = []
         raw_targets = praw.get("targets", [])
         if not isinstance(raw_targets, list):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    lines.line(table, 0, "targets"),
-                    f"{table}.targets",
-                    "must be an array of tables",
-                    f"[[{table}.targets]]",
-                )
-            )
+            bad(table, "targets", "must be an array of tables", f"[[{table}.targets]]")
             raw_targets = []
         seen: set[str] = set()
         targets = []
@@ -347,13 +299,10 @@ def parse_config(path: Path) -> tuple[list[ConfigProblem], Config | None]:
         )
     default = data.get("default_profile")
     if default is not None and default not in raw_profiles:
-        problems.append(
-            ConfigProblem(
-                path,
-                lines.line("", 0, "default_profile"),
-                "default_profile",
-                f"no profile {default!r}",
-                ", ".join(raw_profiles) or "a profile defined in this file",
-            )
+        bad(
+            "",
+            "default_profile",
+            f"no profile {default!r}",
+            ", ".join(raw_profiles) or "a profile defined in this file",
         )
     return problems, Config(path, tuple(profiles), default if isinstance(default, str) else None)

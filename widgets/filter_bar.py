@@ -17,6 +17,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label
 
+from vconsole.services.inventory_export import FilterError, filter_regex
+
 
 class FilterSyntaxError(ValueError):
     """The text typed into the filter line is not a usable regular expression."""
@@ -43,14 +45,11 @@ NO_FILTER = RowFilter(None, False)
 
 def parse_filter(text: str) -> RowFilter:
     """Compile filter-line text; case-insensitive like k9s. Empty text (or a bare `!`) is no filter."""
-    negate = text.startswith("!")
-    body = text[1:] if negate else text
-    if not body:
-        return NO_FILTER
     try:
-        return RowFilter(re.compile(body, re.IGNORECASE), negate)
-    except re.error as exc:
-        raise FilterSyntaxError(f"filter: invalid regex {body!r}: {exc}") from exc
+        pattern, negate = filter_regex(text)
+    except FilterError as exc:
+        raise FilterSyntaxError(str(exc)) from exc
+    return NO_FILTER if pattern is None else RowFilter(pattern, negate)
 
 
 class FilterBar(Horizontal):

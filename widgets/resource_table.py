@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 from vconsole.models.common import Verdict
 from widgets.filter_bar import NO_FILTER, RowFilter
@@ -22,6 +23,19 @@ _SEVERITY_ORDER = {v.value: -v.rank for v in Verdict}
 
 Cell = object
 """A cell value: str, rich Text, int or float (numbers sort numerically)."""
+
+AnyCell = TypeVar("AnyCell")
+
+
+def cursor_cell_keys(table: DataTable[AnyCell]) -> tuple[RowKey, ColumnKey] | None:
+    """Row and column keys under the cursor; None on an empty table, or while the table
+    refills and the cursor is past its rows."""
+    if not table.row_count:
+        return None
+    try:
+        return table.coordinate_to_cell_key(table.cursor_coordinate)
+    except CellDoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)
@@ -138,13 +152,8 @@ class ResourceTable(DataTable[Cell]):
     @property
     def cursor_key(self) -> str | None:
         """Key of the row under the cursor, or None on an empty table."""
-        if not self.row_count:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return None if row_key.value is None else str(row_key.value)
+        keys = cursor_cell_keys(self)
+        return None if keys is None or keys[0].value is None else str(keys[0].value)
 
     def set_rows(self, rows: Mapping[str, Sequence[Cell]]) -> None:
         """Replace the table's contents with `rows` (key -> cells), touching only what changed."""

@@ -141,17 +141,22 @@ def render_text(report: Any) -> str:
         f"\npool: {t.gpus} GPUs, {_gib(t.allocated_mb)} of {_gib(t.memory_mb)} GiB allocated "
         f"({t.used_pct:.0f}%), {_gib(t.free_mb)} GiB free"
     )
-    if report.allocations:
-        out.append("")
-        for a in report.allocations:
-            since = time.strftime("%H:%M:%S", time.localtime(a.since))
-            mark = "<=" if a.seen_at_start else "  "
-            out.append(
-                f"{a.client:<20} {a.server:<12} GPU {a.gpu_index:<2} {a.memory_mb:>7} MiB "
-                f"({a.fraction:.2f})  since {mark}{since}"
-            )
-    if report.problems:
-        out.append("")
-        for p in report.problems:
-            out += finding_lines(p.severity.value, p.subject.label, p.text, p.evidence)
+    allocations = [_allocation_line(a) for a in report.allocations]
+    findings = [
+        line
+        for p in report.problems
+        for line in finding_lines(p.severity.value, p.subject.label, p.text, p.evidence)
+    ]
+    for section in (allocations, findings):
+        if section:
+            out += ["", *section]
     return "\n".join(out)
+
+
+def _allocation_line(a: Any) -> str:
+    since = time.strftime("%H:%M:%S", time.localtime(a.since))
+    mark = "<=" if a.seen_at_start else "  "
+    return (
+        f"{a.client:<20} {a.server:<12} GPU {a.gpu_index:<2} {a.memory_mb:>7} MiB "
+        f"({a.fraction:.2f})  since {mark}{since}"
+    )

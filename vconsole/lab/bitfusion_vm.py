@@ -17,7 +17,6 @@ module only answers lines from the pool (`bitfusion_pool`) through `bitfusion_cl
 from __future__ import annotations
 
 import logging
-import secrets
 import socket
 import threading
 import time
@@ -28,21 +27,12 @@ import paramiko
 
 from vconsole.lab.bitfusion_cli import TOKEN_STATES, BitfusionShell, ClientVmState
 from vconsole.lab.bitfusion_pool import GpuPool
-from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
 from vconsole.lab.esxi.output import Reply
-from vconsole.lab.esxi.server import (
-    LabSshServer,
-    close_transport,
-    listening_socket,
-    start_session,
-)
+from vconsole.lab.esxi.server import LabSshServer, close_transport, listening_socket
+from vconsole.lab.esxi.ssh_lab import LAB_USER, SshLab
 from vconsole.lab.scenario import Scenario
 
 log = logging.getLogger(__name__)
-TRANSPORT_LOG = f"{__name__}.ssh"
-logging.getLogger(TRANSPORT_LOG).addHandler(logging.NullHandler())
-
-LAB_USER = "root"
 
 
 class BitfusionSshServer(LabSshServer):
@@ -59,7 +49,7 @@ class BitfusionSshServer(LabSshServer):
         return f"root@{self.name}:~# "
 
 
-class BitfusionLab:
+class BitfusionLab(SshLab):
     """The client VM and the pool behind it. Synchronous API; threads inside."""
 
     def __init__(
@@ -75,20 +65,14 @@ class BitfusionLab:
         seed: int | None = None,
         claim_ms: int = 0,
     ) -> None:
-        self.scenario = scenario
-        self.state_dir = Path(state_dir)
-        self.bind = bind
-        self.user = user
-        self.password = password or secrets.token_urlsafe(16)
+        super().__init__(scenario, state_dir, bind, user, password, log)
         self.pool = GpuPool(scenario, clock=clock, wall=wall, seed=seed)
         self.vm = ClientVmState(scenario.bitfusion.client_vm, claim_ms=claim_ms)
         self.shell = BitfusionShell(self.pool, self.vm, wall)
-        self._key: paramiko.PKey | None = None
         self._port = 0
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._transports: list[paramiko.Transport] = []
-        self._lock = threading.Lock()
         self._down = False
 
     @property
@@ -98,16 +82,6 @@ class BitfusionLab:
     @property
     def endpoint(self) -> tuple[str, int]:
         return (self.bind, self._port)
-
-    @property
-    def host_key(self) -> paramiko.PKey:
-        if self._key is None:
-            self._key = load_or_create_host_key(self.state_dir)
-        return self._key
-
-    @property
-    def host_key_fingerprint(self) -> str:
-        return sha256_fingerprint(self.host_key)
 
     # -- faults ---------------------------------------------------------------------------
     def set_server_down(self, server: str, down: bool) -> None:
@@ -167,13 +141,6 @@ class BitfusionLab:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> BitfusionLab:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def _listen(self, port: int) -> socket.socket:
         return listening_socket(self.bind, port, backlog=16, timeout=0.5)
 
@@ -199,16 +166,13 @@ class BitfusionLab:
 
     def _serve(self, conn: socket.socket) -> None:
         server = BitfusionSshServer(self.shell, self.user, self.password)
-        transport = start_session(
-            conn, server, self.host_key, TRANSPORT_LOG, "bitfusion client VM", log
-        )
-        if transport is None:
-            return
-        with self._lock:
-            if self._down:
-                close_transport(transport)
-                return
-            self._transports = [t for t in self._transports if t.is_active()] + [transport]
+        self._serve_session(conn, server, "bitfusion client VM")
+
+    def _admit(self, machine: str, transport: paramiko.Transport) -> bool:
+        if self._down:
+            return False
+        self._transports = [t for t in self._transports if t.is_active()] + [transport]
+        return True
 
 
 def _close_listener(sock: socket.socket | None) -> None:

@@ -7,6 +7,7 @@ one place; `scenario.py` only calls `parse_switches`, `parse_clusters` and `chec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -81,6 +82,15 @@ def _build_with(raw: Any, cls: type, where: str, key: str, child: type, field: s
     return _build(table, cls, where, **{field: children})
 
 
+def _tables_with(
+    items: Any, name: str, cls: type, key: str, child: type, field: str
+) -> Iterator[tuple[str, Any]]:
+    """Each `[[name]]` table built by `_build_with`, with where it stands (`name[i]`)."""
+    for i, raw in enumerate(items or []):
+        where = f"{name}[{i}]"
+        yield where, _build_with(raw, cls, where, key, child, field)
+
+
 def _one_of(value: object, accepted: tuple[str, ...], where: str) -> None:
     if value not in accepted:
         raise ScenarioKeyError(
@@ -91,9 +101,8 @@ def _one_of(value: object, accepted: tuple[str, ...], where: str) -> None:
 def parse_switches(items: Any) -> tuple[DvsSpec, ...]:
     """`[[dvs]]` tables with their `[[dvs.portgroup]]`."""
     out = []
-    for i, raw in enumerate(items or []):
-        where = f"dvs[{i}]"
-        spec = _build_with(raw, DvsSpec, where, "portgroup", PortgroupSpec, "portgroups")
+    tables = _tables_with(items, "dvs", DvsSpec, "portgroup", PortgroupSpec, "portgroups")
+    for where, spec in tables:
         _one_of(spec.multicast_filtering, MULTICAST_MODES, f"{where}.multicast_filtering")
         _one_of(spec.discovery, DISCOVERY_PROTOCOLS, f"{where}.discovery")
         for j, pg in enumerate(spec.portgroups):
@@ -111,9 +120,8 @@ def parse_switches(items: Any) -> tuple[DvsSpec, ...]:
 def parse_clusters(items: Any) -> tuple[ClusterSpec, ...]:
     """`[[cluster]]` tables with their `[[cluster.reservation]]`."""
     out = []
-    for i, raw in enumerate(items or []):
-        where = f"cluster[{i}]"
-        spec = _build_with(raw, ClusterSpec, where, "reservation", Reservation, "reservations")
+    tables = _tables_with(items, "cluster", ClusterSpec, "reservation", Reservation, "reservations")
+    for where, spec in tables:
         _one_of(spec.admission, ADMISSION_POLICIES, f"{where}.admission")
         if not isinstance(spec.failures_tolerated, int) or not 0 <= spec.failures_tolerated <= 31:
             raise ScenarioKeyError(f"{where}.failures_tolerated: expected a whole number 0..31")

@@ -43,21 +43,27 @@ class RowMatcher:
 MATCH_ALL = RowMatcher(None)
 
 
-def compile_filter(text: str) -> RowMatcher:
-    """`regex` keeps matching rows, `!regex` the others; empty (or a bare `!`) keeps all."""
+def filter_regex(text: str, flags: int = re.IGNORECASE) -> tuple[re.Pattern[str] | None, bool]:
+    """The `/` grammar, read the same for every filter of the console: (pattern, negate), no
+    pattern for empty text or a bare `!`; FilterError names the regex and what is wrong."""
     negate = text.startswith("!")
     body = text[1:] if negate else text
     if not body:
-        return MATCH_ALL
+        return None, negate
     try:
         with warnings.catch_warnings():  # "possible nested set" is not the admin's concern
             warnings.simplefilter("ignore")
-            pattern = re.compile(body, re.IGNORECASE | re.MULTILINE)
+            return re.compile(body, flags), negate
     except re.error as exc:
         raise FilterError(f"filter: invalid regex {body!r}: {exc}") from None
     except (RecursionError, OverflowError):
         raise FilterError("filter: the regex is nested or repeated too deeply") from None
-    return RowMatcher(pattern, negate, text)
+
+
+def compile_filter(text: str) -> RowMatcher:
+    """`regex` keeps matching rows, `!regex` the others; empty (or a bare `!`) keeps all."""
+    pattern, negate = filter_regex(text, re.IGNORECASE | re.MULTILINE)
+    return MATCH_ALL if pattern is None else RowMatcher(pattern, negate, text)
 
 
 def cell_text(value: object) -> str:

@@ -342,9 +342,16 @@ class VcenterInventory:
             len(self._vms_by_host.get(moid, ())),
         )
 
+    def _under_datacenter(
+        self, moid: str, obj: RawObject
+    ) -> tuple[str, str, str, str, str, str, tuple[str, ...]]:
+        """The common fields of a row whose tree parent is its datacenter (cluster, datastore,
+        network): vCenter, moid, name, parent and its moid, datacenter, denied properties."""
+        dc_moid, dc = self.datacenter_of(moid)
+        return (self.vcenter, moid, str(obj.props.get("name") or moid), dc, dc_moid, dc, obj.denied)
+
     def _cluster_row(self, moid: str, obj: RawObject) -> ClusterRow:
         p = obj.props
-        dc_moid, dc = self.datacenter_of(moid)
         if self._hosts_of is None:  # hosts by parent, kept until the structure changes
             self._hosts_of = {}
             for host in self._hosts:
@@ -352,13 +359,7 @@ class VcenterInventory:
         hosts = self._hosts_of.get(moid, [])
         memory = _int(p.get("summary.totalMemory"))
         return ClusterRow(
-            self.vcenter,
-            moid,
-            str(p.get("name") or moid),
-            dc,
-            dc_moid,
-            dc,
-            obj.denied,
+            *self._under_datacenter(moid, obj),
             _int(p.get("summary.numHosts")) or len(hosts),
             _int(p.get("summary.numEffectiveHosts")),
             sum(len(self._vms_by_host.get(h, ())) for h in hosts),
@@ -368,19 +369,12 @@ class VcenterInventory:
 
     def _datastore_row(self, moid: str, obj: RawObject) -> DatastoreRow:
         p = obj.props
-        dc_moid, dc = self.datacenter_of(moid)
         capacity = _int(p.get("summary.capacity"))
         free = _int(p.get("summary.freeSpace"))
         mounts = p.get("host")
         accessible = p.get("summary.accessible")
         return DatastoreRow(
-            self.vcenter,
-            moid,
-            str(p.get("name") or moid),
-            dc,
-            dc_moid,
-            dc,
-            obj.denied,
+            *self._under_datacenter(moid, obj),
             str(p.get("summary.type") or ""),
             round(capacity / GIB, 1) if capacity is not None else None,
             round(free / GIB, 1) if free is not None else None,
@@ -391,20 +385,13 @@ class VcenterInventory:
 
     def _network_row(self, moid: str, obj: RawObject) -> NetworkRow:
         p = obj.props
-        dc_moid, dc = self.datacenter_of(moid)
         kind = NETWORK_TYPES.get(obj.type, obj.type)
         if p.get("config.uplink") is True:
             kind = "dvs uplinks"
         dvs = p.get("config.distributedVirtualSwitch")
         hosts = p.get("host")
         return NetworkRow(
-            self.vcenter,
-            moid,
-            str(p.get("name") or moid),
-            dc,
-            dc_moid,
-            dc,
-            obj.denied,
+            *self._under_datacenter(moid, obj),
             kind,
             vlan_text(p.get("config.defaultPortConfig")),
             self._name(dvs.value) if isinstance(dvs, MoRef) else "",

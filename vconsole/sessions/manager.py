@@ -310,16 +310,12 @@ class SessionManager:
         """The pyVmomi connection (`VimConnection`) for a vCenter target, connecting if needed."""
         from vconsole.sessions.vcenter import VimConnection
 
-        slot = self._slot(target)
-        if slot.target.kind != "vcenter":
-            raise WrongTargetKind(target, slot.target.kind, "a vcenter target")
+        slot = self._slot_of_kind(target, "vcenter")
         async with slot.lock:
             conn = self._vims.get(target)
             if conn is None:
                 conn = self._vims[target] = VimConnection(slot)
             if conn.si is None:
-                slot.check_backoff()
-                slot.set_health(Health.CONNECTING)
                 await self._connect(slot, conn.connect)
         return conn
 
@@ -327,20 +323,26 @@ class SessionManager:
         """The Cloud Director client (`VcdClient`), logged in with the negotiated API version."""
         from vconsole.sessions.vcd import VcdClient
 
-        slot = self._slot(target)
-        if slot.target.kind != "vcd":
-            raise WrongTargetKind(target, slot.target.kind, "a vcd target")
+        slot = self._slot_of_kind(target, "vcd")
         async with slot.lock:
             client = self._vcds.get(target)
             if client is None or not client.connected:
-                slot.check_backoff()
-                slot.set_health(Health.CONNECTING)
                 client = VcdClient(slot)
                 await self._connect(slot, client.connect)
                 self._vcds[target] = client
         return client
 
+    def _slot_of_kind(self, target: str, kind: str) -> TargetSlot:
+        """`target`'s slot; WrongTargetKind unless it is a `kind` target."""
+        slot = self._slot(target)
+        if slot.target.kind != kind:
+            raise WrongTargetKind(target, slot.target.kind, f"a {kind} target")
+        return slot
+
     async def _connect(self, slot: TargetSlot, connect: Callable[[], Awaitable[None]]) -> None:
+        """Connect unless the slot is backing off; health says CONNECTING, then OK or DOWN."""
+        slot.check_backoff()
+        slot.set_health(Health.CONNECTING)
         try:
             await connect()
         except VconsoleError as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree.ElementTree import XML, Element
 
 from vconsole.vim.parser import (
@@ -33,6 +33,8 @@ from vconsole.vim.parser import (
     value_of,
 )
 from vconsole.vim.soap import MoRef
+
+_Read = TypeVar("_Read")
 
 _SIMPLE_PROP = re.compile(rb"<propSet><name>([^<]*)</name><val([^>]*)>([^<]*)</val></propSet>")
 _OBJ = re.compile(rb'<obj type="([^"<]*)">([^<]*)</obj>')
@@ -109,23 +111,18 @@ class FastAnswerParser:
             if start < 0:
                 break
             if data.startswith(b"<objects>", start):
-                end = find(b"</objects>", start)
-                if end < 0:
-                    break
-                block = data[start + 9 : end]
-                stop = end + 10
-                content = True
+                opening, closing, content = b"<objects>", b"</objects>", True
             elif data.startswith(b"<objectSet>", start):
-                end = find(b"</objectSet>", start)
-                if end < 0:
-                    break
-                block = data[start + 11 : end]
-                stop = end + 12
-                content = False
+                opening, closing, content = b"<objectSet>", b"</objectSet>", False
             else:
                 skeleton.append(data[pos : start + 7])
                 pos = start + 7
                 continue
+            end = find(closing, start)
+            if end < 0:
+                break
+            block = data[start + len(opening) : end]
+            stop = end + len(closing)
             if start > pos:
                 skeleton.append(data[pos:start])
                 if self._namespaces is None:
@@ -177,15 +174,26 @@ class FastAnswerParser:
         wrapped = b"<" + tag + b" " + ns + b">" + body + b"</" + tag + b">"
         return XML(wrapped)
 
+    def _read_element(
+        self,
+        fast: Callable[[bytes], _Read],
+        slow: Callable[[Element], _Read],
+        tag: bytes,
+        body: bytes,
+    ) -> _Read:
+        """`fast` reads the element; ElementTree (`slow`, on the element wrapped in `tag`) when
+        it holds a carriage return (XML folds it) or anything else `fast` calls unusual."""
+        if _CR not in body:
+            try:
+                return fast(body)
+            except _Unusual:
+                pass
+        return slow(self._fragment(tag, body))
+
     def _object(self, body: bytes) -> ObjectProperties:
-        try:
-            return self._fast_object(body)
-        except _Unusual:
-            return object_properties(self._fragment(b"objects", body))
+        return self._read_element(self._fast_object, object_properties, b"objects", body)
 
     def _fast_object(self, body: bytes) -> ObjectProperties:
-        if _CR in body:
-            raise _Unusual(_CR)
         obj = _OBJ.match(body)
         if obj is None:
             return object_properties(self._fragment(b"objects", body))
@@ -232,14 +240,9 @@ class FastAnswerParser:
         return value_of(wrapper[0]) if len(wrapper) else None
 
     def _change(self, body: bytes) -> ObjectChange:
-        try:
-            return self._fast_change(body)
-        except _Unusual:
-            return object_change(self._fragment(b"objectSet", body))
+        return self._read_element(self._fast_change, object_change, b"objectSet", body)
 
     def _fast_change(self, body: bytes) -> ObjectChange:
-        if _CR in body:
-            raise _Unusual(_CR)
         kind = _KIND.match(body)
         obj = _OBJ.match(body, kind.end()) if kind else None
         if kind is None or obj is None:

@@ -10,7 +10,6 @@ esxcli-over-API calls the lab vCenter forwards, from the same host state, whatev
 from __future__ import annotations
 
 import logging
-import secrets
 import selectors
 import socket
 import threading
@@ -21,27 +20,16 @@ from typing import Any
 import paramiko
 
 from vconsole.lab.esxi.agent import HostAgents
-from vconsole.lab.esxi.hostkey import load_or_create_host_key, sha256_fingerprint
-from vconsole.lab.esxi.server import (
-    EsxiSshServer,
-    close_transport,
-    listening_socket,
-    start_session,
-)
+from vconsole.lab.esxi.server import EsxiSshServer, close_transport, listening_socket
 from vconsole.lab.esxi.session_count import SessionGauge
+from vconsole.lab.esxi.ssh_lab import LAB_USER, SshLab
 from vconsole.lab.esxi.state import HostState, LabClock
 from vconsole.lab.scenario import Host, Lag, Scenario
 
 log = logging.getLogger(__name__)
-# paramiko logs a client hanging up as an error; keep that out of a bare stderr (an app that
-# configures logging still sees it through propagation).
-TRANSPORT_LOG = f"{__name__}.ssh"
-logging.getLogger(TRANSPORT_LOG).addHandler(logging.NullHandler())
-
-LAB_USER = "root"
 
 
-class EsxiLab:
+class EsxiLab(SshLab):
     """The scenario's ESXi hosts over SSH. Synchronous API; threads inside."""
 
     def __init__(
@@ -54,25 +42,19 @@ class EsxiLab:
         user: str = LAB_USER,
         password: str | None = None,
     ) -> None:
-        self.scenario = scenario
-        self.state_dir = Path(state_dir)
-        self.bind = bind
-        self.user = user
-        self.password = password or secrets.token_urlsafe(16)
+        super().__init__(scenario, state_dir, bind, user, password, log)
         self.clock = LabClock(time_scale)
         self.hosts: dict[str, HostState] = {
             h.name: HostState(scenario, with_switch_lags(scenario, h), self.clock, real_network)
             for h in scenario.hosts
         }
         self.sessions = {name: SessionGauge() for name in self.hosts}  # SSH sessions per host
-        self._key: paramiko.PKey | None = None
         self._ports: dict[str, int] = {}
         self._listeners: dict[str, socket.socket] = {}
         self._transports: dict[str, list[paramiko.Transport]] = {}
         self._down: set[str] = {h.name for h in scenario.hosts if h.down}
         self._no_ssh: set[str] = {h.name for h in scenario.hosts if not h.ssh}
         self.agents = HostAgents(self.hosts, self.is_down, bind)
-        self._lock = threading.Lock()
         self._selector: selectors.BaseSelector | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
@@ -83,16 +65,6 @@ class EsxiLab:
     def endpoints(self) -> dict[str, tuple[str, int]]:
         """Address of every host, down ones included (their port refuses connections)."""
         return {name: (self.bind, port) for name, port in self._ports.items()}
-
-    @property
-    def host_key(self) -> paramiko.PKey:
-        if self._key is None:
-            self._key = load_or_create_host_key(self.state_dir)
-        return self._key
-
-    @property
-    def host_key_fingerprint(self) -> str:
-        return sha256_fingerprint(self.host_key)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -168,13 +140,6 @@ class EsxiLab:
                     s.close()
             self._wake_r = self._wake_w = None
 
-    def __enter__(self) -> EsxiLab:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def _listen(self, port: int) -> socket.socket:
         return listening_socket(self.bind, port, backlog=64, timeout=0.0)
 
@@ -203,18 +168,15 @@ class EsxiLab:
 
     def _serve(self, host: str, conn: socket.socket) -> None:
         server = EsxiSshServer(self.hosts[host], self.user, self.password, self.sessions[host])
-        transport = start_session(
-            conn, server, self.host_key, TRANSPORT_LOG, f"lab host {host}", log
-        )
-        if transport is None:
-            return
-        with self._lock:
-            if host in self._down or self._stopping:  # went down while this one was accepted
-                close_transport(transport)
-                return
-            live = [t for t in self._transports.get(host, []) if t.is_active()]
-            live.append(transport)
-            self._transports[host] = live
+        self._serve_session(conn, server, f"lab host {host}", host)
+
+    def _admit(self, machine: str, transport: paramiko.Transport) -> bool:
+        if machine in self._down or self._stopping:  # went down while this one was accepted
+            return False
+        live = [t for t in self._transports.get(machine, []) if t.is_active()]
+        live.append(transport)
+        self._transports[machine] = live
+        return True
 
 
 def with_switch_lags(scenario: Scenario, host: Host) -> Host:

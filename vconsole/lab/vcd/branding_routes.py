@@ -308,14 +308,25 @@ async def get_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Re
     return theme if isinstance(theme, web.Response) else _reply(dict(theme), call)
 
 
-async def update_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+async def _change_and_body(
+    request: web.Request, ctx: LabContext, call: Call
+) -> tuple[dict[str, str], Any] | web.Response:
+    """The theme a provider changes and the JSON body of the change, or the answer refusing it
+    (403, 404, then 400 for a body that is not JSON: the theme is looked at first)."""
     theme = _theme_to_change(request, ctx, call)
     if isinstance(theme, web.Response):
         return theme
     try:
-        body = await _json_body(request)
+        return theme, await _json_body(request)
     except BrandingInvalid as exc:
         return replies.bad_request(str(exc))
+
+
+async def update_theme(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
+    change = await _change_and_body(request, ctx, call)
+    if isinstance(change, web.Response):
+        return change
+    theme, body = change
     new_name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(new_name, str) or not new_name.strip():
         return replies.bad_request("UiTheme.name is required.")
@@ -356,13 +367,10 @@ async def get_css(request: web.Request, ctx: LabContext, call: Call) -> web.Resp
 
 
 async def upload_contents(request: web.Request, ctx: LabContext, call: Call) -> web.Response:
-    theme = _theme_to_change(request, ctx, call)
-    if isinstance(theme, web.Response):
-        return theme
-    try:
-        spec = await _json_body(request)
-    except BrandingInvalid as exc:
-        return replies.bad_request(str(exc))
+    change = await _change_and_body(request, ctx, call)
+    if isinstance(change, web.Response):
+        return change
+    theme, spec = change
     if not isinstance(spec, dict) or not isinstance(spec.get("fileName"), str):
         return replies.bad_request("UploadSpec.fileName is required.")
     size = spec.get("size")
