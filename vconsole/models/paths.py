@@ -286,7 +286,7 @@ class HostPaths:
         notes = [f"error: {self.error}"] if self.error else []
         if self.perf_note:
             notes.append(f"latency: {self.perf_note}")
-        return host_transcript(self.host, notes, self.outputs)
+        return host_transcript(self.host, notes, self.outputs, _EARLIER_LAYOUT)
 
     def as_json(self) -> dict[str, Any]:
         return named_json(
@@ -337,3 +337,6 @@ class PathsReport:
                     placed = p.about(host, "paths", seen)
                 out.setdefault((placed.key, p.text), placed)
         return tuple(out.values())
+
+
+_EARLIER_LAYOUT = "output from an earlier refresh; `core path list` has not changed since"
