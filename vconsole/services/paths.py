@@ -1,7 +1,7 @@
 """The multipathing pane's service: policies and path states from the hosts, latency from vCenter.
 
 Per refresh, vCenter is read once (one PropertyCollector call for every host's multipath info,
-then one QueryPerf per host for all its paths and devices, several hosts at a time) while the
+then QueryPerf for all paths and devices, a batch of hosts per call, several calls at a time) while the
 hosts are asked over SSH through the session manager's fan-out: `core path list` every time, the
 other three commands (the path layout) when something says it changed or its turn comes round
 (`paths_layout`), in parallel on each host's one connection. The two halves run at the same time; either may fail alone: no
@@ -40,7 +40,7 @@ from vconsole.models.paths import (
 from vconsole.services.answers import error_text
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_layout import DEFAULT_LAYOUT_EVERY, HostLayouts, answer_text
-from vconsole.services.paths_perf import VcenterReader, VcenterView
+from vconsole.services.paths_perf import PERF_BATCH, VcenterReader, VcenterView
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
@@ -73,6 +73,7 @@ class PathsService:
         samples: int = DEFAULT_SAMPLES,
         concurrency: int | None = None,
         perf_concurrency: int = 16,
+        perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         layout_every: int = DEFAULT_LAYOUT_EVERY,
         clock: Callable[[], float] = time.monotonic,
@@ -94,6 +95,7 @@ class PathsService:
                 vcenter,
                 samples=samples,
                 perf_concurrency=perf_concurrency,
+                perf_batch=perf_batch,
                 multipath_max_age_s=multipath_max_age_s,
                 clock=clock,
             )

@@ -5,7 +5,8 @@ first refresh, on a full refresh, when it is older than `multipath_max_age_s`, o
 depends on vCenter for its path states (no SSH answer); otherwise only connection states are
 read. Each host's latency window is kept, and a refresh asks only for samples newer than the
 newest one held: one 20 s sample per poll instead of the whole window, which is most of the
-XML pyVmomi would otherwise parse.
+XML pyVmomi would otherwise parse. Hosts are asked `perf_batch` at a time, one querySpec each in
+one QueryPerf; a batch that fails is asked again host by host, so one host's fault stays its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from vconsole.services.paths_vcenter import (
     VcHost,
     counter_ids,
     query_advanced_int,
-    query_host_latency,
+    query_hosts_latency,
     read_connection_states,
     read_multipath,
 )
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
     from vconsole.sessions.vcenter import VimConnection
     from vconsole.untyped import VimObject
+
+
+PERF_BATCH = 25  # hosts per QueryPerf: one call's SOAP overhead shared, its answer still small
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class VcenterReader:
         *,
         samples: int,
         perf_concurrency: int = 16,
+        perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         incremental: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -96,6 +101,7 @@ class VcenterReader:
         self.vcenter = vcenter
         self.samples = samples
         self.perf_concurrency = perf_concurrency
+        self.perf_batch = perf_batch
         self.multipath_max_age_s = multipath_max_age_s
         self.incremental = incremental
         self.clock = clock
@@ -128,49 +134,70 @@ class VcenterReader:
             return VcenterView(hosts, {}, dict.fromkeys(hosts, note))
         notes: dict[str, str] = {}
         latency: dict[str, HostLatency] = {}
-        gate = asyncio.Semaphore(max(1, self.perf_concurrency))
-        queries = 0
-
-        async def one(host: VcHost) -> None:
-            nonlocal queries
+        asks: list[tuple[VcHost, _Window | None, float | None]] = []
+        for host in hosts.values():
             if host.connection_state not in ("", "connected"):
                 notes[host.name] = f"host is {host.connection_state} in vCenter"
                 self._windows.pop(host.name, None)
-                return
+                continue
             if not host.devices:
-                return
+                continue
             window = self._windows.get(host.name)
             since = window.newest if window is not None and self.incremental else None
             if since is not None and time.time() - since > self.samples * REALTIME_INTERVAL_S:
                 since, window = None, None
+            asks.append((host, window, since))
+        gate = asyncio.Semaphore(max(1, self.perf_concurrency))
+        queries = 0
+
+        async def ask(batch: list[tuple[VcHost, _Window | None, float | None]]) -> None:
+            nonlocal queries
             async with gate:
                 queries += 1
                 try:
                     found = await vim.call(
-                        query_host_latency, content, refs[host.name], ids, self.samples, since
+                        query_hosts_latency,
+                        content,
+                        [(refs[h.name], since) for h, _, since in batch],
+                        ids,
+                        self.samples,
                     )
-                except VconsoleError as exc:
-                    notes[host.name] = f"QueryPerf failed: {exc.message}"
-                    return
                 except Exception as exc:
-                    notes[host.name] = f"QueryPerf failed: {type(exc).__name__}: {exc}"
+                    if len(batch) > 1:  # one host's fault must not cost the others their latency
+                        queries -= 1
+                        await asyncio.gather(*(ask([one]) for one in batch))
+                        return
+                    why = exc.message if isinstance(exc, VconsoleError) else _error(exc)
+                    notes[batch[0][0].name] = f"QueryPerf failed: {why}"
                     return
-            if window is None or since is None:
-                window = _Window(self.samples)
-            window.merge(found)
-            merged = window.latency()
-            if not any(_has_samples(merged, c) for c in (PATH_READ, PATH_WRITE)):
-                self._windows.pop(host.name, None)
-                notes[host.name] = (
-                    "vCenter returned no storagePath samples (statistics level below 3, "
-                    "or the host sends no realtime data)"
-                )
-                return
-            self._windows[host.name] = window
-            latency[host.name] = merged
+            for (host, window, since), one in zip(batch, found, strict=True):
+                self._keep(host.name, window if since is not None else None, one, notes, latency)
 
-        await asyncio.gather(*(one(h) for h in hosts.values()))
+        size = max(1, self.perf_batch)
+        await asyncio.gather(*(ask(asks[k : k + size]) for k in range(0, len(asks), size)))
         return VcenterView(hosts, latency, notes, queries)
+
+    def _keep(
+        self,
+        name: str,
+        window: _Window | None,
+        found: HostLatency,
+        notes: dict[str, str],
+        latency: dict[str, HostLatency],
+    ) -> None:
+        if window is None:
+            window = _Window(self.samples)
+        window.merge(found)
+        merged = window.latency()
+        if not any(_has_samples(merged, c) for c in (PATH_READ, PATH_WRITE)):
+            self._windows.pop(name, None)
+            notes[name] = (
+                "vCenter returned no storagePath samples (statistics level below 3, "
+                "or the host sends no realtime data)"
+            )
+            return
+        self._windows[name] = window
+        latency[name] = merged
 
     async def advanced_int(self, hosts: list[str], key: str) -> dict[str, int | None]:
         """An advanced option of hosts vCenter has connected (for hosts SSH could not read)."""
@@ -196,3 +223,7 @@ def _content_of(vim: VimConnection) -> VimObject:
 
 def _has_samples(found: HostLatency, counter: str) -> bool:
     return any(any(v >= 0 for v in values) for values in found.series.get(counter, {}).values())
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
