@@ -49,12 +49,14 @@ class VcenterView:
 
 
 class _Window:
-    """One host's samples by timestamp, per (counter, instance), trimmed to the newest N."""
+    """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
+    trimmed to the newest N. The usual merge appends the one newer sample a poll brings."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: dict[tuple[str, str], dict[float, float]] = {}
+        self.values: dict[tuple[str, str], list[float]] = {}
         self.stamps: list[float] = []
+        self._latency: HostLatency | None = None  # until the next merge that adds samples
 
     @property
     def newest(self) -> float | None:
@@ -62,24 +64,49 @@ class _Window:
 
     def merge(self, found: HostLatency) -> None:
         stamps = found.timestamps
+        if not stamps:  # nothing newer (a refresh within 20 s of the last): nothing to place
+            return
+        self._latency = None
+        merged = sorted(set(self.stamps) | set(stamps))[-self.size :]
+        if merged != self.stamps:
+            self._realign(merged)
+        where = {ts: i for i, ts in enumerate(merged)}
+        at = [where.get(ts) for ts in stamps]
+        blank = [-1.0] * len(merged)
         for counter, by_instance in found.series.items():
             for instance, values in by_instance.items():
-                slot = self.values.setdefault((counter, instance), {})
-                for ts, value in zip(stamps, values, strict=False):
-                    slot[ts] = value
-        self.stamps = sorted(set(self.stamps) | set(stamps))[-self.size :]
-        keep = set(self.stamps)
-        for slot in self.values.values():
-            for ts in [t for t in slot if t not in keep]:
-                del slot[ts]
+                slot = self.values.get((counter, instance))
+                if slot is None:
+                    slot = self.values[(counter, instance)] = blank.copy()
+                for i, value in zip(at, values, strict=False):
+                    if i is not None:
+                        slot[i] = value
+
+    def _realign(self, merged: list[float]) -> None:
+        old, self.stamps = self.stamps, merged
+        kept = [ts for ts in old if ts >= merged[0]]
+        if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
+            drop, pad = len(old) - len(kept), [-1.0] * (len(merged) - len(kept))
+            for key, slot in self.values.items():
+                self.values[key] = slot[drop:] + pad
+            return
+        where = {ts: i for i, ts in enumerate(merged)}
+        for key, slot in self.values.items():
+            row = [-1.0] * len(merged)
+            for ts, value in zip(old, slot, strict=True):
+                i = where.get(ts)
+                if i is not None:
+                    row[i] = value
+            self.values[key] = row
 
     def latency(self) -> HostLatency:
+        if self._latency is not None:
+            return self._latency
         series: dict[str, dict[str, tuple[float, ...]]] = {}
         for (counter, instance), slot in self.values.items():
-            series.setdefault(counter, {})[instance] = tuple(
-                slot.get(ts, -1.0) for ts in self.stamps
-            )
-        return HostLatency(series, len(self.stamps), tuple(self.stamps))
+            series.setdefault(counter, {})[instance] = tuple(slot)
+        self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
+        return self._latency
 
 
 class VcenterReader:
