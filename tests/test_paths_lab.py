@@ -195,9 +195,12 @@ async def test_set_rr_type_is_refused_read_only_before_any_io(esxi, tmp_path):
         await manager.close()
 
 
+@pytest.mark.parametrize("age", [5.0, 20.0])
 async def test_second_refresh_keeps_layout_and_window_and_asks_only_for_newer_samples(
-    esxi, vcsim, tmp_path, monkeypatch
+    esxi, vcsim, tmp_path, monkeypatch, age
 ):
+    """The second refresh comes `age` seconds after the newest sample: under the 20 s
+    interval nothing newer exists and QueryPerf is not called; from 20 s on it asks."""
     manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts={"esx-hq-01"})
     asked: list[float | None] = []
     real = paths_perf.query_hosts_latency
@@ -218,10 +221,14 @@ async def test_second_refresh_keeps_layout_and_window_and_asks_only_for_newer_sa
     try:
         service = PathsService(manager, ["esx-hq-01"], "vcsa01", only_hosts=["esx-hq-01"])
         first = await service.refresh()
+        assert service.reader is not None
+        newest = service.reader.newest_sample("esx-hq-01")
+        assert newest is not None
+        service.reader.wall = lambda: newest + age
         second = await service.refresh()
     finally:
         await manager.close()
-    assert asked[0] is None and asked[1] is not None  # the second asks from the newest sample
+    assert asked == ([None] if age < 20 else [None, newest])  # from the newest sample, if at all
     assert len(layouts) == 1  # the multipath layout is configuration: read once
     key = f"esx-hq-01|{DS02}|vmhba64:C2:T0:L1"
     before = next(r for r in first.rows if r.key == key)

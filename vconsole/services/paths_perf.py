@@ -7,6 +7,8 @@ read. Each host's latency window is kept, and a refresh asks only for samples ne
 newest one held: one 20 s sample per poll instead of the whole window, which is most of the
 XML pyVmomi would otherwise parse. Hosts are asked `perf_batch` at a time, one querySpec each in
 one QueryPerf; a batch that fails is asked again host by host, so one host's fault stays its own.
+A host whose newest sample is younger than the 20 s interval is not asked at all: nothing newer
+exists yet (a sample stamped ahead of this clock is never taken for young).
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ class VcenterReader:
         multipath_max_age_s: float = 300.0,
         incremental: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.manager = manager
         self.vcenter = vcenter
@@ -132,6 +135,7 @@ class VcenterReader:
         self.multipath_max_age_s = multipath_max_age_s
         self.incremental = incremental
         self.clock = clock
+        self.wall = wall  # epoch seconds, compared with the samples' timestamps
         self._ids: dict[str, int] | None = None
         self._layout: tuple[float, tuple[VcHost, ...], dict[str, VimObject]] | None = None
         self._windows: dict[str, _Window] = {}
@@ -171,7 +175,11 @@ class VcenterReader:
                 continue
             window = self._windows.get(host.name)
             since = window.newest if window is not None and self.incremental else None
-            if since is not None and time.time() - since > self.samples * REALTIME_INTERVAL_S:
+            age = self.wall() - since if since is not None else 0.0
+            if window is not None and since is not None and 0 <= age < REALTIME_INTERVAL_S:
+                latency[host.name] = window.latency()  # no newer sample exists yet
+                continue
+            if since is not None and age > self.samples * REALTIME_INTERVAL_S:
                 since, window = None, None
             asks.append((host, window, since))
         gate = asyncio.Semaphore(max(1, self.perf_concurrency))
@@ -225,6 +233,11 @@ class VcenterReader:
             return
         self._windows[name] = window
         latency[name] = merged
+
+    def newest_sample(self, host: str) -> float | None:
+        """Epoch seconds of the newest latency sample held for `host`."""
+        window = self._windows.get(host)
+        return window.newest if window is not None else None
 
     async def advanced_int(self, hosts: list[str], key: str) -> dict[str, int | None]:
         """An advanced option of hosts vCenter has connected (for hosts SSH could not read)."""
