@@ -40,7 +40,12 @@ from vconsole.models.paths import (
 from vconsole.services.answers import error_text
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_layout import DEFAULT_LAYOUT_EVERY, HostLayouts, answer_text
-from vconsole.services.paths_perf import PERF_BATCH, VcenterReader, VcenterView
+from vconsole.services.paths_perf import (
+    PERF_BATCH,
+    PERF_CONCURRENCY,
+    VcenterReader,
+    VcenterView,
+)
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
@@ -72,7 +77,7 @@ class PathsService:
         thresholds: Thresholds | None = None,
         samples: int = DEFAULT_SAMPLES,
         concurrency: int | None = None,
-        perf_concurrency: int = 16,
+        perf_concurrency: int = PERF_CONCURRENCY,
         perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         layout_every: int = DEFAULT_LAYOUT_EVERY,

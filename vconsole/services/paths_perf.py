@@ -39,7 +39,11 @@ if TYPE_CHECKING:
     from vconsole.untyped import VimObject
 
 
-PERF_BATCH = 25  # hosts per QueryPerf: one call's SOAP overhead shared, its answer still small
+PERF_BATCH = 50  # hosts per QueryPerf: one call's SOAP overhead shared, its answer still small
+PERF_CONCURRENCY = 4
+"""QueryPerf calls at a time: their answers are parsed by Python threads that share one
+interpreter lock, so more calls at once only add switching (at 1,000 hosts, 16 at a time took
+twice the CPU of 4)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class VcenterReader:
         vcenter: str,
         *,
         samples: int,
-        perf_concurrency: int = 16,
+        perf_concurrency: int = PERF_CONCURRENCY,
         perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         incremental: bool = True,
