@@ -6,8 +6,10 @@ other machines. For each way in to the hosts, in this one run:
 1. LACP refresh of every host (the pane's service): cold (logins, handshakes), warm (best and
    worst of `--warm`), then the sequential loop: host after host, command after command.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
-   QueryPerf): cold, warm, then the sequential loop (each host's commands and its QueryPerf
-   one after another). The loops time `--seq-hosts` hosts and scale to all of them.
+   QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
+   more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all), then the
+   sequential loop (each host's four commands and its QueryPerf one after another). The loops
+   time `--seq-hosts` hosts and scale to all of them.
 3. MTU search for one pair through the API beside SSH.
 The session manager is built as the console builds it (default workers and fan-out limit).
 
@@ -32,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 LAB_PID = [0]  # the lab's child process, once started
+REALTIME_S = 20  # vCenter's realtime sample interval
 WAYS = {"ssh": ("SSH (lab, hosts listed)", "lab"), "api": ("API (lab-vcenter)", "lab-vcenter")}
 
 
@@ -84,11 +87,13 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
-async def timed_refreshes(service: Any, warm: int) -> tuple[float, list[float], Any, str]:
+async def timed_refreshes(
+    service: Any, warm: int, cold: bool = True
+) -> tuple[float, list[float], Any, str]:
     """Cold and warm wall times, and the CPU the warm refreshes took here and in the lab."""
     started = time.perf_counter()
-    report = await service.refresh()
-    cold = time.perf_counter() - started
+    report = await service.refresh() if cold else service.last
+    cold_s = time.perf_counter() - started
     times = []
     here, there = time.process_time(), tree_cpu(LAB_PID[0])
     for _ in range(warm):
@@ -97,7 +102,7 @@ async def timed_refreshes(service: Any, warm: int) -> tuple[float, list[float], 
         times.append(time.perf_counter() - started)
     here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
     cpu = f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s"
-    return cold, times, report, cpu
+    return cold_s, times, report, cpu
 
 
 async def lacp_loop(manager: Any, hosts: list[str]) -> float:
@@ -168,6 +173,11 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
         )
         print(f"  {'':<30} {cpu}")
+        await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
+        _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
+        print(
+            f"  {'paths refresh, 20 s later':<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})"
+        )
         seq = await paths_loop(manager, sample, vcenter)
         print(
             f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "

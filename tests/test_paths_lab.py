@@ -83,6 +83,40 @@ async def test_estate_policies_states_latency_and_outliers(esxi, vcsim, tmp_path
     assert report.host("esx-hq-01").psp_latency_policy_enabled is True
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+async def test_hosts_asked_in_batches_each_get_their_own_latency(esxi, vcsim, tmp_path, batch):
+    """Several hosts' querySpecs in one QueryPerf: each answer lands on its own host."""
+    service, report = await refresh(
+        esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS), perf_batch=batch
+    )
+    slow = [(r.host, r.path) for r in report.rows if "path-slow" in {p.code for p in r.problems}]
+    assert slow == [("esx-hq-01", "vmhba64:C2:T0:L1")]
+    assert {r.host for r in report.rows if r.read_ms is not None} == {
+        "esx-hq-01",
+        "esx-hq-02",
+        "esx-hq-03",
+    }
+
+
+async def test_a_host_whose_queryperf_fails_leaves_the_others_their_latency(
+    esxi, vcsim, tmp_path, monkeypatch
+):
+    """A host removed between the layout read and QueryPerf faults the whole call; the lab
+    vCenter keeps its hosts, so that fault is the one stand-in here."""
+    real = paths_perf.query_hosts_latency
+
+    def failing(content, hosts, ids, samples):  # type: ignore[no-untyped-def]
+        if any(ref.name == "esx-hq-02" for ref, _ in hosts):
+            raise RuntimeError("The object 'vim.HostSystem:host-42' has already been deleted")
+        return real(content, hosts, ids, samples)
+
+    monkeypatch.setattr(paths_perf, "query_hosts_latency", failing)
+    _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS))
+    timed = {r.host for r in report.rows if r.read_ms is not None}
+    assert timed == {"esx-hq-01", "esx-hq-03"}
+    assert "QueryPerf failed" in report.host("esx-hq-02").perf_note
+
+
 async def test_down_hosts_say_why(esxi, vcsim, tmp_path):
     _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=sorted(LUN_HOSTS))
     (gone,) = [r for r in report.rows if r.host == "esx-wlg-02"]
@@ -114,7 +148,10 @@ async def test_without_perf_samples_ssh_answers_and_the_rows_say_so(
     """vCenter at statistics level 1 answers QueryPerf with no storagePath series; the lab
     vCenter always keeps them, so the empty answer is substituted (the only stand-in here)."""
     monkeypatch.setattr(
-        paths_perf, "query_host_latency", lambda *a: HostLatency({}, 0), raising=True
+        paths_perf,
+        "query_hosts_latency",
+        lambda content, hosts, ids, samples: [HostLatency({}, 0) for _ in hosts],
+        raising=True,
     )
     _, report = await refresh(esxi, tmp_path, vcsim, only_hosts=["esx-hq-01"])
     rows = list(rows_of(report, "esx-hq-01", DS02).values())
@@ -158,16 +195,19 @@ async def test_set_rr_type_is_refused_read_only_before_any_io(esxi, tmp_path):
         await manager.close()
 
 
+@pytest.mark.parametrize("age", [5.0, 20.0])
 async def test_second_refresh_keeps_layout_and_window_and_asks_only_for_newer_samples(
-    esxi, vcsim, tmp_path, monkeypatch
+    esxi, vcsim, tmp_path, monkeypatch, age
 ):
+    """The second refresh comes `age` seconds after the newest sample: under the 20 s
+    interval nothing newer exists and QueryPerf is not called; from 20 s on it asks."""
     manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts={"esx-hq-01"})
     asked: list[float | None] = []
-    real = paths_perf.query_host_latency
+    real = paths_perf.query_hosts_latency
 
-    def spy(content, host, ids, samples, since=None):  # type: ignore[no-untyped-def]
-        asked.append(since)
-        return real(content, host, ids, samples, since)
+    def spy(content, hosts, ids, samples):  # type: ignore[no-untyped-def]
+        asked.extend(since for _, since in hosts)
+        return real(content, hosts, ids, samples)
 
     layouts: list[int] = []
     real_layout = paths_perf.read_multipath
@@ -176,15 +216,19 @@ async def test_second_refresh_keeps_layout_and_window_and_asks_only_for_newer_sa
         layouts.append(1)
         return real_layout(content)
 
-    monkeypatch.setattr(paths_perf, "query_host_latency", spy)
+    monkeypatch.setattr(paths_perf, "query_hosts_latency", spy)
     monkeypatch.setattr(paths_perf, "read_multipath", layout_spy)
     try:
         service = PathsService(manager, ["esx-hq-01"], "vcsa01", only_hosts=["esx-hq-01"])
         first = await service.refresh()
+        assert service.reader is not None
+        newest = service.reader.newest_sample("esx-hq-01")
+        assert newest is not None
+        service.reader.wall = lambda: newest + age
         second = await service.refresh()
     finally:
         await manager.close()
-    assert asked[0] is None and asked[1] is not None  # the second asks from the newest sample
+    assert asked == ([None] if age < 20 else [None, newest])  # from the newest sample, if at all
     assert len(layouts) == 1  # the multipath layout is configuration: read once
     key = f"esx-hq-01|{DS02}|vmhba64:C2:T0:L1"
     before = next(r for r in first.rows if r.key == key)

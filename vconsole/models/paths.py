@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
@@ -36,7 +35,10 @@ class Thresholds:
 
 def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile (p50 of 15 samples is the 8th smallest)."""
-    ordered = sorted(values)
+    return _nearest_rank(sorted(values), pct)
+
+
+def _nearest_rank(ordered: Sequence[float], pct: float) -> float:
     rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
     return ordered[min(rank, len(ordered)) - 1]
 
@@ -46,24 +48,24 @@ class LatencyWindow:
     """Millisecond samples over the query window, oldest first; missing samples left out."""
 
     samples: tuple[float, ...]
+    p50: float = field(init=False, compare=False, repr=False)
+    p95: float = field(init=False, compare=False, repr=False)
+    max: float = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # One sort per window, read many times: each path is compared with its siblings.
+        ordered = sorted(self.samples)
+        for name, value in (
+            ("p50", _nearest_rank(ordered, 50)),
+            ("p95", _nearest_rank(ordered, 95)),
+            ("max", ordered[-1]),
+        ):
+            object.__setattr__(self, name, value)
 
     @classmethod
     def of(cls, values: Sequence[float]) -> LatencyWindow | None:
         kept = tuple(float(v) for v in values if v is not None and v >= 0)
         return cls(kept) if kept else None
-
-    # Computed once per window: each path is compared with every sibling path of its device.
-    @cached_property
-    def p50(self) -> float:
-        return percentile(self.samples, 50)
-
-    @cached_property
-    def p95(self) -> float:
-        return percentile(self.samples, 95)
-
-    @cached_property
-    def max(self) -> float:
-        return max(self.samples)
 
     @property
     def last(self) -> float:
@@ -286,7 +288,7 @@ class HostPaths:
         notes = [f"error: {self.error}"] if self.error else []
         if self.perf_note:
             notes.append(f"latency: {self.perf_note}")
-        return host_transcript(self.host, notes, self.outputs)
+        return host_transcript(self.host, notes, self.outputs, _EARLIER_LAYOUT)
 
     def as_json(self) -> dict[str, Any]:
         return named_json(
@@ -337,3 +339,6 @@ class PathsReport:
                     placed = p.about(host, "paths", seen)
                 out.setdefault((placed.key, p.text), placed)
         return tuple(out.values())
+
+
+_EARLIER_LAYOUT = "output from an earlier refresh; `core path list` has not changed since"

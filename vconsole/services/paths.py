@@ -1,9 +1,10 @@
 """The multipathing pane's service: policies and path states from the hosts, latency from vCenter.
 
 Per refresh, vCenter is read once (one PropertyCollector call for every host's multipath info,
-then one QueryPerf per host for all its paths and devices, several hosts at a time) while the
-hosts are asked over SSH through the session manager's fan-out, four commands in parallel on
-each host's one connection. The two halves run at the same time; either may fail alone: no
+then QueryPerf for all paths and devices, a batch of hosts per call, several calls at a time) while the
+hosts are asked over SSH through the session manager's fan-out: `core path list` every time, the
+other three commands (the path layout) when something says it changed or its turn comes round
+(`paths_layout`), in parallel on each host's one connection. The two halves run at the same time; either may fail alone: no
 vCenter or no perf counters leaves what SSH can tell (states, policies, no latency), a host
 that SSH cannot reach keeps what vCenter knows, a host nobody can read gets one row saying why.
 The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and the screen.
@@ -23,10 +24,6 @@ from vconsole.esx.storage import (
     READ_COMMANDS,
     OutputKind,
     RoundRobinDeviceConfig,
-    parse_advanced_value,
-    parse_core_path_list,
-    parse_nmp_device_list,
-    parse_nmp_path_list,
     parse_rr_device_config,
     rr_get_command,
     rr_set_command,
@@ -40,16 +37,22 @@ from vconsole.models.paths import (
     RawOutput,
     Thresholds,
 )
-from vconsole.services.answers import error_text, raw_output
+from vconsole.services.answers import error_text
 from vconsole.services.paths_join import HostInputs, SshHostData, join_host
-from vconsole.services.paths_perf import VcenterReader, VcenterView
+from vconsole.services.paths_layout import DEFAULT_LAYOUT_EVERY, HostLayouts, answer_text
+from vconsole.services.paths_perf import (
+    PERF_BATCH,
+    PERF_CONCURRENCY,
+    VcenterReader,
+    VcenterView,
+)
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
-    from vconsole.sessions.results import Answer, FanOutResult
+    from vconsole.sessions.results import FanOutResult
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +77,10 @@ class PathsService:
         thresholds: Thresholds | None = None,
         samples: int = DEFAULT_SAMPLES,
         concurrency: int | None = None,
-        perf_concurrency: int = 16,
+        perf_concurrency: int = PERF_CONCURRENCY,
+        perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
+        layout_every: int = DEFAULT_LAYOUT_EVERY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.manager = manager
@@ -88,12 +93,14 @@ class PathsService:
         self.perf_concurrency = perf_concurrency
         self.clock = clock
         self.last: PathsReport | None = None
+        self.layouts = HostLayouts(manager, layout_every)
         self.reader = (
             VcenterReader(
                 manager,
                 vcenter,
                 samples=samples,
                 perf_concurrency=perf_concurrency,
+                perf_batch=perf_batch,
                 multipath_max_age_s=multipath_max_age_s,
                 clock=clock,
             )
@@ -120,8 +127,12 @@ class PathsService:
             if on_progress is not None:
                 on_progress(done, total)
 
+        async def fetch(host: str) -> SshHostData:
+            return await self.layouts.fetch(host, full=full)
+
+        self.layouts.begin()
         results = await self.manager.fan_out(
-            self._fetch_host, self.hosts, limit=self.concurrency, on_progress=progress
+            fetch, self.hosts, limit=self.concurrency, on_progress=progress
         )
         view = VcenterView({}, {}, {})
         vc_error = ""
@@ -184,25 +195,6 @@ class PathsService:
         self.last = report
         return report
 
-    # -- SSH ----------------------------------------------------------------------------------
-    async def _fetch_host(self, host: str) -> SshHostData:
-        answers = await asyncio.gather(
-            *(self.manager.run(host, c) for c in READ_COMMANDS), return_exceptions=True
-        )
-        if all(isinstance(a, BaseException) for a in answers):
-            first = answers[0]
-            assert isinstance(first, BaseException)
-            raise first
-        outputs = tuple(raw_output(c, a) for c, a in zip(READ_COMMANDS, answers, strict=True))
-        devices, paths, nmp_paths, psp = (_text(a) for a in answers)
-        return SshHostData(
-            devices=decode(answers[0], parse_nmp_device_list, devices),
-            paths=decode(answers[1], parse_core_path_list, paths),
-            nmp_paths=decode(answers[2], parse_nmp_path_list, nmp_paths),
-            psp_latency=decode(answers[3], parse_advanced_value, psp),
-            outputs=outputs,
-        )
-
     # -- vCenter ------------------------------------------------------------------------------
     def _wanted(self, name: str) -> bool:
         return self.only_hosts is None or name in self.only_hosts
@@ -246,11 +238,12 @@ class PathsService:
         """
         command = rr_set_command(device, rr_type, iops=iops)
         result = await self.manager.run(host, command)
+        self.layouts.forget(host)  # the next refresh shows the new policy, not the kept one
         if result.exit != 0:
             detail = (result.stderr or result.stdout).strip() or f"exit status {result.exit}"
             raise VconsoleError(f"{host}: {command.line} failed: {detail}", target=host)
         check = await self.manager.run(host, rr_get_command(device))
-        config = decode(check, parse_rr_device_config, _text(check))
+        config = decode(check, parse_rr_device_config, answer_text(check))
         if config.kind == OutputKind.OK and config.policy != rr_type:
             raise VconsoleError(
                 f"{host}: {device} still reports Limit Type {config.limit_type} after the change",
@@ -269,16 +262,6 @@ def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -
     known = {d.device for d in vc.devices}
     ssh = result.value
     return ssh is not None and any(d.device not in known for d in ssh.devices.devices)
-
-
-def _text(answer: Answer) -> str:
-    if isinstance(answer, BaseException):
-        return f"Error: {error_text(answer)}"
-    stdout = str(getattr(answer, "stdout", ""))
-    stderr = str(getattr(answer, "stderr", ""))
-    if getattr(answer, "exit", 0) and not stdout.strip():
-        return stderr if stderr.strip().lower().startswith("error") else f"Error: {stderr.strip()}"
-    return stdout
 
 
 def report_json(report: PathsReport) -> list[dict[str, object]]:

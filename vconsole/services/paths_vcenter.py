@@ -4,7 +4,7 @@
 VMFS extents come back in one `RetrievePropertiesEx`. Latency comes from realtime counters
 (20 s samples): `storagePath.totalReadLatency/totalWriteLatency` per path (instance = path
 name, the UID) and `disk.deviceLatency/kernelLatency` per device (instance = canonical name),
-all asked in one `QueryPerf` per host with instance `*`. Counter ids differ between vCenters,
+all asked with instance `*`, one querySpec per host, several hosts per `QueryPerf`. Counter ids differ between vCenters,
 so they are looked up by name once per connection. The NMP Round Robin sub-policy is not in
 the API (only the PSP name is), so it comes from the hosts over SSH.
 """
@@ -188,17 +188,34 @@ def query_host_latency(
     With `since` (epoch seconds of the newest sample already held) only later samples are
     asked for (`startTime` is exclusive), so a refresh every 20 s moves one sample, not 15.
     """
+    return query_hosts_latency(content, [(host, since)], ids, samples)[0]
+
+
+def query_hosts_latency(
+    content: VimObject,
+    hosts: list[tuple[VimObject, float | None]],
+    ids: dict[str, int],
+    samples: int,
+) -> list[HostLatency]:
+    """Blocking: `query_host_latency` for several hosts in one QueryPerf (one querySpec each,
+    each with its own `since`); the answers in the order of `hosts`."""
     from datetime import datetime, timezone
 
     from pyVmomi import vim
 
     metric_ids = [vim.PerformanceManager.MetricId(counterId=i, instance="*") for i in ids.values()]
-    spec = vim.PerformanceManager.QuerySpec(
-        entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
-    )
-    if since is not None:
-        spec.startTime = datetime.fromtimestamp(since, tz=timezone.utc)
-    return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+    specs = []
+    for host, since in hosts:
+        spec = vim.PerformanceManager.QuerySpec(
+            entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
+        )
+        if since is not None:
+            spec.startTime = datetime.fromtimestamp(since, tz=timezone.utc)
+        specs.append(spec)
+    by_entity: dict[str, list[VimObject]] = {}
+    for em in content.perfManager.QueryPerf(specs) or []:
+        by_entity.setdefault(str(getattr(getattr(em, "entity", None), "_moId", "")), []).append(em)
+    return [_latency_of(by_entity.get(str(host._moId), []), ids) for host, _ in hosts]
 
 
 def query_advanced_int(content: VimObject, host: VimObject, key: str) -> int | None:
