@@ -123,14 +123,14 @@ def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:
 
 
 async def _manager(config: str, profile_name: str, workers: int):  # type: ignore[no-untyped-def]
-    """The CLI's own manager for a lab profile: 8 channels per host, hosts from vCenter if asked."""
-    import argparse as ap
-
+    """A manager as `vconsole mtu` builds one for a lab profile: 8 channels per host, hosts from
+    vCenter if asked."""
     from vconsole.commands.common import resolve_profile
-    from vconsole.sessions.clisupport import cli_manager, with_hosts
+    from vconsole.sessions import SessionManager
+    from vconsole.sessions.clisupport import with_hosts
 
     profile = await asyncio.to_thread(with_hosts, resolve_profile(config, profile_name))
-    return cli_manager(ap.Namespace(), profile, per_host_limit=8, max_workers=workers)
+    return SessionManager(profile, per_host_limit=8, max_workers=workers)
 
 
 class CallLog:
