@@ -18,7 +18,6 @@ import hmac
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 import paramiko
@@ -39,8 +38,6 @@ log = logging.getLogger(__name__)
 # The global request OpenSSH's sshd sends as its client-alive probe; every client answers it.
 ROUND_TRIP_REQUEST = "keepalive@openssh.com"
 _CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
-CLIENT_CLOSE_S = 5.0  # how long a finished session waits for its client's close
-CLOSE_POLL_S = 0.005
 # paramiko's reader thread wakes every 0.1 s to look for a close: 1,000 idle lab connections
 # made 10,000 wake-ups a second. Served connections wait this long; `close_transport` shuts
 # the socket first, which wakes the thread at once.
@@ -153,22 +150,13 @@ class LabSshServer(paramiko.ServerInterface):
             self.sessions.client_closed(chanid)
 
     def _finish(self, channel: paramiko.Channel) -> None:
-        """End a session as sshd does: its command is over; send EOF, then the session lasts
-        until the client closes the channel (seen as `Channel.closed`), or `CLIENT_CLOSE_S`."""
+        """The command is over: close the channel (EOF and close, as sshd does once its child
+        has exited and its output is sent). The session ends here: a client opens its next
+        session only after it has seen this close, so the count never holds two for one slot."""
         chanid = channel.get_id()
         self.sessions.command_ended(chanid)
-        try:
-            channel.shutdown_write()
-            channel.settimeout(CLIENT_CLOSE_S)
-            while channel.recv(4096):  # what the client still sends is not read by anyone
-                pass
-        except (*_CHANNEL_GONE, TimeoutError) as exc:
-            log.debug("%s: channel %s ended without a close: %s", self.name, chanid, exc)
-        deadline = time.monotonic() + CLIENT_CLOSE_S
-        while not channel.closed and time.monotonic() < deadline:  # EOF came before the close
-            time.sleep(CLOSE_POLL_S)
         _close_channel(channel)
-        self.sessions.client_closed(chanid)  # closed by the client, or by us after the wait
+        self.sessions.client_closed(chanid)
         with self._channels_lock:
             self._channels.pop(chanid, None)
 
