@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import math
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -98,7 +99,8 @@ async def manual_decrement(path, timeout_s: float, step: int) -> tuple[int, floa
 def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:  # type: ignore[no-untyped-def]
     """Child process: the lab lives apart from the console, as real hosts would.
 
-    It answers "peaks" with the most SSH sessions each host had open at once since the last ask.
+    It answers "peaks" with the most SSH sessions each host had open at once since the last ask,
+    and "cpu" with the CPU seconds the lab hosts (this process) and the lab vCenter have used.
     """
     from vconsole.lab.labfiles import write_lab_files
     from vconsole.lab.runtime import LabRuntime
@@ -113,13 +115,31 @@ def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:
         )
         conn.send(str(state_dir / "lab.toml"))
         gauges = runtime.parts["esxi"].sessions
+        vcsim = runtime.parts.get("vcsim")
         while not stop.is_set():
-            if conn.poll(0.2) and conn.recv() == "peaks":
+            if not conn.poll(0.2):
+                continue
+            ask = conn.recv()
+            if ask == "peaks":
                 conn.send({h: (g.peak, g.total) for h, g in gauges.items()})
                 for g in gauges.values():
                     g.reset_peak()
+            elif ask == "cpu":
+                conn.send((_cpu_s(), _cpu_s(vcsim.pid) if vcsim and vcsim.pid else 0.0))
     finally:
         runtime.stop()
+
+
+def _cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of this process, or of process `pid` from /proc."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _manager(config: str, profile_name: str, workers: int):  # type: ignore[no-untyped-def]
@@ -282,8 +302,12 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
             for label, settings in variants:
                 matrix_service = MtuService(mgr, settings=settings)
                 calls = CallLog(mgr)
+                parent.send("cpu")
+                lab_cpu, console_cpu = parent.recv(), _cpu_s()
                 took, results = await _timed(matrix_service, tests)
                 calls.stop()
+                parent.send("cpu")
+                lab_after, console_after = parent.recv(), _cpu_s()
                 parent.send("peaks")
                 seen = parent.recv()
                 execs = sum(total for _, total in seen.values()) - opened
@@ -293,7 +317,13 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
                 print(
                     f"   {via:<4} {label:<38} {probes:>6} {execs or '-':>6} {max(p for p, _ in seen.values()):>8} {took:>6.2f}s {took / slowest[0]:>9.2f}x {wrong:>5}  {_load()}"
                 )
-                print(f"        {calls.summary()}")
+                rounds = max((r.rounds for r in results), default=0)
+                print(f"        {calls.summary()}; at most {rounds} search rounds per pair")
+                print(
+                    f"        CPU during the matrix: console {console_after - console_cpu:.2f}s,"
+                    f" lab hosts {lab_after[0] - lab_cpu[0]:.2f}s,"
+                    f" lab vCenter {lab_after[1] - lab_cpu[1]:.2f}s"
+                )
     finally:
         for mgr in managers:
             await mgr.close()

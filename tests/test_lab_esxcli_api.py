@@ -193,3 +193,21 @@ def test_the_checks_and_mtu_reads_map_to_the_models_ssh_gives(
     answer = SimpleNamespace(records=records, method=command.replace(" ", "."), fault="")
     mapped = decode(answer, parse)
     assert mapped == parse(lab.ssh(STORAGE_HOST, line)) and mapped
+
+
+@lab_test
+def test_relayed_calls_reuse_the_lab_vcenters_connections_to_the_host_agent(lab: ApiLab) -> None:
+    """Two bursts of concurrent calls: the second rides the connections the first opened, as
+    vCenter keeps its links to hostd, and every answer is still the host's own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    burst = 12
+    expected = [n["Name"] for n in lab.api(STORAGE_HOST, "network nic list")]
+    opened = lab.esxi.agents.connections
+    with ThreadPoolExecutor(burst) as pool:
+        for _ in range(2):
+            answers = list(
+                pool.map(lambda _: lab.api(STORAGE_HOST, "network nic list"), range(burst))
+            )
+            assert all([n["Name"] for n in a] == expected for a in answers)
+    assert lab.esxi.agents.connections - opened <= burst

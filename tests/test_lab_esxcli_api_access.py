@@ -292,3 +292,38 @@ def test_host_agent_answers_only_the_lab_vcenter_token(tmp_path: Any) -> None:
         assert post(lab.agents.token)[0] == 503
     finally:
         lab.stop()
+
+
+def test_host_agent_keeps_a_connection_alive_and_closes_it_after_a_refusal(
+    tmp_path: Any,
+) -> None:
+    """The lab vCenter reuses its connection to the agent; a refused call (whose body the agent
+    never read) ends the connection, so the next call cannot be read from a stale body."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    lab = EsxiLab(api_scenario(), tmp_path)
+    lab.start()
+    try:
+        url = urlsplit(lab.agents.urls()[STORAGE_HOST])
+        body = json.dumps({"call": "QueryMoInstances", "typeSubstr": "network.nic"}).encode()
+        conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+        opened = lab.agents.connections
+        answers = []
+        for token in (lab.agents.token, lab.agents.token, "guess"):
+            conn.request("POST", url.path, body, {"Authorization": f"Bearer {token}"})
+            resp = conn.getresponse()
+            answers.append((resp.status, resp.will_close, json.loads(resp.read())))
+        conn.close()
+        assert [(status, closes) for status, closes, _ in answers] == [
+            (200, False),
+            (200, False),
+            (401, True),
+        ]
+        assert answers[0][2]["instances"] == [
+            {"id": "ha-cli-handler-network-nic", "moType": "vim.EsxCLI.network.nic"}
+        ]
+        assert lab.agents.connections - opened == 1
+    finally:
+        lab.stop()

@@ -53,6 +53,24 @@ async def test_connect_and_call_in_executor(vcsim, tmp_path):
     await mgr.close()
 
 
+async def test_connections_of_a_wide_burst_stay_pooled_for_the_next(vcsim, tmp_path):
+    """More calls in flight than pyVmomi's default pool of 5 (a round of an MTU matrix): each
+    connection goes back to the pool, so the next round opens none, and a call still works."""
+    mgr = make_manager(tmp_path, [vc_target(vcsim)], passwords={"vc01": vcsim.password})
+    vim = await mgr.vim("vc01")
+    stub = vim.si._stub
+    held = [stub.GetConnection() for _ in range(40)]
+    for conn in held:
+        stub.ReturnConnection(conn)
+    assert len(stub.pool) == 40
+    again = [stub.GetConnection() for _ in range(40)]
+    assert {id(c) for c in again} == {id(c) for c in held}
+    for conn in again:
+        stub.ReturnConnection(conn)
+    assert await vim.call(about, vim.content) == "VirtualCenter"
+    await mgr.close()
+
+
 async def test_wrong_password_is_auth_failed_without_the_password(vcsim, tmp_path):
     mgr = make_manager(tmp_path, [vc_target(vcsim)], passwords={"vc01": "not-the-password-77"})
     with pytest.raises(AuthFailed) as info:

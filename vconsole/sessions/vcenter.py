@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.errors import AuthFailed, CertificateMismatch, TargetUnreachable
+from vconsole.sessions.esxcli_api import PING_CALLS_PER_VCENTER
 from vconsole.sessions.results import Health
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from vconsole.untyped import VimCall, VimObject
 
 T = TypeVar("T")
+# Connections the pyVmomi stub keeps for reuse (its default is 5): a round of an MTU matrix has
+# up to PING_CALLS_PER_VCENTER pings in flight, and with a pool of 5 all but five of them opened
+# and closed a connection of their own, in every round.
+POOL_SIZE = PING_CALLS_PER_VCENTER
 _CONNECTION_ERRORS = (OSError, http.client.HTTPException, socket.timeout, ssl.SSLError)
 
 
@@ -72,11 +77,13 @@ class VimConnection:
         if t.protocol == "https" and self._thumbprint:
             kwargs["thumbprint"] = self._thumbprint  # pyVmomi re-checks it on every new connection
         try:
-            return SmartConnect(**kwargs)
+            si = SmartConnect(**kwargs)
         except vim.fault.InvalidLogin:
             raise AuthFailed(t.name, t.user) from None
         except Exception as exc:
             raise self._translate(exc) from None
+        si._stub.poolSize = max(si._stub.poolSize, POOL_SIZE)
+        return si
 
     def _translate(self, exc: Exception) -> Exception:
         name = type(exc).__name__

@@ -25,6 +25,7 @@ from vconsole.lab.esxi.state import HostState
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
+IDLE_S = 120.0  # an idle kept-alive connection ends here (the lab vCenter closes its own at 30 s)
 
 
 class _Server(ThreadingHTTPServer):
@@ -51,6 +52,8 @@ class HostAgents:
         self.is_down = is_down
         self.bind = bind
         self.token = secrets.token_urlsafe(24)
+        self.connections = 0  # connections accepted so far (tests and the benchmark read it)
+        self._count = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -69,10 +72,22 @@ class HostAgents:
         agents = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as hostd serves vCenter: the lab vCenter reuses each connection, so
+            # a relayed call costs neither a connection nor a thread of its own.
+            protocol_version = "HTTP/1.1"
+            timeout = IDLE_S
+
+            def setup(self) -> None:
+                super().setup()
+                with agents._count:
+                    agents.connections += 1
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 status, body = agents.handle(self.path, self.headers, self.rfile)
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                if status not in (200, 503):  # the body may be unread: start afresh
+                    self.send_header("Connection", "close")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
