@@ -25,6 +25,7 @@ from vconsole.lab.esxi.state import HostState
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
+PROTOCOL = "HTTP/1.1"  # HTTP/1.0 closes each connection after one call (the benchmark's old way)
 IDLE_S = 120.0  # an idle kept-alive connection ends here (the lab vCenter closes its own at 30 s)
 
 
@@ -74,7 +75,7 @@ class HostAgents:
         class Handler(BaseHTTPRequestHandler):
             # Keep-alive, as hostd serves vCenter: the lab vCenter reuses each connection, so
             # a relayed call costs neither a connection nor a thread of its own.
-            protocol_version = "HTTP/1.1"
+            protocol_version = PROTOCOL
             timeout = IDLE_S
 
             def setup(self) -> None:

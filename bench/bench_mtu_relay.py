@@ -1,0 +1,185 @@
+"""Where an MTU matrix's pings spend their time on the way through the lab vCenter.
+
+The matrix of `bench_mtu.py` (hosts x 2 vmks x 2 targets behind a black-holed WAN, 1 s timeout)
+over the API only, on two labs in turn: the old relay (a new connection per relayed call from
+the lab vCenter to the host agent, HTTP/1.0 at the agent, pyVmomi's default pool of 5 at the
+console) and the new one (kept-alive connections at both hops, a pool as wide as a round).
+Per call it stamps each hop: when the console's worker starts the POST, when the host agent
+starts and ends the call, when the answer is back in the console; and it prints the CPU seconds
+of the console, the lab hosts' process (agents and SSH servers) and the lab vCenter.
+
+    .venv/bin/python bench/bench_mtu_relay.py [--hosts 20] [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario  # noqa: E402
+
+OLD_ENV = "VCONSOLE_LAB_RELAY_CONNECTION_PER_CALL"
+
+
+def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool) -> None:
+    """Child process: the lab, its agents stamping each call; answers "x" with the stamps since
+    the last ask and the CPU seconds of this process and of the lab vCenter."""
+    from vconsole.lab.esxi import agent
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import LabRuntime
+
+    stamps: list[tuple[float, float]] = []
+    handle = agent.HostAgents.handle
+
+    def stamped(self: Any, path: str, headers: Any, rfile: Any) -> Any:
+        began = time.time()
+        try:
+            return handle(self, path, headers, rfile)
+        finally:
+            stamps.append((began, time.time()))
+
+    agent.HostAgents.handle = stamped  # type: ignore[method-assign]
+    if old:
+        agent.PROTOCOL = "HTTP/1.0"
+        os.environ[OLD_ENV] = "1"
+    runtime = LabRuntime(scenario, state_dir, with_vcsim=True, with_vcd=False, with_bitfusion=False)
+    services = runtime.start()
+    try:
+        write_lab_files(
+            state_dir, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
+        )
+        conn.send(str(state_dir / "lab.toml"))
+        vcsim = runtime.parts["vcsim"].pid
+        while not stop.is_set():
+            if conn.poll(0.2):
+                conn.recv()
+                conn.send((stamps[:], _cpu_s(), _cpu_s(vcsim)))
+                stamps.clear()
+    finally:
+        runtime.stop()
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    v = sorted(values)
+    return f"{v[len(v) // 2]:.2f}/{v[int(len(v) * 0.9)]:.2f}/{v[-1]:.2f}"
+
+
+async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
+    import vconsole.sessions.vcenter as vcenter
+    import vconsole.vim.esxcli as wire
+    from vconsole.models.mtu import MtuTest
+    from vconsole.services.mtu import MtuService, RunSettings
+
+    scenario = blackhole_scenario(args.hosts)
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    stop = ctx.Event()
+    proc = ctx.Process(target=_serve, args=(scenario, tmp, child, stop, old), daemon=True)
+    proc.start()
+    config = parent.recv()
+    pool, post = vcenter.POOL_SIZE, wire.post_body
+    calls: list[tuple[float, float]] = []
+
+    def stamped_post(*a: Any, **kw: Any) -> Any:
+        began = time.time()
+        try:
+            return post(*a, **kw)
+        finally:
+            calls.append((began, time.time()))
+
+    vcenter.POOL_SIZE = 5 if old else pool
+    wire.post_body = stamped_post
+    manager = await _manager(config, "lab-vcenter", args.workers)
+    label = "old: connection per call, pool 5" if old else "new: kept-alive, pool per round"
+    try:
+        hosts = [h.name for h in scenario.hosts]
+        service = MtuService(manager, settings=RunSettings(timeout_s=1.0, channels_per_host=8))
+        await asyncio.gather(*(service.discover(h) for h in hosts))
+        tests = [
+            MtuTest(h, t, vmk=v)
+            for h in hosts
+            for v in ("vmk0", "vmk1")
+            for t in ("10.0.10.5", "10.0.30.50")
+        ]
+        plan = await service.prepare(tests)
+        for run in range(args.runs):
+            parent.send("x")
+            _, lab0, vc0 = parent.recv()
+            con0 = _cpu_s()
+            calls.clear()
+            t0 = time.time()
+            results = await service.run(plan)
+            took = time.time() - t0
+            parent.send("x")
+            stamps, lab1, vc1 = parent.recv()
+            con1 = _cpu_s()
+            mine = [c for c in calls if c[0] >= t0]
+            agent = [s for s in stamps if s[0] >= t0]
+            sent = sorted(c[0] - t0 for c in mine)
+            began = sorted(s[0] - t0 for s in agent)
+            ended = sorted(s[1] - t0 for s in agent)
+            back = sorted(c[1] - t0 for c in mine)
+            n = min(len(sent), len(began))
+            wrong = sum(1 for r in results if r.path_mtu != 1280)
+            print(
+                f"   {label:<34} run {run + 1}: {took:.2f}s, {len(mine)} calls, {wrong} wrong;"
+                f" CPU console {con1 - con0:.2f}s, lab hosts {lab1 - lab0:.2f}s,"
+                f" lab vCenter {vc1 - vc0:.2f}s  {_load()}"
+            )
+            print(
+                "      median/p90/max s: console posts "
+                + _spread(sent)
+                + ", agent starts "
+                + _spread(began)
+                + ", in agent "
+                + _spread([e - b for b, e in agent])
+                + ", post->agent (k-th) "
+                + _spread([began[i] - sent[i] for i in range(n)])
+                + ", agent->console (k-th) "
+                + _spread([back[i] - ended[i] for i in range(min(len(back), len(ended)))])
+            )
+    finally:
+        await manager.close()
+        vcenter.POOL_SIZE, wire.post_body = pool, post
+        stop.set()
+        proc.join(20)
+
+
+async def main(args: argparse.Namespace) -> None:
+    from vconsole.lab.vcsim import vcsim_unavailable
+
+    if why := vcsim_unavailable():
+        print(f"the lab vCenter is unavailable: {why}")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="bench-relay-"))
+    os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
+    os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    print(
+        f"API matrix: {args.hosts} hosts x 2 vmks x 2 targets behind a black hole, 1 s timeout;"
+        " times from the start of the matrix, k-th = k-th earliest of each side"
+    )
+    for old in (True, False):
+        await one_lab(args, tmp / ("old" if old else "new"), old)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=2, help="matrices per lab (first warms up)")
+    parser.add_argument("--workers", type=int, default=700, help="session manager I/O threads")
+    asyncio.run(main(parser.parse_args()))
