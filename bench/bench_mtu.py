@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import resource
@@ -102,18 +103,7 @@ def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:
     It answers "peaks" with the most SSH sessions each host had open at once since the last ask,
     and "cpu" with the CPU seconds the lab hosts (this process) and the lab vCenter have used.
     """
-    from vconsole.lab.labfiles import write_lab_files
-    from vconsole.lab.runtime import LabRuntime
-
-    runtime = LabRuntime(
-        scenario, state_dir, with_vcsim=with_vcsim, with_vcd=False, with_bitfusion=False
-    )
-    services = runtime.start()
-    try:
-        write_lab_files(
-            state_dir, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
-        )
-        conn.send(str(state_dir / "lab.toml"))
+    with served_lab(scenario, state_dir, conn, with_vcsim) as runtime:
         gauges = runtime.parts["esxi"].sessions
         vcsim = runtime.parts.get("vcsim")
         while not stop.is_set():
@@ -126,6 +116,24 @@ def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:
                     g.reset_peak()
             elif ask == "cpu":
                 conn.send((_cpu_s(), _cpu_s(vcsim.pid) if vcsim and vcsim.pid else 0.0))
+
+
+@contextlib.contextmanager
+def served_lab(scenario, state_dir: Path, conn, with_vcsim: bool = True):  # type: ignore[no-untyped-def]
+    """The lab started in this (child) process, its config's path sent on `conn`; stopped after."""
+    from vconsole.lab.labfiles import write_lab_files
+    from vconsole.lab.runtime import LabRuntime
+
+    runtime = LabRuntime(
+        scenario, state_dir, with_vcsim=with_vcsim, with_vcd=False, with_bitfusion=False
+    )
+    services = runtime.start()
+    try:
+        write_lab_files(
+            state_dir, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
+        )
+        conn.send(str(state_dir / "lab.toml"))
+        yield runtime
     finally:
         runtime.stop()
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario  # noqa: E402
+from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario, served_lab  # noqa: E402
 
 OLD_ENV = "VCONSOLE_LAB_RELAY_CONNECTION_PER_CALL"
 
@@ -36,8 +36,6 @@ def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool) -> N
     """Child process: the lab, its agents stamping each call; answers "x" with the stamps since
     the last ask and the CPU seconds of this process and of the lab vCenter."""
     from vconsole.lab.esxi import agent
-    from vconsole.lab.labfiles import write_lab_files
-    from vconsole.lab.runtime import LabRuntime
 
     stamps: list[tuple[float, float]] = []
     handle = agent.HostAgents.handle
@@ -53,21 +51,13 @@ def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool) -> N
     if old:
         agent.PROTOCOL = "HTTP/1.0"
         os.environ[OLD_ENV] = "1"
-    runtime = LabRuntime(scenario, state_dir, with_vcsim=True, with_vcd=False, with_bitfusion=False)
-    services = runtime.start()
-    try:
-        write_lab_files(
-            state_dir, services, scenario_name=scenario.name, pid=os.getpid(), real_network=False
-        )
-        conn.send(str(state_dir / "lab.toml"))
+    with served_lab(scenario, state_dir, conn) as runtime:
         vcsim = runtime.parts["vcsim"].pid
         while not stop.is_set():
             if conn.poll(0.2):
                 conn.recv()
                 conn.send((stamps[:], _cpu_s(), _cpu_s(vcsim)))
                 stamps.clear()
-    finally:
-        runtime.stop()
 
 
 def _spread(values: list[float]) -> str:

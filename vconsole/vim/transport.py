@@ -9,6 +9,7 @@ the usual re-login and a dropped connection marks the target down.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -43,7 +44,12 @@ class Cancelled(Exception):
 
 def session_cookie(stub: Any) -> str:
     """The Cookie header pyVmomi's session uses, reduced to the session cookie itself."""
-    raw = getattr(stub, "cookie", "") or ""
+    return _session_cookie(str(getattr(stub, "cookie", "") or ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _session_cookie(raw: str) -> str:
+    """Parsed once per cookie value: every call of a run sends the same one."""
     try:
         morsel = SimpleCookie(raw).get(SESSION_COOKIE)
     except CookieError as exc:  # sent as pyVmomi holds it; its value is never logged
