@@ -8,7 +8,10 @@ Per call it stamps each hop: when the console's worker starts the POST, when the
 starts and ends the call, when the answer is back in the console; and it prints the CPU seconds
 of the console, the lab hosts' process (agents and SSH servers) and the lab vCenter.
 
-    .venv/bin/python bench/bench_mtu_relay.py [--hosts 20] [--runs 2]
+    .venv/bin/python bench/bench_mtu_relay.py [--hosts 20] [--runs 2] [--pprof]
+
+`--pprof` also prints where the lab vCenter's CPU went during the new relay's last matrix (Go's
+CPU profiler, `go tool pprof -top`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +39,7 @@ from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario, served_lab  #
 OLD_ENV = "VCONSOLE_LAB_RELAY_CONNECTION_PER_CALL"
 
 
-def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool) -> None:
+def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool, pprof: str) -> None:
     """Child process: the lab, its agents stamping each call; answers "x" with the stamps since
     the last ask and the CPU seconds of this process and of the lab vCenter."""
     from vconsole.lab.esxi import agent
@@ -51,6 +58,8 @@ def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool) -> N
     if old:
         agent.PROTOCOL = "HTTP/1.0"
         os.environ[OLD_ENV] = "1"
+    if pprof:
+        os.environ["VCONSOLE_VCSIM_PPROF"] = pprof
     with served_lab(scenario, state_dir, conn) as runtime:
         vcsim = runtime.parts["vcsim"].pid
         while not stop.is_set():
@@ -77,7 +86,8 @@ async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     stop = ctx.Event()
-    proc = ctx.Process(target=_serve, args=(scenario, tmp, child, stop, old), daemon=True)
+    pprof = f"127.0.0.1:{_free_port()}" if args.pprof and not old else ""
+    proc = ctx.Process(target=_serve, args=(scenario, tmp, child, stop, old, pprof), daemon=True)
     proc.start()
     config = parent.recv()
     pool, post = vcenter.POOL_SIZE, wire.post_body
@@ -109,6 +119,7 @@ async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
             parent.send("x")
             _, lab0, vc0 = parent.recv()
             con0 = _cpu_s()
+            profiling = _profile(pprof, tmp / "vcsim.pprof") if run == args.runs - 1 else None
             calls.clear()
             t0 = time.time()
             results = await service.run(plan)
@@ -141,11 +152,43 @@ async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
                 + ", agent->console (k-th) "
                 + _spread([back[i] - ended[i] for i in range(min(len(back), len(ended)))])
             )
+            if profiling is not None:
+                profiling.join()
+                _print_profile(tmp / "vcsim.pprof")
     finally:
         await manager.close()
         vcenter.POOL_SIZE, wire.post_body = pool, post
         stop.set()
         proc.join(20)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _profile(pprof: str, out: Path) -> threading.Thread | None:
+    """Go's CPU profile of the lab vCenter over the next 3 s, written to `out` (a thread)."""
+    if not pprof:
+        return None
+
+    def fetch() -> None:
+        url = f"http://{pprof}/debug/pprof/profile?seconds=3"
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            out.write_bytes(answer.read())
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    return thread
+
+
+def _print_profile(path: Path) -> None:
+    top = ["go", "tool", "pprof", "-top", "-nodecount=25", str(path)]
+    shown = subprocess.run(top, capture_output=True, text=True, timeout=120)
+    print("      lab vCenter CPU profile (go tool pprof -top):")
+    for line in (shown.stdout or shown.stderr).splitlines():
+        print("        " + line)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -172,4 +215,5 @@ if __name__ == "__main__":
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--runs", type=int, default=2, help="matrices per lab (first warms up)")
     parser.add_argument("--workers", type=int, default=700, help="session manager I/O threads")
+    parser.add_argument("--pprof", action="store_true", help="profile the lab vCenter's CPU")
     asyncio.run(main(parser.parse_args()))
