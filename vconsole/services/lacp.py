@@ -1,7 +1,8 @@
 """The LACP pane's service: LAG config from vCenter, runtime from every host, verdicts.
 
 Hosts are asked in parallel through the session manager's fan-out (bounded), each host's
-commands in parallel on its one SSH connection; a failing host becomes error rows and never
+commands in one batched exec on its one SSH connection (`run_each`; `batch=False` or a host
+that refuses the batch: one exec per command, in parallel); a failing host becomes error rows and never
 holds up the rest. Counters are kept between refreshes for deltas. `config get` is
 configuration: it is asked on the first refresh, on a full refresh, and again only when a host's
 running LAGs no longer match what it said, which saves a third of the round trips per poll.
@@ -65,12 +66,14 @@ class LacpService:
         *,
         concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        batch: bool = True,
     ) -> None:
         self.manager = manager
         self.hosts = list(hosts)
         self.vcenter = vcenter
         self.concurrency = concurrency
         self.clock = clock
+        self.batch = batch  # False: one exec per command (the way before batching)
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
@@ -158,11 +161,7 @@ class LacpService:
         commands = [status_command(), stats_command()]
         if cached is None:
             commands.append(config_command())
-        answers = list(
-            await asyncio.gather(
-                *(self.manager.run(host, c) for c in commands), return_exceptions=True
-            )
-        )
+        answers = await self.manager.run_each(host, commands, batch=self.batch)
         status_answer = answers[0]
         if isinstance(status_answer, BaseException):
             raise status_answer

@@ -12,7 +12,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -31,6 +31,7 @@ from vconsole.secrets import SecretStore
 from vconsole.sessions import fanout
 from vconsole.sessions.results import (
     OUTPUT_CAP,
+    Answer,
     CommandResult,
     FanOutResult,
     Health,
@@ -101,6 +102,7 @@ class SessionManager:
         self._vims: dict[str, VimConnection] = {}
         self._vcds: dict[str, VcdClient] = {}
         self._replays: dict[str, ReplayHost] = {}
+        self.batch_refused: set[str] = set()  # hosts whose shell refused a batched exec
         self._password_lock = threading.Lock()
         self._closed = False
         self._hooks = SlotHooks(
@@ -239,9 +241,16 @@ class SessionManager:
             )
 
     async def run(
-        self, target: str, command: Command, *, timeout: float | None = None
+        self,
+        target: str,
+        command: Command,
+        *,
+        timeout: float | None = None,
+        audit: bool = True,
     ) -> CommandResult:
-        """Run a validated command on an ESXi/Bitfusion host or answer it from a replay capture."""
+        """Run a validated command on an ESXi/Bitfusion host or answer it from a replay capture.
+
+        `audit` False leaves the SSH audit records to the caller (`run_each` audits each line)."""
         slot = self._slot(target)
         t = slot.target
         line = command.line
@@ -264,12 +273,13 @@ class SessionManager:
                 return await run_over_api(self, self._slot, slot, command, timeout)
             check_reachable(self.profile, slot)
         slot.guard("ssh", line, command.mutating)
+        note = slot.audit if audit else _unaudited
         async with slot.semaphore:
             started = time.monotonic()
             try:
                 host = await self._ssh(slot)
             except VconsoleError as exc:
-                slot.audit(
+                note(
                     "ssh", line, command.mutating, f"error: {exc.title}", time.monotonic() - started
                 )
                 raise
@@ -278,19 +288,17 @@ class SessionManager:
                 result = await slot.in_executor(host.run, line, timeout or t.timeout, cancel)
             except asyncio.CancelledError:
                 cancel.set()
-                slot.audit("ssh", line, command.mutating, "cancelled", time.monotonic() - started)
+                note("ssh", line, command.mutating, "cancelled", time.monotonic() - started)
                 raise
             except CommandTimeout as exc:
                 slot.mark_degraded(exc.message)
-                slot.audit(
-                    "ssh", line, command.mutating, "error: timeout", time.monotonic() - started
-                )
+                note("ssh", line, command.mutating, "error: timeout", time.monotonic() - started)
                 raise
             except TargetUnreachable as exc:
                 host.close()
                 self._ssh_hosts.pop(slot.name, None)
                 slot.mark_down(exc.reason)
-                slot.audit(
+                note(
                     "ssh",
                     line,
                     command.mutating,
@@ -301,9 +309,22 @@ class SessionManager:
             outcome = "ok" if result.exit == 0 else f"exit {result.exit}"
             if result.truncated:
                 outcome += " (output truncated)"
-            slot.audit("ssh", line, command.mutating, outcome, result.duration_s)
+            note("ssh", line, command.mutating, outcome, result.duration_s)
             slot.mark_ok()
             return result
+
+    async def run_each(
+        self,
+        target: str,
+        commands: Sequence[Command],
+        *,
+        timeout: float | None = None,
+        batch: bool = True,
+    ) -> list[Answer]:
+        """Each read-only command's result or error, in one exec where the host allows it."""
+        from vconsole.sessions.batch import run_each
+
+        return await run_each(self, target, commands, timeout, batch)
 
     # -- vCenter and Cloud Director -----------------------------------------------------
     async def vim(self, target: str) -> VimConnection:
@@ -407,3 +428,7 @@ class SessionManager:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _unaudited(*_args: object) -> None:
+    """Stands in for `slot.audit` when the caller audits the command itself."""
