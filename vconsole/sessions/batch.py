@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from vconsole.errors import CommandTimeout, TargetUnreachable, VconsoleError
 from vconsole.esx.shell_batch import MAX_COMMANDS, batch_script, new_nonce, read_batch
@@ -24,7 +24,24 @@ from vconsole.sessions.results import Answer, CommandResult
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
-    from vconsole.sessions.manager import SessionManager
+    from vconsole.audit import AuditLog
+    from vconsole.config import TargetConfig
+
+
+class SessionManager(Protocol):
+    """What `run_each` needs of the session manager (which calls it)."""
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def batch_refused(self) -> set[str]: ...
+
+    def target(self, name: str) -> TargetConfig: ...
+
+    async def run(
+        self, target: str, command: Command, *, timeout: float | None = None, audit: bool = True
+    ) -> CommandResult: ...
 
 
 class SectionMissing(VconsoleError):
