@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from vconsole import paths
@@ -63,7 +63,7 @@ class AuditLog:
             self._redact(outcome),
             round(duration_s, 4),
         )
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        line = json.dumps(entry.__dict__, ensure_ascii=False) + "\n"  # flat: asdict copies deeply
         with self._lock:
             if self._fd is None:
                 paths.ensure_dir(self.path.parent)

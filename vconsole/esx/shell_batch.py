@@ -104,7 +104,7 @@ def read_batch(stdout: str, nonce: str, count: int) -> list[Section | None]:
         if ended[i] is not None:
             broken[i] = True  # text after the closing `rc` line: not what the script prints
             continue
-        if m := _RC.fullmatch(rest.strip()):
+        if "rc " in rest and (m := _RC.fullmatch(rest.strip())):
             ended[i] = int(m.group(1))
         else:
             lines[i].append(rest)
