@@ -9,12 +9,15 @@ every line, one `rc N` line closing each section) is `esx.shell_batch`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from vconsole.esx.shell_batch import MAX_COMMANDS, ShellScript, new_nonce, nonce_of, read_batch
+from vconsole.esx.shell_batch import (
+    MAX_COMMANDS,
+    ShellScript,
+    batch_script,
+    new_nonce,
+    nonce_of,
+    read_batch,
+)
 from vconsole.esx.shell_batch import Section as ProbeSection
-from vconsole.esx.shell_batch import batch_script as _batch_script
-from vconsole.tokens import Command
 
 MAX_PROBES = MAX_COMMANDS
 
@@ -27,8 +30,3 @@ __all__ = [
     "nonce_of",
     "read_batch",
 ]
-
-
-def batch_script(commands: Sequence[Command], nonce: str | None = None) -> ShellScript:
-    """One exec running every probe in the background, each line tagged `<nonce> <i> `."""
-    return _batch_script(commands, nonce, parallel=True)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from vconsole.errors import CommandTimeout, TargetUnreachable, VconsoleError
-from vconsole.esx.shell_batch import MAX_COMMANDS, batch_script, new_nonce, read_batch
+from vconsole.esx.shell_batch import MAX_COMMANDS, new_nonce, read_sequence, sequence_script
 from vconsole.sessions.results import Answer, CommandResult
 from vconsole.tokens import Command
 
@@ -76,7 +76,7 @@ async def run_each(
     ):
         return await _one_by_one(manager, target, commands, timeout)
     nonce = new_nonce()
-    script = batch_script(commands, nonce, parallel=False)
+    script = sequence_script(commands, nonce)
     try:
         result = await manager.run(target, script, timeout=timeout, audit=False)
     except CommandTimeout as exc:
@@ -89,7 +89,7 @@ async def run_each(
         for c in commands:
             _audit(manager, target, c, f"error: {exc.title}", 0.0)
         return [exc] * len(commands)
-    sections = read_batch(result.stdout, nonce, len(commands))
+    sections = read_sequence(result.stdout, nonce, len(commands))
     if all(s is None for s in sections) and not result.truncated:
         return await _refused(manager, target, commands, timeout, f"exit {result.exit}")
     answers: list[Answer] = []

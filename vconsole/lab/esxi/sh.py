@@ -202,8 +202,7 @@ class _Shell:
         if name == "false":
             return Output(status=1)
         if name == "read":
-            prefix = {n: _expand(w, env) for n, w in node.assigns}
-            return _read(argv[1:], env, stdin, prefix.get("IFS", env.vars.get("IFS", " \t")))
+            return _read(argv[1:], env, stdin)
         if name == "wait":
             result = Output()
             _join(env, result)
@@ -224,17 +223,12 @@ def _expand(word: Word, env: Env) -> str:
     return "".join(out)
 
 
-def _read(args: list[str], env: Env, stdin: Stdin, ifs: str = " \t") -> Output:
-    """`read [-r] names`; with `IFS=` empty (as `IFS= read -r l`) the line is kept whole."""
+def _read(args: list[str], env: Env, stdin: Stdin) -> Output:
     names = [a for a in args if a != "-r"]
     line = stdin.readline()
     if line is None:
         return Output(status=1)
-    fields = line.rstrip("\n")
-    if not ifs:
-        env.vars[names[-1] if names else "REPLY"] = fields
-        return Output()
-    fields = fields.strip(" \t")
+    fields = line.rstrip("\n").strip(" \t")
     for i, name in enumerate(names or ["REPLY"]):
         if i == len(names) - 1 or not names:
             env.vars[name] = fields
