@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from vconsole.audit import AuditLog
 from vconsole.config import SSH_KINDS, Profile, TargetConfig, pin_thumbprint
 from vconsole.errors import (
-    AuthFailed,
     CommandTimeout,
-    HostKeyChanged,
     TargetUnreachable,
     VconsoleError,
     WrongTargetKind,
@@ -42,8 +40,6 @@ from vconsole.sessions.slot import SlotHooks, TargetSlot
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
-    from paramiko import PKey
-
     from vconsole.sessions.replay import ReplayHost
     from vconsole.sessions.ssh import SshHost
     from vconsole.sessions.trust import KnownHosts
@@ -187,58 +183,21 @@ class SessionManager:
             pin_thumbprint(self.profile, target.name, thumbprint)
 
     # -- SSH and replay -----------------------------------------------------------------
+    def _count_connect(self) -> None:
+        self.ssh_connects += 1
+
     async def _ssh(self, slot: TargetSlot) -> SshHost:
-        from vconsole.sessions.ssh import SshHost
+        from vconsole.sessions.ssh_login import ssh_login
 
         async with slot.lock:
             open_host = self._ssh_hosts.get(slot.name)
             if open_host is not None and open_host.alive:
                 return open_host
-            slot.check_backoff()
-            slot.set_health(Health.CONNECTING)
-            t = slot.target
-            host = SshHost(t, self.known_hosts, self.output_cap)
-            try:
-                key = await slot.in_executor(host.handshake)
-                self.ssh_connects += 1
-                if t.host_key:
-                    self._check_pinned_host_key(t, key)
-                elif not self.known_hosts.check(t.name, t.address, t.effective_port, key):
-                    unknown = self.known_hosts.unknown(t.name, t.address, t.effective_port, key)
-                    prompt = TrustPrompt(
-                        t.name, "ssh-host-key", unknown.host, unknown.fingerprint, unknown.key_type
-                    )
-                    if t.host_key_policy == "strict" or not await self._confirm(prompt):
-                        raise unknown
-                    self.known_hosts.add(t.address, t.effective_port, key)
-                password = None if t.key_file else await slot.password()
-                await slot.in_executor(host.authenticate, password)
-            except AuthFailed as exc:
-                slot.forget_password()
-                host.close()
-                slot.mark_down(exc.message)
-                raise
-            except VconsoleError as exc:
-                host.close()
-                slot.mark_down(exc.message)
-                raise
-            except BaseException:
-                host.close()
-                raise
-            self._ssh_hosts[slot.name] = host
-            slot.mark_ok()
-            return host
-
-    @staticmethod
-    def _check_pinned_host_key(t: TargetConfig, key: PKey) -> None:
-        """A target that pins its host key trusts that key only; known_hosts is not consulted."""
-        from vconsole.sessions.trust import host_entry, ssh_fingerprint
-
-        presented = ssh_fingerprint(key)
-        if presented != t.host_key:
-            raise HostKeyChanged(
-                t.name, host_entry(t.address, t.effective_port), str(t.host_key), presented
+            host = await ssh_login(
+                slot, self.known_hosts, self.output_cap, self._confirm, self._count_connect
             )
+            self._ssh_hosts[slot.name] = host
+            return host
 
     async def run(
         self,
@@ -318,10 +277,11 @@ class SessionManager:
         target: str,
         commands: Sequence[Command],
         *,
-        timeout: float | None = None,
         batch: bool = True,
+        timeout: float | None = None,
     ) -> list[Answer]:
-        """Each read-only command's result or error, in one exec where the host allows it."""
+        """Each read-only command's result or error, in one exec where the host allows it
+        (`batch` False: one exec per command)."""
         from vconsole.sessions.batch import run_each
 
         return await run_each(self, target, commands, timeout, batch)
