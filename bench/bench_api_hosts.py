@@ -153,11 +153,13 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         sample = hosts[: args.seq_hosts]
         scale = len(hosts) / max(1, len(sample))
         print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
-        for batch in (True, False):  # one exec per host, then the per-command way beside it
+        # over SSH one exec per host, then the per-command way beside it; the API has no batch
+        for batch in (True, False) if key == "ssh" else (False,):
             lacp = LacpService(manager, hosts, vcenter, batch=batch)
             cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
             failed = sum(1 for h in report.hosts if not h.ok)
-            what = "LACP, batched exec" if batch else "LACP, exec per command"
+            what = "LACP, batched exec" if batch else "LACP, a call per command"
+            what = what if key == "api" or batch else "LACP, exec per command"
             print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
             print(f"  {'':<30} {cpu}")
         seq = await lacp_loop(manager, sample)
