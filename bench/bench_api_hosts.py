@@ -3,8 +3,10 @@
 The lab (vcsim, one SSH server per host, the esxcli agents vCenter relays to) runs from
 `generate_scenario(hosts, luns_per_host, paths_per_lun)` in a child process, as a real estate is
 other machines. For each way in to the hosts, in this one run:
-1. LACP refresh of every host (the pane's service): cold (logins, handshakes), warm (best and
-   worst of `--warm`), then the sequential loop: host after host, command after command.
+1. LACP refresh of every host (the pane's service), each host's warm commands in one batched
+   exec, then again one exec per command: cold (logins, handshakes, `config get`), warm (best
+   and worst of `--warm`) with console and lab CPU-s; then the sequential loop: host after
+   host, command after command. `--lacp-only` stops there.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
    QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
    more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all), then the
@@ -14,7 +16,7 @@ other machines. For each way in to the hosts, in this one run:
 The session manager is built as the console builds it (default workers and fan-out limit).
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
-        [--seq-hosts 20] [--only ssh|api] [--profile FILE]
+        [--seq-hosts 20] [--only ssh|api] [--lacp-only] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -151,19 +153,23 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         sample = hosts[: args.seq_hosts]
         scale = len(hosts) / max(1, len(sample))
         print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
-        lacp = LacpService(manager, hosts, vcenter)
-        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
-        failed = sum(1 for h in report.hosts if not h.ok)
-        print(
-            row("LACP refresh (fan-out)", cold, warm, f"{len(report.rows)} rows, {failed} failed")
-        )
-        print(f"  {'':<30} {cpu}")
+        # over SSH one exec per host, then the per-command way beside it; the API has no batch
+        for batch in (True, False) if key == "ssh" else (False,):
+            lacp = LacpService(manager, hosts, vcenter, batch=batch)
+            cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
+            failed = sum(1 for h in report.hosts if not h.ok)
+            what = "LACP, batched exec" if batch else "LACP, a call per command"
+            what = what if key == "api" or batch else "LACP, exec per command"
+            print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
+            print(f"  {'':<30} {cpu}")
         seq = await lacp_loop(manager, sample)
         print(
             f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
             f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
             f"  ({load()})"
         )
+        if args.lacp_only:
+            return
         paths = PathsService(manager, hosts, vcenter)
         cold, warm, report, cpu = await timed_refreshes(paths, args.warm)
         n = sum(1 for r in report.rows if r.path)
@@ -212,7 +218,7 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
 async def run(args: argparse.Namespace, config: Path) -> None:
     for key in args.only or list(WAYS):
         await way(config, key, args)
-    if args.only:
+    if args.only or args.lacp_only:
         return
     print("\nMTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
     for label, profile in (("SSH", "lab"), ("API", "lab-vcenter")):
@@ -231,6 +237,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
+    parser.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-hosts-"))

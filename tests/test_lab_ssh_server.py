@@ -1,17 +1,19 @@
 """The lab's SSH servers on paramiko's public API: fast answers never beat the request's reply.
 
-A command whose answer (and channel close) reached the client before paramiko's reply to the
-exec request made the client report "Channel closed"; `ReplyBarrier` orders them without
-touching paramiko internals. The AST check keeps the lab off private paramiko names.
+A command whose channel close reached the client before paramiko's reply to the exec request
+made the client report "Channel closed"; the close waits for the client's own EOF or close, or
+a `ReplyBarrier` round trip, without touching paramiko internals. The AST check keeps the lab off private paramiko names.
 """
 
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import paramiko
 import pytest
 from esxi_lab_helpers import LabShell
 
@@ -43,6 +45,38 @@ def test_overlapping_commands_on_one_connection_all_answer(sh: LabShell) -> None
             pool.map(lambda _: sh.run(HOST, "esxcli network ip interface list"), range(160))
         )
     assert all(a == expected for a in answers)
+
+
+def test_a_client_that_waits_for_the_servers_close_gets_it(sh: LabShell) -> None:
+    """Not every client closes first (OpenSSH's waits for sshd's close): without the client's
+    EOF or close the lab proves the exec reply went out by a round trip, then closes."""
+    transport = sh.client(HOST).get_transport()
+    assert transport is not None
+    for _ in range(3):
+        channel = transport.open_session()
+        channel.exec_command("hostname")
+        assert channel.makefile("rb").read() == f"{HOST}\n".encode()
+        assert channel.recv_exit_status() == 0
+        assert _closes(channel)
+
+
+def _closes(channel: paramiko.Channel) -> bool:
+    for _ in range(300):
+        if channel.closed:
+            return True
+        threading.Event().wait(0.1)
+    return False
+
+
+def test_sessions_end_when_the_client_closes_first(sh: LabShell) -> None:
+    gauge = sh.lab.sessions[HOST]
+    for _ in range(50):
+        assert sh.run(HOST, "hostname").exit == 0
+    for _ in range(300):
+        if gauge.now == 0:
+            break
+        threading.Event().wait(0.1)
+    assert gauge.now == 0 and gauge.peak >= 1
 
 
 def _paramiko_names(tree: ast.AST) -> set[str]:

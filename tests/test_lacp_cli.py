@@ -42,6 +42,20 @@ def test_lacp_json_lists_rows_with_verdicts(lab_config, capsys):
     assert by[("esx-wlg-01", "vmnic2")]["problems"][0]["code"] == "timeout-mismatch"
 
 
+def test_one_exec_per_command_gives_the_same_rows_with_more_sessions(esxi, lab_config, capsys):
+    def run(*flags: str) -> tuple[list[tuple[str, str, str, str]], int]:
+        before = sum(esxi.sessions[h].total for h in HOSTS)
+        assert main(["--config", str(lab_config), "lacp", "--json", *flags]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        execs = sum(esxi.sessions[h].total for h in HOSTS) - before
+        return sorted((r["host"], r["vmnic"], r["verdict"], r["state"]) for r in rows), execs
+
+    batched, batched_execs = run()
+    alone, alone_execs = run("--one-exec-per-command")
+    assert batched == alone and batched
+    assert (batched_execs, alone_execs) == (len(HOSTS), 3 * len(HOSTS))  # status, stats, config
+
+
 def test_lacp_host_filter_and_text_output(lab_config, capsys):
     assert main(["--config", str(lab_config), "lacp", "--host", "esx-wlg-02"]) == 0
     out = capsys.readouterr().out

@@ -13,6 +13,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from vconsole.errors import InvalidToken
 
@@ -221,9 +222,10 @@ class Command:
             words.append(plain_word(token, f"command word {index + 1}"))
         return cls(tuple(words), mutating)
 
-    @property
+    @cached_property
     def line(self) -> str:
-        """The exact shell line sent to the host (also the key in capture files)."""
+        """The exact shell line sent to the host (also the key in capture files); quoted once
+        per command, as the same command objects go to every host on every refresh."""
         return " ".join(shlex.quote(t) for t in self.tokens)
 
     def __str__(self) -> str:

@@ -41,6 +41,13 @@ def register(subparsers: Any) -> None:
         "--lags", action="store_true", help="with --json: one entry per host x LAG instead"
     )
     p.add_argument("--concurrency", type=int, metavar="N", help="hosts asked at once (default 64)")
+    p.add_argument(
+        "--one-exec-per-command",
+        dest="batch",
+        action="store_false",
+        help="one SSH exec per esxcli command (default: a host's commands in one exec, each "
+        "answer read back on its own; a host whose shell refuses that is asked this way)",
+    )
     fix = p.add_argument_group("fix a timeout mismatch (one host)")
     fix.add_argument("--set-timeout", choices=("fast", "slow"), help="run lacp timeout set")
     fix.add_argument("--dvs", metavar="NAME", help="distributed switch of the LAG")
@@ -125,7 +132,9 @@ async def _refresh(
 
     manager = _manager(profile, args)
     try:
-        service = LacpService(manager, hosts, vcenter, concurrency=args.concurrency)
+        service = LacpService(
+            manager, hosts, vcenter, concurrency=args.concurrency, batch=args.batch
+        )
         return await service.refresh()
     finally:
         await manager.close()

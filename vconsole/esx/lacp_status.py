@@ -53,7 +53,10 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
 def parse_int(value: str) -> int | None:
     """A plain decimal integer, or None for anything else (no exceptions on odd text)."""
     value = value.strip()
-    return int(value) if re.fullmatch(r"-?\d{1,19}", value) else None
+    return int(value) if _INT.fullmatch(value) else None
+
+
+_INT = re.compile(r"-?\d{1,19}")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The LACP pane's service: LAG config from vCenter, runtime from every host, verdicts.
 
 Hosts are asked in parallel through the session manager's fan-out (bounded), each host's
-commands in parallel on its one SSH connection; a failing host becomes error rows and never
+commands in one batched exec on its one SSH connection (`run_each`; `batch=False` or a host
+that refuses the batch: one exec per command, in parallel); a failing host becomes error rows and never
 holds up the rest. Counters are kept between refreshes for deltas. `config get` is
 configuration: it is asked on the first refresh, on a full refresh, and again only when a host's
 running LAGs no longer match what it said, which saves a third of the round trips per poll.
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from vconsole.sessions.results import Answer, CommandResult
 
 Progress = Callable[[int, int], None]
+_STATUS, _STATS, _CONFIG = status_command(), stats_command(), config_command()
 VCENTER_MAX_AGE_S = 300.0
 """LAG config from vCenter is re-read at most this often, and on every full refresh."""
 
@@ -65,12 +67,14 @@ class LacpService:
         *,
         concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        batch: bool = True,
     ) -> None:
         self.manager = manager
         self.hosts = list(hosts)
         self.vcenter = vcenter
         self.concurrency = concurrency
         self.clock = clock
+        self.batch = batch  # False: one exec per command (the way before batching)
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
@@ -155,21 +159,17 @@ class LacpService:
 
     async def _fetch_host(self, host: str, full: bool) -> _HostFetch:
         cached = None if full else self._configs.get(host)
-        commands = [status_command(), stats_command()]
+        commands = [_STATUS, _STATS]  # built once: a token check per host per poll adds up
         if cached is None:
-            commands.append(config_command())
-        answers = list(
-            await asyncio.gather(
-                *(self.manager.run(host, c) for c in commands), return_exceptions=True
-            )
-        )
+            commands.append(_CONFIG)
+        answers = await self.manager.run_each(host, commands, batch=self.batch)
         status_answer = answers[0]
         if isinstance(status_answer, BaseException):
             raise status_answer
         status = decode(status_answer, parse_status, _text(status_answer))
         if cached is not None and not _config_covers(cached[0], status):
-            commands.append(config_command())
-            answers.append(await _answer(self.manager.run(host, config_command())))
+            commands.append(_CONFIG)
+            answers.append(await _answer(self.manager.run(host, _CONFIG)))
             cached = None
         outputs = [raw_output(c, a) for c, a in zip(commands, answers, strict=True)]
         stats = (

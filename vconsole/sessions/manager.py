@@ -12,7 +12,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from vconsole.audit import AuditLog
 from vconsole.config import SSH_KINDS, Profile, TargetConfig, pin_thumbprint
 from vconsole.errors import (
-    AuthFailed,
     CommandTimeout,
-    HostKeyChanged,
     TargetUnreachable,
     VconsoleError,
     WrongTargetKind,
@@ -31,6 +29,7 @@ from vconsole.secrets import SecretStore
 from vconsole.sessions import fanout
 from vconsole.sessions.results import (
     OUTPUT_CAP,
+    Answer,
     CommandResult,
     FanOutResult,
     Health,
@@ -41,8 +40,6 @@ from vconsole.sessions.slot import SlotHooks, TargetSlot
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
-    from paramiko import PKey
-
     from vconsole.sessions.replay import ReplayHost
     from vconsole.sessions.ssh import SshHost
     from vconsole.sessions.trust import KnownHosts
@@ -101,6 +98,7 @@ class SessionManager:
         self._vims: dict[str, VimConnection] = {}
         self._vcds: dict[str, VcdClient] = {}
         self._replays: dict[str, ReplayHost] = {}
+        self.batch_refused: set[str] = set()  # hosts whose shell refused a batched exec
         self._password_lock = threading.Lock()
         self._closed = False
         self._hooks = SlotHooks(
@@ -185,63 +183,33 @@ class SessionManager:
             pin_thumbprint(self.profile, target.name, thumbprint)
 
     # -- SSH and replay -----------------------------------------------------------------
+    def _count_connect(self) -> None:
+        self.ssh_connects += 1
+
     async def _ssh(self, slot: TargetSlot) -> SshHost:
-        from vconsole.sessions.ssh import SshHost
+        from vconsole.sessions.ssh_login import ssh_login
 
         async with slot.lock:
             open_host = self._ssh_hosts.get(slot.name)
             if open_host is not None and open_host.alive:
                 return open_host
-            slot.check_backoff()
-            slot.set_health(Health.CONNECTING)
-            t = slot.target
-            host = SshHost(t, self.known_hosts, self.output_cap)
-            try:
-                key = await slot.in_executor(host.handshake)
-                self.ssh_connects += 1
-                if t.host_key:
-                    self._check_pinned_host_key(t, key)
-                elif not self.known_hosts.check(t.name, t.address, t.effective_port, key):
-                    unknown = self.known_hosts.unknown(t.name, t.address, t.effective_port, key)
-                    prompt = TrustPrompt(
-                        t.name, "ssh-host-key", unknown.host, unknown.fingerprint, unknown.key_type
-                    )
-                    if t.host_key_policy == "strict" or not await self._confirm(prompt):
-                        raise unknown
-                    self.known_hosts.add(t.address, t.effective_port, key)
-                password = None if t.key_file else await slot.password()
-                await slot.in_executor(host.authenticate, password)
-            except AuthFailed as exc:
-                slot.forget_password()
-                host.close()
-                slot.mark_down(exc.message)
-                raise
-            except VconsoleError as exc:
-                host.close()
-                slot.mark_down(exc.message)
-                raise
-            except BaseException:
-                host.close()
-                raise
+            host = await ssh_login(
+                slot, self.known_hosts, self.output_cap, self._confirm, self._count_connect
+            )
             self._ssh_hosts[slot.name] = host
-            slot.mark_ok()
             return host
 
-    @staticmethod
-    def _check_pinned_host_key(t: TargetConfig, key: PKey) -> None:
-        """A target that pins its host key trusts that key only; known_hosts is not consulted."""
-        from vconsole.sessions.trust import host_entry, ssh_fingerprint
-
-        presented = ssh_fingerprint(key)
-        if presented != t.host_key:
-            raise HostKeyChanged(
-                t.name, host_entry(t.address, t.effective_port), str(t.host_key), presented
-            )
-
     async def run(
-        self, target: str, command: Command, *, timeout: float | None = None
+        self,
+        target: str,
+        command: Command,
+        *,
+        timeout: float | None = None,
+        audit: bool = True,
     ) -> CommandResult:
-        """Run a validated command on an ESXi/Bitfusion host or answer it from a replay capture."""
+        """Run a validated command on an ESXi/Bitfusion host or answer it from a replay capture.
+
+        `audit` False leaves the SSH audit records to the caller (`run_each` audits each line)."""
         slot = self._slot(target)
         t = slot.target
         line = command.line
@@ -264,12 +232,13 @@ class SessionManager:
                 return await run_over_api(self, self._slot, slot, command, timeout)
             check_reachable(self.profile, slot)
         slot.guard("ssh", line, command.mutating)
+        note = slot.audit if audit else _unaudited
         async with slot.semaphore:
             started = time.monotonic()
             try:
                 host = await self._ssh(slot)
             except VconsoleError as exc:
-                slot.audit(
+                note(
                     "ssh", line, command.mutating, f"error: {exc.title}", time.monotonic() - started
                 )
                 raise
@@ -278,19 +247,17 @@ class SessionManager:
                 result = await slot.in_executor(host.run, line, timeout or t.timeout, cancel)
             except asyncio.CancelledError:
                 cancel.set()
-                slot.audit("ssh", line, command.mutating, "cancelled", time.monotonic() - started)
+                note("ssh", line, command.mutating, "cancelled", time.monotonic() - started)
                 raise
             except CommandTimeout as exc:
                 slot.mark_degraded(exc.message)
-                slot.audit(
-                    "ssh", line, command.mutating, "error: timeout", time.monotonic() - started
-                )
+                note("ssh", line, command.mutating, "error: timeout", time.monotonic() - started)
                 raise
             except TargetUnreachable as exc:
                 host.close()
                 self._ssh_hosts.pop(slot.name, None)
                 slot.mark_down(exc.reason)
-                slot.audit(
+                note(
                     "ssh",
                     line,
                     command.mutating,
@@ -301,9 +268,23 @@ class SessionManager:
             outcome = "ok" if result.exit == 0 else f"exit {result.exit}"
             if result.truncated:
                 outcome += " (output truncated)"
-            slot.audit("ssh", line, command.mutating, outcome, result.duration_s)
+            note("ssh", line, command.mutating, outcome, result.duration_s)
             slot.mark_ok()
             return result
+
+    async def run_each(
+        self,
+        target: str,
+        commands: Sequence[Command],
+        *,
+        batch: bool = True,
+        timeout: float | None = None,
+    ) -> list[Answer]:
+        """Each read-only command's result or error, in one exec where the host allows it
+        (`batch` False: one exec per command)."""
+        from vconsole.sessions.batch import run_each
+
+        return await run_each(self, target, commands, timeout, batch)
 
     # -- vCenter and Cloud Director -----------------------------------------------------
     async def vim(self, target: str) -> VimConnection:
@@ -407,3 +388,7 @@ class SessionManager:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _unaudited(*_args: object) -> None:
+    """Stands in for `slot.audit` when the caller audits the command itself."""

@@ -7,14 +7,14 @@ paramiko, pyVmomi or httpx (every import below is for type checking only).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from vconsole.audit import AuditLog
     from vconsole.config import TargetConfig
     from vconsole.hosts_config import DiscoveredHost
-    from vconsole.sessions.results import CommandResult, FanOutResult, TargetState
+    from vconsole.sessions.results import Answer, CommandResult, FanOutResult, TargetState
     from vconsole.sessions.vcd import VcdClient
     from vconsole.sessions.vcenter import VimConnection
     from vconsole.tokens import Command
@@ -61,6 +61,15 @@ class Sessions(Protocol):
     async def run(
         self, target: str, command: Command, *, timeout: float | None = None
     ) -> CommandResult: ...
+
+    async def run_each(
+        self,
+        target: str,
+        commands: Sequence[Command],
+        *,
+        timeout: float | None = None,
+        batch: bool = True,
+    ) -> list[Answer]: ...
 
     async def vim(self, target: str) -> VimConnection: ...
 

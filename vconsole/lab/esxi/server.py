@@ -6,10 +6,15 @@ Only paramiko's public server API is used (`ServerInterface`, `Transport`, `Chan
 paramiko upgrade cannot silently change how the lab behaves.
 
 Each exec'd line is answered by `shell.run_line` from the host's state; a host with
-`slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies). A
-command starts only after paramiko has sent the exec request's success reply (`ReplyBarrier`):
-a fast answer that closed the channel before that reply would make clients report "Channel
-closed".
+`slow_ms` waits that long before every answer (on the lab clock, so `time_scale` applies).
+
+A fast answer whose channel close reached the client before paramiko's reply to the exec
+request would make clients report "Channel closed"; output, exit status and EOF before that
+reply are harmless (a paramiko client buffers them until `exec_command` returns). So a command
+runs at once and only its close waits for proof the reply is out: the client's own EOF or
+close of the channel (any packet the transport thread handles after the request), or, when
+none comes within `REPLY_GRACE_S`, one `ReplyBarrier` round trip. A paramiko client closes as
+soon as it has the exit status, so a warm refresh costs no round trip per exec.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ _CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
 # made 10,000 wake-ups a second. Served connections wait this long; `close_transport` shuts
 # the socket first, which wakes the thread at once.
 IDLE_WAKE_S = 5.0
+REPLY_GRACE_S = 0.5  # how long a finished command waits for the client's EOF or close
 
 
 class ReplyBarrier:
@@ -77,6 +83,19 @@ class ReplyBarrier:
             # either way the transport thread is past the request.
             self._transport.global_request(ROUND_TRIP_REQUEST, wait=True)
             self._answered = number
+
+
+def _await_reply(channel: paramiko.Channel, round_trip: Callable[[], None]) -> None:
+    """Return once the exec request's reply is surely on the wire, so the close may follow.
+
+    The transport thread handles a channel's packets in wire order and replies to the exec
+    request while handling it; anything it hands this channel later (the client's stdin, EOF or
+    close, which wake `recv`) proves the reply went out first. Without one, a round trip does."""
+    channel.settimeout(REPLY_GRACE_S)
+    try:
+        channel.recv(4096)
+    except TimeoutError:
+        round_trip()
 
 
 def _close_channel(channel: paramiko.Channel) -> None:
@@ -120,13 +139,20 @@ class LabSshServer(paramiko.ServerInterface):
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
         line = command.decode("utf-8", "replace")
-        self._queue(channel, self._exec, (channel, line), "exec")
+        self._queue(channel, self._exec, line, "exec", reply_first=False)
         return True
 
     def _queue(
-        self, channel: paramiko.Channel, target: Callable[..., None], args: tuple, kind: str
+        self,
+        channel: paramiko.Channel,
+        target: Callable[[paramiko.Channel, str, Callable[[], None]], None],
+        line: str,
+        kind: str,
+        *,
+        reply_first: bool,
     ) -> None:
-        """Start `target` on its own thread once the request's reply has been sent."""
+        """Start `target` on its own thread, after the request's reply has been sent when
+        `reply_first`; `target` gets a function that waits for that reply."""
         if self._barrier is None:  # one server object per connection, so one barrier
             self._barrier = ReplyBarrier(channel.get_transport())
         barrier = self._barrier
@@ -135,11 +161,12 @@ class LabSshServer(paramiko.ServerInterface):
         with self._channels_lock:
             self._channels[channel.get_id()] = channel
 
-        def after_reply() -> None:
-            barrier.wait(ticket)
-            target(*args)
+        def run() -> None:
+            if reply_first:
+                barrier.wait(ticket)
+            target(channel, line, lambda: barrier.wait(ticket))
 
-        threading.Thread(target=after_reply, name=f"lab-{kind}-{self.name}", daemon=True).start()
+        threading.Thread(target=run, name=f"lab-{kind}-{self.name}", daemon=True).start()
 
     def _count_client_closes(self) -> None:
         """On the transport thread, before a new session counts: the closes it has already
@@ -167,7 +194,7 @@ class LabSshServer(paramiko.ServerInterface):
         return True
 
     def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
-        self._queue(channel, self._shell, (channel,), "shell")
+        self._queue(channel, self._shell, "", "shell", reply_first=True)
         return True
 
     def answer(self, line: str) -> Reply:
@@ -183,7 +210,7 @@ class LabSshServer(paramiko.ServerInterface):
             log.exception("lab machine %s failed on %r", self.name, line)
             return Reply(stderr="sh: internal error\n", exit=255)
 
-    def _exec(self, channel: paramiko.Channel, line: str) -> None:
+    def _exec(self, channel: paramiko.Channel, line: str, wait_reply: Callable[[], None]) -> None:
         try:
             reply = self._answer(line)
             if reply.stdout:
@@ -193,12 +220,14 @@ class LabSshServer(paramiko.ServerInterface):
             # as with sshd, the process is gone before its exit status goes out
             self.sessions.command_ended(channel.get_id())
             channel.send_exit_status(reply.exit)
+            channel.shutdown_write()
+            _await_reply(channel, wait_reply)
         except _CHANNEL_GONE as exc:  # the client hung up or timed out: nobody to answer
             log.debug("%s: client left before the answer to %r: %s", self.name, line, exc)
         finally:
             self._finish(channel)
 
-    def _shell(self, channel: paramiko.Channel) -> None:
+    def _shell(self, channel: paramiko.Channel, _line: str, _wait: Callable[[], None]) -> None:
         """A line-at-a-time prompt, enough for an admin poking at the lab by hand."""
         newline = "\r\n" if channel.get_id() in self._pty else "\n"
         prompt = self.prompt()

@@ -11,6 +11,7 @@ using them gets a syntax error naming the construct rather than a wrong answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 OPERATORS = ("&&", "||", ";", "&", "|", "(", ")", "\n")
@@ -88,6 +89,10 @@ class Script:
     items: list[tuple[AndOr, bool]]  # (and-or list, run in the background)
 
 
+_LITERAL = re.compile(r"[^ \t;&|()\n<>'\"\\$`]+")
+_QUOTED_LITERAL = re.compile(r'[^"\\$`]+')
+
+
 def tokenize(src: str) -> list[Word | Op | Redir]:
     out: list[Word | Op | Redir] = []
     i, n = 0, len(src)
@@ -148,6 +153,9 @@ def _word_or_redir(src: str, i: int, out: list[Word | Op | Redir]) -> int:
         elif c == "\\":
             parts.append(("text", src[i + 1 : i + 2]))
             quoted, i = True, i + 2
+        elif m := _LITERAL.match(src, i):  # a run of ordinary characters in one step
+            parts.append(("text", m.group()))
+            i = m.end()
         else:
             i = _plain(src, i, parts)
     if parts or quoted:
@@ -163,6 +171,9 @@ def _double_quoted(src: str, i: int, parts: list[tuple[str, str]]) -> int:
             if src[i + 1] != "\n":
                 parts.append(("text", src[i + 1]))
             i += 2
+        elif m := _QUOTED_LITERAL.match(src, i):
+            parts.append(("text", m.group()))
+            i = m.end()
         else:
             i = _plain(src, i, parts)
     if i >= n:
