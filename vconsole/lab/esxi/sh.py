@@ -3,9 +3,10 @@
 A command line with shell syntax (`;`, `&`, `|`, groups, `while read`) is interpreted here, so a
 script the console sends runs as a host's ash would run it: jobs started with `&` run in
 parallel (each vmkping sleeping its own timeout on the lab clock) and `wait` waits for them.
-Simplifications, none of which changes what a script of the subset prints: each command's
-output is collected and passed on when it ends (a pipe's reader sees it all at once, a job's
-lines arrive as a block), `2>&1` appends stderr after stdout, and the only files are
+Output is kept as (fd, text) chunks in the order written, so `2>&1` and `>&2` interleave the two
+streams as a real shell does. Simplifications, none of which changes what a script of the subset
+prints: each command's output is collected and passed on when it ends (a pipe's reader sees it
+all at once, a job's lines arrive as a block when it is waited for), and the only files are
 /dev/null (anything else: `can't create`, as ash says on a read-only file system).
 Built-ins: `echo`, `read`, `wait`, `true`, `false`, `:`; other names go to the host's commands.
 """
@@ -38,14 +39,15 @@ SHELL_CHARS = set(";&|(){}$<>`\n")
 
 @dataclass
 class Output:
-    out: list[str] = field(default_factory=list)
-    err: list[str] = field(default_factory=list)
+    chunks: list[tuple[int, str]] = field(default_factory=list)  # (1 or 2, text), as written
     status: int = 0
 
     def add(self, other: Output) -> None:
-        self.out += other.out
-        self.err += other.err
+        self.chunks += other.chunks
         self.status = other.status
+
+    def text(self, fd: int) -> str:
+        return "".join(text for f, text in self.chunks if f == fd)
 
 
 class Stdin:
@@ -83,15 +85,14 @@ def run_script(line: str, run_argv: RunArgv) -> Reply:
     env = Env({})
     result = _Shell(run_argv).run(script, env, Stdin())
     _join(env, result)
-    return Reply("".join(result.out), "".join(result.err), result.status)
+    return Reply(result.text(1), result.text(2), result.status)
 
 
 def _join(env: Env, into: Output) -> None:
     while env.jobs:
         thread, out = env.jobs.pop(0)
         thread.join()
-        into.out += out.out
-        into.err += out.err
+        into.chunks += out.chunks
 
 
 class _Shell:
@@ -110,7 +111,7 @@ class _Shell:
 
     def _start_job(self, node: AndOr, env: Env, stdin: Stdin, result: Output) -> None:
         if env.counter[0] >= MAX_JOBS:
-            result.err.append(f"sh: can't fork: more than {MAX_JOBS} jobs\n")
+            result.chunks.append((2, f"sh: can't fork: more than {MAX_JOBS} jobs\n"))
             result.status = env.status = 2
             return
         env.counter[0] += 1
@@ -143,12 +144,12 @@ class _Shell:
             sub = env.subshell()
             step = self.command(node, sub, feed)
             _join(sub, step)
-            result.err += step.err
             result.status = step.status
             if i + 1 < len(pipe.commands):
-                feed = Stdin("".join(step.out))
+                feed = Stdin(step.text(1))
+                result.chunks += [c for c in step.chunks if c[0] == 2]
             else:
-                result.out += step.out
+                result.chunks += step.chunks
         env.status = result.status
         return result
 
@@ -156,7 +157,7 @@ class _Shell:
         refused = _unwritable(node.redirs)
         if refused:  # as in ash: the command does not run when a redirection fails
             env.status = 1
-            return Output(err=[f"sh: can't create {refused}: Read-only file system\n"], status=1)
+            return Output([(2, f"sh: can't create {refused}: Read-only file system\n")], status=1)
         feed = _input(node.redirs, stdin)
         if isinstance(node, Simple):
             result = self.simple(node, env, feed)
@@ -175,13 +176,11 @@ class _Shell:
         status = 0
         while True:
             cond = self.run(node.cond, env, stdin)
-            result.out += cond.out
-            result.err += cond.err
+            result.chunks += cond.chunks
             if cond.status != 0:
                 break
             body = self.run(node.body, env, stdin)
-            result.out += body.out
-            result.err += body.err
+            result.chunks += body.chunks
             status = body.status
         result.status = env.status = status
         return result
@@ -196,7 +195,7 @@ class _Shell:
         if name == "echo":
             newline = not (len(argv) > 1 and argv[1] == "-n")
             words = argv[2:] if not newline else argv[1:]
-            return Output([" ".join(words) + ("\n" if newline else "")])
+            return Output([(1, " ".join(words) + ("\n" if newline else ""))])
         if name in ("true", ":"):
             return Output()
         if name == "false":
@@ -208,7 +207,7 @@ class _Shell:
             _join(env, result)
             return result
         reply = self.run_argv(argv)
-        return Output([reply.stdout], [reply.stderr], reply.exit)
+        return Output([(1, reply.stdout), (2, reply.stderr)], reply.exit)
 
 
 def _expand(word: Word, env: Env) -> str:
@@ -261,15 +260,15 @@ def _unwritable(redirs: list[Redir]) -> str:
 
 
 def _redirect(redirs: list[Redir], result: Output) -> Output:
+    """Redirections in order on a table of where fds 1 and 2 go (None: /dev/null), then each
+    chunk moved to its fd's place: `>/dev/null 2>&1` silences both, `2>&1 >/dev/null` not."""
+    if not redirs:
+        return result
+    where: dict[int, int | None] = {1: 1, 2: 2}
     for r in redirs:
-        target = _target(r)
         if r.op in (">&", "<&"):
-            if r.fd == 2 and target == "1":
-                result.out, result.err = result.out + result.err, []
-            elif r.fd == 1 and target == "2":
-                result.out, result.err = [], result.err + result.out
-        elif r.fd == 1:
-            result.out = []
-        elif r.fd == 2:
-            result.err = []
+            where[r.fd] = where[int(_target(r))]
+        elif r.fd in where:
+            where[r.fd] = None
+    result.chunks = [(to, text) for fd, text in result.chunks if (to := where[fd]) is not None]
     return result
