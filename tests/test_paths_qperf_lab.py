@@ -1,9 +1,10 @@
 """The console's own QueryPerf reader against the lab vCenter, beside pyVmomi's.
 
-The lab's hosts carry latencies drawn by hypothesis's own random source once per module (zero,
-sub-millisecond, fractional and large values; some paths not working, so their samples are 0);
-each example then asks a subset of hosts, with or without `since`, for some samples, in the
-"normal" or the "csv" format, and both ways must give identical HostLatency values.
+The lab's paths carry latencies drawn once per module from a seeded random source (zero,
+sub-millisecond, fractional and large values; paths that carry no I/O report 0), since one lab
+vCenter serves every example; hypothesis then draws the query: a subset of hosts, each with or
+without `since`, a sample count, the "normal" or the "csv" format. Both ways must give identical
+HostLatency values.
 """
 
 from __future__ import annotations
