@@ -9,27 +9,34 @@ other machines. For each way in to the hosts, in this one run:
    host, command after command. `--lacp-only` stops there.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
    QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
-   more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all), then the
+   more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all) and another
+   20 s after that with QueryPerf read the old way (pyVmomi's deserializer), then the
    sequential loop (each host's four commands and its QueryPerf one after another). The loops
    time `--seq-hosts` hosts and scale to all of them.
-3. MTU search for one pair through the API beside SSH.
+3. QueryPerf alone for every host, 50 hosts a call, one call at a time: the console's reader
+   (csv and normal format) beside pyVmomi's, for one new sample per host (the cadence) and for
+   15 (a first read): CPU-s here and in the lab, scaled to 1,000 hosts.
+4. MTU search for one pair through the API beside SSH.
 The session manager is built as the console builds it (default workers and fan-out limit).
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
-        [--seq-hosts 20] [--only ssh|api] [--lacp-only] [--profile FILE]
+        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
+import gc
 import multiprocessing
 import os
 import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +141,71 @@ async def paths_loop(manager: Any, hosts: list[str], vcenter: str) -> float:
     return time.perf_counter() - started
 
 
+def pyvmomi_way(content: Any, hosts: Any, ids: Any, samples: int) -> Any:
+    from vconsole.services.paths_vcenter import query_hosts_latency_pyvmomi
+
+    return query_hosts_latency_pyvmomi(content, hosts, ids, samples)
+
+
+@contextlib.contextmanager
+def swapped(reader: Any) -> Iterator[None]:
+    """The paths service's QueryPerf read by `reader` (None: as it stands) for a while."""
+    from vconsole.services import paths_perf
+
+    real = paths_perf.query_hosts_latency
+    paths_perf.query_hosts_latency = reader or real
+    try:
+        yield
+    finally:
+        paths_perf.query_hosts_latency = real
+
+
+async def perf_alone(manager: Any, hosts: list[str], vcenter: str, rounds: int) -> None:
+    from functools import partial
+
+    from vconsole.services.paths_perf import PERF_BATCH
+    from vconsole.services.paths_vcenter import counter_ids, query_hosts_latency, read_multipath
+
+    vim = await manager.vim(vcenter)
+    content = vim.content
+    _, refs = await vim.call(read_multipath, content)
+    ids = await vim.call(counter_ids, content)
+    (one,) = await vim.call(pyvmomi_way, content, [(refs[hosts[0]], None)], ids, 1)
+    newest = one.timestamps[-1]
+    ways = (
+        ("reader, csv", partial(query_hosts_latency, perf_format="csv")),
+        ("reader, normal", partial(query_hosts_latency, perf_format="normal")),
+        ("pyVmomi, normal", pyvmomi_way),
+    )
+    scale = 1000 / len(hosts)
+    print(
+        f"  QueryPerf alone, {PERF_BATCH} hosts a call, CPU-s per 1,000 hosts, best of "
+        f"{rounds} rounds taken in turn ({load()})"
+    )
+    for samples, since in ((1, newest - REALTIME_S), (15, None)):
+        best: dict[str, tuple[float, float, float, int]] = {}
+        for _ in range(rounds):
+            for label, fn in ways:
+                gc.collect()
+                here, there = time.process_time(), tree_cpu(LAB_PID[0])
+                started = time.perf_counter()
+                timed = 0
+                for k in range(0, len(hosts), PERF_BATCH):
+                    batch = [(refs[h], since) for h in hosts[k : k + PERF_BATCH]]
+                    found = await vim.call(fn, content, batch, ids, samples)
+                    timed += sum(1 for f in found if f.sample_count == samples)
+                wall = time.perf_counter() - started
+                here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
+                if label not in best or here < best[label][0]:
+                    best[label] = (here, there, wall, timed)
+        for label, (here, there, wall, timed) in best.items():
+            print(
+                f"    {samples:2d} sample(s), {label:<16} console {here * scale:5.2f} CPU-s, "
+                f"lab {there * scale:5.2f} CPU-s, wall {wall:5.2f} s, {timed} hosts with "
+                f"{samples} sample(s)  ({load()})"
+            )
+
+
 def row(label: str, cold: float, warm: list[float], extra: str) -> str:
     return (
         f"  {label:<30} cold {cold:6.2f} s  warm best {min(warm):5.2f} s worst {max(warm):5.2f} s"
@@ -179,11 +251,12 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
         )
         print(f"  {'':<30} {cpu}")
-        await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
-        _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
-        print(
-            f"  {'paths refresh, 20 s later':<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})"
-        )
+        for label, reader in (("20 s later", None), ("20 s later, pyVmomi", pyvmomi_way)):
+            await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
+            with swapped(reader):
+                _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
+            print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
+        await perf_alone(manager, hosts, vcenter, args.perf_rounds)
         seq = await paths_loop(manager, sample, vcenter)
         print(
             f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
@@ -236,6 +309,7 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=4, help="paths per LUN")
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
+    parser.add_argument("--perf-rounds", type=int, default=3, help="QueryPerf-alone rounds")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
     parser.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")

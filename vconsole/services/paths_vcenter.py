@@ -11,11 +11,15 @@ the API (only the PSP name is), so it comes from the hosts over SSH.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vconsole.services.vcenter_props import read_properties
+from vconsole.vim.perf import query_perf
+from vconsole.vim.perf_model import EntityMetrics, PerfSeries, UnreadablePerf
+from vconsole.vim.soap import MoRef, PerfQuery
 
 if TYPE_CHECKING:
     from vconsole.untyped import VimObject
@@ -27,6 +31,11 @@ KERNEL_LATENCY = "disk.kernelLatency.average"
 COUNTERS = (PATH_READ, PATH_WRITE, DEVICE_LATENCY, KERNEL_LATENCY)
 PSP_LATENCY_KEY = "Misc.EnablePSPLatencyPolicy"
 REALTIME_INTERVAL_S = 20
+PERF_FORMAT = "csv"
+"""How QueryPerf is asked; "csv" puts each series' samples in one string, "normal" one
+element per sample."""
+
+log = logging.getLogger(__name__)
 
 _KEY_RUNTIME = re.compile(r"(vmhba\d+:C\d+:T\d+:L\d+)$")
 
@@ -196,9 +205,46 @@ def query_hosts_latency(
     hosts: list[tuple[VimObject, float | None]],
     ids: dict[str, int],
     samples: int,
+    perf_format: str = PERF_FORMAT,
 ) -> list[HostLatency]:
     """Blocking: `query_host_latency` for several hosts in one QueryPerf (one querySpec each,
-    each with its own `since`); the answers in the order of `hosts`."""
+    each with its own `since`); the answers in the order of `hosts`.
+
+    The answer is read by the console's own reader (`vim.perf`); one it cannot read exactly
+    (a fault included) is asked again through pyVmomi, whose answer or error stands."""
+    from datetime import datetime, timezone
+
+    from pyVmomi.Iso8601 import ISO8601Format
+
+    specs = [
+        PerfQuery(
+            MoRef(host._wsdlName, host._moId),
+            tuple(ids.values()),
+            REALTIME_INTERVAL_S,
+            samples,
+            ISO8601Format(datetime.fromtimestamp(since, tz=timezone.utc))
+            if since is not None
+            else "",
+            perf_format,
+        )
+        for host, since in hosts
+    ]
+    manager = content.perfManager
+    try:
+        found = query_perf(manager._stub, MoRef(manager._wsdlName, manager._moId), specs)
+    except UnreadablePerf as exc:
+        log.debug("QueryPerf answer read through pyVmomi: %s", exc)
+        return query_hosts_latency_pyvmomi(content, hosts, ids, samples)
+    return _per_host(found, hosts, ids)
+
+
+def query_hosts_latency_pyvmomi(
+    content: VimObject,
+    hosts: list[tuple[VimObject, float | None]],
+    ids: dict[str, int],
+    samples: int,
+) -> list[HostLatency]:
+    """Blocking: `query_hosts_latency` asked and read by pyVmomi ("normal" format)."""
     from datetime import datetime, timezone
 
     from pyVmomi import vim
@@ -212,9 +258,16 @@ def query_hosts_latency(
         if since is not None:
             spec.startTime = datetime.fromtimestamp(since, tz=timezone.utc)
         specs.append(spec)
-    by_entity: dict[str, list[VimObject]] = {}
-    for em in content.perfManager.QueryPerf(specs) or []:
-        by_entity.setdefault(str(getattr(getattr(em, "entity", None), "_moId", "")), []).append(em)
+    found = [entity_metrics_of(em) for em in content.perfManager.QueryPerf(specs) or []]
+    return _per_host(found, hosts, ids)
+
+
+def _per_host(
+    found: list[EntityMetrics], hosts: list[tuple[VimObject, float | None]], ids: dict[str, int]
+) -> list[HostLatency]:
+    by_entity: dict[str, list[EntityMetrics]] = {}
+    for em in found:
+        by_entity.setdefault(em.entity, []).append(em)
     return [_latency_of(by_entity.get(str(host._moId), []), ids) for host, _ in hosts]
 
 
@@ -261,25 +314,39 @@ def query_path_latency(
     spec = vim.PerformanceManager.QuerySpec(
         entity=host, intervalId=REALTIME_INTERVAL_S, maxSample=samples, metricId=metric_ids
     )
-    return _latency_of(content.perfManager.QueryPerf([spec]) or [], ids)
+    found = [entity_metrics_of(em) for em in content.perfManager.QueryPerf([spec]) or []]
+    return _latency_of(found, ids)
 
 
-def _latency_of(metrics: list[VimObject], ids: dict[str, int]) -> HostLatency:
+def entity_metrics_of(em: VimObject) -> EntityMetrics:
+    """A pyVmomi PerfEntityMetric as the console's reader gives it."""
+    return EntityMetrics(
+        str(getattr(getattr(em, "entity", None), "_moId", "")),
+        tuple(_epoch(i.timestamp) for i in getattr(em, "sampleInfo", None) or []),
+        tuple(
+            PerfSeries(
+                int(s.id.counterId),
+                str(s.id.instance or ""),
+                tuple(getattr(s, "value", None) or []),
+            )
+            for s in getattr(em, "value", None) or []
+        ),
+    )
+
+
+def _latency_of(metrics: list[EntityMetrics], ids: dict[str, int]) -> HostLatency:
     names = {v: k for k, v in ids.items()}
     series: dict[str, dict[str, tuple[float, ...]]] = {}
     count = 0
     stamps: tuple[float, ...] = ()
     for em in metrics:
-        info = getattr(em, "sampleInfo", None) or []
-        if len(info) > count:
-            count = len(info)
-            stamps = tuple(_epoch(i.timestamp) for i in info)
-        for s in getattr(em, "value", None) or []:
-            name = names.get(int(s.id.counterId))
-            if name is None:
-                continue
-            values = tuple(float(v) for v in (getattr(s, "value", None) or []))
-            series.setdefault(name, {})[str(s.id.instance or "")] = values
+        if len(em.timestamps) > count:
+            count = len(em.timestamps)
+            stamps = em.timestamps
+        for s in em.series:
+            name = names.get(s.counter_id)
+            if name is not None:
+                series.setdefault(name, {})[s.instance] = tuple(float(v) for v in s.values)
     return HostLatency(series, count, stamps)
 
 

@@ -1,8 +1,9 @@
-"""SOAP request bodies for the PropertyCollector calls the console sends itself.
+"""SOAP request bodies for the calls the console sends itself.
 
 Only the few high-volume calls (RetrievePropertiesEx, ContinueRetrievePropertiesEx,
-WaitForUpdatesEx, CancelWaitForUpdates) are written here; the element order follows the vim25
-WSDL (PropertyFilterSpec: propSet, objectSet; ObjectSpec: obj, skip, selectSet).
+WaitForUpdatesEx, CancelWaitForUpdates, QueryPerf) are written here; the element order follows
+the vim25 WSDL (PropertyFilterSpec: propSet, objectSet; ObjectSpec: obj, skip, selectSet;
+PerfQuerySpec: entity, startTime, endTime, maxSample, metricId, intervalId, format).
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ class PropertySpec:
 
     type: str
     paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PerfQuery:
+    """One PerfQuerySpec: counters (instance `*`: every instance) of one entity; `start_time`
+    is an xsd:dateTime (exclusive) or empty for the newest `max_sample` samples."""
+
+    entity: MoRef
+    counter_ids: tuple[int, ...]
+    interval_s: int
+    max_sample: int
+    start_time: str = ""
+    format: str = "normal"
 
 
 def _moref(tag: str, ref: MoRef) -> str:
@@ -167,3 +181,19 @@ def create_container_view(
 
 def destroy_view(view: MoRef) -> bytes:
     return _call("DestroyView", view, "")
+
+
+def query_perf(perf_manager: MoRef, specs: Sequence[PerfQuery]) -> bytes:
+    parts = []
+    for q in specs:
+        parts.append("<querySpec>" + _moref("entity", q.entity))
+        if q.start_time:
+            parts.append(f"<startTime>{escape(q.start_time)}</startTime>")
+        parts.append(f"<maxSample>{int(q.max_sample)}</maxSample>")
+        parts.extend(
+            f"<metricId><counterId>{int(c)}</counterId><instance>*</instance></metricId>"
+            for c in q.counter_ids
+        )
+        parts.append(f"<intervalId>{int(q.interval_s)}</intervalId>")
+        parts.append(f"<format>{escape(q.format)}</format></querySpec>")
+    return _call("QueryPerf", perf_manager, "".join(parts))

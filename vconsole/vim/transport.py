@@ -109,18 +109,11 @@ class BatchSink:
             self.emit(batch)
 
 
-def post(
-    stub: Any,
-    body: bytes,
-    on_objects: Callable[[Batch], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> AnswerTail:
-    """POST one SOAP request; parsed objects go to `on_objects` while the answer streams in.
-
-    Raises `vim.fault.NotAuthenticated` for an expired session (the connection wrapper logs in
-    again and retries), `SoapFault` for any other fault, OSError/HTTPException when the
-    connection breaks (objects delivered before the break stay delivered).
-    """
+def exchange(
+    stub: Any, body: bytes, consume: Callable[[bytes], None], cancel: threading.Event | None = None
+) -> None:
+    """POST one SOAP request on a pooled connection; the answer's (inflated) bytes go to
+    `consume` as they arrive. OSError/HTTPException when the connection breaks."""
     headers = soap_headers(stub)
     conn = stub.GetConnection()
     reusable = False
@@ -136,23 +129,16 @@ def post(
             inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "deflate":
             inflate = zlib.decompressobj()
-        parser = FastAnswerParser()
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             chunk = resp.read1(READ_SIZE)
             if not chunk:
                 break
-            if inflate is not None:
-                chunk = inflate.decompress(chunk)
-            objects = parser.feed(chunk)
-            if objects and on_objects is not None:
-                on_objects(objects)
+            consume(inflate.decompress(chunk) if inflate is not None else chunk)
         resp.read()  # completes the response so the connection can be reused
-        objects = parser.feed(inflate.flush()) if inflate is not None else []
-        objects += parser.close()
-        if objects and on_objects is not None:
-            on_objects(objects)
+        if inflate is not None:
+            consume(inflate.flush())
         reusable = not resp.will_close
         broken = False
     except Cancelled:
@@ -160,6 +146,39 @@ def post(
         raise
     finally:
         release(stub, conn, reusable, broken)
+
+
+def post_bytes(stub: Any, body: bytes) -> bytes:
+    """POST one SOAP request; the whole answer (a fault included) as bytes, for a reader of
+    its own."""
+    parts: list[bytes] = []
+    exchange(stub, body, parts.append)
+    return b"".join(parts)
+
+
+def post(
+    stub: Any,
+    body: bytes,
+    on_objects: Callable[[Batch], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> AnswerTail:
+    """POST one SOAP request; parsed objects go to `on_objects` while the answer streams in.
+
+    Raises `vim.fault.NotAuthenticated` for an expired session (the connection wrapper logs in
+    again and retries), `SoapFault` for any other fault, OSError/HTTPException when the
+    connection breaks (objects delivered before the break stay delivered).
+    """
+    parser = FastAnswerParser()
+
+    def consume(chunk: bytes) -> None:
+        objects = parser.feed(chunk)
+        if objects and on_objects is not None:
+            on_objects(objects)
+
+    exchange(stub, body, consume, cancel)
+    objects = parser.close()
+    if objects and on_objects is not None:
+        on_objects(objects)
     tail = parser.tail
     if tail.fault is not None:
         if tail.fault.kind == "NotAuthenticated":

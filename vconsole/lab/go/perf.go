@@ -7,6 +7,7 @@ package main
 import (
 	"hash/fnv"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,7 +189,12 @@ func (m *LabPerformanceManager) QueryPerf(ctx *simulator.Context, req *types.Que
 			body.Res.Returnval = append(body.Res.Returnval, res.Res.Returnval...)
 			continue
 		}
-		body.Res.Returnval = append(body.Res.Returnval, m.hostMetrics(ctx, req.This, qs, h))
+		em := m.hostMetrics(ctx, req.This, qs, h)
+		if qs.Format == string(types.PerfFormatCsv) {
+			body.Res.Returnval = append(body.Res.Returnval, csvOf(em))
+		} else {
+			body.Res.Returnval = append(body.Res.Returnval, em)
+		}
 	}
 	return body
 }
@@ -293,6 +299,34 @@ func (m *LabPerformanceManager) hostMetrics(ctx *simulator.Context, this types.M
 				}
 			}
 		}
+	}
+	return out
+}
+
+// csvOf writes an answer in the "csv" format: sampleInfoCSV as "interval,dateTime" pairs (the
+// order the API reference documents), each series' samples as one "v1,v2,..." string.
+func csvOf(em *types.PerfEntityMetric) *types.PerfEntityMetricCSV {
+	out := &types.PerfEntityMetricCSV{PerfEntityMetricBase: em.PerfEntityMetricBase}
+	info := make([]string, 0, 2*len(em.SampleInfo))
+	for _, s := range em.SampleInfo {
+		info = append(info, strconv.Itoa(int(s.Interval)), s.Timestamp.UTC().Format(time.RFC3339))
+	}
+	out.SampleInfoCSV = strings.Join(info, ",")
+	for _, v := range em.Value {
+		var values []int64
+		switch s := v.(type) {
+		case *PerfMetricIntSeries:
+			values = s.Value
+		case *types.PerfMetricIntSeries:
+			values = s.Value
+		}
+		parts := make([]string, len(values))
+		for i, x := range values {
+			parts[i] = strconv.FormatInt(x, 10)
+		}
+		series := types.PerfMetricSeriesCSV{Value: strings.Join(parts, ",")}
+		series.Id = v.GetPerfMetricSeries().Id
+		out.Value = append(out.Value, series)
 	}
 	return out
 }
