@@ -63,6 +63,10 @@ def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
 
 
 def _int(value: object) -> int | None:
+    if type(value) is int:  # the common cases, before the (slow) protocol check
+        return value
+    if value is None:
+        return None
     if not isinstance(value, (str, SupportsInt)) or value == "":
         return None
     try:
