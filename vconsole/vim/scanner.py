@@ -39,6 +39,7 @@ from vconsole.vim.scanner_layout import (
     SOME_TEXT,
     Layout,
     Layouts,
+    References,
     StrReading,
 )
 from vconsole.vim.soap import MoRef
@@ -139,7 +140,8 @@ class FastAnswerParser:
                     self._namespaces = _declarations(data[:start])
             pos = stop
             if content:
-                out.append(self._object(block))
+                known = self._layouts.read(block)  # no CR check first: layouts take no CR
+                out.append(known if known is not None else self._object(block))
             else:
                 out.append(self._change(block))
         if pos < len(data):
@@ -204,9 +206,6 @@ class FastAnswerParser:
         return self._read_element(self._fast_object, object_properties, b"objects", body)
 
     def _fast_object(self, body: bytes) -> ObjectProperties:
-        known = self._layouts.read(body)
-        if known is not None:
-            return known
         obj = _OBJ.match(body)
         if obj is None:
             return object_properties(self._fragment(b"objects", body))
@@ -374,7 +373,7 @@ def _str_reading(convert: Callable[[bytes], Any]) -> StrReading | None:
     if convert is _text:
         return str, ANY_TEXT
     if isinstance(convert, partial) and convert.func is _moref:
-        return partial(MoRef, *convert.args), ANY_TEXT
+        return References(*convert.args).__getitem__, ANY_TEXT
     if isinstance(convert, partial) and convert.func is _data_text:
         return str, SOME_TEXT
     return None

@@ -4,8 +4,9 @@ A VM answer repeats one shape thousands of times: the same type, the same proper
 the same order, each `val` with the same attributes. Once the scanner has read an object the
 usual way, its shape becomes one pattern with a group per value; the next objects of that shape
 are read by one match and one C-level conversion per value, with no per-property dispatch.
-Groups accept no `<` and no `&` (so the text is the value, with no reference to decode), and
-numbers only in plain decimal: anything else misses the pattern and takes the usual way.
+Groups accept no `<`, no `&` (so the text is the value, with no reference to decode) and no CR
+(which XML folds), numbers only in plain decimal: anything else misses the pattern and takes
+the usual way. A layout is learned from an object without CR, so its literal parts hold none.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ else:
         return convert(text)
 
 
-ANY_TEXT = "([^<&]*)"
-SOME_TEXT = "([^<&]+)"
+ANY_TEXT = "([^<&\r]*)"
+SOME_TEXT = "([^<&\r]+)"
 INTEGER = "(-?[0-9]+)"
 DECIMAL = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
 
@@ -38,10 +39,23 @@ MAX_LAYOUTS = 8
 """Shapes kept per answer: VMs differ by the properties a powered-off VM leaves unset."""
 
 
+class References(dict[str, MoRef]):
+    """One MoRef per value within an answer, made on first sight: the VMs of one host share
+    its reference (fewer objects to make, to hold and for the collector to walk)."""
+
+    def __init__(self, ref_type: str) -> None:
+        super().__init__()
+        self.ref_type = ref_type
+
+    def __missing__(self, value: str) -> MoRef:
+        ref = self[value] = MoRef(self.ref_type, value)
+        return ref
+
+
 class Layout:
     """One object shape: `<obj type=..>` then the same propSets, values as pattern groups."""
 
-    __slots__ = ("converters", "keys", "pattern", "ref_type")
+    __slots__ = ("converters", "hits", "keys", "pattern", "ref_type")
 
     def __init__(
         self,
@@ -61,6 +75,7 @@ class Layout:
         self.ref_type = ref_type
         self.keys = tuple(key for _, key, _, _ in props)
         self.converters = tuple(reading[0] for _, _, _, reading in props)
+        self.hits = 0
 
     def read(self, text: str) -> ObjectProperties | None:
         """The object in `text` (an `objects` element's content), or None if not this shape."""
@@ -73,14 +88,18 @@ class Layout:
 
 
 class Layouts:
-    """The shapes seen in one answer, most recently matched first."""
+    """The shapes seen in one answer, the most used first (a layout overtakes the one before
+    it when it has read more objects: VMs of two shapes, mixed, do not swap places each time)."""
 
-    __slots__ = ("hits", "known")
+    __slots__ = ("known",)
 
     def __init__(self) -> None:
         self.known: list[Layout] = []
-        self.hits = 0
+
+    @property
+    def hits(self) -> int:
         """Objects read by a layout (the tests check the fast way was taken)."""
+        return sum(layout.hits for layout in self.known)
 
     def read(self, body: bytes) -> ObjectProperties | None:
         if not self.known:
@@ -93,12 +112,13 @@ class Layouts:
         for i, layout in enumerate(known):
             found = layout.read(text)
             if found is not None:
-                if i:
-                    known.insert(0, known.pop(i))
-                self.hits += 1
+                layout.hits += 1
+                if i and layout.hits > known[i - 1].hits:
+                    known[i - 1], known[i] = layout, known[i - 1]
                 return found
         return None
 
     def learn(self, layout: Layout) -> None:
-        self.known.insert(0, layout)
-        del self.known[MAX_LAYOUTS:]
+        """A new shape goes last (the least used is dropped when there are too many)."""
+        del self.known[MAX_LAYOUTS - 1 :]
+        self.known.append(layout)
