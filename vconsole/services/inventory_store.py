@@ -121,12 +121,13 @@ class VcenterInventory:
         """Objects from a retrieval (each replaces what was known of it)."""
         delta = RowDelta()
         touched: list[str] = []
+        known, unseen = self.objects, self._resync_unseen
         for item in objects:
             moid = item.ref.value
-            if self._resync_unseen is not None:
-                self._resync_unseen.discard(moid)
+            if unseen is not None:
+                unseen.discard(moid)
             denied = _denied(item.missing) if item.missing else ()
-            self.objects[moid] = RawObject(item.ref.type, dict(item.props), denied)
+            known[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
             if item.ref.type != "VirtualMachine":
                 self._placement_changed(moid)
@@ -198,14 +199,15 @@ class VcenterInventory:
     def _derive(self, moids: list[str], delta: RowDelta, renamed: bool = False) -> None:
         counts_changed: set[str] = set()
         structure = False
+        objects, vm_host, vm_row, put = self.objects, self._vm_host, self._vm_row, self._put
         for moid in moids:
-            obj = self.objects.get(moid)
+            obj = objects.get(moid)
             if obj is None:
                 continue
             if obj.type == "VirtualMachine":
                 host = obj.props.get("runtime.host")
                 host_moid = host.value if isinstance(host, MoRef) else ""
-                old = self._vm_host.get(moid)
+                old = vm_host.get(moid)
                 if old != host_moid:
                     if old is not None:
                         self._vms_by_host.get(old, set()).discard(moid)
@@ -213,7 +215,7 @@ class VcenterInventory:
                     self._vm_host[moid] = host_moid
                     self._vms_by_host.setdefault(host_moid, set()).add(moid)
                     counts_changed.add(host_moid)
-                self._put(self._vm_row(moid, obj), delta)
+                put(vm_row(moid, obj), delta)
             else:
                 structure = True
         if structure:
@@ -256,8 +258,9 @@ class VcenterInventory:
     def _put(self, row: InventoryRow, delta: RowDelta) -> None:
         if self.rows.get(row.moid) != row:
             self.rows[row.moid] = row
-            delta.upserts[row.key] = row
-            delta.removed.discard(row.key)
+            key = row.key
+            delta.upserts[key] = row
+            delta.removed.discard(key)
 
     def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
         p = obj.props
