@@ -9,7 +9,9 @@ never wrong. Text is decoded as XML does it (the five entities, numeric referenc
 points); an element with a raw CR, which XML reads as LF, goes to ElementTree. The bytes outside the fast-read object elements form a well-formed
 skeleton that ElementTree parses at the end: for the paging token, update version, truncation,
 faults and filter-level missingSet, and for any object element in a shape the scanner does not
-match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then.
+match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then. An object
+read the simple way teaches its shape, and the next objects of that shape are read by one
+pattern (`scanner_layout`).
 """
 
 from __future__ import annotations
