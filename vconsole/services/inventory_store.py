@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import SupportsInt
 
 from vconsole.models.inventory import (
     ClusterRow,
@@ -20,6 +19,7 @@ from vconsole.models.inventory import (
     NetworkRow,
     VmRow,
 )
+from vconsole.services.inventory_values import int_or_none, percent, vlan_text
 from vconsole.vim.parser import MissingProperty, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef
 
@@ -62,42 +62,6 @@ def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
     return tuple(m.path for m in missing if m.fault in DENIED_FAULTS)
 
 
-def _int(value: object) -> int | None:
-    if not isinstance(value, (str, SupportsInt)) or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _pct(part: float | None, whole: float | None) -> float | None:
-    if part is None or not whole:
-        return None
-    return round(100.0 * part / whole, 1)
-
-
-def vlan_text(port_config: object) -> str:
-    """VLAN of a distributed portgroup from its default port config (id, trunk ranges, PVLAN)."""
-    if not isinstance(port_config, dict):
-        return ""
-    vlan = port_config.get("vlan")
-    if not isinstance(vlan, dict):
-        return ""
-    if "pvlanId" in vlan:
-        return f"pvlan {vlan['pvlanId']}"
-    ids = vlan.get("vlanId")
-    if isinstance(ids, (str, int)):
-        return str(ids)
-    ranges = ids if isinstance(ids, list) else [ids] if isinstance(ids, dict) else []
-    parts = []
-    for r in ranges:
-        if isinstance(r, dict):
-            start, end = r.get("start"), r.get("end")
-            parts.append(str(start) if start == end else f"{start}-{end}")
-    return "trunk " + ",".join(parts) if parts else ""
-
-
 class VcenterInventory:
     """The objects and rows of one vCenter."""
 
@@ -108,6 +72,7 @@ class VcenterInventory:
         self._vms_by_host: dict[str, set[str]] = {}
         self._vm_host: dict[str, str] = {}
         self._dc_cache: dict[str, tuple[str, str]] = {}
+        self._host_context: dict[str, tuple[str, str, str]] = {}
         self._hosts: set[str] = set()
         self._hosts_of: dict[str, list[str]] | None = None
         self._resync_unseen: set[str] | None = None
@@ -156,15 +121,16 @@ class VcenterInventory:
         """Objects from a retrieval (each replaces what was known of it)."""
         delta = RowDelta()
         touched: list[str] = []
+        known, unseen = self.objects, self._resync_unseen
         for item in objects:
             moid = item.ref.value
-            if self._resync_unseen is not None:
-                self._resync_unseen.discard(moid)
+            if unseen is not None:
+                unseen.discard(moid)
             denied = _denied(item.missing) if item.missing else ()
-            self.objects[moid] = RawObject(item.ref.type, dict(item.props), denied)
+            known[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
-            if item.ref.type == "HostSystem":
-                self._hosts.add(moid)
+            if item.ref.type != "VirtualMachine":
+                self._placement_changed(moid)
         self._derive(touched, delta, renamed=True)
         return delta
 
@@ -189,14 +155,22 @@ class VcenterInventory:
             if change.missing:
                 obj.denied = _denied(change.missing)
             touched.append(moid)
-            if obj.type == "HostSystem":
-                self._hosts.add(moid)
+            if obj.type != "VirtualMachine":
+                self._placement_changed(moid)
             if obj.type != "VirtualMachine" and (
                 change.kind == "enter" or "name" in change.props or "parent" in change.props
             ):
                 renamed = True
         self._derive(touched, delta, renamed)
         return delta
+
+    def _placement_changed(self, moid: str) -> None:
+        """A host, cluster, folder or datacenter arrived or changed: what VM rows borrow from
+        them (host, cluster and datacenter names) is read again."""
+        if self.objects[moid].type == "HostSystem":
+            self._hosts.add(moid)
+        self._dc_cache.clear()
+        self._host_context.clear()
 
     def begin_resync(self) -> None:
         """A full state is about to arrive; whatever it does not mention is gone."""
@@ -225,14 +199,15 @@ class VcenterInventory:
     def _derive(self, moids: list[str], delta: RowDelta, renamed: bool = False) -> None:
         counts_changed: set[str] = set()
         structure = False
+        objects, vm_host, vm_row, put = self.objects, self._vm_host, self._vm_row, self._put
         for moid in moids:
-            obj = self.objects.get(moid)
+            obj = objects.get(moid)
             if obj is None:
                 continue
             if obj.type == "VirtualMachine":
                 host = obj.props.get("runtime.host")
                 host_moid = host.value if isinstance(host, MoRef) else ""
-                old = self._vm_host.get(moid)
+                old = vm_host.get(moid)
                 if old != host_moid:
                     if old is not None:
                         self._vms_by_host.get(old, set()).discard(moid)
@@ -240,7 +215,7 @@ class VcenterInventory:
                     self._vm_host[moid] = host_moid
                     self._vms_by_host.setdefault(host_moid, set()).add(moid)
                     counts_changed.add(host_moid)
-                self._put(self._vm_row(moid, obj), delta)
+                put(vm_row(moid, obj), delta)
             else:
                 structure = True
         if structure:
@@ -254,6 +229,7 @@ class VcenterInventory:
     def _structure_changed(self, delta: RowDelta, full: bool = True) -> None:
         """Names or parents of non-VM objects changed: derive them all (few), and VMs if asked."""
         self._dc_cache.clear()
+        self._host_context.clear()
         self._hosts_of = None
         for moid in list(self.objects):
             obj = self.objects[moid]
@@ -282,27 +258,34 @@ class VcenterInventory:
     def _put(self, row: InventoryRow, delta: RowDelta) -> None:
         if self.rows.get(row.moid) != row:
             self.rows[row.moid] = row
-            delta.upserts[row.key] = row
-            delta.removed.discard(row.key)
+            key = row.key
+            delta.upserts[key] = row
+            delta.removed.discard(key)
 
     def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
         p = obj.props
         host = self._vm_host.get(moid, "")
-        cluster_moid, cluster = self._cluster_of_host(host) if host else ("", "")
-        _, dc = self.datacenter_of(host) if host else ("", "")
+        context = self._host_context.get(host)
+        if context is None:
+            context = self._host_context[host] = (
+                self._name(host),
+                self._cluster_of_host(host)[1] if host else "",
+                self.datacenter_of(host)[1] if host else "",
+            )
+        host_name, cluster, dc = context
         return VmRow(
             self.vcenter,
             moid,
             str(p.get("name") or moid),
-            self._name(host),
+            host_name,
             host,
             dc,
             obj.denied,
             str(p.get("runtime.powerState") or ""),
-            self._name(host),
+            host_name,
             cluster,
-            _int(p.get("summary.config.numCpu")),
-            _int(p.get("summary.config.memorySizeMB")),
+            int_or_none(p.get("summary.config.numCpu")),
+            int_or_none(p.get("summary.config.memorySizeMB")),
             str(p.get("summary.config.guestFullName") or ""),
             str(p.get("guest.ipAddress") or ""),
             str(p.get("guest.toolsRunningStatus") or ""),
@@ -314,13 +297,13 @@ class VcenterInventory:
         p = obj.props
         parent, cluster = self._cluster_of_host(moid)
         _, dc = self.datacenter_of(moid)
-        cpu_used = _int(p.get("summary.quickStats.overallCpuUsage"))
+        cpu_used = int_or_none(p.get("summary.quickStats.overallCpuUsage"))
         mhz, cores = (
-            _int(p.get("summary.hardware.cpuMhz")),
-            _int(p.get("summary.hardware.numCpuCores")),
+            int_or_none(p.get("summary.hardware.cpuMhz")),
+            int_or_none(p.get("summary.hardware.numCpuCores")),
         )
-        mem_used = _int(p.get("summary.quickStats.overallMemoryUsage"))
-        mem_total = _int(p.get("summary.hardware.memorySize"))
+        mem_used = int_or_none(p.get("summary.quickStats.overallMemoryUsage"))
+        mem_total = int_or_none(p.get("summary.hardware.memorySize"))
         return HostRow(
             self.vcenter,
             moid,
@@ -336,9 +319,9 @@ class VcenterInventory:
             str(p.get("summary.config.product.version") or ""),
             str(p.get("summary.config.product.build") or ""),
             cpu_used,
-            _pct(cpu_used, mhz * cores if mhz and cores else None),
+            percent(cpu_used, mhz * cores if mhz and cores else None),
             mem_used,
-            _pct(mem_used, mem_total / 2**20 if mem_total else None),
+            percent(mem_used, mem_total / 2**20 if mem_total else None),
             len(self._vms_by_host.get(moid, ())),
         )
 
@@ -357,20 +340,20 @@ class VcenterInventory:
             for host in self._hosts:
                 self._hosts_of.setdefault(self._parent(host), []).append(host)
         hosts = self._hosts_of.get(moid, [])
-        memory = _int(p.get("summary.totalMemory"))
+        memory = int_or_none(p.get("summary.totalMemory"))
         return ClusterRow(
             *self._under_datacenter(moid, obj),
-            _int(p.get("summary.numHosts")) or len(hosts),
-            _int(p.get("summary.numEffectiveHosts")),
+            int_or_none(p.get("summary.numHosts")) or len(hosts),
+            int_or_none(p.get("summary.numEffectiveHosts")),
             sum(len(self._vms_by_host.get(h, ())) for h in hosts),
-            _int(p.get("summary.totalCpu")),
+            int_or_none(p.get("summary.totalCpu")),
             memory // 2**20 if memory is not None else None,
         )
 
     def _datastore_row(self, moid: str, obj: RawObject) -> DatastoreRow:
         p = obj.props
-        capacity = _int(p.get("summary.capacity"))
-        free = _int(p.get("summary.freeSpace"))
+        capacity = int_or_none(p.get("summary.capacity"))
+        free = int_or_none(p.get("summary.freeSpace"))
         mounts = p.get("host")
         accessible = p.get("summary.accessible")
         return DatastoreRow(
@@ -378,7 +361,7 @@ class VcenterInventory:
             str(p.get("summary.type") or ""),
             round(capacity / GIB, 1) if capacity is not None else None,
             round(free / GIB, 1) if free is not None else None,
-            _pct(capacity - free, capacity) if capacity and free is not None else None,
+            percent(capacity - free, capacity) if capacity and free is not None else None,
             len(mounts) if isinstance(mounts, list) else (1 if isinstance(mounts, dict) else 0),
             accessible if isinstance(accessible, bool) else None,
         )

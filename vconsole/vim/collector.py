@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vconsole.vim import soap, transport
+from vconsole.vim.gc_pause import full_collections_postponed
 from vconsole.vim.parser import MissingObject, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef, PropertySpec
 
@@ -203,12 +204,13 @@ class PropertyReader:
         task = asyncio.ensure_future(self.conn.call(run, what="RetrievePropertiesEx"))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
-            while True:
-                item = await queue.get()
-                if item is _DONE:
-                    break
-                yield item
-            await task
+            with full_collections_postponed():
+                while True:
+                    item = await queue.get()
+                    if item is _DONE:
+                        break
+                    yield item
+                await task
         finally:
             cancel.set()
             if not task.done():

@@ -9,7 +9,9 @@ never wrong. Text is decoded as XML does it (the five entities, numeric referenc
 points); an element with a raw CR, which XML reads as LF, goes to ElementTree. The bytes outside the fast-read object elements form a well-formed
 skeleton that ElementTree parses at the end: for the paging token, update version, truncation,
 faults and filter-level missingSet, and for any object element in a shape the scanner does not
-match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then.
+match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then. An object
+read the simple way teaches its shape, and the next objects of that shape are read by one
+pattern (`scanner_layout`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ from vconsole.vim.parser import (
     object_properties,
     record_change,
     value_of,
+)
+from vconsole.vim.scanner_layout import (
+    ANY_TEXT,
+    DECIMAL,
+    INTEGER,
+    SOME_TEXT,
+    Layout,
+    Layouts,
+    References,
+    StrReading,
 )
 from vconsole.vim.soap import MoRef
 
@@ -76,6 +88,7 @@ class FastAnswerParser:
         self._namespaces: bytes | None = None
         self._converters: dict[bytes, Callable[[bytes], Any]] = {}
         self._names: dict[bytes, str] = {}
+        self._layouts = Layouts()
         self.tail = AnswerTail()
         self.fallbacks = 0
 
@@ -129,7 +142,8 @@ class FastAnswerParser:
                     self._namespaces = _declarations(data[:start])
             pos = stop
             if content:
-                out.append(self._object(block))
+                known = self._layouts.read(block)  # no CR check first: layouts take no CR
+                out.append(known if known is not None else self._object(block))
             else:
                 out.append(self._change(block))
         if pos < len(data):
@@ -213,8 +227,23 @@ class FastAnswerParser:
                     key = names[name] = _text(name)
                 convert = converters.get(attrs) or self._converter(attrs)
                 props[key] = convert(text)
+            self._learn(obj.group(1), ref_type, simple)
             return ObjectProperties(ref, props)
         return self._mixed_object(ref, body, rest)
+
+    def _learn(self, raw_type: bytes, ref_type: str, simple: list[tuple[bytes, ...]]) -> None:
+        """Keep the shape of an object read the simple way, when every value has a plain
+        reading (see `scanner_layout`): the next objects of that shape take one match."""
+        props = []
+        for name, attrs, _ in simple:
+            reading = _str_reading(self._converters[attrs])
+            if reading is None:
+                return
+            props.append((name, self._names[name], attrs, reading))
+        try:
+            self._layouts.learn(Layout(raw_type, ref_type, props))
+        except UnicodeDecodeError:  # not UTF-8: the objects take the usual way (and fail there)
+            return
 
     def _mixed_object(self, ref: MoRef, body: bytes, pos: int) -> ObjectProperties:
         """An object with complex values: simple ones scanned, complex ones via ElementTree."""
@@ -321,13 +350,35 @@ def _reference(match: re.Match[str]) -> str:
 
 def _text_or_empty_object(kind: str) -> Callable[[bytes], Any]:
     """For a data-object-typed `val` with no children (an enum value, or an empty object)."""
+    return partial(_data_text, kind)
 
-    def convert(text: bytes) -> Any:
-        if not text:
-            return {"_type": kind}
-        return text.decode() if b"&" not in text else _text(text)
 
-    return convert
+def _data_text(kind: str, text: bytes) -> Any:
+    if not text:
+        return {"_type": kind}
+    return text.decode() if b"&" not in text else _text(text)
+
+
+_TRUE = "true"
+
+
+def _str_reading(convert: Callable[[bytes], Any]) -> StrReading | None:
+    """The same conversion on the decoded text of a value with no reference in it, and the
+    text it accepts (an enum value must not be empty: that is an empty data object); None
+    for the rare kinds a layout does not read (empty arrays)."""
+    if convert is int:
+        return int, INTEGER
+    if convert is float:
+        return float, DECIMAL
+    if convert is _boolean:
+        return _TRUE.__eq__, ANY_TEXT
+    if convert is _text:
+        return str, ANY_TEXT
+    if isinstance(convert, partial) and convert.func is _moref:
+        return References(*convert.args).__getitem__, ANY_TEXT
+    if isinstance(convert, partial) and convert.func is _data_text:
+        return str, SOME_TEXT
+    return None
 
 
 def _moref(ref_type: str, text: bytes) -> MoRef:
