@@ -76,17 +76,8 @@ def estate(hosts: int, luns: int, paths: int) -> tuple[list[Any], float]:
     from vconsole.lab.esxi.state import HostState, LabClock
     from vconsole.lab.esxi.storage import core_path_list, nmp_device_list, nmp_path_list
     from vconsole.lab.scenario import generate_scenario
+    from vconsole.services import paths_vcenter as vc
     from vconsole.services.paths_join import HostInputs, SshHostData
-    from vconsole.services.paths_vcenter import (
-        DEVICE_LATENCY,
-        KERNEL_LATENCY,
-        PATH_READ,
-        PATH_WRITE,
-        HostLatency,
-        VcDevice,
-        VcHost,
-        VcPath,
-    )
 
     rng = random.Random(7)
     scenario = generate_scenario(hosts=hosts, vms=hosts, luns_per_host=luns, paths_per_lun=paths)
@@ -110,19 +101,19 @@ def estate(hosts: int, luns: int, paths: int) -> tuple[list[Any], float]:
 
         vc_devices = []
         for d in devices.devices:
-            window(DEVICE_LATENCY, d.device, 4.0)
-            window(KERNEL_LATENCY, d.device, 0.2)
+            window(vc.DEVICE_LATENCY, d.device, 4.0)
+            window(vc.KERNEL_LATENCY, d.device, 0.2)
             vc_paths = []
             for p in core.paths:
                 if p.device == d.device:
-                    window(PATH_READ, p.uid, 3.0)
-                    window(PATH_WRITE, p.uid, 5.0)
+                    window(vc.PATH_READ, p.uid, 3.0)
+                    window(vc.PATH_WRITE, p.uid, 5.0)
                     working = p.runtime_name in d.working_paths
                     vc_paths.append(
-                        VcPath(p.uid, p.runtime_name, p.state, working, p.adapter, p.target)
+                        vc.VcPath(p.uid, p.runtime_name, p.state, working, p.adapter, p.target)
                     )
             vc_devices.append(
-                VcDevice(
+                vc.VcDevice(
                     d.device, d.display_name, d.psp, d.satp, "ds-" + d.device[-6:], tuple(vc_paths)
                 )  # fmt: skip
             )
@@ -130,8 +121,8 @@ def estate(hosts: int, luns: int, paths: int) -> tuple[list[Any], float]:
             HostInputs(
                 host=host.name,
                 ssh=SshHostData(devices, core, nmp),
-                vcenter=VcHost(host.name, "connected", tuple(vc_devices)),
-                latency=HostLatency(series, 15),
+                vcenter=vc.VcHost(host.name, "connected", tuple(vc_devices)),
+                latency=vc.HostLatency(series, 15),
             )
         )
     return out, parse_cpu
@@ -199,10 +190,13 @@ def timed(label: str, way: Callable[[], Any], repeat: int, profile: Path | None)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hosts", type=int, default=1000)
-    parser.add_argument("--luns", type=int, default=5, help="LUNs per host")
-    parser.add_argument("--paths", type=int, default=4, help="paths per LUN")
-    parser.add_argument("--repeat", type=int, default=3)
+    for flag, default, what in (
+        ("--hosts", 1000, "hosts in the estate"),
+        ("--luns", 5, "LUNs per host"),
+        ("--paths", 4, "paths per LUN"),
+        ("--repeat", 3, "refreshes timed each way"),
+    ):
+        parser.add_argument(flag, type=int, default=default, help=what)
     parser.add_argument("--naive-rev", default="3c3b512", help="git revision of the naive way")
     parser.add_argument("--profile", type=Path, help="cProfile of one refresh the new way")
     args = parser.parse_args()

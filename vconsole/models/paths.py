@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
 from vconsole.models.findings import Finding, Subject, SubjectKind
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -157,22 +160,7 @@ class DeviceInfo:
 
     def judged(self, problems: tuple[PathProblem, ...], verdict: Verdict) -> DeviceInfo:
         """This device with its findings and verdict, as PathRow.judged (5,000 a refresh)."""
-        return DeviceInfo(
-            self.host,
-            self.device,
-            self.display_name,
-            self.datastore,
-            self.satp,
-            self.psp,
-            self.rr,
-            self.paths,
-            self.dead_paths,
-            self.working_paths,
-            self.device_latency,
-            self.kernel_latency,
-            verdict,
-            problems,
-        )
+        return _DEVICE.copy(self, problems=problems, verdict=verdict)
 
     @property
     def subject(self) -> Subject:
@@ -221,35 +209,15 @@ class PathRow:
         verdict: Verdict,
         device: DeviceInfo | None = None,
     ) -> PathRow:
-        """This row with its verdict (and its device's) filled in: `dataclasses.replace` without
-        its walk over the fields by name, as a refresh judges 20,000 rows."""
-        return PathRow(
-            self.host,
-            self.device,
-            self.display_name,
-            self.datastore,
-            self.satp,
-            self.psp,
-            self.rr,
-            self.path,
-            self.uid,
-            self.state,
-            self.group_state,
-            self.working,
-            self.adapter,
-            self.target,
-            self.lun,
-            self.read,
-            self.write,
-            self.device_latency,
-            self.kernel_latency,
-            self.psp_latency_policy_enabled,
-            verdict,
-            problems,
-            self.error,
-            self.sources,
-            self.device_verdict if device is None else device.verdict,
-            self.device_problems if device is None else device.problems,
+        """This row with its verdict (and its device's) filled in, as a refresh judges 20,000."""
+        if device is None:
+            return _ROW.copy(self, problems=problems, verdict=verdict)
+        return _ROW.copy(
+            self,
+            problems=problems,
+            verdict=verdict,
+            device_verdict=device.verdict,
+            device_problems=device.problems,
         )
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
@@ -323,6 +291,28 @@ class PathRow:
                 "device_problems": [p.as_json() for p in self.device_problems],
             }
         )
+
+
+class _Fields:
+    """`dataclasses.replace` for a dataclass whose fields are all `__init__` arguments, without
+    its walk over the fields by name: every value read at once, the changed ones put in place."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        if not all(f.init for f in fields(cls)):
+            raise TypeError(f"{cls.__name__} has fields __init__ does not take")
+        names = [f.name for f in fields(cls)]
+        self.read = attrgetter(*names)
+        self.at = {name: i for i, name in enumerate(names)}
+
+    def copy(self, obj: _T, **changes: object) -> _T:
+        values = list(self.read(obj))
+        for name, value in changes.items():
+            values[self.at[name]] = value
+        return type(obj)(*values)
+
+
+_ROW = _Fields(PathRow)
+_DEVICE = _Fields(DeviceInfo)
 
 
 @dataclass(frozen=True)
