@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
 from vconsole.models.findings import Finding, Subject, SubjectKind
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,16 @@ class LatencyWindow:
 
     def __post_init__(self) -> None:
         # One sort per window, read many times: each path is compared with its siblings.
+        # _nearest_rank for 50 and 95 spelled out: both ranks are within 1..len for any length.
         ordered = sorted(self.samples)
-        for name, value in (
-            ("p50", _nearest_rank(ordered, 50)),
-            ("p95", _nearest_rank(ordered, 95)),
-            ("max", ordered[-1]),
-        ):
-            object.__setattr__(self, name, value)
+        n = len(ordered)
+        object.__setattr__(self, "p50", ordered[math.ceil(0.5 * n) - 1])
+        object.__setattr__(self, "p95", ordered[math.ceil(0.95 * n) - 1])
+        object.__setattr__(self, "max", ordered[-1])
 
     @classmethod
     def of(cls, values: Sequence[float]) -> LatencyWindow | None:
-        kept = tuple(float(v) for v in values if v is not None and v >= 0)
+        kept = tuple([float(v) for v in values if v is not None and v >= 0])
         return cls(kept) if kept else None
 
     @property
@@ -156,6 +158,10 @@ class DeviceInfo:
     def key(self) -> str:
         return f"{self.host}|{self.device}"
 
+    def judged(self, problems: tuple[PathProblem, ...], verdict: Verdict) -> DeviceInfo:
+        """This device with its findings and verdict, as PathRow.judged (5,000 a refresh)."""
+        return _DEVICE.copy(self, problems=problems, verdict=verdict)
+
     @property
     def subject(self) -> Subject:
         return Subject.of(SubjectKind.DEVICE, self.device, host=self.host)
@@ -196,6 +202,23 @@ class PathRow:
     device_verdict: Verdict | None = None
     device_problems: tuple[PathProblem, ...] = ()
     """The device's and the host's own findings, for context: they are not this path's."""
+
+    def judged(
+        self,
+        problems: tuple[PathProblem, ...],
+        verdict: Verdict,
+        device: DeviceInfo | None = None,
+    ) -> PathRow:
+        """This row with its verdict (and its device's) filled in, as a refresh judges 20,000."""
+        if device is None:
+            return _ROW.copy(self, problems=problems, verdict=verdict)
+        return _ROW.copy(
+            self,
+            problems=problems,
+            verdict=verdict,
+            device_verdict=device.verdict,
+            device_problems=device.problems,
+        )
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
         """`problem` on its object: this path, or the host for a host-scoped one."""
@@ -268,6 +291,28 @@ class PathRow:
                 "device_problems": [p.as_json() for p in self.device_problems],
             }
         )
+
+
+class _Fields:
+    """`dataclasses.replace` for a dataclass whose fields are all `__init__` arguments, without
+    its walk over the fields by name: every value read at once, the changed ones put in place."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        if not all(f.init for f in fields(cls)):
+            raise TypeError(f"{cls.__name__} has fields __init__ does not take")
+        names = [f.name for f in fields(cls)]
+        self.read = attrgetter(*names)
+        self.at = {name: i for i, name in enumerate(names)}
+
+    def copy(self, obj: _T, **changes: object) -> _T:
+        values = list(self.read(obj))
+        for name, value in changes.items():
+            values[self.at[name]] = value
+        return type(obj)(*values)
+
+
+_ROW = _Fields(PathRow)
+_DEVICE = _Fields(DeviceInfo)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ and runtime name, as sources disagree on which one names a `storagePath` instanc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import TypeVar
 
 from vconsole.esx.storage import (
     AdvancedValue,
@@ -167,8 +170,9 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             psp_latency_policy_enabled=psp_enabled,
         )
         return JoinedHost(outcome, (row,), ())
-    core_paths = ssh.paths.paths if ssh else ()
-    nmp_paths = ssh.nmp_paths.paths if ssh and ssh.nmp_paths else ()
+    core_paths = _by_device(ssh.paths.paths if ssh else ())
+    nmp_paths = _by_device(ssh.nmp_paths.paths if ssh and ssh.nmp_paths else ())
+    problems = tuple(host_problems)
     rows: list[PathRow] = []
     devices: list[DeviceInfo] = []
     for device in list(dict.fromkeys([*ssh_devices, *vc_devices])):
@@ -179,24 +183,29 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             rr = RoundRobin(s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
         davg = _window(inputs.latency, DEVICE_LATENCY, device)
         kavg = _window(inputs.latency, KERNEL_LATENCY, device)
-        base = PathRow(
+        display_name = (sd.display_name if sd else "") or (vd.display_name if vd else "")
+        datastore = vd.datastore if vd else ""
+        satp = (sd.satp if sd else "") or (vd.satp if vd else "")
+        psp = (sd.psp if sd else "") or (vd.psp if vd else "")
+        base = partial(  # the device's part of each of its rows, given once
+            PathRow,
             host=host,
             device=device,
-            display_name=(sd.display_name if sd else "") or (vd.display_name if vd else ""),
-            datastore=vd.datastore if vd else "",
-            satp=(sd.satp if sd else "") or (vd.satp if vd else ""),
-            psp=(sd.psp if sd else "") or (vd.psp if vd else ""),
+            display_name=display_name,
+            datastore=datastore,
+            satp=satp,
+            psp=psp,
             rr=rr,
             device_latency=davg,
             kernel_latency=kavg,
             psp_latency_policy_enabled=psp_enabled,
-            problems=tuple(host_problems),
+            problems=problems,
         )
         working = set(sd.working_paths) if sd else set()
         device_rows = _device_paths(
             base,
-            [p for p in core_paths if p.device == device],
-            [p for p in nmp_paths if p.device == device],
+            core_paths.get(device, []),
+            nmp_paths.get(device, []),
             vd,
             working if sd else None,
             inputs.latency,
@@ -206,10 +215,10 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             DeviceInfo(
                 host=host,
                 device=device,
-                display_name=base.display_name,
-                datastore=base.datastore,
-                satp=base.satp,
-                psp=base.psp,
+                display_name=display_name,
+                datastore=datastore,
+                satp=satp,
+                psp=psp,
                 rr=rr,
                 paths=len(device_rows),
                 dead_paths=sum(1 for r in device_rows if r.state == "dead"),
@@ -221,8 +230,19 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     return JoinedHost(outcome, tuple(rows), tuple(devices))
 
 
+_P = TypeVar("_P", CorePath, NmpPath)
+
+
+def _by_device(paths: Iterable[_P]) -> dict[str, list[_P]]:
+    """`core path list` / `nmp path list` items per device, in esxcli's order."""
+    out: dict[str, list[_P]] = {}
+    for p in paths:
+        out.setdefault(p.device, []).append(p)
+    return out
+
+
 def _device_paths(
-    base: PathRow,
+    base: partial[PathRow],
     core: list[CorePath],
     nmp: list[NmpPath],
     vd: VcDevice | None,
@@ -278,7 +298,7 @@ def _device_paths(
 
 
 def _path_row(
-    base: PathRow,
+    base: partial[PathRow],
     *,
     runtime: str,
     uid: str,
@@ -296,8 +316,7 @@ def _path_row(
     write = _window(latency, PATH_WRITE, *names)
     if read is not None or write is not None:
         sources = (*sources, "perf")
-    return replace(
-        base,
+    return base(
         path=runtime,
         uid=uid,
         state=state.lower(),

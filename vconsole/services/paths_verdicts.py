@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from statistics import median
 
 from vconsole.models.paths import (
     DeviceInfo,
     HostPaths,
-    LatencyWindow,
     PathProblem,
     PathRow,
     Thresholds,
@@ -44,12 +43,13 @@ def judge(
     for row in rows:
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
+    timed = {key: _timed(siblings) for key, siblings in by_device.items()}
     own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     for row in rows:
         problems = list(row.problems)
         if row.device:
-            problems += _path_problems(row, by_device[(row.host, row.device)], thresholds)
+            problems += _path_problems(row, timed[(row.host, row.device)], thresholds)
         verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
         if row.error:
             verdict = Verdict.ERROR
@@ -59,29 +59,32 @@ def judge(
     for d in devices:
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
-        out_devices.append(replace(d, problems=tuple(problems), verdict=worst(mine)))
+        out_devices.append(d.judged(tuple(problems), worst(mine)))
     device_verdict = {(d.host, d.device): d for d in out_devices}
     judged = []
     for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
-        device = device_verdict.get((row.host, row.device))
-        if device is None:
-            judged.append(replace(row, problems=row_problems, verdict=verdict))
-        else:
-            judged.append(
-                replace(
-                    row,
-                    problems=row_problems,
-                    verdict=verdict,
-                    device_verdict=device.verdict,
-                    device_problems=device.problems,
-                )
-            )
+        judged.append(row.judged(row_problems, verdict, device_verdict.get((row.host, row.device))))
     return tuple(judged), tuple(out_devices)
 
 
-def _path_problems(
-    row: PathRow, siblings: list[PathRow], thresholds: Thresholds
-) -> list[PathProblem]:
+_Timed = dict[str, tuple[list[tuple[PathRow, float]], float]]
+"""Per kind (read, write): the device's active, not known idle paths with that latency and their
+p50, and the lowest of those p50s (no median of siblings is below it)."""
+
+
+def _timed(siblings: list[PathRow]) -> _Timed:
+    """Read once per device, not once per path: each path is compared with the rest of these."""
+    active = [s for s in siblings if s.state == "active" and s.working is not False]
+    out: _Timed = {}
+    for kind, timed in (
+        ("read", [(s, s.read.p50) for s in active if s.read is not None]),
+        ("write", [(s, s.write.p50) for s in active if s.write is not None]),
+    ):
+        out[kind] = (timed, min((p50 for _, p50 in timed), default=0.0))
+    return out
+
+
+def _path_problems(row: PathRow, siblings: _Timed, thresholds: Thresholds) -> list[PathProblem]:
     out = []
     if row.state == "dead" or row.group_state == "dead":
         out.append(
@@ -101,19 +104,14 @@ def _path_problems(
     return out
 
 
-def _slow_path(row: PathRow, siblings: list[PathRow], t: Thresholds) -> PathProblem | None:
+def _slow_path(row: PathRow, siblings: _Timed, t: Thresholds) -> PathProblem | None:
     worst_finding: tuple[float, str, str] | None = None
-    for kind in ("read", "write"):
-        mine: LatencyWindow | None = getattr(row, kind)
-        others = [
-            getattr(s, kind).p50
-            for s in siblings
-            if s is not row
-            and getattr(s, kind) is not None
-            and s.state == "active"
-            and s.working is not False
-        ]
-        if mine is None or not others:
+    for kind, mine in (("read", row.read), ("write", row.write)):
+        timed, lowest = siblings[kind]
+        if mine is None or mine.p50 - lowest < t.slow_path_min_ms:
+            continue  # the sibling median is at least `lowest`: not far enough above it
+        others = [p50 for s, p50 in timed if s is not row]
+        if not others:
             continue
         base = median(others)
         if mine.p50 >= t.slow_path_ratio * max(base, 0.5) and mine.p50 - base >= t.slow_path_min_ms:
