@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from vconsole.errors import TargetUnreachable, VconsoleError
 from vconsole.esx.api_calls import API_VERSION, EsxcliCall, esxcli_call
 from vconsole.sessions.results import CommandResult
+from vconsole.sessions.vcenter import PING_CALLS_PER_VCENTER
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import ProfileView, Sessions
@@ -35,7 +36,6 @@ VCENTER_CALLS = 8  # ExecuteSoap calls in flight per vCenter from one console ru
 # so pings have their own, wider bounds: a round of an MTU matrix (every pair's k probes on a
 # host) goes out at once, as the batched probes over SSH do.
 PING_CALLS_PER_HOST = 32
-PING_CALLS_PER_VCENTER = 1024
 _GATES: weakref.WeakKeyDictionary[Sessions, dict[tuple[str, int], asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )

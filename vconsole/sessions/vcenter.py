@@ -15,7 +15,6 @@ import time
 from typing import TYPE_CHECKING, TypeVar
 
 from vconsole.errors import AuthFailed, CertificateMismatch, TargetUnreachable
-from vconsole.sessions.esxcli_api import PING_CALLS_PER_VCENTER
 from vconsole.sessions.results import Health
 
 log = logging.getLogger(__name__)
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from vconsole.untyped import VimCall, VimObject
 
 T = TypeVar("T")
+PING_CALLS_PER_VCENTER = 1024  # network diag ping calls in flight per vCenter (sessions/esxcli_api)
 # Connections the pyVmomi stub keeps for reuse (its default is 5): a round of an MTU matrix has
 # up to PING_CALLS_PER_VCENTER pings in flight, and with a pool of 5 all but five of them opened
 # and closed a connection of their own, in every round.
