@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
+from screens.idle_gc import IdleCollect
 from screens.pane_context import PaneContext, PaneSpec
 from screens.panes import all_panes, find_pane, open_pane
 from vconsole.services.triage import FindingsBoard
@@ -47,7 +48,7 @@ HANGUP_EXIT_CODE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
 HANGUP_GRACE_S = 10.0
 
 
-class VconsoleApp(App[int]):
+class VconsoleApp(IdleCollect, App[int]):
     """Keyboard-driven VMware operations console."""
 
     TITLE = "vconsole"
@@ -177,6 +178,7 @@ class VconsoleApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        self.arm_idle_collect()
         subscribe = getattr(self.manager, "subscribe", None)
         if callable(subscribe):
             self._unsubscribe = subscribe(self._on_manager_event)
