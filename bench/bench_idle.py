@@ -10,9 +10,9 @@ Textual console costs before it does anything). Prints % of one core and the RSS
 squares, MiB per hour, first `--settle` minutes left out, and over the second half alone).
 
 Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
-by default the console as shipped (`plain`, with its idle full collection, screens/idle_gc.py)
-beside the way before it (`nocollect`); on request one change each (a full collection or glibc
-trim every minute, a smaller executor, no glibc thread cache), and probes that log what they see.
+the console as shipped (`plain`) beside one change each (by default a full collection and glibc
+trim every minute, and the executor capped at 16 threads; on request a collection or a trim
+alone, no glibc thread cache), and probes that log what they see.
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:
@@ -182,13 +182,12 @@ def main() -> int:
         "--variant",
         action="append",
         choices=sorted(VARIANTS),
-        help="console variant to run beside the others (repeatable; default: plain, the "
-        "console as shipped, and nocollect, without its idle collection); see "
-        "bench/idle_variants.py",
+        help="console variant to run beside the others (repeatable; default: plain, "
+        "gctrim60, workers16); see bench/idle_variants.py",
     )
     parser.add_argument("--detail", action="store_true", help="per-minute memory map breakdown")
     args = parser.parse_args()
-    args.variant = args.variant or ["plain", "nocollect"]
+    args.variant = args.variant or ["plain", "gctrim60", "workers16"]
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

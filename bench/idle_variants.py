@@ -77,15 +77,8 @@ PYMALLOC = every_minute(
     "pymalloc",
 )
 
-# the console without its idle full collection (screens/idle_gc.py): the way before it
-NO_COLLECT = """
-import screens.idle_gc
-screens.idle_gc.IdleCollect.collect_when_idle = lambda self: False
-"""
-
 VARIANTS = {
     "plain": CONSOLE,
-    "nocollect": NO_COLLECT + CONSOLE,
     "trim60": TRIM + CONSOLE,
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,

@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
-from screens.idle_gc import IdleCollect
 from screens.pane_context import PaneContext, PaneSpec
 from screens.panes import all_panes, find_pane, open_pane
 from vconsole.services.triage import FindingsBoard
@@ -48,7 +47,7 @@ HANGUP_EXIT_CODE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
 HANGUP_GRACE_S = 10.0
 
 
-class VconsoleApp(IdleCollect, App[int]):
+class VconsoleApp(App[int]):
     """Keyboard-driven VMware operations console."""
 
     TITLE = "vconsole"
@@ -178,7 +177,6 @@ class VconsoleApp(IdleCollect, App[int]):
         return screen
 
     def on_mount(self) -> None:
-        self.arm_idle_collect()
         subscribe = getattr(self.manager, "subscribe", None)
         if callable(subscribe):
             self._unsubscribe = subscribe(self._on_manager_event)
