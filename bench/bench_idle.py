@@ -7,9 +7,17 @@ background at its own cadence. Once a minute the console process's CPU seconds (
 from /proc) and RSS are recorded, with the bytes it wrote to the terminal. Beside it, in the same
 run, the floor: a bare Textual app with one table idling in its own pseudo-terminal (what any
 Textual console costs before it does anything). Prints % of one core and the RSS slope (least
-squares, MiB per hour, first `--settle` minutes left out). Run:
+squares, MiB per hour, first `--settle` minutes left out, and over the second half alone).
 
-    .venv/bin/python bench/bench_idle.py [--minutes 30] [--settle 3]
+Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
+the console as shipped (`plain`) beside one change each (by default a full collection and glibc
+trim every minute, and the executor capped at 16 threads; on request a collection or a trim
+alone, no glibc thread cache), and probes that log what they see.
+`--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
+mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
+open fds. Run:
+
+    .venv/bin/python bench/bench_idle.py [--minutes 30] [--settle 3] [--variant plain ...]
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from idle_variants import VARIANT_ENV, VARIANTS  # noqa: E402
 from tty_helpers import isolated_env, program_on_pty  # noqa: E402
 
 PANES = ("lag", "path", "gpu", "mtu", "vm", "brand", "check", "conn", "triage")
@@ -109,6 +118,25 @@ def cpu_rss(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+def mappings(pid: int) -> dict[str, float]:
+    """Where the resident memory is (MiB): the brk heap, anonymous mmaps (glibc arenas, large
+    allocations, thread stacks), file-backed pages; with thread and open-fd counts."""
+    out = {"heap": 0.0, "anon": 0.0, "file": 0.0, "anon_maps": 0.0}
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split(None, 5)
+        if "-" in head[0] and not head[0].endswith(":"):
+            name = head[5] if len(head) > 5 else ""
+            if not name:
+                out["anon_maps"] += 1
+        elif head[0] == "Rss:":
+            kind = "heap" if name == "[heap]" else "anon" if not name or name[0] == "[" else "file"
+            out[kind] += int(head[1]) / 1024
+    out["threads"] = float(len(os.listdir(f"/proc/{pid}/task")))
+    out["fds"] = float(len(os.listdir(f"/proc/{pid}/fd")))
+    return out
+
+
 def spawn(name: str, argv: list[str], env: dict[str, str]) -> Watched:
     proc, master = program_on_pty(argv, env, size=(100, 30), cwd=ROOT)
     watched = Watched(name, proc, master)
@@ -150,12 +178,25 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="idle minutes (default 30)")
     parser.add_argument("--settle", type=float, default=3.0, help="minutes left out of figures")
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between samples")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        choices=sorted(VARIANTS),
+        help="console variant to run beside the others (repeatable; default: plain, "
+        "gctrim60, workers16); see bench/idle_variants.py",
+    )
+    parser.add_argument("--detail", action="store_true", help="per-minute memory map breakdown")
     args = parser.parse_args()
+    args.variant = args.variant or ["plain", "gctrim60", "workers16"]
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         lab = tmp / "lab"
-        env = {**isolated_env(tmp), "PYTHONPATH": str(ROOT)}
+        env = {
+            **isolated_env(tmp),
+            "PYTHONPATH": str(ROOT),
+            "IDLE_PROBE": str(tmp / "probe.txt"),
+        }
         subprocess.run(
             [py, "-m", "screens", "lab", "start", "--state-dir", str(lab)],
             env=env,
@@ -165,18 +206,25 @@ def main() -> int:
         )
         watched: list[Watched] = []
         try:
-            console = spawn(
-                "console (triage + every pane)",
-                [py, "-m", "screens", "--config", str(lab / "lab.toml"), "--profile", "lab"],
-                env,
-            )
-            watched.append(console)
-            console.wait_for(b"esx-akl-01", 240)
+            argv = ["--config", str(lab / "lab.toml"), "--profile", "lab"]
+            consoles = []
+            for variant in args.variant:
+                console = spawn(
+                    f"console {variant}",
+                    [py, "-c", VARIANTS[variant], *argv],
+                    {**env, **VARIANT_ENV.get(variant, {})},
+                )
+                watched.append(console)
+                consoles.append(console)
+            for console in consoles:
+                console.wait_for(b"esx-akl-01", 240)
             time.sleep(5)
             for pane in PANES:
-                console.type(":")
+                for console in consoles:
+                    console.type(":")
                 time.sleep(0.3)
-                console.type(f"{pane}\r")
+                for console in consoles:
+                    console.type(f"{pane}\r")
                 time.sleep(8)
             floor = spawn("floor: bare Textual app, one table", [py, "-c", FLOOR], env)
             watched.append(floor)
@@ -195,6 +243,15 @@ def main() -> int:
                     for w in watched
                 )
                 print(f"{minute:>4} {os.getloadavg()[0]:5.2f}  {cells}", flush=True)
+                if args.detail:
+                    for console in consoles:
+                        m = mappings(console.proc.pid)
+                        print(
+                            f"     {console.name[:20]:20} heap {m['heap']:6.1f} anon {m['anon']:6.1f}"
+                            f" ({m['anon_maps']:.0f} maps) file {m['file']:6.1f}"
+                            f" threads {m['threads']:.0f} fds {m['fds']:.0f}",
+                            flush=True,
+                        )
             settle = args.settle * args.interval
             load = os.getloadavg()
             print(
@@ -204,6 +261,8 @@ def main() -> int:
             for w in watched:
                 print(report(w, settle))
             print(f"command: {' '.join(sys.argv)}")
+            if (tmp / "probe.txt").exists():
+                print("\nprobes:\n" + (tmp / "probe.txt").read_text(errors="replace"))
         finally:
             for w in watched:
                 w.stop()

@@ -209,7 +209,8 @@ class TriageScreen(ConsoleScreen):
                 sev = verdict_cell(f.severity)
                 obj = _fit(" " + object_name(f))
                 rows[f"f|{f.key}"] = (f, (sev, obj, clip_words(f.text, width)))
-        if list(rows) == list(self.rows) and all(self.rows[k][1] == v[1] for k, v in rows.items()):
+        if list(rows) == list(self.rows):
+            self._update_cells(rows)
             return
         cursor = self._cursor_key()
         table = self.table
@@ -222,6 +223,19 @@ class TriageScreen(ConsoleScreen):
                 table.move_cursor(row=list(rows).index(cursor), animate=False)
             elif rows:
                 table.move_cursor(row=0, animate=False)
+
+    def _update_cells(self, rows: dict[str, tuple[TriageItem, tuple[Cell, ...]]]) -> None:
+        """Same rows in the same order: change only the cells whose text moved. Clearing and
+        refilling would drop every row object on each read, garbage the console then carries
+        until a full collection."""
+        columns = [key for key, _, _ in FIXED] + ["text"]
+        table = self.table
+        with self.app.batch_update():
+            for key, (_, cells) in rows.items():
+                for column, old, new in zip(columns, self.rows[key][1], cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, column, new)
+        self.rows = rows
 
     def _cursor_key(self) -> str | None:
         keys = cursor_cell_keys(self.table)

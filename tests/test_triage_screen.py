@@ -126,3 +126,25 @@ async def test_jumping_keeps_one_screen_per_pane(tmp_path, monkeypatch):
         assert app.screen_stack == [opened["triage"]]
         status = str(app.screen.query_one("#triage-status", Static).render())
         assert "sources read" in status
+
+
+async def test_a_reading_that_only_changes_text_updates_the_row_in_place(tmp_path, monkeypatch):
+    async with triage_read(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
+        subject = Subject.of("server", "bf-srv09", site="bf-client")
+
+        def reading(text: str) -> SourceReading:
+            found = Finding("pool-usage", Verdict.WARNING, text, "", subject, "gpus", 9e9)
+            return SourceReading("gpus", (found,), 9e9)
+
+        app.findings_board.post(reading("GPU pool 91% allocated"))
+        await pilot.pause()
+        key = next(k for k in keys(screen) if "bf-srv09" in k and k.startswith("f|"))
+        row = screen.table.rows[key]
+        order = keys(screen)
+        app.findings_board.post(reading("GPU pool 95% allocated"))
+        await pilot.pause()
+        assert keys(screen) == order
+        assert str(screen.table.get_row(key)[2]) == "GPU pool 95% allocated"
+        assert screen.rows[key][0].text == "GPU pool 95% allocated"
+        assert screen.table.rows[key] is row  # the row was updated, not rebuilt

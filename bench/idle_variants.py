@@ -1,0 +1,91 @@
+"""Console variants for bench_idle: the console as shipped, and A/B changes that test one idea
+about its idle memory each (given to the interpreter with `-c`, before the console starts).
+
+Probes write what they see once a minute to the file named by `IDLE_PROBE`; bench_idle prints it.
+"""
+
+from __future__ import annotations
+
+CONSOLE = (
+    "import runpy, sys; sys.argv[0] = 'screens'; runpy.run_module('screens', run_name='__main__')"
+)
+
+
+def every_minute(body: str, name: str) -> str:
+    """Source that runs `body` (indented for a loop) once a minute on a daemon thread."""
+    return f"""
+import collections, ctypes, gc, os, sys, threading, time
+def {name}():
+    while True:
+        time.sleep(60)
+{body}
+threading.Thread(target={name}, daemon=True, name="{name}").start()
+"""
+
+
+# glibc: hand free pages of every arena back to the kernel
+TRIM = every_minute('        ctypes.CDLL("libc.so.6").malloc_trim(0)', "trim")
+# a full collection: garbage in reference cycles freed now, not at the next gen-2 collection
+GC = every_minute("        gc.collect()", "collect")
+GCTRIM = every_minute(
+    '        gc.collect()\n        ctypes.CDLL("libc.so.6").malloc_trim(0)', "collect_trim"
+)
+# the session manager's executor capped at 16 threads instead of 64
+WORKERS16 = """
+import concurrent.futures, vconsole.sessions.manager as manager
+class Capped(concurrent.futures.ThreadPoolExecutor):
+    def __init__(self, max_workers=None, **kw):
+        super().__init__(max_workers=min(max_workers or 16, 16), **kw)
+manager.ThreadPoolExecutor = Capped
+"""
+# probe: object counts by type that grew since the last minute, and thread count
+OBJECTS = every_minute(
+    """        now = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+        grew = (now - getattr(sys, "_idle_before", now)).most_common(12)
+        sys._idle_before = now
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "objects", sum(now.values()), "threads",
+                  threading.active_count(), "grew", grew, file=f)""",
+    "objects",
+)
+# probe: what the last minute left in reference cycles (freed only by a full collection)
+CYCLES = every_minute(
+    """        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        kinds = collections.Counter(type(o).__module__ + "." + type(o).__qualname__
+                                    for o in gc.garbage)
+        gc.garbage.clear()
+        gc.set_debug(0)
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "in cycles", sum(kinds.values()),
+                  kinds.most_common(20), file=f)""",
+    "cycles",
+)
+# probe: Python's small-object allocator after a full collection (arenas vs live blocks)
+PYMALLOC = every_minute(
+    """        gc.collect()
+        saved = os.dup(2)
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            f.write(time.strftime("%H:%M:%S") + " pymalloc\\n")
+            f.flush()
+            os.dup2(f.fileno(), 2)
+            try:
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)""",
+    "pymalloc",
+)
+
+VARIANTS = {
+    "plain": CONSOLE,
+    "trim60": TRIM + CONSOLE,
+    "gc60": GC + CONSOLE,
+    "gctrim60": GCTRIM + CONSOLE,
+    "tcache0": CONSOLE,
+    "workers16": WORKERS16 + CONSOLE,
+    "objects": OBJECTS + CONSOLE,
+    "cycles": CYCLES + CONSOLE,
+    "pymalloc": PYMALLOC + CONSOLE,
+}
+VARIANT_ENV = {"tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
