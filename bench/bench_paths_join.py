@@ -132,7 +132,7 @@ def refresh(
     join: Callable[[Any], Any], judge: Callable[..., Any], inputs: list[Any], paused: bool = False
 ) -> Any:
     """What PathsService.refresh does with the fetched inputs: join per host, judge the estate."""
-    from vconsole.services.paths import gc_paused
+    from vconsole.vim.gc_pause import gc_paused
 
     if paused:
         with gc_paused():

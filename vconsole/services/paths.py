@@ -13,11 +13,9 @@ The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from vconsole.errors import VconsoleError
@@ -51,6 +49,7 @@ from vconsole.services.paths_perf import (
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
+from vconsole.vim.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -255,20 +254,6 @@ class PathsService:
                 target=host,
             )
         return RawOutput(command.line, result.stdout, result.stderr, result.exit), config
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic collector waits while a refresh builds its rows (20,000 at 1,000 hosts), which
-    all outlive it: collecting meanwhile walks the growing heap again and again and frees nothing,
-    about half the CPU of joining and judging. Nothing runs on this thread until it is back."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -> bool:
