@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -51,6 +52,8 @@ from bench_inventory import (  # noqa: E402
     rss_mb,
     type_filter,
 )
+from bench_mtu_relay import _free_port  # noqa: E402
+from inventory_pairs import Backlog, Pair, SimulatorCpu, socket_backlog  # noqa: E402
 
 
 def load() -> str:
@@ -68,7 +71,10 @@ def start_labs(sizes: list[tuple[int, int]], tmp: Path) -> dict[str, Any]:
             generate_scenario(hosts=hosts, vms=vms), vcenter_name=f"vcsa{i:02d}"
         )
         started = time.perf_counter()
+        # Go's profiler on loopback, only to run a collection between measured windows
+        os.environ["VCONSOLE_VCSIM_PPROF"] = f"127.0.0.1:{_free_port()}"
         lab = VcsimLab(scenario, tmp / f"lab{i}").start(timeout=1800)
+        lab.pprof = os.environ.pop("VCONSOLE_VCSIM_PPROF")
         labs[f"vc{i:02d}"] = lab
         print(f"  vc{i:02d}: {vms} VMs / {hosts} hosts up in {time.perf_counter() - started:.0f} s "
               f"{load()}", flush=True)  # fmt: skip
@@ -76,10 +82,13 @@ def start_labs(sizes: list[tuple[int, int]], tmp: Path) -> dict[str, Any]:
 
 
 # -- whole VM table -----------------------------------------------------------------------------
-async def project(manager: Any, names: list[str]) -> tuple[float, float, int]:
+async def project(
+    manager: Any, names: list[str], mark: Callable[[], Callable[[], float]] | None = None
+) -> tuple[float, float, float, int]:
     """Every vCenter's VM answer until typed rows are in its store (hosts already known, as in
     the pane); all vCenters at once, as the service reads them. Wall and CPU seconds: on a
-    busy machine the CPU figure shows what the parse needs, apart from the share it got."""
+    busy machine the CPU figure shows what the parse needs, apart from the share it got; and
+    the simulators' CPU seconds over the same window (`mark` starts it, what it returns ends it)."""
     from vconsole.services.inventory import InventoryService
     from vconsole.services.inventory_specs import STRUCTURE_SPECS, STRUCTURE_TYPES
     from vconsole.vim.collector import PropertyReader
@@ -96,10 +105,12 @@ async def project(manager: Any, names: list[str]) -> tuple[float, float, int]:
         async for batch in service.vm_batches(readers[name], store):
             store.add(batch)
 
+    theirs = (mark or (lambda: lambda: 0.0))()
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(vms(n) for n in names))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return elapsed, cpu, sum(1 for r in service.rows() if r.kind.value == "vm")
+    rows = sum(1 for r in service.rows() if r.kind.value == "vm")
+    return elapsed, cpu, theirs(), rows
 
 
 def threads_take(threads: list[threading.Thread]) -> float:
@@ -140,41 +151,66 @@ def pyvmomi_all(sis: list[Any]) -> float:
     return threads_take([threading.Thread(target=pyvmomi_pc, args=(si,)) for si in sis])
 
 
-async def whole_table(labs: dict[str, Any], args: argparse.Namespace, tmp: Path) -> None:
+async def one_pair(
+    labs: dict[str, Any], sims: SimulatorCpu, sis: list[Any], tmp: Path
+) -> tuple[Pair, int, int, Backlog]:
+    """Raw both ways, then the console, back to back on the same machine state."""
     from inventory_helpers import manager_for
 
+    (one, size), one_cpu = sims.window(lambda: raw_all(sis))
+    per_dc, per_dc_cpu = sims.window(lambda: raw_per_datacenter(sis))
+    manager = manager_for(tmp, labs)
+    with socket_backlog() as backlog:
+        console, own_cpu, console_cpu, rows = await project(manager, list(labs), sims.mark)
+    await manager.close()
+    pair = Pair(one, one_cpu, per_dc, per_dc_cpu, console, console_cpu, own_cpu, load())
+    return pair, size, rows, backlog
+
+
+async def whole_table(labs: dict[str, Any], args: argparse.Namespace, tmp: Path) -> None:
     sis = [connect(lab) for lab in labs.values()]
-    wire, split, project_s, cpus, shares = [], [], [], [], []
+    sims = SimulatorCpu(labs)
+    pairs: list[Pair] = []
     size = rows = 0
-    for _ in range(args.repeat):
-        w, size = raw_all(sis)
-        split.append(raw_per_datacenter(sis))
-        manager = manager_for(tmp, labs)
-        p, cpu, rows = await project(manager, list(labs))
-        await manager.close()
-        wire.append(w)
-        project_s.append(p)
-        cpus.append(cpu)
-        shares.append(f"{p / w:.2f}x {load()}")
-    pc = pyvmomi_all(sis)
-    n_s, n_done, _ = naive(sis[0], args.naive_sample)
-    raw = statistics.median(wire)
-    med = statistics.median(project_s)
+    print(f"\n  raw, then console, interleaved (s wall / simulators' CPU-s; a forced collection, "
+          f"{sims.collection_s:.2f} CPU-s, taken off each window):")  # fmt: skip
+    for i in range(args.repeat):
+        pair, size, rows, backlog = await one_pair(labs, sims, sis, tmp)
+        pairs.append(pair)
+        print(f"    {i + 1}: raw one request per vCenter {pair.one:5.2f} / {pair.one_cpu:5.2f}, "
+              f"per datacenter {pair.per_dc:5.2f} / {pair.per_dc_cpu:5.2f}; console "
+              f"{pair.console:5.2f} / {pair.console_cpu:5.2f} (own CPU {pair.console_own_cpu:.2f})"
+              f" = {pair.ratio:.2f}x raw {pair.load}", flush=True)  # fmt: skip
+        print(f"       console's socket reads: {backlog.summary()}")
+    if args.table_only:
+        pc, naive_s, n_done = None, 0.0, 0
+    else:
+        pc = pyvmomi_all(sis)
+        naive_s, n_done, _ = naive(sis[0], args.naive_sample)
+    med = statistics.median
+    raw = med(p.raw for p in pairs)
     print(f"\n  whole VM table, {rows} VMs, 10 properties each ({size / 2**20:.1f} MB of answers), "
-          f"median of {args.repeat} {load()}:")  # fmt: skip
-    print(f"    project                {med:7.2f} s  {med / raw:5.2f}x raw wire  (target <= 1.5x; "
-          f"runs: {', '.join(shares)})")  # fmt: skip
-    print(f"    raw wire               {raw:7.2f} s   1.00x  (one request per vCenter)")
-    per_dc = statistics.median(split)
-    print(f"    raw wire, per datacenter {per_dc:5.2f} s  {per_dc / raw:5.2f}x  (the console's "
-          f"requests, 2 in flight)")  # fmt: skip
-    cpu = statistics.median(cpus)
-    print(f"    project CPU (parse + rows, all threads) {cpu:.2f} s = {cpu / raw:.2f}x raw wire "
+          f"median of {len(pairs)} pairs {load()}:")  # fmt: skip
+    print(f"    console / raw wire     {med(p.ratio for p in pairs):5.2f}x  (target <= 1.5x; "
+          f"pairs: {', '.join(f'{p.ratio:.2f}' for p in pairs)})")  # fmt: skip
+    print(f"    console                {med(p.console for p in pairs):7.2f} s  simulators "
+          f"{med(p.console_cpu for p in pairs):.2f} CPU-s")  # fmt: skip
+    print(f"    raw wire (fastest)     {raw:7.2f} s")
+    print(f"      one request per vCenter  {med(p.one for p in pairs):5.2f} s  simulators "
+          f"{med(p.one_cpu for p in pairs):.2f} CPU-s")  # fmt: skip
+    print(f"      per datacenter, 2 in flight {med(p.per_dc for p in pairs):5.2f} s  simulators "
+          f"{med(p.per_dc_cpu for p in pairs):.2f} CPU-s")  # fmt: skip
+    cpu = med(p.console_own_cpu for p in pairs)
+    print(f"    console CPU (parse + rows, all threads) {cpu:.2f} s = {cpu / raw:.2f}x raw wire "
           f"(aim <= 0.8x): the part that waits for a core on a busy machine")  # fmt: skip
-    print(f"    naive pyVmomi-PC       {pc:7.2f} s  {pc / raw:5.2f}x raw wire (one run)")
-    scaled = n_s * len(labs)
-    print(f"    naive pyVmomi reads    {scaled:7.2f} s  {scaled / raw:5.2f}x raw wire "
-          f"({n_done} VMs read, scaled up)")  # fmt: skip
+    print(f"    CPU floor (simulators' + console's CPU-s over the raw read's simulators' CPU-s) "
+          f"{med(p.floor for p in pairs):.2f}x: what the ratio tends to when the cores, not "
+          f"the requests, are what everything waits for")  # fmt: skip
+    if pc is not None:
+        print(f"    naive pyVmomi-PC       {pc:7.2f} s  {pc / raw:5.2f}x raw wire (one run)")
+        scaled = naive_s * len(labs)
+        print(f"    naive pyVmomi reads    {scaled:7.2f} s  {scaled / raw:5.2f}x raw wire "
+              f"({n_done} VMs read, scaled up)")  # fmt: skip
 
 
 # -- the pane (fresh process) -----------------------------------------------------------------
@@ -261,7 +297,7 @@ def run_estate(title: str, sizes: list[tuple[int, int]], args: argparse.Namespac
         }
         spec_file = tmp / "labs.json"
         spec_file.write_text(json.dumps(spec))
-        for mode in ("pane", "naive-rss"):
+        for mode in () if args.table_only else ("pane", "naive-rss"):
             command = [sys.executable, __file__, "--child", str(spec_file), "--mode", mode,
                        "--naive-table-rows", str(args.naive_table_rows)]  # fmt: skip
             subprocess.run(command, check=False)
@@ -289,7 +325,8 @@ def main(args: argparse.Namespace) -> None:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5, help="raw/console pairs")
+    p.add_argument("--table-only", action="store_true", help="only the whole-table pairs")
     p.add_argument("--only", choices=("single", "merged"))
     p.add_argument("--hosts", type=int, default=2500)
     p.add_argument("--vms", type=int, default=45000)
