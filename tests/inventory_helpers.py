@@ -107,6 +107,7 @@ class DroppingProxy:
     """Forwards 127.0.0.1:port to the lab; `drop_after(n)` cuts the next big answer after n bytes.
 
     Only answers larger than `n` are cut (logins and small calls pass), and only once per arm.
+    `requests` holds every request it forwarded, whole, in the order answers began.
     """
 
     def __init__(self, upstream_port: int) -> None:
@@ -119,6 +120,7 @@ class DroppingProxy:
         self._cut_after: int | None = None
         self._cut_when: tuple[bytes, ...] = ()
         self.cuts = 0
+        self.requests: list[bytes] = []
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -164,6 +166,7 @@ class DroppingProxy:
                         sent = 0
                         with self._lock:
                             chosen = all(m in request for m in self._cut_when)
+                            self.requests.append(bytes(request))
                     with self._lock:
                         limit = self._cut_after if chosen else None
                     if limit is not None and sent + len(data) > limit:

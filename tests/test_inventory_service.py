@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from inventory_helpers import (
     DOWN_HOST,
+    DroppingProxy,
     default_lab_fixture,
     lab_scenario,
     manager_for,
@@ -182,6 +183,30 @@ async def test_two_vcenters_merge_into_one_table(
     }
     assert both  # same VM names exist in both labs and are kept apart by the vCenter column
     assert all(s.state.value == "live" for s in service.statuses.values())
+
+
+async def test_a_load_asks_for_service_content_once_not_per_request(
+    lab: VcsimLab, tmp_path: Path
+) -> None:
+    """pyVmomi reads ServiceContent from the server at every access (a Fetch of the
+    ServiceInstance's `content`): a load over several datacenters (a view and a read per
+    datacenter) asks for it once, not per request."""
+    proxy = DroppingProxy(lab.port)
+    manager = manager_for(tmp_path, {"vc01": lab}, ports={"vc01": proxy.port})
+    try:
+        await manager.vim("vc01")  # logged in: what the login itself asked is not counted
+        before = len(proxy.requests)
+        service = InventoryService(manager)
+        await service.load()
+    finally:
+        await manager.close()
+        proxy.close()
+    during = proxy.requests[before:]
+    datacenters = [o for o in service.stores["vc01"].objects.values() if o.type == "Datacenter"]
+    assert len(datacenters) >= 2  # the VMs were read datacenter by datacenter
+    assert sum(b"<RetrievePropertiesEx" in r for r in during) >= 2 + len(datacenters)
+    assert sum(b"<Fetch" in r and b"ServiceInstance" in r for r in during) == 1
+    assert len(service.rows(ObjectKind.VM)) == len(lab_vms(lab.scenario))
 
 
 async def test_filter_negation_and_invalid_regex(lab: VcsimLab, tmp_path: Path) -> None:

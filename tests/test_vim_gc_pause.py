@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from inventory_helpers import default_lab_fixture, manager_for, needs_vcsim
 
-from vconsole.services.inventory_specs import VM_SPECS, VM_TYPES
+from vconsole.services.inventory_specs import SKELETON_SPECS, SKELETON_TYPES, VM_SPECS, VM_TYPES
 from vconsole.vim.gc_pause import full_collections_postponed
 
 lab = default_lab_fixture()
@@ -77,3 +77,40 @@ async def test_a_lab_stream_postpones_full_collections_until_done_or_left(
         assert gc.get_threshold() == thresholds
     finally:
         await manager.close()
+
+
+@needs_vcsim
+async def test_a_read_datacenter_by_datacenter_postpones_them_between_datacenters(
+    lab: object, tmp_path: Path, thresholds: tuple[int, int, int]
+) -> None:
+    """Between one datacenter's answer and the next (the view dropped, the next one made),
+    no full collection starts either: the collector is asked at every allocation here, and
+    each time it is asked, full collections are still postponed."""
+    from vconsole.vim.collector import PropertyReader
+
+    manager = manager_for(tmp_path, {"vc01": lab})  # type: ignore[dict-item]
+    asked: list[tuple[int, int]] = []  # (VMs read so far, full-collection threshold)
+    names: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and names:
+            asked.append((len(names), gc.get_threshold()[2]))
+
+    try:
+        reader = PropertyReader(await manager.vim("vc01"))
+        skeleton = await reader.retrieve(SKELETON_TYPES, SKELETON_SPECS)
+        datacenters = [o.ref for o in skeleton if o.ref.type == "Datacenter"]
+        assert len(datacenters) >= 2
+        gc.set_threshold(1, 1, 1)
+        gc.callbacks.append(note)
+        read = reader.stream_each(datacenters, VM_TYPES, VM_SPECS, page_size=50, in_flight=1)
+        async for batch in read:
+            names.extend(o.props["name"] for o in batch)
+    finally:
+        if note in gc.callbacks:
+            gc.callbacks.remove(note)
+        gc.set_threshold(*thresholds)
+        await manager.close()
+    assert len(names) == len(set(names)) > 0
+    between = [t for n, t in asked if n < len(names)]  # from the first VMs to the last
+    assert between and all(t > 1000 for t in between)

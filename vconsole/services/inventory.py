@@ -34,6 +34,7 @@ from vconsole.services.inventory_specs import (
     VM_TYPES,
 )
 from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.vim.gc_pause import full_collections_postponed
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.soap import MoRef
 
@@ -202,26 +203,29 @@ class InventoryService:
             reader = PropertyReader(conn)
             preview: asyncio.Future[None] | None = None
             try:
-                # datacenters, folders and clusters first (few even in the largest estate):
-                # one cluster's VMs are asked for while hosts, datastores and networks arrive
-                for types, specs in (
-                    (SKELETON_TYPES, SKELETON_SPECS),
-                    (RESOURCE_TYPES, RESOURCE_SPECS),
-                ):
-                    async for batch in reader.stream(types, specs, self.page_size):
-                        first = first if first is not None else time.monotonic() - started
-                        self._emit(store.add(batch), emit)
-                    if preview is None and with_vms and emit is not None:
-                        cluster = _first_cluster(store)
-                        if cluster is not None:
-                            preview = asyncio.ensure_future(
-                                self._preview(reader, store, emit, cluster)
-                            )
-                if with_vms:
-                    async for batch in self.vm_batches(reader, store):
-                        if preview is not None:
-                            preview.cancel()
-                        self._emit(store.add(batch), emit)
+                # the reads of one load bring one bulk of long-lived objects: a full
+                # collection between two of them would walk what the first brought, for nothing
+                with full_collections_postponed():
+                    # datacenters, folders and clusters first (few even in the largest estate):
+                    # one cluster's VMs are asked for while hosts, datastores and networks arrive
+                    for types, specs in (
+                        (SKELETON_TYPES, SKELETON_SPECS),
+                        (RESOURCE_TYPES, RESOURCE_SPECS),
+                    ):
+                        async for batch in reader.stream(types, specs, self.page_size):
+                            first = first if first is not None else time.monotonic() - started
+                            self._emit(store.add(batch), emit)
+                        if preview is None and with_vms and emit is not None:
+                            cluster = _first_cluster(store)
+                            if cluster is not None:
+                                preview = asyncio.ensure_future(
+                                    self._preview(reader, store, emit, cluster)
+                                )
+                    if with_vms:
+                        async for batch in self.vm_batches(reader, store):
+                            if preview is not None:
+                                preview.cancel()
+                            self._emit(store.add(batch), emit)
             finally:
                 if preview is not None:
                     preview.cancel()

@@ -58,14 +58,24 @@ class PropertyReader:
     def __init__(self, conn: Any, batch_size: int = 2000) -> None:
         self.conn = conn
         self.batch_size = batch_size
+        self._refs: tuple[MoRef, MoRef, MoRef] | None = None
 
     @property
     def _stub(self) -> Any:
         return self.conn.si._stub
 
     def _service(self) -> tuple[MoRef, MoRef, MoRef]:
-        content = self.conn.content
-        return _ref(content.propertyCollector), _ref(content.viewManager), _ref(content.rootFolder)
+        """PropertyCollector, ViewManager and root folder. pyVmomi reads ServiceContent from
+        the server at every access, on the calling thread (the event loop here), so it is
+        read once per reader: these references are fixed for a vCenter."""
+        if self._refs is None:
+            content = self.conn.content
+            self._refs = (
+                _ref(content.propertyCollector),
+                _ref(content.viewManager),
+                _ref(content.rootFolder),
+            )
+        return self._refs
 
     async def _call(self, what: str, body: bytes) -> Any:
         def run() -> Any:
@@ -158,9 +168,11 @@ class PropertyReader:
         every = asyncio.gather(*tasks)
         every.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
-            while (item := await queue.get()) is not _DONE:
-                yield item
-            await every
+            # between one container's read and the next, no full collection either
+            with full_collections_postponed():
+                while (item := await queue.get()) is not _DONE:
+                    yield item
+                await every
         finally:
             every.cancel()
             for task in tasks:
