@@ -209,6 +209,29 @@ async def test_a_load_asks_for_service_content_once_not_per_request(
     assert len(service.rows(ObjectKind.VM)) == len(lab_vms(lab.scenario))
 
 
+async def test_pane_refreshes_reuse_the_session_service_content(
+    lab: VcsimLab, tmp_path: Path
+) -> None:
+    """The panes read ServiceContent on the event loop at every refresh; a session keeps it,
+    so refreshing the vCenter checks again asks the server for it no more."""
+    from vconsole.services.checks import ChecksService
+
+    proxy = DroppingProxy(lab.port)
+    manager = manager_for(tmp_path, {"vc01": lab}, ports={"vc01": proxy.port})
+    try:
+        await manager.vim("vc01")
+        before = len(proxy.requests)
+        checks = ChecksService(manager, [], "vc01")
+        reports = [await checks.refresh() for _ in range(3)]
+    finally:
+        await manager.close()
+        proxy.close()
+    during = proxy.requests[before:]
+    assert sum(b"<Fetch" in r and b"ServiceInstance" in r for r in during) <= 1
+    assert sum(b"<RetrievePropertiesEx" in r for r in during) >= 3  # each refresh read vCenter
+    assert all(r.rows and not r.vcenter_error for r in reports)
+
+
 async def test_filter_negation_and_invalid_regex(lab: VcsimLab, tmp_path: Path) -> None:
     service = await loaded(tmp_path, {"vc01": lab})
     vms = service.rows(ObjectKind.VM)

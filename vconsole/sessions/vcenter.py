@@ -40,6 +40,7 @@ class VimConnection:
         self.si: VimObject = None
         self._verify = True
         self._thumbprint: str | None = None
+        self._content: tuple[VimObject, VimObject] | None = None  # (si, its ServiceContent)
 
     @property
     def target(self) -> str:
@@ -47,10 +48,17 @@ class VimConnection:
 
     @property
     def content(self) -> VimObject:
-        """The vCenter ServiceContent (`vim.ServiceInstanceContent`)."""
-        if self.si is None:
+        """The vCenter ServiceContent (`vim.ServiceInstanceContent`), kept per session.
+
+        pyVmomi asks the server for it at every access, and panes read it on the event loop at
+        every refresh; its references are fixed for a service instance, so one read serves."""
+        si = self.si
+        if si is None:
             raise TargetUnreachable(self.target, "not connected")
-        return self.si.content
+        kept = self._content
+        if kept is None or kept[0] is not si:
+            kept = self._content = (si, si.content)
+        return kept[1]
 
     async def connect(self) -> None:
         """First connection: trust decision, then SmartConnect in the executor."""
@@ -104,7 +112,7 @@ class VimConnection:
         t = self._slot.target
         password = self._slot.password_now()
         try:
-            self.si.content.sessionManager.Login(t.user or "", password)
+            self.content.sessionManager.Login(t.user or "", password)
         except vim.fault.InvalidLogin:
             raise AuthFailed(t.name, t.user) from None
 
@@ -160,3 +168,4 @@ class VimConnection:
             except Exception as exc:  # the session expires on the server by itself
                 log.info("vCenter logout failed: %s: %s", type(exc).__name__, exc)
             self.si = None
+            self._content = None
