@@ -4,7 +4,8 @@ Per refresh, vCenter is read once (one PropertyCollector call for every host's m
 then QueryPerf for all paths and devices, a batch of hosts per call, several calls at a time) while the
 hosts are asked over SSH through the session manager's fan-out: `core path list` every time, the
 other three commands (the path layout) when something says it changed or its turn comes round
-(`paths_layout`), in parallel on each host's one connection. The two halves run at the same time; either may fail alone: no
+(`paths_layout`), read together in one exec on each host's one connection (`batch=False`: an
+exec per command, in parallel). The two halves run at the same time; either may fail alone: no
 vCenter or no perf counters leaves what SSH can tell (states, policies, no latency), a host
 that SSH cannot reach keeps what vCenter knows, a host nobody can read gets one row saying why.
 The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and the screen.
@@ -82,6 +83,7 @@ class PathsService:
         perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         layout_every: int = DEFAULT_LAYOUT_EVERY,
+        batch: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.manager = manager
@@ -94,7 +96,7 @@ class PathsService:
         self.perf_concurrency = perf_concurrency
         self.clock = clock
         self.last: PathsReport | None = None
-        self.layouts = HostLayouts(manager, layout_every)
+        self.layouts = HostLayouts(manager, layout_every, batch=batch)
         self.reader = (
             VcenterReader(
                 manager,
