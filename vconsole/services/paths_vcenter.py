@@ -346,7 +346,7 @@ def _latency_of(metrics: list[EntityMetrics], ids: dict[str, int]) -> HostLatenc
         for s in em.series:
             name = names.get(s.counter_id)
             if name is not None:
-                series.setdefault(name, {})[s.instance] = tuple(float(v) for v in s.values)
+                series.setdefault(name, {})[s.instance] = tuple(map(float, s.values))
     return HostLatency(series, count, stamps)
 
 
