@@ -100,6 +100,11 @@ class HostLayouts:
         return self._keep(host, kept, {CORE: core, **dict(zip(LAYOUT, rest, strict=True))})
 
     async def _run(self, host: str, which: tuple[int, ...]) -> list[Answer]:
+        if len(which) == 1:  # the usual poll: `core path list` alone, awaited as it is
+            try:
+                return [await self.manager.run(host, READ_COMMANDS[which[0]])]
+            except Exception as exc:
+                return [exc]
         commands = [READ_COMMANDS[i] for i in which]
         return await self.manager.run_each(host, commands, batch=self.batch)
 
