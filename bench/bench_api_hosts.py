@@ -10,7 +10,8 @@ other machines. For each way in to the hosts, in this one run:
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
    QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
    more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all) and another
-   20 s after that with QueryPerf read the old way (pyVmomi's deserializer), then the
+   20 s after that with QueryPerf read the old way (pyVmomi's deserializer), over SSH another
+   20 s later with the layout's commands an exec each (as before they shared one), then the
    sequential loop (each host's four commands and its QueryPerf one after another). The loops
    time `--seq-hosts` hosts and scale to all of them.
 3. QueryPerf alone for every host, 50 hosts a call, one call at a time: the console's reader
@@ -20,7 +21,10 @@ other machines. For each way in to the hosts, in this one run:
 The session manager is built as the console builds it (default workers and fan-out limit).
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
-        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only] [--profile FILE]
+        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only] [--paths-only]
+        [--profile FILE]
+
+`--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU).
 """
 
 from __future__ import annotations
@@ -213,8 +217,31 @@ def row(label: str, cold: float, warm: list[float], extra: str) -> str:
     )
 
 
-async def way(config: Path, key: str, args: argparse.Namespace) -> None:
+async def lacp_part(
+    manager: Any, key: str, hosts: list[str], vcenter: str, args: argparse.Namespace
+) -> None:
     from vconsole.services.lacp import LacpService
+
+    sample = hosts[: args.seq_hosts]
+    scale = len(hosts) / max(1, len(sample))
+    # over SSH one exec per host, then the per-command way beside it; the API has no batch
+    for batch in (True, False) if key == "ssh" else (False,):
+        lacp = LacpService(manager, hosts, vcenter, batch=batch)
+        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
+        failed = sum(1 for h in report.hosts if not h.ok)
+        what = "LACP, batched exec" if batch else "LACP, a call per command"
+        what = what if key == "api" or batch else "LACP, exec per command"
+        print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
+        print(f"  {'':<30} {cpu}")
+    seq = await lacp_loop(manager, sample)
+    print(
+        f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
+        f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
+        f"  ({load()})"
+    )
+
+
+async def way(config: Path, key: str, args: argparse.Namespace) -> None:
     from vconsole.services.paths import PathsService
 
     label, profile = WAYS[key]
@@ -225,21 +252,8 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         sample = hosts[: args.seq_hosts]
         scale = len(hosts) / max(1, len(sample))
         print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
-        # over SSH one exec per host, then the per-command way beside it; the API has no batch
-        for batch in (True, False) if key == "ssh" else (False,):
-            lacp = LacpService(manager, hosts, vcenter, batch=batch)
-            cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
-            failed = sum(1 for h in report.hosts if not h.ok)
-            what = "LACP, batched exec" if batch else "LACP, a call per command"
-            what = what if key == "api" or batch else "LACP, exec per command"
-            print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
-            print(f"  {'':<30} {cpu}")
-        seq = await lacp_loop(manager, sample)
-        print(
-            f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
-            f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
-            f"  ({load()})"
-        )
+        if not args.paths_only:
+            await lacp_part(manager, key, hosts, vcenter, args)
         if args.lacp_only:
             return
         paths = PathsService(manager, hosts, vcenter)
@@ -251,11 +265,18 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
         )
         print(f"  {'':<30} {cpu}")
-        for label, reader in (("20 s later", None), ("20 s later, pyVmomi", pyvmomi_way)):
+        cadence = [("20 s later", None, True), ("20 s later, pyVmomi", pyvmomi_way, True)]
+        if key == "ssh":  # the layout's commands an exec each, as before they shared one
+            cadence.append(("20 s later, exec per cmd", None, False))
+        for label, reader, batch in cadence:
             await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
+            paths.layouts.batch = batch
             with swapped(reader):
                 _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
             print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
+        paths.layouts.batch = True
+        if args.paths_only:
+            return
         await perf_alone(manager, hosts, vcenter, args.perf_rounds)
         seq = await paths_loop(manager, sample, vcenter)
         print(
@@ -291,7 +312,7 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
 async def run(args: argparse.Namespace, config: Path) -> None:
     for key in args.only or list(WAYS):
         await way(config, key, args)
-    if args.only or args.lacp_only:
+    if args.only or args.lacp_only or args.paths_only:
         return
     print("\nMTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
     for label, profile in (("SSH", "lab"), ("API", "lab-vcenter")):
@@ -312,6 +333,9 @@ def main() -> None:
     parser.add_argument("--perf-rounds", type=int, default=3, help="QueryPerf-alone rounds")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
     parser.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
+    parser.add_argument(
+        "--paths-only", action="store_true", help="only the paths refreshes (no LACP, MTU, loops)"
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-hosts-"))

@@ -274,3 +274,25 @@ async def test_vcenter_unreachable_leaves_ssh_rows_and_a_note(esxi, tmp_path):
     assert dead.state == "dead" and dead.verdict == Verdict.CRITICAL
     context = (*dead.problems, *dead.device_problems)
     assert "no latency: vCenter not read" in " ".join(p.text for p in context)
+
+
+def pyvmomi_states(content):  # type: ignore[no-untyped-def]
+    from pyVmomi import vim
+
+    from vconsole.services.vcenter_props import read_properties
+
+    objects = read_properties(content, [(vim.HostSystem, ["name", "runtime.connectionState"])])
+    return {str(p["name"]): str(p["runtime.connectionState"]) for _, p in objects}
+
+
+async def test_connection_states_between_layout_reads_are_what_pyvmomi_reads(esxi, vcsim, tmp_path):
+    manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts=LUN_HOSTS)
+    try:
+        vim = await manager.vim("vcsa01")
+        ours = await paths_perf.connection_states(vim)
+        theirs = await vim.call(pyvmomi_states, vim.content)
+    finally:
+        await manager.close()
+    assert ours == theirs
+    assert ours["esx-wlg-02"] == ours["esx-hq-04"] == "notResponding"
+    assert ours["esx-hq-01"] == "connected"

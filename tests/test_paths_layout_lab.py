@@ -150,3 +150,36 @@ async def test_a_policy_change_made_elsewhere_shows_within_layout_every_refreshe
         await other.close()
     assert seen[-1] == {change}
     assert all(s in (start, {change}) for s in seen)
+
+
+def _row_view(report):  # type: ignore[no-untyped-def]
+    return [dataclasses.replace(r, read=None, write=None) for r in report.rows]
+
+
+async def test_a_layout_read_is_one_exec_per_host_with_the_same_rows_as_an_exec_per_command(
+    esxi, tmp_path
+):
+    manager = lab_manager(esxi, tmp_path, hosts={HOST})
+    gauge = esxi.sessions[HOST]
+    try:
+        batched = PathsService(manager, [HOST], layout_every=1)  # every refresh reads the layout
+        alone = PathsService(manager, [HOST], layout_every=1, batch=False)
+        before = gauge.total
+        together = await batched.refresh()
+        middle = gauge.total
+        apart = await alone.refresh()
+        after = gauge.total
+        mark = audit_len(tmp_path)
+        warm = await batched.refresh()
+    finally:
+        await manager.close()
+    assert (middle - before, after - middle) == (1, 4)
+    assert _row_view(together) == _row_view(apart) == _row_view(warm)
+    assert together.hosts[0].ok and not together.hosts[0].error
+    outputs = {o.line: o for o in together.hosts[0].outputs}
+    assert {o.line: o.stdout for o in apart.hosts[0].outputs} == {
+        line: o.stdout for line, o in outputs.items()
+    }
+    assert all(o.exit == 0 and "begin" not in o.stdout for o in outputs.values())
+    ran = commands_run(tmp_path, mark)  # audited command by command, never the script
+    assert sorted(ran) == sorted(outputs)

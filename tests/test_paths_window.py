@@ -70,3 +70,28 @@ def test_latency_window_figures_are_nearest_rank_percentiles(samples) -> None:
         percentile(samples, 95),
         max(samples),
     )
+
+
+samples_with_gaps = st.lists(
+    st.one_of(
+        st.sampled_from([-1, -1.0, 0, float("nan"), float("inf"), None]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-2, 2000),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples_with_gaps)
+def test_a_window_keeps_exactly_the_samples_that_are_there(values) -> None:
+    """Gaps (-1), None and NaN are left out, whatever else the window holds; what is kept is
+    float, in order; nothing kept is no window."""
+    kept = [float(v) for v in values if v is not None and v == v and v >= 0]
+    window = LatencyWindow.of(values)
+    if not kept:
+        assert window is None
+        return
+    assert window is not None
+    assert window.samples == tuple(kept)
+    assert all(type(v) is float for v in window.samples)

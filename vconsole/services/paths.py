@@ -4,9 +4,12 @@ Per refresh, vCenter is read once (one PropertyCollector call for every host's m
 then QueryPerf for all paths and devices, a batch of hosts per call, several calls at a time) while the
 hosts are asked over SSH through the session manager's fan-out: `core path list` every time, the
 other three commands (the path layout) when something says it changed or its turn comes round
-(`paths_layout`), in parallel on each host's one connection. The two halves run at the same time; either may fail alone: no
+(`paths_layout`), read together in one exec on each host's one connection (`batch=False`: an
+exec per command, in parallel). The two halves run at the same time; either may fail alone: no
 vCenter or no perf counters leaves what SSH can tell (states, policies, no latency), a host
 that SSH cannot reach keeps what vCenter knows, a host nobody can read gets one row saying why.
+Once vCenter's half is in, each host is joined as it answers, while the others are still being
+waited for; verdicts, which compare hosts, are judged when the last one is in.
 The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and the screen.
 """
 
@@ -38,7 +41,7 @@ from vconsole.models.paths import (
     Thresholds,
 )
 from vconsole.services.answers import error_text
-from vconsole.services.paths_join import HostInputs, SshHostData, join_host
+from vconsole.services.paths_join import HostInputs, JoinedHost, SshHostData, join_host
 from vconsole.services.paths_layout import DEFAULT_LAYOUT_EVERY, HostLayouts, answer_text
 from vconsole.services.paths_perf import (
     PERF_BATCH,
@@ -49,7 +52,7 @@ from vconsole.services.paths_perf import (
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
-from vconsole.vim.gc_pause import gc_paused
+from vconsole.vim.gc_pause import full_collections_postponed, gc_paused
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -82,6 +85,7 @@ class PathsService:
         perf_batch: int = PERF_BATCH,
         multipath_max_age_s: float = 300.0,
         layout_every: int = DEFAULT_LAYOUT_EVERY,
+        batch: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.manager = manager
@@ -94,7 +98,7 @@ class PathsService:
         self.perf_concurrency = perf_concurrency
         self.clock = clock
         self.last: PathsReport | None = None
-        self.layouts = HostLayouts(manager, layout_every)
+        self.layouts = HostLayouts(manager, layout_every, batch=batch)
         self.reader = (
             VcenterReader(
                 manager,
@@ -124,57 +128,49 @@ class PathsService:
                 self.reader.read(self._wanted, full_layout=full or self._vcenter_dependent)
             )
 
-        def progress(done: int, total: int, _result: object) -> None:
+        joined: dict[str, JoinedHost] = {}
+        early: list[FanOutResult[SshHostData]] = []  # answered before vCenter's view was in
+
+        def progress(done: int, total: int, result: FanOutResult[SshHostData]) -> None:
             if on_progress is not None:
                 on_progress(done, total)
+            # a host is joined as soon as it answers and vCenter's view is in: the join runs
+            # while other hosts are still being waited for, not all of it after the last one
+            if vc_task is not None and not vc_task.done():
+                early.append(result)
+                return
+            view, vc_error = _outcome(vc_task)
+            with gc_paused():  # no await inside
+                for one in (*early, result):
+                    if one.error is None:  # a host SSH did not answer waits for its switch
+                        joined[one.target] = self._join(one.target, one, view, vc_error, None)
+            early.clear()
 
         async def fetch(host: str) -> SshHostData:
             return await self.layouts.fetch(host, full=full)
 
         self.layouts.begin()
-        results = await self.manager.fan_out(
-            fetch, self.hosts, limit=self.concurrency, on_progress=progress
-        )
-        view = VcenterView({}, {}, {})
-        vc_error = ""
-        if vc_task is not None:
-            try:
-                view = await vc_task
-            except VconsoleError as exc:
-                vc_error = exc.message
-            except Exception as exc:
-                vc_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        ssh = {r.target: r for r in results}
-        names = list(dict.fromkeys([*self.hosts, *sorted(view.hosts)]))
-        switches = await self._switches_from_vcenter(ssh, view)
+        with full_collections_postponed():
+            results = await self.manager.fan_out(
+                fetch, self.hosts, limit=self.concurrency, on_progress=progress
+            )
+            if vc_task is not None:
+                await asyncio.wait([vc_task])
+            view, vc_error = _outcome(vc_task)
+            ssh = {r.target: r for r in results}
+            names = list(dict.fromkeys([*self.hosts, *sorted(view.hosts)]))
+            switches = await self._switches_from_vcenter(ssh, view)
         with gc_paused():  # no await inside: the rows are built in one go
             rows: list[PathRow] = []
             devices: list[DeviceInfo] = []
             outcomes: list[HostPaths] = []
             for host in names:
-                result = ssh.get(host)
-                vc = view.hosts.get(host)
-                note = view.perf_notes.get(host, "")
-                if not note and vc is None:
-                    note = (
-                        f"vCenter not read: {vc_error}" if vc_error
-                        else ("the host is not in vCenter" if self.vcenter else "no vCenter target")
-                    )  # fmt: skip
-                joined = join_host(
-                    HostInputs(
-                        host=host,
-                        ssh=result.value if result is not None and result.error is None else None,
-                        ssh_error=error_text(result.error) if result and result.error else "",
-                        vcenter=vc,
-                        latency=view.latency.get(host),
-                        perf_note=note,
-                        duration_s=result.duration_s if result else 0.0,
-                        psp_latency_vcenter=switches.get(host),
-                    )
-                )
-                rows.extend(joined.rows)
-                devices.extend(joined.devices)
-                outcomes.append(joined.outcome)
+                done = joined.get(host)
+                if done is None:
+                    done = self._join(host, ssh.get(host), view, vc_error, switches.get(host))
+                rows.extend(done.rows)
+                devices.extend(done.devices)
+                outcomes.append(done.outcome)
             self._vcenter_dependent = any(
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
@@ -198,6 +194,35 @@ class PathsService:
             )
         self.last = report
         return report
+
+    def _join(
+        self,
+        host: str,
+        result: FanOutResult[SshHostData] | None,
+        view: VcenterView,
+        vc_error: str,
+        switch: int | None,
+    ) -> JoinedHost:
+        """One host's rows from its SSH answer (or error), vCenter's view and its samples."""
+        vc = view.hosts.get(host)
+        note = view.perf_notes.get(host, "")
+        if not note and vc is None:
+            note = (
+                f"vCenter not read: {vc_error}" if vc_error
+                else ("the host is not in vCenter" if self.vcenter else "no vCenter target")
+            )  # fmt: skip
+        return join_host(
+            HostInputs(
+                host=host,
+                ssh=result.value if result is not None and result.error is None else None,
+                ssh_error=error_text(result.error) if result and result.error else "",
+                vcenter=vc,
+                latency=view.latency.get(host),
+                perf_note=note,
+                duration_s=result.duration_s if result else 0.0,
+                psp_latency_vcenter=switch,
+            )
+        )
 
     # -- vCenter ------------------------------------------------------------------------------
     def _wanted(self, name: str) -> bool:
@@ -254,6 +279,21 @@ class PathsService:
                 target=host,
             )
         return RawOutput(command.line, result.stdout, result.stderr, result.exit), config
+
+
+def _outcome(task: asyncio.Future[VcenterView] | None) -> tuple[VcenterView, str]:
+    """vCenter's half of a refresh once it is over: its view, or an empty one and why."""
+    if task is None:
+        return _NO_VIEW, ""
+    try:
+        return task.result(), ""
+    except VconsoleError as exc:
+        return _NO_VIEW, exc.message
+    except Exception as exc:
+        return _NO_VIEW, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+_NO_VIEW = VcenterView({}, {}, {})
 
 
 def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -> bool:

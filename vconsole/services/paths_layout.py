@@ -8,12 +8,13 @@ exactly what it answered when the layout was read (a path went dead or came back
 or went), after a change made from this console, on a full refresh, and at the latest every
 `every` refreshes (hosts staggered so each refresh re-reads about 1/`every` of them). A PSP
 change made elsewhere therefore shows within `every` refreshes; a path state at once.
-An output that reads the same as last time is not parsed again.
+An output that reads the same as last time is not parsed again. Commands read together go in
+one sequential exec (`run_each`): a channel costs both ends more than a command's answer, so a
+layout read is one exec instead of four (`batch=False`, replay and API hosts: one each).
 """
 
 from __future__ import annotations
 
-import asyncio
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -62,9 +63,12 @@ _Kept = tuple[_Read, ...]  # one host's four reads, in READ_COMMANDS order
 class HostLayouts:
     """Per host: the last four reads, and which refreshes must re-read the layout."""
 
-    def __init__(self, manager: Sessions, every: int = DEFAULT_LAYOUT_EVERY) -> None:
+    def __init__(
+        self, manager: Sessions, every: int = DEFAULT_LAYOUT_EVERY, *, batch: bool = True
+    ) -> None:
         self.manager = manager
         self.every = max(1, every)
+        self.batch = batch
         self.refreshes = 0
         self.layout_reads = 0  # hosts whose layout was read, over this object's life
         self._kept: dict[str, _Kept] = {}
@@ -96,9 +100,13 @@ class HostLayouts:
         return self._keep(host, kept, {CORE: core, **dict(zip(LAYOUT, rest, strict=True))})
 
     async def _run(self, host: str, which: tuple[int, ...]) -> list[Answer]:
-        return await asyncio.gather(
-            *(self.manager.run(host, READ_COMMANDS[i]) for i in which), return_exceptions=True
-        )
+        if len(which) == 1:  # the usual poll: `core path list` alone, awaited as it is
+            try:
+                return [await self.manager.run(host, READ_COMMANDS[which[0]])]
+            except Exception as exc:
+                return [exc]
+        commands = [READ_COMMANDS[i] for i in which]
+        return await self.manager.run_each(host, commands, batch=self.batch)
 
     def _keep(self, host: str, kept: _Kept | None, answers: dict[int, Answer]) -> SshHostData:
         if all(isinstance(a, BaseException) for a in answers.values()):

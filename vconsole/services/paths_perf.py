@@ -29,9 +29,10 @@ from vconsole.services.paths_vcenter import (
     counter_ids,
     query_advanced_int,
     query_hosts_latency,
-    read_connection_states,
     read_multipath,
 )
+from vconsole.vim.collector import PropertyReader
+from vconsole.vim.soap import PropertySpec
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -154,7 +155,7 @@ class VcenterReader:
             vc_hosts, refs = await vim.call(read_multipath, content)
             self._layout = (self.clock(), vc_hosts, refs)
         else:
-            states = await vim.call(read_connection_states, content)
+            states = await connection_states(vim)
             vc_hosts = tuple(
                 replace(h, connection_state=states.get(h.name, h.connection_state))
                 for h in layout[1]
@@ -259,6 +260,21 @@ class VcenterReader:
         return {
             h: v for h, v in zip(names, values, strict=True) if not isinstance(v, BaseException)
         }
+
+
+_STATES = (PropertySpec("HostSystem", ("name", "runtime.connectionState")),)
+
+
+async def connection_states(vim: VimConnection) -> dict[str, str]:
+    """Every host's name -> `runtime.connectionState`, read on each refresh between layout
+    reads: by the console's own PropertyCollector reader, as pyVmomi's deserializer spent
+    0.2 s of CPU on 1,000 hosts' states."""
+    out: dict[str, str] = {}
+    async for batch in PropertyReader(vim).stream(["HostSystem"], _STATES):
+        for obj in batch:
+            name = obj.props.get("name", obj.ref.value)
+            out[str(name)] = str(obj.props.get("runtime.connectionState", ""))
+    return out
 
 
 def _content_of(vim: VimConnection) -> VimObject:

@@ -289,17 +289,6 @@ def query_advanced_int(content: VimObject, host: VimObject, key: str) -> int | N
     return None
 
 
-def read_connection_states(content: VimObject) -> dict[str, str]:
-    """Blocking: every host's name -> `runtime.connectionState`, in one small property read."""
-    from pyVmomi import vim
-
-    objects = read_properties(content, [(vim.HostSystem, ["name", "runtime.connectionState"])])
-    out = {}
-    for obj, props in objects:
-        out[str(props.get("name", obj._moId))] = str(props.get("runtime.connectionState", ""))
-    return out
-
-
 def query_path_latency(
     content: VimObject, host: VimObject, ids: dict[str, int], instance: str, samples: int
 ) -> HostLatency:
@@ -346,7 +335,7 @@ def _latency_of(metrics: list[EntityMetrics], ids: dict[str, int]) -> HostLatenc
         for s in em.series:
             name = names.get(s.counter_id)
             if name is not None:
-                series.setdefault(name, {})[s.instance] = tuple(float(v) for v in s.values)
+                series.setdefault(name, {})[s.instance] = tuple(map(float, s.values))
     return HostLatency(series, count, stamps)
 
 

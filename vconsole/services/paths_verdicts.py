@@ -142,12 +142,16 @@ class _Tally:
 
     def __init__(self, group: Sequence[DeviceInfo], value: Callable[[DeviceInfo], str]) -> None:
         self.total: Counter[str] = Counter()
-        self.by_host: dict[str, Counter[str]] = {}
+        self.by_host: dict[str, dict[str, int]] = {}  # plain dicts: a Counter each costs more
         for d in group:
             v = value(d)
             if v:
                 self.total[v] += 1
-                self.by_host.setdefault(d.host, Counter())[v] += 1
+                own = self.by_host.get(d.host)
+                if own is None:
+                    self.by_host[d.host] = {v: 1}
+                else:
+                    own[v] = own.get(v, 0) + 1
 
     def without_host(self, host: str) -> Counter[str]:
         own = self.by_host.get(host)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class UnreadablePerf(Exception):
     """The answer is not one the console's readers read exactly (the reason says where)."""
 
 
-@dataclass(frozen=True)
-class PerfSeries:
+class PerfSeries(NamedTuple):
+    """One counter of one instance: a tuple, as a cadence answer holds tens of thousands."""
+
     counter_id: int
     instance: str
     values: tuple[int, ...]

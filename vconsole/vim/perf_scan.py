@@ -44,10 +44,21 @@ _SERIES = re.compile(
     rb"<value(?: ([\w.-]+):type=\"PerfMetricIntSeries\")?><id><counterId>(-?\d+)</counterId>"
     rb"<instance>(" + _TEXT + rb")</instance></id>((?:<value>-?\d+</value>)*)</value>"
 )
-_SERIES_CSV = re.compile(
-    rb"<value(?: ([\w.-]+):type=\"PerfMetricSeriesCSV\")?><id><counterId>(-?\d+)</counterId>"
-    rb"<instance>(" + _TEXT + rb")</instance></id><value>([-\d,]*)</value></value>"
-)
+
+
+def _csv_series(group: bytes) -> bytes:
+    """A PerfMetricSeriesCSV: prefix, counter, instance and values, each opened by `group`."""
+    return (
+        rb"<value(?: " + group + rb"[\w.-]+):type=\"PerfMetricSeriesCSV\")?><id><counterId>"
+        + group + rb"-?\d+)</counterId><instance>" + group + _TEXT + rb")</instance></id><value>"
+        + group + rb"[-\d,]*)</value></value>"
+    )  # fmt: skip
+
+
+_SERIES_CSV = re.compile(_csv_series(b"("))
+_SERIES_CSV_RUN = re.compile(b"(?:" + _csv_series(b"(?:") + b")*")
+"""Consecutive CSV series matched as one run, which `_SERIES_CSV.findall` then splits into the
+same series: each begins where the one before ended, as a series holds no `<` of its own."""
 _SAMPLE_VALUE = re.compile(rb"<value>(-?\d+)</value>")
 _END = b"</returnval>"
 
@@ -100,15 +111,18 @@ def _returnval(
             return None
         stamps = sample_info_csv(info.group(1).decode())
         at = info.end()
-        while (s := _SERIES_CSV.match(data, at)) is not None:
-            if s.group(1) not in (None, xsi):
-                return None
-            text = s.group(4)
-            values = tuple(int(v) for v in text.split(b",")) if text else ()
-            if len(values) != len(stamps):
-                raise UnreadablePerf(f"CSV series of {len(values)} values, {len(stamps)} samples")
-            series.append(PerfSeries(int(s.group(2)), s.group(3).decode(), values))
-            at = s.end()
+        run = _SERIES_CSV_RUN.match(data, at)
+        assert run is not None  # a run of none matches anywhere
+        found = _SERIES_CSV.findall(data, at, run.end())
+        if any(prefix and prefix != xsi for prefix, _, _, _ in found):
+            return None
+        count = len(stamps)
+        for _, counter, instance, text in found:
+            values = tuple(map(int, text.split(b","))) if text else ()
+            if len(values) != count:
+                raise UnreadablePerf(f"CSV series of {len(values)} values, {count} samples")
+            series.append(PerfSeries(int(counter), instance.decode(), values))
+        at = run.end()
     else:
         times = []
         while (i := _SAMPLE_INFO.match(data, at)) is not None:
@@ -120,7 +134,7 @@ def _returnval(
         while (s := _SERIES.match(data, at)) is not None:
             if s.group(1) not in (None, xsi):
                 return None
-            values = tuple(int(v) for v in _SAMPLE_VALUE.findall(s.group(4)))
+            values = tuple(map(int, _SAMPLE_VALUE.findall(s.group(4))))
             series.append(PerfSeries(int(s.group(2)), s.group(3).decode(), values))
             at = s.end()
     if not data.startswith(_END, at):

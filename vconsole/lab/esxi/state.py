@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vconsole.lab.esxi.output import Reply
 from vconsole.lab.scenario import Host, Lag, Lun, Scenario
 from vconsole.lab.scenario_checks import TEAM_UP_DELAY_DEFAULT_MS, TEAM_UP_DELAY_OPTION
 
@@ -103,6 +104,8 @@ class HostState:
             TEAM_UP_DELAY_OPTION: TEAM_UP_DELAY_DEFAULT_MS,
             **dict(host.advanced),
         }
+        # listings that follow from `host` alone, as rendered for it: (command, args) -> (host, out)
+        self.listings: dict[tuple[str, ...], tuple[Host, Reply]] = {}
         # path MTUs learned from ICMP "fragmentation needed": (netstack, target) -> (mtu, until)
         self.learned_pmtu: dict[tuple[str, str], tuple[int, float]] = {}
 

@@ -12,7 +12,7 @@ the reference does not say the host refuses it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from vconsole.lab.esxi.options import EsxcliError, Opt, bool_option, int_option, parse_options
@@ -120,6 +120,7 @@ def _luns(state: HostState, device: str | None) -> list[Lun]:
 
 
 Item = tuple[str, list[tuple[str, "Cell | list[str]"]]]
+Renderer = Callable[[HostState, Sequence[str]], list[Item]]
 
 
 def _shown(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, Cell]]]]:
@@ -196,8 +197,22 @@ def core_path_items(state: HostState, args: Sequence[str]) -> list[Item]:
     return items
 
 
+def _listing(state: HostState, name: str, args: Sequence[str], render: Renderer) -> Reply:
+    """A listing that follows from the host's (immutable) description alone, rendered once
+    while that description stays the same object: the rendering is the lab's own cost, which
+    a real host's answer does not carry, and a changed host is a new object."""
+    key = (name, *args)
+    kept = state.listings.get(key)
+    if kept is not None and kept[0] is state.host:
+        return kept[1]
+    host = state.host
+    reply = Reply(blocks(_shown(render(state, args))))
+    state.listings[key] = (host, reply)
+    return reply
+
+
 def core_path_list(state: HostState, args: Sequence[str]) -> Reply:
-    return Reply(blocks(_shown(core_path_items(state, args))))
+    return _listing(state, "core path list", args, core_path_items)
 
 
 def nmp_path_items(state: HostState, args: Sequence[str]) -> list[Item]:
@@ -230,7 +245,7 @@ def nmp_path_items(state: HostState, args: Sequence[str]) -> list[Item]:
 
 
 def nmp_path_list(state: HostState, args: Sequence[str]) -> Reply:
-    return Reply(blocks(_shown(nmp_path_items(state, args))))
+    return _listing(state, "nmp path list", args, nmp_path_items)
 
 
 def _rr_lun(state: HostState, device: str) -> Lun:
