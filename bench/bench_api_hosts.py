@@ -6,13 +6,14 @@ other machines. For each way in to the hosts, in this one run:
 1. LACP refresh of every host (the pane's service), each host's warm commands in one batched
    exec, then again one exec per command: cold (logins, handshakes, `config get`), warm (best
    and worst of `--warm`) with console and lab CPU-s; then the sequential loop: host after
-   host, command after command. `--lacp-only` stops there.
+   host, command after command. `--lacp-only` stops there; `--paths-only` skips it.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
    QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
    more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all) and another
    20 s after that with QueryPerf read the old way (pyVmomi's deserializer), then the
    sequential loop (each host's four commands and its QueryPerf one after another). The loops
-   time `--seq-hosts` hosts and scale to all of them.
+   time `--seq-hosts` hosts and scale to all of them. `--paths-only` stops after the console's
+   own refreshes (cold, warm, 20 s later) and skips part 4.
 3. QueryPerf alone for every host, 50 hosts a call, one call at a time: the console's reader
    (csv and normal format) beside pyVmomi's, for one new sample per host (the cadence) and for
    15 (a first read): CPU-s here and in the lab, scaled to 1,000 hosts.
@@ -20,7 +21,8 @@ other machines. For each way in to the hosts, in this one run:
 The session manager is built as the console builds it (default workers and fan-out limit).
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
-        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only] [--profile FILE]
+        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only | --paths-only]
+        [--profile FILE]
 """
 
 from __future__ import annotations
@@ -214,57 +216,73 @@ def row(label: str, cold: float, warm: list[float], extra: str) -> str:
 
 
 async def way(config: Path, key: str, args: argparse.Namespace) -> None:
-    from vconsole.services.lacp import LacpService
-    from vconsole.services.paths import PathsService
-
     label, profile = WAYS[key]
     manager, discovery_s = await manager_for(config, profile)
     try:
         hosts = manager.profile.names("esxi")
         vcenter = manager.profile.names("vcenter")[0]
-        sample = hosts[: args.seq_hosts]
-        scale = len(hosts) / max(1, len(sample))
         print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
-        # over SSH one exec per host, then the per-command way beside it; the API has no batch
-        for batch in (True, False) if key == "ssh" else (False,):
-            lacp = LacpService(manager, hosts, vcenter, batch=batch)
-            cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
-            failed = sum(1 for h in report.hosts if not h.ok)
-            what = "LACP, batched exec" if batch else "LACP, a call per command"
-            what = what if key == "api" or batch else "LACP, exec per command"
-            print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
-            print(f"  {'':<30} {cpu}")
-        seq = await lacp_loop(manager, sample)
-        print(
-            f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
-            f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
-            f"  ({load()})"
-        )
-        if args.lacp_only:
-            return
-        paths = PathsService(manager, hosts, vcenter)
-        cold, warm, report, cpu = await timed_refreshes(paths, args.warm)
-        n = sum(1 for r in report.rows if r.path)
-        timed = sum(1 for r in report.rows if r.read_ms is not None)
-        failed = sum(1 for h in report.hosts if not h.ok)
-        print(
-            row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
-        )
-        print(f"  {'':<30} {cpu}")
-        for label, reader in (("20 s later", None), ("20 s later, pyVmomi", pyvmomi_way)):
-            await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
-            with swapped(reader):
-                _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
-            print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
-        await perf_alone(manager, hosts, vcenter, args.perf_rounds)
-        seq = await paths_loop(manager, sample, vcenter)
-        print(
-            f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
-            f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
-            f"  ({load()})"
-        )
+        if not args.paths_only:
+            await lacp_part(manager, key, hosts, vcenter, args)
+        if not args.lacp_only:
+            await paths_part(manager, hosts, vcenter, args)
     finally:
         await manager.close()
+
+
+async def lacp_part(
+    manager: Any, key: str, hosts: list[str], vcenter: str, args: argparse.Namespace
+) -> None:
+    from vconsole.services.lacp import LacpService
+
+    sample = hosts[: args.seq_hosts]
+    scale = len(hosts) / max(1, len(sample))
+    # over SSH one exec per host, then the per-command way beside it; the API has no batch
+    for batch in (True, False) if key == "ssh" else (False,):
+        lacp = LacpService(manager, hosts, vcenter, batch=batch)
+        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
+        failed = sum(1 for h in report.hosts if not h.ok)
+        what = "LACP, batched exec" if batch else "LACP, a call per command"
+        what = what if key == "api" or batch else "LACP, exec per command"
+        print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
+        print(f"  {'':<30} {cpu}")
+    seq = await lacp_loop(manager, sample)
+    print(
+        f"  {'LACP sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
+        f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
+        f"  ({load()})"
+    )
+
+
+async def paths_part(
+    manager: Any, hosts: list[str], vcenter: str, args: argparse.Namespace
+) -> None:
+    from vconsole.services.paths import PathsService
+
+    sample = hosts[: args.seq_hosts]
+    scale = len(hosts) / max(1, len(sample))
+    paths = PathsService(manager, hosts, vcenter)
+    cold, warm, report, cpu = await timed_refreshes(paths, args.warm)
+    n = sum(1 for r in report.rows if r.path)
+    timed = sum(1 for r in report.rows if r.read_ms is not None)
+    failed = sum(1 for h in report.hosts if not h.ok)
+    print(row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed"))
+    print(f"  {'':<30} {cpu}")
+    later = (("20 s later", None), ("20 s later, pyVmomi", pyvmomi_way))
+    for label, reader in later[:1] if args.paths_only else later:
+        await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
+        with swapped(reader):
+            _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
+        print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
+    if args.paths_only:
+        return
+    await perf_alone(manager, hosts, vcenter, args.perf_rounds)
+    seq = await paths_loop(manager, sample, vcenter)
+    print(
+        f"  {'paths sequential loop':<30} {seq:6.2f} s for {len(sample)} hosts, "
+        f"{seq * scale:7.2f} s scaled to {len(hosts)} (x{seq * scale / min(warm):.0f} warm)"
+        f"  ({load()})"
+    )
 
 
 async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str, Any]:
@@ -291,7 +309,7 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
 async def run(args: argparse.Namespace, config: Path) -> None:
     for key in args.only or list(WAYS):
         await way(config, key, args)
-    if args.only or args.lacp_only:
+    if args.only or args.lacp_only or args.paths_only:
         return
     print("\nMTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
     for label, profile in (("SSH", "lab"), ("API", "lab-vcenter")):
@@ -311,7 +329,13 @@ def main() -> None:
     parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
     parser.add_argument("--perf-rounds", type=int, default=3, help="QueryPerf-alone rounds")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
-    parser.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
+    only_part = parser.add_mutually_exclusive_group()
+    only_part.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
+    only_part.add_argument(
+        "--paths-only",
+        action="store_true",
+        help="only the paths pane's refreshes: no LACP, QueryPerf alone, loops or MTU",
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-hosts-"))
