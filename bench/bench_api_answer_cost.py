@@ -145,7 +145,7 @@ def audit_part(args: argparse.Namespace) -> None:
                     log.close()
                     lines = len((Path(tmp) / "audit.jsonl").read_text().splitlines())
             print(
-                f"  {label:<22} event loop busy {min(walls):6.3f} s for {args.records} records, "
+                f"  {label:<22} wall {min(walls):6.3f} s for {args.records} records in ticks of 8, "
                 f"{lines} lines in the file  ({load()})"
             )
     finally:
