@@ -8,7 +8,8 @@ Two per-answer costs of a multipathing refresh through the API, each the old way
    parser), for `--hosts` generated hosts; CPU-s scaled to 1,000 hosts' four commands.
 2. The audit record of each answer, made on the event loop while `--busy` threads run Python
    (the executor reading other answers): one `os.write` per record (the old way, as a record
-   made off the loop still is) beside records held for the loop's tick and written together.
+   made off the loop still is) beside records held up to `HOLD_S` and written together. A
+   refresh makes about two records a loop tick (answers arrive one by one); so does the burst.
 
     .venv/bin/python bench/bench_api_answer_cost.py [--hosts 50] [--records 4000] [--busy 4]
         [--rounds 3]
@@ -95,7 +96,7 @@ def spin(stop: threading.Event) -> None:
 
 
 async def audit_burst(log: object, count: int, on_loop: bool) -> None:
-    """`count` records as a refresh makes them: in ticks of 8 answers each."""
+    """`count` records as a refresh makes them: two a loop tick."""
     from vconsole.audit import AuditLog
 
     assert isinstance(log, AuditLog)
@@ -116,7 +117,7 @@ async def audit_burst(log: object, count: int, on_loop: bool) -> None:
             one(i)
         else:  # made as before: written at once (a record off the loop still is)
             await asyncio.get_running_loop().run_in_executor(None, one, i)
-        if i % 8 == 7:
+        if i % 2 == 1:
             await asyncio.sleep(0)
 
 
@@ -132,7 +133,7 @@ def audit_part(args: argparse.Namespace) -> None:
     for t in busy:
         t.start()
     try:
-        for label, way in (("a write each (old)", "each"), ("held per tick (new)", "held")):
+        for label, way in (("a write each (old)", "each"), ("held 0.1 s (new)", "held")):
             walls = []
             for _ in range(args.rounds):
                 with tempfile.TemporaryDirectory() as tmp:
@@ -145,7 +146,7 @@ def audit_part(args: argparse.Namespace) -> None:
                     log.close()
                     lines = len((Path(tmp) / "audit.jsonl").read_text().splitlines())
             print(
-                f"  {label:<22} wall {min(walls):6.3f} s for {args.records} records in ticks of 8, "
+                f"  {label:<22} wall {min(walls):6.3f} s for {args.records} records, 2 a tick, "
                 f"{lines} lines in the file  ({load()})"
             )
     finally:

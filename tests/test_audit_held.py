@@ -1,5 +1,6 @@
-"""The audit log holds a tick's records and writes them together: every record still reaches the
-file, in the order it was made, and writers in threads or other logs never split a line."""
+"""The audit log holds the event loop's read-only records a moment and writes them together:
+every record still reaches the file, in the order it was made, soon and without a close, and
+writers in threads or other logs never split a line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from waiting import wait_for
 
 from vconsole.audit import HELD_MAX, AuditLog
 
@@ -27,7 +29,7 @@ def lines_of(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-# each step: records made in one tick of the loop, then either a tick ends or a thread records
+# each step: records made in one tick of the loop, then either the loop goes on or a thread records
 steps = st.lists(
     st.tuples(st.integers(min_value=0, max_value=HELD_MAX + 40), st.booleans()),
     min_size=1,
@@ -39,7 +41,7 @@ steps = st.lists(
 @given(steps=steps)
 def test_every_record_reaches_the_file_in_the_order_it_was_made(tmp_path_factory, steps) -> None:
     path = tmp_path_factory.mktemp("audit") / "audit.jsonl"
-    log = AuditLog(path)
+    log = AuditLog(path, hold_s=0.002)  # held as usual, only not as long: examples stay quick
     made: list[str] = []
 
     def in_thread(what: str) -> None:
@@ -53,10 +55,10 @@ def test_every_record_reaches_the_file_in_the_order_it_was_made(tmp_path_factory
             if thread_after:
                 made.append(f"thread after tick {k}")
                 await asyncio.to_thread(in_thread, made[-1])
-            else:
-                await asyncio.sleep(0)
-            # the tick has ended: another program reading the file already sees all of it
-            assert [x["what"] for x in lines_of(path)] == made
+                # a record off the loop is written at once, after those held before it
+                assert [x["what"] for x in lines_of(path)] == made
+            # with the loop going on, another program reading the file soon sees all of it
+            assert await wait_for(lambda: [x["what"] for x in lines_of(path)] == made)
 
     asyncio.run(refresh())
     log.close()
@@ -72,13 +74,33 @@ def test_a_change_is_on_disk_when_its_call_returns_with_the_reads_before_it(
     async def write_after_reads() -> list[str]:
         record(log, "esxcli storage nmp device list")
         record(log, "esxcli storage nmp psp roundrobin deviceconfig set", mutating=True)
-        return [x["what"] for x in lines_of(path)]  # the same tick: nothing has yielded yet
+        return [x["what"] for x in lines_of(path)]  # at once: nothing has yielded yet
 
     assert asyncio.run(write_after_reads()) == [
         "esxcli storage nmp device list",
         "esxcli storage nmp psp roundrobin deviceconfig set",
     ]
     log.close()
+
+
+async def test_a_fan_outs_records_are_on_disk_when_it_returns(tmp_path: Path) -> None:
+    """A refresh is a fan-out: whatever reads the file after it sees all of its records."""
+    from sessions_helpers import make_manager
+
+    manager = make_manager(tmp_path, [])
+
+    async def one_host(name: str) -> str:
+        await asyncio.sleep(0)
+        record(manager.audit, f"esxcli storage core path list ({name})", target=name)
+        return name
+
+    hosts = [f"esx{i:02d}" for i in range(20)]
+    try:
+        await manager.fan_out(one_host, hosts)
+        written = {x["target"] for x in lines_of(tmp_path / "audit.jsonl")}
+    finally:
+        await manager.close()
+    assert written == set(hosts)
 
 
 def test_records_held_by_a_loop_that_stopped_mid_tick_come_before_later_ones(

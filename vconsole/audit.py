@@ -4,13 +4,15 @@ One JSON object per line with time, target, user, action, what was run, whether 
 the outcome. Records are passed through a redactor (the run's known passwords become `***`)
 before they are written, so a secret cannot reach the file even by accident.
 
-Read-only records made on a running event loop are held until the end of that loop's tick and
-written together, in the order they were made, with one O_APPEND write: a refresh of 1,000
-hosts makes thousands of records, and a write each (the GIL let go and won back against busy
-I/O threads) cost more than the records. A mutating call's record, and any record made off the
-loop, is written at once with those held before it; `read`, `flush`, `close` and interpreter
-exit write what is held. A crash that kills the process outright can lose the read-only records
-of its last tick, never a change's record, never a part of a line.
+Read-only records made on a running event loop are held for `HOLD_S` and written together, in
+the order they were made, with one O_APPEND write. A refresh of 1,000 hosts makes thousands of
+records, mostly one per loop tick as answers arrive; every write lets the GIL go, and winning it
+back from busy I/O threads stalled the loop for about half a millisecond a record. A mutating
+call's record, and any record made off the loop, is written at once with those held before it;
+the end of a fan-out (`SessionManager.fan_out`), `read`, `flush`, `close` and interpreter exit
+write what is held. A crash that kills the process
+outright can lose the read-only records of its last `HOLD_S`, never a change's record, never a
+part of a line.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 
 from vconsole import paths
 
-HELD_MAX = 512  # records held in one tick before they are written anyway (bounded memory)
+HOLD_S = 0.1  # how long read-only records made on the event loop wait to be written together
+HELD_MAX = 512  # records held before they are written anyway (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -47,13 +50,17 @@ class AuditLog:
     """Writes records with O_APPEND so concurrent writers never interleave within a line."""
 
     def __init__(
-        self, path: Path | None = None, redact: Callable[[str], str] | None = None
+        self,
+        path: Path | None = None,
+        redact: Callable[[str], str] | None = None,
+        hold_s: float = HOLD_S,
     ) -> None:
         self.path = path or paths.audit_log_path()
+        self.hold_s = hold_s
         self._redact = redact or (lambda text: text)
         self._lock = threading.Lock()
         self._fd: int | None = None  # kept open while records come
-        self._held: list[str] = []  # lines made this tick, oldest first
+        self._held: list[str] = []  # lines not written yet, oldest first
         self._flush_on: asyncio.AbstractEventLoop | None = None  # loop with a flush scheduled
         _OPEN_LOGS.add(self)
 
@@ -87,13 +94,13 @@ class AuditLog:
                 self._write_held()
             elif self._flush_on is not loop:
                 if self._flush_on is not None:
-                    self._write_held()  # held on a loop that stopped before its tick ended
-                loop.call_soon(self.flush)
+                    self._write_held()  # held on a loop that stopped before writing them
+                loop.call_later(self.hold_s, self.flush)
                 self._flush_on = loop
         return entry
 
     def flush(self) -> None:
-        """Write the records held so far (the end of a tick, a read, a close, exit)."""
+        """Write the records held so far (their time is up, a read, a close, exit)."""
         with self._lock:
             self._write_held()
 
@@ -139,7 +146,7 @@ class AuditLog:
 
 
 def _loop_here() -> asyncio.AbstractEventLoop | None:
-    """The event loop running in this thread, if any (its tick is what records are held for)."""
+    """The event loop running in this thread, if any (it writes what it held when due)."""
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
@@ -151,6 +158,6 @@ _OPEN_LOGS: weakref.WeakSet[AuditLog] = weakref.WeakSet()
 
 @atexit.register
 def _flush_all() -> None:
-    """At exit, the records of a last tick that never ended still reach their files."""
+    """At exit, records held by a loop that stopped before writing them still reach their files."""
     for log in list(_OPEN_LOGS):
         log.flush()
