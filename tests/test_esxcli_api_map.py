@@ -39,7 +39,6 @@ def answer(call_of: Command, xml: str = "", fault: str = "") -> ApiCommandResult
     call = esxcli_call(call_of)
     parsed = parse_response(xml) if xml else None
     return ApiCommandResult(
-        stdout="",
         stderr=fault,
         exit=1 if fault else 0,
         duration_s=0.0,

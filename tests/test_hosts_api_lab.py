@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -281,8 +282,11 @@ async def test_test_all_in_the_connections_pane_reaches_every_host_through_vcent
 async def test_the_support_transcript_of_an_api_host_says_how_it_was_read(
     lab: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from vconsole.config import load_config
+    """The transcript, a capture and its replay show the records as indented JSON, character
+    for character as when that text was made for every answer (it is now made when read)."""
+    from vconsole.config import TargetConfig, load_config
     from vconsole.services.lacp import LacpService
+    from vconsole.sessions.capture import CAPTURE_COMMANDS, capture_host, write_capture
     from vconsole.sessions.discovery import discover_profile
     from vconsole.sessions.manager import SessionManager
 
@@ -293,10 +297,41 @@ async def test_the_support_transcript_of_an_api_host_says_how_it_was_read(
         service = LacpService(manager, ["esx-akl-01"])
         await service.refresh()
         text = service.transcript("esx-akl-01")
+        capture = await capture_host(manager, "esx-akl-01")
     finally:
         await manager.close()
     assert "esxcli network vswitch dvs vmware lacp status get  # through vCenter" in text
     assert '"DVSwitch": "DSwitch-AKL"' in text
+    held = capture["commands"]
+    assert {line for line, e in held.items() if e.get("via") == "api"} == {
+        c.line for c in CAPTURE_COMMANDS
+    }
+    for line, entry in held.items():
+        as_before = json.dumps(entry["records"], indent=1, sort_keys=True)
+        assert entry["stdout"] == ("" if entry["fault"] else as_before), line
+    status = held["esxcli network vswitch dvs vmware lacp status get"]
+    assert status["records"] and status["stdout"] in text
+
+    replay = SessionManager(
+        replace(
+            load_config(lab).profile("lab-vcenter"),
+            targets=(
+                TargetConfig(
+                    name="offline",
+                    kind="replay",
+                    file=str(write_capture(tmp_path / "esx-akl-01.json", capture)),
+                ),
+            ),
+        )
+    )
+    try:
+        for command in CAPTURE_COMMANDS:
+            answered = await replay.run("offline", command)
+            entry = held[command.line]
+            assert (answered.stdout, answered.exit) == (entry["stdout"], entry["exit"])
+            assert list(getattr(answered, "records", ())) == entry["records"], command.line
+    finally:
+        await replay.close()
 
 
 def test_the_host_checks_through_the_api_equal_ssh(

@@ -6,6 +6,7 @@ import neither, so every layer can name a profile without pulling in file handli
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,16 @@ class Profile:
     discovered: tuple[DiscoveredHost, ...] = ()  # filled at run time by sessions.discovery
 
     def discovered_host(self, name: str) -> DiscoveredHost | None:
-        return next((h for h in self.discovered if h.name == name), None)
+        return self._discovered_by_name.get(name)
+
+    @functools.cached_property
+    def _discovered_by_name(self) -> dict[str, DiscoveredHost]:
+        """Every call to a host through vCenter looks its host up: a map, not a scan of 1,000
+        (the first of a repeated name, as the scan found)."""
+        by_name: dict[str, DiscoveredHost] = {}
+        for h in self.discovered:
+            by_name.setdefault(h.name, h)
+        return by_name
 
     nlb_portgroups: tuple[str, ...] = ()  # port group name patterns (fnmatch) that carry NLB
 

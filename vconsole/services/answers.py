@@ -7,14 +7,28 @@ Bitfusion panes, their transcripts and their `--json` output.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vconsole.errors import VconsoleError
 from vconsole.models.common import RawOutput
+from vconsole.sessions.results import CommandResult, TextOnFirstRead
 from vconsole.tokens import Command
 
 if TYPE_CHECKING:
     from vconsole.sessions.results import Answer
+
+
+@dataclass(frozen=True)
+class ApiOutput(TextOnFirstRead, RawOutput):
+    """The raw output of an answer through vCenter: its text (the records as JSON) is read from
+    the answer when first shown, as the answer makes it only then; most are never shown."""
+
+    stdout: str = field(init=False)
+    answer: CommandResult | None = field(default=None, repr=False, compare=False)
+
+    def _first_text(self) -> str:
+        return self.answer.stdout if self.answer is not None else ""
 
 
 def error_text(error: BaseException) -> str:
@@ -34,4 +48,5 @@ def raw_output(command: Command, answer: Answer) -> RawOutput:
     call_line = getattr(answer, "call_line", "")
     if call_line:  # through vCenter: what was called, and how
         line = f"{call_line}  # through vCenter: esxcli over the vSphere API, JSON records"
+        return ApiOutput(line, stderr=answer.stderr, exit=answer.exit, answer=answer)
     return RawOutput(line, answer.stdout, answer.stderr, answer.exit)

@@ -41,7 +41,6 @@ def api_result(entry: dict[str, Json], exit_code: int) -> CommandResult | None:
 
     fault = entry.get("fault")
     return ApiCommandResult(
-        stdout=str(entry.get("stdout", "")),
         stderr=str(entry.get("stderr", "")),
         exit=exit_code,
         duration_s=0.0,
@@ -50,4 +49,4 @@ def api_result(entry: dict[str, Json], exit_code: int) -> CommandResult | None:
         fault=fault if isinstance(fault, str) else "",
         call_line=str(entry.get("esxcli", "")),
         via="replay",
-    )
+    ).showing(str(entry.get("stdout", "")))

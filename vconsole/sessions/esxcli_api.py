@@ -10,16 +10,16 @@ map to the same models as SSH text. Every call is audited with namespace, method
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vconsole.errors import TargetUnreachable, VconsoleError
 from vconsole.esx.api_calls import API_VERSION, EsxcliCall, esxcli_call
-from vconsole.sessions.results import CommandResult
+from vconsole.sessions.records_text import records_text
+from vconsole.sessions.results import CommandResult, TextOnFirstRead
 from vconsole.sessions.vcenter import PING_CALLS_PER_VCENTER
 
 if TYPE_CHECKING:
@@ -46,17 +46,29 @@ PERMISSION_FAULTS = ("NoPermission", "NotSupported", "RestrictedVersion", "Secur
 
 
 @dataclass(frozen=True)
-class ApiCommandResult(CommandResult):
+class ApiCommandResult(TextOnFirstRead, CommandResult):
     """An answer over the API: `records` (plain Python) or esxcli's `fault` message.
 
-    `stdout` holds the records as JSON (what a transcript shows); `method` is the full esxcli
-    method (`network.ip.interface.list`), so the answer maps to a model without its command."""
+    `stdout` is the records as indented JSON (what a transcript or a capture shows), made on first
+    read: the panes map `records` and most answers are never shown as text, while the indented
+    dump costs more than the call. `method` is the full esxcli method
+    (`network.ip.interface.list`), so the answer maps to a model without its command."""
 
+    stdout: str = field(init=False, repr=False, compare=False)
     records: tuple[Json, ...] | None = None
     method: str = ""
     fault: str = ""
     call_line: str = ""
     via: str = "api"
+
+    def showing(self, stdout: str) -> ApiCommandResult:
+        """This new answer with its text given, not made (a replayed capture answers what its
+        file holds); called right after construction, before anyone has read it."""
+        object.__setattr__(self, "stdout", stdout)
+        return self
+
+    def _first_text(self) -> str:
+        return records_text(self.records) if not self.fault else ""
 
 
 class HostNotProbed(TargetUnreachable):
@@ -83,7 +95,6 @@ def answer_from(
     records = tuple(answer.records)
     fault = answer.fault or ""
     return ApiCommandResult(
-        stdout=json.dumps(list(records), indent=1, sort_keys=True) if not fault else "",
         stderr=fault,
         exit=1 if fault else 0,
         duration_s=duration_s,

@@ -358,9 +358,15 @@ class SessionManager:
         on_progress: Callable[[int, int, FanOutResult[T]], None] | None = None,
         timeout: float | None = None,
     ) -> list[FanOutResult[T]]:
-        """Every target's result or error, in the order given; never raises for one target."""
+        """Every target's result or error, in the order given; never raises for one target.
+        Its audit records are on disk when it returns (they are held while it runs)."""
         names = list(targets)
-        return await fanout.fan_out(op, names, limit or self.fan_out_limit, on_progress, timeout)
+        try:
+            return await fanout.fan_out(
+                op, names, limit or self.fan_out_limit, on_progress, timeout
+            )
+        finally:
+            self.audit.flush()
 
     # -- shutdown -------------------------------------------------------------------------
     async def close(self) -> None:

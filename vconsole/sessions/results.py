@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import time
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -25,6 +26,21 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.exit == 0 and not self.truncated
+
+
+class TextOnFirstRead:
+    """First base of a frozen dataclass whose `stdout` is a `field(init=False)`: `_first_text()`
+    makes it when it is first read, and it is kept. For text that costs more than most readers
+    need. (The dataclass drops its own class attribute, so the lookup finds this one first.)"""
+
+    def _first_text(self) -> str:
+        raise NotImplementedError
+
+    if not TYPE_CHECKING:  # typed as the dataclass field
+
+        @functools.cached_property
+        def stdout(self) -> str:
+            return self._first_text()
 
 
 class Health(str, enum.Enum):

@@ -162,11 +162,12 @@ def parse_response(text: str) -> EsxcliAnswer:
 
 
 def _plain(value: Any) -> Any:
-    """Plain JSON-able Python (dicts, lists, scalars), so a capture can store it as it is."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+    """Plain JSON-able Python (dicts, lists, scalars), so a capture can store it as it is.
+    Text, most of an answer, is passed over without a call."""
+    if type(value) is dict:
+        return {k: v if type(v) is str else _plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [v if type(v) is str else _plain(v) for v in value]
     if isinstance(value, MoRef):
         return value.value
     return value
