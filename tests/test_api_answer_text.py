@@ -83,3 +83,23 @@ def test_a_replayed_answer_shows_the_text_its_file_holds() -> None:
         stderr="", exit=0, duration_s=0.0, records=({"x": math.pi},), method="a.b"
     ).showing(held)
     assert answer.stdout == held and answer.records == ({"x": math.pi},)
+
+
+def test_a_paths_poll_that_reads_the_same_records_keeps_its_parse_and_makes_no_text() -> None:
+    """The paths pane polls `core path list` every 20 s: an API answer with the same records
+    as last time keeps the earlier parse, and no transcript text is made for it."""
+    from vconsole.services.paths_layout import CORE, READ_COMMANDS, _read
+
+    call = esxcli_call(READ_COMMANDS[CORE])
+    path = {"Runtime Name": "vmhba64:C0:T1:L0", "Device": "naa.6000", "State": "active"}
+
+    def answer(*records: dict[str, str]) -> ApiCommandResult:
+        return answer_from(call, EsxcliAnswer(records=records), 0.01)
+
+    first = _read(answer(path), CORE, None)
+    again = answer(dict(path))
+    second = _read(again, CORE, first)
+    assert second.parsed is first.parsed
+    assert "stdout" not in vars(again)
+    changed = _read(answer({**path, "State": "dead"}), CORE, second)
+    assert changed.parsed is not first.parsed

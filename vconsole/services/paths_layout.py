@@ -156,10 +156,13 @@ def _read(answer: Answer, index: int, before: _Read | None) -> _Read:
 
 
 def _key(answer: Answer) -> tuple[object, ...] | None:
+    """What decides "reads exactly the same": an API answer's records (its text is made from
+    them only when read), else the output text."""
     if isinstance(answer, BaseException):
         return None
+    records = getattr(answer, "records", None)
     return (
-        str(getattr(answer, "stdout", "")),
+        records if records is not None else str(getattr(answer, "stdout", "")),
         str(getattr(answer, "stderr", "")),
         getattr(answer, "exit", 0),
         str(getattr(answer, "fault", "") or ""),
