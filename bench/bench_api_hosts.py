@@ -8,8 +8,9 @@ other machines. For each way in to the hosts, in this one run:
    and worst of `--warm`) with console and lab CPU-s; then the sequential loop: host after
    host, command after command. `--lacp-only` stops there.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
-   QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped), one
-   more 20 s later (the pane's cadence: a new sample per host, QueryPerf for all) and another
+   QueryPerf): cold, warm (back to back: no host has a newer sample, QueryPerf is skipped),
+   `--cadence` more, each 20 s after the last (the pane's cadence: a new sample per host,
+   QueryPerf for all; their median is printed), and another
    20 s after that with QueryPerf read the old way (pyVmomi's deserializer), over SSH another
    20 s later with the layout's commands an exec each (as before they shared one), then the
    sequential loop (each host's four commands and its QueryPerf one after another). The loops
@@ -21,8 +22,8 @@ other machines. For each way in to the hosts, in this one run:
 The session manager is built as the console builds it (default workers and fan-out limit).
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
-        [--seq-hosts 20] [--perf-rounds 3] [--only ssh|api] [--lacp-only] [--paths-only]
-        [--profile FILE]
+        [--seq-hosts 20] [--perf-rounds 3] [--cadence 3] [--only ssh|api] [--lacp-only]
+        [--paths-only] [--profile FILE]
 
 `--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU).
 """
@@ -37,6 +38,7 @@ import gc
 import multiprocessing
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -265,15 +267,24 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             row("paths refresh (fan-out)", cold, warm, f"{n} paths, {timed} timed, {failed} failed")
         )
         print(f"  {'':<30} {cpu}")
-        cadence = [("20 s later", None, True), ("20 s later, pyVmomi", pyvmomi_way, True)]
+        # the console's way at the cadence is taken --cadence times (one sample is noisy)
+        cadence = [(f"20 s later ({i + 1})", None, True) for i in range(args.cadence)]
+        cadence.append(("20 s later, pyVmomi", pyvmomi_way, True))
         if key == "ssh":  # the layout's commands an exec each, as before they shared one
             cadence.append(("20 s later, exec per cmd", None, False))
+        at_cadence = []
         for label, reader, batch in cadence:
             await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
             paths.layouts.batch = batch
             with swapped(reader):
                 _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
             print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
+            if label.startswith("20 s later ("):
+                at_cadence.append(steady[0])
+        print(
+            f"  {'paths 20 s later, median':<30} {'':11} warm {statistics.median(at_cadence):5.2f} s"
+            f"  of {len(at_cadence)}, best {min(at_cadence):.2f} s"
+        )
         paths.layouts.batch = True
         if args.paths_only:
             return
@@ -330,6 +341,9 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=4, help="paths per LUN")
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--seq-hosts", type=int, default=20, help="hosts the loops time")
+    parser.add_argument(
+        "--cadence", type=int, default=3, help="paths refreshes at the 20 s cadence (median)"
+    )
     parser.add_argument("--perf-rounds", type=int, default=3, help="QueryPerf-alone rounds")
     parser.add_argument("--only", action="append", choices=sorted(WAYS), help="one way only")
     parser.add_argument("--lacp-only", action="store_true", help="skip paths and MTU")
