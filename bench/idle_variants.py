@@ -30,14 +30,16 @@ GC = every_minute("        gc.collect()", "collect")
 GCTRIM = every_minute(
     '        gc.collect()\n        ctypes.CDLL("libc.so.6").malloc_trim(0)', "collect_trim"
 )
-# the session manager's executor capped at 16 threads instead of 64
-WORKERS16 = """
+# the session manager's executor as it was: concurrent.futures' pool, whose longest-idle thread
+# takes each call (so one-at-a-time refreshes walk every thread), no thread ever ending
+STDPOOL = """
 import concurrent.futures, vconsole.sessions.manager as manager
-class Capped(concurrent.futures.ThreadPoolExecutor):
-    def __init__(self, max_workers=None, **kw):
-        super().__init__(max_workers=min(max_workers or 16, 16), **kw)
-manager.ThreadPoolExecutor = Capped
+def stdpool(max_workers, thread_name_prefix=""):
+    return concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix)
+manager.LifoThreadPool = stdpool
 """
+# that pool capped at 16 threads instead of 256
+WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
 OBJECTS = every_minute(
     """        now = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
@@ -77,15 +79,27 @@ PYMALLOC = every_minute(
     "pymalloc",
 )
 
+# probe: live threads by name (the pool's index stripped), to see who holds them while idle
+THREADS = every_minute(
+    """        names = collections.Counter(t.name.rstrip("0123456789").rstrip("_-")
+                                    for t in threading.enumerate())
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "threads", sum(names.values()),
+                  names.most_common(), file=f)""",
+    "threads",
+)
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,
     "tcache0": CONSOLE,
+    "stdpool": STDPOOL + CONSOLE,
     "workers16": WORKERS16 + CONSOLE,
     "objects": OBJECTS + CONSOLE,
     "cycles": CYCLES + CONSOLE,
     "pymalloc": PYMALLOC + CONSOLE,
+    "threads": THREADS + CONSOLE,
 }
 VARIANT_ENV = {"tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
