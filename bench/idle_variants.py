@@ -89,6 +89,46 @@ THREADS = every_minute(
     "threads",
 )
 
+# probe: glibc's view (bytes in use and free in its arenas, bytes in mmapped blocks) beside
+# pymalloc's arenas, so growth outside both stacks and glibc arenas can be placed
+MALLINFO = every_minute(
+    """        class Info(ctypes.Structure):
+            _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
+                        "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = Info
+        m = libc.mallinfo2()
+        r, w = os.pipe()
+        saved = os.dup(2)
+        os.dup2(w, 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(w)
+        text = os.read(r, 1 << 20).decode(errors="replace")
+        os.close(r)
+        lines = [x for x in text.splitlines() if x.startswith(("# arenas allocated current",
+                 "# bytes in allocated blocks", "# bytes in available blocks", "Total"))]
+        mib = 1 << 20
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), f"malloc in use {m.uordblks / mib:.2f}",
+                  f"free {m.fordblks / mib:.2f} mmapped {m.hblkhd / mib:.2f} ({m.hblks})",
+                  f"threads {threading.active_count()}", "|", " | ".join(
+                      " ".join(x.split()) for x in lines), file=f)""",
+    "mallinfo",
+)
+
+# probe: the cyclic collector's thresholds, counts and collections per generation
+GCSTATS = every_minute(
+    """        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "gc threshold", gc.get_threshold(), "count",
+                  gc.get_count(), "collections", [s["collections"] for s in gc.get_stats()],
+                  "collected", [s["collected"] for s in gc.get_stats()], file=f)""",
+    "gcstats",
+)
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
@@ -101,5 +141,8 @@ VARIANTS = {
     "cycles": CYCLES + CONSOLE,
     "pymalloc": PYMALLOC + CONSOLE,
     "threads": THREADS + CONSOLE,
+    "mallinfo": MALLINFO + CONSOLE,
+    "gcstats": GCSTATS + MALLINFO + CONSOLE,
+    "mallinfo_stdpool": MALLINFO + STDPOOL + CONSOLE,
 }
 VARIANT_ENV = {"tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
