@@ -143,6 +143,12 @@ VARIANTS = {
     "threads": THREADS + CONSOLE,
     "mallinfo": MALLINFO + CONSOLE,
     "gcstats": GCSTATS + MALLINFO + CONSOLE,
+    "mmap256k": MALLINFO + CONSOLE,
     "mallinfo_stdpool": MALLINFO + STDPOOL + CONSOLE,
 }
-VARIANT_ENV = {"tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
+VARIANT_ENV = {
+    "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
+    # blocks of 256 KiB and more always mmapped (and unmapped when freed): glibc otherwise
+    # raises the threshold after the first such free, and big answers fragment its arenas
+    "mmap256k": {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=262144"},
+}

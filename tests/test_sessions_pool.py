@@ -58,6 +58,18 @@ def test_threads_idle_longer_than_idle_exit_end_and_the_pool_grows_again():
         pool.shutdown()
 
 
+@settings(max_examples=10, deadline=None)
+@given(pauses=st.lists(st.floats(0, 0.003), min_size=20, max_size=60))
+def test_a_call_submitted_as_the_only_thread_ends_on_idle_is_still_answered(pauses):
+    pool = LifoThreadPool(1, idle_exit=0.001)
+    try:
+        for i, pause in enumerate(pauses):
+            assert pool.submit(lambda i=i: i).result(timeout=20) == i
+            threading.Event().wait(pause)  # around the thread's idle end
+    finally:
+        pool.shutdown()
+
+
 def test_errors_reach_the_caller_and_shutdown_cancels_what_waits():
     pool = LifoThreadPool(1)
     with pytest.raises(ZeroDivisionError):

@@ -113,25 +113,37 @@ class LifoThreadPool(Executor):
                     parked = call is None and not self._shutdown
                     if parked:
                         self._idle.append(worker)
+                    elif call is None:
+                        self._leave()
                 answer()  # parked first: the call this answer prompts finds this thread on top
                 del answer
                 if parked:
                     call = self._wait(worker)
         finally:
             with self._lock:
-                self._threads.discard(threading.current_thread())
+                self._leave()
+
+    def _leave(self) -> None:
+        """Under the lock, where the thread decides to end: a call submitted from then on
+        starts a thread of its own rather than waiting for this one."""
+        self._threads.discard(threading.current_thread())
 
     def _wait(self, worker: _Worker) -> _Call | None:
         """The call handed to this parked thread; None when the pool shuts down or the thread
         sat idle for `idle_exit` seconds."""
         try:
-            return worker.inbox.get(timeout=self.idle_exit)
+            call = worker.inbox.get(timeout=self.idle_exit)
         except queue.Empty:
             with self._lock:
                 if worker in self._idle:
                     self._idle.remove(worker)
+                    self._leave()
                     return None
-            return worker.inbox.get_nowait()  # handed a call just as the wait ran out
+            call = worker.inbox.get_nowait()  # handed a call just as the wait ran out
+        if call is None:
+            with self._lock:
+                self._leave()
+        return call
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
