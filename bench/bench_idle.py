@@ -10,10 +10,11 @@ Textual console costs before it does anything). Prints % of one core and the RSS
 squares, MiB per hour, first `--settle` minutes left out, and over the second half alone).
 
 Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
-the console as shipped (`plain`) beside one change each (by default the session manager's
-executor as it was, concurrent.futures' pool; on request that pool capped at 16 threads, a full
-collection and glibc trim every minute, a collection or a trim alone, no glibc thread cache),
-and probes that log what they see.
+the console as shipped (`plain`) beside the console as it was (`before`: concurrent.futures'
+pool as the session manager's executor, glibc's mmap threshold left to adjust itself), and on
+request one change each (`stdpool`, `adjusting`: one of the two alone; that pool capped at 16
+threads, a full collection and glibc trim every minute, a collection or a trim alone, no glibc
+thread cache) and probes that log what they see.
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:
@@ -206,11 +207,11 @@ def main() -> int:
         action="append",
         choices=sorted(VARIANTS),
         help="console variant to run beside the others (repeatable; default: plain, "
-        "stdpool); see bench/idle_variants.py",
+        "before); see bench/idle_variants.py",
     )
     parser.add_argument("--detail", action="store_true", help="per-minute memory map breakdown")
     args = parser.parse_args()
-    args.variant = args.variant or ["plain", "stdpool"]
+    args.variant = args.variant or ["plain", "before"]
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

@@ -38,6 +38,11 @@ def stdpool(max_workers, thread_name_prefix=""):
     return concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix)
 manager.LifoThreadPool = stdpool
 """
+# glibc's mmap threshold left to adjust itself (the console fixes it at 256 KiB)
+ADJUSTING = """
+import vconsole.malloc_policy as malloc_policy
+malloc_policy.map_big_blocks_apart = lambda threshold=0: False
+"""
 # that pool capped at 16 threads instead of 256
 WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
@@ -135,7 +140,9 @@ VARIANTS = {
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,
     "tcache0": CONSOLE,
+    "before": STDPOOL + ADJUSTING + CONSOLE,
     "stdpool": STDPOOL + CONSOLE,
+    "adjusting": ADJUSTING + CONSOLE,
     "workers16": WORKERS16 + CONSOLE,
     "objects": OBJECTS + CONSOLE,
     "cycles": CYCLES + CONSOLE,
@@ -143,12 +150,8 @@ VARIANTS = {
     "threads": THREADS + CONSOLE,
     "mallinfo": MALLINFO + CONSOLE,
     "gcstats": GCSTATS + MALLINFO + CONSOLE,
-    "mmap256k": MALLINFO + CONSOLE,
     "mallinfo_stdpool": MALLINFO + STDPOOL + CONSOLE,
 }
 VARIANT_ENV = {
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
-    # blocks of 256 KiB and more always mmapped (and unmapped when freed): glibc otherwise
-    # raises the threshold after the first such free, and big answers fragment its arenas
-    "mmap256k": {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=262144"},
 }
