@@ -10,9 +10,11 @@ Textual console costs before it does anything). Prints % of one core and the RSS
 squares, MiB per hour, first `--settle` minutes left out, and over the second half alone).
 
 Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
-the console as shipped (`plain`) beside one change each (by default a full collection and glibc
-trim every minute, and the executor capped at 16 threads; on request a collection or a trim
-alone, no glibc thread cache), and probes that log what they see.
+the console as shipped (`plain`) beside the console as it was (`before`: concurrent.futures'
+pool as the session manager's executor, glibc's mmap threshold left to adjust itself), and on
+request one change each (`stdpool`, `adjusting`: one of the two alone; that pool capped at 16
+threads, a full collection and glibc trim every minute, a collection or a trim alone, no glibc
+thread cache) and probes that log what they see.
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:
@@ -118,20 +120,42 @@ def cpu_rss(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+STACK = 8 << 20  # glibc's default thread stack (ulimit -s), preceded by one guard page
+ARENA = 64 << 20  # a glibc thread arena's reservation (HEAP_MAX_SIZE), 64 MiB-aligned
+
+
 def mappings(pid: int) -> dict[str, float]:
-    """Where the resident memory is (MiB): the brk heap, anonymous mmaps (glibc arenas, large
-    allocations, thread stacks), file-backed pages; with thread and open-fd counts."""
-    out = {"heap": 0.0, "anon": 0.0, "file": 0.0, "anon_maps": 0.0}
-    name = ""
+    """Where the resident memory is (MiB): the brk heap, anonymous mappings split into thread
+    stacks (8 MiB after a guard page), glibc thread arenas (64 MiB-aligned reservations) and
+    the rest (Python's arenas, large allocations), file-backed pages; with the number of stacks
+    holding more than 64 KiB, and thread and open-fd counts."""
+    out = dict.fromkeys(("heap", "stacks", "arenas", "other", "file", "anon_maps", "deep"), 0.0)
+    maps: list[tuple[int, int, str, str, int]] = []  # start, end, perms, name, rss KiB
     for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
         head = line.split(None, 5)
         if "-" in head[0] and not head[0].endswith(":"):
-            name = head[5] if len(head) > 5 else ""
-            if not name:
-                out["anon_maps"] += 1
+            lo, hi = (int(x, 16) for x in head[0].split("-"))
+            maps.append((lo, hi, head[1], head[5] if len(head) > 5 else "", 0))
         elif head[0] == "Rss:":
-            kind = "heap" if name == "[heap]" else "anon" if not name or name[0] == "[" else "file"
-            out[kind] += int(head[1]) / 1024
+            maps[-1] = (*maps[-1][:4], int(head[1]))
+    for i, (lo, hi, _perms, name, rss) in enumerate(maps):
+        prev = maps[i - 1] if i else None
+        nxt = maps[i + 1] if i + 1 < len(maps) else None
+        if name == "[heap]":
+            kind = "heap"
+        elif name and name[0] != "[":
+            kind = "file"
+        elif name:
+            kind = "other"
+        elif hi - lo == STACK and prev and prev[1] == lo and prev[2].startswith("---"):
+            kind = "stacks"
+            out["deep"] += rss > 64
+        elif lo % ARENA == 0 and nxt and nxt[0] == hi and hi - lo + nxt[1] - nxt[0] == ARENA:
+            kind = "arenas"
+        else:
+            kind = "other"
+        out["anon_maps"] += not name
+        out[kind] += rss / 1024
     out["threads"] = float(len(os.listdir(f"/proc/{pid}/task")))
     out["fds"] = float(len(os.listdir(f"/proc/{pid}/fd")))
     return out
@@ -183,11 +207,11 @@ def main() -> int:
         action="append",
         choices=sorted(VARIANTS),
         help="console variant to run beside the others (repeatable; default: plain, "
-        "gctrim60, workers16); see bench/idle_variants.py",
+        "before); see bench/idle_variants.py",
     )
     parser.add_argument("--detail", action="store_true", help="per-minute memory map breakdown")
     args = parser.parse_args()
-    args.variant = args.variant or ["plain", "gctrim60", "workers16"]
+    args.variant = args.variant or ["plain", "before"]
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -247,9 +271,10 @@ def main() -> int:
                     for console in consoles:
                         m = mappings(console.proc.pid)
                         print(
-                            f"     {console.name[:20]:20} heap {m['heap']:6.1f} anon {m['anon']:6.1f}"
-                            f" ({m['anon_maps']:.0f} maps) file {m['file']:6.1f}"
-                            f" threads {m['threads']:.0f} fds {m['fds']:.0f}",
+                            f"     {console.name[:20]:20} heap {m['heap']:5.1f} stacks"
+                            f" {m['stacks']:5.1f} ({m['deep']:.0f} deep) arenas {m['arenas']:5.1f}"
+                            f" other {m['other']:5.1f} ({m['anon_maps']:.0f} maps)"
+                            f" file {m['file']:5.1f} threads {m['threads']:.0f} fds {m['fds']:.0f}",
                             flush=True,
                         )
             settle = args.settle * args.interval

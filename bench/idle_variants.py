@@ -30,14 +30,21 @@ GC = every_minute("        gc.collect()", "collect")
 GCTRIM = every_minute(
     '        gc.collect()\n        ctypes.CDLL("libc.so.6").malloc_trim(0)', "collect_trim"
 )
-# the session manager's executor capped at 16 threads instead of 64
-WORKERS16 = """
+# the session manager's executor as it was: concurrent.futures' pool, whose longest-idle thread
+# takes each call (so one-at-a-time refreshes walk every thread), no thread ever ending
+STDPOOL = """
 import concurrent.futures, vconsole.sessions.manager as manager
-class Capped(concurrent.futures.ThreadPoolExecutor):
-    def __init__(self, max_workers=None, **kw):
-        super().__init__(max_workers=min(max_workers or 16, 16), **kw)
-manager.ThreadPoolExecutor = Capped
+def stdpool(max_workers, thread_name_prefix=""):
+    return concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix)
+manager.LifoThreadPool = stdpool
 """
+# glibc's mmap threshold left to adjust itself (the console fixes it at 256 KiB)
+ADJUSTING = """
+import vconsole.malloc_policy as malloc_policy
+malloc_policy.map_big_blocks_apart = lambda threshold=0: False
+"""
+# that pool capped at 16 threads instead of 256
+WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
 OBJECTS = every_minute(
     """        now = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
@@ -77,15 +84,74 @@ PYMALLOC = every_minute(
     "pymalloc",
 )
 
+# probe: live threads by name (the pool's index stripped), to see who holds them while idle
+THREADS = every_minute(
+    """        names = collections.Counter(t.name.rstrip("0123456789").rstrip("_-")
+                                    for t in threading.enumerate())
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "threads", sum(names.values()),
+                  names.most_common(), file=f)""",
+    "threads",
+)
+
+# probe: glibc's view (bytes in use and free in its arenas, bytes in mmapped blocks) beside
+# pymalloc's arenas, so growth outside both stacks and glibc arenas can be placed
+MALLINFO = every_minute(
+    """        class Info(ctypes.Structure):
+            _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
+                        "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = Info
+        m = libc.mallinfo2()
+        r, w = os.pipe()
+        saved = os.dup(2)
+        os.dup2(w, 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(w)
+        text = os.read(r, 1 << 20).decode(errors="replace")
+        os.close(r)
+        lines = [x for x in text.splitlines() if x.startswith(("# arenas allocated current",
+                 "# bytes in allocated blocks", "# bytes in available blocks", "Total"))]
+        mib = 1 << 20
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), f"malloc in use {m.uordblks / mib:.2f}",
+                  f"free {m.fordblks / mib:.2f} mmapped {m.hblkhd / mib:.2f} ({m.hblks})",
+                  f"threads {threading.active_count()}", "|", " | ".join(
+                      " ".join(x.split()) for x in lines), file=f)""",
+    "mallinfo",
+)
+
+# probe: the cyclic collector's thresholds, counts and collections per generation
+GCSTATS = every_minute(
+    """        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), "gc threshold", gc.get_threshold(), "count",
+                  gc.get_count(), "collections", [s["collections"] for s in gc.get_stats()],
+                  "collected", [s["collected"] for s in gc.get_stats()], file=f)""",
+    "gcstats",
+)
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,
     "tcache0": CONSOLE,
+    "before": STDPOOL + ADJUSTING + CONSOLE,
+    "stdpool": STDPOOL + CONSOLE,
+    "adjusting": ADJUSTING + CONSOLE,
     "workers16": WORKERS16 + CONSOLE,
     "objects": OBJECTS + CONSOLE,
     "cycles": CYCLES + CONSOLE,
     "pymalloc": PYMALLOC + CONSOLE,
+    "threads": THREADS + CONSOLE,
+    "mallinfo": MALLINFO + CONSOLE,
+    "gcstats": GCSTATS + MALLINFO + CONSOLE,
+    "mallinfo_stdpool": MALLINFO + STDPOOL + CONSOLE,
 }
-VARIANT_ENV = {"tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
+VARIANT_ENV = {
+    "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
+}

@@ -136,5 +136,8 @@ def run_console(
         app.hangup_hooks.append(on_hangup)
     if on_quit is not None:
         app.quit_hooks.append(on_quit)
+    from vconsole import malloc_policy
+
+    malloc_policy.map_big_blocks_apart()  # the console stays open for hours: no arena creep
     app.run()
     return int(app.return_code or 0)

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -27,6 +26,7 @@ from vconsole.errors import (
 )
 from vconsole.secrets import SecretStore
 from vconsole.sessions import fanout
+from vconsole.sessions.pool import LifoThreadPool
 from vconsole.sessions.results import (
     OUTPUT_CAP,
     Answer,
@@ -82,9 +82,8 @@ class SessionManager:
         self.audit = audit or AuditLog(redact=self.secrets.redact)
         self._known_hosts_path = known_hosts_path
         self._known_hosts: KnownHosts | None = None
-        self.executor = ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="vconsole-io"
-        )
+        # idle refreshes stay on the threads they last used; threads a fan-out added end again
+        self.executor = LifoThreadPool(max_workers, thread_name_prefix="vconsole-io")
         self.per_host_limit = per_host_limit
         self.fan_out_limit = fan_out_limit
         self.output_cap = output_cap or OUTPUT_CAP
