@@ -33,7 +33,7 @@ API (stable; other modules build on it):
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -198,9 +198,22 @@ def could_not_read(
     return Finding(code, Verdict.ERROR, text, evidence, subject, source, seen_at)
 
 
-def worst_first(findings: Iterable[Finding]) -> list[Finding]:
-    """Worst severity first, then newest, then by object so the order is stable."""
-    return sorted(
-        findings,
-        key=lambda f: (-f.severity.rank, -(f.seen_at or 0.0), f.subject.key, f.code),
-    )
+def worst_first(
+    findings: Iterable[Finding], since: Mapping[str, float] | None = None
+) -> list[Finding]:
+    """Worst severity first, then newest, then by object so the order is stable. Newest is by
+    `since[finding.key]` (when the problem was first seen) where given, else by `seen_at`."""
+    when = since_or_seen(since)
+    return sorted(findings, key=lambda f: (-f.severity.rank, -when(f), f.subject.key, f.code))
+
+
+def since_or_seen(since: Mapping[str, float] | None) -> Callable[[Finding], float]:
+    """When a finding counts as new: first seen where `since` knows it, else its reading time."""
+    if not since:
+        return lambda f: f.seen_at or 0.0
+
+    def when(f: Finding) -> float:
+        first = since.get(f.key)
+        return first if first is not None else (f.seen_at or 0.0)
+
+    return when

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from vconsole.models.common import Verdict, named_json
-from vconsole.models.findings import Finding, SubjectKind, is_problem, worst_first
+from vconsole.models.findings import (
+    Finding,
+    SubjectKind,
+    is_problem,
+    since_or_seen,
+    worst_first,
+)
 from vconsole.text_fit import clip_words
 
 if TYPE_CHECKING:
@@ -191,31 +197,65 @@ class FindingsBoard:
         self.readings: dict[str, SourceReading] = {}
         self.places: dict[str, HostPlace] = {}
         self.listeners: list[Callable[[], object]] = []
+        # per source: (finding key, severity) -> when that reading first held it
+        self._first_seen: dict[str, dict[tuple[str, Verdict], float]] = {}
 
     def post(self, reading: SourceReading) -> None:
         self.readings[reading.source] = reading
         for place in reading.places:
             self.places[place.host] = place
+        self._first_seen[reading.source] = _first_seen(
+            reading, self._first_seen.get(reading.source, {})
+        )
         for listener in list(self.listeners):
             listener()
 
     def findings(self) -> list[Finding]:
         """Every finding placed on its site and cluster where vCenter told us, worst first."""
-        out = [
-            _placed(f, self.places) for reading in self.readings.values() for f in reading.findings
-        ]
-        return worst_first(out)
+        out, since = self._placed()
+        return worst_first(out, since)
+
+    def _placed(self) -> tuple[list[Finding], dict[str, float]]:
+        """The findings placed, and when each was first seen (by its placed key): a problem
+        re-read at every refresh keeps its place in the list; one that cleared and came back,
+        or got worse, is new again."""
+        out: list[Finding] = []
+        since: dict[str, float] = {}
+        for name, reading in self.readings.items():
+            first = self._first_seen.get(name, {})
+            for f in reading.findings:
+                placed = _placed(f, self.places)
+                out.append(placed)
+                seen = first.get((f.key, f.severity))
+                if seen is not None:
+                    since[placed.key] = seen
+        return out, since
 
     def triage(
         self, pattern: re.Pattern[str] | None = None, show_ok: bool = False, negate: bool = False
     ) -> Triage:
+        findings, since = self._placed()
         return build_triage(
-            self.findings(),
+            findings,
             pattern,
             show_ok=show_ok,
             negate=negate,
             notes=tuple(f"{r.source}: {r.note}" for r in self.readings.values() if r.note),
+            since=since,
         )
+
+
+def _first_seen(
+    reading: SourceReading, before: Mapping[tuple[str, Verdict], float]
+) -> dict[tuple[str, Verdict], float]:
+    """Each finding of `reading` with the time it was first seen; those gone are dropped."""
+    out: dict[tuple[str, Verdict], float] = {}
+    for f in reading.findings:
+        key = (f.key, f.severity)
+        if key not in out:
+            earlier = before.get(key)
+            out[key] = earlier if earlier is not None else (f.seen_at or reading.taken_at)
+    return out
 
 
 def _placed(f: Finding, places: Mapping[str, HostPlace]) -> Finding:
@@ -235,16 +275,19 @@ def build_triage(
     show_ok: bool = False,
     negate: bool = False,
     notes: tuple[str, ...] = (),
+    since: Mapping[str, float] | None = None,
 ) -> Triage:
     """Groups worst first (then newest); `ok` findings hidden unless asked; one line per
-    unreadable target. `pattern` keeps matching findings (drops them with `negate`)."""
+    unreadable target. `pattern` keeps matching findings (drops them with `negate`). `since`
+    says when a finding (by key) was first seen, for "newest"; else its reading time counts."""
+    when = since_or_seen(since)
     every = list(findings)
     shown = [f for f in every if show_ok or f.severity is not Verdict.OK]
     if pattern is not None:
         shown = [f for f in shown if bool(pattern.search(_filter_text(f))) != negate]
     unreadable = _unreadable([f for f in shown if f.unreadable])
     grouped: dict[tuple[str, str, str], list[Finding]] = {}
-    for f in worst_first(f for f in shown if not f.unreadable):
+    for f in worst_first((f for f in shown if not f.unreadable), since):
         s = f.subject
         host = s.host or (s.name if s.kind in (SubjectKind.HOST, SubjectKind.CLIENT) else "")
         grouped.setdefault((s.site, s.cluster, host), []).append(f)
@@ -252,7 +295,7 @@ def build_triage(
     groups.sort(
         key=lambda g: (
             -g.worst.rank,
-            -max((f.seen_at or 0.0) for f in g.findings if f.severity is g.worst),
+            -max(when(f) for f in g.findings if f.severity is g.worst),
             g.label,
         )
     )
