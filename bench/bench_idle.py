@@ -11,8 +11,9 @@ squares, MiB per hour, first `--settle` minutes left out, and over the second ha
 
 Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
 the console as shipped (`plain`) beside the console as it was (`before`: concurrent.futures'
-pool as the session manager's executor, glibc's mmap threshold left to adjust itself), and on
-request one change each (`stdpool`, `adjusting`: one of the two alone; that pool capped at 16
+pool as the session manager's executor, glibc's mmap threshold left to adjust itself, triage
+ordered by each reading's time), and on request one change each (`stdpool`, `adjusting`,
+`readorder`: one of the three alone; that pool capped at 16
 threads, a full collection and glibc trim every minute, a collection or a trim alone, no glibc
 thread cache) and probes that log what they see.
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous

@@ -43,6 +43,12 @@ ADJUSTING = """
 import vconsole.malloc_policy as malloc_policy
 malloc_policy.map_big_blocks_apart = lambda threshold=0: False
 """
+# triage's "newest" by each reading's time, as it was: every refresh of a source could reorder
+# the list, and a reordered list refills the table (its rows and render caches become garbage)
+READ_ORDER = """
+import vconsole.services.triage as triage
+triage._first_seen = lambda reading, before: {}
+"""
 # that pool capped at 16 threads instead of 256
 WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
@@ -140,7 +146,8 @@ VARIANTS = {
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,
     "tcache0": CONSOLE,
-    "before": STDPOOL + ADJUSTING + CONSOLE,
+    "before": STDPOOL + ADJUSTING + READ_ORDER + CONSOLE,
+    "readorder": READ_ORDER + CONSOLE,
     "stdpool": STDPOOL + CONSOLE,
     "adjusting": ADJUSTING + CONSOLE,
     "workers16": WORKERS16 + CONSOLE,
