@@ -2,9 +2,9 @@
 
 `json.dumps(records, indent=1, sort_keys=True)` is what transcripts, captures and replays have
 always shown. With `indent` set the standard library drops to its pure-Python encoder, which
-yields every token through nested generators; the paths pane reads the text of every answer to
-see whether it changed since the last refresh, so that encoder was most of a refresh's cost.
-This writes the same characters from the same C string quoting, by joins; anything outside
+yields every token through nested generators; an answer's text is made only when read, but a
+capture reads every answer's. This writes the same characters from the same C string quoting,
+by joins; anything outside
 plain JSON data (keys that are not text, other types, cycles) goes to `json.dumps` itself, so
 the text and its errors are the library's.
 """
