@@ -10,12 +10,12 @@ Textual console costs before it does anything). Prints % of one core and the RSS
 squares, MiB per hour, first `--settle` minutes left out, and over the second half alone).
 
 Several console variants run side by side on the same lab (`--variant`, bench/idle_variants.py):
-the console as shipped (`plain`) beside the console as it was (`before`: concurrent.futures'
-pool as the session manager's executor, glibc's mmap threshold left to adjust itself, triage
-ordered by each reading's time), and on request one change each (`stdpool`, `adjusting`,
-`readorder`: one of the three alone; that pool capped at 16
-threads, a full collection and glibc trim every minute, a collection or a trim alone, no glibc
-thread cache) and probes that log what they see.
+the console as shipped (`plain`) beside the console as it was before its two memory measures
+(`before`: glibc's per-thread arenas, and no full collection while the keyboard is quiet), and on
+request one change each (`arenas`, `noidlegc`), the console of a round earlier (`before5`: also
+concurrent.futures' pool, glibc's self-adjusting mmap threshold, triage ordered by each reading's
+time; `stdpool`, `adjusting`, `readorder` one of those alone), and probes that log what they see
+(`traced`: live Python memory by allocation site, after a full collection).
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:

@@ -49,6 +49,18 @@ READ_ORDER = """
 import vconsole.services.triage as triage
 triage._first_seen = lambda reading, before: {}
 """
+# glibc's arenas as it sets them: up to 8 per core, each thread's frees kept in its own (the
+# console asks for one arena for all threads)
+ARENAS = """
+import vconsole.malloc_policy as malloc_policy
+malloc_policy.one_arena_for_all_threads = lambda: False
+"""
+# no full collection while the keyboard is quiet: cyclic garbage waits for CPython's own full
+# collection, every 4-5 minutes on the default lab
+NO_IDLE_GC = """
+import vconsole.idle_collect as idle_collect
+idle_collect.IdleCollector.tick = lambda self: False
+"""
 # that pool capped at 16 threads instead of 256
 WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
@@ -140,13 +152,38 @@ GCSTATS = every_minute(
     "gcstats",
 )
 
+# probe: live Python memory that grew since minute 3, by where it was allocated (tracemalloc,
+# after a full collection, so what is left is held, not garbage waiting for the collector)
+TRACED = """
+import tracemalloc
+tracemalloc.start(4)
+""" + every_minute(
+    """        gc.collect()
+        now = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)])
+        first = getattr(sys, "_idle_first", None)
+        sys._idle_minute = getattr(sys, "_idle_minute", 0) + 1
+        if sys._idle_minute == 3:
+            sys._idle_first = now
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            size, peak = tracemalloc.get_traced_memory()
+            print(time.strftime("%H:%M:%S"), f"traced {size / 1048576:.2f} MiB", file=f)
+            if first is not None:
+                for stat in now.compare_to(first, "traceback")[:8]:
+                    print("   ", f"{stat.size_diff / 1024:+.1f} KiB", f"{stat.count_diff:+d}",
+                          " <- ".join(f"{fr.filename.rsplit('/', 2)[-1]}:{fr.lineno}"
+                                      for fr in stat.traceback), file=f)""",
+    "traced",
+)
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,
     "tcache0": CONSOLE,
-    "before": STDPOOL + ADJUSTING + READ_ORDER + CONSOLE,
+    "before": ARENAS + NO_IDLE_GC + CONSOLE,
+    "before5": ARENAS + NO_IDLE_GC + STDPOOL + ADJUSTING + READ_ORDER + CONSOLE,
     "readorder": READ_ORDER + CONSOLE,
     "stdpool": STDPOOL + CONSOLE,
     "adjusting": ADJUSTING + CONSOLE,
@@ -158,6 +195,9 @@ VARIANTS = {
     "mallinfo": MALLINFO + CONSOLE,
     "gcstats": GCSTATS + MALLINFO + CONSOLE,
     "mallinfo_stdpool": MALLINFO + STDPOOL + CONSOLE,
+    "traced": TRACED + CONSOLE,
+    "arenas": ARENAS + CONSOLE,
+    "noidlegc": NO_IDLE_GC + CONSOLE,
 }
 VARIANT_ENV = {
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -23,6 +24,7 @@ from textual.widgets import Input
 from screens.commands import PaneJumpProvider, ScreenCommandsProvider
 from screens.pane_context import PaneContext, PaneSpec
 from screens.panes import all_panes, find_pane, open_pane
+from vconsole.idle_collect import QUIET_S, IdleCollector
 from vconsole.services.triage import FindingsBoard
 from widgets.console_header import ConsoleHeader, HeaderInfo, health_from_states
 
@@ -134,6 +136,8 @@ class VconsoleApp(App[int]):
         """Installed pane screens in the order visited, for esc."""
         """Every pane's latest findings; the triage pane shows them, the panes post to them."""
         self._unsubscribe: Callable[[], None] | None = None
+        self.idle_collector = IdleCollector()
+        """Full collections while the keyboard is quiet, so background garbage does not pile up."""
         if keymap:
             self.set_keymap(dict(keymap))
 
@@ -176,7 +180,16 @@ class VconsoleApp(App[int]):
         screen.pane_alias = spec.alias  # type: ignore[attr-defined]
         return screen
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self.idle_collector.input_seen()
+        await super().on_event(event)
+
+    def _idle_tick(self) -> None:
+        self.idle_collector.tick()
+
     def on_mount(self) -> None:
+        self.set_interval(QUIET_S, self._idle_tick, name="idle-collect")
         subscribe = getattr(self.manager, "subscribe", None)
         if callable(subscribe):
             self._unsubscribe = subscribe(self._on_manager_event)

@@ -47,8 +47,10 @@ def handle_ui(args: argparse.Namespace) -> int:
 
 def handle_demo(args: argparse.Namespace) -> int:
     """Lab up, console on its profile, lab down again however the console ends."""
+    from vconsole import malloc_policy
     from vconsole.commands.lab_cmd import default_state_dir, signal_lab, start_lab, stop_lab
 
+    malloc_policy.for_hours_open()  # before starting the lab starts any thread here
     state_dir = (args.state_dir or default_state_dir()).resolve()
     tty = sys.stderr.isatty()
     print("starting the lab (the first start builds vcsim, about 20 s)...", file=sys.stderr)
@@ -103,7 +105,9 @@ def run_console(
     on_quit: Callable[[], object] | None = None,
 ) -> int:
     """Open the console on a profile and return the exit code."""
-    from vconsole import paths
+    from vconsole import malloc_policy, paths
+
+    malloc_policy.for_hours_open()  # before discovery starts the first threads
     from vconsole.errors import ConfigError
 
     try:
@@ -136,8 +140,5 @@ def run_console(
         app.hangup_hooks.append(on_hangup)
     if on_quit is not None:
         app.quit_hooks.append(on_quit)
-    from vconsole import malloc_policy
-
-    malloc_policy.map_big_blocks_apart()  # the console stays open for hours: no arena creep
     app.run()
     return int(app.return_code or 0)

@@ -42,6 +42,11 @@ def full_collections_postponed() -> Iterator[None]:
                 _saved = None
 
 
+def held_back() -> bool:
+    """True while some streamed read holds full collections back."""
+    return _readers > 0
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic collector waits while a refresh builds its rows (20,000 paths at 1,000
