@@ -18,9 +18,9 @@ per VM, in microseconds, with the load average (CPU time barely depends on it).
     .venv/bin/python bench/bench_inventory_cpu.py [--hosts 2500 --vms 45000] [--repeat 5]
         [--dir DIR] [--fresh] [--profile parse|rows] [--previous OTHER_CHECKOUT]
 
-`--previous` measures another checkout's `vconsole` on the same answers first, in a child
-process (before/after in one run): `git archive main vconsole | tar -x -C /tmp/base` then
-`--previous /tmp/base`.
+`--previous` measures another checkout's `vconsole` on the same answers, and this one, each in
+a fresh process, in turn (`--rounds` times): before and after in one run, e.g.
+`git archive main vconsole | tar -x -C /tmp/base` then `--previous /tmp/base`.
 """
 
 from __future__ import annotations
@@ -232,6 +232,7 @@ def main() -> None:
         default=None,
         help="another checkout (e.g. `git archive` of main) measured alike, first",
     )
+    p.add_argument("--rounds", type=int, default=3, help="with --previous: turns of each")
     p.add_argument("--tree", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--stages-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -240,7 +241,8 @@ def main() -> None:
         capture(args.hosts, args.vms, folder)
     structure_pages, vm_pages = pages(folder, "structure"), pages(folder, "vms")
     if args.stages_only:
-        stages("previous", structure_pages, vm_pages, args.repeat)
+        label = "previous" if args.tree is not None else "console"
+        stages(label, structure_pages, vm_pages, args.repeat)
         return
     size = sum(map(len, vm_pages)) / 2**20
     print(f"{len(vm_pages)} VM pages ({size:.1f} MB), {len(structure_pages)} structure pages; "
@@ -255,13 +257,15 @@ def main() -> None:
         profile.runcall(work)
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         return
-    if args.previous is not None:
-        subprocess.run(
-            [sys.executable, __file__, "--tree", str(args.previous), "--stages-only",
-             "--dir", str(folder), "--repeat", str(args.repeat)],
-            check=True,
-        )  # fmt: skip
-    stages("console", structure_pages, vm_pages, args.repeat)
+    if args.previous is None:
+        stages("console", structure_pages, vm_pages, args.repeat)
+    for _ in range(args.rounds if args.previous is not None else 0):
+        for tree in (["--tree", str(args.previous)], []):  # each in a fresh process, in turn
+            subprocess.run(
+                [sys.executable, __file__, *tree, "--stages-only", "--dir", str(folder),
+                 "--repeat", str(args.repeat)],
+                check=True,
+            )  # fmt: skip
     vms = len(parse(vm_pages))
     naive_repeat = max(1, args.repeat // 3)
     for name, fn in (("ElementTree", etree), ("pyVmomi", naive_pyvmomi)):

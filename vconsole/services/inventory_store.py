@@ -32,7 +32,7 @@ NETWORK_TYPES = {
 GIB = 1024**3
 
 
-@dataclass(slots=True)
+@dataclass
 class RawObject:
     type: str
     props: dict[str, object]
@@ -256,13 +256,11 @@ class VcenterInventory:
             self._put(row, delta)
 
     def _put(self, row: InventoryRow, delta: RowDelta) -> None:
-        old = self.rows.get(row.moid)
-        if old is None or old != row:
+        if self.rows.get(row.moid) != row:
             self.rows[row.moid] = row
             key = row.key
             delta.upserts[key] = row
-            if delta.removed:
-                delta.removed.discard(key)
+            delta.removed.discard(key)
 
     def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
         p = obj.props
@@ -275,25 +273,24 @@ class VcenterInventory:
                 self.datacenter_of(host)[1] if host else "",
             )
         host_name, cluster, dc = context
-        get = p.get
         return VmRow(
             self.vcenter,
             moid,
-            str(get("name") or moid),
+            str(p.get("name") or moid),
             host_name,
             host,
             dc,
             obj.denied,
-            str(get("runtime.powerState") or ""),
+            str(p.get("runtime.powerState") or ""),
             host_name,
             cluster,
-            int_or_none(get("summary.config.numCpu")),
-            int_or_none(get("summary.config.memorySizeMB")),
-            str(get("summary.config.guestFullName") or ""),
-            str(get("guest.ipAddress") or ""),
-            str(get("guest.toolsRunningStatus") or ""),
-            str(get("runtime.connectionState") or ""),
-            bool(get("summary.config.template") or False),
+            int_or_none(p.get("summary.config.numCpu")),
+            int_or_none(p.get("summary.config.memorySizeMB")),
+            str(p.get("summary.config.guestFullName") or ""),
+            str(p.get("guest.ipAddress") or ""),
+            str(p.get("guest.toolsRunningStatus") or ""),
+            str(p.get("runtime.connectionState") or ""),
+            bool(p.get("summary.config.template") or False),
         )
 
     def _host_row(self, moid: str, obj: RawObject) -> HostRow:

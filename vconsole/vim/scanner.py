@@ -44,10 +44,6 @@ from vconsole.vim.scanner_layout import (
     References,
     StrReading,
 )
-from vconsole.vim.scanner_text import Unusual as _Unusual
-from vconsole.vim.scanner_text import declarations as _declarations
-from vconsole.vim.scanner_text import own_xsi_declaration_removed as _own_xsi_declaration_removed
-from vconsole.vim.scanner_text import text as _text
 from vconsole.vim.soap import MoRef
 
 _Read = TypeVar("_Read")
@@ -63,10 +59,19 @@ _CHANGE = re.compile(
     rb"(?:<val([^>]*)>([^<]*)</val>|(.*?))</changeSet>",
     re.S,
 )
+_XMLNS = re.compile(rb'\s(xmlns(?::[\w.-]+)?)="([^"]*)"')
 _PREFIXED_TYPE = re.compile(rb"""\s[\w.-]+:type=(["'])([^"'<&]*)\1""")
 _PLAIN_TYPE = re.compile(rb"""\stype=(["'])([^"'<&]*)\1""")
 _PLAIN_ATTRS = re.compile(rb"""(?:\s+(?:[\w.-]+:)?type=(?:"[^"<&]*"|'[^'<&]*'))*\s*""")
 """The attributes a simple `val` carries; anything else goes to ElementTree."""
+_XSI_DECLARATION = re.compile(
+    rb"""\sxmlns:([\w.-]+)=(["'])http://www\.w3\.org/2001/XMLSchema-instance\2"""
+)
+"""The XML Schema instance namespace declared on the `val` itself, as govmomi's simulator
+writes every value (`xmlns:XMLSchema-instance="..." XMLSchema-instance:type="xsd:int"`)."""
+_PREFIXED_TYPE_NAME = re.compile(rb"""\s([\w.-]+):type=""")
+_REFERENCE = re.compile(r"&([^;&<]*)(;?)")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _CR = b"\r"
 """A raw CR in an object element (XML reads CRLF and CR as LF): rare, left to ElementTree."""
 _INTS = frozenset(("int", "long", "short", "byte"))
@@ -88,22 +93,14 @@ class FastAnswerParser:
         self.fallbacks = 0
 
     def feed(self, chunk: bytes) -> list[ObjectProperties | ObjectChange]:
-        """Objects whose element ends in what arrived so far. The chunk is scanned where it
-        lies (only the element begun in the last chunk is joined to its rest): copying every
-        chunk costs fresh memory, and the page faults of it, at each read."""
-        cut = _after_mark(chunk.rfind, chunk)
-        if cut < 0:
-            self._buf = self._buf + chunk if self._buf else chunk
+        buf = self._buf + chunk if self._buf else chunk
+        end = max(buf.rfind(mark) for mark in _END_MARKS)
+        if end < 0:
+            self._buf = buf
             return []
-        out: list[ObjectProperties | ObjectChange] = []
-        first = 0
-        if self._buf:
-            first = _after_mark(chunk.find, chunk)
-            out = self._scan(self._buf + chunk[:first])
-        if first < cut:
-            out += self._scan(chunk, first, cut)
-        self._buf = chunk[cut:]
-        return out
+        cut = buf.index(b">", end) + 1
+        self._buf = buf[cut:]
+        return self._scan(buf[:cut])
 
     def close(self) -> list[ObjectProperties | ObjectChange]:
         rest, self._buf = self._buf, b""
@@ -117,42 +114,24 @@ class FastAnswerParser:
             self.tail = parser.tail
         return out
 
-    def _scan(
-        self, data: bytes, lo: int = 0, hi: int | None = None
-    ) -> list[ObjectProperties | ObjectChange]:
-        """The elements in `data[lo:hi]` (ending at an element's end), read in place."""
+    def _scan(self, data: bytes) -> list[ObjectProperties | ObjectChange]:
         out: list[ObjectProperties | ObjectChange] = []
-        hi = len(data) if hi is None else hi
-        pos = lo
+        pos = 0
         skeleton = self._skeleton
-        find, startswith = data.find, data.startswith
-        layouts = self._layouts
-        text: str | None = None  # the answer decoded, when byte and character offsets agree
-        plain = data.isascii()
+        find = data.find
         while True:
-            start = find(b"<object", pos, hi)
+            start = find(b"<object", pos)
             if start < 0:
                 break
-            if plain and layouts.known and startswith(b"<objects>", start, hi):
-                if text is None:
-                    text = data.decode("ascii")
-                stop = layouts.run(text, start, hi, out)
-                if stop != start:
-                    if start > pos:
-                        skeleton.append(data[pos:start])
-                        if self._namespaces is None:
-                            self._namespaces = _declarations(data[lo:start])
-                    pos = stop
-                    continue
-            if startswith(b"<objects>", start, hi):
+            if data.startswith(b"<objects>", start):
                 opening, closing, content = b"<objects>", b"</objects>", True
-            elif startswith(b"<objectSet>", start, hi):
+            elif data.startswith(b"<objectSet>", start):
                 opening, closing, content = b"<objectSet>", b"</objectSet>", False
             else:
                 skeleton.append(data[pos : start + 7])
                 pos = start + 7
                 continue
-            end = find(closing, start, hi)
+            end = find(closing, start)
             if end < 0:
                 break
             block = data[start + len(opening) : end]
@@ -160,16 +139,15 @@ class FastAnswerParser:
             if start > pos:
                 skeleton.append(data[pos:start])
                 if self._namespaces is None:
-                    self._namespaces = _declarations(data[lo:start])
+                    self._namespaces = _declarations(data[:start])
             pos = stop
             if content:
-                # no CR check first: layouts take no CR; in an ASCII answer they missed above
-                known = layouts.read(block) if text is None else None
+                known = self._layouts.read(block)  # no CR check first: layouts take no CR
                 out.append(known if known is not None else self._object(block))
             else:
                 out.append(self._change(block))
-        if pos < hi:
-            skeleton.append(data[pos:hi])
+        if pos < len(data):
+            skeleton.append(data[pos:])
         return out
 
     # -- one element ----------------------------------------------------------------------
@@ -325,18 +303,49 @@ class FastAnswerParser:
         )
 
 
-def _after_mark(search: Callable[[bytes], int], chunk: bytes) -> int:
-    """Where the first (`chunk.find`) or last (`chunk.rfind`) object element ending in `chunk`
-    ends, or -1; a retrieval answer holds `objects`, an update `objectSet`."""
-    for mark in _END_MARKS:
-        found = search(mark)
-        if found >= 0:
-            return found + len(mark)
-    return -1
+def _own_xsi_declaration_removed(attrs: bytes) -> bytes:
+    """`attrs` without a declaration of the schema-instance namespace on the element itself,
+    when that is the only declaration and the type attribute uses its prefix; any other
+    declaration (it could rebind `xsd`, say) is left in, so ElementTree reads that value."""
+    if b"xmlns" not in attrs:
+        return attrs
+    declared = _XSI_DECLARATION.findall(attrs)
+    if len(declared) != 1 or attrs.count(b"xmlns") != 1:
+        return attrs
+    prefix = declared[0][0]
+    if any(p != prefix for p in _PREFIXED_TYPE_NAME.findall(attrs)):
+        return attrs
+    return _XSI_DECLARATION.sub(b"", attrs)
 
 
 def _boolean(text: bytes) -> bool:
     return text == b"true"
+
+
+class _Unusual(Exception):
+    """Raised inside the scanner for a shape it does not read exactly; ElementTree takes over."""
+
+
+def _text(text: bytes) -> str:
+    """Character data as an XML parser gives it (the element holds no raw CR: see `_CR`)."""
+    if b"&" not in text:
+        return text.decode()
+    return _REFERENCE.sub(_reference, text.decode())
+
+
+def _reference(match: re.Match[str]) -> str:
+    """One entity or character reference, as XML defines them; anything else (`&nbsp;`, a
+    bare `&`, `&#0;`) is not read here: ElementTree decides (and refuses, as XML does)."""
+    ref, closed = match.group(1), match.group(2)
+    if closed and ref in _NAMED:
+        return _NAMED[ref]
+    number = re.fullmatch(r"#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))", ref) if closed else None
+    if number is not None:
+        code = int(number.group(1), 16) if number.group(1) else int(number.group(2))
+        allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+        if allowed or 0x10000 <= code <= 0x10FFFF:
+            return chr(code)
+    raise _Unusual(match.group(0).encode())
 
 
 def _text_or_empty_object(kind: str) -> Callable[[bytes], Any]:
@@ -378,3 +387,10 @@ def _moref(ref_type: str, text: bytes) -> MoRef:
 
 def _empty_array(_: bytes) -> list[Any]:
     return []
+
+
+def _declarations(head: bytes) -> bytes:
+    """The namespace declarations in scope for the object elements (last one per prefix wins)."""
+    found = {name: uri for name, uri in _XMLNS.findall(head)}
+    found.setdefault(b"xmlns", b"urn:vim25")
+    return b" ".join(name + b'="' + uri + b'"' for name, uri in found.items())

@@ -55,7 +55,7 @@ class References(dict[str, MoRef]):
 class Layout:
     """One object shape: `<obj type=..>` then the same propSets, values as pattern groups."""
 
-    __slots__ = ("converters", "hits", "keys", "objects", "pattern", "ref_type", "typed")
+    __slots__ = ("converters", "hits", "keys", "pattern", "ref_type")
 
     def __init__(
         self,
@@ -72,49 +72,19 @@ class Layout:
             parts.append(group)
             parts.append("</val></propSet>")
         self.pattern = re.compile("".join(parts))
-        self.objects = re.compile("<objects>" + self.pattern.pattern + "</objects>")
         self.ref_type = ref_type
         self.keys = tuple(key for _, key, _, _ in props)
         self.converters = tuple(reading[0] for _, _, _, reading in props)
-        self.typed: tuple[tuple[int, str, Callable[[str], Any]], ...] | None = None
-        if len(set(self.keys)) == len(self.keys):  # else the last value of a name wins, in order
-            self.typed = tuple(
-                (i, key, convert)
-                for i, (key, convert) in enumerate(zip(self.keys, self.converters, strict=True), 1)
-                if convert is not str
-            )
         self.hits = 0
-
-    def _object(self, values: tuple[str, ...]) -> ObjectProperties:
-        """The object from the pattern's groups (its moid, then one per value)."""
-        typed = self.typed
-        if typed is None:
-            props = dict(zip(self.keys, map(call, self.converters, values[1:]), strict=True))
-        else:  # text values as they are, then the few that convert
-            props = dict(zip(self.keys, values[1:], strict=True))
-            for i, key, convert in typed:
-                props[key] = convert(values[i])
-        return ObjectProperties(MoRef(self.ref_type, values[0]), props)
 
     def read(self, text: str) -> ObjectProperties | None:
         """The object in `text` (an `objects` element's content), or None if not this shape."""
         match = self.pattern.fullmatch(text)
-        return None if match is None else self._object(match.groups())
-
-    def run(self, text: str, pos: int, end: int, out: list[Any]) -> int:
-        """The `objects` elements of this shape that follow one another from `pos` in
-        `text[:end]` (a decoded answer), onto `out`; where the first one not of this shape
-        starts."""
-        match, make = self.objects.match, self._object
-        found = match(text, pos, end)
-        count = 0
-        while found is not None:
-            out.append(make(found.groups()))
-            pos = found.end()
-            count += 1
-            found = match(text, pos, end)
-        self.hits += count
-        return pos
+        if match is None:
+            return None
+        values = match.groups()
+        props = dict(zip(self.keys, map(call, self.converters, values[1:]), strict=True))
+        return ObjectProperties(MoRef(self.ref_type, values[0]), props)
 
 
 class Layouts:
@@ -147,21 +117,6 @@ class Layouts:
                     known[i - 1], known[i] = layout, known[i - 1]
                 return found
         return None
-
-    def run(self, text: str, pos: int, end: int, out: list[Any]) -> int:
-        """Objects of known shapes from `pos` in `text[:end]`, onto `out`, until one of no
-        known shape (or something else) starts: its position is returned."""
-        known = self.known
-        while True:
-            for i, layout in enumerate(known):
-                stop = layout.run(text, pos, end, out)
-                if stop != pos:
-                    if i and layout.hits > known[i - 1].hits:
-                        known[i - 1], known[i] = layout, known[i - 1]
-                    pos = stop
-                    break
-            else:
-                return pos
 
     def learn(self, layout: Layout) -> None:
         """A new shape goes last (the least used is dropped when there are too many)."""
