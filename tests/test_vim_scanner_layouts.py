@@ -107,3 +107,57 @@ def test_a_repeated_shape_is_read_by_its_layout_and_odd_values_are_not() -> None
         {"name": "web-13", "summary.config.numCpu": 3, "runtime.powerState": "poweredOn"},
     ]
     assert fast[0].ref == MoRef("VirtualMachine", "vm-0")  # type: ignore[attr-defined]
+
+
+_ODD_VALUES = {  # name, numCpu: read the usual way (an entity, a CR, a number not in decimal)
+    "entity": ("R&amp;D", "2"),
+    "cr": ("line\rbreak", "2"),
+    "plus": ("web", "+3"),
+    "space": ("web", " 4"),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["plain", "plain", "plain", "accented", *_ODD_VALUES]), max_size=30),
+    st.lists(st.integers(1, 4000), max_size=8),
+)
+def test_a_run_of_one_shape_cut_anywhere_reads_as_elementtree_and_pyvmomi_do(
+    kinds: list[str], cuts: list[int]
+) -> None:
+    """Objects of one shape read in place, chunk by chunk, with odd ones among them (and a
+    non-ASCII name, which the layout still reads): the same objects as the other readers,
+    and every object a layout can read after the first is read by it."""
+    objects = []
+    for i, kind in enumerate(kinds):
+        name, cpus = _ODD_VALUES.get(
+            kind, (f"vm-{i}-café" if kind == "accented" else f"vm-{i}", "2")
+        )
+        objects.append(
+            _vm(
+                f"vm-{i}",
+                _prop("name", "xsd:string", name)
+                + _prop("summary.config.numCpu", "xsd:int", cpus)
+                + '<propSet><name>runtime.host</name><val xsi:type="ManagedObjectReference" '
+                f'type="HostSystem">host-{i % 3}</val></propSet>',
+            )
+        )
+    data = answer("RetrievePropertiesEx", "".join(objects))
+    parser = FastAnswerParser()
+    fast: list[object] = []
+    last = 0
+    for cut in sorted({c for c in cuts if c < len(data)}):
+        fast += parser.feed(data[last:cut])
+        last = cut
+    fast += parser.feed(data[last:]) + parser.close()
+    assert fast == slow_parse(data)[0]
+    ref = _pyvmomi(data, "RetrieveResult")
+    assert fast == [
+        ObjectProperties(_plain(o.obj), {ps.name: _plain(ps.val) for ps in o.propSet})
+        for o in ref.objects
+    ]
+    # the first object not sent to ElementTree (a CR) teaches the shape; a layout reads the rest
+    readable = [kind in ("plain", "accented") for kind in kinds]
+    teacher = next((i for i, kind in enumerate(kinds) if kind != "cr"), None)
+    taught = teacher is not None and readable[teacher]
+    assert parser._layouts.hits == sum(readable) - taught
