@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gc_clock import GcClock  # noqa: E402  (bench/ is on the path when run as a script)
 
 LAB_PID = [0]  # the lab's child process, once started
 REALTIME_S = 20  # vCenter's realtime sample interval
@@ -110,13 +111,17 @@ async def timed_refreshes(
     report = await service.refresh() if cold else service.last
     cold_s = time.perf_counter() - started
     times = []
-    here, there = time.process_time(), tree_cpu(LAB_PID[0])
-    for _ in range(warm):
-        started = time.perf_counter()
-        report = await service.refresh()
-        times.append(time.perf_counter() - started)
-    here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
-    cpu = f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s"
+    with GcClock() as clock:
+        here, there = time.process_time(), tree_cpu(LAB_PID[0])
+        for _ in range(warm):
+            started = time.perf_counter()
+            report = await service.refresh()
+            times.append(time.perf_counter() - started)
+        here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
+    cpu = (
+        f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s; "
+        f"{clock.line(warm)}"
+    )
     return cold_s, times, report, cpu
 
 
@@ -253,7 +258,11 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         vcenter = manager.profile.names("vcenter")[0]
         sample = hosts[: args.seq_hosts]
         scale = len(hosts) / max(1, len(sample))
-        print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
+        gc.collect()  # what earlier parts left: the collector walks it at every full collection
+        print(
+            f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s, "
+            f"{len(gc.get_objects()) / 1e6:.2f} M objects tracked ({load()})"
+        )
         if not args.paths_only:
             await lacp_part(manager, key, hosts, vcenter, args)
         if args.lacp_only:
