@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -57,11 +58,16 @@ class VcenterView:
 
 class _Window:
     """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
-    trimmed to the newest N. The usual merge appends the one newer sample a poll brings."""
+    trimmed to the newest N. The usual merge appends the one newer sample a poll brings.
+
+    The samples sit in one flat `array` of doubles, a row per (counter, instance): a list per
+    series would be some 60 containers per host kept for the console's life, each walked item by
+    item at every full collection and each made anew as the window slides at every poll."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: dict[tuple[str, str], list[float]] = {}
+        self.rows: dict[tuple[str, str], int] = {}  # (counter, instance) -> its row in `data`
+        self.data: array[float] = array("d")  # row after row, each len(stamps) samples long
         self.stamps: list[float] = []
         self._latency: HostLatency | None = None  # until the next merge that adds samples
 
@@ -77,43 +83,55 @@ class _Window:
         merged = sorted(set(self.stamps) | set(stamps))[-self.size :]
         if merged != self.stamps:
             self._realign(merged)
+        width = len(merged)
         where = {ts: i for i, ts in enumerate(merged)}
         at = [where.get(ts) for ts in stamps]
-        blank = [-1.0] * len(merged)
+        rows, data = self.rows, self.data
         for counter, by_instance in found.series.items():
             for instance, values in by_instance.items():
-                slot = self.values.get((counter, instance))
-                if slot is None:
-                    slot = self.values[(counter, instance)] = blank.copy()
+                row = rows.get((counter, instance))
+                if row is None:
+                    row = rows[(counter, instance)] = len(rows)
+                    data.extend(_blank(width))
+                base = row * width
                 for i, value in zip(at, values, strict=False):
                     if i is not None:
-                        slot[i] = value
+                        data[base + i] = value
 
     def _realign(self, merged: list[float]) -> None:
         old, self.stamps = self.stamps, merged
+        was, width = len(old), len(merged)
+        held, self.data = self.data, _blank(width * len(self.rows))
         kept = [ts for ts in old if ts >= merged[0]]
         if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
-            drop, pad = len(old) - len(kept), [-1.0] * (len(merged) - len(kept))
-            for key, slot in self.values.items():
-                self.values[key] = slot[drop:] + pad
+            drop, take = was - len(kept), len(kept)
+            for row in range(len(self.rows)):
+                start = row * width
+                self.data[start : start + take] = held[row * was + drop : (row + 1) * was]
             return
         where = {ts: i for i, ts in enumerate(merged)}
-        for key, slot in self.values.items():
-            row = [-1.0] * len(merged)
-            for ts, value in zip(old, slot, strict=True):
-                i = where.get(ts)
-                if i is not None:
-                    row[i] = value
-            self.values[key] = row
+        moves = [(j, where[ts]) for j, ts in enumerate(old) if ts in where]
+        for row in range(len(self.rows)):
+            for j, i in moves:
+                self.data[row * width + i] = held[row * was + j]
 
     def latency(self) -> HostLatency:
         if self._latency is not None:
             return self._latency
+        width, data = len(self.stamps), self.data
         series: dict[str, dict[str, tuple[float, ...]]] = {}
-        for (counter, instance), slot in self.values.items():
-            series.setdefault(counter, {})[instance] = tuple(slot)
-        self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
+        for (counter, instance), row in self.rows.items():
+            series.setdefault(counter, {})[instance] = tuple(data[row * width : (row + 1) * width])
+        self._latency = HostLatency(series, width, tuple(self.stamps))
         return self._latency
+
+
+def _blank(n: int) -> array[float]:
+    """`n` samples not (yet) taken."""
+    return array("d", _NO_SAMPLE) * n
+
+
+_NO_SAMPLE = (-1.0,)
 
 
 class VcenterReader:
