@@ -25,7 +25,10 @@ The session manager is built as the console builds it (default workers and fan-o
         [--seq-hosts 20] [--perf-rounds 3] [--cadence 3] [--only ssh|api] [--lacp-only]
         [--paths-only] [--profile FILE]
 
-`--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU).
+`--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU); without
+`--only`, the SSH way's first, then the API way's in the same process, as the full run has them.
+Each warm refresh's line gives the collector's CPU-s in it (full collections apart) and the
+objects it tracks; each way starts by printing the objects earlier parts of the run left.
 """
 
 from __future__ import annotations
