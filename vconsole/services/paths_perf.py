@@ -60,14 +60,16 @@ class _Window:
     """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
     trimmed to the newest N. The usual merge appends the one newer sample a poll brings.
 
-    The samples sit in one flat `array` of doubles, a row per (counter, instance): a list per
-    series would be some 60 containers per host kept for the console's life, each walked item by
-    item at every full collection and each made anew as the window slides at every poll."""
+    The samples sit in one flat `array` of doubles, stamp after stamp, each stamp's samples of
+    every series in row order: a list per series would be some 50 containers per host kept for
+    the console's life, each walked item by item at every full collection and each made anew as
+    the window slides; here a slide drops the oldest stamps' samples from the front in one move.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.rows: dict[tuple[str, str], int] = {}  # (counter, instance) -> its row in `data`
-        self.data: array[float] = array("d")  # row after row, each len(stamps) samples long
+        self.rows: dict[tuple[str, str], int] = {}  # (counter, instance) -> its row
+        self.data: array[float] = array("d")  # len(stamps) columns of len(rows) samples
         self.stamps: list[float] = []
         self._latency: HostLatency | None = None  # until the next merge that adds samples
 
@@ -80,49 +82,57 @@ class _Window:
         if not stamps:  # nothing newer (a refresh within 20 s of the last): nothing to place
             return
         self._latency = None
+        rows = self.rows
+        new = [(c, i) for c, by_instance in found.series.items() for i in by_instance]
+        new = [key for key in new if key not in rows]
+        if new:
+            self._add_rows(new)
         merged = sorted(set(self.stamps) | set(stamps))[-self.size :]
         if merged != self.stamps:
             self._realign(merged)
-        width = len(merged)
+        height, data = len(rows), self.data
         where = {ts: i for i, ts in enumerate(merged)}
         at = [where.get(ts) for ts in stamps]
-        rows, data = self.rows, self.data
         for counter, by_instance in found.series.items():
             for instance, values in by_instance.items():
-                row = rows.get((counter, instance))
-                if row is None:
-                    row = rows[(counter, instance)] = len(rows)
-                    data.extend(_blank(width))
-                base = row * width
+                row = rows[(counter, instance)]
                 for i, value in zip(at, values, strict=False):
                     if i is not None:
-                        data[base + i] = value
+                        data[i * height + row] = value
+
+    def _add_rows(self, keys: list[tuple[str, str]]) -> None:
+        """New series (a first poll, a path that appeared): each stamp's column grows."""
+        height, width = len(self.rows), len(self.stamps)
+        for key in keys:
+            self.rows[key] = len(self.rows)
+        grown, held = len(self.rows), self.data
+        self.data = _blank(grown * width)
+        for col in range(width):
+            self.data[col * grown : col * grown + height] = held[col * height : (col + 1) * height]
 
     def _realign(self, merged: list[float]) -> None:
         old, self.stamps = self.stamps, merged
-        was, width = len(old), len(merged)
-        held, self.data = self.data, _blank(width * len(self.rows))
+        height = len(self.rows)
         kept = [ts for ts in old if ts >= merged[0]]
         if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
-            drop, take = was - len(kept), len(kept)
-            for row in range(len(self.rows)):
-                start = row * width
-                self.data[start : start + take] = held[row * was + drop : (row + 1) * was]
+            del self.data[: (len(old) - len(kept)) * height]
+            self.data.extend(_blank((len(merged) - len(kept)) * height))
             return
         where = {ts: i for i, ts in enumerate(merged)}
-        moves = [(j, where[ts]) for j, ts in enumerate(old) if ts in where]
-        for row in range(len(self.rows)):
-            for j, i in moves:
-                self.data[row * width + i] = held[row * was + j]
+        held, self.data = self.data, _blank(len(merged) * height)
+        for j, ts in enumerate(old):
+            i = where.get(ts)
+            if i is not None:
+                self.data[i * height : (i + 1) * height] = held[j * height : (j + 1) * height]
 
     def latency(self) -> HostLatency:
         if self._latency is not None:
             return self._latency
-        width, data = len(self.stamps), self.data
+        height, data = len(self.rows), self.data
         series: dict[str, dict[str, tuple[float, ...]]] = {}
         for (counter, instance), row in self.rows.items():
-            series.setdefault(counter, {})[instance] = tuple(data[row * width : (row + 1) * width])
-        self._latency = HostLatency(series, width, tuple(self.stamps))
+            series.setdefault(counter, {})[instance] = tuple(data[row::height])
+        self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
         return self._latency
 
 
