@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -60,16 +59,15 @@ class _Window:
     """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
     trimmed to the newest N. The usual merge appends the one newer sample a poll brings.
 
-    The samples sit in one flat `array` of doubles, stamp after stamp, each stamp's samples of
-    every series in row order: a list per series would be some 50 containers per host kept for
-    the console's life, each walked item by item at every full collection and each made anew as
-    the window slides; here a slide drops the oldest stamps' samples from the front in one move.
+    Each series is a tuple, replaced whole at each merge, not a list changed in place: a tuple
+    of floats is a container the cyclic collector stops tracking the first time it looks at it,
+    where a list (some 50 per host, kept for the console's life) is walked item by item at every
+    full collection; and the reading a refresh takes shares the tuples rather than copying them.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.rows: dict[tuple[str, str], int] = {}  # (counter, instance) -> its row
-        self.data: array[float] = array("d")  # len(stamps) columns of len(rows) samples
+        self.values: dict[tuple[str, str], tuple[float, ...]] = {}
         self.stamps: list[float] = []
         self._latency: HostLatency | None = None  # until the next merge that adds samples
 
@@ -82,63 +80,47 @@ class _Window:
         if not stamps:  # nothing newer (a refresh within 20 s of the last): nothing to place
             return
         self._latency = None
-        rows = self.rows
-        new = [(c, i) for c, by_instance in found.series.items() for i in by_instance]
-        new = [key for key in new if key not in rows]
-        if new:
-            self._add_rows(new)
         merged = sorted(set(self.stamps) | set(stamps))[-self.size :]
         if merged != self.stamps:
             self._realign(merged)
-        height, data = len(rows), self.data
         where = {ts: i for i, ts in enumerate(merged)}
-        at = [where.get(ts) for ts in stamps]
+        at = [(k, i) for k, i in enumerate(where.get(ts) for ts in stamps) if i is not None]
+        blank = _NO_SAMPLE * len(merged)
+        held = self.values
         for counter, by_instance in found.series.items():
             for instance, values in by_instance.items():
-                row = rows[(counter, instance)]
-                for i, value in zip(at, values, strict=False):
-                    if i is not None:
-                        data[i * height + row] = value
-
-    def _add_rows(self, keys: list[tuple[str, str]]) -> None:
-        """New series (a first poll, a path that appeared): each stamp's column grows."""
-        height, width = len(self.rows), len(self.stamps)
-        for key in keys:
-            self.rows[key] = len(self.rows)
-        grown, held = len(self.rows), self.data
-        self.data = _blank(grown * width)
-        for col in range(width):
-            self.data[col * grown : col * grown + height] = held[col * height : (col + 1) * height]
+                key = (counter, instance)
+                row = list(held.get(key, blank))
+                for k, i in at:
+                    if k < len(values):
+                        row[i] = values[k]
+                held[key] = tuple(row)
 
     def _realign(self, merged: list[float]) -> None:
         old, self.stamps = self.stamps, merged
-        height = len(self.rows)
         kept = [ts for ts in old if ts >= merged[0]]
         if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
-            del self.data[: (len(old) - len(kept)) * height]
-            self.data.extend(_blank((len(merged) - len(kept)) * height))
+            drop, pad = len(old) - len(kept), _NO_SAMPLE * (len(merged) - len(kept))
+            for key, slot in self.values.items():
+                self.values[key] = slot[drop:] + pad
             return
         where = {ts: i for i, ts in enumerate(merged)}
-        held, self.data = self.data, _blank(len(merged) * height)
-        for j, ts in enumerate(old):
-            i = where.get(ts)
-            if i is not None:
-                self.data[i * height : (i + 1) * height] = held[j * height : (j + 1) * height]
+        for key, slot in self.values.items():
+            row = list(_NO_SAMPLE * len(merged))
+            for ts, value in zip(old, slot, strict=True):
+                i = where.get(ts)
+                if i is not None:
+                    row[i] = value
+            self.values[key] = tuple(row)
 
     def latency(self) -> HostLatency:
         if self._latency is not None:
             return self._latency
-        height, data = len(self.rows), self.data
         series: dict[str, dict[str, tuple[float, ...]]] = {}
-        for (counter, instance), row in self.rows.items():
-            series.setdefault(counter, {})[instance] = tuple(data[row::height])
+        for (counter, instance), slot in self.values.items():
+            series.setdefault(counter, {})[instance] = slot
         self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
         return self._latency
-
-
-def _blank(n: int) -> array[float]:
-    """`n` samples not (yet) taken."""
-    return array("d", _NO_SAMPLE) * n
 
 
 _NO_SAMPLE = (-1.0,)
