@@ -88,10 +88,10 @@ def measure(label: str, window_class: Any, first: list[Any], polls: list[list[An
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hosts", type=int, default=1000)
-    parser.add_argument("--polls", type=int, default=9)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--hosts", type=int, default=1000, help="hosts, each keeping a window")
     parser.add_argument("--naive-rev", default="8650d74", help="git revision of the naive way")
+    parser.add_argument("--polls", type=int, default=9, help="polls of one newer sample, timed")
+    parser.add_argument("--repeat", type=int, default=3, help="full collections timed")
     args = parser.parse_args()
     from vconsole.services.paths_perf import _Window
 
