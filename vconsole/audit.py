@@ -62,7 +62,6 @@ class AuditLog:
         self._fd: int | None = None  # kept open while records come
         self._held: list[str] = []  # lines not written yet, oldest first
         self._flush_on: asyncio.AbstractEventLoop | None = None  # loop with a flush scheduled
-        self._flush_at: asyncio.TimerHandle | None = None  # that flush (a close cancels it)
         _OPEN_LOGS.add(self)
 
     def record(
@@ -96,7 +95,9 @@ class AuditLog:
             elif self._flush_on is not loop:
                 if self._flush_on is not None:
                     self._write_held()  # held on a loop that stopped before writing them
-                self._flush_at = loop.call_later(self.hold_s, self.flush)
+                # by a weak reference: a closed session's log (and the secrets it redacts
+                # with) is freed at once, not kept by the loop until the flush is due
+                loop.call_later(self.hold_s, _flush_if_alive, weakref.ref(self))
                 self._flush_on = loop
         return entry
 
@@ -120,12 +121,7 @@ class AuditLog:
             view = view[os.write(self._fd, view) :]
 
     def close(self) -> None:
-        """Write what is held and let go: a flush still scheduled would keep this log and the
-        secrets it redacts with alive on the loop after the session closed, until it ran."""
         with self._lock:
-            if self._flush_at is not None and _loop_here() is self._flush_on:
-                self._flush_at.cancel()  # a handle is cancelled only on its own loop's thread
-            self._flush_at = None
             try:
                 self._write_held()
             finally:
@@ -149,6 +145,13 @@ class AuditLog:
             if line.strip():
                 out.append(AuditRecord(**json.loads(line)))
         return out
+
+
+def _flush_if_alive(log: weakref.ref[AuditLog]) -> None:
+    """A held flush come due; a log freed meanwhile wrote what it held as it went."""
+    alive = log()
+    if alive is not None:
+        alive.flush()
 
 
 def _loop_here() -> asyncio.AbstractEventLoop | None:
