@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections import Counter
 from types import TracebackType
 
 
@@ -48,3 +49,17 @@ class GcClock:
             f"gc {sum(self.cpu) / per:.2f} CPU-s (full {self.runs[2] / per:.1f}: {full:.2f} s), "
             f"{self.tracked / 1e6:.2f} M tracked"
         )
+
+
+def census() -> Counter[str]:
+    """Every object the collector tracks, by type, after a full collection."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def grown(before: Counter[str], after: Counter[str], top: int = 15) -> str:
+    """The types `after` holds more of than `before`, most first, one per line."""
+    more = (after - before).most_common(top)
+    lines = [f"    {n:8,d} {name}" for name, n in more]
+    total = sum(after.values()) - sum(before.values())
+    return f"  objects tracked {total:+,d}:\n" + ("\n".join(lines) or "    (none)")
