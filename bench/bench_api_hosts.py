@@ -23,9 +23,13 @@ The session manager is built as the console builds it (default workers and fan-o
 
     .venv/bin/python bench/bench_api_hosts.py [--hosts 1000] [--luns 5] [--paths 4] [--warm 2]
         [--seq-hosts 20] [--perf-rounds 3] [--cadence 3] [--only ssh|api] [--lacp-only]
-        [--paths-only] [--profile FILE]
+        [--paths-only] [--profile FILE] [--census]
 
-`--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU).
+`--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU); without
+`--only`, the SSH way's first, then the API way's in the same process, as the full run has them.
+Each warm refresh's line gives the collector's CPU-s in it (full collections apart) and the
+objects it tracks; each way starts by printing the objects earlier parts of the run left.
+`--census`: the objects each way left once its session closed, by type (`--hosts 300 --lacp-only`).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gc_clock import GcClock, census, grown  # noqa: E402  (bench/ is on the path when run as a script)
 
 LAB_PID = [0]  # the lab's child process, once started
 REALTIME_S = 20  # vCenter's realtime sample interval
@@ -110,13 +115,17 @@ async def timed_refreshes(
     report = await service.refresh() if cold else service.last
     cold_s = time.perf_counter() - started
     times = []
-    here, there = time.process_time(), tree_cpu(LAB_PID[0])
-    for _ in range(warm):
-        started = time.perf_counter()
-        report = await service.refresh()
-        times.append(time.perf_counter() - started)
-    here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
-    cpu = f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s"
+    with GcClock() as clock:
+        here, there = time.process_time(), tree_cpu(LAB_PID[0])
+        for _ in range(warm):
+            started = time.perf_counter()
+            report = await service.refresh()
+            times.append(time.perf_counter() - started)
+        here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
+    cpu = (
+        f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s; "
+        f"{clock.line(warm)}"
+    )
     return cold_s, times, report, cpu
 
 
@@ -253,7 +262,11 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         vcenter = manager.profile.names("vcenter")[0]
         sample = hosts[: args.seq_hosts]
         scale = len(hosts) / max(1, len(sample))
-        print(f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s ({load()})")
+        gc.collect()  # what earlier parts left: the collector walks it at every full collection
+        print(
+            f"\n{label}: {len(hosts)} hosts, discovery {discovery_s:.2f} s, "
+            f"{len(gc.get_objects()) / 1e6:.2f} M objects tracked ({load()})"
+        )
         if not args.paths_only:
             await lacp_part(manager, key, hosts, vcenter, args)
         if args.lacp_only:
@@ -321,8 +334,13 @@ async def mtu_side(config: Path, name: str, host: str, target: str) -> dict[str,
 
 
 async def run(args: argparse.Namespace, config: Path) -> None:
+    before = census() if args.census else None
     for key in args.only or list(WAYS):
         await way(config, key, args)
+        if before is not None:  # what outlives the way's closed session, by type
+            after = census()
+            print(f"\nafter {WAYS[key][0]}, its session closed:\n{grown(before, after)}")
+            before = after
     if args.only or args.lacp_only or args.paths_only:
         return
     print("\nMTU search, one pair (esx0002 vmk1 -> esx0003:vmk1)")
@@ -351,6 +369,7 @@ def main() -> None:
         "--paths-only", action="store_true", help="only the paths refreshes (no LACP, MTU, loops)"
     )
     parser.add_argument("--profile", type=Path, help="write a cProfile of this process here")
+    parser.add_argument("--census", action="store_true", help="objects each way leaves, by type")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-hosts-"))
     os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))

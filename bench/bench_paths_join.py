@@ -51,18 +51,24 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f}"
 
 
-def naive_modules(rev: str) -> tuple[Any, Any]:
-    """join_host's and judge's modules as of `rev`, importing each other, not today's."""
-    for name, path in NAIVE_FILES:
+def modules_at(rev: str, files: tuple[tuple[str, str], ...]) -> None:
+    """Each (name, path) of `files` as of git revision `rev`, imported as module `name`; the
+    files import each other as of `rev` too, everything else as it stands."""
+    for name, path in files:
         text = subprocess.run(
             ["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
-        for other, other_path in NAIVE_FILES:
+        for other, other_path in files:
             dotted = other_path.removesuffix(".py").replace("/", ".")
             text = text.replace(f"from {dotted} import", f"from {other} import")
         module = types.ModuleType(name)
         sys.modules[name] = module
         exec(compile(text, f"{rev}:{path}", "exec"), module.__dict__)
+
+
+def naive_modules(rev: str) -> tuple[Any, Any]:
+    """join_host's and judge's modules as of `rev`, importing each other, not today's."""
+    modules_at(rev, NAIVE_FILES)
     return sys.modules["naive_paths_join"], sys.modules["naive_paths_verdicts"]
 
 

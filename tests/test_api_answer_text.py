@@ -91,15 +91,22 @@ def test_a_paths_poll_that_reads_the_same_records_keeps_its_parse_and_makes_no_t
     from vconsole.services.paths_layout import CORE, READ_COMMANDS, _read
 
     call = esxcli_call(READ_COMMANDS[CORE])
-    path = {"Runtime Name": "vmhba64:C0:T1:L0", "Device": "naa.6000", "State": "active"}
+    path = {"UID": "sas.5001-naa.6000", "Runtime Name": "vmhba64:C0:T1:L0", "Device": "naa.6000"}
+    path["State"] = "active"
 
     def answer(*records: dict[str, str]) -> ApiCommandResult:
         return answer_from(call, EsxcliAnswer(records=records), 0.01)
 
-    first = _read(answer(path), CORE, None)
+    fresh = answer(path)
+    first = _read(fresh, CORE, None)
     again = answer(dict(path))
     second = _read(again, CORE, first)
     assert second.parsed is first.parsed
     assert "stdout" not in vars(again)
-    changed = _read(answer({**path, "State": "dead"}), CORE, second)
+    moved = answer({**path, "State": "dead"})
+    changed = _read(moved, CORE, second)
     assert changed.parsed is not first.parsed
+    assert [p.state for p in changed.parsed.paths] == ["dead"]
+    # a first or changed answer is parsed from its records: its text is still not made
+    assert "stdout" not in vars(fresh) and "stdout" not in vars(moved)
+    assert changed.output.stdout == moved.stdout  # shown in the transcript when read

@@ -3,7 +3,9 @@ and the threads a fan-out added end once idle (so a console left open does not k
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
 from hypothesis import given, settings
@@ -84,6 +86,29 @@ def test_errors_reach_the_caller_and_shutdown_cancels_what_waits():
     gate.set()
     assert running.result(timeout=20) is True
     wait_until(lambda: pool.thread_count == 0, "the pool's last thread to end")
+
+
+class _Answer:
+    """A call's result the test can watch die (a weak reference to it)."""
+
+
+@settings(max_examples=10, deadline=None)
+@given(width=st.integers(1, 8))
+def test_threads_kept_for_later_calls_keep_nothing_of_the_calls_they_made(width):
+    """A thread waits for the next call (up to `idle_exit`), or runs refresh after refresh;
+    its first call's function, arguments and result must not live as long as it does."""
+    pool = LifoThreadPool(8)
+    try:
+        answers = [weakref.ref(a) for a in pool.map(lambda _: _Answer(), range(width))]
+        first = weakref.ref(pool.submit(_Answer).result(timeout=20))
+        assert pool.thread_count >= 1
+        wait_until(
+            lambda: gc.collect() >= 0 and all(r() is None for r in [*answers, first]),
+            "every answer to be freed while the threads wait for more",
+        )
+        assert pool.thread_count >= 1  # still there for the next refresh
+    finally:
+        pool.shutdown()
 
 
 @pytest.fixture(scope="module")

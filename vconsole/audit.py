@@ -95,7 +95,9 @@ class AuditLog:
             elif self._flush_on is not loop:
                 if self._flush_on is not None:
                     self._write_held()  # held on a loop that stopped before writing them
-                loop.call_later(self.hold_s, self.flush)
+                # by a weak reference: a closed session's log (and the secrets it redacts
+                # with) is freed at once, not kept by the loop until the flush is due
+                loop.call_later(self.hold_s, _flush_if_alive, weakref.ref(self))
                 self._flush_on = loop
         return entry
 
@@ -143,6 +145,13 @@ class AuditLog:
             if line.strip():
                 out.append(AuditRecord(**json.loads(line)))
         return out
+
+
+def _flush_if_alive(log: weakref.ref[AuditLog]) -> None:
+    """A held flush come due; a log freed meanwhile wrote what it held as it went."""
+    alive = log()
+    if alive is not None:
+        alive.flush()
 
 
 def _loop_here() -> asyncio.AbstractEventLoop | None:

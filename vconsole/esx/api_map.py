@@ -43,11 +43,19 @@ NO_LAG = "No running LACP group on the host"
 def decode(answer: Any, parse_text: Callable[[str], T], text: str | None = None) -> T:
     """The model for one answer: mapped from its records when it came over the API (or from an
     API capture), else `parse_text(text)` (default: the answer's stdout), exactly as before."""
-    records = getattr(answer, "records", None)
-    mapper = MAPPERS.get(getattr(answer, "method", "") or "")
-    if records is None or mapper is None:
+    if not mapped(answer):
         return parse_text(text if text is not None else str(getattr(answer, "stdout", "") or ""))
-    return mapper(tuple(records), getattr(answer, "fault", "") or "")  # type: ignore[no-any-return]
+    mapper = MAPPERS[answer.method]
+    return mapper(tuple(answer.records), getattr(answer, "fault", "") or "")  # type: ignore[no-any-return]
+
+
+def mapped(answer: Any) -> bool:
+    """Whether `decode` maps `answer` from its records: its text, which an answer through
+    vCenter renders from them on first read, is then never needed."""
+    return (
+        getattr(answer, "records", None) is not None
+        and (getattr(answer, "method", "") or "") in MAPPERS
+    )
 
 
 def is_api(answer: Any) -> bool:

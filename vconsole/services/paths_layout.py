@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from vconsole.esx.api_map import decode
+from vconsole.esx.api_map import decode, mapped
 from vconsole.esx.storage import (
     READ_COMMANDS,
     AdvancedValue,
@@ -152,7 +152,8 @@ def _read(answer: Answer, index: int, before: _Read | None) -> _Read:
     output = raw_output(READ_COMMANDS[index], answer)
     if key is not None and before is not None and before.key == key:
         return _Read(key, before.parsed, output)
-    return _Read(key, decode(answer, _PARSERS[index], answer_text(answer)), output)
+    text = None if mapped(answer) else answer_text(answer)  # records need no text made
+    return _Read(key, decode(answer, _PARSERS[index], text), output)
 
 
 def _key(answer: Answer) -> tuple[object, ...] | None:

@@ -57,11 +57,17 @@ class VcenterView:
 
 class _Window:
     """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
-    trimmed to the newest N. The usual merge appends the one newer sample a poll brings."""
+    trimmed to the newest N. The usual merge appends the one newer sample a poll brings.
+
+    Each series is a tuple, replaced whole at each merge, not a list changed in place: a tuple
+    of floats is a container the cyclic collector stops tracking the first time it looks at it,
+    where a list (some 50 per host, kept for the console's life) is walked item by item at every
+    full collection; and the reading a refresh takes shares the tuples rather than copying them.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: dict[tuple[str, str], list[float]] = {}
+        self.values: dict[tuple[str, str], tuple[float, ...]] = {}
         self.stamps: list[float] = []
         self._latency: HostLatency | None = None  # until the next merge that adds samples
 
@@ -78,42 +84,46 @@ class _Window:
         if merged != self.stamps:
             self._realign(merged)
         where = {ts: i for i, ts in enumerate(merged)}
-        at = [where.get(ts) for ts in stamps]
-        blank = [-1.0] * len(merged)
+        at = [(k, i) for k, i in enumerate(where.get(ts) for ts in stamps) if i is not None]
+        blank = _NO_SAMPLE * len(merged)
+        held = self.values
         for counter, by_instance in found.series.items():
             for instance, values in by_instance.items():
-                slot = self.values.get((counter, instance))
-                if slot is None:
-                    slot = self.values[(counter, instance)] = blank.copy()
-                for i, value in zip(at, values, strict=False):
-                    if i is not None:
-                        slot[i] = value
+                key = (counter, instance)
+                row = list(held.get(key, blank))
+                for k, i in at:
+                    if k < len(values):
+                        row[i] = values[k]
+                held[key] = tuple(row)
 
     def _realign(self, merged: list[float]) -> None:
         old, self.stamps = self.stamps, merged
         kept = [ts for ts in old if ts >= merged[0]]
         if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
-            drop, pad = len(old) - len(kept), [-1.0] * (len(merged) - len(kept))
+            drop, pad = len(old) - len(kept), _NO_SAMPLE * (len(merged) - len(kept))
             for key, slot in self.values.items():
                 self.values[key] = slot[drop:] + pad
             return
         where = {ts: i for i, ts in enumerate(merged)}
         for key, slot in self.values.items():
-            row = [-1.0] * len(merged)
+            row = list(_NO_SAMPLE * len(merged))
             for ts, value in zip(old, slot, strict=True):
                 i = where.get(ts)
                 if i is not None:
                     row[i] = value
-            self.values[key] = row
+            self.values[key] = tuple(row)
 
     def latency(self) -> HostLatency:
         if self._latency is not None:
             return self._latency
         series: dict[str, dict[str, tuple[float, ...]]] = {}
         for (counter, instance), slot in self.values.items():
-            series.setdefault(counter, {})[instance] = tuple(slot)
+            series.setdefault(counter, {})[instance] = slot
         self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
         return self._latency
+
+
+_NO_SAMPLE = (-1.0,)
 
 
 class VcenterReader:

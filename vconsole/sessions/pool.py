@@ -91,9 +91,13 @@ class LifoThreadPool(Executor):
                 self._idle.pop().inbox.put(call)
             elif len(self._threads) < self.max_workers:
                 self._started += 1
+                worker = _Worker()
+                # the first call goes by the inbox too: a thread's arguments live as long as the
+                # thread, and would keep that call's function, arguments and result with them
+                worker.inbox.put(call)
                 thread = threading.Thread(
                     target=self._work,
-                    args=(_Worker(), call),
+                    args=(worker,),
                     name=f"{self._prefix}_{self._started}",
                     daemon=True,
                 )
@@ -103,7 +107,8 @@ class LifoThreadPool(Executor):
                 self._pending.append(call)
         return future
 
-    def _work(self, worker: _Worker, call: _Call | None) -> None:
+    def _work(self, worker: _Worker) -> None:
+        call = worker.inbox.get_nowait()
         try:
             while call is not None:
                 answer = call.run()
