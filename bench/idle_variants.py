@@ -61,6 +61,16 @@ NO_IDLE_GC = """
 import vconsole.idle_collect as idle_collect
 idle_collect.IdleCollector.tick = lambda self: False
 """
+# the objects alive once the console has settled (3 minutes in: modules, pyVmomi's types, the
+# panes) moved out of the collector's sight, so each idle collection walks only what came later
+FREEZE = """
+import gc, threading, time
+def settle_then_freeze():
+    time.sleep(180)
+    gc.collect()
+    gc.freeze()
+threading.Thread(target=settle_then_freeze, daemon=True).start()
+"""
 # that pool capped at 16 threads instead of 256
 WORKERS16 = STDPOOL.replace("(max_workers, thread_name_prefix)", "(16, thread_name_prefix)")
 # probe: object counts by type that grew since the last minute, and thread count
@@ -198,6 +208,7 @@ VARIANTS = {
     "traced": TRACED + CONSOLE,
     "arenas": ARENAS + CONSOLE,
     "noidlegc": NO_IDLE_GC + CONSOLE,
+    "freeze": FREEZE + CONSOLE,
 }
 VARIANT_ENV = {
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},

@@ -35,15 +35,21 @@ PROCESS_WIDE = {"vconsole.debug_log"}
 POOL = "vconsole.sessions.pool."
 
 
+def module_of(o: object) -> str:
+    """The module that defines the object's class ('' when its class says none as a string)."""
+    module = getattr(type(o), "__module__", "")
+    return module if isinstance(module, str) else ""
+
+
 def console_objects() -> Counter[str]:
     """The console's own objects the collector tracks, by type, after a full collection."""
     gc.collect()
     return Counter(
-        f"{type(o).__module__}.{type(o).__qualname__}"
+        f"{module_of(o)}.{type(o).__qualname__}"
         for o in gc.get_objects()
-        if type(o).__module__.startswith(("vconsole.", "httpx."))
-        and not type(o).__module__.startswith("vconsole.lab.")  # the lab: other machines
-        and type(o).__module__ not in PROCESS_WIDE
+        if module_of(o).startswith(("vconsole.", "httpx."))
+        and not module_of(o).startswith("vconsole.lab.")  # the lab: other machines
+        and module_of(o) not in PROCESS_WIDE
         and not isinstance(o, type)
     )
 
