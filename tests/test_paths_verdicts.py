@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vconsole.esx.storage import parse_core_path_list, parse_nmp_device_list
 from vconsole.models.paths import (
     DeviceInfo,
@@ -223,3 +226,44 @@ def test_a_device_finding_sits_on_the_device_so_the_one_slow_path_stands_out() -
     row_json = next(r for r in judged if r.path == "p0").as_json()
     assert row_json["problems"] == [] and row_json["device_verdict"] == "warning"
     assert [p["code"] for p in row_json["device_problems"]] == ["rr-iops-1000"]
+
+
+STATES = ("active", "standby", "disabled", "dead")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(STATES), min_size=1, max_size=6))
+def test_a_device_with_no_active_path_is_critical_and_only_then(states: list[str]) -> None:
+    rows = [
+        row("h1", f"p{i}", None if s != "active" else 1.0, state=s, working=s == "active")
+        for i, s in enumerate(states)
+    ]
+    judged, devices = judge(rows, [device("h1", len(rows))], [HostPaths("h1", True)], Thresholds())
+    (dev,) = devices
+    stranded = [p for p in dev.problems if p.code == "no-active-path"]
+    if "active" in states:
+        assert stranded == []
+    else:
+        assert [p.severity for p in stranded] == [Verdict.CRITICAL]
+        assert dev.verdict == Verdict.CRITICAL
+        assert ("all" in stranded[0].text) == all(s == "dead" for s in states)
+        assert all("no-active-path" in codes(judged, "h1", r.path) for r in rows)
+
+
+def test_paths_whose_state_was_not_read_do_not_make_a_device_cut_off() -> None:
+    rows = [row("h1", "p0", None, state="dead", working=False), row("h1", "p1", None, state="")]
+    _, (dev,) = judge(rows, [device("h1", 2)], [HostPaths("h1", True)], Thresholds())
+    assert "no-active-path" not in {p.code for p in dev.problems}
+
+
+def test_the_text_output_lists_a_device_finding_once_beside_its_paths_findings() -> None:
+    from types import SimpleNamespace
+
+    from vconsole.commands.paths_cmd import render_text
+
+    rows = [row("h1", f"p{i}", None, state="dead", working=False) for i in range(3)]
+    judged, _ = judge(rows, [device("h1", 3)], [HostPaths("h1", True)], Thresholds())
+    out = render_text(SimpleNamespace(hosts=(), notes=()), list(judged))
+    assert out.count("all 3 path(s) dead: the device is unreachable from this host") == 1
+    assert f"CRITICAL h1 {DEV}: all 3 path(s) dead" in out
+    assert out.count(": path p") == 3  # and each path once

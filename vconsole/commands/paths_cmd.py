@@ -211,7 +211,7 @@ def render_text(report: Any, rows: list[Any]) -> str:
     seen: set[tuple[str, str, str]] = set()
     findings = []
     for r in rows:
-        for p in r.problems:
+        for p in (*r.device_problems, *r.problems):  # a device's findings once, before its paths'
             where = {"host": r.host, "device": f"{r.host} {r.device}"}.get(
                 p.scope, f"{r.host} {r.device} {r.path}".strip()
             )

@@ -44,6 +44,10 @@ def judge(
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
     timed = {key: _timed(siblings) for key, siblings in by_device.items()}
+    for key, siblings in by_device.items():
+        stranded = _no_active_path(siblings)
+        if stranded is not None:
+            device_problems.setdefault(key, []).append(stranded)
     own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     for row in rows:
@@ -65,6 +69,27 @@ def judge(
     for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
         judged.append(row.judged(row_problems, verdict, device_verdict.get((row.host, row.device))))
     return tuple(judged), tuple(out_devices)
+
+
+_KNOWN_STATES = frozenset({"active", "standby", "disabled", "dead"})
+
+
+def _no_active_path(siblings: list[PathRow]) -> PathProblem | None:
+    """A device none of whose paths can carry I/O from this host: each path dead, standby or
+    disabled (each path's own finding names it; this one says the device is cut off). Said only
+    when every path's state was read, so a host that could not be asked is not called cut off."""
+    states = [s.state for s in siblings]
+    if not states or any(state not in _KNOWN_STATES for state in states):
+        return None
+    if any(s.state == "active" and s.group_state not in ("dead", "standby") for s in siblings):
+        return None
+    if all(state == "dead" for state in states):
+        text = f"all {len(states)} path(s) dead: the device is unreachable from this host"
+    else:
+        tally = Counter(states)
+        text = "no active path (" + ", ".join(f"{n} {st}" for st, n in sorted(tally.items()))
+        text += "): I/O to this device has nowhere to go"
+    return PathProblem("no-active-path", Verdict.CRITICAL, text, "device")
 
 
 _Timed = dict[str, tuple[list[tuple[PathRow, float]], float]]
