@@ -106,9 +106,9 @@ def run_console(
 ) -> int:
     """Open the console on a profile and return the exit code."""
     from vconsole import malloc_policy, paths
+    from vconsole.errors import ConfigError
 
     malloc_policy.for_hours_open()  # before discovery starts the first threads
-    from vconsole.errors import ConfigError
 
     try:
         from vconsole.sessions.clisupport import with_hosts

@@ -5,7 +5,7 @@ caches and rows refer to each other). CPython frees it only at a full collection
 when the long-lived objects have grown by a quarter: every 4-5 minutes on the default lab, by
 which time Python has taken new arenas for the garbage. It keeps an arena while any block in it
 is alive, so the console's memory crept up by each of those peaks. Collecting every minute keeps
-the peak low. The collection walks every object (about 0.1 s on the default lab), so it waits
+the peak low. The collection walks every object (0.1-0.2 s on the default lab), so it waits
 until no key has come for `quiet_s` and no streamed read is in progress.
 """
 
