@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vconsole import paths
 from vconsole.config import TargetConfig, check_config, load_config, pin_thumbprint, save_target
@@ -193,6 +197,32 @@ def test_lab_credentials_file(tmp_path):
     status.write_text(json.dumps({"services": [{"name": "esx01", "password": "lab-pw"}]}))
     store = SecretStore("lab", use_keyring=False, environ={})
     assert store.get_password("esx01", lab_credentials=str(status)) == "lab-pw"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdefXYZ0189-_", min_size=1, max_size=12), min_size=1, max_size=6)
+)
+def test_lab_credentials_follow_each_new_lab(passwords):
+    """Each lab start writes new throwaway passwords; a login after it uses the new one, even
+    when the file was read moments before and the passwords are the same length."""
+    from vconsole.lab.labfiles import write_status
+
+    with tempfile.TemporaryDirectory() as tmp:
+        status = Path(tmp) / "lab.json"
+        store = SecretStore("lab", use_keyring=False, environ={})
+        for password in passwords:
+            write_status(
+                Path(tmp),
+                {
+                    "services": [
+                        {"name": "esx01", "password": password},
+                        {"name": "esx02", "password": password + "2"},
+                    ]
+                },
+            )
+            assert store.get_password("esx01", lab_credentials=str(status)) == password
+            assert store.get_password("esx02", lab_credentials=str(status)) == password + "2"
 
 
 def test_profile_state_dir_keeps_that_profiles_state_apart(tmp_path, monkeypatch):

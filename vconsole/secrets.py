@@ -78,18 +78,43 @@ def keyring_username(profile: str, target: str, *, token: bool = False) -> str:
 
 def lab_password(status_file: str, target: str, field: str = "password") -> str | None:
     """The throwaway secret (`password` or `api_token`) the embedded lab made for `target`."""
+    secret = _lab_secrets(status_file).get((target, field))
+    return secret or None
+
+
+_lab_cache: dict[str, tuple[str, dict[tuple[str, str], str]]] = {}
+_lab_cache_lock = threading.Lock()
+
+
+def _lab_secrets(status_file: str) -> dict[tuple[str, str], str]:
+    """(service, field) -> secret from the lab's status file, parsed again only when its text
+    changes (a new lab): a console logging in to 1,000 lab hosts at once would otherwise parse
+    the whole file, which names every one of them, for each login."""
     import json
     from pathlib import Path
 
     try:
-        data = json.loads(Path(status_file).read_text(encoding="utf-8"))
+        text = Path(status_file).read_text(encoding="utf-8")
+        with _lab_cache_lock:
+            cached = _lab_cache.get(status_file)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        data = json.loads(text)
     except (OSError, ValueError):
-        return None
+        return {}
+    secrets: dict[tuple[str, str], str] = {}
     for service in data.get("services", []) if isinstance(data, dict) else []:
-        if isinstance(service, dict) and service.get("name") == target:
-            secret = service.get(field)
-            return secret if isinstance(secret, str) and secret else None
-    return None
+        if not isinstance(service, dict) or not isinstance(service.get("name"), str):
+            continue
+        for field in ("password", "api_token"):
+            value = service.get(field)
+            key = (service["name"], field)
+            if key not in secrets:  # the first entry of a name answers, as before
+                secrets[key] = value if isinstance(value, str) else ""
+    with _lab_cache_lock:
+        _lab_cache.clear()  # one lab file at a time is the rule; never a growing map
+        _lab_cache[status_file] = (text, secrets)
+    return secrets
 
 
 class SecretStore:
