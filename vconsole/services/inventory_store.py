@@ -19,6 +19,7 @@ from vconsole.models.inventory import (
     NetworkRow,
     VmRow,
 )
+from vconsole.services.inventory_packed import PackedVm
 from vconsole.services.inventory_values import int_or_none, percent, vlan_text
 from vconsole.vim.parser import MissingProperty, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef
@@ -37,6 +38,10 @@ class RawObject:
     type: str
     props: dict[str, object]
     denied: tuple[str, ...] = ()
+
+
+Known = RawObject | PackedVm
+"""What the store keeps of one object."""
 
 
 @dataclass
@@ -67,7 +72,8 @@ class VcenterInventory:
 
     def __init__(self, vcenter: str) -> None:
         self.vcenter = vcenter
-        self.objects: dict[str, RawObject] = {}
+        self.objects: dict[str, Known] = {}
+        """Raw objects by moid: a VM read by a packed layout is kept as it came (`PackedVm`)."""
         self.rows: dict[str, InventoryRow] = {}
         self._vms_by_host: dict[str, set[str]] = {}
         self._vm_host: dict[str, str] = {}
@@ -123,6 +129,13 @@ class VcenterInventory:
         touched: list[str] = []
         known, unseen = self.objects, self._resync_unseen
         for item in objects:
+            if type(item) is PackedVm:  # nothing to copy: it never changes
+                moid = item.values[0]
+                if unseen is not None:
+                    unseen.discard(moid)
+                known[moid] = item
+                touched.append(moid)
+                continue
             moid = item.ref.value
             if unseen is not None:
                 unseen.discard(moid)
@@ -147,8 +160,11 @@ class VcenterInventory:
                 self._forget(moid, delta)
                 continue
             obj = self.objects.get(moid)
-            if obj is None or change.kind == "enter":
+            new = obj is None or change.kind == "enter"  # a modify of one unknown: it arrives
+            if obj is None or new:
                 obj = self.objects[moid] = RawObject(change.ref.type, {})
+            elif type(obj) is PackedVm:  # changed from now on: a map of its own
+                obj = self.objects[moid] = RawObject(obj.type, obj.props)
             obj.props.update(change.props)
             for path in change.removed:
                 obj.props.pop(path, None)
@@ -157,10 +173,7 @@ class VcenterInventory:
             touched.append(moid)
             if obj.type != "VirtualMachine":
                 self._placement_changed(moid)
-            if obj.type != "VirtualMachine" and (
-                change.kind == "enter" or "name" in change.props or "parent" in change.props
-            ):
-                renamed = True
+                renamed |= new or "name" in change.props or "parent" in change.props
         self._derive(touched, delta, renamed)
         return delta
 
@@ -204,20 +217,23 @@ class VcenterInventory:
             obj = objects.get(moid)
             if obj is None:
                 continue
-            if obj.type == "VirtualMachine":
+            if type(obj) is PackedVm:
+                host_moid = obj.host
+            elif obj.type == "VirtualMachine":
                 host = obj.props.get("runtime.host")
                 host_moid = host.value if isinstance(host, MoRef) else ""
-                old = vm_host.get(moid)
-                if old != host_moid:
-                    if old is not None:
-                        self._vms_by_host.get(old, set()).discard(moid)
-                        counts_changed.add(old)
-                    self._vm_host[moid] = host_moid
-                    self._vms_by_host.setdefault(host_moid, set()).add(moid)
-                    counts_changed.add(host_moid)
-                put(vm_row(moid, obj), delta)
             else:
                 structure = True
+                continue
+            old = vm_host.get(moid)
+            if old != host_moid:
+                if old is not None:
+                    self._vms_by_host.get(old, set()).discard(moid)
+                    counts_changed.add(old)
+                vm_host[moid] = host_moid
+                self._vms_by_host.setdefault(host_moid, set()).add(moid)
+                counts_changed.add(host_moid)
+            put(vm_row(moid, obj), delta)
         if structure:
             self._structure_changed(delta, full=renamed)
         elif counts_changed:
@@ -262,8 +278,7 @@ class VcenterInventory:
             delta.upserts[key] = row
             delta.removed.discard(key)
 
-    def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
-        p = obj.props
+    def _vm_row(self, moid: str, obj: Known) -> VmRow:
         host = self._vm_host.get(moid, "")
         context = self._host_context.get(host)
         if context is None:
@@ -272,6 +287,9 @@ class VcenterInventory:
                 self._cluster_of_host(host)[1] if host else "",
                 self.datacenter_of(host)[1] if host else "",
             )
+        if type(obj) is PackedVm:
+            return obj.row(self.vcenter, host, context)
+        p = obj.props
         host_name, cluster, dc = context
         return VmRow(
             self.vcenter,
@@ -293,7 +311,7 @@ class VcenterInventory:
             bool(p.get("summary.config.template") or False),
         )
 
-    def _host_row(self, moid: str, obj: RawObject) -> HostRow:
+    def _host_row(self, moid: str, obj: Known) -> HostRow:
         p = obj.props
         parent, cluster = self._cluster_of_host(moid)
         _, dc = self.datacenter_of(moid)
@@ -326,14 +344,14 @@ class VcenterInventory:
         )
 
     def _under_datacenter(
-        self, moid: str, obj: RawObject
+        self, moid: str, obj: Known
     ) -> tuple[str, str, str, str, str, str, tuple[str, ...]]:
         """The common fields of a row whose tree parent is its datacenter (cluster, datastore,
         network): vCenter, moid, name, parent and its moid, datacenter, denied properties."""
         dc_moid, dc = self.datacenter_of(moid)
         return (self.vcenter, moid, str(obj.props.get("name") or moid), dc, dc_moid, dc, obj.denied)
 
-    def _cluster_row(self, moid: str, obj: RawObject) -> ClusterRow:
+    def _cluster_row(self, moid: str, obj: Known) -> ClusterRow:
         p = obj.props
         if self._hosts_of is None:  # hosts by parent, kept until the structure changes
             self._hosts_of = {}
@@ -350,7 +368,7 @@ class VcenterInventory:
             memory // 2**20 if memory is not None else None,
         )
 
-    def _datastore_row(self, moid: str, obj: RawObject) -> DatastoreRow:
+    def _datastore_row(self, moid: str, obj: Known) -> DatastoreRow:
         p = obj.props
         capacity = int_or_none(p.get("summary.capacity"))
         free = int_or_none(p.get("summary.freeSpace"))
@@ -366,7 +384,7 @@ class VcenterInventory:
             accessible if isinstance(accessible, bool) else None,
         )
 
-    def _network_row(self, moid: str, obj: RawObject) -> NetworkRow:
+    def _network_row(self, moid: str, obj: Known) -> NetworkRow:
         p = obj.props
         kind = NETWORK_TYPES.get(obj.type, obj.type)
         if p.get("config.uplink") is True:
