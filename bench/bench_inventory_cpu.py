@@ -49,6 +49,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_inventory import _page_token, connect  # noqa: E402
 from bench_soap_parse import pyvmomi  # noqa: E402
 
+sys.path.insert(0, str(TREE))  # again: the helpers above put this checkout first
+import vconsole  # noqa: E402
+
+if Path(vconsole.__file__).resolve().parents[1] != TREE.resolve():
+    raise SystemExit(f"vconsole is imported from {vconsole.__file__}, not from {TREE}")
+
 from vconsole.vim.gc_pause import full_collections_postponed  # noqa: E402
 from vconsole.vim.transport import READ_SIZE  # noqa: E402
 
