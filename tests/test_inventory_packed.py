@@ -6,13 +6,16 @@ take as it is)."""
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_vim_answer_shapes import XSI_SPELLINGS, _plain, _pyvmomi, _val, slow_parse, xml_text
 from vim_answer_helpers import answer
 
+from vconsole.models.inventory import VmRow, new_vm_row
 from vconsole.services.inventory_packed import PackedVm, pack_vm
 from vconsole.services.inventory_specs import VM_PATHS
 from vconsole.services.inventory_store import VcenterInventory
@@ -187,3 +190,32 @@ def test_an_update_to_a_packed_vm_is_kept_and_its_row_follows() -> None:
     assert store.rows["vm-2"].name == "db"
     assert store.objects["vm-2"].props["summary.config.numCpu"] == 2
     assert type(objects[1]) is PackedVm and objects[1].props["name"] == "web"  # not shared
+
+
+_CELL = st.text(max_size=4)
+_NUMBER = st.none() | st.integers(-5, 2**40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.tuples(_CELL, _CELL, _CELL, _CELL, _CELL, _CELL),
+    st.lists(_CELL, max_size=3).map(tuple),
+    st.tuples(_CELL, _CELL, _CELL),
+    st.tuples(_NUMBER, _NUMBER),
+    st.tuples(_CELL, _CELL, _CELL, _CELL),
+    st.booleans(),
+)
+def test_a_vm_row_made_without_init_is_that_row(
+    common: tuple[str, ...],
+    denied: tuple[str, ...],
+    placed: tuple[str, ...],
+    numbers: tuple[int | None, ...],
+    texts: tuple[str, ...],
+    template: bool,
+) -> None:
+    cells = (*common, denied, *placed, *numbers, *texts, template)
+    made, usual = new_vm_row(*cells), VmRow(*cells)
+    assert made == usual and hash(made) == hash(usual) and repr(made) == repr(usual)
+    assert made.values() == usual.values() and made.as_json() == usual.as_json()
+    with pytest.raises(FrozenInstanceError):
+        made.name = "changed"  # type: ignore[misc]

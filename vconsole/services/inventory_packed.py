@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from vconsole.models.inventory import VmRow
+from vconsole.models.inventory import VmRow, new_vm_row
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.scanner_layout import BOOLEAN, Layout, References
 from vconsole.vim.soap import MoRef
@@ -130,7 +130,7 @@ class PackedVm(ObjectProperties):
         )
         moid = self.values[0]
         host_name, cluster, datacenter = context
-        return VmRow(
+        return new_vm_row(
             vcenter,
             moid,
             name or moid,

@@ -40,8 +40,7 @@ class RawObject:
     denied: tuple[str, ...] = ()
 
 
-Known = RawObject | PackedVm
-"""What the store keeps of one object."""
+Known = RawObject | PackedVm  # what the store keeps of one object
 
 
 @dataclass
@@ -129,21 +128,18 @@ class VcenterInventory:
         touched: list[str] = []
         known, unseen = self.objects, self._resync_unseen
         for item in objects:
-            if type(item) is PackedVm:  # nothing to copy: it never changes
+            if type(item) is PackedVm:  # kept as it came: it never changes
                 moid = item.values[0]
-                if unseen is not None:
-                    unseen.discard(moid)
                 known[moid] = item
-                touched.append(moid)
-                continue
-            moid = item.ref.value
+            else:
+                moid = item.ref.value
+                denied = _denied(item.missing) if item.missing else ()
+                known[moid] = RawObject(item.ref.type, dict(item.props), denied)
+                if item.ref.type != "VirtualMachine":
+                    self._placement_changed(moid)
             if unseen is not None:
                 unseen.discard(moid)
-            denied = _denied(item.missing) if item.missing else ()
-            known[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
-            if item.ref.type != "VirtualMachine":
-                self._placement_changed(moid)
         self._derive(touched, delta, renamed=True)
         return delta
 
@@ -212,7 +208,8 @@ class VcenterInventory:
     def _derive(self, moids: list[str], delta: RowDelta, renamed: bool = False) -> None:
         counts_changed: set[str] = set()
         structure = False
-        objects, vm_host, vm_row, put = self.objects, self._vm_host, self._vm_row, self._put
+        objects, vm_host, vm_row, rows = self.objects, self._vm_host, self._vm_row, self.rows
+        upserts, removed, prefix = delta.upserts, delta.removed, self.vcenter + "/"
         for moid in moids:
             obj = objects.get(moid)
             if obj is None:
@@ -233,7 +230,11 @@ class VcenterInventory:
                 vm_host[moid] = host_moid
                 self._vms_by_host.setdefault(host_moid, set()).add(moid)
                 counts_changed.add(host_moid)
-            put(vm_row(moid, obj), delta)
+            row = vm_row(moid, obj, host_moid)
+            if rows.get(moid) != row:  # `_put`, for the many
+                rows[moid] = row
+                upserts[prefix + moid] = row
+                removed.discard(prefix + moid)
         if structure:
             self._structure_changed(delta, full=renamed)
         elif counts_changed:
@@ -251,7 +252,7 @@ class VcenterInventory:
             obj = self.objects[moid]
             if obj.type == "VirtualMachine":
                 if full:
-                    self._put(self._vm_row(moid, obj), delta)
+                    self._put(self._vm_row(moid, obj, self._vm_host.get(moid, "")), delta)
             else:
                 self._derive_structure(moid, delta)
 
@@ -278,8 +279,7 @@ class VcenterInventory:
             delta.upserts[key] = row
             delta.removed.discard(key)
 
-    def _vm_row(self, moid: str, obj: Known) -> VmRow:
-        host = self._vm_host.get(moid, "")
+    def _vm_row(self, moid: str, obj: Known, host: str) -> VmRow:
         context = self._host_context.get(host)
         if context is None:
             context = self._host_context[host] = (
