@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 
 from vconsole.models.inventory import VmRow, new_vm_row
@@ -63,9 +64,6 @@ class VmPlan:
     cells: Callable[[tuple[str, ...]], tuple[str, ...]]
     host: Callable[[tuple[str, ...]], str]
 
-    def make(self, values: tuple[str, ...]) -> ObjectProperties:
-        return PackedVm(self, values)
-
 
 def pack_vm(layout: Layout) -> Callable[[tuple[str, ...]], ObjectProperties] | None:
     """How to keep the VMs of a shape whose row cells are read as they are (the inventory's
@@ -84,7 +82,7 @@ def pack_vm(layout: Layout) -> Callable[[tuple[str, ...]], ObjectProperties] | N
         itemgetter(*(where.get(key, absent) for key in ROW_READINGS)),
         itemgetter(where.get(HOST, absent)),
     )
-    return plan.make
+    return partial(PackedVm, plan)
 
 
 class PackedVm(ObjectProperties):

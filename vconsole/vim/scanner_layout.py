@@ -87,16 +87,6 @@ class Layout:
         self.hits = 0
         self.make: Callable[[tuple[str, ...]], ObjectProperties] | None = None
 
-    def read(self, text: str) -> ObjectProperties | None:
-        """The object in `text` (an `objects` element's content), or None if not this shape."""
-        match = self.pattern.fullmatch(text)
-        if match is None:
-            return None
-        values = match.groups()
-        if self.make is not None:
-            return self.make(values)
-        return ObjectProperties(MoRef(self.ref_type, values[0]), self.props(values))
-
     def props(self, values: tuple[str, ...]) -> dict[str, Any]:
         """The properties of a match's groups (a new dict each time)."""
         return dict(zip(self.keys, map(call, self.converters, values[1:]), strict=True))
@@ -117,6 +107,8 @@ class Layouts:
         return sum(layout.hits for layout in self.known)
 
     def read(self, body: bytes) -> ObjectProperties | None:
+        """The object in `body` (an `objects` element's content), or None if no layout
+        matches it."""
         if not self.known:
             return None
         try:
@@ -125,12 +117,15 @@ class Layouts:
             return None
         known = self.known
         for i, layout in enumerate(known):
-            found = layout.read(text)
-            if found is not None:
+            match = layout.pattern.fullmatch(text)
+            if match is not None:
                 layout.hits += 1
                 if i and layout.hits > known[i - 1].hits:
                     known[i - 1], known[i] = layout, known[i - 1]
-                return found
+                values = match.groups()
+                if layout.make is not None:
+                    return layout.make(values)
+                return ObjectProperties(MoRef(layout.ref_type, values[0]), layout.props(values))
         return None
 
     def learn(self, layout: Layout) -> None:
