@@ -22,6 +22,7 @@ from vconsole.models.inventory import (
     ObjectKind,
     VcenterStatus,
 )
+from vconsole.services.inventory_delta import RowDelta
 from vconsole.services.inventory_packed import pack_vm
 from vconsole.services.inventory_specs import (
     ALL_SPECS,
@@ -34,7 +35,7 @@ from vconsole.services.inventory_specs import (
     VM_SPECS,
     VM_TYPES,
 )
-from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.services.inventory_store import VcenterInventory
 from vconsole.vim.gc_pause import full_collections_postponed
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.soap import MoRef

@@ -9,7 +9,7 @@ back. Properties the account may not read (NoPermission) are kept as `denied` on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from vconsole.models.inventory import (
     ClusterRow,
@@ -19,6 +19,7 @@ from vconsole.models.inventory import (
     NetworkRow,
     VmRow,
 )
+from vconsole.services.inventory_delta import RowDelta
 from vconsole.services.inventory_packed import PackedVm
 from vconsole.services.inventory_values import int_or_none, percent, vlan_text
 from vconsole.vim.parser import MissingProperty, ObjectChange, ObjectProperties
@@ -41,25 +42,6 @@ class RawObject:
 
 
 Known = RawObject | PackedVm  # what the store keeps of one object
-
-
-@dataclass
-class RowDelta:
-    """Rows to add or replace, and keys of rows to drop, after one batch."""
-
-    upserts: dict[str, InventoryRow] = field(default_factory=dict)
-    removed: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.upserts or self.removed)
-
-    def merge(self, other: RowDelta) -> None:
-        for key in other.upserts:
-            self.removed.discard(key)
-        self.upserts.update(other.upserts)
-        for key in other.removed:
-            self.upserts.pop(key, None)
-        self.removed |= other.removed
 
 
 def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
@@ -210,6 +192,7 @@ class VcenterInventory:
         structure = False
         objects, vm_host, vm_row, rows = self.objects, self._vm_host, self._vm_row, self.rows
         upserts, removed, prefix = delta.upserts, delta.removed, self.vcenter + "/"
+        by_host = self._vms_by_host
         for moid in moids:
             obj = objects.get(moid)
             if obj is None:
@@ -228,7 +211,10 @@ class VcenterInventory:
                     self._vms_by_host.get(old, set()).discard(moid)
                     counts_changed.add(old)
                 vm_host[moid] = host_moid
-                self._vms_by_host.setdefault(host_moid, set()).add(moid)
+                on_host = by_host.get(host_moid)
+                if on_host is None:
+                    on_host = by_host[host_moid] = set()
+                on_host.add(moid)
                 counts_changed.add(host_moid)
             row = vm_row(moid, obj, host_moid)
             if rows.get(moid) != row:  # `_put`, for the many
