@@ -49,6 +49,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_inventory import _page_token, connect  # noqa: E402
 from bench_soap_parse import pyvmomi  # noqa: E402
 
+sys.path.insert(0, str(TREE))  # again: the helpers above put this checkout first
+import vconsole  # noqa: E402
+
+if Path(vconsole.__file__).resolve().parents[1] != TREE.resolve():
+    raise SystemExit(f"vconsole is imported from {vconsole.__file__}, not from {TREE}")
+
 from vconsole.vim.gc_pause import full_collections_postponed  # noqa: E402
 from vconsole.vim.transport import READ_SIZE  # noqa: E402
 
@@ -131,14 +137,24 @@ def pages(folder: Path, prefix: str) -> list[bytes]:
 
 
 # -- the stages ---------------------------------------------------------------------------------
-def parse(answers: list[bytes]) -> list[Any]:
-    """The scanner over every page, fed as the transport reads it."""
+def vm_packer() -> Any:
+    """What the console's VM reads hand the scanner (a tree from before it has none)."""
+    try:
+        from vconsole.services.inventory_packed import pack_vm
+    except ImportError:
+        return None
+    return pack_vm
+
+
+def parse(answers: list[bytes], packer: Any = None) -> list[Any]:
+    """The scanner over every page, fed as the transport reads it (VM pages: with the
+    console's `vm_packer`, as its VM reads do)."""
     from vconsole.vim.scanner import FastAnswerParser
 
     out: list[Any] = []
     with full_collections_postponed():
         for data in answers:
-            parser = FastAnswerParser()
+            parser = FastAnswerParser(packer) if packer is not None else FastAnswerParser()
             for i in range(0, len(data), READ_SIZE):
                 out += parser.feed(data[i : i + READ_SIZE])
             out += parser.close()
@@ -198,14 +214,15 @@ def cpu(
 def stages(label: str, structure_pages: list[bytes], vm_pages: list[bytes], repeat: int) -> None:
     """The console's two stages, per VM, with the tree they ran on."""
     structure = parse(structure_pages)
-    objects = parse(vm_pages)
+    packer = vm_packer()
+    objects = parse(vm_pages, packer)
     vms = len(objects)
     stores: list[Any] = []
 
     def fresh_store() -> None:
         stores[:] = [structured_store(structure)]
 
-    parse_s = cpu(lambda: parse(vm_pages), repeat)
+    parse_s = cpu(lambda: parse(vm_pages, packer), repeat)
     rows_s = cpu(lambda: rows(stores[0], objects), repeat, fresh_store)
     made = vm_rows(rows(structured_store(structure), objects))
     assert made == vms, f"{made} VM rows from {vms} VMs"
@@ -248,10 +265,12 @@ def main() -> None:
     print(f"{len(vm_pages)} VM pages ({size:.1f} MB), {len(structure_pages)} structure pages; "
           f"CPU per VM, median of {args.repeat} {load()}")  # fmt: skip
     if args.profile:
-        structure, objects = parse(structure_pages), parse(vm_pages)
+        structure, objects = parse(structure_pages), parse(vm_pages, vm_packer())
         store = structured_store(structure)
         work = (
-            (lambda: parse(vm_pages)) if args.profile == "parse" else lambda: rows(store, objects)
+            (lambda: parse(vm_pages, vm_packer()))
+            if args.profile == "parse"
+            else lambda: rows(store, objects)
         )
         profile = cProfile.Profile()
         profile.runcall(work)

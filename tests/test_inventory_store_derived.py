@@ -114,3 +114,15 @@ def test_a_renamed_host_renames_its_vms_host_column() -> None:
         "vm-5": "host-1",
     }
     assert {"vc01/vm-0", "vc01/vm-4"} <= set(delta.upserts)
+
+
+def test_a_modify_for_a_host_that_left_brings_it_back_under_its_moid() -> None:
+    """A host that left and is then modified (its update came late) is known again: its VMs
+    show it as a store derived afresh does."""
+    store = VcenterInventory("vc01")
+    store.add(_start())
+    store.apply([ObjectChange(HOSTS[0], "leave", {})])
+    assert store.rows["vm-0"].host == ""
+    store.apply([ObjectChange(HOSTS[0], "modify", {"summary.quickStats.overallCpuUsage": 5})])
+    assert store.rows["vm-0"].host == "host-0"
+    assert store.rows == _fresh(store)

@@ -22,6 +22,8 @@ from vconsole.models.inventory import (
     ObjectKind,
     VcenterStatus,
 )
+from vconsole.services.inventory_delta import RowDelta
+from vconsole.services.inventory_packed import pack_vm
 from vconsole.services.inventory_specs import (
     ALL_SPECS,
     ALL_TYPES,
@@ -33,7 +35,7 @@ from vconsole.services.inventory_specs import (
     VM_SPECS,
     VM_TYPES,
 )
-from vconsole.services.inventory_store import RowDelta, VcenterInventory
+from vconsole.services.inventory_store import VcenterInventory
 from vconsole.vim.gc_pause import full_collections_postponed
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.soap import MoRef
@@ -249,11 +251,12 @@ class InventoryService:
         self, reader: PropertyReader, store: VcenterInventory
     ) -> AsyncIterator[list[ObjectProperties]]:
         """Every VM of one vCenter: datacenter by datacenter when the skeleton shows several
-        (the server computes one while the last is parsed), else in one read."""
+        (the server computes one while the last is parsed), else in one read; the VMs of a
+        regular shape come as the store keeps them (`inventory_packed`)."""
         datacenters = [MoRef(o.type, m) for m, o in store.objects.items() if o.type == "Datacenter"]
         if len(datacenters) < 2:
-            return reader.stream(VM_TYPES, VM_SPECS, self.page_size)
-        return reader.stream_each(datacenters, VM_TYPES, VM_SPECS, self.page_size)
+            return reader.stream(VM_TYPES, VM_SPECS, self.page_size, packer=pack_vm)
+        return reader.stream_each(datacenters, VM_TYPES, VM_SPECS, self.page_size, packer=pack_vm)
 
     async def _preview(
         self, reader: PropertyReader, store: VcenterInventory, emit: UpdateListener, cluster: MoRef

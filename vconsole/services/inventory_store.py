@@ -9,7 +9,7 @@ back. Properties the account may not read (NoPermission) are kept as `denied` on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from vconsole.models.inventory import (
     ClusterRow,
@@ -19,6 +19,8 @@ from vconsole.models.inventory import (
     NetworkRow,
     VmRow,
 )
+from vconsole.services.inventory_delta import RowDelta
+from vconsole.services.inventory_packed import PackedVm
 from vconsole.services.inventory_values import int_or_none, percent, vlan_text
 from vconsole.vim.parser import MissingProperty, ObjectChange, ObjectProperties
 from vconsole.vim.soap import MoRef
@@ -39,23 +41,7 @@ class RawObject:
     denied: tuple[str, ...] = ()
 
 
-@dataclass
-class RowDelta:
-    """Rows to add or replace, and keys of rows to drop, after one batch."""
-
-    upserts: dict[str, InventoryRow] = field(default_factory=dict)
-    removed: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.upserts or self.removed)
-
-    def merge(self, other: RowDelta) -> None:
-        for key in other.upserts:
-            self.removed.discard(key)
-        self.upserts.update(other.upserts)
-        for key in other.removed:
-            self.upserts.pop(key, None)
-        self.removed |= other.removed
+Known = RawObject | PackedVm  # what the store keeps of one object
 
 
 def _denied(missing: Iterable[MissingProperty]) -> tuple[str, ...]:
@@ -67,7 +53,8 @@ class VcenterInventory:
 
     def __init__(self, vcenter: str) -> None:
         self.vcenter = vcenter
-        self.objects: dict[str, RawObject] = {}
+        self.objects: dict[str, Known] = {}
+        """Raw objects by moid: a VM read by a packed layout is kept as it came (`PackedVm`)."""
         self.rows: dict[str, InventoryRow] = {}
         self._vms_by_host: dict[str, set[str]] = {}
         self._vm_host: dict[str, str] = {}
@@ -123,14 +110,18 @@ class VcenterInventory:
         touched: list[str] = []
         known, unseen = self.objects, self._resync_unseen
         for item in objects:
-            moid = item.ref.value
+            if type(item) is PackedVm:  # kept as it came: it never changes
+                moid = item.values[0]
+                known[moid] = item
+            else:
+                moid = item.ref.value
+                denied = _denied(item.missing) if item.missing else ()
+                known[moid] = RawObject(item.ref.type, dict(item.props), denied)
+                if item.ref.type != "VirtualMachine":
+                    self._placement_changed(moid)
             if unseen is not None:
                 unseen.discard(moid)
-            denied = _denied(item.missing) if item.missing else ()
-            known[moid] = RawObject(item.ref.type, dict(item.props), denied)
             touched.append(moid)
-            if item.ref.type != "VirtualMachine":
-                self._placement_changed(moid)
         self._derive(touched, delta, renamed=True)
         return delta
 
@@ -147,8 +138,11 @@ class VcenterInventory:
                 self._forget(moid, delta)
                 continue
             obj = self.objects.get(moid)
-            if obj is None or change.kind == "enter":
+            new = obj is None or change.kind == "enter"  # a modify of one unknown: it arrives
+            if obj is None or new:
                 obj = self.objects[moid] = RawObject(change.ref.type, {})
+            elif type(obj) is PackedVm:  # changed from now on: a map of its own
+                obj = self.objects[moid] = RawObject(obj.type, obj.props)
             obj.props.update(change.props)
             for path in change.removed:
                 obj.props.pop(path, None)
@@ -157,10 +151,7 @@ class VcenterInventory:
             touched.append(moid)
             if obj.type != "VirtualMachine":
                 self._placement_changed(moid)
-            if obj.type != "VirtualMachine" and (
-                change.kind == "enter" or "name" in change.props or "parent" in change.props
-            ):
-                renamed = True
+                renamed |= new or "name" in change.props or "parent" in change.props
         self._derive(touched, delta, renamed)
         return delta
 
@@ -199,25 +190,37 @@ class VcenterInventory:
     def _derive(self, moids: list[str], delta: RowDelta, renamed: bool = False) -> None:
         counts_changed: set[str] = set()
         structure = False
-        objects, vm_host, vm_row, put = self.objects, self._vm_host, self._vm_row, self._put
+        objects, vm_host, vm_row, rows = self.objects, self._vm_host, self._vm_row, self.rows
+        upserts, removed, prefix = delta.upserts, delta.removed, self.vcenter + "/"
+        by_host = self._vms_by_host
         for moid in moids:
             obj = objects.get(moid)
             if obj is None:
                 continue
-            if obj.type == "VirtualMachine":
+            if type(obj) is PackedVm:
+                host_moid = obj.host
+            elif obj.type == "VirtualMachine":
                 host = obj.props.get("runtime.host")
                 host_moid = host.value if isinstance(host, MoRef) else ""
-                old = vm_host.get(moid)
-                if old != host_moid:
-                    if old is not None:
-                        self._vms_by_host.get(old, set()).discard(moid)
-                        counts_changed.add(old)
-                    self._vm_host[moid] = host_moid
-                    self._vms_by_host.setdefault(host_moid, set()).add(moid)
-                    counts_changed.add(host_moid)
-                put(vm_row(moid, obj), delta)
             else:
                 structure = True
+                continue
+            old = vm_host.get(moid)
+            if old != host_moid:
+                if old is not None:
+                    self._vms_by_host.get(old, set()).discard(moid)
+                    counts_changed.add(old)
+                vm_host[moid] = host_moid
+                on_host = by_host.get(host_moid)
+                if on_host is None:
+                    on_host = by_host[host_moid] = set()
+                on_host.add(moid)
+                counts_changed.add(host_moid)
+            row = vm_row(moid, obj, host_moid)
+            if rows.get(moid) != row:  # `_put`, for the many
+                rows[moid] = row
+                upserts[prefix + moid] = row
+                removed.discard(prefix + moid)
         if structure:
             self._structure_changed(delta, full=renamed)
         elif counts_changed:
@@ -235,7 +238,7 @@ class VcenterInventory:
             obj = self.objects[moid]
             if obj.type == "VirtualMachine":
                 if full:
-                    self._put(self._vm_row(moid, obj), delta)
+                    self._put(self._vm_row(moid, obj, self._vm_host.get(moid, "")), delta)
             else:
                 self._derive_structure(moid, delta)
 
@@ -262,9 +265,7 @@ class VcenterInventory:
             delta.upserts[key] = row
             delta.removed.discard(key)
 
-    def _vm_row(self, moid: str, obj: RawObject) -> VmRow:
-        p = obj.props
-        host = self._vm_host.get(moid, "")
+    def _vm_row(self, moid: str, obj: Known, host: str) -> VmRow:
         context = self._host_context.get(host)
         if context is None:
             context = self._host_context[host] = (
@@ -272,6 +273,9 @@ class VcenterInventory:
                 self._cluster_of_host(host)[1] if host else "",
                 self.datacenter_of(host)[1] if host else "",
             )
+        if type(obj) is PackedVm:
+            return obj.row(self.vcenter, host, context)
+        p = obj.props
         host_name, cluster, dc = context
         return VmRow(
             self.vcenter,
@@ -293,7 +297,7 @@ class VcenterInventory:
             bool(p.get("summary.config.template") or False),
         )
 
-    def _host_row(self, moid: str, obj: RawObject) -> HostRow:
+    def _host_row(self, moid: str, obj: Known) -> HostRow:
         p = obj.props
         parent, cluster = self._cluster_of_host(moid)
         _, dc = self.datacenter_of(moid)
@@ -326,14 +330,14 @@ class VcenterInventory:
         )
 
     def _under_datacenter(
-        self, moid: str, obj: RawObject
+        self, moid: str, obj: Known
     ) -> tuple[str, str, str, str, str, str, tuple[str, ...]]:
         """The common fields of a row whose tree parent is its datacenter (cluster, datastore,
         network): vCenter, moid, name, parent and its moid, datacenter, denied properties."""
         dc_moid, dc = self.datacenter_of(moid)
         return (self.vcenter, moid, str(obj.props.get("name") or moid), dc, dc_moid, dc, obj.denied)
 
-    def _cluster_row(self, moid: str, obj: RawObject) -> ClusterRow:
+    def _cluster_row(self, moid: str, obj: Known) -> ClusterRow:
         p = obj.props
         if self._hosts_of is None:  # hosts by parent, kept until the structure changes
             self._hosts_of = {}
@@ -350,7 +354,7 @@ class VcenterInventory:
             memory // 2**20 if memory is not None else None,
         )
 
-    def _datastore_row(self, moid: str, obj: RawObject) -> DatastoreRow:
+    def _datastore_row(self, moid: str, obj: Known) -> DatastoreRow:
         p = obj.props
         capacity = int_or_none(p.get("summary.capacity"))
         free = int_or_none(p.get("summary.freeSpace"))
@@ -366,7 +370,7 @@ class VcenterInventory:
             accessible if isinstance(accessible, bool) else None,
         )
 
-    def _network_row(self, moid: str, obj: RawObject) -> NetworkRow:
+    def _network_row(self, moid: str, obj: Known) -> NetworkRow:
         p = obj.props
         kind = NETWORK_TYPES.get(obj.type, obj.type)
         if p.get("config.uplink") is True:

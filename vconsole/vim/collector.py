@@ -19,6 +19,7 @@ from typing import Any
 from vconsole.vim import soap, transport
 from vconsole.vim.gc_pause import full_collections_postponed
 from vconsole.vim.parser import MissingObject, ObjectChange, ObjectProperties
+from vconsole.vim.scanner_layout import Packer
 from vconsole.vim.soap import MoRef, PropertySpec
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,10 @@ class PropertyReader:
         specs: Sequence[PropertySpec],
         page_size: int = 1000,
         container: MoRef | None = None,
+        packer: Packer | None = None,
     ) -> AsyncIterator[list[ObjectProperties]]:
-        """Objects of `types` with the properties in `specs`, in batches as they arrive.
+        """Objects of `types` with the properties in `specs`, in batches as they arrive (those
+        of a shape `packer` takes as it makes them).
 
         A connection lost half-way raises (TargetUnreachable) after the batches already read.
         """
@@ -119,12 +122,12 @@ class PropertyReader:
             body = soap.retrieve_properties_ex(collector, view, specs, page_size)
             token: str | None = None
             try:
-                tail = transport.post(self._stub, body, sink.add, cancel)
+                tail = transport.post(self._stub, body, sink.add, cancel, packer)
                 token = tail.token
                 while token:
                     sink.flush()
                     body = soap.continue_retrieve_properties_ex(collector, token)
-                    token = transport.post(self._stub, body, sink.add, cancel).token
+                    token = transport.post(self._stub, body, sink.add, cancel, packer).token
             except transport.Cancelled:
                 if token:  # the server would keep the rest of the result until logout
                     try:
@@ -149,6 +152,7 @@ class PropertyReader:
         specs: Sequence[PropertySpec],
         page_size: int = 1000,
         in_flight: int = 2,
+        packer: Packer | None = None,
     ) -> AsyncIterator[list[ObjectProperties]]:
         """`stream` over each container, `in_flight` requests at a time, batches as they come.
 
@@ -161,7 +165,7 @@ class PropertyReader:
 
         async def one(container: MoRef) -> None:
             async with slots:
-                async for batch in self.stream(types, specs, page_size, container):
+                async for batch in self.stream(types, specs, page_size, container, packer):
                     queue.put_nowait(batch)
 
         tasks = [asyncio.ensure_future(one(c)) for c in containers]

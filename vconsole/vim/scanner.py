@@ -36,11 +36,13 @@ from vconsole.vim.parser import (
 )
 from vconsole.vim.scanner_layout import (
     ANY_TEXT,
+    BOOLEAN,
     DECIMAL,
     INTEGER,
     SOME_TEXT,
     Layout,
     Layouts,
+    Packer,
     References,
     StrReading,
 )
@@ -82,7 +84,9 @@ _END_MARKS = (b"</objects>", b"</objectSet>")
 class FastAnswerParser:
     """Same interface as `AnswerParser` (feed/close/tail), several times faster on big answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, packer: Packer | None = None) -> None:
+        """`packer`: see `scanner_layout.Packer` (None: every object as `ObjectProperties`)."""
+        self._packer = packer
         self._buf = b""
         self._skeleton: list[bytes] = []
         self._namespaces: bytes | None = None
@@ -241,9 +245,12 @@ class FastAnswerParser:
                 return
             props.append((name, self._names[name], attrs, reading))
         try:
-            self._layouts.learn(Layout(raw_type, ref_type, props))
+            layout = Layout(raw_type, ref_type, props)
         except UnicodeDecodeError:  # not UTF-8: the objects take the usual way (and fail there)
             return
+        if self._packer is not None:
+            layout.make = self._packer(layout)
+        self._layouts.learn(layout)
 
     def _mixed_object(self, ref: MoRef, body: bytes, pos: int) -> ObjectProperties:
         """An object with complex values: simple ones scanned, complex ones via ElementTree."""
@@ -359,9 +366,6 @@ def _data_text(kind: str, text: bytes) -> Any:
     return text.decode() if b"&" not in text else _text(text)
 
 
-_TRUE = "true"
-
-
 def _str_reading(convert: Callable[[bytes], Any]) -> StrReading | None:
     """The same conversion on the decoded text of a value with no reference in it, and the
     text it accepts (an enum value must not be empty: that is an empty data object); None
@@ -371,7 +375,7 @@ def _str_reading(convert: Callable[[bytes], Any]) -> StrReading | None:
     if convert is float:
         return float, DECIMAL
     if convert is _boolean:
-        return _TRUE.__eq__, ANY_TEXT
+        return BOOLEAN, ANY_TEXT
     if convert is _text:
         return str, ANY_TEXT
     if isinstance(convert, partial) and convert.func is _moref:

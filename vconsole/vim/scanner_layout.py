@@ -7,6 +7,8 @@ are read by one match and one C-level conversion per value, with no per-property
 Groups accept no `<`, no `&` (so the text is the value, with no reference to decode) and no CR
 (which XML folds), numbers only in plain decimal: anything else misses the pattern and takes
 the usual way. A layout is learned from an object without CR, so its literal parts hold none.
+A reader that wants the matched texts themselves (the inventory store, for its VMs) hands the
+parser a `Packer`: a layout it accepts gives what the packer made of the match instead.
 """
 
 from __future__ import annotations
@@ -32,8 +34,15 @@ SOME_TEXT = "([^<&\r]+)"
 INTEGER = "(-?[0-9]+)"
 DECIMAL = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
 
+BOOLEAN: Callable[[str], bool] = "true".__eq__
+"""How a layout reads an `xsd:boolean` (one object, so a packer can tell the reading)."""
+
 StrReading = tuple[Callable[[str], Any], str]
 """How a value of one `val` shape is read from its text: converter and the group it must match."""
+
+Packer = Callable[["Layout"], "Callable[[tuple[str, ...]], ObjectProperties] | None"]
+"""Asked once per new layout: how to make an object from the match's groups (the moid, then
+each value's text, in the layout's order), or None to read that shape the usual way."""
 
 MAX_LAYOUTS = 8
 """Shapes kept per answer: VMs differ by the properties a powered-off VM leaves unset."""
@@ -55,7 +64,7 @@ class References(dict[str, MoRef]):
 class Layout:
     """One object shape: `<obj type=..>` then the same propSets, values as pattern groups."""
 
-    __slots__ = ("converters", "hits", "keys", "pattern", "ref_type")
+    __slots__ = ("converters", "hits", "keys", "make", "pattern", "ref_type")
 
     def __init__(
         self,
@@ -76,15 +85,11 @@ class Layout:
         self.keys = tuple(key for _, key, _, _ in props)
         self.converters = tuple(reading[0] for _, _, _, reading in props)
         self.hits = 0
+        self.make: Callable[[tuple[str, ...]], ObjectProperties] | None = None
 
-    def read(self, text: str) -> ObjectProperties | None:
-        """The object in `text` (an `objects` element's content), or None if not this shape."""
-        match = self.pattern.fullmatch(text)
-        if match is None:
-            return None
-        values = match.groups()
-        props = dict(zip(self.keys, map(call, self.converters, values[1:]), strict=True))
-        return ObjectProperties(MoRef(self.ref_type, values[0]), props)
+    def props(self, values: tuple[str, ...]) -> dict[str, Any]:
+        """The properties of a match's groups (a new dict each time)."""
+        return dict(zip(self.keys, map(call, self.converters, values[1:]), strict=True))
 
 
 class Layouts:
@@ -102,6 +107,8 @@ class Layouts:
         return sum(layout.hits for layout in self.known)
 
     def read(self, body: bytes) -> ObjectProperties | None:
+        """The object in `body` (an `objects` element's content), or None if no layout
+        matches it."""
         if not self.known:
             return None
         try:
@@ -110,12 +117,15 @@ class Layouts:
             return None
         known = self.known
         for i, layout in enumerate(known):
-            found = layout.read(text)
-            if found is not None:
+            match = layout.pattern.fullmatch(text)
+            if match is not None:
                 layout.hits += 1
                 if i and layout.hits > known[i - 1].hits:
                     known[i - 1], known[i] = layout, known[i - 1]
-                return found
+                values = match.groups()
+                if layout.make is not None:
+                    return layout.make(values)
+                return ObjectProperties(MoRef(layout.ref_type, values[0]), layout.props(values))
         return None
 
     def learn(self, layout: Layout) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from vconsole.vim.parser import AnswerTail, ObjectChange, ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
+from vconsole.vim.scanner_layout import Packer
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +162,16 @@ def post(
     body: bytes,
     on_objects: Callable[[Batch], None] | None = None,
     cancel: threading.Event | None = None,
+    packer: Packer | None = None,
 ) -> AnswerTail:
-    """POST one SOAP request; parsed objects go to `on_objects` while the answer streams in.
+    """POST one SOAP request; parsed objects go to `on_objects` while the answer streams in
+    (objects of a shape `packer` takes, as it makes them: see `scanner_layout.Packer`).
 
     Raises `vim.fault.NotAuthenticated` for an expired session (the connection wrapper logs in
     again and retries), `SoapFault` for any other fault, OSError/HTTPException when the
     connection breaks (objects delivered before the break stay delivered).
     """
-    parser = FastAnswerParser()
+    parser = FastAnswerParser(packer)
 
     def consume(chunk: bytes) -> None:
         objects = parser.feed(chunk)
