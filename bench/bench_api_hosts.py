@@ -107,6 +107,20 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+@contextlib.contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Marks a phase on stderr for bench/where_cpu.py (`--phase`), when it asks for marks."""
+    marks = bool(os.environ.get("BENCH_PHASE_MARKS"))
+    if marks:
+        print(f"@bench-phase begin {name}", file=sys.stderr, flush=True)
+        time.sleep(0.3)  # the sampler attaches before the phase's work starts
+    try:
+        yield
+    finally:
+        if marks:
+            print(f"@bench-phase end {name}", file=sys.stderr, flush=True)
+
+
 async def timed_refreshes(
     service: Any, warm: int, cold: bool = True
 ) -> tuple[float, list[float], Any, str]:
@@ -115,7 +129,7 @@ async def timed_refreshes(
     report = await service.refresh() if cold else service.last
     cold_s = time.perf_counter() - started
     times = []
-    with GcClock() as clock:
+    with phase("warm"), GcClock() as clock:
         here, there = time.process_time(), tree_cpu(LAB_PID[0])
         for _ in range(warm):
             started = time.perf_counter()
