@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 OPERATORS = ("&&", "||", ";", "&", "|", "(", ")", "\n")
 RESERVED = ("{", "}", "while", "do", "done")
@@ -29,9 +30,10 @@ class Word:
     parts: tuple[tuple[str, str], ...]  # ("text", s) or ("var", name)
     quoted: bool = False
 
-    @property
+    @cached_property
     def literal(self) -> str | None:
-        """The word's text if it holds no expansion (reserved words must also be unquoted)."""
+        """The word's text if it holds no expansion (reserved words must also be unquoted);
+        kept: the parser asks each word at every grammar decision."""
         if any(kind == "var" for kind, _ in self.parts):
             return None
         return "".join(text for _, text in self.parts)
