@@ -69,7 +69,10 @@ class RunSettings:
     # over SSH several probes per exec (`mtu_batch`), over the API every pair's pings at once;
     # False: one probe per exec, pairs taking turns for the host's channels
     batch: bool = True
-    probes_per_exec: int = 16
+    # a host's whole round (4 pairs x k=8) in one exec: the host runs as many probes at once
+    # as with two execs of 16, over one session instead of two, and each exec saved is a
+    # channel's set-up and close on both ends (the lab matrix's CPU, bench_mtu)
+    probes_per_exec: int = 32
 
 
 def _now() -> str:
