@@ -163,11 +163,12 @@ class _Shell:
         return result
 
     def command(self, node: Node, env: Env, stdin: Stdin) -> Output:
-        refused = _unwritable(node.redirs)
+        redirs = node.redirs
+        refused = _unwritable(redirs) if redirs else ""
         if refused:  # as in ash: the command does not run when a redirection fails
             env.status = 1
             return Output([(2, f"sh: can't create {refused}: Read-only file system\n")], status=1)
-        feed = _input(node.redirs, stdin)
+        feed = _input(redirs, stdin) if redirs else stdin
         if isinstance(node, Simple):
             result = self.simple(node, env, feed)
         elif isinstance(node, Group):
@@ -178,7 +179,7 @@ class _Shell:
         else:
             result = self.loop(node, env, feed)
         env.status = result.status
-        return _redirect(node.redirs, result)
+        return _redirect(redirs, result)
 
     def loop(self, node: While, env: Env, stdin: Stdin) -> Output:
         result = Output()
@@ -220,6 +221,8 @@ class _Shell:
 
 
 def _expand(word: Word, env: Env) -> str:
+    if word.literal is not None:  # no expansion in it (most words of a script)
+        return word.literal
     out = []
     for kind, text in word.parts:
         if kind == "text":
