@@ -9,7 +9,10 @@
    single pair, over real SSH to the lab and through the lab vCenter (esxcli network diag ping
    over the vSphere API), 1 s probe timeout, 8 channels per host: the old way (one probe per
    exec, pairs taking turns) beside the new (probes batched per exec / pings concurrent), with
-   the most SSH sessions any host had open at once, counted by the lab's SSH server.
+   the most SSH sessions any host had open at once, counted by the lab's SSH server, and the
+   CPU seconds each side spent over the matrix's run (the console; the lab hosts' process, SSH
+   servers and API agent; the lab vCenter): on a busy machine the evidence that does not move
+   with the load, where the time does.
 
     .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--step 1] [--manual-step 1]
 """
