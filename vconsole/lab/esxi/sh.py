@@ -184,16 +184,26 @@ class _Shell:
     def loop(self, node: While, env: Env, stdin: Stdin) -> Output:
         result = Output()
         status = 0
+        cond_cmd, body_cmd = _lone(node.cond), _lone(node.body)
         while True:
-            cond = self.run(node.cond, env, stdin)
+            cond = self._step(node.cond, cond_cmd, env, stdin)
             result.chunks += cond.chunks
             if cond.status != 0:
                 break
-            body = self.run(node.body, env, stdin)
+            body = self._step(node.body, body_cmd, env, stdin)
             result.chunks += body.chunks
             status = body.status
         result.status = env.status = status
         return result
+
+    def _step(self, script: Script, lone: Simple | None, env: Env, stdin: Stdin) -> Output:
+        """One pass of a loop's part: a lone simple command (`read -r l`, `echo "$l"`) straight,
+        as the layers between would leave its output and status; once per line of input."""
+        if lone is None:
+            return self.run(script, env, stdin)
+        out = self.simple(lone, env, stdin)
+        env.status = out.status
+        return out
 
     def simple(self, node: Simple, env: Env, stdin: Stdin) -> Output:
         argv = [_expand(w, env) for w in node.words]
@@ -218,6 +228,18 @@ class _Shell:
             return result
         reply = self.run_argv(argv)
         return Output([(1, reply.stdout), (2, reply.stderr)], reply.exit)
+
+
+def _lone(script: Script) -> Simple | None:
+    """The script's only command when it is one simple command in the foreground with no
+    redirections, `&&`, `||` or pipe."""
+    if len(script.items) != 1:
+        return None
+    node, background = script.items[0]
+    if background or node.rest or len(node.first.commands) != 1:
+        return None
+    command = node.first.commands[0]
+    return command if isinstance(command, Simple) and not command.redirs else None
 
 
 def _expand(word: Word, env: Env) -> str:
