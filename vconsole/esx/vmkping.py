@@ -59,42 +59,23 @@ def vmkping_command(
     return Command.of(*words)
 
 
-def vmkping_sizes(
-    target: str,
-    *,
-    vmk: str = "",
-    netstack: str = "",
-    family: int = 4,
-    count: int = 2,
-    wait_s: float = 1.0,
-    interval_s: float = 0.2,
-    df: bool = True,
-) -> Callable[[int], Command]:
-    """`size -> vmkping_command(target, size=size, ...)` for one pair's probes.
+def vmkping_sizes(command: Callable[..., Command]) -> Callable[[int], Command]:
+    """`command(size)` for one pair's probes, where `command` is its `vmkping_command` with every
+    word but the size given (a `partial`).
 
-    Everything but the size is checked once here; each probe then checks only its size, so a
-    search's probes cost a tuple each instead of a dozen token checks (an MTU matrix sends
-    hundreds in a round, on the event loop)."""
-    first = vmkping_command(
-        target,
-        size=0,
-        vmk=vmk,
-        netstack=netstack,
-        family=family,
-        count=count,
-        wait_s=wait_s,
-        interval_s=interval_s,
-        df=df,
-    )
+    The other words are checked once here; each probe then checks only its size, so a search's
+    probes cost a tuple each instead of a dozen token checks (an MTU matrix sends hundreds in a
+    round, on the event loop)."""
+    first = command(size=0)
     words = first.tokens
     at = words.index("-s") + 1
     head, tail = words[:at], words[at + 1 :]
 
-    def command(size: int) -> Command:
+    def sized(size: int) -> Command:
         checked = tokens.payload_size(size, "size", minimum=0, maximum=MAX_PAYLOAD)
         return Command((*head, str(checked), *tail), first.mutating)
 
-    return command
+    return sized
 
 
 def _seconds(value: float, field: str) -> str:

@@ -12,12 +12,13 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from vconsole.errors import InvalidToken
 from vconsole.esx.api_map import decode, is_api
 from vconsole.esx.api_ping import note_api_silence
-from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_sizes
+from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command, vmkping_sizes
 from vconsole.models.mtu import ProbeKind, ProbeOutcome
 from vconsole.services.mtu_batch import HostBatcher
 from vconsole.services.mtu_search import Probe
@@ -55,13 +56,16 @@ def ssh_probe(
 
     try:
         sized = vmkping_sizes(
-            address,
-            vmk=vmk,
-            netstack=netstack,
-            family=family,
-            count=count,
-            wait_s=wait_s,
-            interval_s=interval_s,
+            partial(
+                vmkping_command,
+                address,
+                vmk=vmk,
+                netstack=netstack,
+                family=family,
+                count=count,
+                wait_s=wait_s,
+                interval_s=interval_s,
+            )
         )
     except InvalidToken as exc:  # each probe fails as its own command would: the pair's error
         sized = _refused(exc)
