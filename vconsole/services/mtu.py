@@ -43,6 +43,7 @@ from vconsole.services.mtu_probe import ssh_probe
 from vconsole.services.mtu_search import SearchSettings, find_path_mtu
 from vconsole.services.mtu_store import MtuStore
 from vconsole.services.mtu_verdict import judge
+from vconsole.vim.gc_pause import full_collections_postponed
 
 if TYPE_CHECKING:
     from vconsole.config import TargetConfig
@@ -154,7 +155,11 @@ class MtuService:
             return result
 
         try:
-            results = list(await asyncio.gather(*(one(t) for t in plan.tests)))
+            # a full collection walks the whole heap with every thread stopped (30-110 ms
+            # measured mid-matrix, bench_mtu) while a round's probes are all in flight; what
+            # a run makes is freed as it goes, so the first one after the run does the work
+            with full_collections_postponed():
+                results = list(await asyncio.gather(*(one(t) for t in plan.tests)))
         except BaseException:
             await asyncio.gather(*(b.aclose(cancel=True) for b in batchers.values() if b))
             raise
