@@ -12,8 +12,9 @@ the thread holding the interpreter lock (work done, not waits), and prints:
 - the console's project functions with the largest inclusive share.
 
 `--phase NAME` samples only while the bench is in a phase of that name: the bench marks its
-phases on stderr when BENCH_PHASE_MARKS is set (bench_api_hosts marks `warm`: its warm
-refreshes, without the lab's start, the cold logins or the loops), and py-spy is attached for
+phases on stderr when BENCH_PHASE_MARKS is set (bench_api_hosts marks `warm`: the console's
+warm refreshes, and `naive` the older ways beside them; the lab's start, cold logins and loops
+are in neither), and py-spy is attached for
 each. Run:
 
     .venv/bin/python bench/where_cpu.py [--rate 100] [--phase warm] -- \\
