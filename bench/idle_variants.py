@@ -186,6 +186,49 @@ tracemalloc.start(4)
     "traced",
 )
 
+# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
+# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
+CHECKS_FAST = """
+import dataclasses, gc, os, sys, threading, time
+import vconsole.services.triage as triage
+import vconsole.services.checks as checks
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from burst_child import memory_line
+triage.SOURCES = tuple(
+    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "20")))
+    if s.name == "checks" else s for s in triage.SOURCES)
+_read = checks.CheckFindings.read
+async def read(self):
+    peak = [threading.active_count()]
+    def watch():
+        while not done:
+            peak[0] = max(peak[0], threading.active_count())
+            time.sleep(0.02)
+    done = False
+    threading.Thread(target=watch, daemon=True).start()
+    cpu0 = time.process_time()
+    reading = await _read(self)
+    done = True
+    cpu = time.process_time() - cpu0
+    gc.collect()
+    with open(os.environ["IDLE_PROBE"], "a") as f:
+        print(memory_line(peak[0], cpu), file=f, flush=True)
+    return reading
+checks.CheckFindings.read = read
+import functools, vconsole.sessions.manager as manager
+manager.LifoThreadPool = functools.partial(
+    manager.LifoThreadPool, idle_exit=float(os.environ.get("POOL_IDLE_EXIT", "60")))
+"""
+
+# the checks' background read as it was before its memory bound (bench/burst_before.py): every
+# host's commands in flight at once, the last report with every transcript kept
+BEFORE_READ = """
+import os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from burst_before import restore
+restore()
+"""
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
@@ -209,6 +252,8 @@ VARIANTS = {
     "arenas": ARENAS + CONSOLE,
     "noidlegc": NO_IDLE_GC + CONSOLE,
     "freeze": FREEZE + CONSOLE,
+    "checks_fast": CHECKS_FAST + CONSOLE,
+    "before_read": BEFORE_READ + CONSOLE,
 }
 VARIANT_ENV = {
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},

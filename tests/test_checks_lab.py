@@ -198,3 +198,47 @@ async def test_checks_on_captures_in_analyze(esxi, tmp_path):
     assert rows[("vCenter", "needs-vcenter")]["check"] in ("multicast", "ha-slots")
     delay = rows[("captured hosts", "no-drift")]
     assert delay["severity"] == "ok"
+
+
+class CountingSessions:
+    """The real manager, with the most commands it was running at once counted."""
+
+    def __init__(self, manager):  # type: ignore[no-untyped-def]
+        self.manager = manager
+        self.running = self.most = 0
+
+    async def run(self, target, command, **kwargs):  # type: ignore[no-untyped-def]
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            return await self.manager.run(target, command, **kwargs)
+        finally:
+            self.running -= 1
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return getattr(self.manager, name)
+
+
+def seen(report):  # type: ignore[no-untyped-def]
+    """What the admin reads in each row, the time it was read left out."""
+    return [
+        (r.check.id, r.finding.subject.key, r.finding.code, r.verdict, r.value, r.finding.text)
+        for r in report.rows
+    ]
+
+
+@pytest.mark.parametrize("at_once", [1, 3])
+async def test_a_bounded_read_has_that_many_commands_out_and_finds_the_same(
+    esxi, vcsim, tmp_path, report, at_once
+):
+    counting = CountingSessions(lab_manager(esxi, tmp_path, vcsim=vcsim))
+    try:
+        service = ChecksService(
+            counting, sorted(esxi.endpoints), "vcsa01", commands_at_once=at_once
+        )
+        bounded = await service.refresh()
+    finally:
+        await counting.manager.close()
+    assert counting.most == at_once  # every host was asked, never more commands out than that
+    assert seen(bounded) == seen(report)
+    assert {h.host for h in bounded.hosts} == set(esxi.endpoints)

@@ -22,7 +22,7 @@ from vconsole.services.checks_boot import boot_rows
 from vconsole.services.checks_catalog import BOOT, CHECKS, FLAPPING, HA_SLOTS, LLDP, MULTICAST, row
 from vconsole.services.checks_drift import drift_rows
 from vconsole.services.checks_ha import ha_rows
-from vconsole.services.checks_host import HostFacts, read_host
+from vconsole.services.checks_host import COMMANDS_AT_ONCE, HostFacts, read_host
 from vconsole.services.checks_network import (
     DEFAULT_NLB_PATTERNS,
     flapping_rows,
@@ -39,7 +39,8 @@ Progress = Callable[[int, int], None]
 
 
 class ChecksService:
-    """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter."""
+    """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter;
+    `concurrency` bounds the hosts read at once, `commands_at_once` their commands in flight."""
 
     def __init__(
         self,
@@ -49,12 +50,14 @@ class ChecksService:
         *,
         nlb_patterns: Sequence[str] = DEFAULT_NLB_PATTERNS,
         concurrency: int | None = None,
+        commands_at_once: int | None = None,
     ) -> None:
         self.manager = manager
         self.hosts = list(hosts)
         self.vcenter = vcenter
         self.nlb_patterns = tuple(nlb_patterns) or DEFAULT_NLB_PATTERNS
         self.concurrency = concurrency
+        self.commands_at_once = commands_at_once or COMMANDS_AT_ONCE
         self.last: ChecksReport | None = None
 
     async def refresh(self, on_progress: Progress | None = None) -> ChecksReport:
@@ -68,8 +71,10 @@ class ChecksService:
             if on_progress is not None:
                 on_progress(done, total)
 
+        gate = asyncio.Semaphore(self.commands_at_once)
+
         async def one(host: str) -> HostFacts:
-            return await read_host(self.manager, host)
+            return await read_host(self.manager, host, gate)
 
         results = await self.manager.fan_out(
             one, self.hosts, limit=self.concurrency, on_progress=progress
@@ -205,4 +210,7 @@ class CheckFindings:
         if not self.hosts and self.service.vcenter is None:
             return SourceReading("checks", taken_at=time.time(), note="no esxi or vcenter targets")
         report = await self.service.refresh()
+        # triage shows findings only: the hosts' transcripts, made amid the read's transient
+        # objects and kept until the next read, would only pin the memory the read peaked at
+        self.service.last = None
         return SourceReading("checks", tuple(report.findings()), report.taken_at)
