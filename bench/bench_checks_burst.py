@@ -8,9 +8,14 @@ the console sets itself up: its allocator policy, a manager with its 256 threads
 a full collection after each and a pause in which the pool's spare threads end (as they do
 between the console's bursts); `--others N` reads the other triage sources beside each burst and
 N times between bursts, as the console does. Per burst it prints RSS, Python's arenas in use and the bytes in
-their live blocks, glibc's heap in use and free, the threads alive, and the burst's CPU seconds.
+their live blocks, glibc's heap in use and free, the threads alive (now, and at most during the
+burst), the burst's CPU and wall seconds, and the most Python blocks it had alive above its start
+(its transient high-water, what new arenas are taken for), and the objects the full collection
+found in reference cycles (garbage that waits for it: in the console up to a minute, while other
+refreshes take memory beside it).
 Variants (`--variant`): `plain` (the code as it is) and `before` (the read as it was: every
-host's commands at once, the last report with every transcript kept; bench/burst_before.py).
+host's commands at once, the last report with every transcript kept, pyVmomi's answers left in
+reference cycles; bench/burst_before.py).
 The last column is a digest of the findings (times left out): the same in every variant when
 the read still finds the same. Run:
 
@@ -41,7 +46,9 @@ from idle_variants import BEFORE_READ, CHECKS_FAST, CONSOLE  # noqa: E402
 from tty_helpers import isolated_env  # noqa: E402
 
 
-def in_console(lab: Path, variant: str, bursts: int, every: float, env: dict[str, str]) -> None:
+def in_console(
+    lab: Path, variant: str, bursts: int, every: float, env: dict[str, str], collect: str
+) -> None:
     """The whole console on a pseudo-terminal, every pane visited, left on triage with its checks
     read every `every` seconds and the pool's spare threads ending after 5 s (so each read starts
     its threads anew, as the 5-minute read does); a line per read, after a full collection."""
@@ -51,7 +58,7 @@ def in_console(lab: Path, variant: str, bursts: int, every: float, env: dict[str
     console = spawn(
         f"console {variant}",
         [sys.executable, "-c", source, "--config", str(lab / "lab.toml"), "--profile", "lab"],
-        {**env, "CHECKS_EVERY": f"{every:g}", "POOL_IDLE_EXIT": "5"},
+        {**env, "CHECKS_EVERY": f"{every:g}", "POOL_IDLE_EXIT": "5", "CHECKS_COLLECT": collect},
     )
     try:
         console.wait_for(b"esx-akl-01", 240)
@@ -91,6 +98,12 @@ def main() -> int:
         metavar="SECONDS",
         help="run the whole console instead, its checks read every SECONDS (e.g. 20)",
     )
+    parser.add_argument(
+        "--collect",
+        choices=("1", "0"),
+        default="1",
+        help="with --console: a full collection after each read (1), or only the console's own",
+    )
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS))
     args = parser.parse_args()
     variants = args.variant or ["plain", "before"]
@@ -110,7 +123,7 @@ def main() -> int:
             for variant in variants:
                 print(f"\n== {variant}: {VARIANTS[variant]}", flush=True)
                 if args.console:
-                    in_console(lab, variant, args.bursts, args.console, env)
+                    in_console(lab, variant, args.bursts, args.console, env, args.collect)
                     continue
                 subprocess.run(
                     [

@@ -1,6 +1,6 @@
-"""The checks' background read as it was before its memory bound, for side-by-side runs:
-every host's commands in flight at once, and triage's reader keeping the last report (with
-every host's transcript) until the next read."""
+"""The checks' background read as it was, for side-by-side runs: every host's commands in
+flight at once, triage's reader keeping the last report (with every host's transcript) until the
+next read, and pyVmomi's answers left in reference cycles until a full collection."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 def restore() -> None:
     """Patch the running interpreter back to the earlier read (call before the first read)."""
     import vconsole.services.checks as checks
+    import vconsole.vim.answer_cycles as answer_cycles
 
+    answer_cycles.release_parsed_answers = lambda: False
     checks.COMMANDS_AT_ONCE = 1 << 20
     read = checks.CheckFindings.read
 

@@ -20,7 +20,8 @@ from typing import Any
 
 VARIANTS = {
     "plain": "the checks' read as it is",
-    "before": "as it was: every host's commands at once, every transcript kept in the report",
+    "before": "as it was: every host's commands at once, the last report's transcripts kept, "
+    "pyVmomi's answers left in cycles",
 }
 
 
@@ -113,14 +114,17 @@ def digest(reading: Any) -> str:
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
 
 
-async def with_peak_threads(work: Awaitable[Any]) -> tuple[Any, int]:
-    """What `work` gives, and the most threads alive at once while it ran."""
+async def with_peaks(work: Awaitable[Any]) -> tuple[Any, int, int]:
+    """What `work` gives, the most threads alive at once while it ran, and the most Python
+    blocks allocated above where they were when it began (sampled every 20 ms)."""
     task = asyncio.ensure_future(work)
-    peak = threading.active_count()
+    peak, base = threading.active_count(), sys.getallocatedblocks()
+    blocks = 0
     while not task.done():
         peak = max(peak, threading.active_count())
+        blocks = max(blocks, sys.getallocatedblocks() - base)
         await asyncio.wait([task], timeout=0.02)
-    return task.result(), peak
+    return task.result(), peak, blocks
 
 
 def apply_variant(variant: str) -> None:
@@ -155,11 +159,11 @@ async def bursts(lab_toml: str, variant: str, count: int, gap: float, rounds: in
         both = await asyncio.gather(read_with(source, reader), other_round())
         return both[0]
 
-    print(f"{'burst':>5} {HEADER} {'wall s':>6} findings")
+    print(f"{'burst':>5} {HEADER} {'wall s':>6} {'+blocks':>7} {'cyclic':>6} findings")
     try:
         for n in range(1, count + 1):
             cpu0, t0 = time.process_time(), time.monotonic()
-            reading, peak = await with_peak_threads(
+            reading, peak, blocks = await with_peaks(
                 burst() if rounds else read_with(source, reader)
             )
             board.post(reading)
@@ -169,10 +173,10 @@ async def bursts(lab_toml: str, variant: str, count: int, gap: float, rounds: in
             for _ in range(rounds):
                 await other_round()
                 await asyncio.sleep(0.2)
-            gc.collect()
+            freed = gc.collect()
             checks = board.readings["checks"]
             print(
-                f"{n:5d} {memory_line(peak, cpu)} {wall:6.2f}"
+                f"{n:5d} {memory_line(peak, cpu)} {wall:6.2f} {blocks:7d} {freed:6d}"
                 f" {len(checks.findings)} {digest(checks)}",
                 flush=True,
             )

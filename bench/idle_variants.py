@@ -210,7 +210,8 @@ async def read(self):
     reading = await _read(self)
     done = True
     cpu = time.process_time() - cpu0
-    gc.collect()
+    if os.environ.get("CHECKS_COLLECT", "1") == "1":
+        gc.collect()
     with open(os.environ["IDLE_PROBE"], "a") as f:
         print(memory_line(peak[0], cpu), file=f, flush=True)
     return reading
