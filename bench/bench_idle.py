@@ -14,8 +14,10 @@ the console as shipped (`plain`) beside the console as it was before its two mem
 (`before`: glibc's per-thread arenas, and no full collection while the keyboard is quiet), and on
 request one change each (`arenas`, `noidlegc`), the console of a round earlier (`before5`: also
 concurrent.futures' pool, glibc's self-adjusting mmap threshold, triage ordered by each reading's
-time; `stdpool`, `adjusting`, `readorder` one of those alone), and probes that log what they see
-(`traced`: live Python memory by allocation site, after a full collection).
+time; `stdpool`, `adjusting`, `readorder` one of those alone), the checks' background read as it was
+before it was bounded (`before_read`: every host's commands at once, its last transcripts kept,
+pyVmomi's answers left in reference cycles; bench/burst_before.py), and probes that log what they
+see (`traced`: live Python memory by allocation site, after a full collection).
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:
