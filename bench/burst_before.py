@@ -13,7 +13,7 @@ def restore() -> None:
     import vconsole.vim.answer_cycles as answer_cycles
 
     answer_cycles.release_parsed_answers = lambda: False
-    checks.COMMANDS_AT_ONCE = 1 << 20
+    checks.BACKGROUND_COMMANDS_AT_ONCE = 0  # no bound
     read = checks.CheckFindings.read
 
     async def keeping_last(self: Any) -> Any:

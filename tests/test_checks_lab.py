@@ -28,7 +28,8 @@ from vconsole.cli import main
 from vconsole.lab.scenario import Scenario
 from vconsole.models.common import Verdict
 from vconsole.services.analyze import analyze_captures
-from vconsole.services.checks import ChecksService
+from vconsole.services.checks import CheckFindings, ChecksService
+from vconsole.services.checks_host import BACKGROUND_COMMANDS_AT_ONCE
 from vconsole.sessions.capture import capture_host, write_capture
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
@@ -243,6 +244,22 @@ async def test_a_bounded_read_has_that_many_commands_out_and_finds_the_same(
     assert counting.most == at_once  # every host was asked, never more commands out than that
     assert seen(bounded) == seen(report)
     assert {h.host for h in bounded.hosts} == set(esxi.endpoints)
+
+
+async def test_triage_reads_the_same_findings_with_its_commands_bounded(
+    esxi, vcsim, tmp_path, report
+):
+    counting = CountingSessions(lab_manager(esxi, tmp_path, vcsim=vcsim))
+    try:
+        reading = await CheckFindings(counting, counting.manager.profile).read()
+    finally:
+        await counting.manager.close()
+    assert counting.most == BACKGROUND_COMMANDS_AT_ONCE < 7 * len(esxi.endpoints)
+
+    def shown(findings):  # type: ignore[no-untyped-def]
+        return sorted((f.code, f.subject.key, f.severity.value, f.text) for f in findings)
+
+    assert shown(reading.findings) == shown(report.findings())
 
 
 async def test_the_vcenter_read_leaves_no_answer_for_the_cyclic_collector(esxi, vcsim, tmp_path):

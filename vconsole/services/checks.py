@@ -22,7 +22,7 @@ from vconsole.services.checks_boot import boot_rows
 from vconsole.services.checks_catalog import BOOT, CHECKS, FLAPPING, HA_SLOTS, LLDP, MULTICAST, row
 from vconsole.services.checks_drift import drift_rows
 from vconsole.services.checks_ha import ha_rows
-from vconsole.services.checks_host import COMMANDS_AT_ONCE, HostFacts, read_host
+from vconsole.services.checks_host import BACKGROUND_COMMANDS_AT_ONCE, HostFacts, read_host
 from vconsole.services.checks_network import (
     DEFAULT_NLB_PATTERNS,
     flapping_rows,
@@ -40,7 +40,8 @@ Progress = Callable[[int, int], None]
 
 class ChecksService:
     """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter;
-    `concurrency` bounds the hosts read at once, `commands_at_once` their commands in flight."""
+    `concurrency` bounds the hosts read at once, `commands_at_once` (when given) their commands
+    in flight."""
 
     def __init__(
         self,
@@ -57,7 +58,7 @@ class ChecksService:
         self.vcenter = vcenter
         self.nlb_patterns = tuple(nlb_patterns) or DEFAULT_NLB_PATTERNS
         self.concurrency = concurrency
-        self.commands_at_once = commands_at_once or COMMANDS_AT_ONCE
+        self.commands_at_once = commands_at_once
         self.last: ChecksReport | None = None
 
     async def refresh(self, on_progress: Progress | None = None) -> ChecksReport:
@@ -71,7 +72,7 @@ class ChecksService:
             if on_progress is not None:
                 on_progress(done, total)
 
-        gate = asyncio.Semaphore(self.commands_at_once)
+        gate = asyncio.Semaphore(self.commands_at_once) if self.commands_at_once else None
 
         async def one(host: str) -> HostFacts:
             return await read_host(self.manager, host, gate)
@@ -201,7 +202,11 @@ class CheckFindings:
         self.hosts = profile.names("esxi", "replay")
         nlb = tuple(getattr(profile, "nlb_portgroups", ()) or ()) or DEFAULT_NLB_PATTERNS
         self.service = ChecksService(
-            manager, self.hosts, vcenters[0] if vcenters else None, nlb_patterns=nlb
+            manager,
+            self.hosts,
+            vcenters[0] if vcenters else None,
+            nlb_patterns=nlb,
+            commands_at_once=BACKGROUND_COMMANDS_AT_ONCE,
         )
 
     async def read(self) -> SourceReading:

@@ -49,11 +49,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 I40EN = "i40en"
-COMMANDS_AT_ONCE = 16
-"""Commands in flight at once over a whole checks read (each holds a thread and a channel while
-it runs): every host's 7-8 at once put ~60 threads' transient objects in memory together, and the
-read's results were made among them, so the memory high-water of each 5-minute background read
-stayed in Python's arenas. Hosts are still asked side by side."""
+BACKGROUND_COMMANDS_AT_ONCE = 16
+"""Commands in flight at once over triage's 5-minute background checks read; each holds a pool
+thread, an SSH channel and their buffers while it runs. Every host's 7-8 at once (56 on the
+default lab) started some 50 threads for each read, all alive together; 16 keep it near 26, and
+on the default lab the read takes about as long (bench/bench_checks_burst.py). Nobody waits on
+this read, so a large estate's taking longer is no loss; the pane and the CLI are not bounded."""
 
 
 @dataclass(frozen=True)
