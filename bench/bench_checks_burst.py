@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_idle import PANES, spawn  # noqa: E402
+from bench_idle import PANES, lab_command, spawn  # noqa: E402
 from burst_child import HEADER, VARIANTS  # noqa: E402
 from idle_variants import BEFORE_READ, CHECKS_FAST, CONSOLE  # noqa: E402
 from tty_helpers import isolated_env  # noqa: E402
@@ -112,13 +112,7 @@ def main() -> int:
         tmp = Path(d)
         lab = tmp / "lab"
         env = {**isolated_env(tmp), "PYTHONPATH": str(ROOT), "IDLE_PROBE": str(tmp / "probe")}
-        subprocess.run(
-            [py, "-m", "screens", "lab", "start", "--state-dir", str(lab)],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        lab_command("start", lab, env)
         try:
             for variant in variants:
                 print(f"\n== {variant}: {VARIANTS[variant]}", flush=True)
@@ -140,13 +134,7 @@ def main() -> int:
                     check=True,
                 )
         finally:
-            subprocess.run(
-                [py, "-m", "screens", "lab", "stop", "--state-dir", str(lab)],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
+            lab_command("stop", lab, env)
     load = os.getloadavg()
     print(f"\nload {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; command: {' '.join(sys.argv)}")
     return 0

@@ -164,6 +164,17 @@ def mappings(pid: int) -> dict[str, float]:
     return out
 
 
+def lab_command(verb: str, lab: Path, env: dict[str, str]) -> None:
+    """`lab start` (which must succeed) or `lab stop` on the lab in `lab`."""
+    subprocess.run(
+        [sys.executable, "-m", "screens", "lab", verb, "--state-dir", str(lab)],
+        env=env,
+        cwd=ROOT,
+        check=verb == "start",
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def spawn(name: str, argv: list[str], env: dict[str, str]) -> Watched:
     proc, master = program_on_pty(argv, env, size=(100, 30), cwd=ROOT)
     watched = Watched(name, proc, master)
@@ -224,13 +235,7 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
             "IDLE_PROBE": str(tmp / "probe.txt"),
         }
-        subprocess.run(
-            [py, "-m", "screens", "lab", "start", "--state-dir", str(lab)],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        lab_command("start", lab, env)
         watched: list[Watched] = []
         try:
             argv = ["--config", str(lab / "lab.toml"), "--profile", "lab"]
@@ -294,13 +299,7 @@ def main() -> int:
         finally:
             for w in watched:
                 w.stop()
-            subprocess.run(
-                [py, "-m", "screens", "lab", "stop", "--state-dir", str(lab)],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
+            lab_command("stop", lab, env)
     return 0
 
 

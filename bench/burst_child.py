@@ -43,9 +43,9 @@ class _Info(ctypes.Structure):
     ]
 
 
-def pymalloc_stats() -> dict[str, int]:
-    """Python's arenas in use and the bytes in their live and free blocks, from
-    `sys._debugmallocstats` (it writes to fd 2: read through a pipe)."""
+def debug_malloc_text() -> str:
+    """What `sys._debugmallocstats` says about Python's allocator (it writes to fd 2: read
+    through a pipe)."""
     r, w = os.pipe()
     saved = os.dup(2)
     os.dup2(w, 2)
@@ -59,8 +59,13 @@ def pymalloc_stats() -> dict[str, int]:
     while chunk := os.read(r, 1 << 16):
         chunks.append(chunk)
     os.close(r)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def pymalloc_stats() -> dict[str, int]:
+    """Python's arenas in use (and at most) and the bytes in their live and free blocks."""
     out: dict[str, int] = {}
-    for line in b"".join(chunks).decode(errors="replace").splitlines():
+    for line in debug_malloc_text().splitlines():
         key, _, value = line.partition("=")
         key = " ".join(key.split())
         if key in (
@@ -73,13 +78,21 @@ def pymalloc_stats() -> dict[str, int]:
     return out
 
 
-def glibc_heap() -> tuple[float, float]:
-    """MiB in use and free in glibc's arenas (mallinfo2); NaN where there is no glibc."""
+def mallinfo() -> Any:
+    """glibc's mallinfo2 (bytes in use and free in its arenas, in mmapped blocks); None where
+    there is no glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallinfo2.restype = _Info
-        m = libc.mallinfo2()
+        return libc.mallinfo2()
     except (OSError, AttributeError):
+        return None
+
+
+def glibc_heap() -> tuple[float, float]:
+    """MiB in use and free in glibc's arenas; NaN where there is no glibc."""
+    m = mallinfo()
+    if m is None:
         return float("nan"), float("nan")
     return m.uordblks / 2**20, m.fordblks / 2**20
 

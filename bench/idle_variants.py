@@ -125,25 +125,12 @@ THREADS = every_minute(
 # probe: glibc's view (bytes in use and free in its arenas, bytes in mmapped blocks) beside
 # pymalloc's arenas, so growth outside both stacks and glibc arenas can be placed
 MALLINFO = every_minute(
-    """        class Info(ctypes.Structure):
-            _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
-                        "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = Info
-        m = libc.mallinfo2()
-        r, w = os.pipe()
-        saved = os.dup(2)
-        os.dup2(w, 2)
-        try:
-            sys._debugmallocstats()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(w)
-        text = os.read(r, 1 << 20).decode(errors="replace")
-        os.close(r)
-        lines = [x for x in text.splitlines() if x.startswith(("# arenas allocated current",
-                 "# bytes in allocated blocks", "# bytes in available blocks", "Total"))]
+    """        sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+        from burst_child import debug_malloc_text, mallinfo
+        m = mallinfo()
+        lines = [x for x in debug_malloc_text().splitlines() if x.startswith((
+                 "# arenas allocated current", "# bytes in allocated blocks",
+                 "# bytes in available blocks", "Total"))]
         mib = 1 << 20
         with open(os.environ["IDLE_PROBE"], "a") as f:
             print(time.strftime("%H:%M:%S"), f"malloc in use {m.uordblks / mib:.2f}",
