@@ -1,29 +1,29 @@
 """The checks' background burst, back to back: does the memory it leaves settle, or rise each time?
 
-A console left open reads the design checks every 5 minutes (triage's `checks` source): 8
-commands per host on every host of the default lab at once, on the session manager's threads.
-Here the lab is started from the default scenario, and in a child process per variant (each as
-the console sets itself up: its allocator policy, a manager with its 256 threads) that same read
-(`read_with(source, CheckFindings)` posted to a `FindingsBoard`) runs `--bursts` times, with
-a full collection after each and a pause in which the pool's spare threads end (as they do
-between the console's bursts); `--others N` reads the other triage sources beside each burst and
-N times between bursts, as the console does. Per burst it prints RSS, Python's arenas in use and the bytes in
-their live blocks, glibc's heap in use and free, the threads alive (now, and at most during the
-burst), the burst's CPU and wall seconds, and the most Python blocks it had alive above its start
-(its transient high-water, what new arenas are taken for), and the objects the full collection
-found in reference cycles (garbage that waits for it: in the console up to a minute, while other
-refreshes take memory beside it).
+A console left open reads the design checks every 5 minutes (triage's `checks` source): 7-8
+commands per host on every host of the default lab, on the session manager's threads. Here the
+lab is started from the default scenario, and in a child process per variant (each set up as the
+console is: its allocator policy, a manager with 256 threads) that same read (`read_with(source,
+CheckFindings)` posted to a `FindingsBoard`) runs `--bursts` times, with a pause after each in
+which the pool's spare threads end, then a full collection; `--others N` reads the other triage
+sources beside each burst and N times before that collection, as the console does. Per burst:
+RSS, Python's arenas in use (and at most), the bytes in their live and free blocks, glibc's heap
+in use and free, the threads alive (now, and at most during the burst), the burst's CPU and wall
+seconds, the most Python blocks it had alive above its start (its transient high-water), the
+objects the collection found in reference cycles (garbage that waits for it: in the console up to
+a minute, while other refreshes take memory beside it), and a digest of the findings (times left
+out: the same in every variant when the read still finds the same).
+
+`--console SECONDS` runs each variant's whole console instead, side by side on the lab, left on
+triage with its checks read every SECONDS (bench/idle_variants.py's `checks_fast`): a line per
+read, as the console's own collections left it (`--collect 1`: after a full collection).
+
 Variants (`--variant`): `plain` (the code as it is) and `before` (the read as it was: every
 host's commands at once, the last report with every transcript kept, pyVmomi's answers left in
-reference cycles; bench/burst_before.py).
-The last column is a digest of the findings (times left out): the same in every variant when
-the read still finds the same. Run:
+reference cycles; bench/burst_before.py). Run:
 
-    .venv/bin/python bench/bench_checks_burst.py [--bursts 12] [--others 0] [--console 20]
-        [--variant plain --variant before]
-
-`--console 20` runs the whole console instead (its checks every 20 s; bench/idle_variants.py's
-`checks_fast`), each variant in turn, a line per read.
+    .venv/bin/python bench/bench_checks_burst.py [--bursts 12] [--others 0] [--variant plain ...]
+    .venv/bin/python bench/bench_checks_burst.py --console 60 --bursts 12   # about 15 minutes
 """
 
 from __future__ import annotations
@@ -47,37 +47,53 @@ from tty_helpers import isolated_env  # noqa: E402
 
 
 def in_console(
-    lab: Path, variant: str, bursts: int, every: float, env: dict[str, str], collect: str
+    lab: Path, variants: list[str], bursts: int, every: float, env: dict[str, str], collect: str
 ) -> None:
-    """The whole console on a pseudo-terminal, every pane visited, left on triage with its checks
-    read every `every` seconds and the pool's spare threads ending after 5 s (so each read starts
-    its threads anew, as the 5-minute read does); a line per read, after a full collection."""
-    probe = Path(env["IDLE_PROBE"])
-    probe.write_text("")
-    source = (BEFORE_READ if variant == "before" else "") + CHECKS_FAST + CONSOLE
-    console = spawn(
-        f"console {variant}",
-        [sys.executable, "-c", source, "--config", str(lab / "lab.toml"), "--profile", "lab"],
-        {**env, "CHECKS_EVERY": f"{every:g}", "POOL_IDLE_EXIT": "5", "CHECKS_COLLECT": collect},
-    )
+    """Each variant's whole console on a pseudo-terminal, side by side on the one lab, every pane
+    visited, left on triage with its checks read every `every` seconds; after each read a line
+    of what its memory holds (after a full collection, or with `collect` "0" as the console's own
+    collections left it). Arenas and RSS rising read after read is what the console shows over
+    hours at its 5-minute cadence."""
+    consoles = []
+    for variant in variants:
+        probe = Path(env["IDLE_PROBE"] + f".{variant}")
+        probe.write_text("")
+        source = (BEFORE_READ if variant == "before" else "") + CHECKS_FAST + CONSOLE
+        run_env = {**env, "IDLE_PROBE": str(probe), "CHECKS_EVERY": f"{every:g}"}
+        argv = ["--config", str(lab / "lab.toml"), "--profile", "lab"]
+        consoles.append(
+            (
+                variant,
+                probe,
+                spawn(
+                    f"console {variant}",
+                    [sys.executable, "-c", source, *argv],
+                    {**run_env, "CHECKS_COLLECT": collect},
+                ),
+            )
+        )
     try:
-        console.wait_for(b"esx-akl-01", 240)
+        for _, _, console in consoles:
+            console.wait_for(b"esx-akl-01", 240)
         for pane in PANES:
-            console.type(":")
+            for _, _, console in consoles:
+                console.type(":")
             time.sleep(0.3)
-            console.type(f"{pane}\r")
+            for _, _, console in consoles:
+                console.type(f"{pane}\r")
             time.sleep(3)
-        print(f"{'read':>5} {HEADER}", flush=True)
-        shown = 0
         deadline = time.monotonic() + (bursts + 2) * every + 120
-        while shown < bursts and time.monotonic() < deadline:
-            time.sleep(1)
-            lines = probe.read_text().splitlines()
-            for line in lines[shown:bursts]:
-                shown += 1
-                print(f"{shown:5d} {line}", flush=True)
+        while time.monotonic() < deadline and any(
+            len(probe.read_text().splitlines()) < bursts for _, probe, _ in consoles
+        ):
+            time.sleep(2)
     finally:
-        console.stop()
+        for _, _, console in consoles:
+            console.stop()
+    for variant, probe, _ in consoles:
+        print(f"\n== {variant}: {VARIANTS[variant]}\n{'read':>5} {HEADER}")
+        for n, line in enumerate(probe.read_text().splitlines()[:bursts], start=1):
+            print(f"{n:5d} {line}")
 
 
 def main() -> int:
@@ -101,8 +117,8 @@ def main() -> int:
     parser.add_argument(
         "--collect",
         choices=("1", "0"),
-        default="1",
-        help="with --console: a full collection after each read (1), or only the console's own",
+        default="0",
+        help="with --console: only the console's own collections (0), or one after each read",
     )
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS))
     args = parser.parse_args()
@@ -114,11 +130,10 @@ def main() -> int:
         env = {**isolated_env(tmp), "PYTHONPATH": str(ROOT), "IDLE_PROBE": str(tmp / "probe")}
         lab_command("start", lab, env)
         try:
-            for variant in variants:
+            if args.console:
+                in_console(lab, variants, args.bursts, args.console, env, args.collect)
+            for variant in [] if args.console else variants:
                 print(f"\n== {variant}: {VARIANTS[variant]}", flush=True)
-                if args.console:
-                    in_console(lab, variant, args.bursts, args.console, env, args.collect)
-                    continue
                 subprocess.run(
                     [
                         py,
