@@ -12,7 +12,8 @@ from textual.widgets import Static, TextArea
 from vconsole.config import Profile, TargetConfig
 
 
-def lacp_profile(tmp: Path) -> Profile:
+def lacp_profile(tmp: Path, missing: Path | None = None) -> Profile:
+    """Two hosts' captures in `tmp`, and `esx-gone`, whose capture file (`missing`) is absent."""
     healthy = write_lacp_capture(
         tmp / "akl.json",
         "esx-akl-01",
@@ -38,7 +39,7 @@ def lacp_profile(tmp: Path) -> Profile:
         (
             TargetConfig("esx-akl-01", "replay", file=str(healthy)),
             TargetConfig("esx-wlg-02", "replay", file=str(broken)),
-            TargetConfig("esx-gone", "replay", file=str(tmp / "missing.json")),
+            TargetConfig("esx-gone", "replay", file=str(missing or tmp / "missing.json")),
         ),
         source=tmp / "config.toml",
     )
