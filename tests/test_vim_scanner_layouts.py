@@ -161,3 +161,38 @@ def test_a_run_of_one_shape_cut_anywhere_reads_as_elementtree_and_pyvmomi_do(
     teacher = next((i for i, kind in enumerate(kinds) if kind != "cr"), None)
     taught = teacher is not None and readable[teacher]
     assert parser._layouts.hits == sum(readable) - taught
+
+
+_NEIGHBOURS = {  # objects next to a run of one shape, in the same chunk
+    "known": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", f"web-{i}")),
+    "other shape": lambda i: _vm(f"vm-{i}", _prop("guest.ipAddress", "xsd:string", "10.0.0.1")),
+    "odd value": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", "a&amp;b")),
+    "declared": lambda i: (
+        f'<objects xmlns="urn:vim25"><obj type="VirtualMachine">vm-{i}</obj>'
+        f"{_prop('name', 'xsd:string', 'web')}</objects>"
+    ),
+    "accented": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", f"café-{i}")),
+    "host": lambda i: (
+        f'<objects><obj type="HostSystem">host-{i}</obj>'
+        f"{_prop('name', 'xsd:string', f'esx-{i}')}</objects>"
+    ),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_NEIGHBOURS)), min_size=1, max_size=25), st.booleans())
+def test_runs_read_in_place_stop_at_any_other_object(kinds: list[str], one_chunk: bool) -> None:
+    """Runs of known shapes are read in place in a chunk's text; the object after a run (a
+    new shape, an odd value, a declaration, a non-ASCII chunk) is read the usual way, and
+    every object reads as ElementTree and pyVmomi read it."""
+    data = answer("RetrievePropertiesEx", "".join(_NEIGHBOURS[k](i) for i, k in enumerate(kinds)))
+    fast, parser = _parse(data, len(data) if one_chunk else 97)
+    by_moid = sorted(fast, key=lambda o: o.ref.value)  # type: ignore[attr-defined]
+    assert by_moid == sorted(slow_parse(data)[0], key=lambda o: o.ref.value)
+    ref = _pyvmomi(data, "RetrieveResult")
+    assert by_moid == [  # a declared element is returned last (it is read with the skeleton)
+        ObjectProperties(_plain(o.obj), {ps.name: _plain(ps.val) for ps in o.propSet})
+        for o in sorted(ref.objects, key=lambda o: o.obj._moId)
+    ]
+    plain = [k for k in kinds if k in ("known", "accented")]  # one shape: name only
+    assert parser._layouts.hits >= len(plain) - 1

@@ -123,6 +123,8 @@ class FastAnswerParser:
         pos = 0
         skeleton = self._skeleton
         find = data.find
+        layouts = self._layouts
+        text: str | None = None  # the data as text, where offsets are the same (ASCII), or ""
         while True:
             start = find(b"<object", pos)
             if start < 0:
@@ -135,18 +137,25 @@ class FastAnswerParser:
                 skeleton.append(data[pos : start + 7])
                 pos = start + 7
                 continue
-            end = find(closing, start)
-            if end < 0:
-                break
-            block = data[start + len(opening) : end]
-            stop = end + len(closing)
             if start > pos:
                 skeleton.append(data[pos:start])
                 if self._namespaces is None:
                     self._namespaces = _declarations(data[:start])
-            pos = stop
+                pos = start
+            if content and layouts.known:  # a run of objects of known shapes, read in place
+                if text is None:
+                    text = data.decode() if data.isascii() else ""
+                pos = layouts.run(text, start, out)
+                if pos > start:
+                    continue
+            end = find(closing, start)
+            if end < 0:
+                break
+            block = data[start + len(opening) : end]
+            pos = end + len(closing)
             if content:
-                known = self._layouts.read(block)  # no CR check first: layouts take no CR
+                # no CR check first: layouts take no CR; none matched the text in place
+                known = None if text else layouts.read(block)
                 out.append(known if known is not None else self._object(block))
             else:
                 out.append(self._change(block))
