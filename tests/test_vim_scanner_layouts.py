@@ -4,11 +4,14 @@ an odd number, an empty enum, a property left out, other attributes) takes the u
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_vim_answer_shapes import XSI_SPELLINGS, _plain, _pyvmomi, _val, slow_parse, xml_text
 from vim_answer_helpers import answer
 
+from vconsole.vim import scanner
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
 from vconsole.vim.soap import MoRef
@@ -180,13 +183,20 @@ _NEIGHBOURS = {  # objects next to a run of one shape, in the same chunk
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(sorted(_NEIGHBOURS)), min_size=1, max_size=25), st.booleans())
-def test_runs_read_in_place_stop_at_any_other_object(kinds: list[str], one_chunk: bool) -> None:
-    """Runs of known shapes are read in place in a chunk's text; the object after a run (a
-    new shape, an odd value, a declaration, a non-ASCII chunk) is read the usual way, and
-    every object reads as ElementTree and pyVmomi read it."""
+@given(
+    st.lists(st.sampled_from(sorted(_NEIGHBOURS)), min_size=1, max_size=25),
+    st.sampled_from([97, 500, 1 << 20]),
+    st.integers(1, 2000),
+)
+def test_runs_read_in_place_stop_at_any_other_object(
+    kinds: list[str], chunk: int, window: int
+) -> None:
+    """Runs of known shapes are read in place in a chunk's text, decoded a window at a time;
+    the object after a run (a new shape, an odd value, a declaration, a non-ASCII window) is
+    read the usual way, and every object reads as ElementTree and pyVmomi read it."""
     data = answer("RetrievePropertiesEx", "".join(_NEIGHBOURS[k](i) for i, k in enumerate(kinds)))
-    fast, parser = _parse(data, len(data) if one_chunk else 97)
+    with patch.object(scanner, "WINDOW", window):
+        fast, parser = _parse(data, chunk)
     by_moid = sorted(fast, key=lambda o: o.ref.value)  # type: ignore[attr-defined]
     assert by_moid == sorted(slow_parse(data)[0], key=lambda o: o.ref.value)
     ref = _pyvmomi(data, "RetrieveResult")
