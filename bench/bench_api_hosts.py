@@ -107,15 +107,30 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+@contextlib.contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Marks a phase on stderr for bench/where_cpu.py (`--phase`), when it asks for marks."""
+    marks = bool(os.environ.get("BENCH_PHASE_MARKS"))
+    if marks:
+        print(f"@bench-phase begin {name}", file=sys.stderr, flush=True)
+        time.sleep(0.3)  # the sampler attaches before the phase's work starts
+    try:
+        yield
+    finally:
+        if marks:
+            print(f"@bench-phase end {name}", file=sys.stderr, flush=True)
+
+
 async def timed_refreshes(
-    service: Any, warm: int, cold: bool = True
+    service: Any, warm: int, cold: bool = True, name: str = "warm"
 ) -> tuple[float, list[float], Any, str]:
-    """Cold and warm wall times, and the CPU the warm refreshes took here and in the lab."""
+    """Cold and warm wall times, and the CPU the warm refreshes took here and in the lab;
+    `name`: the phase where_cpu.py samples (the console's way `warm`, the others `naive`)."""
     started = time.perf_counter()
     report = await service.refresh() if cold else service.last
     cold_s = time.perf_counter() - started
     times = []
-    with GcClock() as clock:
+    with phase(name), GcClock() as clock:
         here, there = time.process_time(), tree_cpu(LAB_PID[0])
         for _ in range(warm):
             started = time.perf_counter()
@@ -238,7 +253,9 @@ async def lacp_part(
     # over SSH one exec per host, then the per-command way beside it; the API has no batch
     for batch in (True, False) if key == "ssh" else (False,):
         lacp = LacpService(manager, hosts, vcenter, batch=batch)
-        cold, warm, report, cpu = await timed_refreshes(lacp, args.warm)
+        cold, warm, report, cpu = await timed_refreshes(
+            lacp, args.warm, name="warm" if batch or key == "api" else "naive"
+        )
         failed = sum(1 for h in report.hosts if not h.ok)
         what = "LACP, batched exec" if batch else "LACP, a call per command"
         what = what if key == "api" or batch else "LACP, exec per command"
@@ -290,7 +307,8 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
             await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
             paths.layouts.batch = batch
             with swapped(reader):
-                _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False)
+                way_name = "warm" if reader is None and batch else "naive"
+                _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False, name=way_name)
             print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
             if label.startswith("20 s later ("):
                 at_cadence.append(steady[0])

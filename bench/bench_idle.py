@@ -14,8 +14,10 @@ the console as shipped (`plain`) beside the console as it was before its two mem
 (`before`: glibc's per-thread arenas, and no full collection while the keyboard is quiet), and on
 request one change each (`arenas`, `noidlegc`), the console of a round earlier (`before5`: also
 concurrent.futures' pool, glibc's self-adjusting mmap threshold, triage ordered by each reading's
-time; `stdpool`, `adjusting`, `readorder` one of those alone), and probes that log what they see
-(`traced`: live Python memory by allocation site, after a full collection).
+time; `stdpool`, `adjusting`, `readorder` one of those alone), the checks' background read as it was
+before it was bounded (`before_read`: every host's commands at once, its last transcripts kept,
+pyVmomi's answers left in reference cycles; bench/burst_before.py), and probes that log what they
+see (`traced`: live Python memory by allocation site, after a full collection).
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:
@@ -162,6 +164,17 @@ def mappings(pid: int) -> dict[str, float]:
     return out
 
 
+def lab_command(verb: str, lab: Path, env: dict[str, str]) -> None:
+    """`lab start` (which must succeed) or `lab stop` on the lab in `lab`."""
+    subprocess.run(
+        [sys.executable, "-m", "screens", "lab", verb, "--state-dir", str(lab)],
+        env=env,
+        cwd=ROOT,
+        check=verb == "start",
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def spawn(name: str, argv: list[str], env: dict[str, str]) -> Watched:
     proc, master = program_on_pty(argv, env, size=(100, 30), cwd=ROOT)
     watched = Watched(name, proc, master)
@@ -222,13 +235,7 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
             "IDLE_PROBE": str(tmp / "probe.txt"),
         }
-        subprocess.run(
-            [py, "-m", "screens", "lab", "start", "--state-dir", str(lab)],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        lab_command("start", lab, env)
         watched: list[Watched] = []
         try:
             argv = ["--config", str(lab / "lab.toml"), "--profile", "lab"]
@@ -292,13 +299,7 @@ def main() -> int:
         finally:
             for w in watched:
                 w.stop()
-            subprocess.run(
-                [py, "-m", "screens", "lab", "stop", "--state-dir", str(lab)],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
+            lab_command("stop", lab, env)
     return 0
 
 

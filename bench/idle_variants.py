@@ -125,25 +125,12 @@ THREADS = every_minute(
 # probe: glibc's view (bytes in use and free in its arenas, bytes in mmapped blocks) beside
 # pymalloc's arenas, so growth outside both stacks and glibc arenas can be placed
 MALLINFO = every_minute(
-    """        class Info(ctypes.Structure):
-            _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
-                        "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = Info
-        m = libc.mallinfo2()
-        r, w = os.pipe()
-        saved = os.dup(2)
-        os.dup2(w, 2)
-        try:
-            sys._debugmallocstats()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(w)
-        text = os.read(r, 1 << 20).decode(errors="replace")
-        os.close(r)
-        lines = [x for x in text.splitlines() if x.startswith(("# arenas allocated current",
-                 "# bytes in allocated blocks", "# bytes in available blocks", "Total"))]
+    """        sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+        from burst_child import debug_malloc_text, mallinfo
+        m = mallinfo()
+        lines = [x for x in debug_malloc_text().splitlines() if x.startswith((
+                 "# arenas allocated current", "# bytes in allocated blocks",
+                 "# bytes in available blocks", "Total"))]
         mib = 1 << 20
         with open(os.environ["IDLE_PROBE"], "a") as f:
             print(time.strftime("%H:%M:%S"), f"malloc in use {m.uordblks / mib:.2f}",
@@ -186,6 +173,50 @@ tracemalloc.start(4)
     "traced",
 )
 
+# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
+# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
+CHECKS_FAST = """
+import dataclasses, gc, os, sys, threading, time
+import vconsole.services.triage as triage
+import vconsole.services.checks as checks
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from burst_child import memory_line
+triage.SOURCES = tuple(
+    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "20")))
+    if s.name == "checks" else s for s in triage.SOURCES)
+_read = checks.CheckFindings.read
+async def read(self):
+    peak = [threading.active_count()]
+    def watch():
+        while not done:
+            peak[0] = max(peak[0], threading.active_count())
+            time.sleep(0.02)
+    done = False
+    threading.Thread(target=watch, daemon=True).start()
+    cpu0 = time.process_time()
+    reading = await _read(self)
+    done = True
+    cpu = time.process_time() - cpu0
+    if os.environ.get("CHECKS_COLLECT", "1") == "1":
+        gc.collect()
+    with open(os.environ["IDLE_PROBE"], "a") as f:
+        print(memory_line(peak[0], cpu), file=f, flush=True)
+    return reading
+checks.CheckFindings.read = read
+import functools, vconsole.sessions.manager as manager
+manager.LifoThreadPool = functools.partial(
+    manager.LifoThreadPool, idle_exit=float(os.environ.get("POOL_IDLE_EXIT", "60")))
+"""
+
+# the checks' background read as it was before its memory bound (bench/burst_before.py): every
+# host's commands in flight at once, the last report with every transcript kept
+BEFORE_READ = """
+import os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from burst_before import restore
+restore()
+"""
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
@@ -209,6 +240,8 @@ VARIANTS = {
     "arenas": ARENAS + CONSOLE,
     "noidlegc": NO_IDLE_GC + CONSOLE,
     "freeze": FREEZE + CONSOLE,
+    "checks_fast": CHECKS_FAST + CONSOLE,
+    "before_read": BEFORE_READ + CONSOLE,
 }
 VARIANT_ENV = {
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},

@@ -11,10 +11,13 @@ the thread holding the interpreter lock (work done, not waits), and prints:
   console's parsers, services, sessions, the lab, paramiko, pyVmomi, asyncio, threads...);
 - the console's project functions with the largest inclusive share.
 
-`--within NAME` keeps only the console's samples whose stack has a frame naming NAME (e.g.
-`timed_refreshes`: the warm refreshes, not the lab's start or the cold logins). Run:
+`--phase NAME` samples only while the bench is in a phase of that name: the bench marks its
+phases on stderr when BENCH_PHASE_MARKS is set (bench_api_hosts marks `warm`: the console's
+warm refreshes, and `naive` the older ways beside them; the lab's start, cold logins and loops
+are in neither), and py-spy is attached for
+each. Run:
 
-    .venv/bin/python bench/where_cpu.py [--rate 100] [--within NAME] -- \\
+    .venv/bin/python bench/where_cpu.py [--rate 100] [--phase warm] -- \\
         bench/bench_api_hosts.py --hosts 1000 --lacp-only --only ssh
 """
 
@@ -24,6 +27,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +56,7 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("bench", r"^bench_|^bench/"),
     ("generated methods (dataclasses)", r"^<string>$|^dataclasses\.py"),
 )
+MARK = "@bench-phase"  # bench_api_hosts: `@bench-phase begin warm` ... `@bench-phase end warm`
 _FILE = re.compile(r"\((?P<file>[^()]*?):\d+\)$")
 
 
@@ -87,10 +92,11 @@ def split_stack(stack: str) -> list[str]:
     return frames
 
 
-def read(raw: Path, within: str | None) -> dict[str, Process]:
+def read(raws: list[Path]) -> dict[str, Process]:
     processes: dict[str, Process] = {}
     root = ""
-    for line in raw.read_text(errors="replace").splitlines():
+    lines = [line for raw in raws for line in raw.read_text(errors="replace").splitlines()]
+    for line in lines:
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
@@ -101,9 +107,6 @@ def read(raw: Path, within: str | None) -> dict[str, Process]:
         pid_cmd = frames[owners[-1]]
         root = root or frames[owners[0]]
         own = frames[owners[-1] + 1 :]
-        is_root = pid_cmd == root
-        if is_root and within and not any(within in f for f in own):
-            continue
         proc = processes.setdefault(pid_cmd, Process(pid_cmd))
         n = int(count)
         proc.samples += n
@@ -136,12 +139,50 @@ def report(processes: dict[str, Process], top: int) -> None:
                 print(f"  {n / proc.samples:6.1%}  {name[:100]}")
 
 
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def sample_phases(
+    sampling: list[str], command: list[str], phase: str, where: Path
+) -> tuple[int, list[Path]]:
+    """Run the bench itself and attach the sampler during each phase it marks on stderr."""
+    bench = subprocess.Popen(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env={**ENV, "BENCH_PHASE_MARKS": "1"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert bench.stderr is not None
+    raws: list[Path] = []
+    spy: subprocess.Popen[bytes] | None = None
+    for line in bench.stderr:
+        mark = line.split()
+        if mark[:2] == [MARK, "begin"] and phase in mark[2:] and spy is None:
+            raws.append(where / f"phase-{len(raws)}.txt")
+            spy = subprocess.Popen(
+                [*sampling, "-o", str(raws[-1]), "--pid", str(bench.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        elif mark[:2] == [MARK, "end"] and spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes what it has on an interrupt
+            spy.wait()
+            spy = None
+        elif not line.startswith(MARK):
+            sys.stderr.write(line)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
+    return bench.wait(), raws
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=int, default=100, help="samples per second (default 100)")
     parser.add_argument("--top", type=int, default=14, help="lines per list")
-    parser.add_argument("--within", help="console samples under a frame naming this only")
-    parser.add_argument("--raw", type=Path, help="keep py-spy's raw samples here")
+    parser.add_argument("--phase", help="sample only in the bench's phases of this name")
+    parser.add_argument("--raw", type=Path, help="keep py-spy's raw samples in this directory")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- bench script and options")
     args = parser.parse_args()
     command = [c for c in args.command if c != "--"]
@@ -152,14 +193,22 @@ def main() -> int:
         print("py-spy: not installed; `pip install -e '.[dev]'` installs it", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        raw = args.raw or Path(tmp) / "samples.txt"
-        spy_cmd = [spy, "record", "--subprocesses", "--gil", "--nonblocking", "--format", "raw"]
-        spy_cmd += ["--rate", str(args.rate), "-o", str(raw), "--", sys.executable, *command]
-        done = subprocess.run(spy_cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        if done.returncode != 0 or not raw.exists():
-            print(f"py-spy: exited {done.returncode} without samples", file=sys.stderr)
-            return done.returncode or 1
-        processes = read(raw, args.within)
+        where = args.raw or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        sampling = [spy, "record", "--subprocesses", "--gil", "--nonblocking", "--format", "raw"]
+        sampling += ["--rate", str(args.rate)]
+        if args.phase:
+            code, raws = sample_phases(sampling, command, args.phase, where)
+        else:
+            raws = [where / "samples.txt"]
+            code = subprocess.run(
+                [*sampling, "-o", str(raws[0]), "--", sys.executable, *command], cwd=ROOT, env=ENV
+            ).returncode
+        raws = [r for r in raws if r.exists()]
+        if code != 0 or not raws:
+            print(f"where_cpu: the run exited {code} with {len(raws)} samples", file=sys.stderr)
+            return code or 1
+        processes = read(raws)
     load = os.getloadavg()[0]
     print(f"\nwhere the CPU went (py-spy {args.rate}/s, lock holder only), load {load:.1f}")
     report(processes, args.top)

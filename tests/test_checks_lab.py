@@ -8,6 +8,7 @@ check passes; esx-wlg-01 is taken down here to show an unreachable host.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import pytest
@@ -27,7 +28,8 @@ from vconsole.cli import main
 from vconsole.lab.scenario import Scenario
 from vconsole.models.common import Verdict
 from vconsole.services.analyze import analyze_captures
-from vconsole.services.checks import ChecksService
+from vconsole.services.checks import CheckFindings, ChecksService
+from vconsole.services.checks_host import BACKGROUND_COMMANDS_AT_ONCE
 from vconsole.sessions.capture import capture_host, write_capture
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
@@ -198,3 +200,85 @@ async def test_checks_on_captures_in_analyze(esxi, tmp_path):
     assert rows[("vCenter", "needs-vcenter")]["check"] in ("multicast", "ha-slots")
     delay = rows[("captured hosts", "no-drift")]
     assert delay["severity"] == "ok"
+
+
+class CountingSessions:
+    """The real manager, with the most commands it was running at once counted."""
+
+    def __init__(self, manager):  # type: ignore[no-untyped-def]
+        self.manager = manager
+        self.running = self.most = 0
+
+    async def run(self, target, command, **kwargs):  # type: ignore[no-untyped-def]
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            return await self.manager.run(target, command, **kwargs)
+        finally:
+            self.running -= 1
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return getattr(self.manager, name)
+
+
+def seen(report):  # type: ignore[no-untyped-def]
+    """What the admin reads in each row, the time it was read left out."""
+    return [
+        (r.check.id, r.finding.subject.key, r.finding.code, r.verdict, r.value, r.finding.text)
+        for r in report.rows
+    ]
+
+
+@pytest.mark.parametrize("at_once", [1, 3])
+async def test_a_bounded_read_has_that_many_commands_out_and_finds_the_same(
+    esxi, vcsim, tmp_path, report, at_once
+):
+    counting = CountingSessions(lab_manager(esxi, tmp_path, vcsim=vcsim))
+    try:
+        service = ChecksService(
+            counting, sorted(esxi.endpoints), "vcsa01", commands_at_once=at_once
+        )
+        bounded = await service.refresh()
+    finally:
+        await counting.manager.close()
+    assert counting.most == at_once  # every host was asked, never more commands out than that
+    assert seen(bounded) == seen(report)
+    assert {h.host for h in bounded.hosts} == set(esxi.endpoints)
+
+
+async def test_triage_reads_the_same_findings_with_its_commands_bounded(
+    esxi, vcsim, tmp_path, report
+):
+    counting = CountingSessions(lab_manager(esxi, tmp_path, vcsim=vcsim))
+    try:
+        reading = await CheckFindings(counting, counting.manager.profile).read()
+    finally:
+        await counting.manager.close()
+    assert counting.most == BACKGROUND_COMMANDS_AT_ONCE < 7 * len(esxi.endpoints)
+
+    def shown(findings):  # type: ignore[no-untyped-def]
+        return sorted((f.code, f.subject.key, f.severity.value, f.text) for f in findings)
+
+    assert shown(reading.findings) == shown(report.findings())
+
+
+async def test_the_vcenter_read_leaves_no_answer_for_the_cyclic_collector(esxi, vcsim, tmp_path):
+    """pyVmomi's answers are freed when the read drops them: none waits in a reference cycle for
+    a full collection (which comes up to a minute later in a console left open)."""
+    manager = lab_manager(esxi, tmp_path, vcsim=vcsim)
+    service = ChecksService(manager, [], "vcsa01")
+    try:
+        await service.refresh()  # connected, and every module the read needs imported
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            report = await service.refresh()
+            gc.collect()
+            left = [o for o in gc.garbage if type(o).__module__.startswith("pyVmomi")]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    finally:
+        await manager.close()
+    assert report.vcenter_error == "" and report.rows_of("ha-slots")
+    assert left == []

@@ -12,6 +12,7 @@ The parser never raises: arbitrary text gives an "unrecognised" result, not a cr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vconsole import tokens
@@ -56,6 +57,25 @@ def vmkping_command(
         words += ["-i", _seconds(interval_s, "interval")]
     words += ["-W", _seconds(wait_s, "timeout"), address]
     return Command.of(*words)
+
+
+def vmkping_sizes(command: Callable[..., Command]) -> Callable[[int], Command]:
+    """`command(size)` for one pair's probes, where `command` is its `vmkping_command` with every
+    word but the size given (a `partial`).
+
+    The other words are checked once here; each probe then checks only its size, so a search's
+    probes cost a tuple each instead of a dozen token checks (an MTU matrix sends hundreds in a
+    round, on the event loop)."""
+    first = command(size=0)
+    words = first.tokens
+    at = words.index("-s") + 1
+    head, tail = words[:at], words[at + 1 :]
+
+    def sized(size: int) -> Command:
+        checked = tokens.payload_size(size, "size", minimum=0, maximum=MAX_PAYLOAD)
+        return Command((*head, str(checked), *tail), first.mutating)
+
+    return sized
 
 
 def _seconds(value: float, field: str) -> str:

@@ -22,7 +22,7 @@ from vconsole.services.checks_boot import boot_rows
 from vconsole.services.checks_catalog import BOOT, CHECKS, FLAPPING, HA_SLOTS, LLDP, MULTICAST, row
 from vconsole.services.checks_drift import drift_rows
 from vconsole.services.checks_ha import ha_rows
-from vconsole.services.checks_host import HostFacts, read_host
+from vconsole.services.checks_host import BACKGROUND_COMMANDS_AT_ONCE, HostFacts, read_host
 from vconsole.services.checks_network import (
     DEFAULT_NLB_PATTERNS,
     flapping_rows,
@@ -39,7 +39,9 @@ Progress = Callable[[int, int], None]
 
 
 class ChecksService:
-    """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter."""
+    """Runs the design checks on `hosts` (esxi or replay targets) and, when given, a vCenter;
+    `concurrency` bounds the hosts read at once, `commands_at_once` (when given) their commands
+    in flight."""
 
     def __init__(
         self,
@@ -49,12 +51,14 @@ class ChecksService:
         *,
         nlb_patterns: Sequence[str] = DEFAULT_NLB_PATTERNS,
         concurrency: int | None = None,
+        commands_at_once: int | None = None,
     ) -> None:
         self.manager = manager
         self.hosts = list(hosts)
         self.vcenter = vcenter
         self.nlb_patterns = tuple(nlb_patterns) or DEFAULT_NLB_PATTERNS
         self.concurrency = concurrency
+        self.commands_at_once = commands_at_once
         self.last: ChecksReport | None = None
 
     async def refresh(self, on_progress: Progress | None = None) -> ChecksReport:
@@ -68,8 +72,10 @@ class ChecksService:
             if on_progress is not None:
                 on_progress(done, total)
 
+        gate = asyncio.Semaphore(self.commands_at_once) if self.commands_at_once else None
+
         async def one(host: str) -> HostFacts:
-            return await read_host(self.manager, host)
+            return await read_host(self.manager, host, gate)
 
         results = await self.manager.fan_out(
             one, self.hosts, limit=self.concurrency, on_progress=progress
@@ -196,7 +202,11 @@ class CheckFindings:
         self.hosts = profile.names("esxi", "replay")
         nlb = tuple(getattr(profile, "nlb_portgroups", ()) or ()) or DEFAULT_NLB_PATTERNS
         self.service = ChecksService(
-            manager, self.hosts, vcenters[0] if vcenters else None, nlb_patterns=nlb
+            manager,
+            self.hosts,
+            vcenters[0] if vcenters else None,
+            nlb_patterns=nlb,
+            commands_at_once=BACKGROUND_COMMANDS_AT_ONCE,
         )
 
     async def read(self) -> SourceReading:
@@ -205,4 +215,7 @@ class CheckFindings:
         if not self.hosts and self.service.vcenter is None:
             return SourceReading("checks", taken_at=time.time(), note="no esxi or vcenter targets")
         report = await self.service.refresh()
+        # triage shows findings only: the hosts' transcripts, made amid the read's transient
+        # objects and kept until the next read, would only pin the memory the read peaked at
+        self.service.last = None
         return SourceReading("checks", tuple(report.findings()), report.taken_at)

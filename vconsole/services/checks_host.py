@@ -49,6 +49,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 I40EN = "i40en"
+BACKGROUND_COMMANDS_AT_ONCE = 16
+"""Commands in flight at once over triage's 5-minute background checks read; each holds a pool
+thread, an SSH channel and their buffers while it runs. Every host's 7-8 at once (56 on the
+default lab) started some 50 threads for each read, all alive together; 16 keep it near 26, and
+on the default lab the read takes about as long (bench/bench_checks_burst.py). Nobody waits on
+this read, so a large estate's taking longer is no loss; the pane and the CLI are not bounded."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,19 @@ HOST_COMMANDS = (
 """Asked of every host; `module parameters list -m i40en` only where an i40en NIC exists."""
 
 
-async def read_host(manager: Sessions, host: str) -> HostFacts:
-    """Raises only when the host gave no answer at all (the fan-out turns that into a row)."""
-    answers = await asyncio.gather(
-        *(manager.run(host, c) for c in HOST_COMMANDS), return_exceptions=True
-    )
+async def read_host(
+    manager: Sessions, host: str, gate: asyncio.Semaphore | None = None
+) -> HostFacts:
+    """Raises only when the host gave no answer at all (the fan-out turns that into a row).
+    `gate`, shared by the hosts of one read, bounds the commands in flight at once."""
+
+    async def run(command: Command) -> Answer:
+        if gate is None:
+            return await manager.run(host, command)
+        async with gate:
+            return await manager.run(host, command)
+
+    answers = await asyncio.gather(*(run(c) for c in HOST_COMMANDS), return_exceptions=True)
     if all(isinstance(a, BaseException) for a in answers):
         first = answers[0]
         assert isinstance(first, BaseException)
@@ -110,7 +124,7 @@ async def read_host(manager: Sessions, host: str) -> HostFacts:
     if nics is not None and any(n.driver == I40EN for n in nics):
         command = module_parameters_command(I40EN)
         try:
-            answer: Answer = await manager.run(host, command)
+            answer: Answer = await run(command)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

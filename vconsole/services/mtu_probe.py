@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
+from vconsole.errors import InvalidToken
 from vconsole.esx.api_map import decode, is_api
 from vconsole.esx.api_ping import note_api_silence
-from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
+from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command, vmkping_sizes
 from vconsole.models.mtu import ProbeKind, ProbeOutcome
 from vconsole.services.mtu_batch import HostBatcher
 from vconsole.services.mtu_search import Probe
+from vconsole.tokens import Command
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -50,17 +54,24 @@ def ssh_probe(
     With a `batcher` the probe joins the host's next batch (several probes per exec) instead
     of taking a channel of its own."""
 
-    async def probe(payload: int) -> ProbeOutcome:
-        command = vmkping_command(
-            address,
-            size=payload,
-            vmk=vmk,
-            netstack=netstack,
-            family=family,
-            count=count,
-            wait_s=wait_s,
-            interval_s=interval_s,
+    try:
+        sized = vmkping_sizes(
+            partial(
+                vmkping_command,
+                address,
+                vmk=vmk,
+                netstack=netstack,
+                family=family,
+                count=count,
+                wait_s=wait_s,
+                interval_s=interval_s,
+            )
         )
+    except InvalidToken as exc:  # each probe fails as its own command would: the pair's error
+        sized = _refused(exc)
+
+    async def probe(payload: int) -> ProbeOutcome:
+        command = sized(payload)
         limit = wait_s + count * interval_s + 15.0
         if batcher is not None:
             return await batcher.probe(command, payload, limit)
@@ -72,6 +83,13 @@ def ssh_probe(
         return replace(outcome, duration_s=result.duration_s)
 
     return probe
+
+
+def _refused(error: InvalidToken) -> Callable[[int], Command]:
+    def command(size: int) -> Command:
+        raise InvalidToken(error.field, error.value, error.accepted)
+
+    return command
 
 
 def modelled_probe(

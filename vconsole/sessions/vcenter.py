@@ -72,6 +72,9 @@ class VimConnection:
         from pyVim.connect import SmartConnect
         from pyVmomi import vim
 
+        from vconsole.vim.answer_cycles import release_parsed_answers
+
+        release_parsed_answers()  # every answer of this session freed as soon as it is dropped
         t = self._slot.target
         kwargs: dict[str, object] = {
             "protocol": t.protocol,

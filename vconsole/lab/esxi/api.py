@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 from vconsole.lab.esxi.api_catalog import (
     BY_NAME,
-    CATALOG,
     CLI_INFO_MOID,
+    MOIDS,
     NAMESPACES,
     Method,
     Param,
@@ -98,7 +98,7 @@ def execute(
         if method != CLI_INFO_METHOD:
             return Answer(invalid="method")
         return _cli_info(arguments)
-    if not any(m.moid == moid for m in CATALOG):
+    if moid not in MOIDS:
         return Answer(invalid="moid")
     served = BY_NAME.get(method)
     if served is None or served.moid != moid:

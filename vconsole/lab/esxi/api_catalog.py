@@ -8,6 +8,7 @@ text and the state change are one code path.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,8 +54,10 @@ class Method:
 Fields = Iterable[tuple[str, object]]
 
 
+@functools.lru_cache(maxsize=1024)
 def api_name(display: str) -> str:
-    """`MAC Address` -> `MACAddress`, `Round-trip Avg` -> `RoundtripAvg`."""
+    """`MAC Address` -> `MACAddress`, `Round-trip Avg` -> `RoundtripAvg` (a few dozen names,
+    asked for every row of every answer)."""
     return re.sub(r"[^A-Za-z0-9]", "", display)
 
 
@@ -314,6 +317,7 @@ CATALOG: tuple[Method, ...] = (
 )  # fmt: skip
 
 BY_NAME = {m.name: m for m in CATALOG}
+MOIDS = frozenset(m.moid for m in CATALOG)
 NAMESPACES = sorted({m.namespace for m in CATALOG})
 CLI_INFO_MOID = "ha-dynamic-type-manager-local-cli-cliinfo"
 

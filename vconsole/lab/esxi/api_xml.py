@@ -7,6 +7,7 @@ fields are child elements in alphabetical order, list fields repeat their elemen
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Union
@@ -49,6 +50,12 @@ class Scalar:
 Result = Rows | Single | Scalar
 
 
+# one element, no attributes, text with nothing an XML parser would change (entities, CR)
+_ONE_ELEMENT = re.compile(
+    r"<([A-Za-z_][A-Za-z0-9_.-]*)>([^<&\]\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*)</\1>"
+)
+
+
 class ArgumentError(ValueError):
     """A `val` that is not the XML of its parameter."""
 
@@ -58,6 +65,13 @@ def argument_values(name: str, val: str) -> list[str]:
     the element); attributes and namespaces are ignored, bare text is taken as one value."""
     if "<" not in val:
         return [val]
+    if simple := _ONE_ELEMENT.fullmatch(val):  # `<size>1472</size>`, nearly every argument
+        return [simple.group(2)]
+    return parsed_values(name, val)
+
+
+def parsed_values(name: str, val: str) -> list[str]:
+    """`argument_values` through the XML parser, for any `val`."""
     wrapped = f'<v xmlns:xsi="{XSI}" xmlns:xsd="{XSD}">{val}</v>'
     try:
         root = ET.fromstring(wrapped)

@@ -13,8 +13,9 @@ Built-ins: `echo`, `read`, `wait`, `true`, `false`, `:`; other names go to the h
 
 from __future__ import annotations
 
-import threading
+import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from vconsole.lab.esxi.output import Reply
@@ -31,9 +32,17 @@ from vconsole.lab.esxi.sh_parse import (
     Word,
     parse,
 )
+from vconsole.sessions.pool import LifoThreadPool
+
+log = logging.getLogger(__name__)
 
 RunArgv = Callable[[Sequence[str]], Reply]
 MAX_JOBS = 256  # background jobs one script may start (a runaway loop must not exhaust threads)
+# Background jobs of every script on every lab host run on these threads: a batch of probes
+# starts dozens of jobs that each sleep their timeout, and a thread started and joined per job
+# cost the lab more than the job itself. Parked threads take the next jobs; the cap is far above
+# what the lab's hosts run at once (a job never waits for a thread in practice).
+_JOBS = LifoThreadPool(max_workers=8192, thread_name_prefix="lab-sh-job")
 SHELL_CHARS = set(";&|(){}$<>`\n")
 
 
@@ -64,7 +73,7 @@ class Stdin:
 class Env:
     vars: dict[str, str]
     status: int = 0
-    jobs: list[tuple[threading.Thread, Output]] = field(default_factory=list)
+    jobs: list[tuple[Future[None], Output]] = field(default_factory=list)
     counter: list[int] = field(default_factory=lambda: [0])  # jobs started by the whole script
 
     def subshell(self) -> Env:
@@ -90,8 +99,10 @@ def run_script(line: str, run_argv: RunArgv) -> Reply:
 
 def _join(env: Env, into: Output) -> None:
     while env.jobs:
-        thread, out = env.jobs.pop(0)
-        thread.join()
+        job, out = env.jobs.pop(0)
+        failed = job.exception()  # waits for the job
+        if failed is not None:  # a lab bug: the job's output so far still counts
+            log.error("lab shell job failed", exc_info=failed)
         into.chunks += out.chunks
 
 
@@ -122,9 +133,7 @@ class _Shell:
             out.add(self.and_or(node, sub, stdin))
             _join(sub, out)
 
-        thread = threading.Thread(target=job, name="lab-sh-job", daemon=True)
-        env.jobs.append((thread, out))
-        thread.start()
+        env.jobs.append((_JOBS.submit(job), out))
         result.status = env.status = 0
 
     def and_or(self, node: AndOr, env: Env, stdin: Stdin) -> Output:
@@ -154,11 +163,12 @@ class _Shell:
         return result
 
     def command(self, node: Node, env: Env, stdin: Stdin) -> Output:
-        refused = _unwritable(node.redirs)
+        redirs = node.redirs
+        refused = _unwritable(redirs) if redirs else ""
         if refused:  # as in ash: the command does not run when a redirection fails
             env.status = 1
             return Output([(2, f"sh: can't create {refused}: Read-only file system\n")], status=1)
-        feed = _input(node.redirs, stdin)
+        feed = _input(redirs, stdin) if redirs else stdin
         if isinstance(node, Simple):
             result = self.simple(node, env, feed)
         elif isinstance(node, Group):
@@ -169,21 +179,31 @@ class _Shell:
         else:
             result = self.loop(node, env, feed)
         env.status = result.status
-        return _redirect(node.redirs, result)
+        return _redirect(redirs, result)
 
     def loop(self, node: While, env: Env, stdin: Stdin) -> Output:
         result = Output()
         status = 0
+        cond_cmd, body_cmd = _lone(node.cond), _lone(node.body)
         while True:
-            cond = self.run(node.cond, env, stdin)
+            cond = self._step(node.cond, cond_cmd, env, stdin)
             result.chunks += cond.chunks
             if cond.status != 0:
                 break
-            body = self.run(node.body, env, stdin)
+            body = self._step(node.body, body_cmd, env, stdin)
             result.chunks += body.chunks
             status = body.status
         result.status = env.status = status
         return result
+
+    def _step(self, script: Script, lone: Simple | None, env: Env, stdin: Stdin) -> Output:
+        """One pass of a loop's part: a lone simple command (`read -r l`, `echo "$l"`) straight,
+        as the layers between would leave its output and status; once per line of input."""
+        if lone is None:
+            return self.run(script, env, stdin)
+        out = self.simple(lone, env, stdin)
+        env.status = out.status
+        return out
 
     def simple(self, node: Simple, env: Env, stdin: Stdin) -> Output:
         argv = [_expand(w, env) for w in node.words]
@@ -210,7 +230,21 @@ class _Shell:
         return Output([(1, reply.stdout), (2, reply.stderr)], reply.exit)
 
 
+def _lone(script: Script) -> Simple | None:
+    """The script's only command when it is one simple command in the foreground with no
+    redirections, `&&`, `||` or pipe."""
+    if len(script.items) != 1:
+        return None
+    node, background = script.items[0]
+    if background or node.rest or len(node.first.commands) != 1:
+        return None
+    command = node.first.commands[0]
+    return command if isinstance(command, Simple) and not command.redirs else None
+
+
 def _expand(word: Word, env: Env) -> str:
+    if word.literal is not None:  # no expansion in it (most words of a script)
+        return word.literal
     out = []
     for kind, text in word.parts:
         if kind == "text":

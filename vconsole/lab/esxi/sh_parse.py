@@ -28,13 +28,14 @@ class Word:
 
     parts: tuple[tuple[str, str], ...]  # ("text", s) or ("var", name)
     quoted: bool = False
+    # the word's text if it holds no expansion (reserved words must also be unquoted); made
+    # once: the parser asks each word at every grammar decision
+    literal: str | None = field(init=False, compare=False, repr=False)
 
-    @property
-    def literal(self) -> str | None:
-        """The word's text if it holds no expansion (reserved words must also be unquoted)."""
-        if any(kind == "var" for kind, _ in self.parts):
-            return None
-        return "".join(text for _, text in self.parts)
+    def __post_init__(self) -> None:
+        plain = all(kind == "text" for kind, _ in self.parts)
+        text = "".join(text for _, text in self.parts) if plain else None
+        object.__setattr__(self, "literal", text)
 
 
 @dataclass(frozen=True)
