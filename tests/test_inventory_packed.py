@@ -6,7 +6,7 @@ take as it is)."""
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from typing import Any
 
 import pytest
@@ -215,7 +215,12 @@ def test_a_vm_row_made_without_init_is_that_row(
 ) -> None:
     cells = (*common, denied, *placed, *numbers, *texts, template)
     made, usual = new_vm_row(*cells), VmRow(*cells)
+    assert type(made) is VmRow and isinstance(made, VmRow)
     assert made == usual and hash(made) == hash(usual) and repr(made) == repr(usual)
     assert made.values() == usual.values() and made.as_json() == usual.as_json()
+    assert replace(made, name="other") == replace(usual, name="other")
     with pytest.raises(FrozenInstanceError):
         made.name = "changed"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del made.host  # type: ignore[misc]
+    assert made == usual

@@ -4,11 +4,14 @@ an odd number, an empty enum, a property left out, other attributes) takes the u
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_vim_answer_shapes import XSI_SPELLINGS, _plain, _pyvmomi, _val, slow_parse, xml_text
 from vim_answer_helpers import answer
 
+from vconsole.vim import scanner
 from vconsole.vim.parser import ObjectProperties
 from vconsole.vim.scanner import FastAnswerParser
 from vconsole.vim.soap import MoRef
@@ -161,3 +164,45 @@ def test_a_run_of_one_shape_cut_anywhere_reads_as_elementtree_and_pyvmomi_do(
     teacher = next((i for i, kind in enumerate(kinds) if kind != "cr"), None)
     taught = teacher is not None and readable[teacher]
     assert parser._layouts.hits == sum(readable) - taught
+
+
+_NEIGHBOURS = {  # objects next to a run of one shape, in the same chunk
+    "known": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", f"web-{i}")),
+    "other shape": lambda i: _vm(f"vm-{i}", _prop("guest.ipAddress", "xsd:string", "10.0.0.1")),
+    "odd value": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", "a&amp;b")),
+    "declared": lambda i: (
+        f'<objects xmlns="urn:vim25"><obj type="VirtualMachine">vm-{i}</obj>'
+        f"{_prop('name', 'xsd:string', 'web')}</objects>"
+    ),
+    "accented": lambda i: _vm(f"vm-{i}", _prop("name", "xsd:string", f"café-{i}")),
+    "host": lambda i: (
+        f'<objects><obj type="HostSystem">host-{i}</obj>'
+        f"{_prop('name', 'xsd:string', f'esx-{i}')}</objects>"
+    ),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(_NEIGHBOURS)), min_size=1, max_size=25),
+    st.sampled_from([97, 500, 1 << 20]),
+    st.integers(1, 2000),
+)
+def test_runs_read_in_place_stop_at_any_other_object(
+    kinds: list[str], chunk: int, window: int
+) -> None:
+    """Runs of known shapes are read in place in a chunk's text, decoded a window at a time;
+    the object after a run (a new shape, an odd value, a declaration, a non-ASCII window) is
+    read the usual way, and every object reads as ElementTree and pyVmomi read it."""
+    data = answer("RetrievePropertiesEx", "".join(_NEIGHBOURS[k](i) for i, k in enumerate(kinds)))
+    with patch.object(scanner, "WINDOW", window):
+        fast, parser = _parse(data, chunk)
+    by_moid = sorted(fast, key=lambda o: o.ref.value)  # type: ignore[attr-defined]
+    assert by_moid == sorted(slow_parse(data)[0], key=lambda o: o.ref.value)
+    ref = _pyvmomi(data, "RetrieveResult")
+    assert by_moid == [  # a declared element is returned last (it is read with the skeleton)
+        ObjectProperties(_plain(o.obj), {ps.name: _plain(ps.val) for ps in o.propSet})
+        for o in sorted(ref.objects, key=lambda o: o.obj._moId)
+    ]
+    plain = [k for k in kinds if k in ("known", "accented")]  # one shape: name only
+    assert parser._layouts.hits >= len(plain) - 1

@@ -10,20 +10,10 @@ moid in `parent_moid`.
 from __future__ import annotations
 
 import enum
-import sys
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from itertools import repeat
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
-
-if sys.version_info >= (3, 11):
-    from operator import call
-else:
-
-    def call(setter: Callable[[object, object], None], row: object, value: object) -> None:
-        setter(row, value)
 
 
 class ObjectKind(str, enum.Enum):
@@ -175,26 +165,37 @@ class NetworkRow(InventoryRow):
 
 
 _Row = TypeVar("_Row", bound=InventoryRow)
-_consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 
 
 def _made_without_init(cls: type[_Row]) -> Callable[..., _Row]:
-    """`cls(*cells)`, made by setting its slots directly: a frozen dataclass's `__init__` sets
-    each field through `object.__setattr__`, the costliest part of a 45,000-VM table's rows.
-    The row is the same (equal, same hash, still frozen); every field must be given."""
-    setters = tuple(getattr(cls, f.name).__set__ for f in fields(cls))
-    new = object.__new__
-
-    def make(*cells: object) -> _Row:
-        row: _Row = new(cls)
-        _consume(map(call, setters, repeat(row), cells))
-        return row
-
-    return make
+    """`cls(*cells)`, made by a twin class without the frozen guard, which then becomes a `cls`:
+    a frozen dataclass's `__init__` sets each field through `object.__setattr__`, the costliest
+    part of a 45,000-VM table's rows, where the twin's sets each slot directly. The twin has
+    the same slots on the same base, so the object's class can be set to `cls` once it is
+    filled: the row is the same (equal, same hash, still frozen); every field must be given."""
+    names = [f.name for f in fields(cls)]  # identifiers: the dataclass checked them
+    source = "\n".join(
+        [f"def __init__(self, {', '.join(names)}):"]
+        + [f"    self.{name} = {name}" for name in names]
+        + ["    self.__class__ = cls"]
+    )
+    namespace: dict[str, Any] = {"cls": cls}
+    exec(source, namespace)  # our own field names (as dataclasses makes its __init__)
+    twin = type(
+        f"_{cls.__name__}Made",
+        cls.__bases__,
+        {
+            "__slots__": cls.__slots__,
+            "__init__": namespace["__init__"],
+            "__setattr__": object.__setattr__,  # both: slots set at C speed
+            "__delattr__": object.__delattr__,
+        },
+    )
+    return twin  # type: ignore[return-value]
 
 
 new_vm_row = _made_without_init(VmRow)
-"""`VmRow(...)` with the same arguments, in order, about a third faster."""
+"""`VmRow(...)` with the same arguments, in order, several times faster."""
 
 ROW_CLASSES: dict[ObjectKind, type[InventoryRow]] = {
     ObjectKind.VM: VmRow,

@@ -217,10 +217,12 @@ class VcenterInventory:
                 on_host.add(moid)
                 counts_changed.add(host_moid)
             row = vm_row(moid, obj, host_moid)
-            if rows.get(moid) != row:  # `_put`, for the many
+            was = rows.get(moid)
+            if was is None or was != row:  # `_put`, for the many (a new one: no comparison)
                 rows[moid] = row
-                upserts[prefix + moid] = row
-                removed.discard(prefix + moid)
+                key = prefix + moid
+                upserts[key] = row
+                removed.discard(key)
         if structure:
             self._structure_changed(delta, full=renamed)
         elif counts_changed:

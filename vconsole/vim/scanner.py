@@ -11,7 +11,7 @@ skeleton that ElementTree parses at the end: for the paging token, update versio
 faults and filter-level missingSet, and for any object element in a shape the scanner does not
 match exactly (`<objects xmlns=...>`, `<vim25:objects>`), which is returned then. An object
 read the simple way teaches its shape, and the next objects of that shape are read by one
-pattern (`scanner_layout`).
+pattern (`scanner_layout`), matched where they lie in the read (decoded a window at a time).
 """
 
 from __future__ import annotations
@@ -34,17 +34,15 @@ from vconsole.vim.parser import (
     record_change,
     value_of,
 )
-from vconsole.vim.scanner_layout import (
-    ANY_TEXT,
-    BOOLEAN,
-    DECIMAL,
-    INTEGER,
-    SOME_TEXT,
-    Layout,
-    Layouts,
-    Packer,
-    References,
-    StrReading,
+from vconsole.vim.scanner_layout import Layout, Layouts, Packer
+from vconsole.vim.scanner_values import (
+    Unusual,
+    empty_array,
+    read_boolean,
+    read_moref,
+    read_text,
+    str_reading,
+    text_or_empty_object,
 )
 from vconsole.vim.soap import MoRef
 
@@ -72,13 +70,10 @@ _XSI_DECLARATION = re.compile(
 """The XML Schema instance namespace declared on the `val` itself, as govmomi's simulator
 writes every value (`xmlns:XMLSchema-instance="..." XMLSchema-instance:type="xsd:int"`)."""
 _PREFIXED_TYPE_NAME = re.compile(rb"""\s([\w.-]+):type=""")
-_REFERENCE = re.compile(r"&([^;&<]*)(;?)")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _CR = b"\r"
 """A raw CR in an object element (XML reads CRLF and CR as LF): rare, left to ElementTree."""
 _INTS = frozenset(("int", "long", "short", "byte"))
 _FLOATS = frozenset(("double", "float"))
-_END_MARKS = (b"</objects>", b"</objectSet>")
 
 
 class FastAnswerParser:
@@ -97,18 +92,26 @@ class FastAnswerParser:
         self.fallbacks = 0
 
     def feed(self, chunk: bytes) -> list[ObjectProperties | ObjectChange]:
-        buf = self._buf + chunk if self._buf else chunk
-        end = max(buf.rfind(mark) for mark in _END_MARKS)
-        if end < 0:
-            self._buf = buf
-            return []
-        cut = buf.index(b">", end) + 1
-        self._buf = buf[cut:]
-        return self._scan(buf[:cut])
+        end = _last_end(chunk)
+        if end < 0 or not self._buf:  # the elements up to the last end mark, read in place
+            buf = self._buf + chunk if self._buf else chunk
+            end = end if buf is chunk else _last_end(buf)
+            if end < 0:
+                self._buf = buf
+                return []
+            cut = buf.index(b">", end) + 1
+            self._buf = buf[cut:]
+            return self._scan(buf, 0, cut)
+        # an element begun in an earlier read: completed with this one's start, the rest in place
+        first = _first_end(chunk)
+        cut = chunk.index(b">", end) + 1
+        out = self._scan(self._buf + chunk[:first], 0, None)
+        self._buf = chunk[cut:]
+        return out + self._scan(chunk, first, cut)
 
     def close(self) -> list[ObjectProperties | ObjectChange]:
         rest, self._buf = self._buf, b""
-        out = self._scan(rest) if rest else []
+        out = self._scan(rest, 0, None) if rest else []
         skeleton = b"".join(self._skeleton)
         if skeleton.strip():
             parser = AnswerParser()
@@ -118,40 +121,51 @@ class FastAnswerParser:
             self.tail = parser.tail
         return out
 
-    def _scan(self, data: bytes) -> list[ObjectProperties | ObjectChange]:
+    def _scan(self, data: bytes, lo: int, hi: int | None) -> list[ObjectProperties | ObjectChange]:
+        """The elements in `data[lo:hi]` (`hi` None: to the end), read where they are."""
         out: list[ObjectProperties | ObjectChange] = []
-        pos = 0
+        hi = len(data) if hi is None else hi
+        pos = lo
         skeleton = self._skeleton
-        find = data.find
+        find, starts = data.find, data.startswith
+        layouts = self._layouts
+        text, text_lo, text_hi = "", lo, lo  # data[text_lo:text_hi] as text (see `_window`)
         while True:
-            start = find(b"<object", pos)
+            start = find(b"<object", pos, hi)
             if start < 0:
                 break
-            if data.startswith(b"<objects>", start):
+            if starts(b"<objects>", start, hi):
                 opening, closing, content = b"<objects>", b"</objects>", True
-            elif data.startswith(b"<objectSet>", start):
+            elif starts(b"<objectSet>", start, hi):
                 opening, closing, content = b"<objectSet>", b"</objectSet>", False
             else:
                 skeleton.append(data[pos : start + 7])
                 pos = start + 7
                 continue
-            end = find(closing, start)
-            if end < 0:
-                break
-            block = data[start + len(opening) : end]
-            stop = end + len(closing)
             if start > pos:
                 skeleton.append(data[pos:start])
                 if self._namespaces is None:
-                    self._namespaces = _declarations(data[:start])
-            pos = stop
+                    self._namespaces = _declarations(data[lo:start])
+                pos = start
+            if content and layouts.known:  # a run of objects of known shapes, read in place
+                if start >= text_hi:
+                    text, text_lo, text_hi = _window(data, start, hi)
+                pos = layouts.run(text, start - text_lo, out) + text_lo
+                if pos > start:
+                    continue
+            end = find(closing, start, hi)
+            if end < 0:
+                break
+            block = data[start + len(opening) : end]
+            pos = end + len(closing)
             if content:
-                known = self._layouts.read(block)  # no CR check first: layouts take no CR
+                # no CR check first: layouts take no CR; none matched the text in place
+                known = None if start < text_hi and text else layouts.read(block)
                 out.append(known if known is not None else self._object(block))
             else:
                 out.append(self._change(block))
-        if pos < len(data):
-            skeleton.append(data[pos:])
+        if pos < hi:
+            skeleton.append(data[pos:hi])
         return out
 
     # -- one element ----------------------------------------------------------------------
@@ -160,7 +174,7 @@ class FastAnswerParser:
         if convert is None:
             plain_attrs = _own_xsi_declaration_removed(attrs)
             if not _PLAIN_ATTRS.fullmatch(plain_attrs):
-                raise _Unusual(attrs)
+                raise Unusual(attrs)
             typed = _PREFIXED_TYPE.search(plain_attrs)
             plain = _PLAIN_TYPE.search(plain_attrs)
             xtype = typed.group(2).decode() if typed else ""
@@ -169,17 +183,17 @@ class FastAnswerParser:
             if kind in _INTS:
                 convert = int
             elif kind == "boolean":
-                convert = _boolean
+                convert = read_boolean
             elif kind in _FLOATS:
                 convert = float
             elif ref_type is not None and (not kind or kind == "ManagedObjectReference"):
-                convert = partial(_moref, ref_type)
+                convert = partial(read_moref, ref_type)
             elif kind.startswith("ArrayOf"):
-                convert = _empty_array
+                convert = empty_array
             elif is_data_type(xtype):
-                convert = _text_or_empty_object(kind)
+                convert = text_or_empty_object(kind)
             else:
-                convert = _text
+                convert = read_text
             self._converters[attrs] = convert
         return convert
 
@@ -204,7 +218,7 @@ class FastAnswerParser:
         if _CR not in body:
             try:
                 return fast(body)
-            except _Unusual:
+            except Unusual:
                 pass
         return slow(self._fragment(tag, body))
 
@@ -218,8 +232,8 @@ class FastAnswerParser:
         names = self._names
         ref_type = names.get(obj.group(1))
         if ref_type is None:
-            ref_type = names[obj.group(1)] = _text(obj.group(1))
-        ref = MoRef(ref_type, _text(obj.group(2)))
+            ref_type = names[obj.group(1)] = read_text(obj.group(1))
+        ref = MoRef(ref_type, read_text(obj.group(2)))
         rest = obj.end()
         simple = _SIMPLE_PROP.findall(body, rest)
         if len(simple) == body.count(b"<propSet>", rest) and b"<missingSet>" not in body:
@@ -228,7 +242,7 @@ class FastAnswerParser:
             for name, attrs, text in simple:
                 key = names.get(name)
                 if key is None:
-                    key = names[name] = _text(name)
+                    key = names[name] = read_text(name)
                 convert = converters.get(attrs) or self._converter(attrs)
                 props[key] = convert(text)
             self._learn(obj.group(1), ref_type, simple)
@@ -240,7 +254,7 @@ class FastAnswerParser:
         reading (see `scanner_layout`): the next objects of that shape take one match."""
         props = []
         for name, attrs, _ in simple:
-            reading = _str_reading(self._converters[attrs])
+            reading = str_reading(self._converters[attrs])
             if reading is None:
                 return
             props.append((name, self._names[name], attrs, reading))
@@ -259,7 +273,7 @@ class FastAnswerParser:
             if prop.start() != pos:
                 return object_properties(self._fragment(b"objects", body))
             pos = prop.end()
-            name = _text(prop.group(1))
+            name = read_text(prop.group(1))
             if prop.group(2) is not None:
                 props[name] = self._value(prop.group(2), prop.group(3))
             else:
@@ -291,23 +305,56 @@ class FastAnswerParser:
             if change.start() != pos:
                 return object_change(self._fragment(b"objectSet", body))
             pos = change.end()
-            name = _text(change.group(1))
-            op = _text(change.group(2))
+            name = read_text(change.group(1))
+            op = read_text(change.group(2))
             if change.group(3) is not None:
                 value, has_value = self._value(change.group(3), change.group(4)), True
             elif change.group(5).strip():
                 if b"<val" not in change.group(5):
-                    raise _Unusual(change.group(5))
+                    raise Unusual(change.group(5))
                 value, has_value = self._complex(change.group(5)), True
             else:
                 value, has_value = None, False
             record_change(name, op, value, has_value, props, removed, changes)
         if pos != len(body):
             return object_change(self._fragment(b"objectSet", body))
-        ref = MoRef(_text(obj.group(1)), _text(obj.group(2)))
+        ref = MoRef(read_text(obj.group(1)), read_text(obj.group(2)))
         return ObjectChange(
-            ref, _text(kind.group(1)), props, tuple(removed), changes=tuple(changes)
+            ref, read_text(kind.group(1)), props, tuple(removed), changes=tuple(changes)
         )
+
+
+def _last_end(data: bytes) -> int:
+    """Where the last `</objects>` or `</objectSet>` in `data` begins (-1: none)."""
+    end = data.rfind(b"</objects>")
+    later = data.rfind(b"</objectSet>", end + 1)  # only after it: no scan of all the data
+    return later if later >= 0 else end
+
+
+def _first_end(data: bytes) -> int:
+    """Where the first element closed in `data` ends (one is: `_last_end` found one)."""
+    end = data.find(b"</objects>")
+    other = data.find(b"</objectSet>", 0, len(data) if end < 0 else end)
+    return data.index(b">", other if other >= 0 else end) + 1
+
+
+WINDOW = 64 * 1024
+"""Bytes decoded at a time for the in-place reads: a block this small is reused by the
+allocator (a 256 KiB read decoded whole is a fresh mapping each time: page faults per VM)."""
+
+
+def _window(data: bytes, start: int, hi: int) -> tuple[str, int, int]:
+    """The text of `data` from `start` to the end of the last `</objects>` within `WINDOW`
+    bytes (or `hi`), with where it begins and ends; "" when it is not ASCII (offsets differ)."""
+    end = hi
+    if hi - start > WINDOW:
+        last = data.rfind(b"</objects>", start, start + WINDOW)
+        end = last + len(b"</objects>") if last >= 0 else hi
+    try:
+        text = str(memoryview(data)[start:end], "utf-8")
+    except UnicodeDecodeError:
+        return "", start, end
+    return (text if len(text) == end - start else ""), start, end
 
 
 def _own_xsi_declaration_removed(attrs: bytes) -> bytes:
@@ -323,74 +370,6 @@ def _own_xsi_declaration_removed(attrs: bytes) -> bytes:
     if any(p != prefix for p in _PREFIXED_TYPE_NAME.findall(attrs)):
         return attrs
     return _XSI_DECLARATION.sub(b"", attrs)
-
-
-def _boolean(text: bytes) -> bool:
-    return text == b"true"
-
-
-class _Unusual(Exception):
-    """Raised inside the scanner for a shape it does not read exactly; ElementTree takes over."""
-
-
-def _text(text: bytes) -> str:
-    """Character data as an XML parser gives it (the element holds no raw CR: see `_CR`)."""
-    if b"&" not in text:
-        return text.decode()
-    return _REFERENCE.sub(_reference, text.decode())
-
-
-def _reference(match: re.Match[str]) -> str:
-    """One entity or character reference, as XML defines them; anything else (`&nbsp;`, a
-    bare `&`, `&#0;`) is not read here: ElementTree decides (and refuses, as XML does)."""
-    ref, closed = match.group(1), match.group(2)
-    if closed and ref in _NAMED:
-        return _NAMED[ref]
-    number = re.fullmatch(r"#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))", ref) if closed else None
-    if number is not None:
-        code = int(number.group(1), 16) if number.group(1) else int(number.group(2))
-        allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-        if allowed or 0x10000 <= code <= 0x10FFFF:
-            return chr(code)
-    raise _Unusual(match.group(0).encode())
-
-
-def _text_or_empty_object(kind: str) -> Callable[[bytes], Any]:
-    """For a data-object-typed `val` with no children (an enum value, or an empty object)."""
-    return partial(_data_text, kind)
-
-
-def _data_text(kind: str, text: bytes) -> Any:
-    if not text:
-        return {"_type": kind}
-    return text.decode() if b"&" not in text else _text(text)
-
-
-def _str_reading(convert: Callable[[bytes], Any]) -> StrReading | None:
-    """The same conversion on the decoded text of a value with no reference in it, and the
-    text it accepts (an enum value must not be empty: that is an empty data object); None
-    for the rare kinds a layout does not read (empty arrays)."""
-    if convert is int:
-        return int, INTEGER
-    if convert is float:
-        return float, DECIMAL
-    if convert is _boolean:
-        return BOOLEAN, ANY_TEXT
-    if convert is _text:
-        return str, ANY_TEXT
-    if isinstance(convert, partial) and convert.func is _moref:
-        return References(*convert.args).__getitem__, ANY_TEXT
-    if isinstance(convert, partial) and convert.func is _data_text:
-        return str, SOME_TEXT
-    return None
-
-
-def _moref(ref_type: str, text: bytes) -> MoRef:
-    return MoRef(ref_type, _text(text))
-
-
-def _empty_array(_: bytes) -> list[Any]:
-    return []
 
 
 def _declarations(head: bytes) -> bytes:

@@ -64,7 +64,7 @@ class References(dict[str, MoRef]):
 class Layout:
     """One object shape: `<obj type=..>` then the same propSets, values as pattern groups."""
 
-    __slots__ = ("converters", "hits", "keys", "make", "pattern", "ref_type")
+    __slots__ = ("converters", "element", "hits", "keys", "make", "pattern", "ref_type")
 
     def __init__(
         self,
@@ -81,6 +81,9 @@ class Layout:
             parts.append(group)
             parts.append("</val></propSet>")
         self.pattern = re.compile("".join(parts))
+        self.element = re.compile(f"<objects>{self.pattern.pattern}</objects>")
+        """The whole `objects` element: matched in place in a chunk's text (no search for
+        its end, no copy of it; its content holds no `</objects>`, as the learned one had none)."""
         self.ref_type = ref_type
         self.keys = tuple(key for _, key, _, _ in props)
         self.converters = tuple(reading[0] for _, _, _, reading in props)
@@ -127,6 +130,35 @@ class Layouts:
                     return layout.make(values)
                 return ObjectProperties(MoRef(layout.ref_type, values[0]), layout.props(values))
         return None
+
+    def run(self, text: str, pos: int, out: list[Any]) -> int:
+        """Read the `objects` elements at `pos` in `text` while a layout matches them, into
+        `out`; where the first one no layout reads begins (`pos` if none was read)."""
+        known = self.known
+        append = out.append
+        while known:
+            layout = known[0]
+            match = layout.element.match(text, pos)
+            if match is None:
+                for i in range(1, len(known)):
+                    layout = known[i]
+                    match = layout.element.match(text, pos)
+                    if match is not None:
+                        if layout.hits >= known[i - 1].hits:
+                            known[i - 1], known[i] = layout, known[i - 1]
+                        break
+                else:
+                    return pos
+            layout.hits += 1
+            pos = match.end()
+            values = match.groups()
+            make = layout.make
+            append(
+                make(values)
+                if make is not None
+                else ObjectProperties(MoRef(layout.ref_type, values[0]), layout.props(values))
+            )
+        return pos
 
     def learn(self, layout: Layout) -> None:
         """A new shape goes last (the least used is dropped when there are too many)."""
