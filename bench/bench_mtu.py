@@ -27,6 +27,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -171,7 +172,7 @@ class CallLog:
 
     def __init__(self, manager) -> None:  # type: ignore[no-untyped-def]
         self.manager, self.original = manager, manager.run
-        self.now = self.peak = 0
+        self.now = self.peak = self.threads = 0
         self.calls: list[tuple[float, float]] = []
 
         async def run(host, command, *, timeout=None):  # type: ignore[no-untyped-def]
@@ -183,6 +184,7 @@ class CallLog:
             finally:
                 self.now -= 1
             self.calls.append((time.monotonic() - t0, result.duration_s))
+            self.threads = max(self.threads, threading.active_count())
             return result
 
         manager.run = run
@@ -198,7 +200,8 @@ class CallLog:
         mid = len(whole) // 2
         return (
             f"{len(self.calls)} calls, at most {self.peak} in flight; per call median/max "
-            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering"
+            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering;"
+            f" console threads at most {self.threads}"
         )
 
 

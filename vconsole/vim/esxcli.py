@@ -76,6 +76,14 @@ def post_body(stub: Any, body: bytes, timeout: float | None = None) -> ElementTr
         broken = False
     finally:
         release(stub, conn, reusable, broken)
+    return body_of(resp.status, data)
+
+
+def body_of(status: int, data: bytes) -> ElementTree.Element:
+    """The Body's first element of a SOAP answer, or SoapFault (NotAuthenticated as pyVmomi's,
+    so the connection wrapper logs in again); HTTPException for a status SOAP does not use."""
+    if status not in (200, 500):
+        raise HTTPException(f"{status} answer")
     try:
         envelope = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
@@ -127,6 +135,16 @@ def execute_soap(
     timeout: float | None = None,
 ) -> EsxcliAnswer:
     answer = post_body(stub, execute_soap_body(executer, moid, version, method, args), timeout)
+    return execute_answer(answer)
+
+
+def read_execute(status: int, data: bytes) -> EsxcliAnswer:
+    """A whole ExecuteSoap answer (HTTP status and body) read as `execute_soap` reads it."""
+    return execute_answer(body_of(status, data))
+
+
+def execute_answer(answer: ElementTree.Element) -> EsxcliAnswer:
+    """ExecuteSoap's answer element read: the esxcli fault, or the `response` as records."""
     returned = next((el for el in answer if local(el.tag) == "returnval"), None)
     if returned is None:
         return EsxcliAnswer()
