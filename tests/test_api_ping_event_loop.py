@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import ssl
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -153,7 +154,18 @@ async def test_a_certificate_other_than_the_pinned_one_is_refused_before_the_pin
 # -- the HTTP/1.1 reading, against a loopback server framing its answers each way ------------
 
 
-async def _serve(framing: str, encoding: str, answer: bytes, seen: list[bytes]) -> Any:
+@pytest.fixture(scope="module")
+def server_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    """A self-signed certificate's server context and its thumbprint."""
+    from vconsole.lab.vcd.certs import ensure_certificate, server_context, thumbprint
+
+    cert, key = ensure_certificate(tmp_path_factory.mktemp("framing-cert"))
+    return server_context(cert, key), thumbprint(cert)
+
+
+async def _serve(
+    framing: str, encoding: str, answer: bytes, seen: list[bytes], tls: ssl.SSLContext | None
+) -> Any:
     """A loopback HTTP/1.1 server answering every POST with `answer`, framed and encoded as
     asked; `close` framing ends each connection after its answer without saying so."""
 
@@ -193,24 +205,38 @@ async def _serve(framing: str, encoding: str, answer: bytes, seen: list[bytes]) 
         finally:
             writer.close()
 
-    return await asyncio.start_server(handle, "127.0.0.1", 0)
+    return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     framing=st.sampled_from(["length", "chunked", "eof", "close"]),
     encoding=st.sampled_from(["identity", "gzip", "deflate"]),
-    answer=st.binary(max_size=3000),
+    answer=st.binary(max_size=300_000),
     request=st.binary(max_size=500),
+    tls=st.booleans(),
 )
 def test_answers_are_read_whole_however_they_are_framed(
-    framing: str, encoding: str, answer: bytes, request: bytes
+    server_tls: tuple[ssl.SSLContext, str],
+    framing: str,
+    encoding: str,
+    answer: bytes,
+    request: bytes,
+    tls: bool,
 ) -> None:
+    from vconsole.sessions.trust import tls_thumbprint, unverified_context
+
+    certificates: list[str] = []
+
     async def exchange() -> None:
         seen: list[bytes] = []
-        server = await _serve(framing, encoding, answer, seen)
+        server = await _serve(framing, encoding, answer, seen, server_tls[0] if tls else None)
         port = server.sockets[0].getsockname()[1]
-        pool = AsyncSoapPool("127.0.0.1", port, "/sdk", None)
+        client = unverified_context() if tls else None
+        check = lambda der: certificates.append(tls_thumbprint(der))  # noqa: E731
+        pool = AsyncSoapPool("127.0.0.1", port, "/sdk", client, check)
         try:
             for _ in range(3):
                 status, data = await pool.post(request, {"SOAPAction": "urn:vim25/8.0"})
@@ -223,5 +249,7 @@ def test_answers_are_read_whole_however_they_are_framed(
         assert seen == [request] * 3
         # kept-alive answers reuse one connection; closed ones open a new one per request
         assert pool.opened == (1 if framing in ("length", "chunked") else 3)
+        # over TLS every new connection's certificate was shown to the check, none without
+        assert certificates == ([server_tls[1]] * pool.opened if tls else [])
 
     asyncio.run(exchange())

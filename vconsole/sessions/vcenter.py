@@ -219,7 +219,7 @@ class VimConnection:
             elif t.protocol == "https":
                 tls = ssl.create_default_context()
             self._pool = AsyncSoapPool(
-                t.address, t.effective_port, self.si._stub.path, tls, check, POOL_SIZE
+                t.address, t.effective_port, self.si._stub.path, tls, check, POOL_SIZE, t.timeout
             )
         return self._pool
 

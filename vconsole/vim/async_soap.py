@@ -3,10 +3,11 @@
 A ping through vCenter holds its call for the probe's whole timeout, and a round of an MTU matrix
 has hundreds in flight: through pyVmomi's http.client each held a worker thread, whose switching
 cost the console more CPU than the call itself. Here a call is a coroutine on a pooled asyncio
-stream. Trust is the session's own: `check_peer` sees each new connection's certificate before
-a byte is sent on it (the caller's pinned-thumbprint check, which raises to refuse), and the
-TLS context is the one the session connected with. The headers (the session cookie among them)
-are the caller's, read at each call, so a re-login is seen at once.
+stream (a TLS one handshaken in a worker thread, `async_tls`). Trust is the session's own:
+`check_peer` sees each new connection's certificate before a byte is sent on it (the caller's
+pinned-thumbprint check, which raises to refuse), and the TLS context is the one the session
+connected with. The headers (the session cookie among them) are the caller's, read at each
+call, so a re-login is seen at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import ssl
 import zlib
 from collections.abc import Callable
 from http.client import HTTPException
+
+from vconsole.vim.async_tls import TlsOpener, TlsStream
 
 MAX_ANSWER = 64 * 1024 * 1024
 MAX_HEAD = 64 * 1024
@@ -32,7 +35,9 @@ class ClosedBeforeAnswer(AnswerBroken):
 class _Stream:
     """One open connection: its reader and writer."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter | TlsStream
+    ) -> None:
         self.reader = reader
         self.writer = writer
 
@@ -51,13 +56,13 @@ class AsyncSoapPool:
         tls: ssl.SSLContext | None,
         check_peer: Callable[[bytes], None] | None = None,
         keep: int = 1024,
+        connect_timeout: float = 30.0,
     ) -> None:
         self.host = host
         self.port = port
         self.path = path
-        self.tls = tls
-        self.check_peer = check_peer
         self.keep = keep
+        self.tls = TlsOpener(host, port, tls, check_peer, connect_timeout) if tls else None
         self.opened = 0  # connections opened over the pool's life (tests and benches read it)
         self._idle: list[_Stream] = []
         hostport = f"[{host}]" if ":" in host else host
@@ -79,29 +84,21 @@ class AsyncSoapPool:
         idle, self._idle = self._idle, []
         for stream in idle:
             stream.close()
+        if self.tls is not None:
+            self.tls.close()
 
     def _request(self, body: bytes, headers: dict[str, str]) -> bytes:
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         return b"%s%sContent-Length: %d\r\n\r\n%s" % (self._line, head.encode(), len(body), body)
 
     async def _open(self) -> _Stream:
-        reader, writer = await asyncio.open_connection(
-            self.host,
-            self.port,
-            ssl=self.tls,
-            server_hostname=self.host if self.tls is not None else None,
-            limit=MAX_HEAD,
-        )
-        stream = _Stream(reader, writer)
+        if self.tls is not None:
+            tls = await self.tls.open(MAX_HEAD)
+            self.opened += 1
+            return _Stream(tls.reader, tls)
+        reader, writer = await asyncio.open_connection(self.host, self.port, limit=MAX_HEAD)
         self.opened += 1
-        if self.tls is not None and self.check_peer is not None:
-            tls = writer.get_extra_info("ssl_object")
-            try:
-                self.check_peer(tls.getpeercert(True) if tls is not None else b"")
-            except BaseException:
-                stream.close()
-                raise
-        return stream
+        return _Stream(reader, writer)
 
     async def _exchange(self, stream: _Stream, request: bytes) -> tuple[int, bytes]:
         """One request and its answer; the connection goes back to the pool only when the
