@@ -140,13 +140,7 @@ class VimConnection:
         """Run a pyVmomi call in the executor; read-only and audit apply when `mutating`."""
         slot = self._slot
         label = what or getattr(fn, "__name__", "call")
-        slot.guard("vim", label, mutating)
-        slot.check_backoff()
-        started = time.monotonic()
-        if self.si is None:
-            async with slot.lock:
-                if self.si is None:
-                    await self.connect()
+        started = await self._ready(label, mutating)
         try:
             result = await slot.in_executor(self._invoke, fn, args)
         except Exception as exc:
@@ -155,6 +149,18 @@ class VimConnection:
         if mutating:
             slot.audit("vim", label, True, "ok", time.monotonic() - started)
         return result
+
+    async def _ready(self, label: str, mutating: bool) -> float:
+        """Before a call: read-only and back-off checked, the session connected; its start."""
+        slot = self._slot
+        slot.guard("vim", label, mutating)
+        slot.check_backoff()
+        started = time.monotonic()
+        if self.si is None:
+            async with slot.lock:
+                if self.si is None:
+                    await self.connect()
+        return started
 
     def _failed(self, exc: Exception, label: str, mutating: bool, started: float) -> Exception:
         """The error a failed call raises, the slot's health and the audit updated for it."""
@@ -180,13 +186,7 @@ class VimConnection:
         from vconsole.vim.transport import soap_headers
 
         slot = self._slot
-        slot.guard("vim", what, False)
-        slot.check_backoff()
-        started = time.monotonic()
-        if self.si is None:
-            async with slot.lock:
-                if self.si is None:
-                    await self.connect()
+        started = await self._ready(what, False)
         try:
             for attempt in (1, 2):
                 pool = self._async_pool()
