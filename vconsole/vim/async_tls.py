@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 READ_SIZE = 256 * 1024
 HANDSHAKE_THREADS = 8
+TICKET_WAIT_S = 0.05
 
 
 class TlsStream:
@@ -114,13 +115,27 @@ class TlsOpener:
         # certificate sent or signed again; the pinned check still sees the session's one)
         self.session: ssl.SSLSession | None = None
         self._threads: concurrent.futures.ThreadPoolExecutor | None = None
+        self._first = asyncio.Lock()
+        self._waited = False  # the first connection waited for a ticket (once per opener)
 
     async def open(self, limit: int) -> TlsStream:
+        """A new connection. The very first one waits briefly for the server's session ticket,
+        the connections asked for meanwhile wait for it: a matrix's first round opens hundreds
+        at once, and they all resume its session instead of a full handshake each."""
+        if self.session is None and not self._waited:
+            async with self._first:
+                if self.session is None and not self._waited:
+                    stream = await self._open(limit, TICKET_WAIT_S)
+                    self._waited = True
+                    return stream
+        return await self._open(limit, 0.0)
+
+    async def _open(self, limit: int, ticket_wait: float) -> TlsStream:
         if self._threads is None:
             self._threads = concurrent.futures.ThreadPoolExecutor(
                 HANDSHAKE_THREADS, thread_name_prefix="vim-tls"
             )
-        pending = self._threads.submit(self._connect)
+        pending = self._threads.submit(self._connect, ticket_wait)
         try:
             sock = await asyncio.wrap_future(pending)
         except asyncio.CancelledError:
@@ -136,7 +151,7 @@ class TlsOpener:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None
 
-    def _connect(self) -> ssl.SSLSocket:
+    def _connect(self, ticket_wait: float) -> ssl.SSLSocket:
         raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
         try:
             tls = self.context.wrap_socket(raw, server_hostname=self.host, session=self.session)
@@ -146,10 +161,28 @@ class TlsOpener:
         try:
             if self.check_peer is not None:
                 self.check_peer(tls.getpeercert(True) or b"")
+            if ticket_wait > 0:
+                self._await_ticket(tls, ticket_wait)
         except BaseException:
             tls.close()
             raise
         return tls
+
+    def _await_ticket(self, tls: ssl.SSLSocket, wait: float) -> None:
+        """TLS 1.3 sends tickets after the handshake; a read (none is due before the request)
+        takes them in. No ticket by `wait`: every connection makes a full handshake."""
+        tls.settimeout(wait)
+        try:
+            early = tls.recv(1)
+            if not early:
+                raise ConnectionResetError("the server closed the connection after its handshake")
+            raise ConnectionResetError("the server sent data before any request")
+        except (TimeoutError, ssl.SSLWantReadError):
+            pass
+        finally:
+            tls.settimeout(self.timeout)
+        if tls.session is not None and tls.session.has_ticket:
+            self.session = tls.session
 
 
 def _close_result(done: concurrent.futures.Future[ssl.SSLSocket]) -> None:
