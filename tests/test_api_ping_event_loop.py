@@ -118,8 +118,11 @@ def test_a_ping_from_the_event_loop_reads_as_the_worker_thread_path(
                 assert _untimed(seen) == _untimed(await _over_threads(manager, host, command))
             vim = await manager.vim("vcsa01")
             assert vim._pool is not None and vim._pool.opened >= 1  # the loop's own connections
+            kept = list(vim._pool._idle)
         finally:
-            await manager.close()
+            await manager.close()  # the session is closed in a worker thread
+        await asyncio.sleep(0.05)
+        assert kept and all(stream.writer.is_closing() for stream in kept)
 
     asyncio.run(both())
 

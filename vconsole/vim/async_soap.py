@@ -65,6 +65,7 @@ class AsyncSoapPool:
         self.tls = TlsOpener(host, port, tls, check_peer, connect_timeout) if tls else None
         self.opened = 0  # connections opened over the pool's life (tests and benches read it)
         self._idle: list[_Stream] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the streams live
         hostport = f"[{host}]" if ":" in host else host
         self._line = f"POST {path} HTTP/1.1\r\nHost: {hostport}:{port}\r\n".encode()
 
@@ -81,9 +82,26 @@ class AsyncSoapPool:
         return await self._exchange(await self._open(), request)
 
     def close(self) -> None:
+        """Close every kept connection. Callable from any thread (a session is closed in the
+        executor): the streams are closed on their own loop, or at once if it has ended."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed() and loop.is_running():
+            try:
+                here = asyncio.get_running_loop()
+            except RuntimeError:
+                here = None
+            if here is not loop:
+                loop.call_soon_threadsafe(self._close_now, False)
+                return
+        self._close_now(loop is not None and loop.is_closed())
+
+    def _close_now(self, loop_ended: bool) -> None:
         idle, self._idle = self._idle, []
         for stream in idle:
-            stream.close()
+            if not loop_ended:
+                stream.close()
+            elif isinstance(stream.writer, TlsStream):
+                stream.writer.sock.close()  # its own socket; a transport's goes with the transport
         if self.tls is not None:
             self.tls.close()
 
@@ -92,6 +110,7 @@ class AsyncSoapPool:
         return b"%s%sContent-Length: %d\r\n\r\n%s" % (self._line, head.encode(), len(body), body)
 
     async def _open(self) -> _Stream:
+        self._loop = asyncio.get_running_loop()
         if self.tls is not None:
             tls = await self.tls.open(MAX_HEAD)
             self.opened += 1

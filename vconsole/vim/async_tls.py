@@ -46,6 +46,9 @@ class TlsStream:
         self._out += data
         self._flush()
 
+    def is_closing(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if self._closed:
             return
