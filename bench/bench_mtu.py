@@ -396,10 +396,16 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
         proc.join(20)
 
 
-async def main(args: argparse.Namespace) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-mtu-"))
+def scratch(prefix: str) -> Path:
+    """A new temporary directory, the console's state and config kept in it."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
     os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    return tmp
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = scratch("bench-mtu-")
     await rounds_table(args.step)
     await lab_part(args, tmp)
 

@@ -17,10 +17,8 @@ import asyncio
 import contextlib
 import cProfile
 import multiprocessing
-import os
 import pstats
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,6 +33,7 @@ from bench_mtu import (  # noqa: E402
     _serve_lab,
     blackhole_scenario,
     pings_in_threads,
+    scratch,
 )
 
 
@@ -93,9 +92,7 @@ async def one_way(args: argparse.Namespace, threaded: bool, tmp: Path) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-mtu-api-"))
-    os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
-    os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    tmp = scratch("bench-mtu-api-")
     scheme = "HTTPS, certificate pinned" if args.tls else "plain HTTP"
     print(
         f"API matrix: {args.hosts} hosts x 2 vmks x 2 targets, black hole, 1 s timeout;"
