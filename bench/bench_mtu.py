@@ -8,13 +8,16 @@
 3. 20 hosts x 2 vmks x 2 targets behind the black hole: the whole matrix next to the slowest
    single pair, over real SSH to the lab and through the lab vCenter (esxcli network diag ping
    over the vSphere API), 1 s probe timeout, 8 channels per host: the old way (one probe per
-   exec, pairs taking turns) beside the new (probes batched per exec / pings concurrent), with
+   exec, pairs taking turns) beside the new (probes batched per exec / pings concurrent; over
+   the API also the concurrent pings each in a worker thread on pyVmomi's connection, as every
+   other esxcli call goes, beside the console's way: from the event loop), with
    the most SSH sessions any host had open at once, counted by the lab's SSH server, and the
    CPU seconds each side spent over the matrix's run (the console; the lab hosts' process, SSH
    servers and API agent; the lab vCenter): on a busy machine the evidence that does not move
-   with the load, where the time does.
+   with the load, where the time does. `--tls`: the lab vCenter on HTTPS (as a real one), its
+   self-signed certificate pinned.
 
-    .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--step 1] [--manual-step 1]
+    .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--tls] [--step 1] [--manual-step 1]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,13 +104,13 @@ async def manual_decrement(path, timeout_s: float, step: int) -> tuple[int, floa
     return probes, spent, 0
 
 
-def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:  # type: ignore[no-untyped-def]
+def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool, tls: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Child process: the lab lives apart from the console, as real hosts would.
 
     It answers "peaks" with the most SSH sessions each host had open at once since the last ask,
     and "cpu" with the CPU seconds the lab hosts (this process) and the lab vCenter have used.
     """
-    with served_lab(scenario, state_dir, conn, with_vcsim) as runtime:
+    with served_lab(scenario, state_dir, conn, with_vcsim, tls) as runtime:
         gauges = runtime.parts["esxi"].sessions
         vcsim = runtime.parts.get("vcsim")
         while not stop.is_set():
@@ -122,13 +126,18 @@ def _serve_lab(scenario, state_dir: Path, conn, stop, with_vcsim: bool) -> None:
 
 
 @contextlib.contextmanager
-def served_lab(scenario, state_dir: Path, conn, with_vcsim: bool = True):  # type: ignore[no-untyped-def]
+def served_lab(scenario, state_dir: Path, conn, with_vcsim: bool = True, tls: bool = False):  # type: ignore[no-untyped-def]
     """The lab started in this (child) process, its config's path sent on `conn`; stopped after."""
     from vconsole.lab.labfiles import write_lab_files
     from vconsole.lab.runtime import LabRuntime
 
     runtime = LabRuntime(
-        scenario, state_dir, with_vcsim=with_vcsim, with_vcd=False, with_bitfusion=False
+        scenario,
+        state_dir,
+        with_vcsim=with_vcsim,
+        with_vcd=False,
+        with_bitfusion=False,
+        vcenter_tls=tls,
     )
     services = runtime.start()
     try:
@@ -171,7 +180,7 @@ class CallLog:
 
     def __init__(self, manager) -> None:  # type: ignore[no-untyped-def]
         self.manager, self.original = manager, manager.run
-        self.now = self.peak = 0
+        self.now = self.peak = self.threads = 0
         self.calls: list[tuple[float, float]] = []
 
         async def run(host, command, *, timeout=None):  # type: ignore[no-untyped-def]
@@ -183,6 +192,7 @@ class CallLog:
             finally:
                 self.now -= 1
             self.calls.append((time.monotonic() - t0, result.duration_s))
+            self.threads = max(self.threads, threading.active_count())
             return result
 
         manager.run = run
@@ -198,8 +208,30 @@ class CallLog:
         mid = len(whole) // 2
         return (
             f"{len(self.calls)} calls, at most {self.peak} in flight; per call median/max "
-            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering"
+            f"{whole[mid]:.2f}/{whole[-1]:.2f}s awaited, {inner[mid]:.2f}/{inner[-1]:.2f}s answering;"
+            f" console threads at most {self.threads}"
         )
+
+
+@contextlib.contextmanager
+def pings_in_threads():  # type: ignore[no-untyped-def]
+    """The pings sent as every other esxcli call is (and as they were before): pyVmomi's
+    http.client connection, one worker thread per call in flight."""
+    from vconsole.sessions.vcenter import VimConnection
+    from vconsole.vim import esxcli as wire
+
+    async def post(self, body, read, what):  # type: ignore[no-untyped-def]
+        def send(stub):  # type: ignore[no-untyped-def]
+            return wire.execute_answer(wire.post_body(stub, body))
+
+        return await self.call(send, self.si._stub, what=what)
+
+    loop_post = VimConnection.post
+    VimConnection.post = post  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        VimConnection.post = loop_post  # type: ignore[method-assign]
 
 
 def _load() -> str:
@@ -230,7 +262,9 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
     parent, child = ctx.Pipe()
     stop = ctx.Event()
     proc = ctx.Process(
-        target=_serve_lab, args=(scenario, tmp / "lab", child, stop, not why_no_api), daemon=True
+        target=_serve_lab,
+        args=(scenario, tmp / "lab", child, stop, not why_no_api, args.tls),
+        daemon=True,
     )
     proc.start()
     config = parent.recv()
@@ -304,13 +338,24 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
                     + ("exec" if via == "ssh" else "call")
                     + ", pairs take turns",
                     RunSettings(timeout_s=1.0, channels_per_host=8, batch=False),
+                    False,
                 ),
                 (
                     "new: " + ("batched execs" if via == "ssh" else "concurrent diag ping"),
                     RunSettings(timeout_s=1.0, channels_per_host=8),
+                    False,
                 ),
             ]
-            for label, settings in variants:
+            if via == "api":  # after the event loop's run: the threads it starts outlive it
+                variants.insert(
+                    2,
+                    (
+                        "concurrent, a worker thread per call",
+                        RunSettings(timeout_s=1.0, channels_per_host=8),
+                        True,
+                    ),
+                )
+            for label, settings, threaded in variants:
                 matrix_service = MtuService(mgr, settings=settings)
                 # the hosts' read (prepare) apart: the CPU line and the execs are the run's own
                 plan = await matrix_service.prepare(tests)
@@ -321,7 +366,8 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
                 parent.send("cpu")
                 lab_cpu, console_cpu = parent.recv(), _cpu_s()
                 t0 = time.monotonic()
-                results = await matrix_service.run(plan)
+                with pings_in_threads() if threaded else contextlib.nullcontext():
+                    results = await matrix_service.run(plan)
                 took = time.monotonic() - t0
                 parent.send("cpu")
                 lab_after, console_after = parent.recv(), _cpu_s()
@@ -350,10 +396,16 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
         proc.join(20)
 
 
-async def main(args: argparse.Namespace) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-mtu-"))
+def scratch(prefix: str) -> Path:
+    """A new temporary directory, the console's state and config kept in it."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.setdefault("VCONSOLE_STATE_DIR", str(tmp / "state"))
     os.environ.setdefault("VCONSOLE_CONFIG_DIR", str(tmp / "cfg"))
+    return tmp
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = scratch("bench-mtu-")
     await rounds_table(args.step)
     await lab_part(args, tmp)
 
@@ -364,6 +416,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--no-api", action="store_true", help="skip the path through vCenter")
+    parser.add_argument(
+        "--tls", action="store_true", help="the lab vCenter on HTTPS, its certificate pinned"
+    )
     parser.add_argument("--workers", type=int, default=700, help="session manager I/O threads")
     parser.add_argument("--step", type=int, default=7, help="MTU step for the rounds table")
     parser.add_argument("--manual-step", type=int, default=1, help="bytes per manual probe")

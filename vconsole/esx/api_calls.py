@@ -9,6 +9,7 @@ reaches the executer was not a validated token. `vmkping` becomes `network diag 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -159,8 +160,10 @@ class NoApiEquivalent(InvalidToken):
     title = "No API equivalent"
 
 
+@functools.lru_cache(maxsize=4096)
 def esxcli_call(command: Command) -> EsxcliCall:
-    """The API call for a console command; raises naming the command when there is none."""
+    """The API call for a console command; raises naming the command when there is none.
+    Both are immutable, and a matrix sends each probe's command to every host: kept."""
     words = list(command.tokens)
     if words and words[0] == "vmkping":
         return _ping(words[1:])

@@ -61,8 +61,12 @@ class LabRuntime:
         with_vcsim: bool = True,
         with_vcd: bool = True,
         with_bitfusion: bool = True,
+        vcenter_tls: bool = False,
     ):
+        """`vcenter_tls`: the lab vCenter serves HTTPS with a self-signed certificate, pinned in
+        the lab's config (plain HTTP by default, as the lab's other clients expect)."""
         self.scenario = scenario
+        self.vcenter_tls = vcenter_tls
         self.state_dir = Path(state_dir)
         self.real_network = real_network
         self.with_vcsim = with_vcsim
@@ -117,6 +121,7 @@ class LabRuntime:
                 self.state_dir,
                 agents=esxi.agents.urls(),
                 agent_token=esxi.agents.token,
+                tls=self.vcenter_tls,
             )
             vc.start()
             self.parts["vcsim"] = vc
@@ -128,6 +133,7 @@ class LabRuntime:
                     url=vc.url,
                     user=vc.user,
                     password=vc.password,
+                    thumbprint=vc.thumbprint,
                 ),
             )
         if self.with_bitfusion and self.scenario.bitfusion.servers:

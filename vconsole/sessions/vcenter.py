@@ -20,8 +20,11 @@ from vconsole.sessions.results import Health
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vconsole.sessions.slot import TargetSlot
     from vconsole.untyped import VimCall, VimObject
+    from vconsole.vim.async_soap import AsyncSoapPool
 
 T = TypeVar("T")
 PING_CALLS_PER_VCENTER = 1024  # network diag ping calls in flight per vCenter (sessions/esxcli_api)
@@ -30,6 +33,7 @@ PING_CALLS_PER_VCENTER = 1024  # network diag ping calls in flight per vCenter (
 # and closed a connection of their own, in every round.
 POOL_SIZE = PING_CALLS_PER_VCENTER
 _CONNECTION_ERRORS = (OSError, http.client.HTTPException, socket.timeout, ssl.SSLError)
+A = TypeVar("A")
 
 
 class VimConnection:
@@ -41,6 +45,7 @@ class VimConnection:
         self._verify = True
         self._thumbprint: str | None = None
         self._content: tuple[VimObject, VimObject] | None = None  # (si, its ServiceContent)
+        self._pool: AsyncSoapPool | None = None  # the event loop's connections (`post`)
 
     @property
     def target(self) -> str:
@@ -135,6 +140,19 @@ class VimConnection:
         """Run a pyVmomi call in the executor; read-only and audit apply when `mutating`."""
         slot = self._slot
         label = what or getattr(fn, "__name__", "call")
+        started = await self._ready(label, mutating)
+        try:
+            result = await slot.in_executor(self._invoke, fn, args)
+        except Exception as exc:
+            raise self._failed(exc, label, mutating, started) from None
+        slot.mark_ok()
+        if mutating:
+            slot.audit("vim", label, True, "ok", time.monotonic() - started)
+        return result
+
+    async def _ready(self, label: str, mutating: bool) -> float:
+        """Before a call: read-only and back-off checked, the session connected; its start."""
+        slot = self._slot
         slot.guard("vim", label, mutating)
         slot.check_backoff()
         started = time.monotonic()
@@ -142,25 +160,77 @@ class VimConnection:
             async with slot.lock:
                 if self.si is None:
                     await self.connect()
-        try:
-            result = await slot.in_executor(self._invoke, fn, args)
-        except Exception as exc:
-            error = self._translate(exc)
-            if isinstance(error, TargetUnreachable):
-                slot.mark_down(error.reason)
-            elif slot.state.health == Health.OK:
-                slot.mark_degraded(str(error)[:200])
-            if mutating:
-                slot.audit(
-                    "vim", label, True, f"error: {type(error).__name__}", time.monotonic() - started
-                )
-            if error is exc:
-                raise
-            raise error from None
-        slot.mark_ok()
+        return started
+
+    def _failed(self, exc: Exception, label: str, mutating: bool, started: float) -> Exception:
+        """The error a failed call raises, the slot's health and the audit updated for it."""
+        slot = self._slot
+        error = self._translate(exc)
+        if isinstance(error, TargetUnreachable):
+            slot.mark_down(error.reason)
+        elif slot.state.health == Health.OK:
+            slot.mark_degraded(str(error)[:200])
         if mutating:
-            slot.audit("vim", label, True, "ok", time.monotonic() - started)
+            slot.audit(
+                "vim", label, True, f"error: {type(error).__name__}", time.monotonic() - started
+            )
+        return error
+
+    async def post(self, body: bytes, read: Callable[[int, bytes], A], what: str) -> A:
+        """One read-only SOAP request sent from the event loop on this session (cookie, trust,
+        re-login on a lost session as `call`), its status and answer given to `read`: for calls
+        that mostly wait (pings), where a worker thread per call in flight costs more than the
+        call."""
+        from pyVmomi import vim
+
+        from vconsole.vim.transport import soap_headers
+
+        slot = self._slot
+        started = await self._ready(what, False)
+        try:
+            for attempt in (1, 2):
+                pool = self._async_pool()
+                status, data = await pool.post(body, soap_headers(self.si._stub))
+                try:
+                    result = read(status, data)
+                    break
+                except vim.fault.NotAuthenticated:
+                    if attempt == 2:
+                        raise
+                    await slot.in_executor(self._relogin)
+        except Exception as exc:
+            raise self._failed(exc, what, False, started) from None
+        slot.mark_ok()
         return result
+
+    def _async_pool(self) -> AsyncSoapPool:
+        """The event loop's connections, trusted as the session is: a pinned thumbprint checked
+        on every new connection before a byte is sent, or the system's verification."""
+        from vconsole.vim.async_soap import AsyncSoapPool
+
+        if self._pool is None:
+            t = self._slot.target
+            tls: ssl.SSLContext | None = None
+            check = None
+            if t.protocol == "https" and self._thumbprint:
+                from vconsole.sessions.trust import unverified_context
+
+                tls, check = unverified_context(), self._check_pinned
+            elif t.protocol == "https":
+                tls = ssl.create_default_context()
+            self._pool = AsyncSoapPool(
+                t.address, t.effective_port, self.si._stub.path, tls, check, POOL_SIZE, t.timeout
+            )
+        return self._pool
+
+    def _check_pinned(self, der: bytes) -> None:
+        from vconsole.sessions.trust import tls_thumbprint
+
+        presented = tls_thumbprint(der)
+        if presented != self._thumbprint:
+            t = self._slot.target
+            address = f"{t.address}:{t.effective_port}"
+            raise CertificateMismatch(self.target, address, self._thumbprint or "", presented)
 
     def close(self) -> None:
         if self.si is not None:
@@ -172,3 +242,6 @@ class VimConnection:
                 log.info("vCenter logout failed: %s: %s", type(exc).__name__, exc)
             self.si = None
             self._content = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
