@@ -52,7 +52,7 @@ from vconsole.services.paths_perf import (
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
-from vconsole.vim.gc_pause import full_collections_postponed, gc_paused
+from vconsole.vim.gc_pause import defer_full_collection, full_collections_postponed, gc_paused
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -192,6 +192,7 @@ class PathsService:
                 taken_at=time.time(),
                 duration_s=self.clock() - started,
             )
+        defer_full_collection(self.clock)  # the rows' full collection: not while the admin waits
         self.last = report
         return report
 
