@@ -160,6 +160,7 @@ class PathsService:
             ssh = {r.target: r for r in results}
             names = list(dict.fromkeys([*self.hosts, *sorted(view.hosts)]))
             switches = await self._switches_from_vcenter(ssh, view)
+        defer_full_collection(self.clock)  # the one the new rows would set off: not meanwhile
         with gc_paused():  # no await inside: the rows are built in one go
             rows: list[PathRow] = []
             devices: list[DeviceInfo] = []
@@ -192,7 +193,6 @@ class PathsService:
                 taken_at=time.time(),
                 duration_s=self.clock() - started,
             )
-        defer_full_collection(self.clock)  # the rows' full collection: not while the admin waits
         self.last = report
         return report
 
