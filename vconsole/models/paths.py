@@ -247,6 +247,11 @@ class DeviceInfo:
         """This device with its findings and verdict, as PathRow.judged (5,000 a refresh)."""
         return _DEVICE.copy(self, problems=problems, verdict=verdict)
 
+    def judged_in_place(self, problems: tuple[PathProblem, ...], verdict: Verdict) -> DeviceInfo:
+        """`judged`, filled into this very object: only for a device nobody else holds yet."""
+        _fill(self, problems=problems, verdict=verdict)
+        return self
+
     @property
     def subject(self) -> Subject:
         return Subject.of(SubjectKind.DEVICE, self.device, host=self.host)
@@ -304,6 +309,23 @@ class PathRow:
             device_verdict=device.verdict,
             device_problems=device.problems,
         )
+
+    def judged_in_place(
+        self, problems: tuple[PathProblem, ...], verdict: Verdict, device: DeviceInfo | None
+    ) -> PathRow:
+        """`judged`, filled into this very row: only for a row nobody else holds yet (a
+        refresh's own, before its report is made), 20,000 copies saved a refresh."""
+        if device is None:
+            _fill(self, problems=problems, verdict=verdict)
+        else:
+            _fill(
+                self,
+                problems=problems,
+                verdict=verdict,
+                device_verdict=device.verdict,
+                device_problems=device.problems,
+            )
+        return self
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
         """`problem` on its object: this path, or the host for a host-scoped one."""
@@ -400,6 +422,12 @@ class _Fields:
         for name, value in changes.items():
             values[self.at[name]] = value
         return type(obj)(*values)
+
+
+def _fill(obj: object, **values: object) -> None:
+    """Set fields of a frozen row or device that is still being made (see judged_in_place)."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
 
 
 _ROW = _Fields(PathRow)

@@ -175,7 +175,9 @@ class PathsService:
             self._vcenter_dependent = any(
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
-            judged_rows, judged_devices = judge(rows, devices, outcomes, self.thresholds)
+            judged_rows, judged_devices = judge(  # rows just joined: nobody else holds them
+                rows, devices, outcomes, self.thresholds, in_place=True
+            )
             notes = []
             if vc_error:
                 notes.append(

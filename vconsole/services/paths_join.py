@@ -9,8 +9,8 @@ and runtime name, as sources disagree on which one names a `storagePath` instanc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import TypeVar
 
 from vconsole.esx.storage import (
@@ -191,19 +191,9 @@ def join_host(inputs: HostInputs) -> JoinedHost:
         datastore = vd.datastore if vd else ""
         satp = (sd.satp if sd else "") or (vd.satp if vd else "")
         psp = (sd.psp if sd else "") or (vd.psp if vd else "")
-        base = partial(  # the device's part of each of its rows, given once
-            PathRow,
-            host=host,
-            device=device,
-            display_name=display_name,
-            datastore=datastore,
-            satp=satp,
-            psp=psp,
-            rr=rr,
-            device_latency=davg,
-            kernel_latency=kavg,
-            psp_latency_policy_enabled=psp_enabled,
-            problems=problems,
+        base = _Base(  # the device's part of each of its rows, given once
+            (host, device, display_name, datastore, satp, psp, rr),
+            (davg, kavg, psp_enabled, Verdict.OK, problems, ""),
         )
         working = set(sd.working_paths) if sd else set()
         device_rows = _device_paths(
@@ -262,8 +252,27 @@ def _by_device(paths: Iterable[_P]) -> dict[str, list[_P]]:
     return out
 
 
+_ROW_ORDER = (
+    "host device display_name datastore satp psp rr "  # _Base.head
+    "path uid state group_state working adapter target lun read write "  # _path_row's own
+    "device_latency kernel_latency psp_latency_policy_enabled verdict problems error "  # tail
+    "sources"
+).split()
+if [f.name for f in fields(PathRow)][: len(_ROW_ORDER)] != _ROW_ORDER:
+    raise TypeError("PathRow's fields moved: _path_row builds rows by position")
+
+
+@dataclass(frozen=True)
+class _Base:
+    """A device's part of each of its rows, in PathRow's field order: rows are built by
+    position (20,000 a refresh), not by keyword through a partial."""
+
+    head: tuple[str, str, str, str, str, str, RoundRobin | None]
+    tail: tuple[Packed | None, Packed | None, bool | None, Verdict, tuple[PathProblem, ...], str]
+
+
 def _device_paths(
-    base: partial[PathRow],
+    base: _Base,
     core: list[CorePath],
     nmp: list[NmpPath],
     vd: VcDevice | None,
@@ -275,25 +284,23 @@ def _device_paths(
     rows = []
     used: set[int] = set()
     for cp in core:
-        vp = _match_vc(cp, vc_paths, used)
+        vp = _match_vc(cp, vc_paths, used) if vc_paths else None
         np_ = nmp_by.get(cp.uid) or nmp_by.get(cp.runtime_name)
-        sources = ("ssh", "vcenter") if vp else ("ssh",)
+        runtime = cp.runtime_name
         rows.append(
             _path_row(
                 base,
-                runtime=cp.runtime_name,
-                uid=cp.uid,
-                state=cp.state or (vp.state if vp else ""),
-                group_state=np_.group_state if np_ else "",
-                is_working=(cp.runtime_name in working)
-                if working is not None
-                else (vp.working if vp else None),
-                adapter=cp.adapter or (vp.adapter if vp else ""),
-                target=_target_of(cp) or (vp.target if vp else ""),
-                lun=cp.lun,
-                latency=latency,
-                names=(vp.name if vp else "", cp.uid, cp.runtime_name),
-                sources=sources,
+                runtime,
+                cp.uid,
+                cp.state or (vp.state if vp else ""),
+                np_.group_state if np_ else "",
+                (runtime in working) if working is not None else (vp.working if vp else None),
+                cp.adapter or (vp.adapter if vp else ""),
+                _target_name(cp.target_identifier, cp.target) or (vp.target if vp else ""),
+                cp.lun,
+                latency,
+                (vp.name if vp else "", cp.uid, runtime),
+                _SSH_VC if vp else _SSH,
             )
         )
     for i, vp in enumerate(vc_paths):
@@ -302,25 +309,30 @@ def _device_paths(
         rows.append(
             _path_row(
                 base,
-                runtime=vp.runtime_name,
-                uid=vp.name,
-                state=vp.state,
-                group_state="",
-                is_working=vp.working,
-                adapter=vp.adapter,
-                target=vp.target,
-                lun=_lun_of(vp.runtime_name),
-                latency=latency,
-                names=(vp.name, vp.runtime_name),
-                sources=("vcenter",),
+                vp.runtime_name,
+                vp.name,
+                vp.state,
+                "",
+                vp.working,
+                vp.adapter,
+                vp.target,
+                _lun_of(vp.runtime_name),
+                latency,
+                (vp.name, vp.runtime_name),
+                _VC,
             )
         )
     return rows
 
 
+_SSH, _SSH_VC, _VC = ("ssh",), ("ssh", "vcenter"), ("vcenter",)
+_WITH_PERF: dict[tuple[str, ...], tuple[str, ...]] = {  # one tuple each, not one a row
+    s: (*s, "perf") for s in (_SSH, _SSH_VC, _VC)
+}
+
+
 def _path_row(
-    base: partial[PathRow],
-    *,
+    base: _Base,
     runtime: str,
     uid: str,
     state: str,
@@ -336,19 +348,21 @@ def _path_row(
     read = _window(latency, PATH_READ, *names)
     write = _window(latency, PATH_WRITE, *names)
     if read is not None or write is not None:
-        sources = (*sources, "perf")
-    return base(
-        path=runtime,
-        uid=uid,
-        state=state.lower(),
-        group_state=group_state,
-        working=is_working,
-        adapter=adapter,
-        target=target,
-        lun=lun,
-        read=read,
-        write=write,
-        sources=sources,
+        sources = _WITH_PERF[sources]
+    return PathRow(  # by position (see _ROW_ORDER)
+        *base.head,
+        runtime,
+        uid,
+        state.lower(),
+        group_state,
+        is_working,
+        adapter,
+        target,
+        lun,
+        read,
+        write,
+        *base.tail,
+        sources,
     )
 
 
@@ -368,9 +382,10 @@ def _match_vc(cp: CorePath, vc_paths: list[VcPath], used: set[int]) -> VcPath | 
     return None
 
 
-def _target_of(cp: CorePath) -> str:
-    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`."""
-    ident = cp.target_identifier
+@lru_cache(maxsize=4096)
+def _target_name(ident: str, target: str) -> str:
+    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`
+    (the same few targets on every LUN of a host: worked out once each)."""
     if "," in ident:
         parts = ident.split(",")
         iqn = next((p for p in parts if p.startswith(("iqn.", "eui.", "naa."))), "")
@@ -378,7 +393,7 @@ def _target_of(cp: CorePath) -> str:
             return iqn
     if ident:
         return ident
-    return f"T{cp.target}" if cp.target else ""
+    return f"T{target}" if target else ""
 
 
 def _lun_of(runtime: str) -> int | None:

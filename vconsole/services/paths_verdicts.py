@@ -35,8 +35,11 @@ def judge(
     devices: Sequence[DeviceInfo],
     hosts: Sequence[HostPaths],
     thresholds: Thresholds,
+    *,
+    in_place: bool = False,
 ) -> tuple[tuple[PathRow, ...], tuple[DeviceInfo, ...]]:
-    """Rows and devices with problems and verdicts filled in."""
+    """Rows and devices with problems and verdicts filled in: copies, or (`in_place`, for the
+    rows and devices a refresh has just made and nobody else holds) the same objects."""
     device_problems = _device_problems(devices, hosts, thresholds)
     host_problems = _host_problems(hosts)
     by_device: dict[tuple[str, str], list[PathRow]] = {}
@@ -63,11 +66,19 @@ def judge(
     for d in devices:
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
-        out_devices.append(d.judged(tuple(problems), worst(mine)))
+        verdict = worst(mine)
+        if in_place:
+            out_devices.append(d.judged_in_place(tuple(problems), verdict))
+        else:
+            out_devices.append(d.judged(tuple(problems), verdict))
     device_verdict = {(d.host, d.device): d for d in out_devices}
     judged = []
     for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
-        judged.append(row.judged(row_problems, verdict, device_verdict.get((row.host, row.device))))
+        device = device_verdict.get((row.host, row.device))
+        if in_place:
+            judged.append(row.judged_in_place(row_problems, verdict, device))
+        else:
+            judged.append(row.judged(row_problems, verdict, device))
     return tuple(judged), tuple(out_devices)
 
 
