@@ -28,7 +28,8 @@ The session manager is built as the console builds it (default workers and fan-o
 `--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU); without
 `--only`, the SSH way's first, then the API way's in the same process, as the full run has them.
 Each warm refresh's line gives the collector's CPU-s in it (full collections apart) and the
-objects it tracks; each way starts by printing the objects earlier parts of the run left.
+objects it tracks, then the CPU-s of the full collection the refreshes deferred to the idle
+collector (`gc_pause.defer_full_collection`), run and timed right after them, where it now falls; each way starts by printing the objects earlier parts of the run left.
 `--census`: the objects each way left once its session closed, by type (`--hosts 300 --lacp-only`).
 """
 

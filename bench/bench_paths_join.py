@@ -228,6 +228,17 @@ def main() -> None:
         f"with findings; both ways give the same rows and devices ({load()})"
     )
     print(f"  `core path list` parse: {parse_cpu / args.hosts * 1000:.3f} ms per host")
+    del old, new
+    gc.collect()
+    before_report = len(gc.get_objects())
+    held = refresh(join_host, judge, inputs, paused=True)
+    gc.collect()
+    kept = len(gc.get_objects()) - before_report
+    print(
+        f"  objects the collector tracks for a report held (now): {kept:,d}, "
+        f"{kept / len(held[0]):.2f} per path row (each full collection walks them)"
+    )
+    del held
     before = timed("naive", lambda: refresh(naive_join.join_host, naive_verdicts.judge, inputs),
                    args.repeat, None)  # fmt: skip
     timed("now, gc on", lambda: refresh(join_host, judge, inputs), args.repeat, None)
