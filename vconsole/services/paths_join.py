@@ -76,15 +76,23 @@ class JoinedHost:
     devices: tuple[DeviceInfo, ...]
 
 
-def _window(latency: HostLatency | None, counter: str, *names: str) -> Packed | None:
+_Series = dict[str, tuple[float, ...]]
+"""One counter's samples per perf instance, as HostLatency.series holds them."""
+
+
+def _series(latency: HostLatency | None, counter: str) -> _Series:
+    """One counter's instances, looked up once per host rather than once per path."""
+    return latency.series.get(counter, {}) if latency is not None else {}
+
+
+def _window(series: _Series, *names: str) -> Packed | None:
     """The window of the first name that has samples, packed as rows keep it."""
-    if latency is None:
-        return None
-    for name in names:
-        if name:
-            values = latency.get(counter, name)
-            if values is not None:
-                return pack_values(values)
+    if series:
+        for name in names:
+            if name:
+                values = series.get(name)
+                if values is not None:
+                    return pack_values(values)
     return None
 
 
@@ -177,6 +185,9 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     problems = tuple(host_problems)
     rows: list[PathRow] = []
     devices: list[DeviceInfo] = []
+    device_series = _series(inputs.latency, DEVICE_LATENCY)
+    kernel_series = _series(inputs.latency, KERNEL_LATENCY)
+    path_series = (_series(inputs.latency, PATH_READ), _series(inputs.latency, PATH_WRITE))
     for device in list(dict.fromkeys([*ssh_devices, *vc_devices])):
         sd, vd = ssh_devices.get(device), vc_devices.get(device)
         rr = None
@@ -185,8 +196,8 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             rr = _round_robin(
                 (s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
             )
-        davg = _window(inputs.latency, DEVICE_LATENCY, device)
-        kavg = _window(inputs.latency, KERNEL_LATENCY, device)
+        davg = _window(device_series, device)
+        kavg = _window(kernel_series, device)
         display_name = (sd.display_name if sd else "") or (vd.display_name if vd else "")
         datastore = vd.datastore if vd else ""
         satp = (sd.satp if sd else "") or (vd.satp if vd else "")
@@ -202,7 +213,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             nmp_paths.get(device, []),
             vd,
             working if sd else None,
-            inputs.latency,
+            path_series,
         )
         rows.extend(device_rows)
         devices.append(
@@ -277,7 +288,7 @@ def _device_paths(
     nmp: list[NmpPath],
     vd: VcDevice | None,
     working: set[str] | None,
-    latency: HostLatency | None,
+    latency: tuple[_Series, _Series],
 ) -> list[PathRow]:
     vc_paths = list(vd.paths) if vd else []
     nmp_by = {p.uid: p for p in nmp} | {p.runtime_name: p for p in nmp if p.runtime_name}
@@ -341,12 +352,12 @@ def _path_row(
     adapter: str,
     target: str,
     lun: int | None,
-    latency: HostLatency | None,
+    latency: tuple[_Series, _Series],
     names: tuple[str, ...],
     sources: tuple[str, ...],
 ) -> PathRow:
-    read = _window(latency, PATH_READ, *names)
-    write = _window(latency, PATH_WRITE, *names)
+    read = _window(latency[0], *names)
+    write = _window(latency[1], *names)
     if read is not None or write is not None:
         sources = _WITH_PERF[sources]
     return PathRow(  # by position (see _ROW_ORDER)
