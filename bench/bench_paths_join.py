@@ -7,7 +7,8 @@ console's parsers; vCenter's multipath view mirrors SSH's, and every path and de
 
   naive   join_host + judge as of `--naive-rev` (loaded from git: dataclasses.replace per row,
           a scan of the host's paths per device, siblings re-filtered per path)
-  now, gc on   join_host + judge as they stand, the cyclic collector running as before
+  now, gc on   join_host + judge as they stand (rows judged in place, as the service does),
+               the cyclic collector running as before
   now          as PathsService.refresh runs them: the collector paused meanwhile (gc_paused)
 
 The previous report is held while timing, as the service holds `last`, so the collector has a
@@ -33,6 +34,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +215,7 @@ def main() -> None:
     naive_join, naive_verdicts = naive_modules(args.naive_rev)
     inputs, parse_cpu = estate(args.hosts, args.luns, args.paths)
     old = refresh(naive_join.join_host, naive_verdicts.judge, inputs)
+    judge = partial(judge, in_place=True)  # as the service judges the rows it has just made
     new = refresh(join_host, judge, inputs)
     same = [repr(r.as_json()) for r in old[0]] == [repr(r.as_json()) for r in new[0]] and [
         repr(d) for d in old[1]
@@ -225,6 +228,17 @@ def main() -> None:
         f"with findings; both ways give the same rows and devices ({load()})"
     )
     print(f"  `core path list` parse: {parse_cpu / args.hosts * 1000:.3f} ms per host")
+    del old, new
+    gc.collect()
+    before_report = len(gc.get_objects())
+    held = refresh(join_host, judge, inputs, paused=True)
+    gc.collect()
+    kept = len(gc.get_objects()) - before_report
+    print(
+        f"  objects the collector tracks for a report held (now): {kept:,d}, "
+        f"{kept / len(held[0]):.2f} per path row (each full collection walks them)"
+    )
+    del held
     before = timed("naive", lambda: refresh(naive_join.join_host, naive_verdicts.judge, inputs),
                    args.repeat, None)  # fmt: skip
     timed("now, gc on", lambda: refresh(join_host, judge, inputs), args.repeat, None)

@@ -155,3 +155,38 @@ def test_slow_paths_are_found_as_the_definition_says(siblings, ratio, min_ms) ->
         slow = [p.text for p in out.problems if p.code == "path-slow"]
         expected = plain_slow(row, siblings, t)
         assert slow == ([expected] if expected else [])
+
+
+NAMES = st.tuples(st.sampled_from(["h1", "h2"]), st.sampled_from(["d1", "d2", ""]))
+ESTATE_ROWS = st.lists(
+    st.tuples(ROWS, NAMES).map(lambda r: dataclasses.replace(r[0], host=r[1][0], device=r[1][1])),
+    max_size=8,
+)
+ESTATE_DEVICES = st.lists(
+    st.tuples(DEVICES, NAMES).map(
+        lambda d: dataclasses.replace(d[0], host=d[1][0], device=d[1][1] or "d3")
+    ),
+    max_size=4,
+)
+HOSTS = st.lists(
+    st.builds(HostPaths, st.sampled_from(["h1", "h2"]), st.booleans(), TEXT, WORKING), max_size=2
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ESTATE_ROWS, ESTATE_DEVICES, HOSTS)
+def test_judging_a_refreshs_own_rows_in_place_gives_what_judging_copies_gives(
+    rows, devices, hosts
+) -> None:
+    """The service judges the rows it has just made in place; the result is the copies'."""
+    before = [(r.problems, r.verdict, r.device_verdict, r.device_problems) for r in rows]
+    expected = judge(rows, devices, hosts, Thresholds())
+    mine = [dataclasses.replace(r) for r in rows]
+    own_devices = [dataclasses.replace(d) for d in devices]
+    got = judge(mine, own_devices, hosts, Thresholds(), in_place=True)
+    assert got == expected
+    assert [r.as_json() for r in got[0]] == [r.as_json() for r in expected[0]]
+    assert all(a is b for a, b in zip(got[0], mine, strict=True))
+    assert all(a is b for a, b in zip(got[1], own_devices, strict=True))
+    after = [(r.problems, r.verdict, r.device_verdict, r.device_problems) for r in rows]
+    assert after == before  # judging copies leaves its inputs as they were

@@ -6,7 +6,10 @@ when the long-lived objects have grown by a quarter: every 4-5 minutes on the de
 which time Python has taken new arenas for the garbage. It keeps an arena while any block in it
 is alive, so the console's memory crept up by each of those peaks. Collecting every minute keeps
 the peak low. The collection walks every object (0.1-0.2 s on the default lab), so it waits
-until no key has come for `quiet_s` and no streamed read is in progress.
+until no key has come for `quiet_s` and no streamed read is in progress. It is also the
+full collection big refreshes defer (`gc_pause.defer_full_collection`); one deferred for
+`gc_pause.MAX_DEFER_S` runs at the next tick even while keys keep coming, so garbage in cycles
+is freed at a bounded point.
 """
 
 from __future__ import annotations
@@ -44,13 +47,16 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect if the keyboard has been quiet long enough and the last collection is old
-        enough, and neither a streamed read nor a refresh holds collections back."""
+        enough (or a deferred collection is overdue), and neither a streamed read nor a
+        refresh holds collections back."""
         now = self._clock()
-        if now - self._last_input < self.quiet_s or now - self._last_collect < self.every_s:
+        quiet = now - self._last_input >= self.quiet_s and now - self._last_collect >= self.every_s
+        if not (quiet or gc_pause.overdue(self._clock)):
             return False
         if gc_pause.held_back() or not gc.isenabled():
             return False
         self._collect()
+        gc_pause.collection_done()
         self._last_collect = self._clock()
         self.collections += 1
         return True

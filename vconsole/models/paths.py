@@ -46,42 +46,120 @@ def _nearest_rank(ordered: Sequence[float], pct: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-@dataclass(frozen=True)
+Packed = tuple[float, ...]
+"""A window as rows keep it: (p50, p95, max, *samples)."""
+
+
 class LatencyWindow:
-    """Millisecond samples over the query window, oldest first; missing samples left out."""
+    """Millisecond samples over the query window, oldest first; missing samples left out.
 
-    samples: tuple[float, ...]
-    p50: float = field(init=False, compare=False, repr=False)
-    p95: float = field(init=False, compare=False, repr=False)
-    max: float = field(init=False, compare=False, repr=False)
+    Held as one tuple of floats, p50/p95/max first (one sort per window, read many times: each
+    path is compared with its siblings). Rows keep that tuple, not this object (`_Window`): the
+    cyclic collector stops tracking a tuple of floats, but walks every instance at each
+    collection, and a refresh at 1,000 hosts makes 50,000 windows."""
 
-    def __post_init__(self) -> None:
-        # One sort per window, read many times: each path is compared with its siblings.
-        # _nearest_rank for 50 and 95 spelled out: both ranks are within 1..len for any length.
-        ordered = sorted(self.samples)
-        n = len(ordered)
-        object.__setattr__(self, "p50", ordered[math.ceil(0.5 * n) - 1])
-        object.__setattr__(self, "p95", ordered[math.ceil(0.95 * n) - 1])
-        object.__setattr__(self, "max", ordered[-1])
+    __slots__ = ("packed",)
+    packed: Packed
+
+    def __init__(self, samples: Sequence[float]) -> None:
+        object.__setattr__(self, "packed", pack(tuple(samples)))
 
     @classmethod
     def of(cls, values: Sequence[float]) -> LatencyWindow | None:
-        try:  # the usual window has no gap: nothing to leave out, so no Python per sample
-            total = sum(values)
-            whole = min(values) >= 0 and total == total  # a NaN sum: a NaN sample to leave out
-        except (TypeError, ValueError):  # a None among the values, or no values
-            whole = False
-        if whole:
-            return cls(tuple(map(float, values)))
-        kept = tuple([float(v) for v in values if v is not None and v >= 0])
-        return cls(kept) if kept else None
+        packed = pack_values(values)
+        return None if packed is None else cls.unpacked(packed)
+
+    @classmethod
+    def unpacked(cls, packed: Packed) -> LatencyWindow:
+        window = cls.__new__(cls)
+        object.__setattr__(window, "packed", packed)
+        return window
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"LatencyWindow is read-only: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LatencyWindow):
+            return NotImplemented
+        return self.packed[3:] == other.packed[3:]
+
+    def __hash__(self) -> int:
+        return hash(self.packed[3:])
+
+    def __repr__(self) -> str:
+        return f"LatencyWindow(samples={self.samples!r})"
+
+    @property
+    def samples(self) -> tuple[float, ...]:
+        return self.packed[3:]
+
+    @property
+    def p50(self) -> float:
+        return self.packed[0]
+
+    @property
+    def p95(self) -> float:
+        return self.packed[1]
+
+    @property
+    def max(self) -> float:
+        return self.packed[2]
 
     @property
     def last(self) -> float:
-        return self.samples[-1]
+        return self.packed[-1]
 
     def as_json(self) -> dict[str, Any]:
         return named_json(self, "p50 p95 max last samples")
+
+
+def pack(samples: tuple[float, ...]) -> Packed:
+    """A window of at least one sample as rows keep it. _nearest_rank for 50 and 95 spelled
+    out: both ranks are within 1..len for any length."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    return (
+        ordered[math.ceil(0.5 * n) - 1],
+        ordered[math.ceil(0.95 * n) - 1],
+        ordered[-1],
+        *samples,
+    )
+
+
+def pack_values(values: Sequence[float]) -> Packed | None:
+    """`pack` of the samples that are there (gaps: -1, None, NaN left out); None if none is."""
+    try:  # the usual window has no gap: nothing to leave out, so no Python per sample
+        total = sum(values)
+        whole = min(values) >= 0 and total == total  # a NaN sum: a NaN sample to leave out
+    except (TypeError, ValueError):  # a None among the values, or no values
+        whole = False
+    if whole:
+        return pack(tuple(map(float, values)))
+    kept = tuple([float(v) for v in values if v is not None and v >= 0])
+    return pack(kept) if kept else None
+
+
+_READ, _WRITE = attrgetter("_read"), attrgetter("_write")  # a row's packed windows
+
+
+class _Window:
+    """A row's latency field: set from a LatencyWindow (or a packed one, as the join makes
+    them), kept packed, read back as a LatencyWindow; no window is None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> LatencyWindow | None:
+        if obj is None:
+            return None  # the dataclass field's default
+        packed = getattr(obj, self.key)
+        return None if packed is None else LatencyWindow.unpacked(packed)
+
+    def __set__(self, obj: object, value: LatencyWindow | Packed | None) -> None:
+        if value is None or type(value) is tuple:
+            object.__setattr__(obj, self.key, value)
+        else:
+            object.__setattr__(obj, self.key, value.packed)  # type: ignore[union-attr]
 
 
 def _window_json(window: LatencyWindow | None) -> dict[str, Any] | None:
@@ -156,8 +234,8 @@ class DeviceInfo:
     paths: int = 0
     dead_paths: int = 0
     working_paths: tuple[str, ...] = ()
-    device_latency: LatencyWindow | None = None  # disk.deviceLatency (DAVG)
-    kernel_latency: LatencyWindow | None = None  # disk.kernelLatency (KAVG)
+    device_latency: _Window = _Window()  # disk.deviceLatency (DAVG)
+    kernel_latency: _Window = _Window()  # disk.kernelLatency (KAVG)
     verdict: Verdict = Verdict.OK
     problems: tuple[PathProblem, ...] = ()
 
@@ -168,6 +246,11 @@ class DeviceInfo:
     def judged(self, problems: tuple[PathProblem, ...], verdict: Verdict) -> DeviceInfo:
         """This device with its findings and verdict, as PathRow.judged (5,000 a refresh)."""
         return _DEVICE.copy(self, problems=problems, verdict=verdict)
+
+    def judged_in_place(self, problems: tuple[PathProblem, ...], verdict: Verdict) -> DeviceInfo:
+        """`judged`, filled into this very object: only for a device nobody else holds yet."""
+        _fill(self, problems=problems, verdict=verdict)
+        return self
 
     @property
     def subject(self) -> Subject:
@@ -197,10 +280,10 @@ class PathRow:
     adapter: str = ""
     target: str = ""
     lun: int | None = None
-    read: LatencyWindow | None = None
-    write: LatencyWindow | None = None
-    device_latency: LatencyWindow | None = None
-    kernel_latency: LatencyWindow | None = None
+    read: _Window = _Window()
+    write: _Window = _Window()
+    device_latency: _Window = _Window()
+    kernel_latency: _Window = _Window()
     psp_latency_policy_enabled: bool | None = None
     verdict: Verdict = Verdict.OK
     problems: tuple[PathProblem, ...] = ()
@@ -226,6 +309,23 @@ class PathRow:
             device_verdict=device.verdict,
             device_problems=device.problems,
         )
+
+    def judged_in_place(
+        self, problems: tuple[PathProblem, ...], verdict: Verdict, device: DeviceInfo | None
+    ) -> PathRow:
+        """`judged`, filled into this very row: only for a row nobody else holds yet (a
+        refresh's own, before its report is made), 20,000 copies saved a refresh."""
+        if device is None:
+            _fill(self, problems=problems, verdict=verdict)
+        else:
+            _fill(
+                self,
+                problems=problems,
+                verdict=verdict,
+                device_verdict=device.verdict,
+                device_problems=device.problems,
+            )
+        return self
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
         """`problem` on its object: this path, or the host for a host-scoped one."""
@@ -256,11 +356,14 @@ class PathRow:
 
     @property
     def read_ms(self) -> float | None:
-        return None if self.read is None else self.read.p50
+        """p50 of the read window, without making the window (judging reads it per path)."""
+        packed = _READ(self)
+        return None if packed is None else packed[0]
 
     @property
     def write_ms(self) -> float | None:
-        return None if self.write is None else self.write.p50
+        packed = _WRITE(self)
+        return None if packed is None else packed[0]
 
     @property
     def summary(self) -> str:
@@ -308,7 +411,10 @@ class _Fields:
         if not all(f.init for f in fields(cls)):
             raise TypeError(f"{cls.__name__} has fields __init__ does not take")
         names = [f.name for f in fields(cls)]
-        self.read = attrgetter(*names)
+        stored = [  # a latency field read as it is kept: no window made to be packed again
+            n if not isinstance(cls.__dict__.get(n), _Window) else "_" + n for n in names
+        ]
+        self.read = attrgetter(*stored)
         self.at = {name: i for i, name in enumerate(names)}
 
     def copy(self, obj: _T, **changes: object) -> _T:
@@ -316,6 +422,12 @@ class _Fields:
         for name, value in changes.items():
             values[self.at[name]] = value
         return type(obj)(*values)
+
+
+def _fill(obj: object, **values: object) -> None:
+    """Set fields of a frozen row or device that is still being made (see judged_in_place)."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
 
 
 _ROW = _Fields(PathRow)

@@ -52,7 +52,7 @@ from vconsole.services.paths_perf import (
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
-from vconsole.vim.gc_pause import full_collections_postponed, gc_paused
+from vconsole.vim.gc_pause import defer_full_collection, full_collections_postponed, gc_paused
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -160,6 +160,7 @@ class PathsService:
             ssh = {r.target: r for r in results}
             names = list(dict.fromkeys([*self.hosts, *sorted(view.hosts)]))
             switches = await self._switches_from_vcenter(ssh, view)
+        defer_full_collection(self.clock)  # the one the new rows would set off: not meanwhile
         with gc_paused():  # no await inside: the rows are built in one go
             rows: list[PathRow] = []
             devices: list[DeviceInfo] = []
@@ -174,7 +175,9 @@ class PathsService:
             self._vcenter_dependent = any(
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
-            judged_rows, judged_devices = judge(rows, devices, outcomes, self.thresholds)
+            judged_rows, judged_devices = judge(  # rows just joined: nobody else holds them
+                rows, devices, outcomes, self.thresholds, in_place=True
+            )
             notes = []
             if vc_error:
                 notes.append(

@@ -9,8 +9,8 @@ and runtime name, as sources disagree on which one names a `storagePath` instanc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import TypeVar
 
 from vconsole.esx.storage import (
@@ -25,12 +25,13 @@ from vconsole.esx.storage import (
 from vconsole.models.paths import (
     DeviceInfo,
     HostPaths,
-    LatencyWindow,
+    Packed,
     PathProblem,
     PathRow,
     RawOutput,
     RoundRobin,
     Verdict,
+    pack_values,
 )
 from vconsole.services.paths_vcenter import (
     DEVICE_LATENCY,
@@ -75,14 +76,23 @@ class JoinedHost:
     devices: tuple[DeviceInfo, ...]
 
 
-def _window(latency: HostLatency | None, counter: str, *names: str) -> LatencyWindow | None:
-    if latency is None:
-        return None
-    for name in names:
-        if name:
-            values = latency.get(counter, name)
-            if values is not None:
-                return LatencyWindow.of(values)
+_Series = dict[str, tuple[float, ...]]
+"""One counter's samples per perf instance, as HostLatency.series holds them."""
+
+
+def _series(latency: HostLatency | None, counter: str) -> _Series:
+    """One counter's instances, looked up once per host rather than once per path."""
+    return latency.series.get(counter, {}) if latency is not None else {}
+
+
+def _window(series: _Series, *names: str) -> Packed | None:
+    """The window of the first name that has samples, packed as rows keep it."""
+    if series:
+        for name in names:
+            if name:
+                values = series.get(name)
+                if values is not None:
+                    return pack_values(values)
     return None
 
 
@@ -175,31 +185,26 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     problems = tuple(host_problems)
     rows: list[PathRow] = []
     devices: list[DeviceInfo] = []
+    device_series = _series(inputs.latency, DEVICE_LATENCY)
+    kernel_series = _series(inputs.latency, KERNEL_LATENCY)
+    path_series = (_series(inputs.latency, PATH_READ), _series(inputs.latency, PATH_WRITE))
     for device in list(dict.fromkeys([*ssh_devices, *vc_devices])):
         sd, vd = ssh_devices.get(device), vc_devices.get(device)
         rr = None
         if sd is not None and sd.round_robin is not None:
             s = sd.round_robin
-            rr = RoundRobin(s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
-        davg = _window(inputs.latency, DEVICE_LATENCY, device)
-        kavg = _window(inputs.latency, KERNEL_LATENCY, device)
+            rr = _round_robin(
+                (s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
+            )
+        davg = _window(device_series, device)
+        kavg = _window(kernel_series, device)
         display_name = (sd.display_name if sd else "") or (vd.display_name if vd else "")
         datastore = vd.datastore if vd else ""
         satp = (sd.satp if sd else "") or (vd.satp if vd else "")
         psp = (sd.psp if sd else "") or (vd.psp if vd else "")
-        base = partial(  # the device's part of each of its rows, given once
-            PathRow,
-            host=host,
-            device=device,
-            display_name=display_name,
-            datastore=datastore,
-            satp=satp,
-            psp=psp,
-            rr=rr,
-            device_latency=davg,
-            kernel_latency=kavg,
-            psp_latency_policy_enabled=psp_enabled,
-            problems=problems,
+        base = _Base(  # the device's part of each of its rows, given once
+            (host, device, display_name, datastore, satp, psp, rr),
+            (davg, kavg, psp_enabled, Verdict.OK, problems, ""),
         )
         working = set(sd.working_paths) if sd else set()
         device_rows = _device_paths(
@@ -208,7 +213,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             nmp_paths.get(device, []),
             vd,
             working if sd else None,
-            inputs.latency,
+            path_series,
         )
         rows.extend(device_rows)
         devices.append(
@@ -230,6 +235,23 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     return JoinedHost(outcome, tuple(rows), tuple(devices))
 
 
+_RR_SEEN: dict[tuple[str, int | None, int | None, int | None, int | None, bool | None], RoundRobin]
+_RR_SEEN = {}
+
+
+def _round_robin(
+    key: tuple[str, int | None, int | None, int | None, int | None, bool | None],
+) -> RoundRobin:
+    """One (immutable) RoundRobin per distinct sub-policy, shared by every device that has it:
+    an estate has a handful, where a refresh at 1,000 hosts would make 5,000 for the collector."""
+    rr = _RR_SEEN.get(key)
+    if rr is None:
+        if len(_RR_SEEN) >= 1024:
+            _RR_SEEN.clear()
+        rr = _RR_SEEN[key] = RoundRobin(*key)
+    return rr
+
+
 _P = TypeVar("_P", CorePath, NmpPath)
 
 
@@ -241,38 +263,55 @@ def _by_device(paths: Iterable[_P]) -> dict[str, list[_P]]:
     return out
 
 
+_ROW_ORDER = (
+    "host device display_name datastore satp psp rr "  # _Base.head
+    "path uid state group_state working adapter target lun read write "  # _path_row's own
+    "device_latency kernel_latency psp_latency_policy_enabled verdict problems error "  # tail
+    "sources"
+).split()
+if [f.name for f in fields(PathRow)][: len(_ROW_ORDER)] != _ROW_ORDER:
+    raise TypeError("PathRow's fields moved: _path_row builds rows by position")
+
+
+@dataclass(frozen=True)
+class _Base:
+    """A device's part of each of its rows, in PathRow's field order: rows are built by
+    position (20,000 a refresh), not by keyword through a partial."""
+
+    head: tuple[str, str, str, str, str, str, RoundRobin | None]
+    tail: tuple[Packed | None, Packed | None, bool | None, Verdict, tuple[PathProblem, ...], str]
+
+
 def _device_paths(
-    base: partial[PathRow],
+    base: _Base,
     core: list[CorePath],
     nmp: list[NmpPath],
     vd: VcDevice | None,
     working: set[str] | None,
-    latency: HostLatency | None,
+    latency: tuple[_Series, _Series],
 ) -> list[PathRow]:
     vc_paths = list(vd.paths) if vd else []
     nmp_by = {p.uid: p for p in nmp} | {p.runtime_name: p for p in nmp if p.runtime_name}
     rows = []
     used: set[int] = set()
     for cp in core:
-        vp = _match_vc(cp, vc_paths, used)
+        vp = _match_vc(cp, vc_paths, used) if vc_paths else None
         np_ = nmp_by.get(cp.uid) or nmp_by.get(cp.runtime_name)
-        sources = ("ssh", "vcenter") if vp else ("ssh",)
+        runtime = cp.runtime_name
         rows.append(
             _path_row(
                 base,
-                runtime=cp.runtime_name,
-                uid=cp.uid,
-                state=cp.state or (vp.state if vp else ""),
-                group_state=np_.group_state if np_ else "",
-                is_working=(cp.runtime_name in working)
-                if working is not None
-                else (vp.working if vp else None),
-                adapter=cp.adapter or (vp.adapter if vp else ""),
-                target=_target_of(cp) or (vp.target if vp else ""),
-                lun=cp.lun,
-                latency=latency,
-                names=(vp.name if vp else "", cp.uid, cp.runtime_name),
-                sources=sources,
+                runtime,
+                cp.uid,
+                cp.state or (vp.state if vp else ""),
+                np_.group_state if np_ else "",
+                (runtime in working) if working is not None else (vp.working if vp else None),
+                cp.adapter or (vp.adapter if vp else ""),
+                _target_name(cp.target_identifier, cp.target) or (vp.target if vp else ""),
+                cp.lun,
+                latency,
+                (vp.name if vp else "", cp.uid, runtime),
+                _SSH_VC if vp else _SSH,
             )
         )
     for i, vp in enumerate(vc_paths):
@@ -281,25 +320,30 @@ def _device_paths(
         rows.append(
             _path_row(
                 base,
-                runtime=vp.runtime_name,
-                uid=vp.name,
-                state=vp.state,
-                group_state="",
-                is_working=vp.working,
-                adapter=vp.adapter,
-                target=vp.target,
-                lun=_lun_of(vp.runtime_name),
-                latency=latency,
-                names=(vp.name, vp.runtime_name),
-                sources=("vcenter",),
+                vp.runtime_name,
+                vp.name,
+                vp.state,
+                "",
+                vp.working,
+                vp.adapter,
+                vp.target,
+                _lun_of(vp.runtime_name),
+                latency,
+                (vp.name, vp.runtime_name),
+                _VC,
             )
         )
     return rows
 
 
+_SSH, _SSH_VC, _VC = ("ssh",), ("ssh", "vcenter"), ("vcenter",)
+_WITH_PERF: dict[tuple[str, ...], tuple[str, ...]] = {  # one tuple each, not one a row
+    s: (*s, "perf") for s in (_SSH, _SSH_VC, _VC)
+}
+
+
 def _path_row(
-    base: partial[PathRow],
-    *,
+    base: _Base,
     runtime: str,
     uid: str,
     state: str,
@@ -308,26 +352,28 @@ def _path_row(
     adapter: str,
     target: str,
     lun: int | None,
-    latency: HostLatency | None,
+    latency: tuple[_Series, _Series],
     names: tuple[str, ...],
     sources: tuple[str, ...],
 ) -> PathRow:
-    read = _window(latency, PATH_READ, *names)
-    write = _window(latency, PATH_WRITE, *names)
+    read = _window(latency[0], *names)
+    write = _window(latency[1], *names)
     if read is not None or write is not None:
-        sources = (*sources, "perf")
-    return base(
-        path=runtime,
-        uid=uid,
-        state=state.lower(),
-        group_state=group_state,
-        working=is_working,
-        adapter=adapter,
-        target=target,
-        lun=lun,
-        read=read,
-        write=write,
-        sources=sources,
+        sources = _WITH_PERF[sources]
+    return PathRow(  # by position (see _ROW_ORDER)
+        *base.head,
+        runtime,
+        uid,
+        state.lower(),
+        group_state,
+        is_working,
+        adapter,
+        target,
+        lun,
+        read,
+        write,
+        *base.tail,
+        sources,
     )
 
 
@@ -347,9 +393,10 @@ def _match_vc(cp: CorePath, vc_paths: list[VcPath], used: set[int]) -> VcPath | 
     return None
 
 
-def _target_of(cp: CorePath) -> str:
-    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`."""
-    ident = cp.target_identifier
+@lru_cache(maxsize=4096)
+def _target_name(ident: str, target: str) -> str:
+    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`
+    (the same few targets on every LUN of a host: worked out once each)."""
     if "," in ident:
         parts = ident.split(",")
         iqn = next((p for p in parts if p.startswith(("iqn.", "eui.", "naa."))), "")
@@ -357,7 +404,7 @@ def _target_of(cp: CorePath) -> str:
             return iqn
     if ident:
         return ident
-    return f"T{cp.target}" if cp.target else ""
+    return f"T{target}" if target else ""
 
 
 def _lun_of(runtime: str) -> int | None:

@@ -35,8 +35,11 @@ def judge(
     devices: Sequence[DeviceInfo],
     hosts: Sequence[HostPaths],
     thresholds: Thresholds,
+    *,
+    in_place: bool = False,
 ) -> tuple[tuple[PathRow, ...], tuple[DeviceInfo, ...]]:
-    """Rows and devices with problems and verdicts filled in."""
+    """Rows and devices with problems and verdicts filled in: copies, or (`in_place`, for the
+    rows and devices a refresh has just made and nobody else holds) the same objects."""
     device_problems = _device_problems(devices, hosts, thresholds)
     host_problems = _host_problems(hosts)
     by_device: dict[tuple[str, str], list[PathRow]] = {}
@@ -63,11 +66,19 @@ def judge(
     for d in devices:
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
-        out_devices.append(d.judged(tuple(problems), worst(mine)))
+        verdict = worst(mine)
+        if in_place:
+            out_devices.append(d.judged_in_place(tuple(problems), verdict))
+        else:
+            out_devices.append(d.judged(tuple(problems), verdict))
     device_verdict = {(d.host, d.device): d for d in out_devices}
     judged = []
     for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
-        judged.append(row.judged(row_problems, verdict, device_verdict.get((row.host, row.device))))
+        device = device_verdict.get((row.host, row.device))
+        if in_place:
+            judged.append(row.judged_in_place(row_problems, verdict, device))
+        else:
+            judged.append(row.judged(row_problems, verdict, device))
     return tuple(judged), tuple(out_devices)
 
 
@@ -102,8 +113,8 @@ def _timed(siblings: list[PathRow]) -> _Timed:
     active = [s for s in siblings if s.state == "active" and s.working is not False]
     out: _Timed = {}
     for kind, timed in (
-        ("read", [(s, s.read.p50) for s in active if s.read is not None]),
-        ("write", [(s, s.write.p50) for s in active if s.write is not None]),
+        ("read", [(s, p50) for s in active if (p50 := s.read_ms) is not None]),
+        ("write", [(s, p50) for s in active if (p50 := s.write_ms) is not None]),
     ):
         out[kind] = (timed, min((p50 for _, p50 in timed), default=0.0))
     return out
@@ -131,22 +142,24 @@ def _path_problems(row: PathRow, siblings: _Timed, thresholds: Thresholds) -> li
 
 def _slow_path(row: PathRow, siblings: _Timed, t: Thresholds) -> PathProblem | None:
     worst_finding: tuple[float, str, str] | None = None
-    for kind, mine in (("read", row.read), ("write", row.write)):
+    for kind, p50 in (("read", row.read_ms), ("write", row.write_ms)):
         timed, lowest = siblings[kind]
-        if mine is None or mine.p50 - lowest < t.slow_path_min_ms:
+        if p50 is None or p50 - lowest < t.slow_path_min_ms:
             continue  # the sibling median is at least `lowest`: not far enough above it
-        others = [p50 for s, p50 in timed if s is not row]
+        others = [p for s, p in timed if s is not row]
         if not others:
             continue
         base = median(others)
-        if mine.p50 >= t.slow_path_ratio * max(base, 0.5) and mine.p50 - base >= t.slow_path_min_ms:
-            excess = mine.p50 - base
+        if p50 >= t.slow_path_ratio * max(base, 0.5) and p50 - base >= t.slow_path_min_ms:
+            excess = p50 - base
             if worst_finding is None or excess > worst_finding[0]:
+                mine = row.read if kind == "read" else row.write
+                assert mine is not None
                 text = (
-                    f"{kind} latency p50 {_fmt(mine.p50)} vs {_fmt(base)} on "
+                    f"{kind} latency p50 {_fmt(p50)} vs {_fmt(base)} on "
                     f"{len(others)} sibling path(s)"
                 )
-                evidence = f"{kind} p50/p95/max {mine.p50:g}/{mine.p95:g}/{mine.max:g} ms"
+                evidence = f"{kind} p50/p95/max {p50:g}/{mine.p95:g}/{mine.max:g} ms"
                 worst_finding = (excess, text, evidence)
     if worst_finding is None:
         return None
