@@ -217,6 +217,61 @@ from burst_before import restore
 restore()
 """
 
+# the checks' background read every CHECKS_EVERY seconds (default 90, so the pool's threads still
+# end between reads as at 300 s), and PROBE_AFTER seconds after each read (once the panes have
+# shown it) a full collection and what survived since the previous probe: Python's arenas, live
+# memory by allocation site (tracemalloc, from the first read on) and object counts by type
+CHECKS_PROBE = """
+import collections, dataclasses, gc, os, sys, threading, time, tracemalloc
+import vconsole.services.triage as triage
+import vconsole.services.checks as checks
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from burst_child import memory_line
+triage.SOURCES = tuple(
+    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "90")))
+    if s.name == "checks" else s for s in triage.SOURCES)
+_read = checks.CheckFindings.read
+def probe():
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0]
+    now = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)]) if tracemalloc.is_tracing() else None
+    census = collections.Counter(type(o).__module__ + "." + type(o).__qualname__
+                                 for o in gc.get_objects())
+    before, before_census = getattr(sys, "_probe_last", (None, census))
+    sys._probe_last = (now, census)
+    with open(os.environ["IDLE_PROBE"], "a") as f:
+        if now is not None:
+            print(time.strftime("%H:%M:%S"), os.getpid(), f"traced {traced / 2**20:.2f} MiB",
+                  file=f)
+        else:
+            print(time.strftime("%H:%M:%S"), os.getpid(), memory_line(0, 0.0), file=f)
+        if before is not None:
+            for stat in now.compare_to(before, "traceback")[:10]:
+                print("   ", f"{stat.size_diff / 1024:+.1f} KiB", f"{stat.count_diff:+d}",
+                      " <- ".join(f"{fr.filename.rsplit('/', 2)[-1]}:{fr.lineno}"
+                                  for fr in stat.traceback), file=f)
+        print("    grew", (census - before_census).most_common(12), file=f, flush=True)
+async def read(self):
+    if os.environ.get("PROBE_TRACE") and not tracemalloc.is_tracing():
+        tracemalloc.start(int(os.environ.get("PROBE_DEPTH", "6")))
+    reading = await _read(self)
+    threading.Timer(float(os.environ.get("PROBE_AFTER", "40")), probe).start()
+    return reading
+checks.CheckFindings.read = read
+if "POOL_IDLE_EXIT" in os.environ:
+    import functools, vconsole.sessions.manager as manager
+    manager.LifoThreadPool = functools.partial(
+        manager.LifoThreadPool, idle_exit=float(os.environ["POOL_IDLE_EXIT"]))
+"""
+
+# the tables as they were: Textual's DataTable keeps its renders of every earlier content until
+# its caches' bounds (10,000 cells, 1,000 rows and lines) push them out
+KEEP_RENDERS = """
+import widgets.lean_table as lean_table
+lean_table.LeanDataTable._drop_stale_renders = lambda self: None
+"""
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
@@ -242,7 +297,14 @@ VARIANTS = {
     "freeze": FREEZE + CONSOLE,
     "checks_fast": CHECKS_FAST + CONSOLE,
     "before_read": BEFORE_READ + CONSOLE,
+    "checks_probe": CHECKS_PROBE + CONSOLE,
+    "checks_probe_warm": CHECKS_PROBE + CONSOLE,
+    "checks_traced": CHECKS_PROBE + CONSOLE,
+    "keep_renders": KEEP_RENDERS + CONSOLE,
+    "checks_probe_keep_renders": KEEP_RENDERS + CHECKS_PROBE + CONSOLE,
 }
 VARIANT_ENV = {
+    "checks_probe_warm": {"POOL_IDLE_EXIT": "100000"},
+    "checks_traced": {"PROBE_TRACE": "1"},
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
 }
