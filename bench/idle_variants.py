@@ -272,6 +272,34 @@ import widgets.lean_table as lean_table
 lean_table.LeanDataTable._drop_stale_renders = lambda self: None
 """
 
+# the five-minute vCenter caches (LACP's LAGs, the multipath layout, the GPU servers' placement)
+# re-read every CACHE_TTL seconds (default 60), with what memory holds after a full collection
+# once a minute; `_fresh`: each re-read's result kept even when equal to the cached one, as it was
+CACHE_TTL = """
+import os
+import vconsole.services.gpus as gpus
+import vconsole.services.lacp as lacp
+import vconsole.services.paths as paths
+ttl = float(os.environ.get("CACHE_TTL", "60"))
+lacp.VCENTER_MAX_AGE_S = ttl
+paths.PathsService.__init__.__kwdefaults__["multipath_max_age_s"] = ttl
+gpus.GpuPoolService.__init__.__kwdefaults__["placement_ttl_s"] = ttl
+""" + every_minute(
+    """        gc.collect()
+        sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+        from burst_child import memory_line
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), os.getpid(), memory_line(0, 0.0), file=f)""",
+    "arenas",
+)
+FRESH = """
+import vconsole.services.gpus as gpus
+import vconsole.services.lacp as lacp
+import vconsole.services.paths_perf as paths_perf
+lacp.kept_if_equal = gpus.kept_if_equal = paths_perf.kept_if_equal = lambda old, new: new
+paths_perf.kept_refs = lambda old, new: new
+"""
+
 VARIANTS = {
     "plain": CONSOLE,
     "trim60": TRIM + CONSOLE,
@@ -301,6 +329,10 @@ VARIANTS = {
     "checks_probe_warm": CHECKS_PROBE + CONSOLE,
     "checks_traced": CHECKS_PROBE + CONSOLE,
     "keep_renders": KEEP_RENDERS + CONSOLE,
+    "fresh": FRESH + CONSOLE,
+    "before8": FRESH + KEEP_RENDERS + CONSOLE,
+    "ttl60": CACHE_TTL + CONSOLE,
+    "ttl60_fresh": FRESH + CACHE_TTL + CONSOLE,
     "checks_probe_keep_renders": KEEP_RENDERS + CHECKS_PROBE + CONSOLE,
 }
 VARIANT_ENV = {
