@@ -173,18 +173,28 @@ tracemalloc.start(4)
     "traced",
 )
 
-# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
-# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
-CHECKS_FAST = """
-import dataclasses, gc, os, sys, threading, time
+
+def checks_every(default_s: str) -> str:
+    """Source that sets triage's checks cadence to CHECKS_EVERY seconds (`default_s` when unset)
+    and keeps the checks' read as `_read`, for a wrapper to call."""
+    return f"""
+import collections, dataclasses, gc, os, sys, threading, time, tracemalloc
 import vconsole.services.triage as triage
 import vconsole.services.checks as checks
 sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
 from burst_child import memory_line
 triage.SOURCES = tuple(
-    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "20")))
+    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "{default_s}")))
     if s.name == "checks" else s for s in triage.SOURCES)
 _read = checks.CheckFindings.read
+"""
+
+
+# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
+# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
+CHECKS_FAST = (
+    checks_every("20")
+    + """
 async def read(self):
     peak = [threading.active_count()]
     def watch():
@@ -207,6 +217,7 @@ import functools, vconsole.sessions.manager as manager
 manager.LifoThreadPool = functools.partial(
     manager.LifoThreadPool, idle_exit=float(os.environ.get("POOL_IDLE_EXIT", "60")))
 """
+)
 
 # the checks' background read as it was before its memory bound (bench/burst_before.py): every
 # host's commands in flight at once, the last report with every transcript kept
@@ -221,16 +232,9 @@ restore()
 # end between reads as at 300 s), and PROBE_AFTER seconds after each read (once the panes have
 # shown it) a full collection and what survived since the previous probe: Python's arenas, live
 # memory by allocation site (tracemalloc, from the first read on) and object counts by type
-CHECKS_PROBE = """
-import collections, dataclasses, gc, os, sys, threading, time, tracemalloc
-import vconsole.services.triage as triage
-import vconsole.services.checks as checks
-sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
-from burst_child import memory_line
-triage.SOURCES = tuple(
-    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "90")))
-    if s.name == "checks" else s for s in triage.SOURCES)
-_read = checks.CheckFindings.read
+CHECKS_PROBE = (
+    checks_every("90")
+    + """
 def probe():
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0]
@@ -264,6 +268,7 @@ if "POOL_IDLE_EXIT" in os.environ:
     manager.LifoThreadPool = functools.partial(
         manager.LifoThreadPool, idle_exit=float(os.environ["POOL_IDLE_EXIT"]))
 """
+)
 
 # the tables as they were: Textual's DataTable keeps its renders of every earlier content until
 # its caches' bounds (10,000 cells, 1,000 rows and lines) push them out
