@@ -16,8 +16,11 @@ request one change each (`arenas`, `noidlegc`), the console of a round earlier (
 concurrent.futures' pool, glibc's self-adjusting mmap threshold, triage ordered by each reading's
 time; `stdpool`, `adjusting`, `readorder` one of those alone), the checks' background read as it was
 before it was bounded (`before_read`: every host's commands at once, its last transcripts kept,
-pyVmomi's answers left in reference cycles; bench/burst_before.py), and probes that log what they
-see (`traced`: live Python memory by allocation site, after a full collection).
+pyVmomi's answers left in reference cycles; bench/burst_before.py), the tables keeping their
+renders of earlier content as Textual's DataTable does (`keep_renders`), and probes that log what
+they see (`traced`: live Python memory by allocation site, after a full collection;
+`checks_probe`: the checks read every 90 s, each followed by what survived it: arenas, object
+counts by type, and with `checks_traced` allocation sites).
 `--detail` prints, per minute, where each console's resident memory is (brk heap, anonymous
 mappings: glibc thread arenas, Python's arenas, thread stacks; file pages) with its threads and
 open fds. Run:

@@ -173,18 +173,28 @@ tracemalloc.start(4)
     "traced",
 )
 
-# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
-# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
-CHECKS_FAST = """
-import dataclasses, gc, os, sys, threading, time
+
+def checks_every(default_s: str) -> str:
+    """Source that sets triage's checks cadence to CHECKS_EVERY seconds (`default_s` when unset)
+    and keeps the checks' read as `_read`, for a wrapper to call."""
+    return f"""
+import collections, dataclasses, gc, os, sys, threading, time, tracemalloc
 import vconsole.services.triage as triage
 import vconsole.services.checks as checks
 sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
 from burst_child import memory_line
 triage.SOURCES = tuple(
-    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "20")))
+    dataclasses.replace(s, interval_s=float(os.environ.get("CHECKS_EVERY", "{default_s}")))
     if s.name == "checks" else s for s in triage.SOURCES)
 _read = checks.CheckFindings.read
+"""
+
+
+# the checks' background read every CHECKS_EVERY seconds (20) instead of 5 minutes, each followed
+# by a full collection and a line of what memory holds then (bench_checks_burst's console mode)
+CHECKS_FAST = (
+    checks_every("20")
+    + """
 async def read(self):
     peak = [threading.active_count()]
     def watch():
@@ -207,6 +217,7 @@ import functools, vconsole.sessions.manager as manager
 manager.LifoThreadPool = functools.partial(
     manager.LifoThreadPool, idle_exit=float(os.environ.get("POOL_IDLE_EXIT", "60")))
 """
+)
 
 # the checks' background read as it was before its memory bound (bench/burst_before.py): every
 # host's commands in flight at once, the last report with every transcript kept
@@ -215,6 +226,83 @@ import os, sys
 sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
 from burst_before import restore
 restore()
+"""
+
+# the checks' background read every CHECKS_EVERY seconds (default 90, so the pool's threads still
+# end between reads as at 300 s), and PROBE_AFTER seconds after each read (once the panes have
+# shown it) a full collection and what survived since the previous probe: Python's arenas, live
+# memory by allocation site (tracemalloc, from the first read on) and object counts by type
+CHECKS_PROBE = (
+    checks_every("90")
+    + """
+def probe():
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0]
+    now = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)]) if tracemalloc.is_tracing() else None
+    census = collections.Counter(type(o).__module__ + "." + type(o).__qualname__
+                                 for o in gc.get_objects())
+    before, before_census = getattr(sys, "_probe_last", (None, census))
+    sys._probe_last = (now, census)
+    with open(os.environ["IDLE_PROBE"], "a") as f:
+        if now is not None:
+            print(time.strftime("%H:%M:%S"), os.getpid(), f"traced {traced / 2**20:.2f} MiB",
+                  file=f)
+        else:
+            print(time.strftime("%H:%M:%S"), os.getpid(), memory_line(0, 0.0), file=f)
+        if before is not None:
+            for stat in now.compare_to(before, "traceback")[:10]:
+                print("   ", f"{stat.size_diff / 1024:+.1f} KiB", f"{stat.count_diff:+d}",
+                      " <- ".join(f"{fr.filename.rsplit('/', 2)[-1]}:{fr.lineno}"
+                                  for fr in stat.traceback), file=f)
+        print("    grew", (census - before_census).most_common(12), file=f, flush=True)
+async def read(self):
+    if os.environ.get("PROBE_TRACE") and not tracemalloc.is_tracing():
+        tracemalloc.start(int(os.environ.get("PROBE_DEPTH", "6")))
+    reading = await _read(self)
+    threading.Timer(float(os.environ.get("PROBE_AFTER", "40")), probe).start()
+    return reading
+checks.CheckFindings.read = read
+if "POOL_IDLE_EXIT" in os.environ:
+    import functools, vconsole.sessions.manager as manager
+    manager.LifoThreadPool = functools.partial(
+        manager.LifoThreadPool, idle_exit=float(os.environ["POOL_IDLE_EXIT"]))
+"""
+)
+
+# the tables as they were: Textual's DataTable keeps its renders of every earlier content until
+# its caches' bounds (10,000 cells, 1,000 rows and lines) push them out
+KEEP_RENDERS = """
+import widgets.lean_table as lean_table
+lean_table.LeanDataTable._drop_stale_renders = lambda self: None
+"""
+
+# the five-minute vCenter caches (LACP's LAGs, the multipath layout, the GPU servers' placement)
+# re-read every CACHE_TTL seconds (default 60), with what memory holds after a full collection
+# once a minute; `_fresh`: each re-read's result kept even when equal to the cached one, as it was
+CACHE_TTL = """
+import os
+import vconsole.services.gpus as gpus
+import vconsole.services.lacp as lacp
+import vconsole.services.paths as paths
+ttl = float(os.environ.get("CACHE_TTL", "60"))
+lacp.VCENTER_MAX_AGE_S = ttl
+paths.PathsService.__init__.__kwdefaults__["multipath_max_age_s"] = ttl
+gpus.GpuPoolService.__init__.__kwdefaults__["placement_ttl_s"] = ttl
+""" + every_minute(
+    """        gc.collect()
+        sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+        from burst_child import memory_line
+        with open(os.environ["IDLE_PROBE"], "a") as f:
+            print(time.strftime("%H:%M:%S"), os.getpid(), memory_line(0, 0.0), file=f)""",
+    "arenas",
+)
+FRESH = """
+import vconsole.services.gpus as gpus
+import vconsole.services.lacp as lacp
+import vconsole.services.paths_perf as paths_perf
+lacp.kept_if_equal = gpus.kept_if_equal = paths_perf.kept_if_equal = lambda old, new: new
+paths_perf.kept_refs = lambda old, new: new
 """
 
 VARIANTS = {
@@ -242,7 +330,18 @@ VARIANTS = {
     "freeze": FREEZE + CONSOLE,
     "checks_fast": CHECKS_FAST + CONSOLE,
     "before_read": BEFORE_READ + CONSOLE,
+    "checks_probe": CHECKS_PROBE + CONSOLE,
+    "checks_probe_warm": CHECKS_PROBE + CONSOLE,
+    "checks_traced": CHECKS_PROBE + CONSOLE,
+    "keep_renders": KEEP_RENDERS + CONSOLE,
+    "fresh": FRESH + CONSOLE,
+    "before8": FRESH + KEEP_RENDERS + CONSOLE,
+    "ttl60": CACHE_TTL + CONSOLE,
+    "ttl60_fresh": FRESH + CACHE_TTL + CONSOLE,
+    "checks_probe_keep_renders": KEEP_RENDERS + CHECKS_PROBE + CONSOLE,
 }
 VARIANT_ENV = {
+    "checks_probe_warm": {"POOL_IDLE_EXIT": "100000"},
+    "checks_traced": {"PROBE_TRACE": "1"},
     "tcache0": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
 }

@@ -30,6 +30,7 @@ from vconsole.errors import VconsoleError
 from vconsole.models.mtu import MtuResult, MtuTest, Severity, TestSet
 from vconsole.textsafe import visible
 from widgets.filter_bar import FilterBar
+from widgets.lean_table import LeanDataTable
 
 if TYPE_CHECKING:
     from vconsole.services.mtu_store import MtuStore
@@ -108,7 +109,7 @@ class MtuScreen(MtuMatrix):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="mtu-scope", markup=False)
-        yield DataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
+        yield LeanDataTable(id="mtu-matrix", cursor_type="cell", zebra_stripes=False)
         yield FilterBar(id="filter")
         with VerticalScroll(id="mtu-detail-box"):  # tab to it, then up/down: the evidence
             yield Static("", id="mtu-detail", markup=False)

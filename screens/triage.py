@@ -33,6 +33,7 @@ from vconsole.services.triage import (
 )
 from vconsole.text_fit import clip_words
 from widgets.filter_bar import FilterBar, RowFilter
+from widgets.lean_table import LeanDataTable
 from widgets.resource_table import cursor_cell_keys
 from widgets.verdict_style import verdict_cell
 
@@ -107,7 +108,7 @@ class TriageScreen(ConsoleScreen):
         self.shown: dict[str, str] = {}  # widget id -> text it shows
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Cell] = DataTable(id="triage-table", cursor_type="row")
+        table: LeanDataTable[Cell] = LeanDataTable(id="triage-table", cursor_type="row")
         yield table
         yield Static("", id="triage-detail", markup=False)
         yield Static("", id="triage-status", markup=False)

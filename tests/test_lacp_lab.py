@@ -120,15 +120,25 @@ async def test_vcenter_config_joins_names_and_flags_drift(esxi, vcsim, tmp_path)
     manager = lab_manager(esxi, tmp_path, vcsim=vcsim, hosts={"esx-akl-01", "esx-wlg-01"})
     try:
         service = LacpService(manager, ["esx-akl-01", "esx-wlg-01"], "vcsa01")
+        reads: list[int] = []
+        read_lags = service._vcenter_lags
+
+        async def counted():  # type: ignore[no-untyped-def]
+            reads.append(1)
+            return await read_lags()
+
+        service._vcenter_lags = counted  # type: ignore[method-assign]
         report = await service.refresh()
         cached = await service.refresh()
+        assert len(reads) == 1  # config is not re-read on every poll
         reread = await service.refresh(full=True)
+        assert len(reads) == 2
     finally:
         await manager.close()
     assert report.vcenter_error == ""
-    assert cached.vcenter_lags is report.vcenter_lags  # config is not re-read on every poll
-    assert reread.vcenter_lags is not report.vcenter_lags
-    assert reread.vcenter_lags == report.vcenter_lags
+    assert cached.vcenter_lags is report.vcenter_lags
+    # read again and found the same: the LAGs read first are kept (no fresh copy held)
+    assert reread.vcenter_lags is report.vcenter_lags
     lags = {(lag.dvs, lag.name): lag for lag in report.vcenter_lags}
     akl = lags[("DSwitch-AKL", "lag1")]
     assert akl.key == "1" and akl.uplink_count == 2 and akl.timeout_mode == "slow"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 
 from shell_helpers import console, isolate_dirs, wait_until
 from test_lacp_screen import lacp_profile
@@ -148,3 +149,34 @@ async def test_a_reading_that_only_changes_text_updates_the_row_in_place(tmp_pat
         assert str(screen.table.get_row(key)[2]) == "GPU pool 95% allocated"
         assert screen.rows[key][0].text == "GPU pool 95% allocated"
         assert screen.table.rows[key] is row  # the row was updated, not rebuilt
+
+
+async def test_a_pane_left_open_keeps_no_more_objects_after_each_changed_reading(
+    tmp_path, monkeypatch
+):
+    """A finding whose text changes at every background read: the row shows the newest text,
+    and what is alive after a full collection stays level from read to read (the table's
+    renders of earlier text are not kept)."""
+    async with triage_read(tmp_path, monkeypatch) as (pilot, screen):
+        app = pilot.app
+        subject = Subject.of("server", "bf-srv09", site="bf-client")
+
+        def reading(n: int) -> SourceReading:
+            text = f"GPU pool {50 + n}% allocated"
+            found = Finding("pool-usage", Verdict.WARNING, text, "", subject, "gpus", 9e9)
+            return SourceReading("gpus", (found,), 9e9)
+
+        alive: dict[int, int] = {}
+        for n in range(31):
+            app.findings_board.post(reading(n))
+            await pilot.pause()
+            if n in (10, 30):
+                gc.collect()
+                alive[n] = len(gc.get_objects())
+        key = next(k for k in keys(screen) if "bf-srv09" in k and k.startswith("f|"))
+        assert str(screen.table.get_row(key)[2]) == "GPU pool 80% allocated"
+        assert (
+            "GPU pool 80% allocated"
+            in screen.table.render_line(screen.table.get_row_index(key) + 1).text
+        )
+        assert alive[30] - alive[10] < 500, alive

@@ -17,6 +17,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from vconsole.models.common import Verdict
 from widgets.filter_bar import NO_FILTER, RowFilter
+from widgets.lean_table import LeanDataTable
 from widgets.safe_text import safe_cell
 
 _SEVERITY_ORDER = {v.value: -v.rank for v in Verdict}
@@ -70,7 +71,7 @@ def sort_key(value: Cell) -> tuple[int, float | str]:
     return (1, cell_text(value).lower())
 
 
-class ResourceTable(DataTable[Cell]):
+class ResourceTable(LeanDataTable[Cell]):
     """Keyed, filterable, sortable table; the shared body of every resource pane."""
 
     DEFAULT_CSS = """

@@ -33,6 +33,7 @@ from vconsole.esx.bitfusion import (
     smi_command,
     version_command,
 )
+from vconsole.kept import kept_if_equal
 from vconsole.models.gpus import (
     Allocation,
     ClientFailure,
@@ -208,6 +209,7 @@ class GpuPoolService:
             raise
         except Exception as exc:
             return (self._placement[1] if self._placement else None), error_text(exc)
+        placement = kept_if_equal(self._placement[1] if self._placement else None, placement)
         self._placement = (now, placement)
         return placement, ""
 

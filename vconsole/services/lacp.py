@@ -32,6 +32,7 @@ from vconsole.esx.lacp import (
     status_command,
     timeout_set_command,
 )
+from vconsole.kept import kept_if_equal
 from vconsole.models.common import last_transcript
 from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, LagPortRow, RawOutput
 from vconsole.services.answers import error_text, raw_output
@@ -108,7 +109,7 @@ class LacpService:
         vc_error = ""
         if vc_task is not None:
             try:
-                vc_lags = await vc_task
+                vc_lags = kept_if_equal(vc_lags, await vc_task)
                 self._vc_cache = (started, vc_lags)
             except VconsoleError as exc:
                 vc_error = exc.message

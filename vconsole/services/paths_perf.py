@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vconsole.errors import VconsoleError
+from vconsole.kept import kept_if_equal, kept_refs
 from vconsole.services.paths_vcenter import (
     PATH_READ,
     PATH_WRITE,
@@ -163,11 +164,16 @@ class VcenterReader:
         layout = self._layout
         if full_layout or layout is None or self.clock() - layout[0] > self.multipath_max_age_s:
             vc_hosts, refs = await vim.call(read_multipath, content)
+            if layout is not None:
+                vc_hosts = kept_if_equal(layout[1], vc_hosts)
+                refs = kept_refs(layout[2], refs)
             self._layout = (self.clock(), vc_hosts, refs)
         else:
             states = await connection_states(vim)
             vc_hosts = tuple(
-                replace(h, connection_state=states.get(h.name, h.connection_state))
+                h
+                if states.get(h.name, h.connection_state) == h.connection_state
+                else replace(h, connection_state=states[h.name])
                 for h in layout[1]
             )
             refs = layout[2]
