@@ -33,6 +33,10 @@ class OutputKind(str, enum.Enum):
 _NO_LAG = re.compile(r"no running lacp group|lacp is supported", re.IGNORECASE)
 _DISABLED = re.compile(r"lacp is disabled", re.IGNORECASE)
 _ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE | re.MULTILINE)
+# Words the sentences cannot be without, lower-cased: a text holding none of them is searched
+# no further. Case-blind matching lets only `ſ` (long s) stand for an ASCII letter of them.
+_SENTENCE_WORD = "lacp "
+_ERROR_WORDS = ("error", "usage", "u\u017fage")
 
 
 def classify_message(text: str) -> tuple[OutputKind, str] | None:
@@ -40,6 +44,9 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
     stripped = text.strip()
     if not stripped:
         return OutputKind.EMPTY, ""
+    lowered = stripped.lower()
+    if _SENTENCE_WORD not in lowered and not any(w in lowered for w in _ERROR_WORDS):
+        return None  # one pass in C instead of three case-blind searches, as most text is data
     for pattern, kind in ((_NO_LAG, OutputKind.NO_LAG), (_DISABLED, OutputKind.DISABLED)):
         match = pattern.search(stripped)
         if match:
@@ -51,12 +58,11 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
 
 
 def parse_int(value: str) -> int | None:
-    """A plain decimal integer, or None for anything else (no exceptions on odd text)."""
+    """A plain decimal integer (at most 19 digits, any script's decimal digits, as `\\d`
+    reads them), or None for anything else (no exceptions on odd text)."""
     value = value.strip()
-    return int(value) if _INT.fullmatch(value) else None
-
-
-_INT = re.compile(r"-?\d{1,19}")
+    digits = value[1:] if value[:1] == "-" else value
+    return int(value) if 0 < len(digits) <= 19 and digits.isdecimal() else None
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,22 @@ _PORT_FIELDS = {
 }
 _INT_FIELDS = {"oper_key", "port_number", "port_priority", "admin_key"}
 _LEGEND = re.compile(r"^[SFAP]\s+-\s+Device is", re.IGNORECASE)
-_KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z ]{0,40}?)\s*:\s?(.*)$")
+_KEY_HEAD = re.compile(r"[A-Za-z][A-Za-z ]{0,40}?\s*")  # what precedes a line's first `:`
+_KEYS: dict[str, str | None] = {}
+_KEYS_KEPT = 256  # heads remembered; a host prints some twenty distinct ones
+
+
+def _key_of(head: str) -> str | None:
+    """The key a line's text before its first `:` names (`Port State ` -> `portstate`), or None
+    when it names none. Every host prints the same heads, so each is worked out once."""
+    try:
+        return _KEYS[head]
+    except KeyError:
+        pass
+    key = head.rstrip().replace(" ", "").lower() if _KEY_HEAD.fullmatch(head) else None
+    if len(_KEYS) < _KEYS_KEPT:
+        _KEYS[head] = key
+    return key
 
 
 class _NicBuilder:
@@ -219,16 +240,30 @@ def _parse_status(text: str) -> StatusOutput:
 
     for raw in clean(text).text.splitlines():
         line = raw.strip()
-        if not line or _LEGEND.match(line):
+        if not line or ("-" in line and _LEGEND.match(line)):
             continue
-        match = _KEY_VALUE.match(line)
-        if not match:
+        head, colon, rest = line.partition(":")
+        key = _key_of(head) if colon else None
+        if key is None:
             if _NO_LAG.search(line) or _DISABLED.search(line):
                 continue
             close_lag()
             pending_header = line
             continue
-        key, value = match.group(1).replace(" ", "").lower(), match.group(2).strip()
+        value = rest.strip()
+        if section and key in _PORT_FIELDS and lag is not None:  # most lines: one port's field
+            name = _PORT_FIELDS[key]
+            target = nic.local if section == "local" else nic.partner
+            if name in target:
+                close_nic()
+                target = nic.local if section == "local" else nic.partner
+            if name == "port_state":
+                target[name] = tuple(filter(None, map(str.strip, value.split(","))))
+            elif name in _INT_FIELDS:
+                target[name] = parse_int(value)
+            else:
+                target[name] = value
+            continue
         if key == "dvswitch":
             close_lag()
             lag = _LagBuilder(dvs=value or pending_header)
@@ -244,7 +279,8 @@ def _parse_status(text: str) -> StatusOutput:
                 dvs = lag.dvs
                 close_lag()
                 lag = _LagBuilder(dvs=dvs)
-            lag.lag_id = str(parse_int(value)) if parse_int(value) is not None else value
+            number = parse_int(value)
+            lag.lag_id = str(number) if number is not None else value
         elif key == "mode" and not section:
             lag.mode = value
         elif key == "flags" and not section and " - " in value:
@@ -267,18 +303,6 @@ def _parse_status(text: str) -> StatusOutput:
             if nic.state:
                 close_nic()
             nic.state = value
-        elif key in _PORT_FIELDS and section:
-            name = _PORT_FIELDS[key]
-            target = nic.local if section == "local" else nic.partner
-            if name in target:
-                close_nic()
-                target = nic.local if section == "local" else nic.partner
-            if name == "port_state":
-                target[name] = tuple(p.strip() for p in value.split(",") if p.strip())
-            elif name in _INT_FIELDS:
-                target[name] = parse_int(value)
-            else:
-                target[name] = value
         else:
             unparsed.append(line)
     close_lag()
