@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagNicCounters:
     dvs: str
     lag_id: str
@@ -208,7 +208,7 @@ def _lag_key(value: str) -> str:
 # ---------------------------------------------------------------- config get
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostLagConfig:
     """One row of `lacp config get`: the LAG as this host has it configured."""
 

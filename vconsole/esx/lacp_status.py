@@ -65,7 +65,7 @@ def parse_int(value: str) -> int | None:
     return int(value) if 0 < len(digits) <= 19 and digits.isdecimal() else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LacpPortInfo:
     """One side of a LAG port: the host ("Local Information") or the switch ("Partner")."""
 
@@ -103,7 +103,7 @@ class LacpPortInfo:
         return not (zero_id and not self.oper_key and not self.port_number)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagNicStatus:
     nic: str
     state: str
@@ -111,7 +111,7 @@ class LagNicStatus:
     partner: LacpPortInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagStatus:
     """One LAG block of `status get` (5.1: the single LAG of a DVS)."""
 

@@ -78,6 +78,7 @@ class LacpService:
         self.batch = batch  # False: one exec per command (the way before batching)
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
+        # each host's last `config get`: read, and its output as shown when it is reused
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
         self.vcenter_max_age_s = VCENTER_MAX_AGE_S
         self._vc_cache: tuple[float, tuple[DvsLag, ...]] | None = None
@@ -185,13 +186,13 @@ class LacpService:
         )
         if cached is not None:
             config: ConfigOutput | None = cached[0]
-            outputs.append(replace(cached[1], earlier=True))
+            outputs.append(cached[1])
         elif isinstance(answers[2], BaseException):
             config = None
             self._configs.pop(host, None)
         else:
             config = decode(answers[2], parse_config, _text(answers[2]))
-            self._configs[host] = (config, outputs[2])
+            self._configs[host] = (config, replace(outputs[2], earlier=True))
         return _HostFetch(status, stats, config, tuple(outputs))
 
     async def _vcenter_lags(self) -> tuple[DvsLag, ...]:

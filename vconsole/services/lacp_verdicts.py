@@ -43,7 +43,7 @@ _BIT_NOTES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterSample:
     """Counters of one LAG port at one refresh, kept to compute deltas at the next."""
 
