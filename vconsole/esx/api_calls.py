@@ -9,8 +9,10 @@ reaches the executer was not a validated token. `vmkping` becomes `network diag 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from vconsole import tokens
 from vconsole.errors import InvalidToken
@@ -28,16 +30,16 @@ class EsxcliCall:
     args: tuple[tuple[str, str], ...] = ()
     mutating: bool = False
 
-    @property
+    @cached_property
     def moid(self) -> str:
         """The handler object the host registers for the namespace."""
         return "ha-cli-handler-" + self.namespace.replace(".", "-")
 
-    @property
+    @cached_property
     def method_name(self) -> str:
         return f"vim.EsxCLI.{self.namespace}.{self.method}"
 
-    @property
+    @cached_property
     def line(self) -> str:
         """How the audit log and transcripts show the call: namespace, method, then arguments."""
         words = [f"esxcli {self.namespace.replace('.', ' ')} {self.method}"]
@@ -159,6 +161,7 @@ class NoApiEquivalent(InvalidToken):
     title = "No API equivalent"
 
 
+@functools.lru_cache(maxsize=1024)  # the panes send the same command objects every refresh
 def esxcli_call(command: Command) -> EsxcliCall:
     """The API call for a console command; raises naming the command when there is none."""
     words = list(command.tokens)
