@@ -183,16 +183,17 @@ def _old_parse_status(text: str) -> StatusOutput:  # noqa: C901  (kept as it was
 @contextlib.contextmanager
 def old_helpers() -> Iterator[None]:
     """The table parsers' helpers as they were, for the length of the block."""
-    saved = (tables.clean, lacp.classify_message, lacp.parse_int)
-    tables.clean, lacp.classify_message, lacp.parse_int = (
+    saved = (tables.clean, tables.header_key, lacp.classify_message, lacp.parse_int)
+    tables.clean, tables.header_key, lacp.classify_message, lacp.parse_int = (
         old_clean,
+        tables.header_key.__wrapped__,  # as it was: worked out at every label
         old_classify_message,
         old_parse_int,
     )
     try:
         yield
     finally:
-        tables.clean, lacp.classify_message, lacp.parse_int = saved
+        tables.clean, tables.header_key, lacp.classify_message, lacp.parse_int = saved
 
 
 def old_parse_config(text: str) -> ConfigOutput:
