@@ -1,7 +1,8 @@
 """The LACP text parsers as they were before they were made cheaper, kept as the oracle the
 sameness tests compare the console's parsers with (`test_lacp_parsers_same.py`): the old
 `clean`, `classify_message`, `parse_int` and `status get` loop, each a regex per line or text.
-The builders and output types are the console's own, so an answer's fields compare directly."""
+What did not change (the reading's branches per key, the builders, the output types) is the
+console's own, so an answer's fields compare directly."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from vconsole.esx import lacp, pasted, tables
 from vconsole.esx.lacp import ConfigOutput, LagNicCounters, StatsOutput
 from vconsole.esx.lacp_status import (
     _INT_FIELDS,
-    _PORT_FIELDS,
-    LagStatus,
     OutputKind,
     StatusOutput,
-    _LagBuilder,
-    _NicBuilder,
+    StatusReading,
     parse_guarded,
+    sentence_in,
 )
 from vconsole.esx.pasted import Pasted, unrecognised_message
 
@@ -45,17 +44,9 @@ def old_clean(text: str) -> Pasted:
 
 
 def old_classify_message(text: str) -> tuple[OutputKind, str] | None:
+    """Every text searched for each sentence, case-blind."""
     stripped = text.strip()
-    if not stripped:
-        return OutputKind.EMPTY, ""
-    for pattern, kind in ((_NO_LAG, OutputKind.NO_LAG), (_DISABLED, OutputKind.DISABLED)):
-        match = pattern.search(stripped)
-        if match:
-            line = next(ln for ln in stripped.splitlines() if pattern.search(ln))
-            return kind, line.strip()
-    if _ERROR.search(stripped):
-        return OutputKind.ERROR, stripped.splitlines()[0].strip()[:200]
-    return None
+    return sentence_in(stripped) if stripped else (OutputKind.EMPTY, "")
 
 
 def old_parse_int(value: str) -> int | None:
@@ -67,117 +58,33 @@ def old_parse_status(text: str) -> StatusOutput:
     return parse_guarded(_old_parse_status, text, StatusOutput)
 
 
-def _old_parse_status(text: str) -> StatusOutput:  # noqa: C901  (kept as it was)
-    lags: list[LagStatus] = []
-    unparsed: list[str] = []
-    lag: _LagBuilder | None = None
-    nic = _NicBuilder()
-    section = ""
-    pending_header = ""
+class _OldReading(StatusReading):
+    """The reading's port fields as they were read (a regex per number)."""
 
-    def close_nic() -> None:
-        nonlocal nic, section
-        if lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
-            lag.nics.append(nic.build())
-        nic = _NicBuilder()
-        section = ""
+    __slots__ = ()
 
-    def close_lag() -> None:
-        nonlocal lag
-        close_nic()
-        if lag is not None and (lag.lag_id or lag.nics):
-            lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
-        lag = None
+    @staticmethod
+    def port_value(name: str, value: str) -> object:
+        if name == "port_state":
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return old_parse_int(value) if name in _INT_FIELDS else value
 
+
+def _old_parse_status(text: str) -> StatusOutput:
+    """A regex per line for the legend and for `Key: value`, every key through the one chain
+    of branches (the ports' fields last), esxcli's sentences searched for in every text."""
+    reading = _OldReading()
     for raw in old_clean(text).text.splitlines():
         line = raw.strip()
         if not line or _LEGEND.match(line):
             continue
         match = _KEY_VALUE.match(line)
         if not match:
-            if _NO_LAG.search(line) or _DISABLED.search(line):
-                continue
-            close_lag()
-            pending_header = line
+            reading.header(line)
             continue
         key, value = match.group(1).replace(" ", "").lower(), match.group(2).strip()
-        if key == "dvswitch":
-            close_lag()
-            lag = _LagBuilder(dvs=value or pending_header)
-            continue
-        if lag is None:
-            if key == "lagid":
-                lag = _LagBuilder(dvs=pending_header)
-            else:
-                unparsed.append(line)
-                continue
-        if key == "lagid":
-            if lag.lag_id:
-                dvs = lag.dvs
-                close_lag()
-                lag = _LagBuilder(dvs=dvs)
-            lag.lag_id = str(old_parse_int(value)) if old_parse_int(value) is not None else value
-        elif key == "mode" and not section:
-            lag.mode = value
-        elif key == "flags" and not section and " - " in value:
-            continue
-        elif key == "niclist":
-            close_nic()
-        elif key == "localinformation":
-            if nic.local:
-                close_nic()
-            section = "local"
-        elif key == "partnerinformation":
-            if nic.partner:
-                close_nic()
-            section = "partner"
-        elif key == "nic":
-            if nic.nic:
-                close_nic()
-            nic.nic = value
-        elif key == "state":
-            if nic.state:
-                close_nic()
-            nic.state = value
-        elif key in _PORT_FIELDS and section:
-            name = _PORT_FIELDS[key]
-            target = nic.local if section == "local" else nic.partner
-            if name in target:
-                close_nic()
-                target = nic.local if section == "local" else nic.partner
-            if name == "port_state":
-                target[name] = tuple(p.strip() for p in value.split(",") if p.strip())
-            elif name in _INT_FIELDS:
-                target[name] = old_parse_int(value)
-            else:
-                target[name] = value
-        else:
-            unparsed.append(line)
-    close_lag()
-    message = old_classify_message(text)
-    nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
-    line = "esxcli network vswitch dvs vmware lacp status get"
-    if nameless:
-        why = f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line"
-        return StatusOutput(
-            OutputKind.UNRECOGNISED,
-            message=unrecognised_message(line, text, why),
-            unparsed=tuple(unparsed),
-            raw=text,
-        )
-    if lags:
-        return StatusOutput(
-            OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
-        )
-    if message:
-        return StatusOutput(message[0], message=message[1], unparsed=tuple(unparsed))
-    why = "no LAG block (no 'DVSwitch:'/'LAGID:' lines)"
-    return StatusOutput(
-        OutputKind.UNRECOGNISED,
-        message=unrecognised_message(line, text, why),
-        unparsed=tuple(unparsed),
-        raw=text,
-    )
+        reading.field(key, value, line)
+    return reading.result(text, old_classify_message(text))
 
 
 @contextlib.contextmanager

@@ -47,6 +47,11 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
     lowered = stripped.lower()
     if _SENTENCE_WORD not in lowered and not any(w in lowered for w in _ERROR_WORDS):
         return None  # one pass in C instead of three case-blind searches, as most text is data
+    return sentence_in(stripped)
+
+
+def sentence_in(stripped: str) -> tuple[OutputKind, str] | None:
+    """esxcli's sentence in non-blank `stripped` text, by the searches themselves."""
     for pattern, kind in ((_NO_LAG, OutputKind.NO_LAG), (_DISABLED, OutputKind.DISABLED)):
         match = pattern.search(stripped)
         if match:
@@ -217,27 +222,7 @@ def parse_status(text: str) -> StatusOutput:
 
 
 def _parse_status(text: str) -> StatusOutput:
-    lags: list[LagStatus] = []
-    unparsed: list[str] = []
-    lag: _LagBuilder | None = None
-    nic = _NicBuilder()
-    section = ""
-    pending_header = ""
-
-    def close_nic() -> None:
-        nonlocal nic, section
-        if lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
-            lag.nics.append(nic.build())
-        nic = _NicBuilder()
-        section = ""
-
-    def close_lag() -> None:
-        nonlocal lag
-        close_nic()
-        if lag is not None and (lag.lag_id or lag.nics):
-            lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
-        lag = None
-
+    reading = StatusReading()
     for raw in clean(text).text.splitlines():
         line = raw.strip()
         if not line or ("-" in line and _LEGEND.match(line)):
@@ -245,93 +230,120 @@ def _parse_status(text: str) -> StatusOutput:
         head, colon, rest = line.partition(":")
         key = _key_of(head) if colon else None
         if key is None:
-            if _NO_LAG.search(line) or _DISABLED.search(line):
-                continue
-            close_lag()
-            pending_header = line
-            continue
-        value = rest.strip()
-        if section and key in _PORT_FIELDS and lag is not None:  # most lines: one port's field
-            name = _PORT_FIELDS[key]
-            target = nic.local if section == "local" else nic.partner
-            if name in target:
-                close_nic()
-                target = nic.local if section == "local" else nic.partner
-            if name == "port_state":
-                target[name] = tuple(filter(None, map(str.strip, value.split(","))))
-            elif name in _INT_FIELDS:
-                target[name] = parse_int(value)
-            else:
-                target[name] = value
-            continue
+            reading.header(line)
+        elif reading.section and key in _PORT_FIELDS and reading.lag is not None:
+            reading.port_field(key, rest.strip())  # most lines: a field of one side of a port
+        else:
+            reading.field(key, rest.strip(), line)
+    return reading.result(text, classify_message(text))
+
+
+class StatusReading:
+    """Where a reading of `status get` is: the LAGs closed so far, the LAG and NIC open, the side
+    of the port (`local`/`partner`) whose fields come. Fed one line at a time."""
+
+    __slots__ = ("lags", "unparsed", "lag", "nic", "section", "pending_header")
+
+    def __init__(self) -> None:
+        self.lags: list[LagStatus] = []
+        self.unparsed: list[str] = []
+        self.lag: _LagBuilder | None = None
+        self.nic = _NicBuilder()
+        self.section = ""
+        self.pending_header = ""
+
+    def close_nic(self) -> None:
+        nic = self.nic
+        if self.lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
+            self.lag.nics.append(nic.build())
+        self.nic = _NicBuilder()
+        self.section = ""
+
+    def close_lag(self) -> None:
+        self.close_nic()
+        lag = self.lag
+        if lag is not None and (lag.lag_id or lag.nics):
+            self.lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
+        self.lag = None
+
+    def header(self, line: str) -> None:
+        """A line that is not `Key: value`: esxcli's sentence, or the next block's header."""
+        if _NO_LAG.search(line) or _DISABLED.search(line):
+            return
+        self.close_lag()
+        self.pending_header = line
+
+    def port_field(self, key: str, value: str) -> None:
+        """A field of the open side of the port; a field it already has starts the next NIC."""
+        name = _PORT_FIELDS[key]
+        target = self.nic.local if self.section == "local" else self.nic.partner
+        if name in target:
+            self.close_nic()
+            target = self.nic.local if self.section == "local" else self.nic.partner
+        target[name] = self.port_value(name, value)
+
+    @staticmethod
+    def port_value(name: str, value: str) -> object:
+        """A port field's value as `LacpPortInfo` holds it: words, a number or the text."""
+        if name == "port_state":
+            return tuple(filter(None, map(str.strip, value.split(","))))
+        return parse_int(value) if name in _INT_FIELDS else value
+
+    def field(self, key: str, value: str, line: str) -> None:  # noqa: C901  (one branch a key)
+        """Any `Key: value` line, `key` normalised (`portstate`)."""
         if key == "dvswitch":
-            close_lag()
-            lag = _LagBuilder(dvs=value or pending_header)
-            continue
-        if lag is None:
-            if key == "lagid":
-                lag = _LagBuilder(dvs=pending_header)
-            else:
-                unparsed.append(line)
-                continue
+            self.close_lag()
+            self.lag = _LagBuilder(dvs=value or self.pending_header)
+            return
+        if self.lag is None:
+            if key != "lagid":
+                self.unparsed.append(line)
+                return
+            self.lag = _LagBuilder(dvs=self.pending_header)
+        lag, nic = self.lag, self.nic
         if key == "lagid":
             if lag.lag_id:
-                dvs = lag.dvs
-                close_lag()
-                lag = _LagBuilder(dvs=dvs)
+                self.close_lag()
+                lag = self.lag = _LagBuilder(dvs=lag.dvs)
             number = parse_int(value)
             lag.lag_id = str(number) if number is not None else value
-        elif key == "mode" and not section:
+        elif key == "mode" and not self.section:
             lag.mode = value
-        elif key == "flags" and not section and " - " in value:
-            continue
+        elif key == "flags" and not self.section and " - " in value:
+            return
         elif key == "niclist":
-            close_nic()
-        elif key == "localinformation":
-            if nic.local:
-                close_nic()
-            section = "local"
-        elif key == "partnerinformation":
-            if nic.partner:
-                close_nic()
-            section = "partner"
-        elif key == "nic":
-            if nic.nic:
-                close_nic()
-            nic.nic = value
-        elif key == "state":
-            if nic.state:
-                close_nic()
-            nic.state = value
+            self.close_nic()
+        elif key in ("localinformation", "partnerinformation"):
+            side = "local" if key == "localinformation" else "partner"
+            if nic.local if side == "local" else nic.partner:
+                self.close_nic()
+            self.section = side
+        elif key in ("nic", "state"):
+            if getattr(nic, key):
+                self.close_nic()
+            setattr(self.nic, key, value)
+        elif key in _PORT_FIELDS and self.section:
+            self.port_field(key, value)
         else:
-            unparsed.append(line)
-    close_lag()
-    message = classify_message(text)
-    nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
-    if nameless:
+            self.unparsed.append(line)
+
+    def result(self, text: str, message: tuple[OutputKind, str] | None) -> StatusOutput:
+        """The answer once every line is read; `message` is esxcli's sentence in `text`."""
+        self.close_lag()
+        lags, unparsed = self.lags, tuple(self.unparsed)
+        nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
+        if nameless:
+            why = f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line"
+        elif lags:
+            return StatusOutput(OutputKind.OK, tuple(lags), message[1] if message else "", unparsed)
+        elif message:
+            return StatusOutput(message[0], message=message[1], unparsed=unparsed)
+        else:
+            why = "no LAG block (no 'DVSwitch:'/'LAGID:' lines)"
+        line = "esxcli network vswitch dvs vmware lacp status get"
         return StatusOutput(
             OutputKind.UNRECOGNISED,
-            message=unrecognised_message(
-                "esxcli network vswitch dvs vmware lacp status get",
-                text,
-                f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line",
-            ),
-            unparsed=tuple(unparsed),
+            message=unrecognised_message(line, text, why),
+            unparsed=unparsed,
             raw=text,
         )
-    if lags:
-        return StatusOutput(
-            OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
-        )
-    if message:
-        return StatusOutput(message[0], message=message[1], unparsed=tuple(unparsed))
-    return StatusOutput(
-        OutputKind.UNRECOGNISED,
-        message=unrecognised_message(
-            "esxcli network vswitch dvs vmware lacp status get",
-            text,
-            "no LAG block (no 'DVSwitch:'/'LAGID:' lines)",
-        ),
-        unparsed=tuple(unparsed),
-        raw=text,
-    )

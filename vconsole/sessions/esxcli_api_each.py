@@ -27,6 +27,8 @@ from vconsole.sessions.esxcli_api import (
     _translate,
     answer_from,
     check_reachable,
+    executer_of,
+    vim_for,
 )
 
 if TYPE_CHECKING:
@@ -130,27 +132,14 @@ async def _execute_each(
     moid: str,
     calls: Sequence[EsxcliCall],
 ) -> Made:
-    from vconsole.vim import esxcli as wire
-    from vconsole.vim import soap, transport
+    from vconsole.vim import transport
 
     name = slot.name
-    try:
-        vim = await manager.vim(vcenter)
-    except VconsoleError as exc:
-        slot.mark_down(f"vCenter {vcenter} unavailable")
-        raise TargetUnreachable(name, f"through vCenter {vcenter}: {exc.message}") from None
+    vim = await vim_for(manager, slot, vcenter)
     specs = tuple((c.moid, c.method_name, c.args) for c in calls)
     try:
         for _attempt in (1, 2):
-            executer = _EXECUTERS.get(slot)
-            if executer is None:
-                executer = _EXECUTERS[slot] = await vim.call(
-                    wire.retrieve_executer,
-                    vim.si._stub,
-                    soap.MoRef("HostSystem", moid),
-                    None,
-                    what="RetrieveManagedMethodExecuter",
-                )
+            executer = await executer_of(vim, slot, moid)
             made: Made = await vim.call(_each, vim.si._stub, executer, specs, what="ExecuteSoap")
             if not any(_gone(answer) for answer, _ in made):
                 return made
