@@ -28,8 +28,8 @@ The session manager is built as the console builds it (default workers and fan-o
 
 `--paths-only` runs step 2's refreshes alone (no LACP, loops, QueryPerf alone or MTU); without
 `--only`, the SSH way's first, then the API way's in the same process, as the full run has them.
-Each warm refresh's line gives the console's CPU-s (and its event loop thread's share), the
-collector's CPU-s in it (full collections apart) and the objects it tracks; each way starts by printing the objects earlier parts of the run left.
+Each warm refresh's line gives the collector's CPU-s in it (full collections apart) and the
+objects it tracks; each way starts by printing the objects earlier parts of the run left.
 `--census`: the objects each way left once its session closed, by type (`--hosts 300 --lacp-only`).
 """
 
@@ -132,16 +132,15 @@ async def timed_refreshes(
     cold_s = time.perf_counter() - started
     times = []
     with phase(name), GcClock() as clock:
-        here, there, loop = time.process_time(), tree_cpu(LAB_PID[0]), time.thread_time()
+        here, there = time.process_time(), tree_cpu(LAB_PID[0])
         for _ in range(warm):
             started = time.perf_counter()
             report = await service.refresh()
             times.append(time.perf_counter() - started)
         here, there = time.process_time() - here, tree_cpu(LAB_PID[0]) - there
-        loop = time.thread_time() - loop  # this coroutine's thread: the event loop's
     cpu = (
-        f"CPU per warm refresh: console {here / warm:.2f} s (event loop thread "
-        f"{loop / warm:.2f} s), lab {there / warm:.2f} s; {clock.line(warm)}"
+        f"CPU per warm refresh: console {here / warm:.2f} s, lab {there / warm:.2f} s; "
+        f"{clock.line(warm)}"
     )
     return cold_s, times, report, cpu
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 from vconsole import tokens
 from vconsole.errors import InvalidToken
@@ -30,16 +29,16 @@ class EsxcliCall:
     args: tuple[tuple[str, str], ...] = ()
     mutating: bool = False
 
-    @cached_property
+    @functools.cached_property
     def moid(self) -> str:
         """The handler object the host registers for the namespace."""
         return "ha-cli-handler-" + self.namespace.replace(".", "-")
 
-    @cached_property
+    @functools.cached_property
     def method_name(self) -> str:
         return f"vim.EsxCLI.{self.namespace}.{self.method}"
 
-    @cached_property
+    @functools.cached_property
     def line(self) -> str:
         """How the audit log and transcripts show the call: namespace, method, then arguments."""
         words = [f"esxcli {self.namespace.replace('.', ' ')} {self.method}"]
@@ -161,9 +160,10 @@ class NoApiEquivalent(InvalidToken):
     title = "No API equivalent"
 
 
-@functools.lru_cache(maxsize=1024)  # the panes send the same command objects every refresh
+@functools.lru_cache(maxsize=4096)
 def esxcli_call(command: Command) -> EsxcliCall:
-    """The API call for a console command; raises naming the command when there is none."""
+    """The API call for a console command; raises naming the command when there is none.
+    Both are immutable, and a matrix sends each probe's command to every host: kept."""
     words = list(command.tokens)
     if words and words[0] == "vmkping":
         return _ping(words[1:])

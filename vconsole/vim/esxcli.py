@@ -10,7 +10,6 @@ are written here and posted on the pyVmomi stub's own connection (same cookie, s
 
 from __future__ import annotations
 
-import functools
 import zlib
 from dataclasses import dataclass
 from http.client import HTTPException
@@ -41,7 +40,6 @@ def retrieve_executer_body(host: MoRef) -> bytes:
     return _call("RetrieveManagedMethodExecuter", host, "")
 
 
-@functools.lru_cache(maxsize=4096)  # a host's calls are the same on every refresh
 def execute_soap_body(
     executer: MoRef, moid: str, version: str, method: str, args: tuple[tuple[str, str], ...]
 ) -> bytes:
