@@ -4,7 +4,8 @@ The lab (vcsim, one SSH server per host, the esxcli agents vCenter relays to) ru
 `generate_scenario(hosts, luns_per_host, paths_per_lun)` in a child process, as a real estate is
 other machines. For each way in to the hosts, in this one run:
 1. LACP refresh of every host (the pane's service), each host's warm commands in one batched
-   exec, then again one exec per command: cold (logins, handshakes, `config get`), warm (best
+   exec (through vCenter: its calls made by one pool thread in one hand-off), then again one exec
+   (or call) per command: cold (logins, handshakes, `config get`), warm (best
    and worst of `--warm`) with console and lab CPU-s; then the sequential loop: host after
    host, command after command. `--lacp-only` stops there.
 2. Multipathing refresh of every host and path (SSH/API commands + vCenter layout + batched
@@ -259,15 +260,17 @@ async def lacp_part(
 
     sample = hosts[: args.seq_hosts]
     scale = len(hosts) / max(1, len(sample))
-    # over SSH one exec per host, then the per-command way beside it; the API has no batch
-    for batch in (True, False) if key == "ssh" else (False,):
+    # over SSH one exec per host, through vCenter a host's calls in one trip to the pool; then
+    # the per-command way beside it (an exec, or a call as its own task and pool hand-off)
+    for batch in (True, False):
         lacp = LacpService(manager, hosts, vcenter, batch=batch)
         cold, warm, report, cpu = await timed_refreshes(
-            lacp, args.warm, name="warm" if batch or key == "api" else "naive"
+            lacp, args.warm, name="warm" if batch else "naive"
         )
         failed = sum(1 for h in report.hosts if not h.ok)
-        what = "LACP, batched exec" if batch else "LACP, a call per command"
-        what = what if key == "api" or batch else "LACP, exec per command"
+        ways = {"ssh": ("LACP, batched exec", "LACP, exec per command")}
+        ways["api"] = ("LACP, a host's calls at once", "LACP, a call per command")
+        what = ways[key][0 if batch else 1]
         print(row(what, cold, warm, f"{len(report.rows)} rows, {failed} failed"))
         print(f"  {'':<30} {cpu}")
     seq = await lacp_loop(manager, sample)

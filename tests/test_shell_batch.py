@@ -10,6 +10,9 @@ command text that is not its own, and a cut or forged section is an error, never
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,6 +105,20 @@ def test_the_script_runs_in_order_and_carries_one_nonce() -> None:
         )
     assert sequence_script(READ_COMMANDS).line != script.line  # a fresh nonce per exec
     assert not script.mutating
+
+
+def test_nonces_drawn_from_many_threads_never_repeat_and_keep_their_form() -> None:
+    """Nonces come from a buffer of random bytes refilled 4 KiB at a time: across refills and
+    threads drawing at once, each is handed out once and reads as `vc` and 16 hex digits."""
+    with ThreadPoolExecutor(8) as pool:
+        drawn = [
+            n
+            for part in pool.map(lambda _: [new_nonce() for _ in range(700)], range(8))
+            for n in part
+        ]
+    assert len(set(drawn)) == len(drawn) == 5600
+    assert all(re.fullmatch(r"vc[0-9a-f]{16}", n) for n in drawn)
+    assert len({n[2:4] for n in drawn}) == 256  # every first byte shows up: not a counter
 
 
 def test_a_mutating_command_is_never_batched() -> None:

@@ -29,16 +29,16 @@ class EsxcliCall:
     args: tuple[tuple[str, str], ...] = ()
     mutating: bool = False
 
-    @property
+    @functools.cached_property
     def moid(self) -> str:
         """The handler object the host registers for the namespace."""
         return "ha-cli-handler-" + self.namespace.replace(".", "-")
 
-    @property
+    @functools.cached_property
     def method_name(self) -> str:
         return f"vim.EsxCLI.{self.namespace}.{self.method}"
 
-    @property
+    @functools.cached_property
     def line(self) -> str:
         """How the audit log and transcripts show the call: namespace, method, then arguments."""
         words = [f"esxcli {self.namespace.replace('.', ' ')} {self.method}"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_INT = re.compile(r"-?\d{1,19}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -65,7 +66,7 @@ class Record:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         text = self.text(*names)
-        return int(text) if re.fullmatch(r"-?\d{1,19}", text) else None
+        return int(text) if _INT.fullmatch(text) else None
 
     def flag(self, *names: str) -> bool | None:
         value = self.get(*names)

@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagNicCounters:
     dvs: str
     lag_id: str
@@ -175,7 +175,11 @@ def _parse_stats(text: str) -> StatsOutput:
         for row in table.rows
     )
     for row, counter in zip(table.rows, counters, strict=True):
-        bad = [name for name in _COUNTER_COLUMNS if name in row and parse_int(row[name]) is None]
+        bad = [
+            name
+            for name, attribute in _COUNTER_COLUMNS.items()
+            if name in row and getattr(counter, attribute) is None
+        ]
         if bad or not counter.nic:
             what = f"{bad[0]} {row[bad[0]]!r} is not a number" if bad else "a row without a NIC"
             return StatsOutput(
@@ -188,7 +192,12 @@ def _parse_stats(text: str) -> StatsOutput:
 
 STATS = stats_command().line
 CONFIG = config_command().line
-_COUNTER_COLUMNS = ("rxerrors", "rxlacpdus", "txerrors", "txlacpdus")
+_COUNTER_COLUMNS = {
+    "rxerrors": "rx_errors",
+    "rxlacpdus": "rx_lacpdus",
+    "txerrors": "tx_errors",
+    "txlacpdus": "tx_lacpdus",
+}  # column -> field; a column present whose field is None did not read as a number
 
 
 def _lag_key(value: str) -> str:
@@ -199,7 +208,7 @@ def _lag_key(value: str) -> str:
 # ---------------------------------------------------------------- config get
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostLagConfig:
     """One row of `lacp config get`: the LAG as this host has it configured."""
 

@@ -33,6 +33,10 @@ class OutputKind(str, enum.Enum):
 _NO_LAG = re.compile(r"no running lacp group|lacp is supported", re.IGNORECASE)
 _DISABLED = re.compile(r"lacp is disabled", re.IGNORECASE)
 _ERROR = re.compile(r"^\s*(error|usage)\b", re.IGNORECASE | re.MULTILINE)
+# Words the sentences cannot be without, lower-cased: a text holding none of them is searched
+# no further. Case-blind matching lets only `ſ` (long s) stand for an ASCII letter of them.
+_SENTENCE_WORD = "lacp "
+_ERROR_WORDS = ("error", "usage", "u\u017fage")
 
 
 def classify_message(text: str) -> tuple[OutputKind, str] | None:
@@ -40,6 +44,14 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
     stripped = text.strip()
     if not stripped:
         return OutputKind.EMPTY, ""
+    lowered = stripped.lower()
+    if _SENTENCE_WORD not in lowered and not any(w in lowered for w in _ERROR_WORDS):
+        return None  # one pass in C instead of three case-blind searches, as most text is data
+    return sentence_in(stripped)
+
+
+def sentence_in(stripped: str) -> tuple[OutputKind, str] | None:
+    """esxcli's sentence in non-blank `stripped` text, by the searches themselves."""
     for pattern, kind in ((_NO_LAG, OutputKind.NO_LAG), (_DISABLED, OutputKind.DISABLED)):
         match = pattern.search(stripped)
         if match:
@@ -51,15 +63,14 @@ def classify_message(text: str) -> tuple[OutputKind, str] | None:
 
 
 def parse_int(value: str) -> int | None:
-    """A plain decimal integer, or None for anything else (no exceptions on odd text)."""
+    """A plain decimal integer (at most 19 digits, any script's decimal digits, as `\\d`
+    reads them), or None for anything else (no exceptions on odd text)."""
     value = value.strip()
-    return int(value) if _INT.fullmatch(value) else None
+    digits = value[1:] if value[:1] == "-" else value
+    return int(value) if 0 < len(digits) <= 19 and digits.isdecimal() else None
 
 
-_INT = re.compile(r"-?\d{1,19}")
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LacpPortInfo:
     """One side of a LAG port: the host ("Local Information") or the switch ("Partner")."""
 
@@ -97,7 +108,7 @@ class LacpPortInfo:
         return not (zero_id and not self.oper_key and not self.port_number)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagNicStatus:
     nic: str
     state: str
@@ -105,7 +116,7 @@ class LagNicStatus:
     partner: LacpPortInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagStatus:
     """One LAG block of `status get` (5.1: the single LAG of a DVS)."""
 
@@ -149,7 +160,22 @@ _PORT_FIELDS = {
 }
 _INT_FIELDS = {"oper_key", "port_number", "port_priority", "admin_key"}
 _LEGEND = re.compile(r"^[SFAP]\s+-\s+Device is", re.IGNORECASE)
-_KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z ]{0,40}?)\s*:\s?(.*)$")
+_KEY_HEAD = re.compile(r"[A-Za-z][A-Za-z ]{0,40}?\s*")  # what precedes a line's first `:`
+_KEYS: dict[str, str | None] = {}
+_KEYS_KEPT = 256  # heads remembered; a host prints some twenty distinct ones
+
+
+def _key_of(head: str) -> str | None:
+    """The key a line's text before its first `:` names (`Port State ` -> `portstate`), or None
+    when it names none. Every host prints the same heads, so each is worked out once."""
+    try:
+        return _KEYS[head]
+    except KeyError:
+        pass
+    key = head.rstrip().replace(" ", "").lower() if _KEY_HEAD.fullmatch(head) else None
+    if len(_KEYS) < _KEYS_KEPT:
+        _KEYS[head] = key
+    return key
 
 
 class _NicBuilder:
@@ -196,118 +222,128 @@ def parse_status(text: str) -> StatusOutput:
 
 
 def _parse_status(text: str) -> StatusOutput:
-    lags: list[LagStatus] = []
-    unparsed: list[str] = []
-    lag: _LagBuilder | None = None
-    nic = _NicBuilder()
-    section = ""
-    pending_header = ""
-
-    def close_nic() -> None:
-        nonlocal nic, section
-        if lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
-            lag.nics.append(nic.build())
-        nic = _NicBuilder()
-        section = ""
-
-    def close_lag() -> None:
-        nonlocal lag
-        close_nic()
-        if lag is not None and (lag.lag_id or lag.nics):
-            lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
-        lag = None
-
+    reading = StatusReading()
     for raw in clean(text).text.splitlines():
         line = raw.strip()
-        if not line or _LEGEND.match(line):
+        if not line or ("-" in line and _LEGEND.match(line)):
             continue
-        match = _KEY_VALUE.match(line)
-        if not match:
-            if _NO_LAG.search(line) or _DISABLED.search(line):
-                continue
-            close_lag()
-            pending_header = line
-            continue
-        key, value = match.group(1).replace(" ", "").lower(), match.group(2).strip()
+        head, colon, rest = line.partition(":")
+        key = _key_of(head) if colon else None
+        if key is None:
+            reading.header(line)
+        elif reading.section and key in _PORT_FIELDS and reading.lag is not None:
+            reading.port_field(key, rest.strip())  # most lines: a field of one side of a port
+        else:
+            reading.field(key, rest.strip(), line)
+    return reading.result(text, classify_message(text))
+
+
+class StatusReading:
+    """Where a reading of `status get` is: the LAGs closed so far, the LAG and NIC open, the side
+    of the port (`local`/`partner`) whose fields come. Fed one line at a time."""
+
+    __slots__ = ("lags", "unparsed", "lag", "nic", "section", "pending_header")
+
+    def __init__(self) -> None:
+        self.lags: list[LagStatus] = []
+        self.unparsed: list[str] = []
+        self.lag: _LagBuilder | None = None
+        self.nic = _NicBuilder()
+        self.section = ""
+        self.pending_header = ""
+
+    def close_nic(self) -> None:
+        nic = self.nic
+        if self.lag is not None and not nic.empty() and (nic.nic or nic.local or nic.partner):
+            self.lag.nics.append(nic.build())
+        self.nic = _NicBuilder()
+        self.section = ""
+
+    def close_lag(self) -> None:
+        self.close_nic()
+        lag = self.lag
+        if lag is not None and (lag.lag_id or lag.nics):
+            self.lags.append(LagStatus(lag.dvs, lag.lag_id, lag.mode, tuple(lag.nics)))
+        self.lag = None
+
+    def header(self, line: str) -> None:
+        """A line that is not `Key: value`: esxcli's sentence, or the next block's header."""
+        if _NO_LAG.search(line) or _DISABLED.search(line):
+            return
+        self.close_lag()
+        self.pending_header = line
+
+    def port_field(self, key: str, value: str) -> None:
+        """A field of the open side of the port; a field it already has starts the next NIC."""
+        name = _PORT_FIELDS[key]
+        target = self.nic.local if self.section == "local" else self.nic.partner
+        if name in target:
+            self.close_nic()
+            target = self.nic.local if self.section == "local" else self.nic.partner
+        target[name] = self.port_value(name, value)
+
+    @staticmethod
+    def port_value(name: str, value: str) -> object:
+        """A port field's value as `LacpPortInfo` holds it: words, a number or the text."""
+        if name == "port_state":
+            return tuple(filter(None, map(str.strip, value.split(","))))
+        return parse_int(value) if name in _INT_FIELDS else value
+
+    def field(self, key: str, value: str, line: str) -> None:  # noqa: C901  (one branch a key)
+        """Any `Key: value` line, `key` normalised (`portstate`)."""
         if key == "dvswitch":
-            close_lag()
-            lag = _LagBuilder(dvs=value or pending_header)
-            continue
-        if lag is None:
-            if key == "lagid":
-                lag = _LagBuilder(dvs=pending_header)
-            else:
-                unparsed.append(line)
-                continue
+            self.close_lag()
+            self.lag = _LagBuilder(dvs=value or self.pending_header)
+            return
+        if self.lag is None:
+            if key != "lagid":
+                self.unparsed.append(line)
+                return
+            self.lag = _LagBuilder(dvs=self.pending_header)
+        lag, nic = self.lag, self.nic
         if key == "lagid":
             if lag.lag_id:
-                dvs = lag.dvs
-                close_lag()
-                lag = _LagBuilder(dvs=dvs)
-            lag.lag_id = str(parse_int(value)) if parse_int(value) is not None else value
-        elif key == "mode" and not section:
+                self.close_lag()
+                lag = self.lag = _LagBuilder(dvs=lag.dvs)
+            number = parse_int(value)
+            lag.lag_id = str(number) if number is not None else value
+        elif key == "mode" and not self.section:
             lag.mode = value
-        elif key == "flags" and not section and " - " in value:
-            continue
+        elif key == "flags" and not self.section and " - " in value:
+            return
         elif key == "niclist":
-            close_nic()
-        elif key == "localinformation":
-            if nic.local:
-                close_nic()
-            section = "local"
-        elif key == "partnerinformation":
-            if nic.partner:
-                close_nic()
-            section = "partner"
-        elif key == "nic":
-            if nic.nic:
-                close_nic()
-            nic.nic = value
-        elif key == "state":
-            if nic.state:
-                close_nic()
-            nic.state = value
-        elif key in _PORT_FIELDS and section:
-            name = _PORT_FIELDS[key]
-            target = nic.local if section == "local" else nic.partner
-            if name in target:
-                close_nic()
-                target = nic.local if section == "local" else nic.partner
-            if name == "port_state":
-                target[name] = tuple(p.strip() for p in value.split(",") if p.strip())
-            elif name in _INT_FIELDS:
-                target[name] = parse_int(value)
-            else:
-                target[name] = value
+            self.close_nic()
+        elif key in ("localinformation", "partnerinformation"):
+            side = "local" if key == "localinformation" else "partner"
+            if nic.local if side == "local" else nic.partner:
+                self.close_nic()
+            self.section = side
+        elif key in ("nic", "state"):
+            if getattr(nic, key):
+                self.close_nic()
+            setattr(self.nic, key, value)
+        elif key in _PORT_FIELDS and self.section:
+            self.port_field(key, value)
         else:
-            unparsed.append(line)
-    close_lag()
-    message = classify_message(text)
-    nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
-    if nameless:
+            self.unparsed.append(line)
+
+    def result(self, text: str, message: tuple[OutputKind, str] | None) -> StatusOutput:
+        """The answer once every line is read; `message` is esxcli's sentence in `text`."""
+        self.close_lag()
+        lags, unparsed = self.lags, tuple(self.unparsed)
+        nameless = [lag for lag in lags if any(not nic.nic for nic in lag.nics)]
+        if nameless:
+            why = f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line"
+        elif lags:
+            return StatusOutput(OutputKind.OK, tuple(lags), message[1] if message else "", unparsed)
+        elif message:
+            return StatusOutput(message[0], message=message[1], unparsed=unparsed)
+        else:
+            why = "no LAG block (no 'DVSwitch:'/'LAGID:' lines)"
+        line = "esxcli network vswitch dvs vmware lacp status get"
         return StatusOutput(
             OutputKind.UNRECOGNISED,
-            message=unrecognised_message(
-                "esxcli network vswitch dvs vmware lacp status get",
-                text,
-                f"a port of LAG {nameless[0].lag_id or '?'} has no 'Nic:' line",
-            ),
-            unparsed=tuple(unparsed),
+            message=unrecognised_message(line, text, why),
+            unparsed=unparsed,
             raw=text,
         )
-    if lags:
-        return StatusOutput(
-            OutputKind.OK, tuple(lags), message[1] if message else "", tuple(unparsed)
-        )
-    if message:
-        return StatusOutput(message[0], message=message[1], unparsed=tuple(unparsed))
-    return StatusOutput(
-        OutputKind.UNRECOGNISED,
-        message=unrecognised_message(
-            "esxcli network vswitch dvs vmware lacp status get",
-            text,
-            "no LAG block (no 'DVSwitch:'/'LAGID:' lines)",
-        ),
-        unparsed=tuple(unparsed),
-        raw=text,
-    )

@@ -37,6 +37,7 @@ class Pasted:
 
 _PROMPT_ANY_LINE = re.compile(_PROMPT.pattern, re.VERBOSE | re.MULTILINE)
 _FLUSH_LINE = re.compile(r"^\S", re.MULTILINE)
+_PROMPT_MARKS = "~@#$"  # every prompt `_PROMPT` knows holds one of these
 
 
 def clean(text: str) -> Pasted:
@@ -50,10 +51,10 @@ def clean(text: str) -> Pasted:
     if (
         "\t" not in text
         and _FLUSH_LINE.search(text) is not None
-        and _PROMPT_ANY_LINE.search(text) is None
+        and (not any(mark in text for mark in _PROMPT_MARKS) or not _PROMPT_ANY_LINE.search(text))
         and not _COMMAND_WORDS.match(next((line for line in lines if line.strip()), ""))
     ):
-        return Pasted("\n".join(line.rstrip() for line in lines).strip("\n"))
+        return Pasted("\n".join([line.rstrip() for line in lines]).strip("\n"))
     return _clean_lines(lines)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +55,19 @@ class Section:
 
 
 def new_nonce() -> str:
-    return "vc" + secrets.token_hex(8)
+    """`vc` and 16 hex digits, never handed out twice: eight bytes of the operating system's
+    randomness, drawn 4 KiB at a time (a refresh of 1,000 hosts made 1,000 system calls)."""
+    with _RANDOM_LOCK:
+        if len(_RANDOM) < 8:
+            _RANDOM[:] = secrets.token_bytes(_RANDOM_DRAW)
+        drawn = bytes(_RANDOM[-8:])
+        del _RANDOM[-8:]
+    return "vc" + drawn.hex()
+
+
+_RANDOM_DRAW = 4096
+_RANDOM = bytearray()  # unused random bytes; each nonce takes (and removes) its eight
+_RANDOM_LOCK = threading.Lock()  # batches are built on any loop and in pool threads
 
 
 def _checked(commands: Sequence[Command], nonce: str | None) -> str:

@@ -12,6 +12,7 @@ reports the whole table as unrecognised rather than guessing. `--formatter=csv` 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -22,9 +23,13 @@ _RULER = re.compile(r"^\s*-+(?:[ \t]+-+)*\s*$")
 _GAP = re.compile(r"\t+|\s{2,}")
 
 
+@functools.lru_cache(maxsize=512)  # every host's table has the same few labels
 def header_key(label: str) -> str:
     """`Rx LACPDUs`, `RxLACPDUs` and `rx_lacpdus` all become `rxlacpdus`."""
-    return re.sub(r"[^a-z0-9]", "", label.lower())
+    return _NOT_KEY.sub("", label.lower())
+
+
+_NOT_KEY = re.compile(r"[^a-z0-9]")
 
 
 VOCABULARY = frozenset(

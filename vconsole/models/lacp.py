@@ -73,7 +73,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagPortRow:
     """One vmnic of one LAG on one host, with its verdict. A failed host has one row, no vmnic."""
 
@@ -139,7 +139,7 @@ class LagPortRow:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LagHealth:
     """One LAG on one host: how many links are bundled against how many are configured."""
 
@@ -169,7 +169,7 @@ def lag_subject(host: str, dvs: str, lag: str, lag_id: str) -> Subject:
     return Subject.of(SubjectKind.LAG, lag or lag_id, host=host, dvs=dvs, lag_id=lag_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostOutcome:
     host: str
     ok: bool

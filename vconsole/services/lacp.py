@@ -38,6 +38,7 @@ from vconsole.models.lacp import DvsLag, HostOutcome, LacpReport, LagHealth, Lag
 from vconsole.services.answers import error_text, raw_output
 from vconsole.services.lacp_verdicts import CounterSample, host_error_row, judge_host
 from vconsole.tokens import Command
+from vconsole.vim.gc_pause import full_collections_postponed, gc_paused
 
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import Sessions
@@ -78,6 +79,7 @@ class LacpService:
         self.batch = batch  # False: one exec per command (the way before batching)
         self.last: LacpReport | None = None
         self._counters: dict[str, CounterSample] = {}
+        # each host's last `config get`: read, and its output as shown when it is reused
         self._configs: dict[str, tuple[ConfigOutput, RawOutput]] = {}
         self.vcenter_max_age_s = VCENTER_MAX_AGE_S
         self._vc_cache: tuple[float, tuple[DvsLag, ...]] | None = None
@@ -102,9 +104,11 @@ class LacpService:
         async def fetch_one(host: str) -> _HostFetch:
             return await self._fetch_host(host, full)
 
-        results = await self.manager.fan_out(
-            fetch_one, self.hosts, limit=self.concurrency, on_progress=progress
-        )
+        # the parsed answers all outlive the fan-out: full collections would walk them in vain
+        with full_collections_postponed():
+            results = await self.manager.fan_out(
+                fetch_one, self.hosts, limit=self.concurrency, on_progress=progress
+            )
         vc_lags: tuple[DvsLag, ...] | None = self._vc_cache[1] if self._vc_cache else None
         vc_error = ""
         if vc_task is not None:
@@ -123,28 +127,31 @@ class LacpService:
         lags: list[LagHealth] = []
         outcomes: list[HostOutcome] = []
         counters: dict[str, CounterSample] = {}
-        for result in results:
-            host = result.target
-            if result.error is not None:
-                text = error_text(result.error).removeprefix(f"{host}: ")
-                rows.append(host_error_row(host, _error_code(result.error), text))
-                outcomes.append(HostOutcome(host, False, text, result.duration_s))
-                continue
-            fetch = result.value
-            assert fetch is not None  # no error: the host's reading came back
-            try:
-                judged = judge_host(
-                    host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
-                )
-            except Exception as exc:  # a verdict bug shows on its host, the others still show
-                text = f"could not judge this host's output: {type(exc).__name__}: {exc}"
-                rows.append(host_error_row(host, "verdict-failed", text))
-                outcomes.append(HostOutcome(host, False, text, result.duration_s, fetch.outputs))
-                continue
-            rows.extend(judged.rows)
-            lags.extend(judged.lags)
-            counters.update(judged.counters)
-            outcomes.append(HostOutcome(host, True, "", result.duration_s, fetch.outputs))
+        with gc_paused():  # no await inside: the rows are built in one go
+            for result in results:
+                host = result.target
+                if result.error is not None:
+                    text = error_text(result.error).removeprefix(f"{host}: ")
+                    rows.append(host_error_row(host, _error_code(result.error), text))
+                    outcomes.append(HostOutcome(host, False, text, result.duration_s))
+                    continue
+                fetch = result.value
+                assert fetch is not None  # no error: the host's reading came back
+                try:
+                    judged = judge_host(
+                        host, fetch.status, fetch.stats, fetch.config, vc_lags, self._counters, now
+                    )
+                except Exception as exc:  # a verdict bug shows on its host, the others still show
+                    text = f"could not judge this host's output: {type(exc).__name__}: {exc}"
+                    rows.append(host_error_row(host, "verdict-failed", text))
+                    outcomes.append(
+                        HostOutcome(host, False, text, result.duration_s, fetch.outputs)
+                    )
+                    continue
+                rows.extend(judged.rows)
+                lags.extend(judged.lags)
+                counters.update(judged.counters)
+                outcomes.append(HostOutcome(host, True, "", result.duration_s, fetch.outputs))
         self._counters = counters
         report = LacpReport(
             rows=tuple(sorted(rows, key=lambda r: (r.host, r.dvs, r.lag_id, r.vmnic))),
@@ -180,13 +187,13 @@ class LacpService:
         )
         if cached is not None:
             config: ConfigOutput | None = cached[0]
-            outputs.append(replace(cached[1], earlier=True))
+            outputs.append(cached[1])
         elif isinstance(answers[2], BaseException):
             config = None
             self._configs.pop(host, None)
         else:
             config = decode(answers[2], parse_config, _text(answers[2]))
-            self._configs[host] = (config, outputs[2])
+            self._configs[host] = (config, replace(outputs[2], earlier=True))
         return _HostFetch(status, stats, config, tuple(outputs))
 
     async def _vcenter_lags(self) -> tuple[DvsLag, ...]:

@@ -10,7 +10,7 @@ still while Tx rises across refreshes, and from a partner Age past three PDU per
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from vconsole.esx.lacp import (
     ConfigOutput,
@@ -43,7 +43,7 @@ _BIT_NOTES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterSample:
     """Counters of one LAG port at one refresh, kept to compute deltas at the next."""
 
@@ -217,7 +217,12 @@ def _judge_port(
     previous: Mapping[str, CounterSample],
     now: float,
 ) -> tuple[LagPortRow, CounterSample | None]:
-    row = LagPortRow(
+    prev = previous.get("|".join((host, lag.dvs, lag.lag_id, nic.nic)))  # the row's key
+    rx_delta = tx_delta = None
+    if counters is not None:
+        rx_delta = _delta(counters.rx_lacpdus, prev.rx if prev else None)
+        tx_delta = _delta(counters.tx_lacpdus, prev.tx if prev else None)
+    row = LagPortRow(  # built once, its deltas in it: a frozen row is costly to copy
         host=host,
         dvs=lag.dvs,
         lag=name,
@@ -239,12 +244,11 @@ def _judge_port(
         tx_lacpdus=counters.tx_lacpdus if counters else None,
         rx_errors=counters.rx_errors if counters else None,
         tx_errors=counters.tx_errors if counters else None,
+        rx_delta=rx_delta,
+        tx_delta=tx_delta,
     )
-    prev = previous.get(row.key)
     sample = None
     if counters is not None:
-        rx_delta = _delta(counters.rx_lacpdus, prev.rx if prev else None)
-        tx_delta = _delta(counters.tx_lacpdus, prev.tx if prev else None)
         changed = prev is None or rx_delta is None or rx_delta != 0
         sample = CounterSample(
             counters.rx_lacpdus,
@@ -252,7 +256,6 @@ def _judge_port(
             now,
             now if changed or prev is None else prev.rx_changed_at,
         )
-        row = replace(row, rx_delta=rx_delta, tx_delta=tx_delta)
     problems = _port_problems(nic, row, prev, sample, now)
     return with_problems(row, problems), sample
 

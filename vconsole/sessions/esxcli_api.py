@@ -25,6 +25,7 @@ from vconsole.sessions.vcenter import PING_CALLS_PER_VCENTER
 if TYPE_CHECKING:
     from vconsole.sessions.protocols import ProfileView, Sessions
     from vconsole.sessions.slot import TargetSlot
+    from vconsole.sessions.vcenter import VimConnection
     from vconsole.tokens import Command
     from vconsole.untyped import Json
     from vconsole.vim.esxcli import EsxcliAnswer
@@ -196,27 +197,13 @@ async def _execute(
     call: EsxcliCall,
 ) -> EsxcliAnswer:
     from vconsole.vim import esxcli as wire
-    from vconsole.vim.soap import MoRef
     from vconsole.vim.transport import SoapFault
 
     name = slot.name
-    try:
-        vim = await manager.vim(vcenter)
-    except VconsoleError as exc:
-        slot.mark_down(f"vCenter {vcenter} unavailable")
-        raise TargetUnreachable(name, f"through vCenter {vcenter}: {exc.message}") from None
+    vim = await vim_for(manager, slot, vcenter)
     for attempt in (1, 2):
         try:
-            executer = _EXECUTERS.get(slot)
-            if executer is None:
-                stub = vim.si._stub
-                executer = _EXECUTERS[slot] = await vim.call(
-                    wire.retrieve_executer,
-                    stub,
-                    MoRef("HostSystem", moid),
-                    None,
-                    what="RetrieveManagedMethodExecuter",
-                )
+            executer = await executer_of(vim, slot, moid)
             if _is_ping(call):  # held for the probe's timeout: sent from the event loop
                 body = wire.execute_soap_body(
                     executer, call.moid, API_VERSION, call.method_name, call.args
@@ -243,6 +230,32 @@ async def _execute(
             slot.mark_down(f"vCenter {vcenter}: {exc.reason}")
             raise TargetUnreachable(name, f"through vCenter {vcenter}: {exc.reason}") from None
     raise TargetUnreachable(name, f"through vCenter {vcenter}: the executer kept disappearing")
+
+
+async def vim_for(manager: Sessions, slot: TargetSlot, vcenter: str) -> VimConnection:
+    """The vCenter's connection; its failure is the host's: unreachable through it."""
+    try:
+        return await manager.vim(vcenter)
+    except VconsoleError as exc:
+        slot.mark_down(f"vCenter {vcenter} unavailable")
+        raise TargetUnreachable(slot.name, f"through vCenter {vcenter}: {exc.message}") from None
+
+
+async def executer_of(vim: VimConnection, slot: TargetSlot, moid: str) -> MoRef:
+    """The host's managed method executer, asked of vCenter once and kept with its slot."""
+    from vconsole.vim import esxcli as wire
+    from vconsole.vim.soap import MoRef
+
+    executer = _EXECUTERS.get(slot)
+    if executer is None:
+        executer = _EXECUTERS[slot] = await vim.call(
+            wire.retrieve_executer,
+            vim.si._stub,
+            MoRef("HostSystem", moid),
+            None,
+            what="RetrieveManagedMethodExecuter",
+        )
+    return executer
 
 
 def _translate(name: str, vcenter: str, fault: SoapFault) -> VconsoleError:

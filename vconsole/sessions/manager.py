@@ -279,10 +279,17 @@ class SessionManager:
         batch: bool = True,
         timeout: float | None = None,
     ) -> list[Answer]:
-        """Each read-only command's result or error, in one exec where the host allows it
-        (`batch` False: one exec per command)."""
+        """Each read-only command's result or error, in one exec where the host allows it,
+        or through vCenter in one trip to the pool (`batch` False: each command alone)."""
         from vconsole.sessions.batch import run_each
 
+        slot = self._slot(target)
+        if batch and len(commands) > 1 and slot.target.via == "api" and slot.target.kind == "esxi":
+            from vconsole.sessions.esxcli_api_each import api_calls_of, run_calls_over_api
+
+            calls = api_calls_of(commands)
+            if calls is not None:
+                return await run_calls_over_api(self, self._slot, slot, calls, timeout)
         return await run_each(self, target, commands, timeout, batch)
 
     # -- vCenter and Cloud Director -----------------------------------------------------
