@@ -7,7 +7,10 @@ does at the pane's cadence; every poll is merged and read (`latency()`), as each
 The same answers go to both ways, in this one run:
 
   naive  `_Window` as of `--naive-rev` (a list per series, made anew as the window slides)
-  now    `_Window` as it stands (a tuple per series, replaced whole at each merge)
+  slide  `_Window` as of `--slide-rev` (a tuple per series: every series slid, then each one
+         the poll answered rewritten, then regrouped per counter for the reading)
+  now    `_Window` as it stands (each series's new samples appended in one concatenation,
+         held per counter as the reading is)
 
 Per way: the objects the cyclic collector tracks for the windows, a full collection's thread CPU
 with them held (best of `--repeat`; the rest of the heap is the same for both), and the thread
@@ -15,7 +18,7 @@ CPU of one poll of every host (median of the polls, each after a full collection
 load average.
 
     .venv/bin/python bench/bench_paths_window.py [--hosts 1000] [--polls 9] [--repeat 3]
-        [--naive-rev 8650d74]
+        [--naive-rev 8650d74] [--slide-rev 674418b]
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=1000, help="hosts, each keeping a window")
     parser.add_argument("--naive-rev", default="8650d74", help="git revision of the naive way")
+    parser.add_argument("--slide-rev", default="674418b", help="git revision of slide")
     parser.add_argument("--polls", type=int, default=9, help="polls of one newer sample, timed")
     parser.add_argument("--repeat", type=int, default=3, help="full collections timed")
     args = parser.parse_args()
@@ -97,6 +101,8 @@ def main() -> None:
 
     modules_at(args.naive_rev, (("naive_paths_perf", "vconsole/services/paths_perf.py"),))
     naive = sys.modules["naive_paths_perf"]._Window
+    modules_at(args.slide_rev, (("slide_paths_perf", "vconsole/services/paths_perf.py"),))
+    slide = sys.modules["slide_paths_perf"]._Window
     first = answers(args.hosts, 0, SIZE, seed=1)
     polls = [answers(args.hosts, SIZE + p, 1, seed=2 + p) for p in range(args.polls)]
     print(
@@ -104,8 +110,9 @@ def main() -> None:
         f"of one sample ({load()})"
     )
     old = measure("naive", naive, first, polls, args.repeat)
+    slid = measure("slide", slide, first, polls, args.repeat)
     new = measure("now", _Window, first, polls, args.repeat)
-    assert old == new, "the two ways hold different samples"
+    assert old == slid == new, "the ways hold different samples"
     print(f"\ncommand: {' '.join(sys.argv)}")
 
 

@@ -9,7 +9,10 @@ exec per command, in parallel). The two halves run at the same time; either may 
 vCenter or no perf counters leaves what SSH can tell (states, policies, no latency), a host
 that SSH cannot reach keeps what vCenter knows, a host nobody can read gets one row saying why.
 Once vCenter's half is in, each host is joined as it answers, while the others are still being
-waited for; verdicts, which compare hosts, are judged when the last one is in.
+waited for; verdicts, which compare hosts, are judged when the last one is in. A host whose
+answers, vCenter facts and samples equal the last refresh's keeps its rows (no new sample: a
+refresh within 20 s of the last); they are judged again with the rest and copied only if their
+verdict changed, as the last report still holds them.
 The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and the screen.
 """
 
@@ -19,6 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vconsole.errors import VconsoleError
@@ -35,6 +39,7 @@ from vconsole.models.common import last_transcript
 from vconsole.models.paths import (
     DeviceInfo,
     HostPaths,
+    PathProblem,
     PathRow,
     PathsReport,
     RawOutput,
@@ -113,6 +118,7 @@ class PathsService:
             else None
         )
         self._vcenter_dependent = True  # some host's paths came from vCenter alone last time
+        self._joins: dict[str, _Kept] = {}  # each host's last join, by what it was joined from
 
     async def refresh(
         self, on_progress: Progress | None = None, *, full: bool = False
@@ -128,7 +134,7 @@ class PathsService:
                 self.reader.read(self._wanted, full_layout=full or self._vcenter_dependent)
             )
 
-        joined: dict[str, JoinedHost] = {}
+        joined: dict[str, _Kept] = {}
         early: list[FanOutResult[SshHostData]] = []  # answered before vCenter's view was in
 
         def progress(done: int, total: int, result: FanOutResult[SshHostData]) -> None:
@@ -163,21 +169,29 @@ class PathsService:
         defer_full_collection(self.clock)  # the one the new rows would set off: not meanwhile
         with gc_paused():  # no await inside: the rows are built in one go
             rows: list[PathRow] = []
+            bases: list[tuple[PathProblem, ...]] = []
             devices: list[DeviceInfo] = []
             outcomes: list[HostPaths] = []
+            kept: set[str] = set()
             for host in names:
-                done = joined.get(host)
-                if done is None:
-                    done = self._join(host, ssh.get(host), view, vc_error, switches.get(host))
-                rows.extend(done.rows)
-                devices.extend(done.devices)
-                outcomes.append(done.outcome)
+                one = joined.get(host)
+                if one is None:
+                    one = joined[host] = self._join(
+                        host, ssh.get(host), view, vc_error, switches.get(host)
+                    )
+                if one.reused:
+                    kept.add(host)
+                rows.extend(one.joined.rows)
+                bases.extend(one.bases)
+                devices.extend(one.joined.devices)
+                outcomes.append(one.joined.outcome)
             self._vcenter_dependent = any(
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
             judged_rows, judged_devices = judge(  # rows just joined: nobody else holds them
-                rows, devices, outcomes, self.thresholds, in_place=True
+                rows, devices, outcomes, self.thresholds, in_place=True, kept=kept, bases=bases
             )
+            self._joins = _kept_for_next(joined, rows, judged_rows, devices, judged_devices)
             notes = []
             if vc_error:
                 notes.append(
@@ -205,8 +219,9 @@ class PathsService:
         view: VcenterView,
         vc_error: str,
         switch: int | None,
-    ) -> JoinedHost:
-        """One host's rows from its SSH answer (or error), vCenter's view and its samples."""
+    ) -> _Kept:
+        """One host's rows from its SSH answer (or error), vCenter's view and its samples; the
+        last refresh's rows again if it had all the same (only the time the host took differs)."""
         vc = view.hosts.get(host)
         note = view.perf_notes.get(host, "")
         if not note and vc is None:
@@ -214,18 +229,24 @@ class PathsService:
                 f"vCenter not read: {vc_error}" if vc_error
                 else ("the host is not in vCenter" if self.vcenter else "no vCenter target")
             )  # fmt: skip
-        return join_host(
-            HostInputs(
-                host=host,
-                ssh=result.value if result is not None and result.error is None else None,
-                ssh_error=error_text(result.error) if result and result.error else "",
-                vcenter=vc,
-                latency=view.latency.get(host),
-                perf_note=note,
-                duration_s=result.duration_s if result else 0.0,
-                psp_latency_vcenter=switch,
-            )
+        ssh = result.value if result is not None and result.error is None else None
+        inputs = HostInputs(  # the raw outputs left out: the rows are made from what they say
+            host=host,
+            ssh=replace(ssh, outputs=()) if ssh is not None else None,
+            ssh_error=error_text(result.error) if result and result.error else "",
+            vcenter=vc,
+            latency=view.latency.get(host),
+            perf_note=note,
+            psp_latency_vcenter=switch,
         )
+        took = result.duration_s if result else 0.0
+        last = self._joins.get(host)
+        if last is not None and last.inputs == inputs:
+            outputs = ssh.outputs if ssh is not None else ()
+            outcome = replace(last.joined.outcome, duration_s=took, outputs=outputs)
+            return replace(last, joined=replace(last.joined, outcome=outcome))
+        joined = join_host(replace(inputs, ssh=ssh, duration_s=took))
+        return _Kept(inputs, joined, tuple(r.problems for r in joined.rows), reused=False)
 
     # -- vCenter ------------------------------------------------------------------------------
     def _wanted(self, name: str) -> bool:
@@ -297,6 +318,46 @@ def _outcome(task: asyncio.Future[VcenterView] | None) -> tuple[VcenterView, str
 
 
 _NO_VIEW = VcenterView({}, {}, {})
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A host's join, with what it was joined from (time taken left out) and each row's own
+    problems before judging; `reused` when its rows are an earlier refresh's, already judged."""
+
+    inputs: HostInputs
+    joined: JoinedHost
+    bases: tuple[tuple[PathProblem, ...], ...]
+    reused: bool
+
+
+def _kept_for_next(
+    joined: dict[str, _Kept],
+    rows: list[PathRow],
+    judged_rows: tuple[PathRow, ...],
+    devices: list[DeviceInfo],
+    judged_devices: tuple[DeviceInfo, ...],
+) -> dict[str, _Kept]:
+    """Each host's join for the next refresh to reuse, holding the rows as judged now: a kept
+    row whose verdict changed was copied, and the copy is what the report shows."""
+    copied = {r.host for r, j in zip(rows, judged_rows, strict=True) if r is not j}
+    copied |= {d.host for d, j in zip(devices, judged_devices, strict=True) if d is not j}
+    out = {h: replace(k, reused=True) for h, k in joined.items()}
+    if not copied:
+        return out
+    now: dict[str, tuple[list[PathRow], list[DeviceInfo]]] = {h: ([], []) for h in copied}
+    for row in judged_rows:
+        if row.host in now:
+            now[row.host][0].append(row)
+    for device in judged_devices:
+        if device.host in now:
+            now[device.host][1].append(device)
+    for host, (host_rows, host_devices) in now.items():
+        held = out[host]
+        out[host] = replace(
+            held, joined=replace(held.joined, rows=tuple(host_rows), devices=tuple(host_devices))
+        )
+    return out
 
 
 def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -> bool:

@@ -14,6 +14,7 @@ exists yet (a sample stamped ahead of this clock is never taken for young).
 from __future__ import annotations
 
 import asyncio
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -57,19 +58,20 @@ class VcenterView:
 
 
 class _Window:
-    """One host's samples per (counter, instance), aligned with `stamps` (-1 = no sample) and
-    trimmed to the newest N. The usual merge appends the one newer sample a poll brings.
+    """One host's samples per counter and instance, aligned with `stamps` (-1 = no sample) and
+    trimmed to the newest N, held as HostLatency.series holds them so a reading is no copy.
 
-    Each series is a tuple, replaced whole at each merge, not a list changed in place: a tuple
-    of floats is a container the cyclic collector stops tracking the first time it looks at it,
-    where a list (some 50 per host, kept for the console's life) is walked item by item at every
-    full collection; and the reading a refresh takes shares the tuples rather than copying them.
+    The usual poll brings samples newer than all held: each series gets them appended and loses
+    as many of its oldest, in one tuple concatenation (`_append`); anything else (older or
+    repeated stamps, more than N at once) places every sample by its stamp (`_rebuild`). Each
+    series is a tuple and each merge builds new dicts: a tuple of floats is a container the cyclic
+    collector stops tracking, and a reading a refresh took never changes under it.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: dict[tuple[str, str], tuple[float, ...]] = {}
-        self.stamps: list[float] = []
+        self.series: dict[str, dict[str, tuple[float, ...]]] = {}
+        self.stamps: tuple[float, ...] = ()
         self._latency: HostLatency | None = None  # until the next merge that adds samples
 
     @property
@@ -81,47 +83,76 @@ class _Window:
         if not stamps:  # nothing newer (a refresh within 20 s of the last): nothing to place
             return
         self._latency = None
-        merged = sorted(set(self.stamps) | set(stamps))[-self.size :]
-        if merged != self.stamps:
-            self._realign(merged)
-        where = {ts: i for i, ts in enumerate(merged)}
-        at = [(k, i) for k, i in enumerate(where.get(ts) for ts in stamps) if i is not None]
-        blank = _NO_SAMPLE * len(merged)
-        held = self.values
-        for counter, by_instance in found.series.items():
-            for instance, values in by_instance.items():
-                key = (counter, instance)
-                row = list(held.get(key, blank))
-                for k, i in at:
-                    if k < len(values):
-                        row[i] = values[k]
-                held[key] = tuple(row)
+        held = self.stamps
+        newer = not held or stamps[0] > held[-1]
+        if newer and len(stamps) <= self.size and all(map(operator.lt, stamps, stamps[1:])):
+            self._append(found)
+        else:
+            self._rebuild(found)
 
-    def _realign(self, merged: list[float]) -> None:
-        old, self.stamps = self.stamps, merged
-        kept = [ts for ts in old if ts >= merged[0]]
-        if kept == merged[: len(kept)]:  # the held samples slide left; the new ones follow
-            drop, pad = len(old) - len(kept), _NO_SAMPLE * (len(merged) - len(kept))
-            for key, slot in self.values.items():
-                self.values[key] = slot[drop:] + pad
-            return
+    def _append(self, found: HostLatency) -> None:
+        stamps, k = tuple(found.timestamps), len(found.timestamps)
+        drop = max(0, len(self.stamps) + k - self.size)
+        pad, blank = _NO_SAMPLE * k, _NO_SAMPLE * (len(self.stamps) - drop)
+        series: dict[str, dict[str, tuple[float, ...]]] = {}
+        for counter, by_instance in found.series.items():
+            if not by_instance:
+                continue
+            fresh = {i: _fit(v, k) for i, v in by_instance.items()}
+            old = self.series.get(counter)
+            if old is None:
+                series[counter] = {i: blank + v for i, v in fresh.items()}
+                continue
+            slid = {i: slot[drop:] + fresh.get(i, pad) for i, slot in old.items()}
+            slid.update((i, blank + v) for i, v in fresh.items() if i not in old)
+            series[counter] = slid
+        for counter, old in self.series.items():
+            if counter not in series:
+                series[counter] = {i: slot[drop:] + pad for i, slot in old.items()}
+        self.stamps, self.series = self.stamps[drop:] + stamps, series
+
+    def _rebuild(self, found: HostLatency) -> None:
+        merged = tuple(sorted(set(self.stamps) | set(found.timestamps))[-self.size :])
         where = {ts: i for i, ts in enumerate(merged)}
-        for key, slot in self.values.items():
-            row = list(_NO_SAMPLE * len(merged))
-            for ts, value in zip(old, slot, strict=True):
-                i = where.get(ts)
-                if i is not None:
-                    row[i] = value
-            self.values[key] = tuple(row)
+        blank = _NO_SAMPLE * len(merged)
+        series = {
+            counter: {i: _place(blank, where, self.stamps, s) for i, s in by_instance.items()}
+            for counter, by_instance in self.series.items()
+        }
+        for counter, by_instance in found.series.items():
+            if not by_instance:
+                continue
+            out = series.setdefault(counter, {})
+            for instance, values in by_instance.items():
+                out[instance] = _place(out.get(instance, blank), where, found.timestamps, values)
+        self.stamps, self.series = merged, series
 
     def latency(self) -> HostLatency:
-        if self._latency is not None:
-            return self._latency
-        series: dict[str, dict[str, tuple[float, ...]]] = {}
-        for (counter, instance), slot in self.values.items():
-            series.setdefault(counter, {})[instance] = slot
-        self._latency = HostLatency(series, len(self.stamps), tuple(self.stamps))
+        if self._latency is None:
+            self._latency = HostLatency(self.series, len(self.stamps), self.stamps)
         return self._latency
+
+
+def _fit(values: tuple[float, ...], k: int) -> tuple[float, ...]:
+    """A poll's samples of one series, one per stamp (a short answer padded with no-sample)."""
+    if len(values) == k and type(values) is tuple:
+        return values
+    return tuple(values[:k]) + _NO_SAMPLE * max(0, k - len(values))
+
+
+def _place(
+    row: tuple[float, ...],
+    where: dict[float, int],
+    stamps: tuple[float, ...],
+    values: tuple[float, ...],
+) -> tuple[float, ...]:
+    """`row` with each of `values` put at its stamp's place, if the stamp is in the window."""
+    out = list(row)
+    for ts, value in zip(stamps, values, strict=False):
+        i = where.get(ts)
+        if i is not None:
+            out[i] = value
+    return tuple(out)
 
 
 _NO_SAMPLE = (-1.0,)

@@ -9,7 +9,7 @@ window for path outliers and p95 for device thresholds, so one slow command cann
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -37,9 +37,16 @@ def judge(
     thresholds: Thresholds,
     *,
     in_place: bool = False,
+    kept: Collection[str] = (),
+    bases: Sequence[tuple[PathProblem, ...]] | None = None,
 ) -> tuple[tuple[PathRow, ...], tuple[DeviceInfo, ...]]:
     """Rows and devices with problems and verdicts filled in: copies, or (`in_place`, for the
-    rows and devices a refresh has just made and nobody else holds) the same objects."""
+    rows and devices a refresh has just made and nobody else holds) the same objects.
+
+    Rows and devices of `kept` hosts are an earlier refresh's, already judged and held by its
+    report: each stays the same object if its verdict is unchanged, else is copied. `bases`
+    (aligned with `rows`) are the problems each row had before it was first judged.
+    """
     device_problems = _device_problems(devices, hosts, thresholds)
     host_problems = _host_problems(hosts)
     by_device: dict[tuple[str, str], list[PathRow]] = {}
@@ -53,8 +60,9 @@ def judge(
             device_problems.setdefault(key, []).append(stranded)
     own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
-    for row in rows:
-        problems = list(row.problems)
+    own_bases = bases if bases is not None else [r.problems for r in rows]
+    for row, base in zip(rows, own_bases, strict=True):
+        problems = list(base)
         if row.device:
             problems += _path_problems(row, timed[(row.host, row.device)], thresholds)
         verdict = worst([p.severity for p in problems]) if problems else Verdict.OK
@@ -67,7 +75,10 @@ def judge(
         problems = device_problems.get((d.host, d.device), []) + host_problems.get(d.host, [])
         mine = verdicts.get((d.host, d.device), []) + [p.severity for p in problems]
         verdict = worst(mine)
-        if in_place:
+        if d.host in kept:
+            same = d.problems == tuple(problems) and d.verdict == verdict
+            out_devices.append(d if same else d.judged(tuple(problems), verdict))
+        elif in_place:
             out_devices.append(d.judged_in_place(tuple(problems), verdict))
         else:
             out_devices.append(d.judged(tuple(problems), verdict))
@@ -75,11 +86,25 @@ def judge(
     judged = []
     for row, (row_problems, verdict) in zip(rows, own, strict=True):  # one copy per row
         device = device_verdict.get((row.host, row.device))
-        if in_place:
+        if row.host in kept:
+            same = _unchanged(row, row_problems, verdict, device)
+            judged.append(row if same else row.judged(row_problems, verdict, device))
+        elif in_place:
             judged.append(row.judged_in_place(row_problems, verdict, device))
         else:
             judged.append(row.judged(row_problems, verdict, device))
     return tuple(judged), tuple(out_devices)
+
+
+def _unchanged(
+    row: PathRow, problems: tuple[PathProblem, ...], verdict: Verdict, device: DeviceInfo | None
+) -> bool:
+    """True when judging `row` again would give it what it already holds."""
+    if row.verdict != verdict or row.problems != problems:
+        return False
+    return device is None or (
+        row.device_verdict == device.verdict and row.device_problems == device.problems
+    )
 
 
 _KNOWN_STATES = frozenset({"active", "standby", "disabled", "dead"})
