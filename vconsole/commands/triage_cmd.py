@@ -49,9 +49,9 @@ def handle(args: argparse.Namespace) -> int:
         return fail("triage", f"--filter: not a valid regular expression ({exc})")
     chosen = tuple(s for s in SOURCES if not args.source or s.name in args.source)
     try:
-        from vconsole.sessions.clisupport import load_profile
+        from vconsole.sessions.clisupport import load_profile, with_hosts
 
-        profile = load_profile(args)
+        profile = with_hosts(load_profile(args), args)  # hosts only vCenter names are read too
     except VconsoleError as exc:
         return fail("triage", f"{exc.title}: {exc}")
     board = asyncio.run(_read(args, profile, chosen))
