@@ -96,6 +96,25 @@ def test_scripts_print_what_a_real_shell_prints(deferred: bool, text: str) -> No
     assert lab.stderr == real.stderr, text
 
 
+@pytest.mark.skipif(SH is None, reason="no /bin/sh to compare with")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "echo a#b #c",
+        "echo x>/dev/null; echo y",
+        "echo 1 2>&1; echo 2>/dev/null z",
+        "echo a=b c=d; echo {a} }",
+        "x=1; echo $x${x}x'$x'\"$x\"",
+        "echo while do done && echo a\\ b",
+    ],
+)
+def test_words_next_to_operators_split_as_in_a_real_shell(text: str) -> None:
+    """Plain words are cut in one step; where one ends (`#`, `>`, quotes) is the shell's."""
+    real = subprocess.run([SH or "sh", "-c", text], capture_output=True, text=True, env={})
+    lab = run_script(text, not_found)
+    assert (lab.stdout, lab.stderr, lab.exit) == (real.stdout, real.stderr, real.returncode)
+
+
 def test_background_jobs_run_at_the_same_time_and_wait_collects_them() -> None:
     barrier = threading.Barrier(3, timeout=10)
 
