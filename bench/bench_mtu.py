@@ -18,6 +18,10 @@
    self-signed certificate pinned.
 
     .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--tls] [--step 1] [--manual-step 1]
+
+Where the CPU of the matrix's new ways goes, console and lab (phases `matrix-ssh`, `matrix-api`):
+
+    .venv/bin/python bench/where_cpu.py --phase matrix-ssh -- bench/bench_mtu.py
 """
 
 from __future__ import annotations
