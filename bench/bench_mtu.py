@@ -18,6 +18,10 @@
    self-signed certificate pinned.
 
     .venv/bin/python bench/bench_mtu.py [--hosts 20] [--no-api] [--tls] [--step 1] [--manual-step 1]
+
+Where the CPU of the matrix's new ways goes, console and lab (phases `matrix-ssh`, `matrix-api`):
+
+    .venv/bin/python bench/where_cpu.py --phase matrix-ssh -- bench/bench_mtu.py
 """
 
 from __future__ import annotations
@@ -248,6 +252,8 @@ async def _timed(service, tests):  # type: ignore[no-untyped-def]
 async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
     import multiprocessing
 
+    from bench_api_hosts import phase  # `matrix-ssh` / `matrix-api` for bench/where_cpu.py
+
     from vconsole.lab.vcsim import vcsim_unavailable
     from vconsole.models.mtu import MtuTest
     from vconsole.services.mtu import MtuService, RunSettings
@@ -366,7 +372,10 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
                 parent.send("cpu")
                 lab_cpu, console_cpu = parent.recv(), _cpu_s()
                 t0 = time.monotonic()
-                with pings_in_threads() if threaded else contextlib.nullcontext():
+                marked = (
+                    phase(f"matrix-{via}") if label.startswith("new") else contextlib.nullcontext()
+                )
+                with marked, pings_in_threads() if threaded else contextlib.nullcontext():
                     results = await matrix_service.run(plan)
                 took = time.monotonic() - t0
                 parent.send("cpu")

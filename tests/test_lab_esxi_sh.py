@@ -2,7 +2,8 @@
 
 Generated scripts (echo, variables, `$?`, `&&`/`||`, groups, subshells, pipes into
 `while read -r`, `2>&1`, `>&2`) run through `/bin/sh` and through the lab's interpreter and must
-print the same. Background jobs are shown to overlap with a barrier both must reach, not a clock.
+print the same, with jobs on threads and with jobs deferred on the host's clock. Background jobs
+are shown to overlap with a barrier both must reach, or by the lab time an exec takes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from vconsole.esx.vmkping import parse_vmkping, probe_outcome, vmkping_command
 from vconsole.esx.vmkping_batch import batch_script, nonce_of, read_batch
 from vconsole.lab.esxi.output import Reply
 from vconsole.lab.esxi.sh import MAX_JOBS, run_script
-from vconsole.lab.esxi.shell import run_line
+from vconsole.lab.esxi.shell import run_argv, run_line
 from vconsole.lab.esxi.state import HostState, LabClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -83,15 +84,35 @@ def script(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 @pytest.mark.skipif(SH is None, reason="no /bin/sh to compare with")
+@pytest.mark.parametrize("deferred", [False, True], ids=["jobs-on-threads", "jobs-deferred"])
 @settings(max_examples=60, deadline=None)
-@given(script())
-def test_scripts_print_what_a_real_shell_prints(text: str) -> None:
+@given(text=script())
+def test_scripts_print_what_a_real_shell_prints(deferred: bool, text: str) -> None:
     real = subprocess.run(
         [SH or "sh", "-c", text], capture_output=True, text=True, timeout=10, env={}
     )
-    lab = run_script(text, not_found)
+    lab = run_script(text, not_found, LabClock(0) if deferred else None)
     assert (lab.stdout, lab.exit) == (real.stdout, real.returncode), text
     assert lab.stderr == real.stderr, text
+
+
+@pytest.mark.skipif(SH is None, reason="no /bin/sh to compare with")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "echo a#b #c",
+        "echo x>/dev/null; echo y",
+        "echo 1 2>&1; echo 2>/dev/null z",
+        "echo a=b c=d; echo {a} }",
+        "x=1; echo $x${x}x'$x'\"$x\"",
+        "echo while do done && echo a\\ b",
+    ],
+)
+def test_words_next_to_operators_split_as_in_a_real_shell(text: str) -> None:
+    """Plain words are cut in one step; where one ends (`#`, `>`, quotes) is the shell's."""
+    real = subprocess.run([SH or "sh", "-c", text], capture_output=True, text=True, env={})
+    lab = run_script(text, not_found)
+    assert (lab.stdout, lab.stderr, lab.exit) == (real.stdout, real.stderr, real.returncode)
 
 
 def test_background_jobs_run_at_the_same_time_and_wait_collects_them() -> None:
@@ -159,3 +180,55 @@ def test_a_vmkping_batch_answers_each_probe_as_alone() -> None:
             single.received,
         )
         assert section.exit == alone.exit
+
+
+def _probes(sizes: Sequence[int]) -> str:
+    """The console's batch of black-holed probes (1 s timeout) from one host."""
+    return batch_script(
+        [vmkping_command("10.0.30.50", size=s, vmk="vmk1", count=1) for s in sizes]
+    ).line
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1200, 8972), min_size=1, max_size=12))
+def test_deferred_jobs_answer_as_jobs_on_threads(sizes: list[int]) -> None:
+    """Jobs run at once with their sleeps deferred print what jobs on threads print."""
+    from bench_mtu import blackhole_scenario  # type: ignore[import-not-found]
+
+    scenario = blackhole_scenario(1)
+    line = _probes(sizes)
+    state = HostState(scenario, scenario.hosts[0], LabClock(0), None)
+    deferred = run_line(state, line)
+    threaded = run_script(line, lambda argv: run_argv(state, argv))
+    assert (deferred.stdout, deferred.stderr, deferred.exit) == (
+        threaded.stdout,
+        threaded.stderr,
+        threaded.exit,
+    )
+
+
+def test_black_holed_probes_in_one_exec_still_wait_their_timeout_together() -> None:
+    """Eight jobs that each wait a 1 s timeout: the exec lasts at least 1 s of lab time (the
+    deferred sleeps are waited out), and not eight (they overlap as jobs on threads do)."""
+    from bench_mtu import blackhole_scenario
+
+    scenario = blackhole_scenario(1)
+    clock = LabClock(0.02)
+    state = HostState(scenario, scenario.hosts[0], clock, None)
+    started = clock.now()
+    reply = run_line(state, _probes([1500] * 8))
+    took = clock.now() - started
+    assert reply.stdout.count("100% packet loss") == 8
+    assert 1.0 <= took < 8.0
+
+
+def test_a_deferred_run_adds_its_sleeps_and_a_nested_one_runs_beside_it() -> None:
+    clock = LabClock(1.0)
+    with clock.deferred() as outer:
+        clock.sleep(3600)  # an hour of lab time, none of it slept here
+        before = clock.now()
+        with clock.deferred() as inner:
+            clock.sleep(5)
+        clock.sleep(2)
+    assert (outer.lab_seconds, inner.lab_seconds) == (3602, 5)
+    assert before >= 3600 and clock.now() < 3600

@@ -1,4 +1,4 @@
-"""Running a parsed busybox-ash script on a lab host: background jobs are real threads.
+"""Running a parsed busybox-ash script on a lab host: background jobs run in parallel.
 
 A command line with shell syntax (`;`, `&`, `|`, groups, `while read`) is interpreted here, so a
 script the console sends runs as a host's ash would run it: jobs started with `&` run in
@@ -9,6 +9,9 @@ prints: each command's output is collected and passed on when it ends (a pipe's 
 all at once, a job's lines arrive as a block when it is waited for), and the only files are
 /dev/null (anything else: `can't create`, as ash says on a read-only file system).
 Built-ins: `echo`, `read`, `wait`, `true`, `false`, `:`; other names go to the host's commands.
+Given the host's clock, a job runs at once with its sleeps deferred (`LabClock.deferred`) and
+waiting for it sleeps until it would have ended: 32 probes waiting their timeout cost one timer,
+not 32 threads. Without one (a host whose probes are real pings), each job runs on a thread.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from vconsole.lab.esxi.sh_parse import (
     Word,
     parse,
 )
+from vconsole.lab.esxi.state import LabClock
 from vconsole.sessions.pool import LifoThreadPool
 
 log = logging.getLogger(__name__)
@@ -70,10 +74,20 @@ class Stdin:
 
 
 @dataclass
+class Job:
+    """A background job: on a thread (`future`), or already run with its sleeps deferred."""
+
+    out: Output
+    future: Future[None] | None = None
+    failed: BaseException | None = None
+    ends: float = 0.0  # a deferred job: the lab time its sleeps end
+
+
+@dataclass
 class Env:
     vars: dict[str, str]
     status: int = 0
-    jobs: list[tuple[Future[None], Output]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
     counter: list[int] = field(default_factory=lambda: [0])  # jobs started by the whole script
 
     def subshell(self) -> Env:
@@ -85,30 +99,38 @@ def looks_like_script(line: str) -> bool:
     return any(c in SHELL_CHARS for c in line)
 
 
-def run_script(line: str, run_argv: RunArgv) -> Reply:
-    """Parse and run `line`; like sshd, the exec ends only when every background job is done."""
+def run_script(line: str, run_argv: RunArgv, clock: LabClock | None = None) -> Reply:
+    """Parse and run `line`; like sshd, the exec ends only when every background job is done.
+    `clock`: every sleep of the commands goes through it, so jobs may run deferred."""
     try:
         script = parse(line)
     except ShellSyntaxError as exc:
         return Reply(stderr=f"sh: {exc}\n", exit=2)
     env = Env({})
-    result = _Shell(run_argv).run(script, env, Stdin())
-    _join(env, result)
+    shell = _Shell(run_argv, clock)
+    result = shell.run(script, env, Stdin())
+    shell.join(env, result)
     return Reply(result.text(1), result.text(2), result.status)
 
 
-def _join(env: Env, into: Output) -> None:
-    while env.jobs:
-        job, out = env.jobs.pop(0)
-        failed = job.exception()  # waits for the job
-        if failed is not None:  # a lab bug: the job's output so far still counts
-            log.error("lab shell job failed", exc_info=failed)
-        into.chunks += out.chunks
-
-
 class _Shell:
-    def __init__(self, run_argv: RunArgv) -> None:
+    def __init__(self, run_argv: RunArgv, clock: LabClock | None = None) -> None:
         self.run_argv = run_argv
+        self.clock = clock
+
+    def join(self, env: Env, into: Output) -> None:
+        """Wait for the jobs `env` started, their output appended in the order they started."""
+        while env.jobs:
+            job = env.jobs.pop(0)
+            if job.future is not None:
+                failed = job.future.exception()  # waits for the job
+            else:
+                failed = job.failed
+                if self.clock is not None:
+                    self.clock.sleep(job.ends - self.clock.now())
+            if failed is not None:  # a lab bug: the job's output so far still counts
+                log.error("lab shell job failed", exc_info=failed)
+            into.chunks += job.out.chunks
 
     def run(self, script: Script, env: Env, stdin: Stdin) -> Output:
         result = Output(status=env.status)
@@ -131,10 +153,23 @@ class _Shell:
 
         def job() -> None:
             out.add(self.and_or(node, sub, stdin))
-            _join(sub, out)
+            self.join(sub, out)
 
-        env.jobs.append((_JOBS.submit(job), out))
+        if self.clock is None:
+            env.jobs.append(Job(out, future=_JOBS.submit(job)))
+        else:
+            env.jobs.append(self._deferred(job, out, self.clock))
         result.status = env.status = 0
+
+    @staticmethod
+    def _deferred(job: Callable[[], None], out: Output, clock: LabClock) -> Job:
+        failed: BaseException | None = None
+        with clock.deferred() as span:
+            try:
+                job()
+            except Exception as exc:  # as a thread's job: reported when waited for
+                failed = exc
+        return Job(out, failed=failed, ends=clock.now() + span.lab_seconds)
 
     def and_or(self, node: AndOr, env: Env, stdin: Stdin) -> Output:
         result = self.pipeline(node.first, env, stdin)
@@ -152,7 +187,7 @@ class _Shell:
         for i, node in enumerate(pipe.commands):
             sub = env.subshell()
             step = self.command(node, sub, feed)
-            _join(sub, step)
+            self.join(sub, step)
             result.status = step.status
             if i + 1 < len(pipe.commands):
                 feed = Stdin(step.text(1))
@@ -175,7 +210,7 @@ class _Shell:
             inner = env.subshell() if node.subshell else env
             result = self.run(node.body, inner, feed)
             if node.subshell:
-                _join(inner, result)
+                self.join(inner, result)
         else:
             result = self.loop(node, env, feed)
         env.status = result.status
@@ -224,7 +259,7 @@ class _Shell:
             return _read(argv[1:], env, stdin)
         if name == "wait":
             result = Output()
-            _join(env, result)
+            self.join(env, result)
             return result
         reply = self.run_argv(argv)
         return Output([(1, reply.stdout), (2, reply.stderr)], reply.exit)

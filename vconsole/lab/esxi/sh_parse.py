@@ -33,6 +33,9 @@ class Word:
     literal: str | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if len(self.parts) == 1 and self.parts[0][0] == "text":  # most words: one plain run
+            object.__setattr__(self, "literal", self.parts[0][1])
+            return
         plain = all(kind == "text" for kind, _ in self.parts)
         text = "".join(text for _, text in self.parts) if plain else None
         object.__setattr__(self, "literal", text)
@@ -92,15 +95,25 @@ class Script:
 
 _LITERAL = re.compile(r"[^ \t;&|()\n<>'\"\\$`]+")
 _QUOTED_LITERAL = re.compile(r'[^"\\$`]+')
+# a whole unquoted word without expansions, up to a blank or an operator (not `2` of `2>&1`)
+_PLAIN_WORD = re.compile(r"[^ \t;&|()\n<>'\"\\$`#]+(?=[ \t;&|()\n]|\Z)")
 
 
 def tokenize(src: str) -> list[Word | Op | Redir]:
     out: list[Word | Op | Redir] = []
+    plain: dict[str, Word] = {}  # a script repeats its words (a batch: the same command 32 times)
     i, n = 0, len(src)
     while i < n:
         c = src[i]
         if c in " \t":
             i += 1
+        elif m := _PLAIN_WORD.match(src, i):
+            text = m.group()
+            word = plain.get(text)
+            if word is None:
+                word = plain[text] = Word((("text", text),))
+            out.append(word)
+            i = m.end()
         elif c == "\\" and src.startswith("\\\n", i):
             i += 2
         elif c == "#":
@@ -231,6 +244,9 @@ class Parser:
     def __init__(self, tokens: list[Word | Op | Redir]) -> None:
         self.toks = tokens
         self.pos = 0
+        # what each grammar decision compares: an operator's text, an unquoted plain word's
+        # text (a reserved word), else None; one more None past the end
+        self.keys = [_key(tok) for tok in tokens] + [None]
 
     def parse(self) -> Script:
         script = self.script(())
@@ -241,10 +257,8 @@ class Parser:
     def peek(self) -> Word | Op | Redir | None:
         return self.toks[self.pos] if self.pos < len(self.toks) else None
 
-    def _is(self, tok: object, text: str) -> bool:
-        if isinstance(tok, Op):
-            return tok.text == text
-        return isinstance(tok, Word) and not tok.quoted and tok.literal == text
+    def _at(self, text: str) -> bool:
+        return self.keys[self.pos] == text
 
     def _describe(self, tok: object) -> str:
         if isinstance(tok, Op):
@@ -254,30 +268,26 @@ class Parser:
         return "end of file" if tok is None else "redirection"
 
     def expect(self, text: str) -> None:
-        if not self._is(self.peek(), text):
+        if self.keys[self.pos] != text:
             raise ShellSyntaxError(f"syntax error: unexpected {self._describe(self.peek())}")
         self.pos += 1
 
     def _skip_newlines(self) -> None:
-        while self._is(self.peek(), "\n"):
+        while self.keys[self.pos] == "\n":
             self.pos += 1
 
     def script(self, stops: tuple[str, ...]) -> Script:
         items: list[tuple[AndOr, bool]] = []
         self._skip_newlines()
-        while self.peek() is not None and not any(self._is(self.peek(), s) for s in stops):
+        while self.pos < len(self.toks) and self.keys[self.pos] not in stops:
             node = self.and_or()
             background = False
-            tok = self.peek()
-            if self._is(tok, "&") or self._is(tok, ";"):
-                background = self._is(tok, "&")
+            key = self.keys[self.pos]
+            if key in ("&", ";"):
+                background = key == "&"
                 self.pos += 1
-            elif (
-                tok is not None
-                and not self._is(tok, "\n")
-                and not any(self._is(tok, s) for s in stops)
-            ):
-                raise ShellSyntaxError(f"syntax error: unexpected {self._describe(tok)}")
+            elif self.pos < len(self.toks) and key != "\n" and key not in stops:
+                raise ShellSyntaxError(f"syntax error: unexpected {self._describe(self.peek())}")
             items.append((node, background))
             self._skip_newlines()
         return Script(items)
@@ -285,7 +295,7 @@ class Parser:
     def and_or(self) -> AndOr:
         first = self.pipeline()
         rest: list[tuple[str, Pipeline]] = []
-        while self._is(self.peek(), "&&") or self._is(self.peek(), "||"):
+        while self.keys[self.pos] in ("&&", "||"):
             op = self.toks[self.pos]
             assert isinstance(op, Op)
             self.pos += 1
@@ -295,22 +305,22 @@ class Parser:
 
     def pipeline(self) -> Pipeline:
         commands = [self.command()]
-        while self._is(self.peek(), "|"):
+        while self._at("|"):
             self.pos += 1
             self._skip_newlines()
             commands.append(self.command())
         return Pipeline(commands)
 
     def command(self) -> Node:
-        tok = self.peek()
+        key = self.keys[self.pos]
         node: Node
-        if self._is(tok, "{") or self._is(tok, "("):
-            sub = self._is(tok, "(")
+        if key in ("{", "("):
+            sub = key == "("
             self.pos += 1
             body = self.script(("}",) if not sub else (")",))
             self.expect(")" if sub else "}")
             node = Group(body, sub)
-        elif self._is(tok, "while"):
+        elif key == "while":
             self.pos += 1
             cond = self.script(("do",))
             self.expect("do")
@@ -348,6 +358,14 @@ class Parser:
         if not (node.words or node.assigns or node.redirs):
             raise ShellSyntaxError(f"syntax error: unexpected {self._describe(self.peek())}")
         return node
+
+
+def _key(tok: Word | Op | Redir) -> str | None:
+    if isinstance(tok, Op):
+        return tok.text
+    if isinstance(tok, Word) and not tok.quoted:
+        return tok.literal
+    return None
 
 
 def parse(src: str) -> Script:

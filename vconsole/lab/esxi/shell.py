@@ -46,7 +46,9 @@ def run_line(state: HostState, line: str) -> Reply:
     A line with shell syntax (`;`, `&`, `|`, groups, `while read`, `$`) runs through the ash
     subset in `sh`, whose simple commands come back here as argv."""
     if looks_like_script(line):
-        return run_script(line, lambda argv: run_argv(state, argv))
+        # a real network's pings block their thread: there jobs keep a thread each
+        clock = state.clock if state.real_network is None else None
+        return run_script(line, lambda argv: run_argv(state, argv), clock)
     try:
         argv = shlex.split(line)
     except ValueError as exc:

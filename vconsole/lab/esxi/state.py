@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,14 +34,41 @@ class LabClock:
         self.time_scale = time_scale
         self._start = time.monotonic()
 
+        self._local = threading.local()  # `debt`: lab seconds this thread's deferred run slept
+
     def now(self) -> float:
-        """Seconds of lab time since the lab started."""
+        """Seconds of lab time since the lab started (ahead by a deferred run's sleeps)."""
         elapsed = time.monotonic() - self._start
-        return elapsed / self.time_scale if self.time_scale > 0 else elapsed
+        ahead = getattr(self._local, "debt", None) or 0.0
+        return (elapsed / self.time_scale if self.time_scale > 0 else elapsed) + ahead
 
     def sleep(self, lab_seconds: float) -> None:
         if lab_seconds > 0 and self.time_scale > 0:
-            time.sleep(lab_seconds * self.time_scale)
+            if getattr(self._local, "debt", None) is not None:
+                self._local.debt += lab_seconds
+            else:
+                time.sleep(lab_seconds * self.time_scale)
+
+    @contextmanager
+    def deferred(self) -> Iterator[Deferred]:
+        """Run code whose sleeps only add up: a shell's background job runs at once on the
+        caller's thread and its exec waits out the total later, one timer instead of a thread
+        per job. Nested runs are parallel to their caller: their sleeps do not add to its."""
+        before = getattr(self._local, "debt", None)
+        self._local.debt = before or 0.0
+        span = Deferred()
+        try:
+            yield span
+        finally:
+            span.lab_seconds = self._local.debt - (before or 0.0)
+            self._local.debt = before
+
+
+@dataclass
+class Deferred:
+    """Lab seconds a deferred run slept (set when it ends)."""
+
+    lab_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
