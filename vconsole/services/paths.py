@@ -54,6 +54,7 @@ from vconsole.services.paths_perf import (
     VcenterReader,
     VcenterView,
 )
+from vconsole.services.paths_rejoin import rejoin_latency
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
 from vconsole.services.paths_verdicts import judge
 from vconsole.tokens import Command
@@ -245,6 +246,12 @@ class PathsService:
             outputs = ssh.outputs if ssh is not None else ()
             outcome = replace(last.joined.outcome, duration_s=took, outputs=outputs)
             return replace(last, joined=replace(last.joined, outcome=outcome))
+        if last is not None and last.inputs == replace(inputs, latency=last.inputs.latency):
+            again = rejoin_latency(last.joined, last.bases, inputs.latency)  # a new sample only
+            if again is not None:
+                outputs = ssh.outputs if ssh is not None else ()
+                outcome = replace(again.outcome, duration_s=took, outputs=outputs)
+                return _Kept(inputs, replace(again, outcome=outcome), last.bases, reused=False)
         joined = join_host(replace(inputs, ssh=ssh, duration_s=took))
         return _Kept(inputs, joined, tuple(r.problems for r in joined.rows), reused=False)
 
