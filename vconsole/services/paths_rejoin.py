@@ -3,16 +3,17 @@
 At the pane's 20 s cadence a host's layout and SSH answers are usually what they were and only
 its latency windows have a new sample: the paths are not matched again, each row keeps its
 static fields and gets its windows (and its sources' "perf") anew, unjudged, as `join_host`
-would have made it from the same inputs.
+would have made it from the same inputs. `Kept` is a host's join as the next refresh finds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from vconsole.models.paths import DeviceInfo, PathProblem, PathRow, RoundRobin, Verdict
-from vconsole.services.paths_join import _WITH_PERF, JoinedHost, _series, _window
+from vconsole.services.paths_join import _WITH_PERF, HostInputs, JoinedHost, _series, _window
 from vconsole.services.paths_vcenter import (
     DEVICE_LATENCY,
     KERNEL_LATENCY,
@@ -80,3 +81,44 @@ def rejoin_latency(
             )
         )
     return JoinedHost(last.outcome, tuple(rows), tuple(devices), last.names)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A host's join, with what it was joined from (time taken left out) and each row's own
+    problems before judging; `reused` when its rows are an earlier refresh's, already judged."""
+
+    inputs: HostInputs
+    joined: JoinedHost
+    bases: tuple[tuple[PathProblem, ...], ...]
+    reused: bool
+    same_devices: bool = False  # its devices' facts are the last refresh's (windows aside)
+
+
+def kept_for_next(
+    joined: dict[str, Kept],
+    rows: list[PathRow],
+    judged_rows: tuple[PathRow, ...],
+    devices: list[DeviceInfo],
+    judged_devices: tuple[DeviceInfo, ...],
+) -> dict[str, Kept]:
+    """Each host's join for the next refresh to reuse, holding the rows as judged now: a kept
+    row whose verdict changed was copied, and the copy is what the report shows."""
+    copied = {r.host for r, j in zip(rows, judged_rows, strict=True) if r is not j}
+    copied |= {d.host for d, j in zip(devices, judged_devices, strict=True) if d is not j}
+    out = {h: replace(k, reused=True, same_devices=True) for h, k in joined.items()}
+    if not copied:
+        return out
+    now: dict[str, tuple[list[PathRow], list[DeviceInfo]]] = {h: ([], []) for h in copied}
+    for row in judged_rows:
+        if row.host in now:
+            now[row.host][0].append(row)
+    for device in judged_devices:
+        if device.host in now:
+            now[device.host][1].append(device)
+    for host, (host_rows, host_devices) in now.items():
+        held = out[host]
+        out[host] = replace(
+            held, joined=replace(held.joined, rows=tuple(host_rows), devices=tuple(host_devices))
+        )
+    return out
