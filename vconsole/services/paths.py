@@ -194,7 +194,7 @@ class PathsService:
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
             if set(names) != self._joins.keys() or not all(joined[h].same_devices for h in names):
-                self._policy.problems = None  # some host's devices are not the last refresh's
+                self._policy.clear()  # some host's devices are not the last refresh's
             judged_rows, judged_devices = judge(  # rows just joined: nobody else holds them
                 rows,
                 devices,

@@ -65,10 +65,17 @@ def judge(
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
     timed = {key: _timed(siblings) for key, siblings in by_device.items()}
-    for key, siblings in by_device.items():
-        stranded = _no_active_path(siblings)
-        if stranded is not None:
-            device_problems.setdefault(key, []).append(stranded)
+    stranded = memo.stranded if memo is not None else None
+    if stranded is None:
+        stranded = {}
+        for key, siblings in by_device.items():
+            cut_off = _no_active_path(siblings)
+            if cut_off is not None:
+                stranded[key] = cut_off
+        if memo is not None:
+            memo.stranded = stranded
+    for key, cut_off in stranded.items():
+        device_problems.setdefault(key, []).append(cut_off)
     own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     own_bases = bases if bases is not None else [r.problems for r in rows]
@@ -271,6 +278,10 @@ class PolicyMemo:
     refresh to the next while every device's facts are the same (a new sample changes none)."""
 
     problems: dict[tuple[str, str], tuple[PathProblem, ...]] | None = None
+    stranded: dict[tuple[str, str], PathProblem] | None = None  # devices with no active path
+
+    def clear(self) -> None:
+        self.problems = self.stranded = None
 
 
 def _device_problems(
