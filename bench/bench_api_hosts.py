@@ -334,13 +334,19 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         cadence.append(("20 s later, pyVmomi", pyvmomi_way, True))
         if key == "ssh":  # the layout's commands an exec each, as before they shared one
             cadence.append(("20 s later, exec per cmd", None, False))
+        cadence.append(("20 s later, rows rebuilt", None, True))  # every host joined anew
         at_cadence = []
         for label, reader, batch in cadence:
             await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
             paths.layouts.batch = batch
+            naive = reader is not None or not batch or label.endswith("rebuilt")
             with swapped(reader):
-                way_name = "warm" if reader is None and batch else "naive"
-                _, steady, _, cpu = await timed_refreshes(paths, 1, cold=False, name=way_name)
+                _, steady, _, cpu = await timed_refreshes(
+                    Rebuilt(paths) if label.endswith("rebuilt") else paths,
+                    1,
+                    cold=False,
+                    name="naive" if naive else "warm",
+                )
             print(f"  {'paths ' + label:<30} {'':11} warm {steady[0]:5.2f} s  {cpu}  ({load()})")
             if label.startswith("20 s later ("):
                 at_cadence.append(steady[0])

@@ -11,6 +11,10 @@ console's parsers; vCenter's multipath view mirrors SSH's, and every path and de
                the cyclic collector running as before
   now          as PathsService.refresh runs them: the collector paused meanwhile (gc_paused)
 
+Then the 20 s cadence on the same answers with every window one sample on: every host joined
+anew (the way before) beside the service's (`rejoin_latency` on the last join's layout, policy
+findings kept in a `PolicyMemo`), both compared first.
+
 The previous report is held while timing, as the service holds `last`, so the collector has a
 heap of the size the console has to walk.
 
@@ -246,6 +250,47 @@ def main() -> None:
         "now", lambda: refresh(join_host, judge, inputs, paused=True), args.repeat, args.profile
     )
     print(f"  now/naive {after / before:.2f}")
+    cadence(inputs, args.repeat)
+
+
+def cadence(inputs: list[Any], repeat: int) -> None:
+    """The 20 s cadence: the same answers, every window one sample on. Joined anew (as before)
+    beside the last join's layout with new windows and the kept policy findings (the service's)."""
+    from dataclasses import replace
+
+    from vconsole.services.paths_join import join_host
+    from vconsole.services.paths_rejoin import rejoin_latency
+    from vconsole.services.paths_verdicts import PolicyMemo, judge
+
+    def moved(latency: Any) -> Any:
+        series = {c: {k: (*v[1:], v[0]) for k, v in s.items()} for c, s in latency.series.items()}
+        return replace(latency, series=series)
+
+    sampled = [replace(one, latency=moved(one.latency)) if one.latency else one for one in inputs]
+    last = [join_host(one) for one in inputs]
+    bases = [tuple(r.problems for r in j.rows) for j in last]
+    memo = PolicyMemo()
+    refresh(join_host, partial(judge, in_place=True, memo=memo), inputs)  # the memo filled
+
+    def rejoined(one: Any) -> Any:
+        i = positions[id(one)]
+        return rejoin_latency(last[i], bases[i], one.latency) or join_host(one)
+
+    positions = {id(one): i for i, one in enumerate(sampled)}
+    anew = refresh(join_host, partial(judge, in_place=True), sampled)
+    kept = refresh(rejoined, partial(judge, in_place=True, memo=memo), sampled)
+    if [r.as_json() for r in anew[0]] != [r.as_json() for r in kept[0]] or anew[1] != kept[1]:
+        sys.exit("at the cadence the two ways disagree: no figures")
+    print(f"a new sample per host, the same answers ({load()})")
+    before = timed("joined anew", lambda: refresh(join_host, partial(judge, in_place=True),
+                   sampled, paused=True), repeat, None)  # fmt: skip
+    after = timed(
+        "layout kept",
+        lambda: refresh(rejoined, partial(judge, in_place=True, memo=memo), sampled, paused=True),
+        repeat,
+        None,
+    )
+    print(f"  kept/anew {after / before:.2f}")
 
 
 if __name__ == "__main__":

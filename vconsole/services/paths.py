@@ -12,7 +12,9 @@ Once vCenter's half is in, each host is joined as it answers, while the others a
 waited for; verdicts, which compare hosts, are judged when the last one is in. A host whose
 answers, vCenter facts and samples equal the last refresh's keeps its rows (no new sample: a
 refresh within 20 s of the last); they are judged again with the rest and copied only if their
-verdict changed, as the last report still holds them.
+verdict changed, as the last report still holds them. One whose samples alone are new (the 20 s
+cadence) keeps its layout and gets new windows (`paths_rejoin`); while no host's devices
+changed, the findings that compare policies across hosts are kept too (`PolicyMemo`).
 The same object backs `vconsole paths`, `vconsole analyze` (replay targets) and the screen.
 """
 
@@ -22,7 +24,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from vconsole.errors import VconsoleError
@@ -46,7 +49,7 @@ from vconsole.models.paths import (
     Thresholds,
 )
 from vconsole.services.answers import error_text
-from vconsole.services.paths_join import HostInputs, JoinedHost, SshHostData, join_host
+from vconsole.services.paths_join import HostInputs, SshHostData, join_host
 from vconsole.services.paths_layout import DEFAULT_LAYOUT_EVERY, HostLayouts, answer_text
 from vconsole.services.paths_perf import (
     PERF_BATCH,
@@ -54,8 +57,9 @@ from vconsole.services.paths_perf import (
     VcenterReader,
     VcenterView,
 )
+from vconsole.services.paths_rejoin import Kept, kept_for_next, rejoin_latency
 from vconsole.services.paths_vcenter import PSP_LATENCY_KEY, VcHost
-from vconsole.services.paths_verdicts import judge
+from vconsole.services.paths_verdicts import PolicyMemo, judge
 from vconsole.tokens import Command
 from vconsole.vim.gc_pause import defer_full_collection, full_collections_postponed, gc_paused
 
@@ -118,7 +122,8 @@ class PathsService:
             else None
         )
         self._vcenter_dependent = True  # some host's paths came from vCenter alone last time
-        self._joins: dict[str, _Kept] = {}  # each host's last join, by what it was joined from
+        self._joins: dict[str, Kept] = {}  # each host's last join, by what it was joined from
+        self._policy = PolicyMemo()  # judge's cross-host policy findings, while no device changed
 
     async def refresh(
         self, on_progress: Progress | None = None, *, full: bool = False
@@ -134,7 +139,7 @@ class PathsService:
                 self.reader.read(self._wanted, full_layout=full or self._vcenter_dependent)
             )
 
-        joined: dict[str, _Kept] = {}
+        joined: dict[str, Kept] = {}
         early: list[FanOutResult[SshHostData]] = []  # answered before vCenter's view was in
 
         def progress(done: int, total: int, result: FanOutResult[SshHostData]) -> None:
@@ -188,10 +193,19 @@ class PathsService:
             self._vcenter_dependent = any(
                 _needs_layout(ssh.get(name), view.hosts.get(name)) for name in names
             )
+            if set(names) != self._joins.keys() or not all(joined[h].same_devices for h in names):
+                self._policy.clear()  # some host's devices are not the last refresh's
             judged_rows, judged_devices = judge(  # rows just joined: nobody else holds them
-                rows, devices, outcomes, self.thresholds, in_place=True, kept=kept, bases=bases
+                rows,
+                devices,
+                outcomes,
+                self.thresholds,
+                in_place=True,
+                kept=kept,
+                bases=bases,
+                memo=self._policy,
             )
-            self._joins = _kept_for_next(joined, rows, judged_rows, devices, judged_devices)
+            self._joins = kept_for_next(joined, rows, judged_rows, devices, judged_devices)
             notes = []
             if vc_error:
                 notes.append(
@@ -219,7 +233,7 @@ class PathsService:
         view: VcenterView,
         vc_error: str,
         switch: int | None,
-    ) -> _Kept:
+    ) -> Kept:
         """One host's rows from its SSH answer (or error), vCenter's view and its samples; the
         last refresh's rows again if it had all the same (only the time the host took differs)."""
         vc = view.hosts.get(host)
@@ -241,12 +255,18 @@ class PathsService:
         )
         took = result.duration_s if result else 0.0
         last = self._joins.get(host)
-        if last is not None and last.inputs == inputs:
+        if last is not None and _but_latency(last.inputs) == _but_latency(inputs):
             outputs = ssh.outputs if ssh is not None else ()
-            outcome = replace(last.joined.outcome, duration_s=took, outputs=outputs)
-            return replace(last, joined=replace(last.joined, outcome=outcome))
+            if last.inputs.latency == inputs.latency:
+                outcome = replace(last.joined.outcome, duration_s=took, outputs=outputs)
+                return replace(last, joined=replace(last.joined, outcome=outcome))
+            again = rejoin_latency(last.joined, last.bases, inputs.latency)  # a new sample only
+            if again is not None:
+                outcome = replace(again.outcome, duration_s=took, outputs=outputs)
+                again = replace(again, outcome=outcome)
+                return Kept(inputs, again, last.bases, reused=False, same_devices=True)
         joined = join_host(replace(inputs, ssh=ssh, duration_s=took))
-        return _Kept(inputs, joined, tuple(r.problems for r in joined.rows), reused=False)
+        return Kept(inputs, joined, tuple(r.problems for r in joined.rows), reused=False)
 
     # -- vCenter ------------------------------------------------------------------------------
     def _wanted(self, name: str) -> bool:
@@ -318,46 +338,9 @@ def _outcome(task: asyncio.Future[VcenterView] | None) -> tuple[VcenterView, str
 
 
 _NO_VIEW = VcenterView({}, {}, {})
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """A host's join, with what it was joined from (time taken left out) and each row's own
-    problems before judging; `reused` when its rows are an earlier refresh's, already judged."""
-
-    inputs: HostInputs
-    joined: JoinedHost
-    bases: tuple[tuple[PathProblem, ...], ...]
-    reused: bool
-
-
-def _kept_for_next(
-    joined: dict[str, _Kept],
-    rows: list[PathRow],
-    judged_rows: tuple[PathRow, ...],
-    devices: list[DeviceInfo],
-    judged_devices: tuple[DeviceInfo, ...],
-) -> dict[str, _Kept]:
-    """Each host's join for the next refresh to reuse, holding the rows as judged now: a kept
-    row whose verdict changed was copied, and the copy is what the report shows."""
-    copied = {r.host for r, j in zip(rows, judged_rows, strict=True) if r is not j}
-    copied |= {d.host for d, j in zip(devices, judged_devices, strict=True) if d is not j}
-    out = {h: replace(k, reused=True) for h, k in joined.items()}
-    if not copied:
-        return out
-    now: dict[str, tuple[list[PathRow], list[DeviceInfo]]] = {h: ([], []) for h in copied}
-    for row in judged_rows:
-        if row.host in now:
-            now[row.host][0].append(row)
-    for device in judged_devices:
-        if device.host in now:
-            now[device.host][1].append(device)
-    for host, (host_rows, host_devices) in now.items():
-        held = out[host]
-        out[host] = replace(
-            held, joined=replace(held.joined, rows=tuple(host_rows), devices=tuple(host_devices))
-        )
-    return out
+_but_latency = attrgetter(  # what a host's rows are joined from, its latency samples aside
+    "host", "ssh", "ssh_error", "vcenter", "perf_note", "duration_s", "psp_latency_vcenter"
+)
 
 
 def _needs_layout(result: FanOutResult[SshHostData] | None, vc: VcHost | None) -> bool:

@@ -74,6 +74,9 @@ class JoinedHost:
     outcome: HostPaths
     rows: tuple[PathRow, ...]
     devices: tuple[DeviceInfo, ...]
+    names: tuple[tuple[str, ...], ...] = ()
+    """Per path row, the perf instance names its read/write windows were looked up by (for
+    `paths_rejoin` to look them up again in a new sample); empty for a host with no device."""
 
 
 _Series = dict[str, tuple[float, ...]]
@@ -184,6 +187,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     nmp_paths = _by_device(ssh.nmp_paths.paths if ssh and ssh.nmp_paths else ())
     problems = tuple(host_problems)
     rows: list[PathRow] = []
+    names: list[tuple[str, ...]] = []
     devices: list[DeviceInfo] = []
     device_series = _series(inputs.latency, DEVICE_LATENCY)
     kernel_series = _series(inputs.latency, KERNEL_LATENCY)
@@ -214,6 +218,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             vd,
             working if sd else None,
             path_series,
+            names,
         )
         rows.extend(device_rows)
         devices.append(
@@ -232,7 +237,7 @@ def join_host(inputs: HostInputs) -> JoinedHost:
                 kernel_latency=kavg,
             )
         )
-    return JoinedHost(outcome, tuple(rows), tuple(devices))
+    return JoinedHost(outcome, tuple(rows), tuple(devices), tuple(names))
 
 
 _RR_SEEN: dict[tuple[str, int | None, int | None, int | None, int | None, bool | None], RoundRobin]
@@ -289,6 +294,7 @@ def _device_paths(
     vd: VcDevice | None,
     working: set[str] | None,
     latency: tuple[_Series, _Series],
+    names: list[tuple[str, ...]],
 ) -> list[PathRow]:
     vc_paths = list(vd.paths) if vd else []
     nmp_by = {p.uid: p for p in nmp} | {p.runtime_name: p for p in nmp if p.runtime_name}
@@ -298,6 +304,8 @@ def _device_paths(
         vp = _match_vc(cp, vc_paths, used) if vc_paths else None
         np_ = nmp_by.get(cp.uid) or nmp_by.get(cp.runtime_name)
         runtime = cp.runtime_name
+        looked_up: tuple[str, ...] = (vp.name if vp else "", cp.uid, runtime)
+        names.append(looked_up)
         rows.append(
             _path_row(
                 base,
@@ -310,13 +318,15 @@ def _device_paths(
                 _target_name(cp.target_identifier, cp.target) or (vp.target if vp else ""),
                 cp.lun,
                 latency,
-                (vp.name if vp else "", cp.uid, runtime),
+                looked_up,
                 _SSH_VC if vp else _SSH,
             )
         )
     for i, vp in enumerate(vc_paths):
         if i in used:
             continue
+        looked_up = (vp.name, vp.runtime_name)
+        names.append(looked_up)
         rows.append(
             _path_row(
                 base,
@@ -329,7 +339,7 @@ def _device_paths(
                 vp.target,
                 _lun_of(vp.runtime_name),
                 latency,
-                (vp.name, vp.runtime_name),
+                looked_up,
                 _VC,
             )
         )

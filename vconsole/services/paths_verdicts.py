@@ -39,25 +39,43 @@ def judge(
     in_place: bool = False,
     kept: Collection[str] = (),
     bases: Sequence[tuple[PathProblem, ...]] | None = None,
+    memo: PolicyMemo | None = None,
 ) -> tuple[tuple[PathRow, ...], tuple[DeviceInfo, ...]]:
     """Rows and devices with problems and verdicts filled in: copies, or (`in_place`, for the
     rows and devices a refresh has just made and nobody else holds) the same objects.
 
     Rows and devices of `kept` hosts are an earlier refresh's, already judged and held by its
     report: each stays the same object if its verdict is unchanged, else is copied. `bases`
-    (aligned with `rows`) are the problems each row had before it was first judged.
+    (aligned with `rows`) are the problems each row had before it was first judged. `memo`
+    holds the policy findings across refreshes: valid while no device's facts changed.
     """
-    device_problems = _device_problems(devices, hosts, thresholds)
+    policy = memo.problems if memo is not None else None
+    if policy is None:
+        policy = _device_problems(devices, hosts)
+        if memo is not None:
+            memo.problems = policy
+    device_problems = {key: list(found) for key, found in policy.items()}
+    for d in devices:
+        over = _threshold_problems(d, thresholds)
+        if over:
+            device_problems.setdefault((d.host, d.device), []).extend(over)
     host_problems = _host_problems(hosts)
     by_device: dict[tuple[str, str], list[PathRow]] = {}
     for row in rows:
         if row.device:
             by_device.setdefault((row.host, row.device), []).append(row)
     timed = {key: _timed(siblings) for key, siblings in by_device.items()}
-    for key, siblings in by_device.items():
-        stranded = _no_active_path(siblings)
-        if stranded is not None:
-            device_problems.setdefault(key, []).append(stranded)
+    stranded = memo.stranded if memo is not None else None
+    if stranded is None:
+        stranded = {}
+        for key, siblings in by_device.items():
+            cut_off = _no_active_path(siblings)
+            if cut_off is not None:
+                stranded[key] = cut_off
+        if memo is not None:
+            memo.stranded = stranded
+    for key, cut_off in stranded.items():
+        device_problems.setdefault(key, []).append(cut_off)
     own: list[tuple[tuple[PathProblem, ...], Verdict]] = []
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     own_bases = bases if bases is not None else [r.problems for r in rows]
@@ -254,13 +272,26 @@ def _groups(devices: Sequence[DeviceInfo], key: Callable[[DeviceInfo], str]) -> 
     return {k: g.count() for k, g in groups.items()}
 
 
+@dataclass
+class PolicyMemo:
+    """Devices' findings that compare policies and path counts across hosts, kept from one
+    refresh to the next while every device's facts are the same (a new sample changes none)."""
+
+    problems: dict[tuple[str, str], tuple[PathProblem, ...]] | None = None
+    stranded: dict[tuple[str, str], PathProblem] | None = None  # devices with no active path
+
+    def clear(self) -> None:
+        self.problems = self.stranded = None
+
+
 def _device_problems(
-    devices: Sequence[DeviceInfo], hosts: Sequence[HostPaths], t: Thresholds
-) -> dict[tuple[str, str], list[PathProblem]]:
+    devices: Sequence[DeviceInfo], hosts: Sequence[HostPaths]
+) -> dict[tuple[str, str], tuple[PathProblem, ...]]:
+    """Each device's findings but its latency thresholds, which a new sample changes."""
     by_device = _groups(devices, lambda d: d.device)
     by_satp = _groups(devices, lambda d: d.satp)
     enabled = {h.host: h.psp_latency_policy_enabled for h in hosts}
-    out: dict[tuple[str, str], list[PathProblem]] = {}
+    out: dict[tuple[str, str], tuple[PathProblem, ...]] = {}
     for d in devices:
         problems: list[PathProblem] = []
         group = by_device[d.device]
@@ -310,9 +341,8 @@ def _device_problems(
                     "device",
                 )
             )
-        problems += _threshold_problems(d, t)
         if problems:
-            out[(d.host, d.device)] = problems
+            out[(d.host, d.device)] = tuple(problems)
     return out
 
 
