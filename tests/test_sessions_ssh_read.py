@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sessions_helpers import accept_all, make_manager, running_sshd, ssh_target
+from sessions_helpers import (
+    accept_all,
+    make_manager,
+    running_locally,
+    running_sshd,
+    ssh_target,
+)
 from waiting import wait_for
 
 from vconsole.errors import CommandTimeout
@@ -98,17 +104,6 @@ async def test_timeout_after_the_output_closed_is_still_honoured(sshd, tmp_path)
     await mgr.close()
 
 
-def _running_locally(*argv: str) -> bool:
-    wanted = ("\0".join(argv) + "\0").encode()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if cmdline.read_bytes() == wanted:
-                return True
-        except OSError:
-            continue
-    return False
-
-
 @pytest.mark.parametrize("closed", [False, True], ids=["output open", "output closed"])
 async def test_cancel_wakes_the_reader_at_once(sshd, tmp_path, closed):
     # the timeout is far beyond the test's bound: only the cancel can end the wait in time
@@ -119,7 +114,7 @@ async def test_cancel_wakes_the_reader_at_once(sshd, tmp_path, closed):
     task = asyncio.create_task(
         mgr.run("esx01", _script(f"echo x; {close}exec sleep {seconds}"), timeout=120)
     )
-    assert await wait_for(lambda: _running_locally("sleep", seconds)), "never started"
+    assert await wait_for(lambda: running_locally("sleep", seconds)), "never started"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, UNBOUNDED_S)
