@@ -60,7 +60,7 @@ class Cancel(threading.Event):
 class _Reading:
     """One exec's output as it arrives. The thread sleeps until either stream has data, the
     channel closes, the deadline passes or the caller cancels: one wake-up per packet, none on
-    a poll timer (1,000 hosts polled every 50 ms were most of a refresh's thread switches)."""
+    a poll timer (a 50 ms poll woke every waiting exec's thread several times on a busy host)."""
 
     __slots__ = (
         "name",
