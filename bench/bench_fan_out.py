@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+import resource
 import socket
 import subprocess
 import sys
@@ -161,11 +163,14 @@ async def run_bench(targets: int, limit: int, rounds: int, use_sshd: bool) -> No
         results = await fan.fan_out(op, names, limit=limit)
         fan_cold = time.perf_counter() - started
         failures = [r for r in results if not r.ok]
-        warm_times = []
+        warm_times, warm_cpu, warm_switches = [], [], []
         for _ in range(rounds):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
+            switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
             results = await fan.fan_out(op, names, limit=limit)
             warm_times.append(time.perf_counter() - started)
+            warm_cpu.append(time.process_time() - cpu)
+            warm_switches.append(resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - switches)
             failures += [r for r in results if not r.ok]
         server_side = established(server.port)
         client_side = fan.ssh_connects
@@ -185,6 +190,12 @@ async def run_bench(targets: int, limit: int, rounds: int, use_sshd: bool) -> No
         f"ideal warm fan_out: ceil({targets}/{limit}) x 0.1 s = {-(-targets // limit) * 0.1:.2f}s"
     )
     print(f"warm rounds: {', '.join(f'{t:.2f}s' for t in warm_times)}")
+    # the server is another process: this CPU and these thread sleeps are the console's own
+    print(
+        f"warm fan_out, console process per round: best {min(warm_cpu):.2f} CPU-s, "
+        f"{min(warm_switches)} voluntary thread switches "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
     print(
         f"connections after {rounds + 1} fan-outs ({(rounds + 1) * targets} commands): "
         f"client opened {client_side}, server holds {server_side} (one per host)"

@@ -122,12 +122,15 @@ async def test_manager_refreshes_after_a_fan_out_run_on_one_thread(sshd, tmp_pat
     mgr = make_manager(tmp_path, targets, confirm=accept_all)
     pool = mgr.executor
     ran_on: set[int] = set()
-    submit = pool.submit
+    submit, call = pool.submit, pool.call
 
     def spied(fn, /, *args, **kwargs):  # records the pool thread each blocking call runs on
         return submit(lambda: (ran_on.add(threading.get_ident()), fn(*args, **kwargs))[1])
 
-    pool.submit = spied
+    def spied_call(run, cancel):  # the same for calls answered straight into the event loop
+        return call(lambda: (ran_on.add(threading.get_ident()), run())[1], cancel)
+
+    pool.submit, pool.call = spied, spied_call
     try:
 
         async def uname(name: str) -> str:

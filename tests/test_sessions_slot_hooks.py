@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from vconsole.audit import AuditLog
 from vconsole.config import TargetConfig
 from vconsole.errors import ReadOnlyRefused, TargetUnreachable
+from vconsole.sessions.pool import LifoThreadPool
 from vconsole.sessions.results import Health, TargetState, TrustPrompt
 from vconsole.sessions.slot import SlotHooks, TargetSlot
 
@@ -62,3 +66,37 @@ def test_health_changes_reach_the_listener_and_repeated_failures_back_off(tmp_pa
         (Health.DOWN, 2),
         (Health.OK, 0),
     ]
+
+
+def _pool_slot(tmp_path: Path, pool: LifoThreadPool) -> TargetSlot:
+    slot = _slot(tmp_path, None, [])
+    return TargetSlot(replace(slot.hooks, executor=pool), slot.target)
+
+
+async def test_pool_calls_answer_the_loop_with_results_errors_and_cancels(tmp_path: Path):
+    # the session pool answers the loop's future itself: each outcome must still arrive
+    pool = LifoThreadPool(1)
+    slot = _pool_slot(tmp_path, pool)
+    a, b, ident = await slot.in_executor(lambda a, b: (a, b, threading.get_ident()), 1, b=2)
+    assert (a, b) == (1, 2) and ident != threading.get_ident()
+    with pytest.raises(ZeroDivisionError):
+        await slot.in_executor(lambda: 1 / 0)
+    gate, ran = threading.Event(), []
+    busy = asyncio.ensure_future(slot.in_executor(gate.wait, 20))
+    queued = asyncio.ensure_future(slot.in_executor(ran.append, "queued"))
+    await asyncio.sleep(0)  # both handed to the pool: one running, one waiting for the thread
+    queued.cancel()  # the caller goes away before a thread is free: it never runs
+    gate.set()
+    assert await busy is True
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    assert await slot.in_executor(ran.append, "after") is None and ran == ["after"]
+    gate.clear()
+    busy = asyncio.ensure_future(slot.in_executor(gate.wait, 20))
+    queued = asyncio.ensure_future(slot.in_executor(ran.append, "never"))
+    await asyncio.sleep(0)
+    pool.shutdown(wait=False, cancel_futures=True)  # the waiting caller hears it was cancelled
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(queued, 20)
+    gate.set()
+    assert await busy is True and ran == ["after"]

@@ -13,6 +13,7 @@ from sessions_helpers import (
     accept_all,
     ensure_password_user,
     make_manager,
+    running_locally,
     running_sshd,
     silent_listener,
     ssh_target,
@@ -35,18 +36,6 @@ pytestmark = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists(), reason="nee
 # Far longer than the timeouts under test and far shorter than the remote sleeps: reaching it
 # means a timeout or a cancel was not honoured (a deadline, not a speed measure).
 UNBOUNDED_S = 12.0
-
-
-def _running_locally(*argv: str) -> bool:
-    """A process with exactly this argv exists (the sshd under test runs on this machine)."""
-    wanted = ("\0".join(argv) + "\0").encode()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if cmdline.read_bytes() == wanted:
-                return True
-        except OSError:  # the process ended while we looked
-            continue
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +132,7 @@ async def test_cancel_stops_waiting(sshd, tmp_path):
     await mgr.run("esx01", Command.of("true"))
     seconds = f"30.{secrets.randbelow(10**6):06d}"  # marks this test's remote process
     task = asyncio.create_task(mgr.run("esx01", Command.of("sleep", seconds)))
-    assert await wait_for(lambda: _running_locally("sleep", seconds)), "the command never started"
+    assert await wait_for(lambda: running_locally("sleep", seconds)), "the command never started"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):  # not TimeoutError: it did not wait for sleep 30
         await asyncio.wait_for(task, UNBOUNDED_S)

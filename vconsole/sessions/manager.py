@@ -241,7 +241,9 @@ class SessionManager:
                     "ssh", line, command.mutating, f"error: {exc.title}", time.monotonic() - started
                 )
                 raise
-            cancel = threading.Event()
+            from vconsole.sessions.ssh import Cancel
+
+            cancel = Cancel()
             try:
                 result = await slot.in_executor(host.run, line, timeout or t.timeout, cancel)
             except asyncio.CancelledError:

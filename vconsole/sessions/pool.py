@@ -32,7 +32,7 @@ class _Call:
     the thread parks before the caller hears back); `cancel` cancels it while still queued."""
 
     run: Callable[[], Callable[[], object]]
-    cancel: Callable[[], bool]
+    cancel: Callable[[], object]
 
 
 class _Worker:
@@ -83,7 +83,17 @@ class LifoThreadPool(Executor):
                 return partial(future.set_exception, exc)
             return partial(future.set_result, result)
 
-        call = _Call(run, future.cancel)
+        self._enqueue(_Call(run, future.cancel))
+        return future
+
+    def call(self, run: Callable[[], Callable[[], object]], cancel: Callable[[], object]) -> None:
+        """Run `run` on a thread with no `Future` between: it makes the call and returns what
+        tells the caller (called once the thread is parked again); `cancel` tells the caller
+        the call will not run (the pool shut down with it still queued). An event loop's own
+        future answered this way skips a `concurrent.futures.Future`, its lock and callbacks."""
+        self._enqueue(_Call(run, cancel))
+
+    def _enqueue(self, call: _Call) -> None:
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
@@ -105,7 +115,6 @@ class LifoThreadPool(Executor):
                 thread.start()
             else:
                 self._pending.append(call)
-        return future
 
     def _work(self, worker: _Worker) -> None:
         call = worker.inbox.get_nowait()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from vconsole.config import TargetConfig, normalise_thumbprint
 from vconsole.errors import (
@@ -23,6 +23,7 @@ from vconsole.errors import (
     TargetUnreachable,
     UnknownCertificate,
 )
+from vconsole.sessions.pool import LifoThreadPool
 from vconsole.sessions.results import Health, TargetState, TrustPrompt
 
 if TYPE_CHECKING:
@@ -33,6 +34,37 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 P = ParamSpec("P")
 BACKOFF_MAX_S = 30.0
+
+
+def _nothing() -> None:
+    pass
+
+
+_CANCELLED = object()  # the pool shut down before the call ran
+
+
+def _answer(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[object],
+    result: object,
+    exc: BaseException | None = None,
+) -> None:
+    """From a pool thread: settle the loop's future on the loop (unless the loop closed)."""
+    try:
+        loop.call_soon_threadsafe(_settle, future, result, exc)
+    except RuntimeError:  # the loop closed: nobody waits any more
+        pass
+
+
+def _settle(future: asyncio.Future[object], result: object, exc: BaseException | None) -> None:
+    if future.done():  # the caller went away meanwhile
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    elif result is _CANCELLED:
+        future.cancel()
+    else:
+        future.set_result(result)
 
 
 def backoff_delay(failures: int) -> float:
@@ -124,8 +156,25 @@ class TargetSlot:
         )
 
     async def in_executor(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn` on the executor's thread; with the session pool, answered straight into this
+        loop's future (one hand-off each way, no `concurrent.futures.Future` between)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.hooks.executor, partial(fn, *args, **kwargs))
+        executor = self.hooks.executor
+        if not isinstance(executor, LifoThreadPool):
+            return await loop.run_in_executor(executor, partial(fn, *args, **kwargs))
+        future: asyncio.Future[object] = loop.create_future()
+
+        def run() -> Callable[[], object]:
+            if future.cancelled():  # the caller went away while it waited for a thread
+                return _nothing
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # the caller sees it through the future
+                return partial(_answer, loop, future, None, exc)
+            return partial(_answer, loop, future, result)
+
+        executor.call(run, partial(_answer, loop, future, _CANCELLED))
+        return cast(T, await future)
 
     async def password(self) -> str:
         """Runs the lookup in the executor: a keyring call or a getpass prompt may block."""

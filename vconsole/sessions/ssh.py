@@ -18,7 +18,6 @@ from vconsole.errors import AuthFailed, CommandTimeout, TargetUnreachable
 from vconsole.sessions.results import OUTPUT_CAP, CommandResult
 from vconsole.sessions.trust import KnownHosts
 
-_POLL_S = 0.05
 # paramiko's reader thread wakes every 0.1 s to look for a close; idle, 1,000 connections made
 # 10,000 wake-ups a second fighting for the GIL. Once logged in it waits this long instead
 # (close() shuts the socket down, which wakes it at once; keepalives are 30 s apart).
@@ -35,6 +34,127 @@ class CommandCancelled(Exception):
     Closing a channel without a pty does not stop the remote process on OpenSSH 9.2 (it runs
     to its end); the console only stops waiting for it and frees the channel.
     """
+
+
+class Cancel(threading.Event):
+    """Set from the event loop when the awaiting caller goes away. It also sets the events the
+    command's thread sleeps on, so that thread wakes at once rather than polling a timer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wake: list[threading.Event] = []
+
+    def set(self) -> None:
+        super().set()
+        for event in tuple(self._wake):
+            event.set()
+
+    def watch(self, *events: threading.Event) -> None:
+        """Set these too when cancelled (at once, when it already is)."""
+        self._wake.extend(events)
+        if self.is_set():
+            for event in events:
+                event.set()
+
+
+class _Reading:
+    """One exec's output as it arrives. The thread sleeps until either stream has data, the
+    channel closes, the deadline passes or the caller cancels: one wake-up per packet, none on
+    a poll timer (a 50 ms poll woke every waiting exec's thread several times on a busy host)."""
+
+    __slots__ = (
+        "name",
+        "channel",
+        "line",
+        "timeout",
+        "deadline",
+        "cancel",
+        "cap",
+        "ready",
+        "out",
+        "err",
+        "truncated",
+    )
+
+    def __init__(
+        self,
+        host: SshHost,
+        channel: paramiko.Channel,
+        line: str,
+        deadline: float,
+        timeout: float,
+        cancel: Cancel,
+    ) -> None:
+        self.name = host.target.name
+        self.channel = channel
+        self.line = line
+        self.timeout = timeout
+        self.deadline = deadline
+        self.cancel = cancel
+        self.cap = host.output_cap
+        self.out, self.err = bytearray(), bytearray()
+        self.truncated = False
+        # set by paramiko when either stream gets data or closes; cleared by a read that
+        # empties a stream (even while the other has data, so readiness is checked again)
+        self.ready = threading.Event()
+        channel.settimeout(0.0)
+        channel.in_buffer.set_event(self.ready)
+        channel.in_stderr_buffer.set_event(self.ready)
+        cancel.watch(self.ready, channel.status_event)
+
+    def _check(self) -> float:
+        """Seconds left; raises when cancelled or past the deadline."""
+        if self.cancel.is_set():
+            raise CommandCancelled()
+        left = self.deadline - time.monotonic()
+        if left < 0:
+            raise CommandTimeout(self.name, self.line, self.timeout)
+        return left
+
+    def read(self) -> None:
+        """Both streams until stdout ends (or passes the cap: the rest is left unread)."""
+        channel, ready = self.channel, self.ready
+        while True:
+            ready.wait(self._check())
+            self._drain_stderr()
+            while True:
+                try:
+                    data = channel.recv(65536)
+                except TimeoutError:  # nothing buffered now
+                    break
+                if not data:
+                    return
+                room = self.cap - len(self.out)
+                self.out.extend(data[:room])
+                if len(data) > room:
+                    self.truncated = True
+                    return
+            ready.clear()
+            if (
+                channel.recv_ready()
+                or channel.recv_stderr_ready()
+                or channel.eof_received
+                or channel.closed
+            ):
+                ready.set()  # came between the reads and the clear
+
+    def _drain_stderr(self) -> None:
+        channel = self.channel
+        while channel.recv_stderr_ready():
+            chunk = channel.recv_stderr(65536)
+            if len(self.err) < self.cap:
+                self.err.extend(chunk[: self.cap - len(self.err)])
+            else:
+                self.truncated = True
+
+    def exit_status(self) -> int:
+        """The exit status, once stdout has ended; stderr read to its end too."""
+        channel = self.channel
+        while not channel.status_event.wait(self._check()):
+            pass
+        self._check()  # a cancel sets the event too
+        self._drain_stderr()
+        return channel.recv_exit_status()
 
 
 class SshHost:
@@ -112,13 +232,12 @@ class SshHost:
         transport.set_keepalive(30)
         transport.sock.settimeout(_IDLE_WAKE_S)
 
-    def run(self, line: str, timeout: float, cancel: threading.Event) -> CommandResult:
+    def run(self, line: str, timeout: float, cancel: Cancel) -> CommandResult:
         """Run one command line on a new channel; bounded by `timeout`, stopped by `cancel`."""
         transport = self.transport
         if transport is None or not transport.is_active():
             raise TargetUnreachable(self.target.name, "SSH connection lost")
         started = time.monotonic()
-        deadline = started + timeout
         try:
             channel = transport.open_session(timeout=timeout)
         except (paramiko.SSHException, OSError, EOFError) as exc:
@@ -126,48 +245,10 @@ class SshHost:
                 self.target.name, f"cannot open a channel: {exc or type(exc).__name__}"
             ) from None
         try:
-            channel.settimeout(_POLL_S)
+            reading = _Reading(self, channel, line, started + timeout, timeout, cancel)
             channel.exec_command(line)
-            out, err = bytearray(), bytearray()
-            truncated = False
-
-            def check() -> None:
-                if cancel.is_set():
-                    raise CommandCancelled()
-                if time.monotonic() > deadline:
-                    raise CommandTimeout(self.target.name, line, timeout)
-
-            def drain_stderr() -> None:
-                nonlocal truncated
-                while channel.recv_stderr_ready():
-                    chunk = channel.recv_stderr(65536)
-                    if len(err) < self.output_cap:
-                        err.extend(chunk[: self.output_cap - len(err)])
-                    else:
-                        truncated = True
-
-            while True:
-                check()
-                drain_stderr()
-                try:
-                    data = channel.recv(65536)
-                except TimeoutError:
-                    continue
-                if not data:
-                    break
-                room = self.output_cap - len(out)
-                out.extend(data[:room])
-                if len(data) > room:
-                    truncated = True
-                    break
-            if truncated:
-                exit_code = -1
-            else:
-                while not channel.exit_status_ready():
-                    check()
-                    channel.status_event.wait(_POLL_S)
-                drain_stderr()
-                exit_code = channel.recv_exit_status()
+            reading.read()
+            exit_code = -1 if reading.truncated else reading.exit_status()
         except (paramiko.SSHException, OSError, EOFError) as exc:
             raise TargetUnreachable(
                 self.target.name, f"connection lost during {line!r}: {exc or type(exc).__name__}"
@@ -175,11 +256,11 @@ class SshHost:
         finally:
             channel.close()
         return CommandResult(
-            out.decode("utf-8", "replace"),
-            err.decode("utf-8", "replace"),
+            reading.out.decode("utf-8", "replace"),
+            reading.err.decode("utf-8", "replace"),
             exit_code,
             time.monotonic() - started,
-            truncated,
+            reading.truncated,
         )
 
     def close(self) -> None:
