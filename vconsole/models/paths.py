@@ -7,14 +7,25 @@ command moves an average but not a median.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from vconsole.models.common import RawOutput, Verdict, host_transcript, named_json, worst
 from vconsole.models.findings import Finding, Subject, SubjectKind
+from vconsole.models.latency import (
+    READ_PACKED,
+    WRITE_PACKED,
+    LatencyWindow,
+    Packed,
+    WindowField,
+    pack,
+    pack_values,
+    percentile,
+    window_json,
+)
+
+__all__ = ["LatencyWindow", "Packed", "pack", "pack_values", "percentile"]
 
 _T = TypeVar("_T")
 
@@ -34,136 +45,6 @@ class Thresholds:
 
     def as_json(self) -> dict[str, float]:
         return named_json(self, "davg_ms kavg_ms slow_path_ratio slow_path_min_ms")
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile (p50 of 15 samples is the 8th smallest)."""
-    return _nearest_rank(sorted(values), pct)
-
-
-def _nearest_rank(ordered: Sequence[float], pct: float) -> float:
-    rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-Packed = tuple[float, ...]
-"""A window as rows keep it: (p50, p95, max, *samples)."""
-
-
-class LatencyWindow:
-    """Millisecond samples over the query window, oldest first; missing samples left out.
-
-    Held as one tuple of floats, p50/p95/max first (one sort per window, read many times: each
-    path is compared with its siblings). Rows keep that tuple, not this object (`_Window`): the
-    cyclic collector stops tracking a tuple of floats, but walks every instance at each
-    collection, and a refresh at 1,000 hosts makes 50,000 windows."""
-
-    __slots__ = ("packed",)
-    packed: Packed
-
-    def __init__(self, samples: Sequence[float]) -> None:
-        object.__setattr__(self, "packed", pack(tuple(samples)))
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> LatencyWindow | None:
-        packed = pack_values(values)
-        return None if packed is None else cls.unpacked(packed)
-
-    @classmethod
-    def unpacked(cls, packed: Packed) -> LatencyWindow:
-        window = cls.__new__(cls)
-        object.__setattr__(window, "packed", packed)
-        return window
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"LatencyWindow is read-only: cannot set {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LatencyWindow):
-            return NotImplemented
-        return self.packed[3:] == other.packed[3:]
-
-    def __hash__(self) -> int:
-        return hash(self.packed[3:])
-
-    def __repr__(self) -> str:
-        return f"LatencyWindow(samples={self.samples!r})"
-
-    @property
-    def samples(self) -> tuple[float, ...]:
-        return self.packed[3:]
-
-    @property
-    def p50(self) -> float:
-        return self.packed[0]
-
-    @property
-    def p95(self) -> float:
-        return self.packed[1]
-
-    @property
-    def max(self) -> float:
-        return self.packed[2]
-
-    @property
-    def last(self) -> float:
-        return self.packed[-1]
-
-    def as_json(self) -> dict[str, Any]:
-        return named_json(self, "p50 p95 max last samples")
-
-
-def pack(samples: tuple[float, ...]) -> Packed:
-    """A window of at least one sample as rows keep it. _nearest_rank for 50 and 95 spelled
-    out: both ranks are within 1..len for any length."""
-    ordered = sorted(samples)
-    n = len(ordered)
-    return (
-        ordered[math.ceil(0.5 * n) - 1],
-        ordered[math.ceil(0.95 * n) - 1],
-        ordered[-1],
-        *samples,
-    )
-
-
-def pack_values(values: Sequence[float]) -> Packed | None:
-    """`pack` of the samples that are there (gaps: -1, None, NaN left out); None if none is."""
-    try:  # the usual window has no gap: nothing to leave out, so no Python per sample
-        total = sum(values)
-        whole = min(values) >= 0 and total == total  # a NaN sum: a NaN sample to leave out
-    except (TypeError, ValueError):  # a None among the values, or no values
-        whole = False
-    if whole:
-        return pack(tuple(map(float, values)))
-    kept = tuple([float(v) for v in values if v is not None and v >= 0])
-    return pack(kept) if kept else None
-
-
-_READ, _WRITE = attrgetter("_read"), attrgetter("_write")  # a row's packed windows
-
-
-class _Window:
-    """A row's latency field: set from a LatencyWindow (or a packed one, as the join makes
-    them), kept packed, read back as a LatencyWindow; no window is None."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.key = "_" + name
-
-    def __get__(self, obj: object, owner: type | None = None) -> LatencyWindow | None:
-        if obj is None:
-            return None  # the dataclass field's default
-        packed = getattr(obj, self.key)
-        return None if packed is None else LatencyWindow.unpacked(packed)
-
-    def __set__(self, obj: object, value: LatencyWindow | Packed | None) -> None:
-        if value is None or type(value) is tuple:
-            object.__setattr__(obj, self.key, value)
-        else:
-            object.__setattr__(obj, self.key, value.packed)  # type: ignore[union-attr]
-
-
-def _window_json(window: LatencyWindow | None) -> dict[str, Any] | None:
-    return None if window is None else window.as_json()
 
 
 @dataclass(frozen=True, init=False)
@@ -234,8 +115,8 @@ class DeviceInfo:
     paths: int = 0
     dead_paths: int = 0
     working_paths: tuple[str, ...] = ()
-    device_latency: _Window = _Window()  # disk.deviceLatency (DAVG)
-    kernel_latency: _Window = _Window()  # disk.kernelLatency (KAVG)
+    device_latency: WindowField = WindowField()  # disk.deviceLatency (DAVG)
+    kernel_latency: WindowField = WindowField()  # disk.kernelLatency (KAVG)
     verdict: Verdict = Verdict.OK
     problems: tuple[PathProblem, ...] = ()
 
@@ -280,10 +161,10 @@ class PathRow:
     adapter: str = ""
     target: str = ""
     lun: int | None = None
-    read: _Window = _Window()
-    write: _Window = _Window()
-    device_latency: _Window = _Window()
-    kernel_latency: _Window = _Window()
+    read: WindowField = WindowField()
+    write: WindowField = WindowField()
+    device_latency: WindowField = WindowField()
+    kernel_latency: WindowField = WindowField()
     psp_latency_policy_enabled: bool | None = None
     verdict: Verdict = Verdict.OK
     problems: tuple[PathProblem, ...] = ()
@@ -357,12 +238,12 @@ class PathRow:
     @property
     def read_ms(self) -> float | None:
         """p50 of the read window, without making the window (judging reads it per path)."""
-        packed = _READ(self)
+        packed = READ_PACKED(self)
         return None if packed is None else packed[0]
 
     @property
     def write_ms(self) -> float | None:
-        packed = _WRITE(self)
+        packed = WRITE_PACKED(self)
         return None if packed is None else packed[0]
 
     @property
@@ -386,10 +267,10 @@ class PathRow:
                 self, "path uid state group_state working adapter target lun read_ms write_ms"
             )
             | {
-                "read": _window_json(self.read),
-                "write": _window_json(self.write),
-                "device_latency": _window_json(self.device_latency),
-                "kernel_latency": _window_json(self.kernel_latency),
+                "read": window_json(self.read),
+                "write": window_json(self.write),
+                "device_latency": window_json(self.device_latency),
+                "kernel_latency": window_json(self.kernel_latency),
                 "psp_latency_policy_enabled": self.psp_latency_policy_enabled,
                 "verdict": self.verdict.value,
                 "problems": [self.place(p).as_json() for p in self.problems],
@@ -412,7 +293,7 @@ class _Fields:
             raise TypeError(f"{cls.__name__} has fields __init__ does not take")
         names = [f.name for f in fields(cls)]
         stored = [  # a latency field read as it is kept: no window made to be packed again
-            n if not isinstance(cls.__dict__.get(n), _Window) else "_" + n for n in names
+            n if not isinstance(cls.__dict__.get(n), WindowField) else "_" + n for n in names
         ]
         self.read = attrgetter(*stored)
         self.at = {name: i for i, name in enumerate(names)}
