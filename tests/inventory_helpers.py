@@ -167,13 +167,16 @@ class DroppingProxy:
                         with self._lock:
                             chosen = all(m in request for m in self._cut_when)
                             self.requests.append(bytes(request))
+                    # Test and disarm in one step: answers on two connections may cross
+                    # the limit at the same moment, and only one of them is cut per arm.
                     with self._lock:
                         limit = self._cut_after if chosen else None
-                    if limit is not None and sent + len(data) > limit:
-                        dst.sendall(data[: max(0, limit - sent)])
-                        with self._lock:
+                        cut = limit is not None and sent + len(data) > limit
+                        if cut:
                             self._cut_after = None
                             self.cuts += 1
+                    if cut and limit is not None:
+                        dst.sendall(data[: max(0, limit - sent)])
                         break
                     sent += len(data)
                 dst.sendall(data)
