@@ -232,3 +232,34 @@ async def test_an_older_capture_says_which_command_it_lacks(tmp_path):
     lldp = next(r for r in out["checks"]["rows"] if r["check"] == "lldp")
     assert lldp["severity"] == "error"
     assert "no output for 'esxcli system module parameters list -m i40en'" in lldp["evidence"]
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(st.tuples(st.booleans(), st.sampled_from(["cdp", "lldp", ""])), min_size=0, max_size=3)
+)
+def test_lldp_evidence_names_each_switch_of_the_host_and_never_ends_in_a_separator(switches):
+    """A host on no distributed switch (standard vSwitches only) gets words, not a dangling '; '."""
+    from vconsole.esx.hostchecks import parse_module_parameters
+    from vconsole.esx.netinventory import PhysicalNic
+    from vconsole.services.checks_host import HostFacts
+    from vconsole.services.checks_network import lldp_rows
+    from vconsole.services.checks_vcenter import SwitchFacts, VcenterFacts
+
+    nics = tuple(PhysicalNic(f"vmnic{i}", 1500, True, driver="i40en") for i in (2, 3))
+    facts = HostFacts("esx-a", nics=nics, i40en=parse_module_parameters(MODULE_COLLAPSED))
+    vc = VcenterFacts(
+        switches=tuple(
+            SwitchFacts(f"DSwitch-{i}", discovery=d, hosts=("esx-a",) if member else ("esx-b",))
+            for i, (member, d) in enumerate(switches)
+        )
+    )
+    (only,) = lldp_rows({"esx-a": facts}, vc, "HQ", 0.0)
+    evidence = only.finding.evidence
+    assert not evidence.rstrip().endswith(";")
+    members = [(f"DSwitch-{i}", d) for i, (m, d) in enumerate(switches) if m]
+    for name, discovery in members:
+        assert f"{name}: {discovery or '?'}" in evidence
+    if not members:
+        assert "no distributed switch" in evidence
+    assert ("DSwitch-" in evidence) == bool(members)

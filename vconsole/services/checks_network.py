@@ -284,8 +284,11 @@ def lldp_rows(
         )
         evidence = f"i40en ports {', '.join(ports)}; LLDP={shown}"
         if vc is not None:
-            evidence += "; " + ", ".join(
-                f"{s.name}: {s.discovery or '?'}" for s in vc.switches_of(name)
+            on_switches = vc.switches_of(name)
+            evidence += "; " + (
+                ", ".join(f"{s.name}: {s.discovery or '?'}" for s in on_switches)
+                if on_switches
+                else "on no distributed switch (a standard vSwitch offers CDP only)"
             )
         count = max(len(ports), len(values or ()))
         fix = (
