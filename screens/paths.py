@@ -253,6 +253,10 @@ class PathsScreen(PollingPane[PathsReport], TablePane):
     def _highlighted(self) -> None:
         self._show_detail()
 
+    @on(FilterBar.FilterChanged)
+    def _filtered(self) -> None:
+        self.call_after_refresh(self._show_detail)  # after the base screen has applied it
+
     def _show_detail(self) -> None:
         detail = self.query_one("#paths-detail", Static)
         lines: list[str] = []
@@ -271,7 +275,26 @@ class PathsScreen(PollingPane[PathsReport], TablePane):
             lines = problem_lines(problems)
             if host is not None and host.error and not lines:
                 lines = [host.error]
+        if not lines and not self.table.visible_keys:
+            lines = [self._why_empty()]
         detail.update("\n".join(lines))
+
+    def _why_empty(self) -> str:
+        """An empty table says why: a filter hides every row, or there is nothing to list."""
+        if self.report is None:
+            return "Reading the multipath layout..."
+        if self.table.all_keys:
+            return "No row matches the filter (/ to change it, esc in the filter to clear it)."
+        if self.level == "hosts":
+            return "No ESXi host: the profile lists none and its vCenter reported none."
+        if self.level == "devices":
+            host = self.report.host(self.focus_host)
+            why = f": {host.error}" if host is not None and host.error else ""
+            return (
+                f"{self.focus_host} has no storage device under native multipathing (NMP)"
+                f"{why}. Local-only or unclaimed disks are not listed."
+            )
+        return f"No path to {short_device(self.focus_device)} was read."
 
     # -- actions ------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:

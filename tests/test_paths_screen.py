@@ -155,3 +155,26 @@ async def test_rr_change_is_refused_in_read_only_mode(esxi, tmp_path, monkeypatc
         await pilot.pause()
         assert app.screen is screen
     assert esxi.hosts["esx-hq-03"].round_robin[DS03].limit_type == "Iops"
+
+
+async def test_an_empty_table_says_why(esxi, vcsim, tmp_path, monkeypatch):
+    """A host with no NMP device, and a filter that hides every row, leave words, not a blank."""
+    profile, app = open_app(esxi, tmp_path, monkeypatch, vcsim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(app, pilot, profile)
+        screen.table.move_cursor(row=screen.table.get_row_index("esx-akl-01"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.level == "devices" and not screen.table.row_count
+        assert "esx-akl-01 has no storage device" in text_of(screen, "#paths-detail")
+
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("slash", *"no-such-host-zz")
+        await pilot.pause(0.2)
+        assert screen.table.all_keys and not screen.table.visible_keys
+        assert "No row matches the filter" in text_of(screen, "#paths-detail")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert screen.table.visible_keys
+        assert "No row matches" not in text_of(screen, "#paths-detail")
