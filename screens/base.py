@@ -182,6 +182,7 @@ class TablePane(ConsoleScreen):
     @on(FilterBar.FilterChanged)
     def _filter_changed(self, event: FilterBar.FilterChanged) -> None:
         self.table.set_filter(event.row_filter)
+        event.filter_bar.show_matches(len(self.table.visible_keys), len(self.table.all_keys))
 
     @on(FilterBar.Closed)
     def _filter_closed(self) -> None:

@@ -174,7 +174,10 @@ async def test_an_empty_table_says_why(esxi, vcsim, tmp_path, monkeypatch):
         await pilot.pause(0.2)
         assert screen.table.all_keys and not screen.table.visible_keys
         assert "No row matches the filter" in text_of(screen, "#paths-detail")
+        beside = str(screen.query_one("#filter-error", Label).render())
+        assert beside == f"no row matches (of {len(screen.table.all_keys)})"
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert screen.table.visible_keys
         assert "No row matches" not in text_of(screen, "#paths-detail")
+        assert not str(screen.query_one("#filter-error", Label).render())

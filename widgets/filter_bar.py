@@ -172,6 +172,15 @@ class FilterBar(Horizontal):
                 self.remove_class("-open")
             self.post_message(self.Closed(self))
 
+    def show_matches(self, shown: int, total: int) -> None:
+        """Say so beside the filter when it hides every row, so an empty table is not a mystery."""
+        if self.error is not None:
+            return  # an invalid regex keeps its own message
+        label = self.query_one("#filter-error", Label)
+        text = f"no row matches (of {total})" if total and not shown else ""
+        if str(label.render()) != text:
+            label.update(text)
+
     def action_clear(self) -> None:
         """Escape: drop the filter entirely and hide the line."""
         self.input.value = ""
