@@ -211,6 +211,11 @@ class RowDetailPane(TablePane, Generic[RowT]):
     def _highlighted(self) -> None:
         self._show_detail()
 
+    @on(FilterBar.FilterChanged)
+    def _refiltered(self) -> None:
+        # a filter that hides every row highlights none: the detail must not explain a hidden row
+        self.call_after_refresh(self._show_detail)
+
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lacp_helpers import port, stats, status, write_lacp_capture
 from shell_helpers import console, isolate_dirs
-from textual.widgets import Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from vconsole.config import Profile, TargetConfig
 
@@ -207,3 +207,21 @@ async def test_confirmed_timeout_set_fixes_the_mismatch_on_a_lab_host(tmp_path, 
             assert screen._rows[key].verdict.value == "ok"
         audit = (tmp_path / "state" / "audit.jsonl").read_text()
         assert "lacp timeout set -l 1 -t 0 -s DSwitch-WLG" in audit
+
+
+async def test_a_filter_that_hides_every_row_leaves_no_stale_detail(tmp_path, monkeypatch):
+    async with lacp_rows(tmp_path, monkeypatch) as (pilot, screen):
+        # the first row: hiding every row leaves the cursor where it was, and no row highlighted
+        screen.table.move_cursor(row=1)
+        screen.table.move_cursor(row=0)
+        await pilot.pause()
+        assert str(screen.query_one("#lacp-detail", Static).render())
+        await pilot.press("slash", *"zz-no-such-nic")
+        await pilot.pause(0.2)
+        assert not screen.table.visible_keys
+        assert not str(screen.query_one("#lacp-detail", Static).render())
+        assert "no row matches" in str(screen.query_one("#filter-error", Label).render())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert screen.table.visible_keys
+        assert str(screen.query_one("#lacp-detail", Static).render())
