@@ -401,4 +401,7 @@ def _plot_caption(report: PoolReport, interval_s: float) -> str:
         return "pool allocation over time"
     span = report.history[-1].taken_at - report.history[0].taken_at
     last = report.history[-1].used_pct
-    return f"allocated now {last:.0f}%, over the last {span / 60:.0f} min ({len(report.history)} samples)"
+    count = len(report.history)
+    if count == 1:
+        return f"allocated now {last:.0f}% (first sample; the curve grows with each refresh)"
+    return f"allocated now {last:.0f}%, over the last {span / 60:.0f} min ({count} samples)"
