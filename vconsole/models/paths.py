@@ -236,6 +236,11 @@ class PathRow:
         return self.rr.type if self.rr else ""
 
     @property
+    def dead(self) -> bool:
+        """A dead path carries no I/O: its latency is not "fast", it is none (shown as "-")."""
+        return "dead" in (self.state, self.group_state)
+
+    @property
     def read_ms(self) -> float | None:
         """p50 of the read window, without making the window (judging reads it per path)."""
         packed = READ_PACKED(self)
