@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+from operator import attrgetter
 from statistics import median
 
 from hypothesis import given, settings
@@ -24,6 +25,7 @@ from vconsole.models.paths import (
     Thresholds,
     Verdict,
 )
+from vconsole.services.paths_rejoin import unjudged_with
 from vconsole.services.paths_verdicts import judge
 
 TEXT = st.text("abcxyz:.-", max_size=6)
@@ -91,6 +93,25 @@ def test_a_judged_row_is_the_row_with_its_verdicts_replaced(row, problems, verdi
     judged = row.judged(problems, verdict, device)
     assert judged == expected
     assert judged.as_json() == expected.as_json()
+
+
+PACKED = WINDOWS.map(lambda w: None if w is None else w.packed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ROWS, PACKED, PACKED, PACKED, PACKED, PROBLEMS, SOURCES)
+def test_a_rejoined_row_is_the_row_made_anew_with_its_windows(
+    row, read, write, davg, kavg, problems, sources
+) -> None:
+    """`unjudged_with` copies the row's state; the oracle builds it by position through
+    __init__, as rejoin_latency did."""
+    head = attrgetter(*[f.name for f in dataclasses.fields(PathRow)][:15])(row)
+    tail = (row.psp_latency_policy_enabled, Verdict.OK, problems, row.error, sources)
+    expected = PathRow(*head, read, write, davg, kavg, *tail)
+    rejoined = unjudged_with(row, read, write, davg, kavg, problems, sources)
+    assert type(rejoined) is PathRow and vars(rejoined) == vars(expected)
+    assert rejoined == expected and rejoined.as_json() == expected.as_json()
+    assert (rejoined.read_ms, rejoined.read) == (expected.read_ms, expected.read)
 
 
 @settings(max_examples=150, deadline=None)

@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
-from vconsole.models.paths import DeviceInfo, PathProblem, PathRow, RoundRobin, Verdict
+from vconsole.models.paths import (
+    DeviceInfo,
+    Packed,
+    PathProblem,
+    PathRow,
+    RoundRobin,
+    Verdict,
+)
 from vconsole.services.paths_join import _WITH_PERF, HostInputs, JoinedHost, _series, _window
 from vconsole.services.paths_vcenter import (
     DEVICE_LATENCY,
@@ -23,13 +30,6 @@ from vconsole.services.paths_vcenter import (
 )
 
 _Rr = RoundRobin | None
-_HEAD: Callable[  # a row's fields before its read window, in PathRow's order
-    [PathRow],
-    tuple[str, str, str, str, str, str, _Rr, str, str, str, str, bool | None, str, str, int | None],
-] = attrgetter(
-    *"host device display_name datastore satp psp rr path uid state group_state working "
-    "adapter target lun".split()
-)
 _DEVICE_HEAD: Callable[  # a device's fields before its windows
     [DeviceInfo], tuple[str, str, str, str, str, str, _Rr, int, int, tuple[str, ...]]
 ] = attrgetter(
@@ -66,21 +66,40 @@ def rejoin_latency(
         if read is not None or write is not None:
             sources = _WITH_PERF[sources]
         davg, kavg = windows[row.device]
-        rows.append(
-            PathRow(  # as join_host's _path_row lays a row out, before judging
-                *_HEAD(row),
-                read,
-                write,
-                davg,
-                kavg,
-                row.psp_latency_policy_enabled,
-                Verdict.OK,
-                base,
-                row.error,
-                sources,
-            )
-        )
+        rows.append(unjudged_with(row, read, write, davg, kavg, base, sources))
     return JoinedHost(last.outcome, tuple(rows), tuple(devices), last.names)
+
+
+_UNJUDGED = {"verdict": Verdict.OK, "device_verdict": None, "device_problems": ()}
+_ROW_STATE = {*(f"_{n}" for n in "read write device_latency kernel_latency".split()), "problems"}
+_ROW_STATE |= {"sources", *_UNJUDGED}
+if not _ROW_STATE <= vars(PathRow(host="")).keys():
+    raise TypeError("PathRow keeps its fields otherwise: unjudged_with would copy it wrongly")
+
+
+def unjudged_with(
+    row: PathRow,
+    read: Packed | None,
+    write: Packed | None,
+    device_latency: Packed | None,
+    kernel_latency: Packed | None,
+    problems: tuple[PathProblem, ...],
+    sources: tuple[str, ...],
+) -> PathRow:
+    """`row` with these windows, its own problems and no verdict yet, as join_host's _path_row
+    would make it: its state copied in one go and seven entries put in, where the dataclass's
+    __init__ sets 26 fields one call each (20,000 rows a refresh)."""
+    state = row.__dict__.copy()
+    state.update(_UNJUDGED)
+    state["_read"], state["_write"] = read, write
+    state["_device_latency"], state["_kernel_latency"] = device_latency, kernel_latency
+    state["problems"], state["sources"] = problems, sources
+    new = _new_row(PathRow)
+    object.__setattr__(new, "__dict__", state)
+    return new
+
+
+_new_row = object.__new__
 
 
 @dataclass(frozen=True)
