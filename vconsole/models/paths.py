@@ -195,17 +195,12 @@ class PathRow:
         self, problems: tuple[PathProblem, ...], verdict: Verdict, device: DeviceInfo | None
     ) -> PathRow:
         """`judged`, filled into this very row: only for a row nobody else holds yet (a
-        refresh's own, before its report is made), 20,000 copies saved a refresh."""
-        if device is None:
-            _fill(self, problems=problems, verdict=verdict)
-        else:
-            _fill(
-                self,
-                problems=problems,
-                verdict=verdict,
-                device_verdict=device.verdict,
-                device_problems=device.problems,
-            )
+        refresh's own, before its report is made), 20,000 copies saved a refresh. Its plain
+        fields are written into its state directly: no keyword call per row."""
+        state = self.__dict__
+        state["problems"], state["verdict"] = problems, verdict
+        if device is not None:
+            state["device_verdict"], state["device_problems"] = device.verdict, device.problems
         return self
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
