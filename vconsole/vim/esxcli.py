@@ -30,13 +30,13 @@ MAX_ANSWER = 64 * 1024 * 1024
 @dataclass(frozen=True)
 class EsxcliAnswer:
     """What ExecuteSoap gave back: records (plain Python, typed where the answer says so) or the
-    esxcli fault's message; `result_type` is the xsi:type of the answer's root."""
+    esxcli fault's message; `result_type` is the xsi:type of the answer's root. The response's
+    XML text is not kept: nothing reads it, and the last answers are kept per request."""
 
     records: tuple[Any, ...] = ()
     fault: str = ""
     fault_detail: str = ""
     result_type: str = ""
-    raw: str = ""
 
 
 def retrieve_executer_body(host: MoRef) -> bytes:
@@ -201,7 +201,7 @@ def parse_response(text: str) -> EsxcliAnswer:
     """The `response` string of ExecuteSoap as records: a list answer gives one record per
     `DataObject` (or item), a single structure gives one record, a bare value one value."""
     if not text.strip():
-        return EsxcliAnswer(raw=text)
+        return EsxcliAnswer()
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
@@ -214,7 +214,7 @@ def parse_response(text: str) -> EsxcliAnswer:
         records = tuple(_plain(value_of(child)) for child in root)
     else:
         records = (_plain(value_of(root)),)
-    return EsxcliAnswer(records=records, result_type=kind, raw=text)
+    return EsxcliAnswer(records=records, result_type=kind)
 
 
 class _LastRead:
