@@ -195,12 +195,13 @@ class PathRow:
         self, problems: tuple[PathProblem, ...], verdict: Verdict, device: DeviceInfo | None
     ) -> PathRow:
         """`judged`, filled into this very row: only for a row nobody else holds yet (a
-        refresh's own, before its report is made), 20,000 copies saved a refresh. Its plain
-        fields are written into its state directly: no keyword call per row."""
-        state = self.__dict__
-        state["problems"], state["verdict"] = problems, verdict
+        refresh's own, before its report is made), 20,000 copies saved a refresh. Set field by
+        field, not through `__dict__`, which would give the row a dict object of its own."""
+        _set(self, "problems", problems)
+        _set(self, "verdict", verdict)
         if device is not None:
-            state["device_verdict"], state["device_problems"] = device.verdict, device.problems
+            _set(self, "device_verdict", device.verdict)
+            _set(self, "device_problems", device.problems)
         return self
 
     def place(self, problem: PathProblem, seen_at: float | None = None) -> PathProblem:
@@ -311,6 +312,7 @@ def _fill(obj: object, **values: object) -> None:
         object.__setattr__(obj, name, value)
 
 
+_set = object.__setattr__
 _ROW = _Fields(PathRow)
 _DEVICE = _Fields(DeviceInfo)
 
