@@ -14,7 +14,8 @@ other machines. For each way in to the hosts, in this one run:
    `--cadence` more, each 20 s after the last (the pane's cadence: a new sample per host,
    QueryPerf for all; their median is printed), and another
    20 s after that with QueryPerf read the old way (pyVmomi's deserializer), over SSH another
-   20 s later with the layout's commands an exec each (as before they shared one), then the
+   20 s later with the layout's commands an exec each (as before they shared one), through the
+   API another with every esxcli answer parsed (as before an unchanged one was kept), then the
    sequential loop (each host's four commands and its QueryPerf one after another). The loops
    time `--seq-hosts` hosts and scale to all of them.
 3. QueryPerf alone for every host, 50 hosts a call, one call at a time: the console's reader
@@ -217,6 +218,20 @@ def swapped(reader: Any) -> Iterator[None]:
         paths_perf.query_hosts_latency = real
 
 
+@contextlib.contextmanager
+def esxcli_kept(kept: bool) -> Iterator[None]:
+    """Without `kept`, every esxcli answer is parsed for a while, the same bytes or not."""
+    from vconsole.vim import esxcli
+
+    real = esxcli._LAST_READ
+    if not kept:
+        esxcli._LAST_READ = esxcli._LastRead(0)
+    try:
+        yield
+    finally:
+        esxcli._LAST_READ = real
+
+
 async def perf_alone(manager: Any, hosts: list[str], vcenter: str, rounds: int) -> None:
     from functools import partial
 
@@ -335,12 +350,14 @@ async def way(config: Path, key: str, args: argparse.Namespace) -> None:
         if key == "ssh":  # the layout's commands an exec each, as before they shared one
             cadence.append(("20 s later, exec per cmd", None, False))
         cadence.append(("20 s later, rows rebuilt", None, True))  # every host joined anew
+        if key == "api":  # every esxcli answer parsed, as before answers were kept
+            cadence.append(("20 s later, parsed anew", None, True))
         at_cadence = []
         for label, reader, batch in cadence:
             await asyncio.sleep(REALTIME_S)  # the pane's cadence: every host has a new sample due
             paths.layouts.batch = batch
-            naive = reader is not None or not batch or label.endswith("rebuilt")
-            with swapped(reader):
+            naive = reader is not None or not batch or label.endswith(("rebuilt", "anew"))
+            with swapped(reader), esxcli_kept(not label.endswith("anew")):
                 _, steady, _, cpu = await timed_refreshes(
                     Rebuilt(paths) if label.endswith("rebuilt") else paths,
                     1,

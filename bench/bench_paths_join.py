@@ -22,7 +22,7 @@ Thread CPU (time.thread_time) per refresh, best of `--repeat`, with the load ave
 ways' reports are compared field by field first, so a figure is never for a different answer.
 
     .venv/bin/python bench/bench_paths_join.py [--hosts 1000] [--luns 5] [--paths 4]
-        [--repeat 3] [--naive-rev 3c3b512] [--profile FILE]
+        [--repeat 3] [--naive-rev 3c3b512] [--profile FILE] [--profile-cadence FILE]
 """
 
 from __future__ import annotations
@@ -211,6 +211,9 @@ def main() -> None:
         parser.add_argument(flag, type=int, default=default, help=what)
     parser.add_argument("--naive-rev", default="3c3b512", help="git revision of the naive way")
     parser.add_argument("--profile", type=Path, help="cProfile of one refresh the new way")
+    parser.add_argument(
+        "--profile-cadence", type=Path, help="cProfile of one refresh at the cadence, layout kept"
+    )
     args = parser.parse_args()
 
     from vconsole.services.paths_join import join_host
@@ -250,10 +253,10 @@ def main() -> None:
         "now", lambda: refresh(join_host, judge, inputs, paused=True), args.repeat, args.profile
     )
     print(f"  now/naive {after / before:.2f}")
-    cadence(inputs, args.repeat)
+    cadence(inputs, args.repeat, args.profile_cadence)
 
 
-def cadence(inputs: list[Any], repeat: int) -> None:
+def cadence(inputs: list[Any], repeat: int, profile: Path | None = None) -> None:
     """The 20 s cadence: the same answers, every window one sample on. Joined anew (as before)
     beside the last join's layout with new windows and the kept policy findings (the service's)."""
     from dataclasses import replace
@@ -288,7 +291,7 @@ def cadence(inputs: list[Any], repeat: int) -> None:
         "layout kept",
         lambda: refresh(rejoined, partial(judge, in_place=True, memo=memo), sampled, paused=True),
         repeat,
-        None,
+        profile,
     )
     print(f"  kept/anew {after / before:.2f}")
 

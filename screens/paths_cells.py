@@ -116,7 +116,7 @@ def path_cells(rows: list[PathRow], ceiling: float | None = None) -> dict[str, t
             state = r.group_state
         if r.working is False and state == "active":
             state = "active (idle)"
-        dead = "dead" in (r.state, r.group_state)  # no I/O: zeros would read as "fast"
+        dead = r.dead  # no I/O: zeros would read as "fast"
         out[r.key] = (
             r.host,
             r.path or r.uid,

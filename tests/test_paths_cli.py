@@ -116,3 +116,21 @@ def test_analyze_a_capture_of_a_lab_host(esxi, tmp_path, monkeypatch, capsys):
     ]
     assert {r["psp"] for r in rows} == {"VMW_PSP_RR", "VMW_PSP_MRU"}
     assert all(r["read_ms"] is None for r in rows)
+
+
+def test_text_shows_no_latency_for_a_dead_path(lab_config, capsys):
+    """A dead path carries no I/O: its RD/WR cells say "-" (as the pane does), never "0"."""
+    argv = ["--config", str(lab_config), "paths", "--host", "esx-hq-02", "--device", DS01]
+    assert main(argv) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    names = ("PATH", "STATE", "RD ms", "WR ms", "VERDICT")
+    starts = [header.index(name) for name in names]  # the table's columns are left-aligned
+    cells = {}
+    for line in lines:
+        if line.startswith("esx-hq-02 "):
+            cut = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+            cells[cut[0]] = cut[1:]
+    assert cells["vmhba64:C3:T0:L0"] == ["dead", "-", "-", "critical"]
+    live = [cut for path, cut in cells.items() if path != "vmhba64:C3:T0:L0"]
+    assert len(live) == 3
+    assert all(state == "active" and float(rd) >= 0 and float(wr) >= 0 for state, rd, wr, _ in live)

@@ -24,6 +24,7 @@ from vconsole.models.paths import (
     Thresholds,
     Verdict,
 )
+from vconsole.services.paths_rejoin import unjudged_with
 from vconsole.services.paths_verdicts import judge
 
 TEXT = st.text("abcxyz:.-", max_size=6)
@@ -91,6 +92,36 @@ def test_a_judged_row_is_the_row_with_its_verdicts_replaced(row, problems, verdi
     judged = row.judged(problems, verdict, device)
     assert judged == expected
     assert judged.as_json() == expected.as_json()
+
+
+PACKED = WINDOWS.map(lambda w: None if w is None else w.packed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ROWS, PACKED, PACKED, PACKED, PACKED, PROBLEMS, SOURCES)
+def test_a_rejoined_row_is_the_row_made_anew_with_its_windows(
+    row, read, write, davg, kavg, problems, sources
+) -> None:
+    """`unjudged_with` builds by position; the oracle is `dataclasses.replace` by name."""
+
+    def window(packed):  # as a refresh made it: a LatencyWindow over the same samples
+        return None if packed is None else LatencyWindow(packed[3:])
+
+    expected = dataclasses.replace(
+        row,
+        read=window(read),
+        write=window(write),
+        device_latency=window(davg),
+        kernel_latency=window(kavg),
+        problems=problems,
+        sources=sources,
+        verdict=Verdict.OK,
+        device_verdict=None,
+        device_problems=(),
+    )
+    rejoined = unjudged_with(row, read, write, davg, kavg, problems, sources)
+    assert rejoined == expected and rejoined.as_json() == expected.as_json()
+    assert (rejoined.read_ms, rejoined.read) == (expected.read_ms, expected.read)
 
 
 @settings(max_examples=150, deadline=None)

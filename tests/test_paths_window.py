@@ -155,7 +155,7 @@ def test_window_after_any_polls_is_exactly_what_the_old_merge_held(answers, size
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(0, 1000), min_size=1, max_size=30))
+@given(st.lists(st.floats(0, 1000), min_size=1, max_size=90))
 def test_latency_window_figures_are_nearest_rank_percentiles(samples) -> None:
     window = LatencyWindow.of(samples)
     assert window is not None

@@ -202,8 +202,8 @@ def render_text(report: Any, rows: list[Any]) -> str:
                 r.rr.describe() if r.rr else "",
                 r.path,
                 r.group_state if r.group_state and r.group_state != r.state else r.state,
-                _ms(r.read_ms),
-                _ms(r.write_ms),
+                "-" if r.dead else _ms(r.read_ms),  # as the pane: a dead path has no latency
+                "-" if r.dead else _ms(r.write_ms),
                 r.verdict.value,
             )
         )

@@ -1,16 +1,14 @@
 """Joins one host's SSH output, vCenter multipath info and perf samples into path rows.
 
-Paths are matched by UID first, then by runtime name (`vmhba64:C0:T0:L1`): vCenter keys its
-paths by a UID that need not spell the initiator like `core path list` does, while the
-runtime name is the same everywhere. Perf instances are tried by vCenter path name, SSH UID
-and runtime name, as sources disagree on which one names a `storagePath` instance.
+Each source may be missing: a host nobody could read gets one row saying why, one whose
+commands failed gets its problems on every row. A device's paths become rows in `paths_rows`
+(SSH's matched with vCenter's, windows looked up).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from vconsole.esx.storage import (
@@ -25,23 +23,20 @@ from vconsole.esx.storage import (
 from vconsole.models.paths import (
     DeviceInfo,
     HostPaths,
-    Packed,
     PathProblem,
     PathRow,
     RawOutput,
     RoundRobin,
     Verdict,
-    pack_values,
 )
+from vconsole.services.paths_rows import DeviceBase, device_paths, series_of, window_of
 from vconsole.services.paths_vcenter import (
     DEVICE_LATENCY,
     KERNEL_LATENCY,
     PATH_READ,
     PATH_WRITE,
     HostLatency,
-    VcDevice,
     VcHost,
-    VcPath,
 )
 
 
@@ -77,26 +72,6 @@ class JoinedHost:
     names: tuple[tuple[str, ...], ...] = ()
     """Per path row, the perf instance names its read/write windows were looked up by (for
     `paths_rejoin` to look them up again in a new sample); empty for a host with no device."""
-
-
-_Series = dict[str, tuple[float, ...]]
-"""One counter's samples per perf instance, as HostLatency.series holds them."""
-
-
-def _series(latency: HostLatency | None, counter: str) -> _Series:
-    """One counter's instances, looked up once per host rather than once per path."""
-    return latency.series.get(counter, {}) if latency is not None else {}
-
-
-def _window(series: _Series, *names: str) -> Packed | None:
-    """The window of the first name that has samples, packed as rows keep it."""
-    if series:
-        for name in names:
-            if name:
-                values = series.get(name)
-                if values is not None:
-                    return pack_values(values)
-    return None
 
 
 def _psp_enabled(value: AdvancedValue | None) -> bool | None:
@@ -189,9 +164,9 @@ def join_host(inputs: HostInputs) -> JoinedHost:
     rows: list[PathRow] = []
     names: list[tuple[str, ...]] = []
     devices: list[DeviceInfo] = []
-    device_series = _series(inputs.latency, DEVICE_LATENCY)
-    kernel_series = _series(inputs.latency, KERNEL_LATENCY)
-    path_series = (_series(inputs.latency, PATH_READ), _series(inputs.latency, PATH_WRITE))
+    device_series = series_of(inputs.latency, DEVICE_LATENCY)
+    kernel_series = series_of(inputs.latency, KERNEL_LATENCY)
+    path_series = (series_of(inputs.latency, PATH_READ), series_of(inputs.latency, PATH_WRITE))
     for device in list(dict.fromkeys([*ssh_devices, *vc_devices])):
         sd, vd = ssh_devices.get(device), vc_devices.get(device)
         rr = None
@@ -200,18 +175,18 @@ def join_host(inputs: HostInputs) -> JoinedHost:
             rr = _round_robin(
                 (s.policy, s.iops, s.bytes, s.latency_eval_ms, s.sampling_ios, s.use_ano)
             )
-        davg = _window(device_series, device)
-        kavg = _window(kernel_series, device)
+        davg = window_of(device_series, device)
+        kavg = window_of(kernel_series, device)
         display_name = (sd.display_name if sd else "") or (vd.display_name if vd else "")
         datastore = vd.datastore if vd else ""
         satp = (sd.satp if sd else "") or (vd.satp if vd else "")
         psp = (sd.psp if sd else "") or (vd.psp if vd else "")
-        base = _Base(  # the device's part of each of its rows, given once
+        base = DeviceBase(  # the device's part of each of its rows, given once
             (host, device, display_name, datastore, satp, psp, rr),
             (davg, kavg, psp_enabled, Verdict.OK, problems, ""),
         )
         working = set(sd.working_paths) if sd else set()
-        device_rows = _device_paths(
+        device_rows = device_paths(
             base,
             core_paths.get(device, []),
             nmp_paths.get(device, []),
@@ -266,157 +241,3 @@ def _by_device(paths: Iterable[_P]) -> dict[str, list[_P]]:
     for p in paths:
         out.setdefault(p.device, []).append(p)
     return out
-
-
-_ROW_ORDER = (
-    "host device display_name datastore satp psp rr "  # _Base.head
-    "path uid state group_state working adapter target lun read write "  # _path_row's own
-    "device_latency kernel_latency psp_latency_policy_enabled verdict problems error "  # tail
-    "sources"
-).split()
-if [f.name for f in fields(PathRow)][: len(_ROW_ORDER)] != _ROW_ORDER:
-    raise TypeError("PathRow's fields moved: _path_row builds rows by position")
-
-
-@dataclass(frozen=True)
-class _Base:
-    """A device's part of each of its rows, in PathRow's field order: rows are built by
-    position (20,000 a refresh), not by keyword through a partial."""
-
-    head: tuple[str, str, str, str, str, str, RoundRobin | None]
-    tail: tuple[Packed | None, Packed | None, bool | None, Verdict, tuple[PathProblem, ...], str]
-
-
-def _device_paths(
-    base: _Base,
-    core: list[CorePath],
-    nmp: list[NmpPath],
-    vd: VcDevice | None,
-    working: set[str] | None,
-    latency: tuple[_Series, _Series],
-    names: list[tuple[str, ...]],
-) -> list[PathRow]:
-    vc_paths = list(vd.paths) if vd else []
-    nmp_by = {p.uid: p for p in nmp} | {p.runtime_name: p for p in nmp if p.runtime_name}
-    rows = []
-    used: set[int] = set()
-    for cp in core:
-        vp = _match_vc(cp, vc_paths, used) if vc_paths else None
-        np_ = nmp_by.get(cp.uid) or nmp_by.get(cp.runtime_name)
-        runtime = cp.runtime_name
-        looked_up: tuple[str, ...] = (vp.name if vp else "", cp.uid, runtime)
-        names.append(looked_up)
-        rows.append(
-            _path_row(
-                base,
-                runtime,
-                cp.uid,
-                cp.state or (vp.state if vp else ""),
-                np_.group_state if np_ else "",
-                (runtime in working) if working is not None else (vp.working if vp else None),
-                cp.adapter or (vp.adapter if vp else ""),
-                _target_name(cp.target_identifier, cp.target) or (vp.target if vp else ""),
-                cp.lun,
-                latency,
-                looked_up,
-                _SSH_VC if vp else _SSH,
-            )
-        )
-    for i, vp in enumerate(vc_paths):
-        if i in used:
-            continue
-        looked_up = (vp.name, vp.runtime_name)
-        names.append(looked_up)
-        rows.append(
-            _path_row(
-                base,
-                vp.runtime_name,
-                vp.name,
-                vp.state,
-                "",
-                vp.working,
-                vp.adapter,
-                vp.target,
-                _lun_of(vp.runtime_name),
-                latency,
-                looked_up,
-                _VC,
-            )
-        )
-    return rows
-
-
-_SSH, _SSH_VC, _VC = ("ssh",), ("ssh", "vcenter"), ("vcenter",)
-_WITH_PERF: dict[tuple[str, ...], tuple[str, ...]] = {  # one tuple each, not one a row
-    s: (*s, "perf") for s in (_SSH, _SSH_VC, _VC)
-}
-
-
-def _path_row(
-    base: _Base,
-    runtime: str,
-    uid: str,
-    state: str,
-    group_state: str,
-    is_working: bool | None,
-    adapter: str,
-    target: str,
-    lun: int | None,
-    latency: tuple[_Series, _Series],
-    names: tuple[str, ...],
-    sources: tuple[str, ...],
-) -> PathRow:
-    read = _window(latency[0], *names)
-    write = _window(latency[1], *names)
-    if read is not None or write is not None:
-        sources = _WITH_PERF[sources]
-    return PathRow(  # by position (see _ROW_ORDER)
-        *base.head,
-        runtime,
-        uid,
-        state.lower(),
-        group_state,
-        is_working,
-        adapter,
-        target,
-        lun,
-        read,
-        write,
-        *base.tail,
-        sources,
-    )
-
-
-def _match_vc(cp: CorePath, vc_paths: list[VcPath], used: set[int]) -> VcPath | None:
-    for key in ("uid", "runtime"):
-        for i, vp in enumerate(vc_paths):
-            if i in used:
-                continue
-            hit = (
-                vp.name == cp.uid
-                if key == "uid"
-                else (bool(cp.runtime_name) and cp.runtime_name in (vp.runtime_name, vp.name))
-            )
-            if hit:
-                used.add(i)
-                return vp
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _target_name(ident: str, target: str) -> str:
-    """The target's name: the iSCSI IQN or FC port id from `Target Identifier`, else `T<n>`
-    (the same few targets on every LUN of a host: worked out once each)."""
-    if "," in ident:
-        parts = ident.split(",")
-        iqn = next((p for p in parts if p.startswith(("iqn.", "eui.", "naa."))), "")
-        if iqn:
-            return iqn
-    if ident:
-        return ident
-    return f"T{target}" if target else ""
-
-
-def _lun_of(runtime: str) -> int | None:
-    tail = runtime.rsplit(":L", 1)
-    return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else None

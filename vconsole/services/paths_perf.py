@@ -98,7 +98,11 @@ class _Window:
         for counter, by_instance in found.series.items():
             if not by_instance:
                 continue
-            fresh = {i: _fit(v, k) for i, v in by_instance.items()}
+            fresh = (  # the usual answer: one tuple of k samples per series, as it is
+                by_instance
+                if all(len(v) == k and type(v) is tuple for v in by_instance.values())
+                else {i: _fit(v, k) for i, v in by_instance.items()}
+            )
             old = self.series.get(counter)
             if old is None:
                 series[counter] = {i: blank + v for i, v in fresh.items()}

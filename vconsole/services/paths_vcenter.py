@@ -332,10 +332,13 @@ def _latency_of(metrics: list[EntityMetrics], ids: dict[str, int]) -> HostLatenc
         if len(em.timestamps) > count:
             count = len(em.timestamps)
             stamps = em.timestamps
-        for s in em.series:
-            name = names.get(s.counter_id)
+        for counter_id, instance, values in em.series:  # 50,000 at 1,000 hosts: unpacked
+            name = names.get(counter_id)
             if name is not None:
-                series.setdefault(name, {})[s.instance] = tuple(map(float, s.values))
+                by_instance = series.get(name)
+                if by_instance is None:
+                    by_instance = series[name] = {}
+                by_instance[instance] = tuple(map(float, values))
     return HostLatency(series, count, stamps)
 
 
