@@ -37,9 +37,11 @@ _DATE: list[tuple[int, str]] = [(0, "")]  # the Date header of the current secon
 
 
 class _Server(ThreadingHTTPServer):
-    # The default backlog of 5 drops connections when the lab vCenter fans out to many hosts
-    # at once; dropped SYNs are retried after a second.
-    request_queue_size = 256
+    # A cold MTU matrix round has the lab vCenter open a connection per ping in flight (640)
+    # at once, faster than this one accepting thread takes them: past the backlog the kernel
+    # drops the SYN and the client retries it a second later, a second on the ping's answer
+    # (a backlog of 256 dropped 227 of 551 in one round). The kernel caps it at somaxconn.
+    request_queue_size = 4096
     daemon_threads = True
 
 
