@@ -38,7 +38,7 @@ from vconsole.lab.esxi.output import Reply
 from vconsole.lab.esxi.session_count import ChannelSessions, SessionGauge
 from vconsole.lab.esxi.shell import run_line
 from vconsole.lab.esxi.state import HostState
-from vconsole.sessions.pool import LifoThreadPool
+from vconsole.sessions.pool import LifoThreadPool, _Worker
 from vconsole.sessions.ssh_socket import ReadAheadSocket
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,19 @@ COMMAND_THREADS_MAX = 4096  # more than a lab's clients ever run at once
 REPLY_GRACE_S = 0.5  # how long a finished command waits for the client's EOF or close
 
 
+class _CommandInbox(_Worker):
+    """A lab command thread's inbox; the lab's own types stand for other machines' memory, so a
+    count of the console's objects leaves them out."""
+
+
+class _CommandThreads(LifoThreadPool):
+    worker_type = _CommandInbox
+
+
+class _ServedSocket(ReadAheadSocket):
+    """A served connection's read-ahead socket, of the lab's own type (as above)."""
+
+
 _COMMAND_THREADS: LifoThreadPool | None = None
 _COMMAND_THREADS_LOCK = threading.Lock()
 
@@ -64,7 +77,9 @@ def _command_threads() -> LifoThreadPool:
     global _COMMAND_THREADS
     with _COMMAND_THREADS_LOCK:
         if _COMMAND_THREADS is None:
-            _COMMAND_THREADS = LifoThreadPool(COMMAND_THREADS_MAX, thread_name_prefix="lab-command")
+            _COMMAND_THREADS = _CommandThreads(
+                COMMAND_THREADS_MAX, thread_name_prefix="lab-command"
+            )
         return _COMMAND_THREADS
 
 
@@ -347,7 +362,7 @@ def start_session(
         conn.settimeout(None)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # read ahead, as the console does: packets that came together cost one system call
-        transport = paramiko.Transport(ReadAheadSocket(conn))  # type: ignore[arg-type]
+        transport = paramiko.Transport(_ServedSocket(conn))  # type: ignore[arg-type]
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
         transport.sock.settimeout(IDLE_WAKE_S)
