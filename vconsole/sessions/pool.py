@@ -47,6 +47,8 @@ class _Worker:
 class LifoThreadPool(Executor):
     """An executor whose most recently idle thread takes the next call; idle threads end."""
 
+    worker_type: type[_Worker] = _Worker  # a subclass may give its threads' inboxes its own type
+
     def __init__(
         self,
         max_workers: int,
@@ -101,7 +103,7 @@ class LifoThreadPool(Executor):
                 self._idle.pop().inbox.put(call)
             elif len(self._threads) < self.max_workers:
                 self._started += 1
-                worker = _Worker()
+                worker = self.worker_type()
                 # the first call goes by the inbox too: a thread's arguments live as long as the
                 # thread, and would keep that call's function, arguments and result with them
                 worker.inbox.put(call)

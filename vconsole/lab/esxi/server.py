@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from vconsole.lab.esxi.output import Reply
 from vconsole.lab.esxi.session_count import ChannelSessions, SessionGauge
 from vconsole.lab.esxi.shell import run_line
 from vconsole.lab.esxi.state import HostState
+from vconsole.sessions.pool import LifoThreadPool, _Worker
+from vconsole.sessions.ssh_socket import ReadAheadSocket
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,46 @@ _CHANNEL_GONE = (OSError, EOFError, paramiko.SSHException)
 # made 10,000 wake-ups a second. Served connections wait this long; `close_transport` shuts
 # the socket first, which wakes the thread at once.
 IDLE_WAKE_S = 5.0
+COMMAND_THREADS_MAX = 4096  # more than a lab's clients ever run at once
 REPLY_GRACE_S = 0.5  # how long a finished command waits for the client's EOF or close
+
+
+class _CommandInbox(_Worker):
+    """A lab command thread's inbox; the lab's own types stand for other machines' memory, so a
+    count of the console's objects leaves them out."""
+
+
+class _CommandThreads(LifoThreadPool):
+    worker_type = _CommandInbox
+
+
+class _ServedSocket(ReadAheadSocket):
+    """A served connection's read-ahead socket, of the lab's own type (as above)."""
+
+
+_COMMAND_THREADS: LifoThreadPool | None = None
+_COMMAND_THREADS_LOCK = threading.Lock()
+
+
+def _command_threads() -> LifoThreadPool:
+    """The threads every lab connection's commands run on: one is reused when idle, a new one
+    starts when all are busy (a command never waits for another), idle ones end after a while."""
+    global _COMMAND_THREADS
+    with _COMMAND_THREADS_LOCK:
+        if _COMMAND_THREADS is None:
+            _COMMAND_THREADS = _CommandThreads(
+                COMMAND_THREADS_MAX, thread_name_prefix="lab-command"
+            )
+        return _COMMAND_THREADS
+
+
+def _forget_command_threads() -> None:
+    """In a forked child: the parent's threads are not there, so its idle ones never answer."""
+    global _COMMAND_THREADS
+    _COMMAND_THREADS = None
+
+
+os.register_at_fork(after_in_child=_forget_command_threads)
 
 
 class ReplyBarrier:
@@ -151,8 +193,9 @@ class LabSshServer(paramiko.ServerInterface):
         *,
         reply_first: bool,
     ) -> None:
-        """Start `target` on its own thread, after the request's reply has been sent when
-        `reply_first`; `target` gets a function that waits for that reply."""
+        """Start `target` on a command thread (an idle one, else a new one), after the request's
+        reply has been sent when `reply_first`; `target` gets a function that waits for that
+        reply."""
         if self._barrier is None:  # one server object per connection, so one barrier
             self._barrier = ReplyBarrier(channel.get_transport())
         barrier = self._barrier
@@ -162,11 +205,14 @@ class LabSshServer(paramiko.ServerInterface):
             self._channels[channel.get_id()] = channel
 
         def run() -> None:
-            if reply_first:
-                barrier.wait(ticket)
-            target(channel, line, lambda: barrier.wait(ticket))
+            try:
+                if reply_first:
+                    barrier.wait(ticket)
+                target(channel, line, lambda: barrier.wait(ticket))
+            except Exception:  # as a thread of its own would have reported it
+                log.exception("lab machine %s: %s of %r failed", self.name, kind, line)
 
-        threading.Thread(target=run, name=f"lab-{kind}-{self.name}", daemon=True).start()
+        _command_threads().submit(run)  # its future is dropped: `run` logs what it raises
 
     def _count_client_closes(self) -> None:
         """On the transport thread, before a new session counts: the closes it has already
@@ -315,7 +361,8 @@ def start_session(
     try:
         conn.settimeout(None)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        transport = paramiko.Transport(conn)
+        # read ahead, as the console does: packets that came together cost one system call
+        transport = paramiko.Transport(_ServedSocket(conn))  # type: ignore[arg-type]
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
         transport.sock.settimeout(IDLE_WAKE_S)
