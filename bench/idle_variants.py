@@ -305,8 +305,28 @@ lacp.kept_if_equal = gpus.kept_if_equal = paths_perf.kept_if_equal = lambda old,
 paths_perf.kept_refs = lambda old, new: new
 """
 
+# the console's SSH transports reading through the lab's read-ahead socket, as they did for a
+# while: its heap grew about 10 MiB an hour, which is why the console reads the plain socket
+READ_AHEAD = """
+import socket, paramiko
+from vconsole.lab.esxi.read_ahead import ReadAheadSocket
+class _ReadAheadTransport(paramiko.Transport):
+    def __init__(self, sock, *args, **kwargs):
+        if isinstance(sock, socket.socket):
+            sock = ReadAheadSocket(sock)
+        super().__init__(sock, *args, **kwargs)
+paramiko.Transport = _ReadAheadTransport
+"""
+# esxcli answers through the API parsed anew every time (none kept per request)
+NO_LAST_READ = """
+import vconsole.vim.esxcli as esxcli
+esxcli._LAST_READ.size = 0
+"""
+
 VARIANTS = {
     "plain": CONSOLE,
+    "readahead": READ_AHEAD + CONSOLE,
+    "nolastread": NO_LAST_READ + CONSOLE,
     "trim60": TRIM + CONSOLE,
     "gc60": GC + CONSOLE,
     "gctrim60": GCTRIM + CONSOLE,

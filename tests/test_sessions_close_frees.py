@@ -33,7 +33,6 @@ lab = lab_toml_fixture(small_estate, "close-frees", "lab")
 # kept by the console for its whole life, whichever session is open: not a session's leftovers
 PROCESS_WIDE = {"vconsole.debug_log"}
 POOL = "vconsole.sessions.pool."
-SOCKET = "vconsole.sessions.ssh_socket."  # an SSH transport's socket, held as its transport is
 
 
 def module_of(o: object) -> str:
@@ -108,9 +107,8 @@ def test_a_closed_manager_leaves_nothing_of_its_session(
     asyncio.run(left_after(lab, profile))  # imports, module caches, first-use tables
     before = console_objects()
     after = asyncio.run(left_after(lab, profile))
-    # the executor's threads hold the pool (not the calls they ran) until they have ended, and a
-    # transport's thread its transport and that transport's socket until it has seen the close
-    left = {k: n for k, n in (after - before).items() if not k.startswith((POOL, SOCKET))}
+    # the executor's threads hold the pool (not the calls they ran) until they have ended
+    left = {k: n for k, n in (after - before).items() if not k.startswith(POOL)}
     assert left == {}, "left behind after close"
     # the executor's and SSH transports' threads end on their own once closed, and with them
     # the pool and the transports (each thread holds its own until it has seen the close)

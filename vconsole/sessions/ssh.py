@@ -16,7 +16,6 @@ import paramiko
 from vconsole.config import TargetConfig
 from vconsole.errors import AuthFailed, CommandTimeout, TargetUnreachable
 from vconsole.sessions.results import OUTPUT_CAP, CommandResult
-from vconsole.sessions.ssh_socket import ReadAheadSocket
 from vconsole.sessions.trust import KnownHosts
 
 # paramiko's reader thread wakes every 0.1 s to look for a close; idle, 1,000 connections made
@@ -184,8 +183,7 @@ class SshHost:
             ) from None
         # Without TCP_NODELAY each short command waits on Nagle + delayed ACK (~40 ms).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # read ahead: the packets that arrive together are taken in one system call
-        transport = paramiko.Transport(ReadAheadSocket(sock))  # type: ignore[arg-type]
+        transport = paramiko.Transport(sock)
         transport.banner_timeout = timeout
         transport.handshake_timeout = timeout
         options = transport.get_security_options()

@@ -35,11 +35,11 @@ from paramiko.common import (
 )
 
 from vconsole.lab.esxi.output import Reply
+from vconsole.lab.esxi.read_ahead import ReadAheadSocket
 from vconsole.lab.esxi.session_count import ChannelSessions, SessionGauge
 from vconsole.lab.esxi.shell import run_line
 from vconsole.lab.esxi.state import HostState
 from vconsole.sessions.pool import LifoThreadPool, _Worker
-from vconsole.sessions.ssh_socket import ReadAheadSocket
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """The read-ahead socket under each SSH transport: whatever sizes paramiko asks for and however
 the bytes arrive, it hands back the same stream a plain socket would, in order, and its timeout,
-end of stream and full send buffer behave as a socket's. (Every SSH test runs through it too.)"""
+end of stream and full send buffer behave as a socket's. (The lab's hosts serve every SSH
+test through it too.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vconsole.sessions.ssh_socket import ReadAheadSocket
+from vconsole.lab.esxi.read_ahead import ReadAheadSocket
 
 
 def _pair(timeout: float | None = 5.0) -> tuple[ReadAheadSocket, socket.socket]:
