@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -240,6 +241,27 @@ def pings_in_threads():  # type: ignore[no-untyped-def]
         VimConnection.post = loop_post  # type: ignore[method-assign]
 
 
+def matrix_tests(hosts: list[str]) -> list[Any]:
+    """The matrix every MTU bench times: each host's vmk0 and vmk1 to vCenter and the witness."""
+    from vconsole.models.mtu import MtuTest
+
+    return [
+        MtuTest(h, t, vmk=v)
+        for h in hosts
+        for v in ("vmk0", "vmk1")
+        for t in ("10.0.10.5", "10.0.30.50")
+    ]
+
+
+def spread(values: list[float], digits: int = 2, count: bool = False) -> str:
+    """Median/p90/max of `values` ("-" for none), with how many on request."""
+    if not values:
+        return "-"
+    v = sorted(values)
+    text = "/".join(f"{x:.{digits}f}" for x in (v[len(v) // 2], v[int(len(v) * 0.9)], v[-1]))
+    return f"{text} (n={len(v)})" if count else text
+
+
 def _load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -306,12 +328,7 @@ async def lab_part(args: argparse.Namespace, tmp: Path) -> None:
         label = f"manual, -{args.manual_step} per probe (modelled)"
         print(f"   {label:<34} {m_mtu:>8} {m_probes:>7} {m_probes:>6} {m_time:>9.0f}s")
 
-        tests = [
-            MtuTest(h, t, vmk=v)
-            for h in hosts
-            for v in ("vmk0", "vmk1")
-            for t in ("10.0.10.5", "10.0.30.50")
-        ]
+        tests = matrix_tests(hosts)
         print(
             f"\n3. matrix: {args.hosts} hosts x 2 vmks x 2 targets behind the black hole, 1 s timeout,"
             " 8 channels per host"

@@ -32,13 +32,13 @@ from bench_mtu import (  # noqa: E402
     _manager,
     _serve_lab,
     blackhole_scenario,
+    matrix_tests,
     pings_in_threads,
     scratch,
 )
 
 
 async def one_way(args: argparse.Namespace, threaded: bool, tmp: Path) -> None:
-    from vconsole.models.mtu import MtuTest
     from vconsole.services.mtu import MtuService, RunSettings
 
     scenario = blackhole_scenario(args.hosts)
@@ -54,12 +54,7 @@ async def one_way(args: argparse.Namespace, threaded: bool, tmp: Path) -> None:
     try:
         manager = await _manager(config, "lab-vcenter", 700)
         hosts = [h.name for h in scenario.hosts]
-        tests = [
-            MtuTest(h, t, vmk=v)
-            for h in hosts
-            for v in ("vmk0", "vmk1")
-            for t in ("10.0.10.5", "10.0.30.50")
-        ]
+        tests = matrix_tests(hosts)
         for run in range(args.runs):
             service = MtuService(manager, settings=RunSettings(timeout_s=1.0, channels_per_host=8))
             plan = await service.prepare(tests)  # the hosts' read: not part of the figures

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario, served_lab  # noqa: E402
+from bench_mtu import _cpu_s, _load, _manager, blackhole_scenario, served_lab, spread  # noqa: E402
 
 OLD_ENV = "VCONSOLE_LAB_RELAY_CONNECTION_PER_CALL"
 
@@ -67,13 +67,6 @@ def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, old: bool, ppro
                 conn.recv()
                 conn.send((stamps[:], _cpu_s(), _cpu_s(vcsim)))
                 stamps.clear()
-
-
-def _spread(values: list[float]) -> str:
-    if not values:
-        return "-"
-    v = sorted(values)
-    return f"{v[len(v) // 2]:.2f}/{v[int(len(v) * 0.9)]:.2f}/{v[-1]:.2f}"
 
 
 async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
@@ -142,15 +135,15 @@ async def one_lab(args: argparse.Namespace, tmp: Path, old: bool) -> None:
             )
             print(
                 "      median/p90/max s: console posts "
-                + _spread(sent)
+                + spread(sent)
                 + ", agent starts "
-                + _spread(began)
+                + spread(began)
                 + ", in agent "
-                + _spread([e - b for b, e in agent])
+                + spread([e - b for b, e in agent])
                 + ", post->agent (k-th) "
-                + _spread([began[i] - sent[i] for i in range(n)])
+                + spread([began[i] - sent[i] for i in range(n)])
                 + ", agent->console (k-th) "
-                + _spread([back[i] - ended[i] for i in range(min(len(back), len(ended)))])
+                + spread([back[i] - ended[i] for i in range(min(len(back), len(ended)))])
             )
             if profiling is not None:
                 profiling.join()

@@ -23,7 +23,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_mtu import _load, _manager, blackhole_scenario, scratch, served_lab  # noqa: E402
+from bench_mtu import (
+    _load,
+    _manager,
+    blackhole_scenario,
+    matrix_tests,
+    scratch,
+    served_lab,
+    spread,
+)  # noqa: E402
 
 
 def _tcp_counters() -> tuple[int, int]:
@@ -64,13 +72,6 @@ def _serve(scenario: Any, state_dir: Path, conn: Any, stop: Any, tls: bool) -> N
                 accepts.clear()
 
 
-def _spread(values: list[float]) -> str:
-    if not values:
-        return "-"
-    v = sorted(values)
-    return f"{v[len(v) // 2]:.3f}/{v[int(len(v) * 0.9)]:.3f}/{v[-1]:.3f} (n={len(v)})"
-
-
 def _stamp_console() -> list[dict[str, float]]:
     """Each `AsyncSoapPool.post` from now on stamped: call, connect start/end, send, done."""
     from vconsole.vim.async_soap import AsyncSoapPool as Pool
@@ -105,7 +106,6 @@ def _stamp_console() -> list[dict[str, float]]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from vconsole.models.mtu import MtuTest
     from vconsole.services.mtu import MtuService, RunSettings
 
     tmp = scratch("bench-mtu-timeline-")
@@ -125,12 +125,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         manager = await _manager(config, "lab-vcenter", 700)
         hosts = [h.name for h in scenario.hosts]
-        tests = [
-            MtuTest(h, t, vmk=v)
-            for h in hosts
-            for v in ("vmk0", "vmk1")
-            for t in ("10.0.10.5", "10.0.30.50")
-        ]
+        tests = matrix_tests(hosts)
         for run in range(args.runs):
             service = MtuService(manager, settings=RunSettings(timeout_s=1.0, channels_per_host=8))
             plan = await service.prepare(tests)
@@ -167,7 +162,7 @@ async def main(args: argparse.Namespace) -> None:
                 ("agent end -> answer (k-th)", [d - e for e, d in zip(ends, dones, strict=False)]),
             ]
             for name, values in rows:
-                print(f"    {name:<30} {_spread(values)}")
+                print(f"    {name:<30} {spread(values, 3, count=True)}")
         await manager.close()
     finally:
         stop.set()
