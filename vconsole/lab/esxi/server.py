@@ -63,10 +63,6 @@ class _CommandThreads(LifoThreadPool):
     worker_type = _CommandInbox
 
 
-class _ServedSocket(ReadAheadSocket):
-    """A served connection's read-ahead socket, of the lab's own type (as above)."""
-
-
 _COMMAND_THREADS: LifoThreadPool | None = None
 _COMMAND_THREADS_LOCK = threading.Lock()
 
@@ -361,8 +357,8 @@ def start_session(
     try:
         conn.settimeout(None)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # read ahead, as the console does: packets that came together cost one system call
-        transport = paramiko.Transport(_ServedSocket(conn))  # type: ignore[arg-type]
+        # read ahead: packets that came together cost one system call (the lab's hosts only)
+        transport = paramiko.Transport(ReadAheadSocket(conn))  # type: ignore[arg-type]
         transport.set_log_channel(log_channel)
         transport.add_server_key(host_key)
         transport.sock.settimeout(IDLE_WAKE_S)
